@@ -1,0 +1,186 @@
+//! `keyroute`: where does this key go? Command-line front end of the core.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  keyroute slot [--hex] [KEY...]   print the hash slot of each KEY, one per line;
+                                   with no KEY, read one key per line from stdin
+  keyroute tag [--hex] KEY         print the part of KEY that is hashed
+  keyroute help                    print this text
+
+  --hex   keys are given (and tags printed) as hexadecimal bytes
+";
+
+/// How a run went wrong, and the exit status that says so.
+enum Failure {
+    /// Bad command line or bad input: exit status 2.
+    Usage(String),
+    /// Writing the output failed (e.g. a closed pipe): exit status 1.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<Vec<u8>> = std::env::args_os().skip(1).map(os_bytes).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("keyroute: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("keyroute: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(unix)]
+fn os_bytes(s: std::ffi::OsString) -> Vec<u8> {
+    use std::os::unix::ffi::OsStringExt;
+    s.into_vec()
+}
+
+#[cfg(not(unix))]
+fn os_bytes(s: std::ffi::OsString) -> Vec<u8> {
+    s.to_string_lossy().into_owned().into_bytes()
+}
+
+fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err(Failure::Usage(format!("missing command\n{USAGE}")));
+    };
+    let (hex, operands) = parse_flags(rest)?;
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    match cmd.as_slice() {
+        b"slot" => {
+            if operands.is_empty() {
+                slots_from_stdin(hex, &mut out)?;
+            } else {
+                for (i, arg) in operands.iter().enumerate() {
+                    let key = decode_key(arg, hex, || format!("argument {}", i + 1))?;
+                    writeln!(out, "{}", keyroute::key_slot_fast(&key))?;
+                }
+            }
+        }
+        b"tag" => {
+            let [arg] = operands.as_slice() else {
+                return Err(Failure::Usage(format!(
+                    "tag takes exactly one KEY\n{USAGE}"
+                )));
+            };
+            let key = decode_key(arg, hex, || "KEY".to_string())?;
+            let tag = keyroute::hash_tag(&key);
+            if hex {
+                writeln!(out, "{}", to_hex(tag))?;
+            } else {
+                out.write_all(tag)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        b"help" | b"--help" | b"-h" => out.write_all(USAGE.as_bytes())?,
+        other => {
+            return Err(Failure::Usage(format!(
+                "unknown command {:?}\n{USAGE}",
+                String::from_utf8_lossy(other)
+            )))
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Splits `--hex` (and `--`, after which everything is a key) from the keys.
+fn parse_flags(args: &[Vec<u8>]) -> Result<(bool, Vec<&[u8]>), Failure> {
+    let mut hex = false;
+    let mut operands = Vec::new();
+    let mut only_operands = false;
+    for arg in args {
+        match arg.as_slice() {
+            b"--" if !only_operands => only_operands = true,
+            b"--hex" if !only_operands => hex = true,
+            a if !only_operands && a.starts_with(b"--") => {
+                return Err(Failure::Usage(format!(
+                    "unknown option {:?}\n{USAGE}",
+                    String::from_utf8_lossy(a)
+                )))
+            }
+            a => operands.push(a),
+        }
+    }
+    Ok((hex, operands))
+}
+
+fn slots_from_stdin(hex: bool, out: &mut impl Write) -> Result<(), Failure> {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        let key = decode_key(&line, hex, || format!("line {number}"))?;
+        writeln!(out, "{}", keyroute::key_slot_fast(&key))?;
+    }
+}
+
+fn decode_key(arg: &[u8], hex: bool, place: impl Fn() -> String) -> Result<Vec<u8>, Failure> {
+    if !hex {
+        return Ok(arg.to_vec());
+    }
+    from_hex(arg).map_err(|why| Failure::Usage(format!("{}: bad hex: {why}", place())))
+}
+
+fn from_hex(s: &[u8]) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err(format!("odd number of hex digits ({})", s.len()));
+    }
+    s.chunks_exact(2)
+        .enumerate()
+        .map(|(i, pair)| match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(h), Some(l)) => Ok(h << 4 | l),
+            _ => Err(format!(
+                "{:?} at offset {} is not a hex byte",
+                String::from_utf8_lossy(pair),
+                2 * i
+            )),
+        })
+        .collect()
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
