@@ -1,0 +1,74 @@
+# keyroute: the two commands that matter are `make demo` and `make test`.
+# Both set up everything they need on a fresh machine (scripts/setup.sh).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PY := $(CURDIR)/.venv/bin/python
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR := never
+
+.PHONY: all setup demo test bench vectors cli python js \
+        test-rust test-nostd test-cli test-python test-js test-vectors lint clean
+
+all: cli python js
+
+setup:
+	bash scripts/setup.sh
+
+# ---- build targets ---------------------------------------------------------
+cli: setup
+	cargo build --release -p keyroute-cli
+	@echo "built target/release/keyroute"
+
+python: setup
+	bash bindings-python/scripts/build.sh
+
+js: setup
+	bash bindings-js/scripts/build.sh
+
+# ---- the main job, with no external service --------------------------------
+demo: cli python js
+	bash scripts/demo.sh
+
+# ---- every test in every language ------------------------------------------
+test: lint test-rust test-nostd test-cli test-python test-js test-vectors
+	@echo "make test: all suites passed"
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p keyroute-wasm --target wasm32-unknown-unknown -- -D warnings
+
+test-rust: setup
+	cargo test --workspace
+
+# Proof that the core is no_std: it builds for a target without std.
+test-nostd: setup
+	cargo build -p keyroute --no-default-features --target wasm32-unknown-unknown
+	cargo build -p keyroute --no-default-features --features alloc --target wasm32-unknown-unknown
+
+test-cli: cli
+	bash tests/cli.sh target/release/keyroute
+
+test-python: python
+	bash bindings-python/scripts/test.sh
+
+test-js: js
+	bash bindings-js/scripts/test.sh
+
+# Re-asks a real redis-server for a sample of the committed vectors.
+test-vectors: setup
+	$(PY) tests/oracles/slots.py --check
+
+# ---- vectors from the real systems -----------------------------------------
+vectors: setup
+	$(PY) tests/oracles/slots.py --write
+
+# ---- benchmarks, side by side with the incumbents --------------------------
+bench: cli python js
+	cargo bench -p keyroute --bench slot
+	bash bindings-python/scripts/bench.sh
+	bash bindings-js/scripts/bench.sh
+
+clean:
+	cargo clean
+	rm -rf bindings-js/pkg bindings-js/build target/wheels

@@ -1,0 +1,3 @@
+//! JavaScript bindings of keyroute. Compiled only for wasm, so that
+//! `cargo test --workspace` on the host just works.
+#![cfg(target_family = "wasm")]

@@ -1,0 +1,7 @@
+//! Python bindings of keyroute.
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}
