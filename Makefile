@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
 
 .PHONY: all setup demo test bench vectors cli python js \
-        test-rust test-nostd test-cli test-python test-js test-vectors lint clean
+        test-rust test-nostd test-python test-js test-vectors lint clean
 
 all: cli python js
 
@@ -30,7 +30,7 @@ demo: cli python js
 	bash scripts/demo.sh
 
 # ---- every test in every language ------------------------------------------
-test: lint test-rust test-nostd test-cli test-python test-js test-vectors
+test: lint test-rust test-nostd test-python test-js test-vectors
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -38,16 +38,16 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p keyroute-wasm --target wasm32-unknown-unknown -- -D warnings
 
+# Unit, property, vector and CLI tests; then the benchmarks once each in
+# test mode, so they cannot rot.
 test-rust: setup
 	cargo test --workspace
+	cargo bench -p keyroute --bench slot -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
 test-nostd: setup
 	cargo build -p keyroute --no-default-features --target wasm32-unknown-unknown
 	cargo build -p keyroute --no-default-features --features alloc --target wasm32-unknown-unknown
-
-test-cli: cli
-	bash tests/cli.sh target/release/keyroute
 
 test-python: python
 	bash bindings-python/scripts/test.sh
@@ -65,6 +65,7 @@ vectors: setup
 
 # ---- benchmarks, side by side with the incumbents --------------------------
 bench: cli python js
+	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
 	cargo bench -p keyroute --bench slot
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh

@@ -24,7 +24,11 @@ fn unhex(s: &str) -> Vec<u8> {
 fn cases() -> Vec<Case> {
     let doc: Value = serde_json::from_str(VECTORS).expect("slots.json parses");
     let cases = doc["cases"].as_array().expect("cases array");
-    assert!(cases.len() > 1500, "the corpus shrank to {} cases", cases.len());
+    assert!(
+        cases.len() > 1500,
+        "the corpus shrank to {} cases",
+        cases.len()
+    );
     cases
         .iter()
         .map(|c| Case {
@@ -53,7 +57,12 @@ fn every_vector_slot() {
         // The tag is what is hashed.
         assert_eq!(crc16(hash_tag(&c.key)) & 0x3FFF, c.slot, "{}", c.name);
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -83,7 +92,12 @@ fn js_string_cases_are_wire_bytes() {
     let mut seen = 0;
     for c in cases() {
         if let Some(units) = &c.utf16 {
-            assert_eq!(String::from_utf16_lossy(units).as_bytes(), c.key.as_slice(), "{}", c.name);
+            assert_eq!(
+                String::from_utf16_lossy(units).as_bytes(),
+                c.key.as_slice(),
+                "{}",
+                c.name
+            );
             seen += 1;
         }
     }

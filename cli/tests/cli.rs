@@ -1,0 +1,121 @@
+//! The `keyroute` binary, run as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const VECTORS: &str = include_str!("../../tests/vectors/slots.json");
+
+fn keyroute(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyroute"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run keyroute");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn slot_of_arguments() {
+    let o = keyroute(
+        &["slot", "foo", "{user1000}.following", "foo{}{bar}", ""],
+        b"",
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o), "12182\n3443\n8363\n0\n");
+}
+
+#[test]
+fn slot_from_stdin_lines() {
+    let o = keyroute(&["slot"], b"foo\r\n{a}\nlast-without-newline");
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "12182\n15495\n{}\n",
+            keyroute::key_slot(b"last-without-newline")
+        )
+    );
+}
+
+#[test]
+fn hex_keys_and_tags() {
+    let o = keyroute(&["slot", "--hex", "7b007d", "C3A9"], b"");
+    assert_eq!(stdout(&o), "0\n10180\n");
+    let o = keyroute(&["tag", "--hex", "666f6f7b7b6261727d7d7a6170"], b"");
+    assert_eq!(stdout(&o), "7b626172\n");
+    let o = keyroute(&["tag", "{user1000}.following"], b"");
+    assert_eq!(stdout(&o), "user1000\n");
+}
+
+#[test]
+fn every_vector_through_stdin() {
+    let doc: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    let input: String = cases
+        .iter()
+        .map(|c| format!("{}\n", c["key"].as_str().unwrap()))
+        .collect();
+    let o = keyroute(&["slot", "--hex"], input.as_bytes());
+    assert!(o.status.success());
+    let got: Vec<u64> = stdout(&o).lines().map(|l| l.parse().unwrap()).collect();
+    let want: Vec<u64> = cases.iter().map(|c| c["slot"].as_u64().unwrap()).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_hex_is_a_clear_error_with_status_2() {
+    for (args, stdin, needle) in [
+        (
+            &["slot", "--hex", "zz"][..],
+            &b""[..],
+            "argument 1: bad hex",
+        ),
+        (
+            &["slot", "--hex", "abc"][..],
+            &b""[..],
+            "odd number of hex digits",
+        ),
+        (
+            &["slot", "--hex"][..],
+            &b"00\nxyz1\n"[..],
+            "line 2: bad hex",
+        ),
+        (&["tag", "--hex", "0g"][..], &b""[..], "KEY: bad hex"),
+    ] {
+        let o = keyroute(args, stdin);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_have_status_2() {
+    for args in [
+        &[][..],
+        &["nope"][..],
+        &["tag"][..],
+        &["tag", "a", "b"][..],
+        &["slot", "--bogus"][..],
+    ] {
+        let o = keyroute(args, b"");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn double_dash_ends_options() {
+    let o = keyroute(&["slot", "--", "--hex"], b"");
+    assert_eq!(stdout(&o), format!("{}\n", keyroute::key_slot(b"--hex")));
+}
