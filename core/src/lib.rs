@@ -32,3 +32,8 @@ pub mod tag;
 pub use crate::crc16::crc16;
 pub use crate::slot::{key_slot, key_slot_fast, key_slots, pattern_slot, SLOT_COUNT};
 pub use crate::tag::hash_tag;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
