@@ -1,0 +1,74 @@
+//! Python objects to key bytes, without copying.
+//!
+//! A key is `bytes`, `str` (its UTF-8, as every Redis client sends it),
+//! `bytearray` or C-contiguous `memoryview` (its raw bytes, as `bytes(view)`
+//! gives them).
+//! Everything else is refused: routing `5` or `None` to some slot would hide a
+//! bug in the caller.
+
+use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+
+/// Calls `f` with the bytes of the key `obj`.
+///
+/// Exact `bytes` and `str` are tested first: they are nearly every key, and
+/// an exact type test is one pointer comparison.
+#[inline]
+pub(crate) fn with_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(b) = obj.cast_exact::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        // A lone surrogate makes this raise the UnicodeEncodeError that
+        // `key.encode("utf-8")` raises in redis-py.
+        return Ok(f(s.to_str()?.as_bytes()));
+    }
+    with_other_key(obj, f)
+}
+
+/// Subclasses of `bytes` and `str`, and the buffer types.
+#[cold]
+fn with_other_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(f(s.to_str()?.as_bytes()));
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        // SAFETY: the interpreter is attached and `f` runs no Python code, so
+        // nothing can resize or write the bytearray while `f` reads it.
+        return Ok(f(unsafe { b.as_bytes() }));
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        // pyo3 offers the buffer protocol only from the 3.11 limited API on,
+        // and this module targets abi3-py310, so a view's bytes are copied.
+        // A non-contiguous view is refused all the same, so that a zero-copy
+        // path can replace this one without changing what is accepted.
+        if !obj
+            .getattr(intern!(obj.py(), "c_contiguous"))?
+            .is_truthy()?
+        {
+            return Err(PyBufferError::new_err(
+                "memoryview key must be C-contiguous; pass bytes(view) to copy it",
+            ));
+        }
+        let bytes = obj.call_method0(intern!(obj.py(), "tobytes"))?;
+        return Ok(f(bytes.cast_into::<PyBytes>()?.as_bytes()));
+    }
+    Err(not_a_key(obj))
+}
+
+/// The `TypeError` for an object that is not a key, naming its type.
+fn not_a_key(obj: &Bound<'_, PyAny>) -> PyErr {
+    let ty = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an unknown type".to_owned());
+    PyTypeError::new_err(format!(
+        "key must be str, bytes, bytearray or memoryview, not {ty}"
+    ))
+}
