@@ -4,6 +4,17 @@ import array
 from collections.abc import Iterable
 from typing import Final, TypeAlias
 
+__all__ = [
+    "__version__",
+    "SLOT_COUNT",
+    "KeyrouteError",
+    "key_slot",
+    "key_slots",
+    "pattern_slot",
+    "hash_tag",
+    "crc16",
+]
+
 _Key: TypeAlias = str | bytes | bytearray | memoryview
 
 __version__: Final[str]
