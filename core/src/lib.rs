@@ -25,7 +25,10 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+pub mod cluster;
 pub mod crc16;
+pub mod error;
 pub mod slot;
 pub mod tag;
 

@@ -1,0 +1,324 @@
+//! Cluster routing: which node serves a key now.
+//!
+//! A [`SlotMap`] maps each of the 16384 slots to a [`Shard`] (a primary and
+//! its replicas). Build it from a `CLUSTER SLOTS` or `CLUSTER SHARDS` reply
+//! ([`Value`] is the small reply type the bindings fill from their native
+//! clients), keep it right with [`SlotMap::apply_redirect`], and ask it
+//! [`SlotMap::node_for`] a key.
+//!
+//! ```
+//! use keyroute::cluster::{ReadFrom, SlotMap, Value};
+//!
+//! let node = |port| Value::Array(vec![Value::str("10.0.0.1"), Value::Int(port)]);
+//! let reply = Value::Array(vec![
+//!     Value::Array(vec![Value::Int(0), Value::Int(8191), node(7000), node(7003)]),
+//!     Value::Array(vec![Value::Int(8192), Value::Int(16383), node(7001), node(7004)]),
+//! ]);
+//! let mut map = SlotMap::from_slots(&reply, None).unwrap();
+//! let (n, _role) = map.node_for(b"{user1000}.following", ReadFrom::Primary).unwrap();
+//! assert_eq!(map.nodes()[n].port, 7000); // slot 3443
+//!
+//! map.apply_redirect("MOVED 3443 10.0.0.9:7009", None).unwrap();
+//! let (n, _) = map.node_for(b"{user1000}.following", ReadFrom::Primary).unwrap();
+//! assert_eq!(map.nodes()[n].addr().to_string(), "10.0.0.9:7009");
+//! ```
+
+mod node;
+mod parse;
+mod redirect;
+mod resp;
+mod value;
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+pub use self::node::{Health, Node, NodeAddr, Role, Shard};
+pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
+pub use self::resp::{encode_command, RespError};
+pub use self::value::Value;
+use crate::error::TopologyError;
+use crate::slot::{key_slot_fast, SLOT_COUNT};
+
+const UNASSIGNED: u16 = u16::MAX;
+
+/// Which node of the owning shard serves a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadFrom<'a> {
+    /// Always the primary (required for writes).
+    Primary,
+    /// An online replica, taking turns; the primary when none is online.
+    PreferReplica,
+    /// The primary and every online replica, taking turns.
+    RoundRobin,
+    /// Online replicas in this availability zone, taking turns; else any
+    /// online replica; else the primary.
+    AzAffinity(&'a str),
+}
+
+/// The 16384 slots of a cluster, each mapped to the shard that serves it.
+#[derive(Debug)]
+pub struct SlotMap {
+    slots: Box<[u16]>,
+    shards: Vec<Shard>,
+    nodes: Vec<Node>,
+    turn: AtomicUsize,
+}
+
+impl Clone for SlotMap {
+    fn clone(&self) -> Self {
+        SlotMap {
+            slots: self.slots.clone(),
+            shards: self.shards.clone(),
+            nodes: self.nodes.clone(),
+            turn: AtomicUsize::new(self.turn.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl PartialEq for SlotMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.slots == other.slots && self.shards == other.shards && self.nodes == other.nodes
+    }
+}
+
+/// Keys routed to one slot: the slot and the keys' positions in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotGroup {
+    /// The hash slot.
+    pub slot: u16,
+    /// Positions in the caller's key list, in order.
+    pub positions: Vec<usize>,
+}
+
+/// Keys routed to one node, split per slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeGroup {
+    /// Index into [`SlotMap::nodes`].
+    pub node: usize,
+    /// The role the node plays for these slots.
+    pub role: Role,
+    /// The node's keys per slot, in order of first appearance.
+    pub slots: Vec<SlotGroup>,
+}
+
+impl SlotMap {
+    /// A map with no nodes and every slot unassigned.
+    pub fn empty() -> Self {
+        SlotMap {
+            slots: vec![UNASSIGNED; SLOT_COUNT as usize].into_boxed_slice(),
+            shards: Vec::new(),
+            nodes: Vec::new(),
+            turn: AtomicUsize::new(0),
+        }
+    }
+
+    /// Every node known, primaries and replicas.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Mutable access to the nodes, e.g. to record availability zones
+    /// learnt from `INFO` or `HELLO`.
+    pub fn nodes_mut(&mut self) -> &mut [Node] {
+        &mut self.nodes
+    }
+
+    /// Every shard, in order of first appearance in the reply.
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
+    }
+
+    /// The shard serving `slot`: an index into [`SlotMap::shards`].
+    pub fn shard_of_slot(&self, slot: u16) -> Result<usize, TopologyError> {
+        match self.slots.get(slot as usize) {
+            Some(&s) if s != UNASSIGNED => Ok(s as usize),
+            _ => Err(TopologyError::SlotNotServed { slot }),
+        }
+    }
+
+    /// Slots no shard serves, as inclusive ranges.
+    pub fn unassigned(&self) -> Vec<(u16, u16)> {
+        let mut out: Vec<(u16, u16)> = Vec::new();
+        for (i, &s) in self.slots.iter().enumerate() {
+            if s == UNASSIGNED {
+                match out.last_mut() {
+                    Some((_, end)) if *end as usize + 1 == i => *end = i as u16,
+                    _ => out.push((i as u16, i as u16)),
+                }
+            }
+        }
+        out
+    }
+
+    /// Assigns slots `start..=end` to `shard` by hand.
+    pub fn assign(&mut self, start: u16, end: u16, shard: usize) -> Result<(), TopologyError> {
+        for slot in start..=end.min(SLOT_COUNT - 1) {
+            let cur = self.slots[slot as usize];
+            if cur != UNASSIGNED && cur as usize != shard {
+                let name = |s: usize| self.nodes[self.shards[s].primary].addr().to_string();
+                return Err(TopologyError::Overlap {
+                    slot,
+                    first: name(cur as usize),
+                    second: name(shard),
+                });
+            }
+            self.slots[slot as usize] = shard as u16;
+        }
+        Ok(())
+    }
+
+    /// Adds a node (or finds it by `host:port`) and returns its index.
+    /// Details the known node lacks are filled in from `node`.
+    pub fn add_node(&mut self, node: Node) -> usize {
+        if let Some(i) = self.find_node(&node.host, node.port) {
+            let known = &mut self.nodes[i];
+            known.tls_port = known.tls_port.or(node.tls_port);
+            known.id = known.id.take().or(node.id);
+            known.ip = known.ip.take().or(node.ip);
+            known.hostname = known.hostname.take().or(node.hostname);
+            known.availability_zone = known.availability_zone.take().or(node.availability_zone);
+            known.health = node.health;
+            return i;
+        }
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// The index of the node at `host:port` (host compared without case).
+    pub fn find_node(&self, host: &str, port: u16) -> Option<usize> {
+        self.nodes.iter().position(|n| n.is_at(host, port))
+    }
+
+    /// The shard whose primary is `node`, created if there is none.
+    pub fn shard_with_primary(&mut self, node: usize) -> usize {
+        if let Some(i) = self.shards.iter().position(|s| s.primary == node) {
+            return i;
+        }
+        self.shards.push(Shard {
+            primary: node,
+            replicas: Vec::new(),
+        });
+        self.shards.len() - 1
+    }
+
+    fn add_replica(&mut self, shard: usize, node: usize) {
+        let s = &mut self.shards[shard];
+        if s.primary != node && !s.replicas.contains(&node) {
+            s.replicas.push(node);
+        }
+    }
+
+    /// The node that serves `slot` for this kind of read, and its role.
+    pub fn node_for_slot(
+        &self,
+        slot: u16,
+        read_from: ReadFrom<'_>,
+    ) -> Result<(usize, Role), TopologyError> {
+        let shard = &self.shards[self.shard_of_slot(slot)?];
+        let online = |&&r: &&usize| self.nodes[r].health == Health::Online;
+        let pick = |candidates: &mut dyn Iterator<Item = usize>, count: usize| {
+            let n = self.turn.fetch_add(1, Ordering::Relaxed) % count;
+            candidates.nth(n)
+        };
+        let replica = |filter: &dyn Fn(usize) -> bool| {
+            let count = shard
+                .replicas
+                .iter()
+                .filter(online)
+                .filter(|&&r| filter(r))
+                .count();
+            if count == 0 {
+                return None;
+            }
+            pick(
+                &mut shard
+                    .replicas
+                    .iter()
+                    .filter(online)
+                    .filter(|&&r| filter(r))
+                    .copied(),
+                count,
+            )
+        };
+        let chosen = match read_from {
+            ReadFrom::Primary => None,
+            ReadFrom::PreferReplica => replica(&|_| true),
+            ReadFrom::RoundRobin => {
+                let count = 1 + shard.replicas.iter().filter(online).count();
+                pick(
+                    &mut core::iter::once(shard.primary)
+                        .chain(shard.replicas.iter().filter(online).copied()),
+                    count,
+                )
+                .filter(|&n| n != shard.primary)
+            }
+            ReadFrom::AzAffinity(zone) => {
+                replica(&|r| self.nodes[r].availability_zone.as_deref() == Some(zone))
+                    .or_else(|| replica(&|_| true))
+            }
+        };
+        Ok(match chosen {
+            Some(n) => (n, Role::Replica),
+            None => (shard.primary, Role::Primary),
+        })
+    }
+
+    /// The node that serves `key` for this kind of read, and its role.
+    pub fn node_for(
+        &self,
+        key: &[u8],
+        read_from: ReadFrom<'_>,
+    ) -> Result<(usize, Role), TopologyError> {
+        self.node_for_slot(key_slot_fast(key), read_from)
+    }
+
+    /// Groups keys by the node that serves them and, within a node, by slot,
+    /// keeping each key's position so replies can be put back in order.
+    /// Groups come in order of first appearance.
+    pub fn group_by_node<'k, I>(
+        &self,
+        keys: I,
+        read_from: ReadFrom<'_>,
+    ) -> Result<Vec<NodeGroup>, TopologyError>
+    where
+        I: IntoIterator<Item = &'k [u8]>,
+    {
+        let mut groups: Vec<NodeGroup> = Vec::new();
+        // slot -> (group, slot group): all keys of a slot go to one node,
+        // even when reads take turns between nodes.
+        let mut seen: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
+        for (pos, key) in keys.into_iter().enumerate() {
+            let slot = key_slot_fast(key);
+            if let Some(&(g, s)) = seen.get(&slot) {
+                groups[g].slots[s].positions.push(pos);
+                continue;
+            }
+            let (node, role) = self.node_for_slot(slot, read_from)?;
+            let g = match groups.iter().position(|g| g.node == node) {
+                Some(g) => g,
+                None => {
+                    groups.push(NodeGroup {
+                        node,
+                        role,
+                        slots: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            groups[g].slots.push(SlotGroup {
+                slot,
+                positions: vec![pos],
+            });
+            seen.insert(slot, (g, groups[g].slots.len() - 1));
+        }
+        Ok(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests;
