@@ -3,20 +3,34 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
+mod hex;
+mod node;
+
+use hex::{from_hex, to_hex};
+
+pub(crate) const USAGE: &str = "\
 usage:
   keyroute slot [--hex] [KEY...]   print the hash slot of each KEY, one per line;
                                    with no KEY, read one key per line from stdin
   keyroute tag [--hex] KEY         print the part of KEY that is hashed
+  keyroute node (--cluster HOST:PORT | --shards-json FILE | --slots-json FILE)
+                [--read-from primary|prefer-replica|round-robin] [--hex] [KEY...]
+                                   print `slot host:port role` for each KEY (or
+                                   each stdin line): the node that serves it now,
+                                   from a live cluster's CLUSTER SHARDS (or SLOTS)
+                                   or from a saved reply (`redis-cli --json`)
   keyroute help                    print this text
 
   --hex   keys are given (and tags printed) as hexadecimal bytes
 ";
 
 /// How a run went wrong, and the exit status that says so.
-enum Failure {
+pub(crate) enum Failure {
     /// Bad command line or bad input: exit status 2.
     Usage(String),
+    /// The question has no answer (e.g. an unserved slot, an unreachable
+    /// cluster): exit status 1.
+    Failed(String),
     /// Writing the output failed (e.g. a closed pipe): exit status 1.
     Io(io::Error),
 }
@@ -34,6 +48,10 @@ fn main() -> ExitCode {
         Err(Failure::Usage(msg)) => {
             eprintln!("keyroute: {msg}");
             ExitCode::from(2)
+        }
+        Err(Failure::Failed(msg)) => {
+            eprintln!("keyroute: {msg}");
+            ExitCode::from(1)
         }
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
@@ -58,6 +76,9 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     let Some((cmd, rest)) = args.split_first() else {
         return Err(Failure::Usage(format!("missing command\n{USAGE}")));
     };
+    if cmd.as_slice() == b"node" {
+        return node::run(rest);
+    }
     let (hex, operands) = parse_flags(rest)?;
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
@@ -121,6 +142,16 @@ fn parse_flags(args: &[Vec<u8>]) -> Result<(bool, Vec<&[u8]>), Failure> {
 }
 
 fn slots_from_stdin(hex: bool, out: &mut impl Write) -> Result<(), Failure> {
+    for_each_stdin_key(hex, |key| {
+        writeln!(out, "{}", keyroute::key_slot_fast(key)).map_err(Failure::Io)
+    })
+}
+
+/// Calls `f` with each key read from stdin, one per line (CR LF or LF).
+pub(crate) fn for_each_stdin_key(
+    hex: bool,
+    mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let mut line = Vec::new();
@@ -138,49 +169,17 @@ fn slots_from_stdin(hex: bool, out: &mut impl Write) -> Result<(), Failure> {
             }
         }
         let key = decode_key(&line, hex, || format!("line {number}"))?;
-        writeln!(out, "{}", keyroute::key_slot_fast(&key))?;
+        f(&key)?;
     }
 }
 
-fn decode_key(arg: &[u8], hex: bool, place: impl Fn() -> String) -> Result<Vec<u8>, Failure> {
+pub(crate) fn decode_key(
+    arg: &[u8],
+    hex: bool,
+    place: impl Fn() -> String,
+) -> Result<Vec<u8>, Failure> {
     if !hex {
         return Ok(arg.to_vec());
     }
     from_hex(arg).map_err(|why| Failure::Usage(format!("{}: bad hex: {why}", place())))
-}
-
-fn from_hex(s: &[u8]) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", s.len()));
-    }
-    s.chunks_exact(2)
-        .enumerate()
-        .map(|(i, pair)| match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(h), Some(l)) => Ok(h << 4 | l),
-            _ => Err(format!(
-                "{:?} at offset {} is not a hex byte",
-                String::from_utf8_lossy(pair),
-                2 * i
-            )),
-        })
-        .collect()
-}
-
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }

@@ -127,6 +127,11 @@ impl SlotMap {
                     ))
                 }
             };
+            let ranges = slots
+                .chunks_exact(2)
+                .enumerate()
+                .map(|(k, pair)| slot_range(&pair[0], &pair[1], &format!("{at}.slots[{}]", 2 * k)))
+                .collect::<Result<Vec<_>, _>>()?;
             let Some(Value::Array(nodes)) = field(b"nodes") else {
                 return Err(malformed(format!("{at}.nodes"), "an array of nodes"));
             };
@@ -151,9 +156,7 @@ impl SlotMap {
             for r in replicas {
                 map.add_replica(shard_idx, r);
             }
-            for (k, pair) in slots.chunks_exact(2).enumerate() {
-                let (start, end) =
-                    slot_range(&pair[0], &pair[1], &format!("{at}.slots[{}]", 2 * k))?;
+            for (start, end) in ranges {
                 map.assign(start, end, shard_idx)?;
             }
         }
