@@ -6,7 +6,9 @@
 //! Everything else is refused: routing `5` or `None` to some slot would hide a
 //! bug in the caller.
 
+use core::ffi::c_char;
 use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
@@ -18,7 +20,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 #[inline]
 pub(crate) fn with_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
     if let Ok(b) = obj.cast_exact::<PyBytes>() {
-        return Ok(f(b.as_bytes()));
+        return Ok(f(bytes_of(b)?));
     }
     if let Ok(s) = obj.cast_exact::<PyString>() {
         // A lone surrogate makes this raise the UnicodeEncodeError that
@@ -26,6 +28,25 @@ pub(crate) fn with_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) ->
         return Ok(f(s.to_str()?.as_bytes()));
     }
     with_other_key(obj, f)
+}
+
+/// The contents of a `bytes` in one call into the interpreter.
+///
+/// Under the limited API, pyo3's `as_bytes` asks for the pointer and the
+/// length in two calls; this is the hottest line of a batch.
+#[inline]
+fn bytes_of<'a>(b: &'a Bound<'_, PyBytes>) -> PyResult<&'a [u8]> {
+    let mut ptr: *mut c_char = core::ptr::null_mut();
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: `b` is a live `bytes` object. On success the call sets the
+    // pointer and length of its contents, which are immutable and live as
+    // long as `b`; with a length pointer given it fails only for non-bytes.
+    unsafe {
+        if ffi::PyBytes_AsStringAndSize(b.as_ptr(), &mut ptr, &mut len) != 0 || ptr.is_null() {
+            return Err(PyErr::fetch(b.py()));
+        }
+        Ok(core::slice::from_raw_parts(ptr.cast::<u8>(), len as usize))
+    }
 }
 
 /// Subclasses of `bytes` and `str`, and the buffer types.

@@ -2,6 +2,7 @@
 
 use crate::key::with_key;
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple, PyType};
@@ -21,7 +22,8 @@ pub(crate) fn pattern_slot(pattern: &Bound<'_, PyAny>) -> PyResult<Option<u16>> 
 /// The slot of every key of `keys`, in order, as an `array.array('H')`.
 ///
 /// One buffer for all the slots: creating one int object per key would cost
-/// as much as calling `key_slot` once per key.
+/// as much as calling `key_slot` once per key. The slots are written as
+/// native-endian `u16`s into one `bytes`, the layout `array('H')` copies in.
 #[pyfunction(signature = (keys, /))]
 pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = keys.py();
@@ -37,24 +39,53 @@ pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
             "key_slots takes an iterable of keys, not a single {ty}; use key_slot for one key"
         )));
     }
-    let mut slots: Vec<u16>;
-    if let Ok(list) = keys.cast_exact::<PyList>() {
-        slots = Vec::with_capacity(list.len());
-        for (i, key) in list.iter().enumerate() {
-            slots.push(slot_of_item(&key, i)?);
-        }
+    let bytes = if let Ok(list) = keys.cast_exact::<PyList>() {
+        PyBytes::new_with(py, list.len() * 2, |out| {
+            for (i, dst) in out.chunks_exact_mut(2).enumerate() {
+                let key = list_item(list, i)?;
+                dst.copy_from_slice(&slot_of_item(&key, i)?.to_ne_bytes());
+            }
+            Ok(())
+        })?
     } else if let Ok(tuple) = keys.cast_exact::<PyTuple>() {
-        slots = Vec::with_capacity(tuple.len());
-        for (i, key) in tuple.iter_borrowed().enumerate() {
-            slots.push(slot_of_item(&key, i)?);
-        }
+        PyBytes::new_with(py, tuple.len() * 2, |out| {
+            for (i, (dst, key)) in out
+                .chunks_exact_mut(2)
+                .zip(tuple.iter_borrowed())
+                .enumerate()
+            {
+                dst.copy_from_slice(&slot_of_item(&key, i)?.to_ne_bytes());
+            }
+            Ok(())
+        })?
     } else {
-        slots = Vec::new();
+        let mut out = Vec::new();
         for (i, key) in keys.try_iter()?.enumerate() {
-            slots.push(slot_of_item(&key?, i)?);
+            out.extend_from_slice(&slot_of_item(&key?, i)?.to_ne_bytes());
         }
+        PyBytes::new(py, &out)
+    };
+    static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    ARRAY.import(py, "array", "array")?.call1(("H", bytes))
+}
+
+/// Item `i` of `list`, borrowed: pyo3's list iterator takes and drops a
+/// reference per item, which under the limited API are two more calls into
+/// the interpreter per key.
+#[inline]
+fn list_item<'a, 'py>(
+    list: &'a Bound<'py, PyList>,
+    i: usize,
+) -> PyResult<Borrowed<'a, 'py, PyAny>> {
+    // SAFETY: `PyList_GetItem` checks the index (the list cannot have changed
+    // size anyway: the loop runs no Python code) and returns a borrowed
+    // reference, which the list keeps alive for the same reason.
+    unsafe {
+        Borrowed::from_ptr_or_err(
+            list.py(),
+            ffi::PyList_GetItem(list.as_ptr(), i as ffi::Py_ssize_t),
+        )
     }
-    u16_array(py, &slots)
 }
 
 /// The slot of the `i`th key of a batch; a wrong type names the position.
@@ -67,17 +98,4 @@ fn slot_of_item(key: &Bound<'_, PyAny>, i: usize) -> PyResult<u16> {
             e
         }
     })
-}
-
-/// `array.array('H', slots)`, built from one `bytes` of native-endian `u16`s
-/// (the layout `array('H')` stores).
-fn u16_array<'py>(py: Python<'py>, slots: &[u16]) -> PyResult<Bound<'py, PyAny>> {
-    static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let bytes = PyBytes::new_with(py, slots.len() * 2, |buf| {
-        for (dst, slot) in buf.chunks_exact_mut(2).zip(slots) {
-            dst.copy_from_slice(&slot.to_ne_bytes());
-        }
-        Ok(())
-    })?;
-    ARRAY.import(py, "array", "array")?.call1(("H", bytes))
 }
