@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import array
 import importlib.metadata
+import pickle
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -208,3 +210,25 @@ def test_positional_only() -> None:
         keyroute.key_slot()  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         keyroute.key_slot(b"a", b"b")  # type: ignore[call-arg]
+
+
+def test_no_reference_leaks() -> None:
+    # The batch reads list items through borrowed references; a mistake
+    # there shows up as a changed reference count.
+    keys: list[object] = [b"leak:{1}".join([b"", b""]), "leak:{2}" + str(len("xy")),
+                          bytearray(b"leak:{3}")]
+    before = [sys.getrefcount(k) for k in keys]
+    for _ in range(100):
+        keyroute.key_slots(keys * 10)  # type: ignore[arg-type]
+        keyroute.key_slots(tuple(keys))  # type: ignore[arg-type]
+        keyroute.key_slots(iter(keys))  # type: ignore[arg-type]
+        for i in range(len(keys)):
+            keyroute.key_slot(keys[i])  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            keyroute.key_slots([*keys, 5])  # type: ignore[list-item]
+    assert [sys.getrefcount(k) for k in keys] == before
+
+
+def test_error_pickles() -> None:
+    err = pickle.loads(pickle.dumps(keyroute.KeyrouteError("boom")))
+    assert type(err) is keyroute.KeyrouteError and str(err) == "boom"
