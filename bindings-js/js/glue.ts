@@ -1,0 +1,20 @@
+// The wasm-bindgen glue (generated into build/glue by scripts/build.sh) seen
+// through the interfaces of wasm.ts.
+
+import * as generated from "../build/glue/keyroute_glue.js";
+import type { Backend, Glue, RawExports } from "./wasm.js";
+
+export const { initSync } = generated;
+export const initAsync = generated.default;
+
+const glue: Glue = {
+  keySlot: generated.keySlot,
+  hashTag: generated.hashTag,
+  patternSlot: generated.patternSlot,
+  crc16: generated.crc16,
+};
+
+/** The backend for an instance returned by `initSync` or `initAsync`. */
+export function backend(exports: unknown): Backend {
+  return { raw: exports as RawExports, glue };
+}

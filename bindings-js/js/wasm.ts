@@ -1,0 +1,206 @@
+// The wasm side of the wrapper: the raw numeric exports, one cached view over
+// their scratch buffer, and the packing of keys into it.
+//
+// Keys reach wasm without the glue's per-call allocate/copy/free: strings are
+// written with TextEncoder.encodeInto straight into the scratch buffer, bytes
+// with Uint8Array#set, and the exports take only lengths. Keys that do not fit
+// the scratch buffer (16 KiB) take the glue's generic `&[u8]` functions, whose
+// allocation may grow wasm memory; every view is rebuilt when that detaches it.
+
+import { asBytes } from "./errors.js";
+
+/** The raw exports of keyroute_bg.wasm the wrapper calls (see src/scratch.rs). */
+export interface RawExports {
+  readonly memory: WebAssembly.Memory;
+  kr_scratch_ptr(): number;
+  kr_scratch_cap(): number;
+  kr_slot_of(len: number): number;
+  kr_pattern_slot_of(len: number): number;
+  kr_crc16_of(len: number): number;
+  kr_tag_range(len: number): number;
+  kr_batch_lens_ptr(): number;
+  kr_batch_slots_ptr(): number;
+  kr_batch_max(): number;
+  kr_slots_of(count: number): number;
+}
+
+/** The wasm-bindgen glue functions (see src/slot.rs): the path for large keys. */
+export interface Glue {
+  keySlot(key: Uint8Array): number;
+  hashTag(key: Uint8Array): Uint8Array;
+  patternSlot(pattern: Uint8Array): number | undefined;
+  crc16(data: Uint8Array): number;
+}
+
+/** One initialised wasm instance. */
+export interface Backend {
+  readonly raw: RawExports;
+  readonly glue: Glue;
+}
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+let raw: RawExports;
+let glue: Glue;
+let cap = 0;
+let batchMax = 0;
+// Views over wasm memory. A view of a detached (grown) memory has byteLength 0,
+// which a live scratch view never has.
+let scratch: Uint8Array = EMPTY;
+let lens: Uint32Array = new Uint32Array(0);
+let slots: Uint16Array = new Uint16Array(0);
+
+export function attach(backend: Backend): void {
+  raw = backend.raw;
+  glue = backend.glue;
+  cap = raw.kr_scratch_cap() >>> 0;
+  batchMax = raw.kr_batch_max() >>> 0;
+  refresh();
+}
+
+function refresh(): void {
+  const buf = raw.memory.buffer;
+  scratch = new Uint8Array(buf, raw.kr_scratch_ptr() >>> 0, cap);
+  lens = new Uint32Array(buf, raw.kr_batch_lens_ptr() >>> 0, batchMax);
+  slots = new Uint16Array(buf, raw.kr_batch_slots_ptr() >>> 0, batchMax);
+}
+
+/** The scratch view, rebuilt first if memory grew since it was made. */
+function view(): Uint8Array {
+  if (scratch.byteLength === 0) refresh();
+  return scratch;
+}
+
+/** UTF-8 bytes of a key, as a client sends them. */
+export function utf8(key: string | Uint8Array): Uint8Array {
+  return typeof key === "string" ? encoder.encode(key) : key;
+}
+
+/**
+ * Writes `key` to the start of the scratch buffer and returns its length in
+ * bytes, or -1 if it does not fit.
+ */
+function load(key: string | Uint8Array): number {
+  const v = view();
+  if (typeof key === "string") {
+    // Every UTF-16 unit is at least one byte, so a longer string cannot fit.
+    if (key.length > cap) return -1;
+    const r = encoder.encodeInto(key, v);
+    return r.read === key.length ? r.written : -1;
+  }
+  if (key.length > cap) return -1;
+  v.set(key);
+  return key.length;
+}
+
+export function keySlot(key: string | Uint8Array): number {
+  const len = load(key);
+  return len >= 0 ? raw.kr_slot_of(len) : glue.keySlot(utf8(key));
+}
+
+export function patternSlot(pattern: string | Uint8Array): number | null {
+  const len = load(pattern);
+  if (len >= 0) {
+    const slot = raw.kr_pattern_slot_of(len);
+    return slot < 0 ? null : slot;
+  }
+  return glue.patternSlot(utf8(pattern)) ?? null;
+}
+
+export function crc16(data: string | Uint8Array): number {
+  const len = load(data);
+  return len >= 0 ? raw.kr_crc16_of(len) : glue.crc16(utf8(data));
+}
+
+export function hashTag(key: string | Uint8Array): Uint8Array {
+  const len = load(key);
+  if (len < 0) return glue.hashTag(utf8(key));
+  const range = raw.kr_tag_range(len);
+  const start = Math.floor(range / 4294967296);
+  // slice() copies out of wasm memory into a plain Uint8Array.
+  return scratch.slice(start, range - start * 4294967296);
+}
+
+/**
+ * Fills `out[i]` with the slot of `keys[i]`, packing keys back to back into
+ * the scratch buffer and hashing each pack with one wasm call.
+ */
+export function keySlots(keys: ArrayLike<unknown>, out: Uint16Array): void {
+  view();
+  const n = keys.length;
+  let i = 0;
+  while (i < n) {
+    const next = typeof keys[i] === "string" ? packAscii(keys, i, out) : i;
+    i = next > i ? next : packAny(keys, i, out);
+  }
+}
+
+/**
+ * The fast path for a run of strings: concatenate them and encode the result
+ * with a single encodeInto (one call instead of one per key, and no
+ * per-key subarray). If every unit was ASCII, the byte length of each key is
+ * its string length. Returns the index after the run, or `from` if the run
+ * had non-ASCII text and must be packed key by key.
+ */
+function packAscii(keys: ArrayLike<unknown>, from: number, out: Uint16Array): number {
+  const end = Math.min(keys.length, from + batchMax);
+  let joined = "";
+  let total = 0;
+  let j = from;
+  for (; j < end; j++) {
+    const k = keys[j];
+    if (typeof k !== "string" || total + k.length > cap) break;
+    lens[j - from] = k.length;
+    total += k.length;
+    joined += k;
+  }
+  if (j === from) return from;
+  const r = encoder.encodeInto(joined, scratch);
+  if (r.read !== joined.length || r.written !== total) return from;
+  flush(from, j - from, out);
+  return j;
+}
+
+/**
+ * The general path: packs strings (encodeInto at an offset) and bytes (`set`)
+ * until the scratch buffer is full. A key too large for the buffer on its own
+ * goes through the glue. Returns the index after the last key handled.
+ */
+function packAny(keys: ArrayLike<unknown>, from: number, out: Uint16Array): number {
+  const end = Math.min(keys.length, from + batchMax);
+  let off = 0;
+  let j = from;
+  for (; j < end; j++) {
+    const k = keys[j];
+    let len: number;
+    if (typeof k === "string") {
+      if (k.length > cap - off) break;
+      const r = encoder.encodeInto(k, off === 0 ? scratch : scratch.subarray(off));
+      if (r.read !== k.length) break;
+      len = r.written;
+    } else {
+      const u = asBytes(k, `keys[${j}]`);
+      if (u.length > cap - off) break;
+      scratch.set(u, off);
+      len = u.length;
+    }
+    lens[j - from] = len;
+    off += len;
+  }
+  if (j > from) {
+    flush(from, j - from, out);
+    return j;
+  }
+  // keys[from] alone is larger than the scratch buffer.
+  const k = keys[from] as string | Uint8Array;
+  out[from] = glue.keySlot(utf8(k));
+  view();
+  return from + 1;
+}
+
+function flush(from: number, count: number, out: Uint16Array): void {
+  const done = raw.kr_slots_of(count);
+  if (done !== count) throw new Error(`keyroute: internal error: batch hashed ${done} of ${count} keys`);
+  out.set(count === slots.length ? slots : slots.subarray(0, count), from);
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds the npm package `keyroute` into bindings-js/pkg/: exactly the files
+# `npm pack` ships (package.json, README.md, dist/).
+#
+#   cargo (wasm32) -> wasm-bindgen --target web -> wasm-opt -O3 -> base64
+#   -> esbuild (ESM, CJS, workerd) + tsc (declarations)
+#
+# Layout and reasons: shared/reference/wasm-npm-packaging.md section 6.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+JS=$ROOT/bindings-js
+BUILD=$JS/build
+PKG=$JS/pkg
+DIST=$PKG/dist
+export PATH="$HOME/.cargo/bin:$PATH"
+log() { printf '==> %s\n' "$*"; }
+
+if [ ! -x "$JS/node_modules/.bin/esbuild" ]; then
+  log "npm ci (bindings-js)"
+  (cd "$JS" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+BIN=$JS/node_modules/.bin
+
+# The CLI must be exactly the version of the crate in Cargo.lock, or it
+# refuses the module ("uses a different bindgen format").
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "error: wasm-bindgen CLI $want is required (found '${have:-none}'); run scripts/setup.sh" >&2
+  exit 1
+fi
+
+log "cargo build (wasm32-unknown-unknown, release)"
+cargo build --release --target wasm32-unknown-unknown -p keyroute-wasm
+WASM_IN=$ROOT/target/wasm32-unknown-unknown/release/keyroute_wasm.wasm
+
+rm -rf "$BUILD" "$PKG"
+mkdir -p "$BUILD" "$DIST"
+
+log "wasm-bindgen $have --target web"
+# --omit-default-module-path: no `new URL(..., import.meta.url)` in the glue;
+# every entry supplies the bytes or the compiled module itself.
+wasm-bindgen --target web --omit-default-module-path --remove-producers-section \
+  --out-name keyroute_glue --out-dir "$BUILD/glue" "$WASM_IN"
+
+log "wasm-opt -O3"
+"$BIN/wasm-opt" -O3 "$BUILD/glue/keyroute_glue_bg.wasm" -o "$DIST/keyroute_bg.wasm"
+
+node -e '
+  const fs = require("fs");
+  const [wasm, out] = process.argv.slice(1);
+  const b64 = fs.readFileSync(wasm).toString("base64");
+  fs.writeFileSync(out + ".js", `export default ${JSON.stringify(b64)};\n`);
+  fs.writeFileSync(out + ".d.ts", "declare const wasmBase64: string;\nexport default wasmBase64;\n");
+' "$DIST/keyroute_bg.wasm" "$BUILD/keyroute_wasm_base64"
+
+log "tsc (type check, declarations)"
+(cd "$JS" && "$BIN/tsc" -p tsconfig.json && "$BIN/tsc" -p tsconfig.types.json)
+if grep -nE '^\s*(import|export .* from)' "$BUILD/types/keyroute.d.ts"; then
+  echo "error: keyroute.d.ts must be self-contained" >&2
+  exit 1
+fi
+cp "$BUILD/types/keyroute.d.ts" "$DIST/keyroute.d.ts"
+cp "$BUILD/types/keyroute.d.ts" "$DIST/keyroute.d.cts"
+printf 'declare const wasmModule: WebAssembly.Module;\nexport default wasmModule;\n' \
+  > "$DIST/keyroute_bg.wasm.d.ts"
+
+log "esbuild"
+common=(--bundle --platform=neutral --target=es2020 --legal-comments=none --log-level=warning)
+"$BIN/esbuild" "$JS/js/entry.ts" "${common[@]}" --format=esm --outfile="$DIST/keyroute.js"
+"$BIN/esbuild" "$JS/js/entry.ts" "${common[@]}" --format=cjs --outfile="$DIST/keyroute.cjs"
+"$BIN/esbuild" "$JS/js/entry-workerd.ts" "${common[@]}" --format=esm \
+  --external:./keyroute_bg.wasm --outfile="$DIST/workerd.js"
+cp "$JS/js/node.js" "$DIST/node.js"
+
+version=$(cargo metadata --no-deps --format-version 1 \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+      console.log(JSON.parse(s).packages.find(p=>p.name==="keyroute-wasm").version)})')
+node -e '
+  const fs = require("fs");
+  const [src, out, version] = process.argv.slice(1);
+  const pkg = JSON.parse(fs.readFileSync(src, "utf8"));
+  pkg.version = version;
+  fs.writeFileSync(out, JSON.stringify(pkg, null, 2) + "\n");
+' "$JS/npm/package.json" "$PKG/package.json" "$version"
+cp "$JS/npm/README.md" "$PKG/README.md"
+
+wasm_bytes=$(stat -c %s "$DIST/keyroute_bg.wasm")
+js_gzip=$(gzip -9 -c "$DIST/keyroute.js" | wc -c)
+log "built keyroute@$version in bindings-js/pkg: wasm $wasm_bytes bytes, dist/keyroute.js $(stat -c %s "$DIST/keyroute.js") bytes ($js_gzip gzipped)"
