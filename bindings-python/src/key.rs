@@ -1,10 +1,9 @@
-//! Python objects to key bytes, without copying.
+//! Python objects to key bytes, without copying (but for `memoryview`).
 //!
 //! A key is `bytes`, `str` (its UTF-8, as every Redis client sends it),
 //! `bytearray` or C-contiguous `memoryview` (its raw bytes, as `bytes(view)`
-//! gives them).
-//! Everything else is refused: routing `5` or `None` to some slot would hide a
-//! bug in the caller.
+//! gives them). Everything else is refused: routing `5` or `None` to some
+//! slot would hide a bug in the caller.
 
 use core::ffi::c_char;
 use pyo3::exceptions::{PyBufferError, PyTypeError};
@@ -59,8 +58,9 @@ fn with_other_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyRe
         return Ok(f(s.to_str()?.as_bytes()));
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
-        // SAFETY: the interpreter is attached and `f` runs no Python code, so
-        // nothing can resize or write the bytearray while `f` reads it.
+        // SAFETY: the interpreter is attached and `f` runs no Python code (it
+        // hashes, or copies into a new bytes), so nothing can resize or write
+        // the bytearray while `f` reads it.
         return Ok(f(unsafe { b.as_bytes() }));
     }
     if obj.is_instance_of::<PyMemoryView>() {
