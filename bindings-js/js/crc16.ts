@@ -66,6 +66,40 @@ export function asciiCrc16(s: string, start: number, end: number): number {
   return crc;
 }
 
+/**
+ * The hash slot of the string `s` computed in JS, or -1 when it must go to
+ * wasm: the bytes to hash are not all ASCII, or more than `max` of them.
+ *
+ * Braces are ASCII, and UTF-8 never uses ASCII byte values inside a
+ * multi-byte sequence, so the tag found on UTF-16 units is the tag Redis finds
+ * on the UTF-8 bytes, and a tag of ASCII units is hashed as those units. The
+ * tag's CRC runs while looking for its `}`, saving a second `indexOf`.
+ */
+export function stringSlot(s: string, max: number): number {
+  const n = s.length;
+  const open = s.indexOf("{");
+  if (open !== -1) {
+    const t = TABLE;
+    const limit = Math.min(n, open + 2 + max);
+    let tag = 0;
+    let i = open + 1;
+    for (; i < limit; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x7d) break;
+      if (c > 0x7f) return -1;
+      tag = ((tag << 8) & 0xffff) ^ t[(tag >>> 8) ^ c];
+    }
+    if (i < limit) {
+      if (i > open + 1) return tag & 0x3fff;
+    } else if (limit < n) {
+      return -1; // a tag longer than `max`, or no `}` within reach
+    }
+  }
+  if (n > max) return -1;
+  const crc = asciiCrc16(s, 0, n);
+  return crc < 0 ? -1 : crc & 0x3fff;
+}
+
 /** Continues a CRC-16/XMODEM over `u[start..end)`. */
 function bytesCrc16(crc: number, u: Uint8Array, start: number, end: number): number {
   const t = TABLE;

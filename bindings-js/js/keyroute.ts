@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-import { asciiCrc16, bytesSlot } from "./crc16.js";
+import { bytesSlot, stringSlot } from "./crc16.js";
 import { asBytes, invalidArgument } from "./errors.js";
 import * as wasm from "./wasm.js";
 import type { Backend } from "./wasm.js";
@@ -121,24 +121,8 @@ const BYTES_JS_MAX = 64;
 export function keySlot(key: Key): number {
   if (!initialised) throw notReady();
   if (typeof key === "string") {
-    // Braces are ASCII, and UTF-8 never uses ASCII byte values inside a
-    // multi-byte sequence, so the tag found on UTF-16 units is the tag Redis
-    // finds on the UTF-8 bytes.
-    let start = 0;
-    let end = key.length;
-    const open = key.indexOf("{");
-    if (open !== -1) {
-      const close = key.indexOf("}", open + 1);
-      if (close > open + 1) {
-        start = open + 1;
-        end = close;
-      }
-    }
-    if (end - start <= STRING_JS_MAX) {
-      const crc = asciiCrc16(key, start, end);
-      if (crc >= 0) return crc & 0x3fff;
-    }
-    return wasm.keySlot(key);
+    const slot = stringSlot(key, STRING_JS_MAX);
+    return slot >= 0 ? slot : wasm.keySlot(key);
   }
   const bytes = key instanceof Uint8Array ? key : asBytes(key, "key");
   return bytes.length <= BYTES_JS_MAX ? bytesSlot(bytes) : wasm.keySlot(bytes);

@@ -180,7 +180,9 @@ function packAny(keys: ArrayLike<unknown>, from: number, out: Uint16Array): numb
       if (r.read !== k.length) break;
       len = r.written;
     } else {
-      const u = asBytes(k, `keys[${j}]`);
+      // The message is built only on failure: a template per key costs more
+      // than hashing the key.
+      const u = k instanceof Uint8Array ? k : asBytes(k, keyName(j));
       if (u.length > cap - off) break;
       scratch.set(u, off);
       len = u.length;
@@ -197,6 +199,10 @@ function packAny(keys: ArrayLike<unknown>, from: number, out: Uint16Array): numb
   out[from] = glue.keySlot(utf8(k));
   view();
   return from + 1;
+}
+
+function keyName(index: number): string {
+  return `keys[${index}]`;
 }
 
 function flush(from: number, count: number, out: Uint16Array): void {

@@ -1,0 +1,214 @@
+// keyroute (npm) against cluster-key-slot 1.1.2, the slot function of ioredis,
+// measured side by side in the same process.
+//
+//   node bench/js/bench_slot.mjs [--keys target/bench-keys.txt] [--passes 11]
+//
+// Every row runs in a fresh child process, so that the JIT state one row
+// leaves behind (type feedback of keySlot, say) does not bias the next. Within
+// a row the two contenders alternate pass by pass, after warm-up passes, and
+// each reports the median ns/key; ratio = incumbent / keyroute (> 1: faster).
+// Before timing, every row checks that both give the same slot for every key.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
+const keysPath = resolve(opt("--keys", join(root, "target/bench-keys.txt")));
+const passes = Number(opt("--passes", "11"));
+const warmup = 3;
+const pkgDir = resolve(process.env.KEYROUTE_PKG ?? join(root, "bindings-js/pkg"));
+
+// ---- rows ----------------------------------------------------------------
+// Each row: which inputs, the incumbent's loop, keyroute's loop, and the goal
+// ratio from the issue. The loops are written out one by one so that every
+// call site sees one callee.
+const ROWS = {
+  "keySlot(string)": {
+    input: "strings",
+    goal: 3,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: (kr) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= kr.keySlot(keys[i]);
+      return x;
+    },
+  },
+  "keySlot(Buffer)": {
+    input: "buffers",
+    goal: 1,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: (kr) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= kr.keySlot(keys[i]);
+      return x;
+    },
+  },
+  "keySlot(Uint8Array)": {
+    input: "u8",
+    goal: 1,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: (kr) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= kr.keySlot(keys[i]);
+      return x;
+    },
+  },
+  "keySlots(string[])": {
+    input: "strings",
+    goal: 3,
+    incumbent: (cks) => (keys) => {
+      const out = new Uint16Array(keys.length);
+      for (let i = 0; i < keys.length; i++) out[i] = cks(keys[i]);
+      return out[0];
+    },
+    ours: (kr) => (keys) => kr.keySlots(keys)[0],
+  },
+  "keySlots(Buffer[])": {
+    input: "buffers",
+    goal: 1,
+    incumbent: (cks) => (keys) => {
+      const out = new Uint16Array(keys.length);
+      for (let i = 0; i < keys.length; i++) out[i] = cks(keys[i]);
+      return out[0];
+    },
+    ours: (kr) => (keys) => kr.keySlots(keys)[0],
+  },
+  "keySlot(1 KiB string)": {
+    input: "long",
+    goal: 5,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: (kr) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= kr.keySlot(keys[i]);
+      return x;
+    },
+  },
+};
+
+// ---- inputs --------------------------------------------------------------
+function loadInputs(kind) {
+  const strings = readFileSync(keysPath, "ascii").split("\n").filter((k) => k.length > 0);
+  switch (kind) {
+    case "strings":
+      return strings;
+    case "buffers":
+      return strings.map((k) => Buffer.from(k));
+    case "u8":
+      return strings.map((k) => new TextEncoder().encode(k));
+    case "long": {
+      // 2,000 ASCII keys of exactly 1,024 characters with no braces: the
+      // whole key is hashed. Deterministic (xorshift), like the corpus.
+      const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      let s = 0x9e3779b9;
+      const next = () => {
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        return s >>> 0;
+      };
+      return Array.from({ length: 2000 }, (_, i) => {
+        let k = `blob:${i}:`;
+        while (k.length < 1024) k += alnum[next() % alnum.length];
+        return k;
+      });
+    }
+    default:
+      throw new Error(`unknown input ${kind}`);
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function runRow(name) {
+  const row = ROWS[name];
+  const require = createRequire(join(root, "bindings-js/package.json"));
+  const cks = require("cluster-key-slot");
+  const kr = await import(pathToFileURL(join(pkgDir, "dist/node.js")).href);
+  const keys = loadInputs(row.input);
+
+  // Agreement first: a fast wrong answer is worth nothing.
+  const batch = kr.keySlots(keys);
+  for (let i = 0; i < keys.length; i++) {
+    const want = cks(keys[i]);
+    if (kr.keySlot(keys[i]) !== want || batch[i] !== want) {
+      throw new Error(`${name}: keyroute and cluster-key-slot disagree on key #${i}`);
+    }
+  }
+
+  const contenders = [row.incumbent(cks), row.ours(kr)];
+  const times = [[], []];
+  let sink = 0;
+  for (let p = 0; p < warmup + passes; p++) {
+    // Alternate which goes first, so slow drift of the machine hits both.
+    const order = p % 2 ? [1, 0] : [0, 1];
+    for (const c of order) {
+      const t0 = process.hrtime.bigint();
+      sink ^= contenders[c](keys);
+      const ns = Number(process.hrtime.bigint() - t0) / keys.length;
+      if (p >= warmup) times[c].push(ns);
+    }
+  }
+  return { name, keys: keys.length, incumbent: median(times[0]), ours: median(times[1]), goal: row.goal, sink };
+}
+
+async function main() {
+  const only = opt("--row", null);
+  if (only !== null) {
+    process.stdout.write(JSON.stringify(await runRow(only)) + "\n");
+    return;
+  }
+  console.log(`keyroute npm benchmark: ${keysPath}, median of ${passes} passes after ${warmup} warm-up`);
+  console.log(`node ${process.version}; keyroute from ${pkgDir}; cluster-key-slot 1.1.2`);
+  const results = [];
+  for (const name of Object.keys(ROWS)) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, "--row", name], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    if (child.status !== 0) throw new Error(`row ${name} failed (exit ${child.status})`);
+    results.push(JSON.parse(child.stdout));
+  }
+  const pad = (s, n) => String(s).padEnd(n);
+  const num = (x, n) => x.toFixed(1).padStart(n);
+  console.log(`${pad("case", 24)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  goal`);
+  for (const r of results) {
+    const ratio = r.incumbent / r.ours;
+    const verdict = ratio >= r.goal ? "met" : "NOT met";
+    console.log(
+      `${pad(r.name, 24)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  >=${r.goal}x ${verdict}`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
