@@ -6,7 +6,7 @@ PY := $(CURDIR)/.venv/bin/python
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
 
-.PHONY: all setup demo test bench vectors cli python js \
+.PHONY: all setup demo test bench vectors commands cli python js \
         test-rust test-nostd test-python test-js test-vectors lint clean
 
 all: cli python js
@@ -55,13 +55,21 @@ test-python: python
 test-js: js
 	bash bindings-js/scripts/test.sh
 
-# Re-asks a real redis-server for a sample of the committed vectors.
+# Re-asks a real redis-server for a sample of the committed vectors, and
+# regenerates the command table from it: both must still agree.
 test-vectors: setup
 	$(PY) tests/oracles/slots.py --check
+	$(PY) tests/oracles/getkeys.py --check
+	$(PY) tests/oracles/commands.py --check
 
 # ---- vectors from the real systems -----------------------------------------
 vectors: setup
 	$(PY) tests/oracles/slots.py --write
+	$(PY) tests/oracles/getkeys.py --write
+
+# The command table, from a real server's COMMAND and COMMAND DOCS.
+commands: setup
+	$(PY) tests/oracles/commands.py --write
 
 # ---- benchmarks, side by side with the incumbents --------------------------
 bench: cli python js

@@ -105,3 +105,275 @@ impl fmt::Display for RedirectError {
 }
 
 impl core::error::Error for RedirectError {}
+
+/// A command the table cannot answer for, or that the server would refuse
+/// before routing it.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The argument vector is empty.
+    Empty,
+    /// No such command (the server: `unknown command`).
+    UnknownCommand {
+        /// The name as given (lossy UTF-8).
+        name: String,
+    },
+    /// No such subcommand of a container command (the server: `unknown subcommand`).
+    UnknownSubcommand {
+        /// The container command, lower case.
+        command: String,
+        /// The subcommand as given (lossy UTF-8).
+        subcommand: String,
+    },
+    /// The argument count fails the command's arity (the server: `wrong number of arguments`).
+    WrongArity {
+        /// The command, lower case (`container|sub` for subcommands).
+        command: String,
+    },
+    /// `COMMAND GETKEYS` only: the command takes no keys at all.
+    NoKeyArguments {
+        /// The command.
+        command: String,
+    },
+    /// `COMMAND GETKEYS` only: the arguments give no keys
+    /// (the server: `Invalid arguments specified for command`).
+    InvalidArguments {
+        /// The command.
+        command: String,
+    },
+    /// Keys in different hash slots (the server: `CROSSSLOT`).
+    CrossSlot {
+        /// Position in argv of the first key.
+        first: usize,
+        /// Position in argv of the first key in another slot.
+        other: usize,
+        /// Slot of the first key.
+        first_slot: u16,
+        /// Slot of the other key.
+        other_slot: u16,
+    },
+    /// Keys of a MULTI/EXEC block in different hash slots (EXEC would fail).
+    CrossSlotTransaction {
+        /// (command index, argv position) of the first key.
+        first: (usize, usize),
+        /// (command index, argv position) of the first key in another slot.
+        other: (usize, usize),
+        /// Slot of the first key.
+        first_slot: u16,
+        /// Slot of the other key.
+        other_slot: u16,
+    },
+    /// A command whose keys span slots and whose atomicity a split would break.
+    NotSplittable {
+        /// The command.
+        command: String,
+    },
+    /// A `COMMAND` reply that cannot be read.
+    MalformedReply {
+        /// Where in the reply.
+        at: String,
+        /// What was expected there.
+        expected: &'static str,
+    },
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("empty command"),
+            Self::UnknownCommand { name } => write!(f, "unknown command '{name}'"),
+            Self::UnknownSubcommand { command, subcommand } => {
+                write!(f, "unknown subcommand '{subcommand}' of '{command}'")
+            }
+            Self::WrongArity { command } => write!(f, "wrong number of arguments for '{command}' command"),
+            Self::NoKeyArguments { command } => write!(f, "'{command}' has no key arguments"),
+            Self::InvalidArguments { command } => write!(f, "invalid arguments for '{command}': no keys found"),
+            Self::CrossSlot { first, other, first_slot, other_slot } => write!(
+                f,
+                "keys in request don't hash to the same slot: argument {first} is in slot {first_slot}, \
+                 argument {other} in slot {other_slot}"
+            ),
+            Self::CrossSlotTransaction { first, other, first_slot, other_slot } => write!(
+                f,
+                "keys in the transaction don't hash to the same slot: command {} argument {} is in slot \
+                 {first_slot}, command {} argument {} in slot {other_slot}",
+                first.0, first.1, other.0, other.1
+            ),
+            Self::NotSplittable { command } => write!(
+                f,
+                "'{command}' keys span several slots and splitting it would break its atomicity"
+            ),
+            Self::MalformedReply { at, expected } => {
+                write!(f, "malformed COMMAND reply at {at}: expected {expected}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::error::Error for CommandError {}
+
+/// A server entry of a sharded pool that cannot be read.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Not `host:port[:weight] [name]` or `/path[:weight] [name]`.
+    BadFormat {
+        /// The entry as written.
+        server: String,
+    },
+    /// The port is not a number in 1..=65535.
+    BadPort {
+        /// The entry as written.
+        server: String,
+    },
+    /// The weight is not a positive decimal number below 10^9.
+    BadWeight {
+        /// The entry as written.
+        server: String,
+    },
+    /// The weight is zero, which twemproxy refuses.
+    ZeroWeight {
+        /// The entry as written.
+        server: String,
+    },
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadFormat { server } => write!(
+                f,
+                "server {server:?}: expected \"host:port:weight [name]\" or \"/path/to.sock:weight [name]\""
+            ),
+            Self::BadPort { server } => write!(f, "server {server:?}: the port is not a number in 1..=65535"),
+            Self::BadWeight { server } => write!(f, "server {server:?}: the weight is not a positive number"),
+            Self::ZeroWeight { server } => write!(f, "server {server:?}: the weight is zero"),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::error::Error for ServerError {}
+
+/// A sharded pool that cannot be built as configured.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PartitionError {
+    /// The server list is empty.
+    NoServers,
+    /// Two servers have the same name (alias, or address where that is the name).
+    DuplicateName {
+        /// The name given twice.
+        name: String,
+    },
+    /// A weight of zero.
+    ZeroWeight,
+    /// The weights add up to more than the scheme can lay out.
+    WeightTooLarge,
+    /// More servers than the scheme can index.
+    TooManyServers,
+    /// `distribution: random`: twemproxy picks with `random()`, which no one
+    /// can reproduce.
+    RandomDistribution,
+    /// A scheme name keyroute does not know.
+    UnknownScheme {
+        /// The name as given.
+        name: String,
+    },
+    /// A hash function name the scheme does not know.
+    UnknownHash {
+        /// The name as given.
+        name: String,
+    },
+    /// A distribution name twemproxy does not know.
+    UnknownDistribution {
+        /// The name as given.
+        name: String,
+    },
+    /// A `hash_tag` that is not exactly two bytes.
+    BadHashTag {
+        /// The tag as given.
+        tag: String,
+    },
+    /// A live-server set whose length is not the number of servers.
+    LiveSetLength {
+        /// The number of servers.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// Every server is marked as ejected: twemproxy has nowhere to send keys.
+    NoLiveServers,
+    /// An option the chosen scheme does not have.
+    OptionNotApplicable {
+        /// The scheme.
+        scheme: &'static str,
+        /// The option.
+        option: &'static str,
+    },
+    /// A maglev table size that is not a prime at least as large as the
+    /// number of servers, or is larger than 2^24.
+    BadTableSize {
+        /// The size as given.
+        size: u64,
+    },
+    /// A server entry that cannot be read.
+    Server(ServerError),
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for PartitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoServers => f.write_str("the server list is empty"),
+            Self::DuplicateName { name } => write!(f, "two servers are named {name:?}"),
+            Self::ZeroWeight => f.write_str("a server has weight zero"),
+            Self::WeightTooLarge => f.write_str("the weights add up to more than the scheme can lay out"),
+            Self::TooManyServers => f.write_str("too many servers"),
+            Self::RandomDistribution => f.write_str(
+                "distribution \"random\" cannot be reproduced: twemproxy picks a server with random()",
+            ),
+            Self::UnknownScheme { name } => write!(f, "unknown scheme {name:?}"),
+            Self::UnknownHash { name } => write!(f, "unknown hash {name:?}"),
+            Self::UnknownDistribution { name } => {
+                write!(f, "unknown distribution {name:?} (expected ketama or modula)")
+            }
+            Self::BadHashTag { tag } => write!(f, "hash_tag {tag:?} is not exactly two characters"),
+            Self::LiveSetLength { expected, got } => {
+                write!(f, "the live set has {got} entries for {expected} servers")
+            }
+            Self::NoLiveServers => f.write_str("every server is ejected"),
+            Self::OptionNotApplicable { scheme, option } => {
+                write!(f, "scheme {scheme} has no option {option}")
+            }
+            Self::BadTableSize { size } => write!(
+                f,
+                "maglev table size {size} is not a prime >= the number of servers and <= 2^24"
+            ),
+            Self::Server(e) => e.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::error::Error for PartitionError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Server(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<ServerError> for PartitionError {
+    fn from(e: ServerError) -> Self {
+        PartitionError::Server(e)
+    }
+}

@@ -27,8 +27,12 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod cluster;
+#[cfg(feature = "alloc")]
+pub mod command;
 pub mod crc16;
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod partition;
 pub mod slot;
 pub mod tag;
 

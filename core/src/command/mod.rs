@@ -1,0 +1,216 @@
+//! Commands: which arguments are keys, whether they share a slot, where the
+//! command goes, and how to split it.
+//!
+//! The [`CommandTable`] holds every command and subcommand of the server
+//! (generated from a real server's `COMMAND` and `COMMAND DOCS` replies;
+//! see `tests/oracles/commands.py`), and can be extended with module
+//! commands from a live `COMMAND` reply.
+//!
+//! ```
+//! use keyroute::command::{CommandTable, Mode, Route};
+//!
+//! let table = CommandTable::builtin();
+//! let argv = ["ZUNIONSTORE", "{t}out", "2", "{t}a", "{t}b"];
+//! let keys: Vec<usize> = table.keys(&argv, Mode::Routing).unwrap().iter().map(|k| k.pos).collect();
+//! assert_eq!(keys, [3, 4, 1]); // the server lists the destination last
+//! assert_eq!(table.check(&argv).unwrap(), Some(keyroute::key_slot(b"t")));
+//! assert!(table.check(&["MGET", "a", "b"]).is_err()); // CROSSSLOT
+//! assert_eq!(table.route(&["DBSIZE"]).unwrap().target, Route::AllPrimaries);
+//! ```
+
+mod cstr;
+mod keys;
+mod live;
+mod route;
+mod spec;
+mod split;
+#[rustfmt::skip]
+mod table;
+
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+pub use self::keys::{KeyRef, Mode};
+pub use self::route::{ResponsePolicy, Route, RoutePlan};
+pub use self::spec::{BeginSearch, Command, CommandFlags, FindKeys, GetKeys, KeyFlags, KeySpec};
+pub use self::split::{Merge, Split, SplitPart};
+pub use self::table::GENERATED_FROM;
+use crate::error::CommandError;
+use crate::slot::key_slot_fast;
+
+/// Every command the router knows, built-in and added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandTable {
+    commands: Cow<'static, [Command]>,
+}
+
+impl Default for CommandTable {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+/// Orders a table name against a client-supplied name, ignoring ASCII case.
+fn cmp_name(table_name: &str, given: &[u8]) -> Ordering {
+    let a = table_name.as_bytes().iter().copied();
+    let b = given.iter().map(u8::to_ascii_lowercase);
+    a.cmp(b)
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl CommandTable {
+    /// The built-in table: every command of the generating server plus the
+    /// newer commands from documentation (see [`Command::verified`]).
+    pub fn builtin() -> Self {
+        CommandTable {
+            commands: Cow::Borrowed(table::COMMANDS),
+        }
+    }
+
+    /// Every top-level command, sorted by name.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// The top-level command with this name (any case).
+    pub fn get(&self, name: &[u8]) -> Option<&Command> {
+        let i = self
+            .commands
+            .binary_search_by(|c| cmp_name(&c.name, name))
+            .ok()?;
+        Some(&self.commands[i])
+    }
+
+    /// Adds or replaces a command (e.g. a module command), keeping the order.
+    pub fn insert(&mut self, command: Command) {
+        let commands = self.commands.to_mut();
+        match commands.binary_search_by(|c| c.name.as_ref().cmp(command.name.as_ref())) {
+            Ok(i) => commands[i] = command,
+            Err(i) => commands.insert(i, command),
+        }
+    }
+
+    /// The command or subcommand `argv` invokes, as the server looks it up:
+    /// a container command with arguments resolves its subcommand by argv\[1\]
+    /// (any case); alone, it is itself (and then fails its arity).
+    pub fn lookup<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<&Command, CommandError> {
+        let name = argv.first().ok_or(CommandError::Empty)?.as_ref();
+        let base = self
+            .get(name)
+            .ok_or_else(|| CommandError::UnknownCommand { name: lossy(name) })?;
+        if argv.len() == 1 || base.subcommands.is_empty() {
+            return Ok(base);
+        }
+        let sub = argv[1].as_ref();
+        let prefix = base.name.len() + 1;
+        base.subcommands
+            .binary_search_by(|c| cmp_name(&c.name[prefix..], sub))
+            .map(|i| &base.subcommands[i])
+            .map_err(|_| CommandError::UnknownSubcommand {
+                command: base.name.to_string(),
+                subcommand: lossy(sub),
+            })
+    }
+
+    /// The key arguments of `argv`, in the order the server finds them.
+    ///
+    /// Errors are the server's own verdicts: an unknown command or
+    /// subcommand, a wrong argument count, and in [`Mode::KeySpecs`] the two
+    /// `COMMAND GETKEYS` refusals (a command without key arguments; arguments
+    /// that give no keys when the command needs some).
+    pub fn keys<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        mode: Mode,
+    ) -> Result<Vec<KeyRef>, CommandError> {
+        let cmd = self.lookup(argv)?;
+        let name = || cmd.name.to_string();
+        match mode {
+            Mode::Routing => {
+                if !cmd.arity_ok(argv.len()) {
+                    return Err(CommandError::WrongArity { command: name() });
+                }
+                Ok(keys::routing_keys(cmd, argv))
+            }
+            Mode::KeySpecs => {
+                if !keys::has_keys(cmd) {
+                    return Err(CommandError::NoKeyArguments { command: name() });
+                }
+                if !cmd.arity_ok(argv.len()) {
+                    return Err(CommandError::WrongArity { command: name() });
+                }
+                let found = keys::spec_keys(cmd, argv);
+                if found.is_empty() && !cmd.flags.contains(CommandFlags::NO_MANDATORY_KEYS) {
+                    return Err(CommandError::InvalidArguments { command: name() });
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// The one slot all keys of `argv` share (`None`: no keys, any node
+    /// serves it), or the server's `CROSSSLOT` as an error naming the first
+    /// key and the first key in another slot.
+    pub fn check<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Option<u16>, CommandError> {
+        let keys = self.keys(argv, Mode::Routing)?;
+        same_slot(argv, &keys)
+    }
+
+    /// [`check`](Self::check) for a MULTI/EXEC block: every key of every
+    /// command must share one slot, as EXEC requires.
+    pub fn check_transaction<A: AsRef<[u8]>, C: AsRef<[A]>>(
+        &self,
+        commands: &[C],
+    ) -> Result<Option<u16>, CommandError> {
+        // (command index, argv position, slot) of the first key seen.
+        let mut first: Option<(usize, usize, u16)> = None;
+        for (c, argv) in commands.iter().enumerate() {
+            let argv = argv.as_ref();
+            for k in self.keys(argv, Mode::Routing)? {
+                let slot = key_slot_fast(argv[k.pos].as_ref());
+                match first {
+                    None => first = Some((c, k.pos, slot)),
+                    Some((fc, fp, s)) if s != slot => {
+                        return Err(CommandError::CrossSlotTransaction {
+                            first: (fc, fp),
+                            other: (c, k.pos),
+                            first_slot: s,
+                            other_slot: slot,
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(first.map(|(_, _, s)| s))
+    }
+}
+
+/// The server's same-slot rule over `keys`: the first key sets the slot.
+fn same_slot<A: AsRef<[u8]>>(argv: &[A], keys: &[KeyRef]) -> Result<Option<u16>, CommandError> {
+    let mut first: Option<(usize, u16)> = None;
+    for k in keys {
+        let slot = key_slot_fast(argv[k.pos].as_ref());
+        match first {
+            None => first = Some((k.pos, slot)),
+            Some((pos, s)) if s != slot => {
+                return Err(CommandError::CrossSlot {
+                    first: pos,
+                    other: k.pos,
+                    first_slot: s,
+                    other_slot: slot,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(first.map(|(_, s)| s))
+}
+
+#[cfg(test)]
+mod tests;

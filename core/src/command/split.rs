@@ -1,0 +1,144 @@
+//! Splitting multi-key commands (MGET, MSET, DEL, EXISTS, UNLINK, TOUCH) into
+//! one command per slot, and putting the replies back together.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::route::ResponsePolicy;
+use super::{CommandTable, Mode};
+use crate::cluster::{ReadFrom, SlotMap};
+use crate::error::{CommandError, TopologyError};
+use crate::slot::key_slot_fast;
+
+/// One per-slot sub-command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitPart {
+    /// The slot all its keys hash to.
+    pub slot: u16,
+    /// The sub-command, as indexes into the original argv (index 0 is the
+    /// command name; each key is followed by its values, e.g. MSET's).
+    pub argv: Vec<usize>,
+    /// For each key of the part, in order, its ordinal among the original
+    /// command's keys (0 for the first key).
+    pub keys: Vec<usize>,
+}
+
+/// How to assemble the original reply from the parts' replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Merge {
+    /// Each part replies an array with one element per key (MGET): element
+    /// `i` of part `p` goes to position `parts[p].keys[i]` of the result.
+    ByKeyPosition,
+    /// Integer replies are added up (DEL, EXISTS, UNLINK, TOUCH).
+    Sum,
+    /// Every part must reply OK; the result is OK (MSET).
+    AllOk,
+    /// The command was not split: its single reply is the result.
+    Single,
+}
+
+/// A command broken into per-slot parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The parts, in order of each slot's first key.
+    pub parts: Vec<SplitPart>,
+    /// How to assemble the replies.
+    pub merge: Merge,
+    /// The number of keys of the original command.
+    pub key_count: usize,
+}
+
+impl Split {
+    /// Groups the parts by the node serving their slot: `(node index into
+    /// map.nodes(), indexes into parts)`, in order of first appearance. Each
+    /// part stays a separate command (one node refuses keys of two slots
+    /// in one command); send a node's parts in one pipeline.
+    pub fn by_node(
+        &self,
+        map: &SlotMap,
+        read_from: ReadFrom<'_>,
+    ) -> Result<Vec<(usize, Vec<usize>)>, TopologyError> {
+        let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, p) in self.parts.iter().enumerate() {
+            let (node, _) = map.node_for_slot(p.slot, read_from)?;
+            match out.iter_mut().find(|(n, _)| *n == node) {
+                Some((_, parts)) => parts.push(i),
+                None => out.push((node, vec![i])),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl CommandTable {
+    /// Breaks a multi-key command into one command per slot.
+    ///
+    /// A command whose keys share a slot (or that has none) comes back whole,
+    /// as one part. Keys in several slots are split only for commands the
+    /// server marks `request_policy:multi_shard` (MGET, MSET, DEL, EXISTS,
+    /// UNLINK, TOUCH); any other command, such as MSETNX whose all-or-nothing
+    /// promise a split would break, is refused with
+    /// [`CommandError::NotSplittable`].
+    pub fn split<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Split, CommandError> {
+        let cmd = self.lookup(argv)?;
+        let keys = self.keys(argv, Mode::Routing)?;
+        let slots: Vec<u16> = keys
+            .iter()
+            .map(|k| key_slot_fast(argv[k.pos].as_ref()))
+            .collect();
+        if slots.windows(2).all(|w| w[0] == w[1]) {
+            return Ok(Split {
+                parts: vec![SplitPart {
+                    slot: slots.first().copied().unwrap_or(0),
+                    argv: (0..argv.len()).collect(),
+                    keys: (0..keys.len()).collect(),
+                }],
+                merge: Merge::Single,
+                key_count: keys.len(),
+            });
+        }
+        let (first, last, step) = cmd.legacy_range;
+        let splittable =
+            cmd.request_policy() == Some("multi_shard") && cmd.getkeys.is_none() && last == -1;
+        if !splittable || !(1..=2).contains(&step) || first < 1 {
+            return Err(CommandError::NotSplittable {
+                command: cmd.name.as_ref().into(),
+            });
+        }
+        let step = step as usize;
+        let mut parts: Vec<SplitPart> = Vec::new();
+        for (ordinal, (k, &slot)) in keys.iter().zip(&slots).enumerate() {
+            let part = match parts.iter_mut().position(|p| p.slot == slot) {
+                Some(i) => &mut parts[i],
+                None => {
+                    parts.push(SplitPart {
+                        slot,
+                        argv: vec![0],
+                        keys: Vec::new(),
+                    });
+                    parts.last_mut().expect("just pushed")
+                }
+            };
+            // An odd MSET leaves its last key without a value: the part
+            // carries what there is and gets the server's own error.
+            part.argv.extend(k.pos..(k.pos + step).min(argv.len()));
+            part.keys.push(ordinal);
+        }
+        let merge = match cmd.response_policy().and_then(ResponsePolicy::from_tip) {
+            Some(ResponsePolicy::AggSum) => Merge::Sum,
+            Some(ResponsePolicy::AllSucceeded) => Merge::AllOk,
+            None => Merge::ByKeyPosition,
+            Some(_) => {
+                return Err(CommandError::NotSplittable {
+                    command: cmd.name.as_ref().into(),
+                })
+            }
+        };
+        Ok(Split {
+            parts,
+            merge,
+            key_count: keys.len(),
+        })
+    }
+}

@@ -1,0 +1,296 @@
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::cluster::{SlotMap, Value};
+use crate::key_slot;
+
+fn positions(table: &CommandTable, argv: &[&str], mode: Mode) -> Vec<usize> {
+    table
+        .keys(argv, mode)
+        .unwrap()
+        .iter()
+        .map(|k| k.pos)
+        .collect()
+}
+
+#[test]
+fn the_table_is_complete_and_sorted() {
+    let t = CommandTable::builtin();
+    let n: usize = t.commands().iter().map(|c| 1 + c.subcommands.len()).sum();
+    assert!(n >= 380, "{n} entries");
+    assert!(t.commands().windows(2).all(|w| w[0].name < w[1].name));
+    for c in t.commands() {
+        assert!(
+            c.subcommands.windows(2).all(|w| w[0].name < w[1].name),
+            "{}",
+            c.name
+        );
+    }
+    for name in ["hgetdel", "hexpire", "msetex", "xackdel", "waitaof"] {
+        let c = t.get(name.as_bytes()).unwrap();
+        assert!(!c.since.is_empty());
+    }
+    assert!(!t.get(b"MSETEX").unwrap().verified);
+    assert!(t.get(b"get").unwrap().verified);
+}
+
+#[test]
+fn lookups_ignore_case_and_resolve_subcommands() {
+    let t = CommandTable::builtin();
+    assert_eq!(t.lookup(&["GeT", "k"]).unwrap().name, "get");
+    assert_eq!(
+        t.lookup(&["object", "ENCODING", "k"]).unwrap().name,
+        "object|encoding"
+    );
+    assert_eq!(t.lookup(&["OBJECT"]).unwrap().name, "object");
+    assert!(matches!(
+        t.lookup(&["OBJECT", "nope"]),
+        Err(CommandError::UnknownSubcommand { .. })
+    ));
+    assert!(matches!(
+        t.lookup(&["nope"]),
+        Err(CommandError::UnknownCommand { .. })
+    ));
+    assert_eq!(t.lookup::<&str>(&[]), Err(CommandError::Empty));
+    assert!(matches!(
+        t.keys(&["GET"], Mode::Routing),
+        Err(CommandError::WrongArity { .. })
+    ));
+}
+
+#[test]
+fn routing_differs_from_getkeys_where_the_server_does() {
+    let t = CommandTable::builtin();
+    // GEORADIUS: routing takes only the last of STORE/STOREDIST.
+    let geo = [
+        "GEORADIUS",
+        "g",
+        "0",
+        "0",
+        "1",
+        "km",
+        "STORE",
+        "a",
+        "STOREDIST",
+        "b",
+    ];
+    assert_eq!(positions(&t, &geo, Mode::Routing), vec![1, 9]);
+    // Odd XREAD stream lists: no keys for routing.
+    assert!(positions(&t, &["XREAD", "STREAMS", "a", "b", "0"], Mode::Routing).is_empty());
+    // Sharded Pub/Sub channels route like keys, but are not keys for GETKEYS.
+    assert_eq!(
+        positions(&t, &["SPUBLISH", "ch", "m"], Mode::Routing),
+        vec![1]
+    );
+    assert!(matches!(
+        t.keys(&["SPUBLISH", "ch", "m"], Mode::KeySpecs),
+        Err(CommandError::NoKeyArguments { .. })
+    ));
+    assert!(t.check(&["SSUBSCRIBE", "a", "b"]).is_err());
+    // atoi in routing: "2abc" is 2.
+    assert_eq!(
+        positions(&t, &["EVAL", "s", "2abc", "a", "b"], Mode::Routing),
+        vec![3, 4]
+    );
+    // MSETEX has a keynum spec but no procedure and no legacy range: keyless for routing.
+    assert!(positions(&t, &["MSETEX", "2", "a", "1", "b", "2"], Mode::Routing).is_empty());
+    assert_eq!(
+        positions(&t, &["MSETEX", "2", "a", "1", "b", "2"], Mode::KeySpecs),
+        vec![2, 4]
+    );
+}
+
+#[test]
+fn checks_and_transactions() {
+    let t = CommandTable::builtin();
+    assert_eq!(
+        t.check(&["MGET", "{u}a", "{u}b"]).unwrap(),
+        Some(key_slot(b"u"))
+    );
+    assert_eq!(t.check(&["PING"]).unwrap(), None);
+    assert_eq!(t.check(&["EVAL", "s", "0"]).unwrap(), None);
+    match t.check(&["MSET", "a", "1", "b", "2", "a", "3"]) {
+        Err(CommandError::CrossSlot {
+            first: 1,
+            other: 3,
+            first_slot,
+            other_slot,
+        }) => {
+            assert_eq!((first_slot, other_slot), (key_slot(b"a"), key_slot(b"b")))
+        }
+        other => panic!("{other:?}"),
+    }
+    let tx: Vec<Vec<&str>> = vec![vec!["SET", "{u}1", "x"], vec!["INCR", "{u}2"], vec!["PING"]];
+    assert_eq!(t.check_transaction(&tx).unwrap(), Some(key_slot(b"u")));
+    let tx: Vec<Vec<&str>> = vec![vec!["SET", "{u}1", "x"], vec!["PING"], vec!["GET", "other"]];
+    assert!(matches!(
+        t.check_transaction(&tx),
+        Err(CommandError::CrossSlotTransaction {
+            first: (0, 1),
+            other: (2, 1),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn routes_follow_keys_and_tips() {
+    let t = CommandTable::builtin();
+    assert_eq!(
+        t.route(&["GET", "a"]).unwrap().target,
+        Route::Slot(key_slot(b"a"))
+    );
+    assert_eq!(t.route(&["PING"]).unwrap().target, Route::AllPrimaries);
+    assert_eq!(t.route(&["ECHO", "x"]).unwrap().target, Route::AnyNode);
+    let dbsize = t.route(&["DBSIZE"]).unwrap();
+    assert_eq!(
+        (dbsize.target, dbsize.response),
+        (Route::AllPrimaries, Some(ResponsePolicy::AggSum))
+    );
+    assert_eq!(
+        t.route(&["DEL", "a", "b"]).unwrap().target,
+        Route::MultiShard
+    );
+    assert!(matches!(
+        t.route(&["SUNION", "a", "b"]),
+        Err(CommandError::CrossSlot { .. })
+    ));
+}
+
+#[test]
+fn splitting() {
+    let t = CommandTable::builtin();
+    let argv = ["MSET", "a", "1", "b", "2", "{a}x", "3"];
+    let s = t.split(&argv).unwrap();
+    assert_eq!(s.merge, Merge::AllOk);
+    assert_eq!(s.parts.len(), 2);
+    assert_eq!(s.parts[0].argv, vec![0, 1, 2, 5, 6]);
+    assert_eq!(s.parts[0].keys, vec![0, 2]);
+    assert_eq!(s.parts[1].argv, vec![0, 3, 4]);
+    let s = t.split(&["MGET", "a", "b", "a"]).unwrap();
+    assert_eq!(s.merge, Merge::ByKeyPosition);
+    assert_eq!(s.parts[0].keys, vec![0, 2]);
+    assert_eq!(t.split(&["DEL", "a", "b"]).unwrap().merge, Merge::Sum);
+    assert_eq!(
+        t.split(&["EXISTS", "{x}a", "{x}b"]).unwrap().merge,
+        Merge::Single
+    );
+    assert!(matches!(
+        t.split(&["MSETNX", "a", "1", "b", "2"]),
+        Err(CommandError::NotSplittable { .. })
+    ));
+    assert_eq!(
+        t.split(&["MSETNX", "{a}1", "1", "{a}2", "2"])
+            .unwrap()
+            .parts
+            .len(),
+        1
+    );
+    // Per node.
+    let node = |p: i64| Value::Array(vec![Value::str("h"), Value::Int(p)]);
+    let reply = Value::Array(vec![
+        Value::Array(vec![Value::Int(0), Value::Int(8191), node(1)]),
+        Value::Array(vec![Value::Int(8192), Value::Int(16383), node(2)]),
+    ]);
+    let map = SlotMap::from_slots(&reply, None).unwrap();
+    let keys = ["MGET", "a", "b", "c", "d", "e"];
+    let s = t.split(&keys).unwrap();
+    let groups = s.by_node(&map, crate::cluster::ReadFrom::Primary).unwrap();
+    let total: usize = groups.iter().map(|(_, p)| p.len()).sum();
+    assert_eq!(total, s.parts.len());
+}
+
+#[test]
+fn module_commands_from_a_live_reply() {
+    let mut t = CommandTable::builtin();
+    let s = Value::str;
+    let spec = Value::Array(vec![
+        s("flags"),
+        Value::Array(vec![s("RW"), s("update")]),
+        s("begin_search"),
+        Value::Array(vec![
+            s("type"),
+            s("index"),
+            s("spec"),
+            Value::Array(vec![s("index"), Value::Int(1)]),
+        ]),
+        s("find_keys"),
+        Value::Array(vec![
+            s("type"),
+            s("range"),
+            s("spec"),
+            Value::Array(vec![
+                s("lastkey"),
+                Value::Int(0),
+                s("keystep"),
+                Value::Int(1),
+                s("limit"),
+                Value::Int(0),
+            ]),
+        ]),
+    ]);
+    let reply = Value::Array(vec![
+        Value::Array(vec![
+            s("json.set"),
+            Value::Int(-4),
+            Value::Array(vec![s("write"), s("denyoom"), s("module")]),
+            Value::Int(1),
+            Value::Int(1),
+            Value::Int(1),
+            Value::Array(vec![]),
+            Value::Array(vec![]),
+            Value::Array(vec![spec]),
+            Value::Array(vec![]),
+        ]),
+        Value::Nil,
+    ]);
+    assert_eq!(t.extend_from_command_reply(&reply).unwrap(), 1);
+    assert_eq!(
+        positions(&t, &["JSON.SET", "doc", "$", "1"], Mode::Routing),
+        vec![1]
+    );
+    assert_eq!(
+        positions(&t, &["JSON.SET", "doc", "$", "1"], Mode::KeySpecs),
+        vec![1]
+    );
+    assert!(t.extend_from_command_reply(&Value::Int(3)).is_err());
+    assert!(t
+        .extend_from_command_reply(&Value::Array(vec![Value::Array(vec![s("x")])]))
+        .is_err());
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any argv at all: a typed answer, never a panic, in both modes.
+        #[test]
+        fn never_panics(argv in proptest::collection::vec(
+            prop_oneof![
+                Just(b"STORE".to_vec()), Just(b"KEYS".to_vec()), Just(b"STREAMS".to_vec()), Just(b"2".to_vec()),
+                Just(b"-1".to_vec()), Just(b"".to_vec()), Just(b"GET".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..6),
+            ], 0..10),
+            name in prop_oneof![
+                Just("SORT"), Just("MIGRATE"), Just("XREAD"), Just("XREADGROUP"), Just("GEORADIUS"), Just("EVAL"),
+                Just("ZUNIONSTORE"), Just("BITFIELD"), Just("SET"), Just("MSET"), Just("OBJECT"), Just("MSETEX"),
+                Just("BLMPOP"), Just("XINFO"), Just("SPUBLISH"),
+            ]) {
+            let t = CommandTable::builtin();
+            let mut full = vec![name.as_bytes().to_vec()];
+            full.extend(argv);
+            for mode in [Mode::Routing, Mode::KeySpecs] {
+                if let Ok(keys) = t.keys(&full, mode) {
+                    prop_assert!(keys.iter().all(|k| k.pos > 0 && k.pos < full.len()));
+                }
+            }
+            let _ = t.check(&full);
+            let _ = t.route(&full);
+            if let Ok(s) = t.split(&full) {
+                prop_assert!(s.parts.iter().all(|p| p.argv.iter().all(|&i| i < full.len())));
+            }
+        }
+    }
+}
