@@ -3,6 +3,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
+mod command;
 mod hex;
 mod node;
 
@@ -13,6 +14,13 @@ usage:
   keyroute slot [--hex] [KEY...]   print the hash slot of each KEY, one per line;
                                    with no KEY, read one key per line from stdin
   keyroute tag [--hex] KEY         print the part of KEY that is hashed
+  keyroute keys [--mode routing|keyspecs] [--hex] CMD ARG...
+                                   print the key arguments of a command, one per
+                                   line: as cluster routing finds them (default)
+                                   or as COMMAND GETKEYS does
+  keyroute check [--hex] CMD ARG...
+                                   print the slot all keys share (`none` when the
+                                   command has no keys); CROSSSLOT: exit status 1
   keyroute node (--cluster HOST:PORT | --shards-json FILE | --slots-json FILE)
                 [--read-from primary|prefer-replica|round-robin] [--hex] [KEY...]
                                    print `slot host:port role` for each KEY (or
@@ -76,8 +84,11 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     let Some((cmd, rest)) = args.split_first() else {
         return Err(Failure::Usage(format!("missing command\n{USAGE}")));
     };
-    if cmd.as_slice() == b"node" {
-        return node::run(rest);
+    match cmd.as_slice() {
+        b"node" => return node::run(rest),
+        b"keys" => return command::keys(rest),
+        b"check" => return command::check(rest),
+        _ => {}
     }
     let (hex, operands) = parse_flags(rest)?;
     let out = io::stdout();

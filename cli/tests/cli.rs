@@ -119,3 +119,46 @@ fn double_dash_ends_options() {
     let o = keyroute(&["slot", "--", "--hex"], b"");
     assert_eq!(stdout(&o), format!("{}\n", keyroute::key_slot(b"--hex")));
 }
+
+#[test]
+fn keys_in_both_modes() {
+    let o = keyroute(&["keys", "ZUNIONSTORE", "out", "2", "a", "b"], b"");
+    assert_eq!(stdout(&o), "a\nb\nout\n");
+    let geo = [
+        "GEORADIUS",
+        "g",
+        "0",
+        "0",
+        "1",
+        "km",
+        "STORE",
+        "a",
+        "STOREDIST",
+        "b",
+    ];
+    let o = keyroute(&[&["keys"][..], &geo].concat(), b"");
+    assert_eq!(stdout(&o), "g\nb\n");
+    let o = keyroute(&[&["keys", "--mode", "keyspecs"][..], &geo].concat(), b"");
+    assert_eq!(stdout(&o), "g\na\nb\n");
+    let o = keyroute(&["keys", "--hex", "474554", "00ff"], b"");
+    assert_eq!(stdout(&o), "00ff\n");
+    let o = keyroute(&["keys", "NOSUCH", "x"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown command"));
+}
+
+#[test]
+fn check_exit_statuses() {
+    let o = keyroute(&["check", "MGET", "{u}a", "{u}b"], b"");
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(0), format!("{}\n", keyroute::key_slot(b"u")))
+    );
+    let o = keyroute(&["check", "PING"], b"");
+    assert_eq!(stdout(&o), "none\n");
+    let o = keyroute(&["check", "MGET", "a", "b"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CROSSSLOT"));
+    let o = keyroute(&["check", "GET"], b"");
+    assert_eq!(o.status.code(), Some(2));
+}
