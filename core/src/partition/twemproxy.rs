@@ -25,7 +25,7 @@ use super::hash::twemproxy::TwemproxyHash;
 use super::hash::CharSign;
 use super::ketama::{push_points, GroupCount};
 use super::ring::{Boundary, Ring, Ties};
-use super::Partitioner;
+use super::{Partitioner, Server};
 use crate::error::PartitionError;
 
 /// `distribution:` of a nutcracker pool.
@@ -72,7 +72,37 @@ enum Dispatch {
     Modula(Vec<u32>),
 }
 
+/// The name twemproxy hashes for a server (`conf_add_server`): the alias;
+/// else `host` when the port is 11211; else `host:port` as written; for a
+/// unix socket, the path followed by `:`.
+pub fn ring_name(server: &Server) -> Vec<u8> {
+    if let Some(alias) = server.alias() {
+        return alias.as_bytes().to_vec();
+    }
+    if server.port() == Some(11211) {
+        return server.host().as_bytes().to_vec();
+    }
+    server.address_unbracketed().into_bytes()
+}
+
 impl Twemproxy {
+    /// A pool of configured servers (see [`ring_name`]).
+    pub fn from_servers(
+        servers: &[Server],
+        hash: TwemproxyHash,
+        distribution: Distribution,
+        hash_tag: Option<[u8; 2]>,
+        sign: CharSign,
+    ) -> Result<Twemproxy, PartitionError> {
+        let names: Vec<Vec<u8>> = servers.iter().map(ring_name).collect();
+        let list: Vec<(&[u8], u32)> = names
+            .iter()
+            .zip(servers)
+            .map(|(n, s)| (n.as_slice(), s.weight()))
+            .collect();
+        Self::new(&list, hash, distribution, hash_tag, sign)
+    }
+
     /// A pool of servers given as `(ring name, weight)` in configuration
     /// order. Names must be distinct and weights positive.
     pub fn new(
