@@ -60,12 +60,14 @@ test-js: js
 test-vectors: setup
 	$(PY) tests/oracles/slots.py --check
 	$(PY) tests/oracles/getkeys.py --check
+	$(PY) tests/oracles/policies.py --check
 	$(PY) tests/oracles/commands.py --check
 
 # ---- vectors from the real systems -----------------------------------------
 vectors: setup
 	$(PY) tests/oracles/slots.py --write
 	$(PY) tests/oracles/getkeys.py --write
+	$(PY) tests/oracles/policies.py --write
 
 # The command table, from a real server's COMMAND and COMMAND DOCS.
 commands: setup

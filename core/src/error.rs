@@ -377,3 +377,74 @@ impl From<ServerError> for PartitionError {
         PartitionError::Server(e)
     }
 }
+
+/// No rule of a hashing policy matches the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NoRuleMatched;
+
+impl fmt::Display for NoRuleMatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no rule of the hashing policy matches the key")
+    }
+}
+
+impl core::error::Error for NoRuleMatched {}
+
+/// A hashing policy that cannot be built.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A policy needs at least one rule.
+    NoRules,
+    /// More rules than allowed.
+    TooManyRules {
+        /// The limit.
+        max: usize,
+    },
+    /// A rule longer than allowed.
+    RuleTooLong {
+        /// Index of the rule.
+        rule: usize,
+        /// Its length in characters.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A rule without a named group `tag`.
+    NoTagGroup {
+        /// Index of the rule.
+        rule: usize,
+    },
+    /// A rule the engine cannot compile or honour (backreferences,
+    /// look-around, bad syntax).
+    Unsupported {
+        /// Index of the rule.
+        rule: usize,
+        /// Why.
+        reason: String,
+    },
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoRules => f.write_str("a hashing policy needs at least one rule"),
+            Self::TooManyRules { max } => write!(f, "a hashing policy has at most {max} rules"),
+            Self::RuleTooLong { rule, len, max } => {
+                write!(
+                    f,
+                    "rule {rule} is {len} characters long; at most {max} are allowed"
+                )
+            }
+            Self::NoTagGroup { rule } => {
+                write!(f, "rule {rule} has no named group `tag`, e.g. (?<tag>...)")
+            }
+            Self::Unsupported { rule, reason } => write!(f, "rule {rule} cannot be used: {reason}"),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::error::Error for PolicyError {}

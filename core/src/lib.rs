@@ -33,10 +33,12 @@ pub mod crc16;
 pub mod error;
 #[cfg(feature = "alloc")]
 pub mod partition;
+pub mod policy;
 pub mod slot;
 pub mod tag;
 
 pub use crate::crc16::crc16;
+pub use crate::policy::HashPolicy;
 pub use crate::slot::{key_slot, key_slot_fast, key_slots, pattern_slot, SLOT_COUNT};
 pub use crate::tag::hash_tag;
 
