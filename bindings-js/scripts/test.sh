@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Tests the npm package as users get it: packs bindings-js/pkg (built by
+# scripts/build.sh) with `npm pack`, installs the tarball offline into a
+# throwaway project under target/js-test, and runs bindings-js/tests there
+# with `node --test`, so every `import "keyroute"` goes through the published
+# exports map.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+JS=$ROOT/bindings-js
+WORK=$ROOT/target/js-test
+VECTORS=$ROOT/tests/vectors/slots.json
+log() { printf '==> %s\n' "$*"; }
+
+if [ ! -f "$JS/pkg/package.json" ]; then
+  echo "error: bindings-js/pkg is not built; run bindings-js/scripts/build.sh first" >&2
+  exit 1
+fi
+if [ ! -f "$VECTORS" ]; then
+  echo "error: $VECTORS is missing (make vectors writes it)" >&2
+  exit 1
+fi
+if [ ! -d "$JS/node_modules/esbuild" ]; then
+  log "npm ci (bindings-js)"
+  (cd "$JS" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK/consumer/test"
+log "npm pack bindings-js/pkg"
+tarball=$(cd "$JS/pkg" && npm pack --pack-destination "$WORK" --loglevel=error 2>/dev/null | tail -n 1)
+log "npm install --offline $tarball into target/js-test/consumer"
+printf '{ "name": "keyroute-consumer", "private": true }\n' > "$WORK/consumer/package.json"
+(cd "$WORK/consumer" && npm install --offline --no-audit --no-fund --loglevel=error "$WORK/$tarball")
+cp "$JS"/tests/*.mjs "$WORK/consumer/test/"
+
+log "node --test"
+cd "$WORK/consumer"
+KEYROUTE_CONSUMER=$WORK/consumer \
+KEYROUTE_JS_DIR=$JS \
+KEYROUTE_WORK=$WORK \
+KEYROUTE_TARBALL=$WORK/$tarball \
+KEYROUTE_VECTORS=$VECTORS \
+  node --test --test-reporter=spec test/*.test.mjs

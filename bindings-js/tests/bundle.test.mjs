@@ -1,0 +1,120 @@
+// The package as bundlers see it: esbuild for Node (the bundle must keep
+// working after it is moved: no __dirname, no side file), for browsers (the
+// self-contained ESM entry) and for Cloudflare Workers (the workerd entry,
+// run here with a plugin doing what wrangler does with a .wasm import).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { CONSUMER, PKG, WORK, tool } from "./helpers.mjs";
+
+const esbuild = tool("esbuild");
+const dir = mkdtempSync(join(WORK, "bundle-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const KEYS = ["foo", "{user1000}.following", "foo{}{bar}", "é", "\ud800abc", "x".repeat(70000)];
+
+// The consumers live in the consumer project, where `keyroute` is installed.
+const appSource = (importLine) => `${importLine}
+const keys = ${JSON.stringify(KEYS)};
+const slots = keys.map((k) => keySlot(k));
+const batch = Array.from(keySlots(keys));
+if (slots.join() !== batch.join()) throw new Error("keySlot and keySlots disagree");
+console.log(slots.join());
+`;
+writeFileSync(join(CONSUMER, "app-esm.mjs"), appSource('import { keySlot, keySlots } from "keyroute";'));
+writeFileSync(join(CONSUMER, "app-cjs.cjs"), appSource('const { keySlot, keySlots } = require("keyroute");'));
+
+function expected() {
+  const out = execFileSync(process.execPath, [join(CONSUMER, "app-esm.mjs")], { cwd: CONSUMER, encoding: "utf8" });
+  assert.ok(out.startsWith("12182,3443,8363,10180,4221,"), out);
+  return out.trim();
+}
+
+for (const [name, entry, format, ext] of [
+  ["ESM", "app-esm.mjs", "esm", "mjs"],
+  ["CJS", "app-cjs.cjs", "cjs", "cjs"],
+]) {
+  test(`esbuild --platform=node (${name}): the bundle runs after being moved`, async () => {
+    const built = join(dir, `node-${format}`, `app.${ext}`);
+    const result = await esbuild.build({
+      entryPoints: [join(CONSUMER, entry)],
+      bundle: true,
+      platform: "node",
+      format,
+      outfile: built,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs).join("\n");
+    assert.match(inputs, /node_modules\/keyroute\/dist\/(node\.js|keyroute\.cjs)/);
+    const elsewhere = join(dir, "elsewhere", format);
+    mkdirSync(elsewhere, { recursive: true });
+    renameSync(built, join(elsewhere, `app.${ext}`));
+    rmSync(join(dir, `node-${format}`), { recursive: true, force: true });
+    const out = execFileSync(process.execPath, [join(elsewhere, `app.${ext}`)], { cwd: elsewhere, encoding: "utf8" });
+    assert.equal(out.trim(), expected());
+  });
+}
+
+test("esbuild --platform=browser picks dist/keyroute.js; the bundle has no Node built-ins", async () => {
+  const result = await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-esm.mjs")],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((p) => p.endsWith("node_modules/keyroute/dist/keyroute.js")), inputs.join(", "));
+  assert.ok(!inputs.some((p) => p.endsWith(".cjs")), inputs.join(", "));
+  const text = result.outputFiles[0].text;
+  for (const bad of [/import\.meta/, /\brequire\s*\(/, /__dirname/, /["']node:/]) assert.doesNotMatch(text, bad);
+});
+
+test("esbuild --conditions=workerd: the .wasm import, instantiated like wrangler does", async () => {
+  // wrangler turns `import m from "x.wasm"` into a compiled WebAssembly.Module;
+  // this plugin does the same from the file esbuild resolved.
+  const wasmAsModule = {
+    name: "wasm-module",
+    setup(build) {
+      build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: join(args.resolveDir, args.path), namespace: "wasm" }));
+      build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
+        contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
+          readFileSync(args.path).toString("base64"),
+        )}), (c) => c.charCodeAt(0)));`,
+        loader: "js",
+      }));
+    },
+  };
+  const result = await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-esm.mjs")],
+    bundle: true,
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    format: "esm",
+    outfile: join(dir, "workerd", "app.mjs"),
+    metafile: true,
+    plugins: [wasmAsModule],
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((p) => p.endsWith("node_modules/keyroute/dist/workerd.js")), inputs.join(", "));
+  assert.ok(inputs.some((p) => p.endsWith("keyroute_bg.wasm")), inputs.join(", "));
+  const out = execFileSync(process.execPath, [join(dir, "workerd", "app.mjs")], { encoding: "utf8" });
+  assert.equal(out.trim(), expected());
+  // Without the plugin, the .wasm import stays an import for the host to resolve.
+  const plain = await esbuild.build({
+    entryPoints: [join(PKG, "dist", "workerd.js")],
+    bundle: true,
+    platform: "neutral",
+    format: "esm",
+    write: false,
+    external: ["*.wasm"],
+    logLevel: "silent",
+  });
+  assert.match(plain.outputFiles[0].text, /from\s+["']\.\/keyroute_bg\.wasm["']/);
+});

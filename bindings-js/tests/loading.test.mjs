@@ -1,0 +1,155 @@
+// How the package loads: synchronously under require() and import, one wasm
+// instance per Node process, the files it ships, and what its entries must
+// not contain (no fs, path, __dirname, import.meta or top-level await).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative } from "node:path";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import * as esm from "keyroute"; // a static import: usable with no await
+import { CONSUMER, PKG, tool } from "./helpers.mjs";
+
+const require = createRequire(join(CONSUMER, "package.json"));
+const API = ["KeyrouteError", "SLOT_COUNT", "crc16", "hashTag", "keySlot", "keySlots", "patternSlot", "ready"];
+
+test("import: ready at once, exactly the public API", async () => {
+  assert.deepEqual(Object.keys(esm).sort(), API);
+  assert.equal(esm.keySlot("foo"), 12182);
+  assert.equal(esm.SLOT_COUNT, 16384);
+  const state = await Promise.race([esm.ready.then(() => "resolved"), new Promise((r) => setImmediate(r, "pending"))]);
+  assert.equal(state, "resolved");
+});
+
+test("require: synchronous, exactly the public API", () => {
+  const cjs = require("keyroute");
+  assert.deepEqual(Object.keys(cjs).sort(), API);
+  assert.equal(cjs.keySlot("foo"), 12182);
+});
+
+test("import and require share one instance", () => {
+  const cjs = require("keyroute");
+  for (const name of API) assert.equal(esm[name], cjs[name], name);
+  assert.ok(new cjs.KeyrouteError("m", "C") instanceof esm.KeyrouteError);
+});
+
+function node(args, input) {
+  return execFileSync(process.execPath, args, { cwd: CONSUMER, encoding: "utf8", input }).trim();
+}
+
+test("fresh processes: require, import and --input-type=module, no await", () => {
+  assert.equal(node(["-e", 'console.log(require("keyroute").keySlot("foo"))']), "12182");
+  assert.equal(
+    node(["--input-type=module", "-e", 'import { keySlot } from "keyroute"; console.log(keySlot("foo"))']),
+    "12182",
+  );
+  assert.equal(
+    node(["--input-type=commonjs", "-"], 'const k = require("keyroute"); console.log(k.keySlots(["a", "b"]).join())'),
+    "15495,3300",
+  );
+});
+
+test("require(esm) of the browser entry works, so it has no top-level await", (t) => {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major < 20 || (major === 20 && minor < 19) || (major === 22 && minor < 12)) {
+    t.skip(`require(esm) needs Node >= 20.19 or >= 22.12; this is ${process.version}`);
+    return;
+  }
+  const out = node(["-e", `console.log(require(${JSON.stringify(join(PKG, "dist", "keyroute.js"))}).keySlot("foo"))`]);
+  assert.equal(out, "12182");
+});
+
+function listFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path) : [relative(PKG, path)];
+  });
+}
+
+test("the tarball holds exactly package.json, README.md and dist/", () => {
+  assert.deepEqual(listFiles(PKG).sort(), [
+    "README.md",
+    "dist/keyroute.cjs",
+    "dist/keyroute.d.cts",
+    "dist/keyroute.d.ts",
+    "dist/keyroute.js",
+    "dist/keyroute_bg.wasm",
+    "dist/keyroute_bg.wasm.d.ts",
+    "dist/node.js",
+    "dist/workerd.js",
+    "package.json",
+  ]);
+  const pkg = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
+  assert.equal(pkg.name, "keyroute");
+  assert.equal(pkg.type, "module");
+  assert.ok(!("dependencies" in pkg), "keyroute has no runtime dependencies");
+  // `types` first in every condition object (TypeScript reads them in order).
+  const walk = (o) => {
+    if (o && typeof o === "object") {
+      const keys = Object.keys(o);
+      if (keys.includes("types")) assert.equal(keys[0], "types", JSON.stringify(o));
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(pkg.exports);
+  assert.equal(readFileSync(join(PKG, "dist/keyroute.d.ts"), "utf8"), readFileSync(join(PKG, "dist/keyroute.d.cts"), "utf8"));
+});
+
+const ENTRIES = ["dist/keyroute.js", "dist/keyroute.cjs", "dist/workerd.js"];
+const FORBIDDEN = [
+  /import\.meta/,
+  /__dirname/,
+  /__filename/,
+  /\brequire\s*\(/,
+  /["'](node:)?(fs|path|url|module|fs\/promises)["']/,
+  /readFileSync/,
+  /new URL\(/,
+  /\bprocess\./,
+];
+
+test("grep guard: no Node built-ins, file paths or import.meta in the entries", () => {
+  for (const entry of ENTRIES) {
+    const text = readFileSync(join(PKG, entry), "utf8");
+    for (const pattern of FORBIDDEN) {
+      const hit = text.match(pattern);
+      assert.equal(hit, null, `${entry} contains ${hit?.[0]} (${pattern})`);
+    }
+  }
+});
+
+test("no top-level await in any entry (parsed, not grepped)", () => {
+  const ts = tool("typescript");
+  for (const entry of [...ENTRIES, "dist/node.js"]) {
+    const source = ts.createSourceFile(entry, readFileSync(join(PKG, entry), "utf8"), ts.ScriptTarget.Latest, true);
+    const found = [];
+    const visit = (node, inFunction) => {
+      const isFunction = ts.isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node);
+      if (!inFunction && (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier))) {
+        found.push(source.getLineAndCharacterOfPosition(node.getStart()).line + 1);
+      }
+      ts.forEachChild(node, (child) => visit(child, inFunction || isFunction));
+    };
+    visit(source, false);
+    assert.deepEqual(found, [], `${entry}: top-level await on lines ${found.join(", ")}`);
+  }
+});
+
+test("the default entries inline the wasm; workerd imports the one .wasm file", () => {
+  const workerd = readFileSync(join(PKG, "dist/workerd.js"), "utf8");
+  assert.match(workerd, /from\s+["']\.\/keyroute_bg\.wasm["']/);
+  assert.equal(/[A-Za-z0-9+/]{2000,}/.test(workerd), false, "workerd.js must not carry the base64 wasm");
+  for (const entry of ["dist/keyroute.js", "dist/keyroute.cjs"]) {
+    const text = readFileSync(join(PKG, entry), "utf8");
+    assert.match(text, /[A-Za-z0-9+/]{2000,}/, `${entry} should inline the wasm`);
+    assert.equal(/keyroute_bg\.wasm/.test(text), false, `${entry} must not reference the .wasm file`);
+  }
+});
+
+test("size budget", () => {
+  const wasm = statSync(join(PKG, "dist/keyroute_bg.wasm")).size;
+  const gz = gzipSync(readFileSync(join(PKG, "dist/keyroute.js")), { level: 9 }).length;
+  console.log(`# dist/keyroute_bg.wasm: ${wasm} bytes; dist/keyroute.js gzipped: ${gz} bytes`);
+  assert.ok(wasm <= 32 * 1024, `wasm is ${wasm} bytes, budget 32 KiB`);
+  assert.ok(gz <= 24 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 24 KiB`);
+});
