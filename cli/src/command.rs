@@ -54,16 +54,30 @@ pub fn keys(args: &[Vec<u8>]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `check [--hex] CMD ARG...`: the slot, `none` for keyless commands, or
+/// `check [--hex] [--policy-file FILE] CMD ARG...`: the slot, `none` for keyless commands, or
 /// CROSSSLOT with exit status 1.
 pub fn check(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let (hex, rest) = match args.first().map(Vec::as_slice) {
-        Some(b"--hex") => (true, &args[1..]),
-        Some(b"--") => (false, &args[1..]),
-        _ => (false, args),
-    };
+    let (mut hex, mut policy_file, mut rest) = (false, None, args);
+    loop {
+        match rest.first().map(Vec::as_slice) {
+            Some(b"--hex") => {
+                hex = true;
+                rest = &rest[1..];
+            }
+            Some(b"--policy-file") if rest.len() > 1 => {
+                policy_file = Some(String::from_utf8_lossy(&rest[1]).into_owned());
+                rest = &rest[2..];
+            }
+            Some(b"--") => {
+                rest = &rest[1..];
+                break;
+            }
+            _ => break,
+        }
+    }
     let argv = decode_argv(rest, hex)?;
-    match CommandTable::builtin().check(&argv) {
+    let table = CommandTable::builtin().with_policy(crate::load_policy(policy_file.as_deref())?);
+    match table.check(&argv) {
         Ok(Some(slot)) => println!("{slot}"),
         Ok(None) => println!("none"),
         Err(CommandError::CrossSlot {

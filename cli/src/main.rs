@@ -11,25 +11,30 @@ use hex::{from_hex, to_hex};
 
 pub(crate) const USAGE: &str = "\
 usage:
-  keyroute slot [--hex] [KEY...]   print the hash slot of each KEY, one per line;
+  keyroute slot [--hex] [--policy-file FILE] [KEY...]
+                                   print the hash slot of each KEY, one per line;
                                    with no KEY, read one key per line from stdin
-  keyroute tag [--hex] KEY         print the part of KEY that is hashed
+  keyroute tag [--hex] [--policy-file FILE] KEY
+                                   print the part of KEY that is hashed
   keyroute keys [--mode routing|keyspecs] [--hex] CMD ARG...
                                    print the key arguments of a command, one per
                                    line: as cluster routing finds them (default)
                                    or as COMMAND GETKEYS does
-  keyroute check [--hex] CMD ARG...
+  keyroute check [--hex] [--policy-file FILE] CMD ARG...
                                    print the slot all keys share (`none` when the
                                    command has no keys); CROSSSLOT: exit status 1
   keyroute node (--cluster HOST:PORT | --shards-json FILE | --slots-json FILE)
-                [--read-from primary|prefer-replica|round-robin] [--hex] [KEY...]
+                [--read-from primary|prefer-replica|round-robin] [--hex]
+                [--policy-file FILE] [KEY...]
                                    print `slot host:port role` for each KEY (or
                                    each stdin line): the node that serves it now,
                                    from a live cluster's CLUSTER SHARDS (or SLOTS)
                                    or from a saved reply (`redis-cli --json`)
   keyroute help                    print this text
 
-  --hex   keys are given (and tags printed) as hexadecimal bytes
+  --hex               keys are given (and tags printed) as hexadecimal bytes
+  --policy-file FILE  hash keys by a Redis Software-style policy: one regex
+                      rule per line, each with a named group `tag`
 ";
 
 /// How a run went wrong, and the exit status that says so.
@@ -90,17 +95,30 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
         b"check" => return command::check(rest),
         _ => {}
     }
-    let (hex, operands) = parse_flags(rest)?;
+    let flags = parse_flags(rest)?;
+    let (hex, operands) = (flags.hex, &flags.operands);
+    let policy = load_policy(flags.policy_file.as_deref())?;
+    let slot = |key: &[u8], place: &dyn Fn() -> String| {
+        policy
+            .key_slot(key)
+            .map_err(|e| Failure::Failed(format!("{}: {e}", place())))
+    };
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     match cmd.as_slice() {
         b"slot" => {
             if operands.is_empty() {
-                slots_from_stdin(hex, &mut out)?;
+                let mut line = 0;
+                for_each_stdin_key(hex, |key| {
+                    line += 1;
+                    let s = slot(key, &|| format!("line {line}"))?;
+                    writeln!(out, "{s}").map_err(Failure::Io)
+                })?;
             } else {
                 for (i, arg) in operands.iter().enumerate() {
-                    let key = decode_key(arg, hex, || format!("argument {}", i + 1))?;
-                    writeln!(out, "{}", keyroute::key_slot_fast(&key))?;
+                    let place = || format!("argument {}", i + 1);
+                    let key = decode_key(arg, hex, place)?;
+                    writeln!(out, "{}", slot(&key, &place)?)?;
                 }
             }
         }
@@ -111,7 +129,9 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
                 )));
             };
             let key = decode_key(arg, hex, || "KEY".to_string())?;
-            let tag = keyroute::hash_tag(&key);
+            let tag = policy
+                .hash_input(&key)
+                .map_err(|e| Failure::Failed(format!("KEY: {e}")))?;
             if hex {
                 writeln!(out, "{}", to_hex(tag))?;
             } else {
@@ -131,31 +151,57 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Splits `--hex` (and `--`, after which everything is a key) from the keys.
-fn parse_flags(args: &[Vec<u8>]) -> Result<(bool, Vec<&[u8]>), Failure> {
-    let mut hex = false;
-    let mut operands = Vec::new();
+/// Options shared by `slot` and `tag`, and their operands.
+struct Flags<'a> {
+    hex: bool,
+    policy_file: Option<String>,
+    operands: Vec<&'a [u8]>,
+}
+
+/// Splits `--hex`, `--policy-file FILE` (and `--`, after which everything
+/// is a key) from the keys.
+fn parse_flags(args: &[Vec<u8>]) -> Result<Flags<'_>, Failure> {
+    let mut flags = Flags {
+        hex: false,
+        policy_file: None,
+        operands: Vec::new(),
+    };
     let mut only_operands = false;
-    for arg in args {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
         match arg.as_slice() {
             b"--" if !only_operands => only_operands = true,
-            b"--hex" if !only_operands => hex = true,
+            b"--hex" if !only_operands => flags.hex = true,
+            b"--policy-file" if !only_operands => {
+                let path = it.next().ok_or_else(|| {
+                    Failure::Usage(format!("--policy-file needs a FILE\n{USAGE}"))
+                })?;
+                flags.policy_file = Some(String::from_utf8_lossy(path).into_owned());
+            }
             a if !only_operands && a.starts_with(b"--") => {
                 return Err(Failure::Usage(format!(
                     "unknown option {:?}\n{USAGE}",
                     String::from_utf8_lossy(a)
                 )))
             }
-            a => operands.push(a),
+            a => flags.operands.push(a),
         }
     }
-    Ok((hex, operands))
+    Ok(flags)
 }
 
-fn slots_from_stdin(hex: bool, out: &mut impl Write) -> Result<(), Failure> {
-    for_each_stdin_key(hex, |key| {
-        writeln!(out, "{}", keyroute::key_slot_fast(key)).map_err(Failure::Io)
-    })
+/// A hashing policy from a file of rules, one per line (blank lines
+/// ignored); the open-source hash-tag rule without a file.
+pub(crate) fn load_policy(path: Option<&str>) -> Result<keyroute::HashPolicy, Failure> {
+    let Some(path) = path else {
+        return Ok(keyroute::HashPolicy::oss());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+    let rules = text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty());
+    keyroute::HashPolicy::new(rules).map_err(|e| Failure::Usage(format!("{path}: {e}")))
 }
 
 /// Calls `f` with each key read from stdin, one per line (CR LF or LF).

@@ -18,6 +18,7 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     let mut source = None;
     let mut read_from = ReadFrom::Primary;
     let mut hex = false;
+    let mut policy_file = None;
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut it = args.iter();
     let mut only_keys = false;
@@ -31,6 +32,7 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
             _ if only_keys => keys.push(arg),
             b"--" => only_keys = true,
             b"--hex" => hex = true,
+            b"--policy-file" => policy_file = Some(value("--policy-file")?),
             b"--cluster" => source = Some(Source::Cluster(value("--cluster")?)),
             b"--shards-json" => source = Some(Source::ShardsJson(value("--shards-json")?)),
             b"--slots-json" => source = Some(Source::SlotsJson(value("--slots-json")?)),
@@ -71,10 +73,14 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
             SlotMap::from_slots(&v, None).map_err(|e| Failure::Usage(format!("{path}: {e}")))?
         }
     };
+    let map = map.with_policy(crate::load_policy(policy_file.as_deref())?);
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let mut print = |key: &[u8]| -> Result<(), Failure> {
-        let slot = keyroute::key_slot_fast(key);
+        let slot = map
+            .policy()
+            .key_slot(key)
+            .map_err(|e| Failure::Failed(e.to_string()))?;
         let (n, role) = map
             .node_for_slot(slot, read_from)
             .map_err(|e| Failure::Failed(e.to_string()))?;

@@ -162,3 +162,39 @@ fn check_exit_statuses() {
     let o = keyroute(&["check", "GET"], b"");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn policy_files() {
+    let dir = std::env::temp_dir().join(format!("keyroute-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let standard = dir.join("standard.rules");
+    std::fs::write(&standard, ".*\\{(?<tag>.*)\\}.*\r\n\n(?<tag>.*)\n").unwrap();
+    let p = standard.to_str().unwrap();
+    let o = keyroute(&["slot", "--policy-file", p, "{}a", "{}b"], b"");
+    assert_eq!(stdout(&o), "0\n0\n");
+    let o = keyroute(&["tag", "--policy-file", p, "{foo}bar}"], b"");
+    assert_eq!(stdout(&o), "foo}bar\n");
+    let o = keyroute(&["check", "--policy-file", p, "MGET", "{}a", "{}b"], b"");
+    assert_eq!(stdout(&o), "0\n");
+    let strict = dir.join("strict.rules");
+    std::fs::write(&strict, "user:(?<tag>\\d+):.*\n").unwrap();
+    let o = keyroute(
+        &[
+            "slot",
+            "--policy-file",
+            strict.to_str().unwrap(),
+            "user:7:x",
+            "other",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), format!("{}\n", keyroute::key_slot(b"7")));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("argument 2: no rule"));
+    let bad = dir.join("bad.rules");
+    std::fs::write(&bad, "(?<tag>a)\\1\n").unwrap();
+    let o = keyroute(&["slot", "--policy-file", bad.to_str().unwrap(), "x"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rule 0 cannot be used: backreferences"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

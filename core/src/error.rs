@@ -53,6 +53,11 @@ pub enum TopologyError {
         /// Where in the reply.
         at: String,
     },
+    /// The map's hashing policy has no rule matching the key.
+    NoRuleMatched {
+        /// Position of the key in the caller's list (0 for a single key).
+        position: usize,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -68,6 +73,9 @@ impl fmt::Display for TopologyError {
                 write!(f, "bad slot range at {at}: {start}..={end} (slots are 0..=16383)")
             }
             Self::NoPrimary { shard } => write!(f, "shard {shard} of the reply has slots but no primary"),
+            Self::NoRuleMatched { position } => {
+                write!(f, "key {position}: no rule of the hashing policy matches it")
+            }
             Self::NoAddress { at } => write!(
                 f,
                 "node at {at} has no usable address (empty, \"?\" or null) and no answering node was given"
@@ -169,6 +177,11 @@ pub enum CommandError {
         /// The command.
         command: String,
     },
+    /// The table's hashing policy has no rule matching a key.
+    NoRuleMatched {
+        /// Position in argv of the key.
+        pos: usize,
+    },
     /// A `COMMAND` reply that cannot be read.
     MalformedReply {
         /// Where in the reply.
@@ -205,6 +218,9 @@ impl fmt::Display for CommandError {
                 f,
                 "'{command}' keys span several slots and splitting it would break its atomicity"
             ),
+            Self::NoRuleMatched { pos } => {
+                write!(f, "argument {pos}: no rule of the hashing policy matches this key")
+            }
             Self::MalformedReply { at, expected } => {
                 write!(f, "malformed COMMAND reply at {at}: expected {expected}")
             }

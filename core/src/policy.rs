@@ -47,6 +47,22 @@ struct Rule {
     tag: usize,
 }
 
+impl PartialEq for HashPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.kind, &other.kind) {
+            (Kind::Oss, Kind::Oss) => true,
+            #[cfg(feature = "regex")]
+            (Kind::Rules(a), Kind::Rules(b)) => {
+                a.iter().map(|r| &r.source).eq(b.iter().map(|r| &r.source))
+            }
+            #[cfg(feature = "regex")]
+            _ => false,
+        }
+    }
+}
+
+impl Eq for HashPolicy {}
+
 impl Default for HashPolicy {
     fn default() -> Self {
         Self::oss()
@@ -241,24 +257,14 @@ fn pcre_dollar(source: &str) -> Option<usize> {
     ast::visit(&parsed, FindDollar(None)).ok().flatten()
 }
 
-/// The engine's reason, with the PCRE features it refuses named plainly.
+/// The engine's reason (it names backreferences and look-around plainly).
 #[cfg(feature = "regex")]
 fn describe(e: &regex_automata::meta::BuildError) -> String {
     use core::fmt::Write;
     let mut text = String::new();
     match e.syntax_error() {
         Some(regex_syntax::Error::Parse(p)) => {
-            let kind = p.kind().to_string();
-            let hint = match p.kind() {
-                regex_syntax::ast::ErrorKind::UnsupportedBackreference => {
-                    " (backreferences are not supported)"
-                }
-                regex_syntax::ast::ErrorKind::UnsupportedLookAround => {
-                    " (look-around is not supported)"
-                }
-                _ => "",
-            };
-            let _ = write!(text, "{kind}{hint} at offset {}", p.span().start.offset);
+            let _ = write!(text, "{} at offset {}", p.kind(), p.span().start.offset);
         }
         Some(other) => {
             let _ = write!(text, "{other}");

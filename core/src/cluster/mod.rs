@@ -41,7 +41,8 @@ pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
 pub use self::resp::{encode_command, RespError};
 pub use self::value::Value;
 use crate::error::TopologyError;
-use crate::slot::{key_slot_fast, SLOT_COUNT};
+use crate::policy::HashPolicy;
+use crate::slot::SLOT_COUNT;
 
 const UNASSIGNED: u16 = u16::MAX;
 
@@ -67,6 +68,7 @@ pub struct SlotMap {
     shards: Vec<Shard>,
     nodes: Vec<Node>,
     turn: AtomicUsize,
+    policy: HashPolicy,
 }
 
 impl Clone for SlotMap {
@@ -76,13 +78,17 @@ impl Clone for SlotMap {
             shards: self.shards.clone(),
             nodes: self.nodes.clone(),
             turn: AtomicUsize::new(self.turn.load(Ordering::Relaxed)),
+            policy: self.policy.clone(),
         }
     }
 }
 
 impl PartialEq for SlotMap {
     fn eq(&self, other: &Self) -> bool {
-        self.slots == other.slots && self.shards == other.shards && self.nodes == other.nodes
+        self.slots == other.slots
+            && self.shards == other.shards
+            && self.nodes == other.nodes
+            && self.policy == other.policy
     }
 }
 
@@ -114,7 +120,20 @@ impl SlotMap {
             shards: Vec::new(),
             nodes: Vec::new(),
             turn: AtomicUsize::new(0),
+            policy: HashPolicy::oss(),
         }
+    }
+
+    /// The map with keys hashed by `policy` instead of the open-source
+    /// hash-tag rule (for Redis Software databases with a custom policy).
+    pub fn with_policy(mut self, policy: HashPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The hashing policy keys are routed by.
+    pub fn policy(&self) -> &HashPolicy {
+        &self.policy
     }
 
     /// Every node known, primaries and replicas.
@@ -274,7 +293,13 @@ impl SlotMap {
         key: &[u8],
         read_from: ReadFrom<'_>,
     ) -> Result<(usize, Role), TopologyError> {
-        self.node_for_slot(key_slot_fast(key), read_from)
+        self.node_for_slot(self.slot_of(key, 0)?, read_from)
+    }
+
+    fn slot_of(&self, key: &[u8], position: usize) -> Result<u16, TopologyError> {
+        self.policy
+            .key_slot(key)
+            .map_err(|_| TopologyError::NoRuleMatched { position })
     }
 
     /// Groups keys by the node that serves them and, within a node, by slot,
@@ -293,7 +318,7 @@ impl SlotMap {
         // even when reads take turns between nodes.
         let mut seen: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
         for (pos, key) in keys.into_iter().enumerate() {
-            let slot = key_slot_fast(key);
+            let slot = self.slot_of(key, pos)?;
             if let Some(&(g, s)) = seen.get(&slot) {
                 groups[g].slots[s].positions.push(pos);
                 continue;

@@ -442,3 +442,24 @@ mod props {
         }
     }
 }
+
+#[test]
+fn maps_route_by_their_policy() {
+    let m = SlotMap::from_slots(&three_shards(), None).unwrap();
+    let standard = m
+        .clone()
+        .with_policy(crate::HashPolicy::enterprise_standard());
+    // `{}x` hashes the empty tag (slot 0) under the standard policy.
+    assert_eq!(
+        addr(
+            &standard,
+            standard.node_for(b"{}x", ReadFrom::Primary).unwrap().0
+        ),
+        "10.0.0.1:7000"
+    );
+    let strict = m.with_policy(crate::HashPolicy::new([r"user:(?<tag>\d+):.*"]).unwrap());
+    assert_eq!(
+        strict.group_by_node([&b"user:1:a"[..], b"nope"], ReadFrom::Primary),
+        Err(TopologyError::NoRuleMatched { position: 1 })
+    );
+}

@@ -38,12 +38,13 @@ pub use self::spec::{BeginSearch, Command, CommandFlags, FindKeys, GetKeys, KeyF
 pub use self::split::{Merge, Split, SplitPart};
 pub use self::table::GENERATED_FROM;
 use crate::error::CommandError;
-use crate::slot::key_slot_fast;
+use crate::policy::HashPolicy;
 
 /// Every command the router knows, built-in and added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandTable {
     commands: Cow<'static, [Command]>,
+    policy: HashPolicy,
 }
 
 impl Default for CommandTable {
@@ -69,7 +70,27 @@ impl CommandTable {
     pub fn builtin() -> Self {
         CommandTable {
             commands: Cow::Borrowed(table::COMMANDS),
+            policy: HashPolicy::oss(),
         }
+    }
+
+    /// The table with keys hashed by `policy` instead of the open-source
+    /// hash-tag rule, for [`check`](Self::check), [`route`](Self::route) and
+    /// [`split`](Self::split).
+    pub fn with_policy(mut self, policy: HashPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The hashing policy keys are checked with.
+    pub fn policy(&self) -> &HashPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn slot_of(&self, key: &[u8], pos: usize) -> Result<u16, CommandError> {
+        self.policy
+            .key_slot(key)
+            .map_err(|_| CommandError::NoRuleMatched { pos })
     }
 
     /// Every top-level command, sorted by name.
@@ -158,7 +179,7 @@ impl CommandTable {
     /// key and the first key in another slot.
     pub fn check<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Option<u16>, CommandError> {
         let keys = self.keys(argv, Mode::Routing)?;
-        same_slot(argv, &keys)
+        self.same_slot(argv, &keys)
     }
 
     /// [`check`](Self::check) for a MULTI/EXEC block: every key of every
@@ -172,7 +193,7 @@ impl CommandTable {
         for (c, argv) in commands.iter().enumerate() {
             let argv = argv.as_ref();
             for k in self.keys(argv, Mode::Routing)? {
-                let slot = key_slot_fast(argv[k.pos].as_ref());
+                let slot = self.slot_of(argv[k.pos].as_ref(), k.pos)?;
                 match first {
                     None => first = Some((c, k.pos, slot)),
                     Some((fc, fp, s)) if s != slot => {
@@ -191,25 +212,31 @@ impl CommandTable {
     }
 }
 
-/// The server's same-slot rule over `keys`: the first key sets the slot.
-fn same_slot<A: AsRef<[u8]>>(argv: &[A], keys: &[KeyRef]) -> Result<Option<u16>, CommandError> {
-    let mut first: Option<(usize, u16)> = None;
-    for k in keys {
-        let slot = key_slot_fast(argv[k.pos].as_ref());
-        match first {
-            None => first = Some((k.pos, slot)),
-            Some((pos, s)) if s != slot => {
-                return Err(CommandError::CrossSlot {
-                    first: pos,
-                    other: k.pos,
-                    first_slot: s,
-                    other_slot: slot,
-                })
+impl CommandTable {
+    /// The server's same-slot rule over `keys`: the first key sets the slot.
+    fn same_slot<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        keys: &[KeyRef],
+    ) -> Result<Option<u16>, CommandError> {
+        let mut first: Option<(usize, u16)> = None;
+        for k in keys {
+            let slot = self.slot_of(argv[k.pos].as_ref(), k.pos)?;
+            match first {
+                None => first = Some((k.pos, slot)),
+                Some((pos, s)) if s != slot => {
+                    return Err(CommandError::CrossSlot {
+                        first: pos,
+                        other: k.pos,
+                        first_slot: s,
+                        other_slot: slot,
+                    })
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
+        Ok(first.map(|(_, s)| s))
     }
-    Ok(first.map(|(_, s)| s))
 }
 
 #[cfg(test)]

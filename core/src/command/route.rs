@@ -1,6 +1,6 @@
 //! Where a command goes, from its keys and its request/response policy tips.
 
-use super::{same_slot, CommandTable, Mode};
+use super::{CommandTable, Mode};
 use crate::error::CommandError;
 
 /// Where to send a command.
@@ -83,7 +83,7 @@ impl CommandTable {
         let keys = self.keys(argv, Mode::Routing)?;
         let policy = cmd.request_policy();
         let response = cmd.response_policy().and_then(ResponsePolicy::from_tip);
-        let target = match same_slot(argv, &keys) {
+        let target = match self.same_slot(argv, &keys) {
             Ok(Some(slot)) => Route::Slot(slot),
             Ok(None) => match policy {
                 Some("all_nodes") => Route::AllNodes,

@@ -8,7 +8,6 @@ use super::route::ResponsePolicy;
 use super::{CommandTable, Mode};
 use crate::cluster::{ReadFrom, SlotMap};
 use crate::error::{CommandError, TopologyError};
-use crate::slot::key_slot_fast;
 
 /// One per-slot sub-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +84,8 @@ impl CommandTable {
         let keys = self.keys(argv, Mode::Routing)?;
         let slots: Vec<u16> = keys
             .iter()
-            .map(|k| key_slot_fast(argv[k.pos].as_ref()))
-            .collect();
+            .map(|k| self.slot_of(argv[k.pos].as_ref(), k.pos))
+            .collect::<Result<_, _>>()?;
         if slots.windows(2).all(|w| w[0] == w[1]) {
             return Ok(Split {
                 parts: vec![SplitPart {

@@ -294,3 +294,32 @@ mod props {
         }
     }
 }
+
+#[test]
+fn policies_change_what_shares_a_slot() {
+    let oss = CommandTable::builtin();
+    assert!(matches!(
+        oss.check(&["MGET", "{}a", "{}b"]),
+        Err(CommandError::CrossSlot { .. })
+    ));
+    let standard = CommandTable::builtin().with_policy(crate::HashPolicy::enterprise_standard());
+    assert_eq!(standard.check(&["MGET", "{}a", "{}b"]).unwrap(), Some(0));
+    let strict = CommandTable::builtin()
+        .with_policy(crate::HashPolicy::new([r"user:(?<tag>\d+):.*"]).unwrap());
+    assert_eq!(
+        strict.check(&["MGET", "user:1:a", "user:1:b"]).unwrap(),
+        Some(key_slot(b"1"))
+    );
+    assert_eq!(
+        strict.check(&["MGET", "user:1:a", "other"]),
+        Err(CommandError::NoRuleMatched { pos: 2 })
+    );
+    assert_eq!(
+        strict
+            .split(&["DEL", "user:1:a", "user:2:b"])
+            .unwrap()
+            .parts
+            .len(),
+        2
+    );
+}
