@@ -43,6 +43,7 @@ lint: setup
 test-rust: setup
 	cargo test --workspace
 	cargo bench -p keyroute --bench slot -- --test
+	cargo bench -p keyroute --bench command -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
 test-nostd: setup
@@ -77,6 +78,7 @@ commands: setup
 bench: cli python js
 	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
 	cargo bench -p keyroute --bench slot
+	cargo bench -p keyroute --bench command
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
 
