@@ -16,13 +16,25 @@
 //! # Ok::<(), keyroute::error::PartitionError>(())
 //! ```
 
+pub mod clients;
 pub mod hash;
+pub mod jedis;
+pub mod jump;
 pub mod ketama;
+pub mod maglev;
+pub mod meta;
+pub mod pool;
+pub mod python;
+pub mod rendezvous;
 pub mod ring;
 pub mod server;
+pub mod tags;
 pub mod twemproxy;
 
+pub use self::pool::{Options, Pool, RedisRbId, Scheme};
+pub use self::python::python_bytes_str;
 pub use self::server::Server;
+pub use self::tags::KeyTag;
 pub use self::twemproxy::{Distribution, Twemproxy};
 
 /// A fixed list of servers that answers "which one holds this key".

@@ -1,0 +1,552 @@
+//! [`Pool`]: a server list and a [`Scheme`], the type the bindings wrap.
+//!
+//! A pool answers with the server's position in the list as given
+//! ([`Pool::index_for`]) or the server as written ([`Pool::node_for`]),
+//! whatever order the scheme sorts its servers in internally.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
+use super::clients::{self, ClientRing, NodeHashringCompat, RedisRbVersion};
+use super::hash::twemproxy::TwemproxyHash;
+use super::hash::CharSign;
+use super::jedis::{JedisRing, JedisVersion};
+use super::jump::{Jump, JumpHash};
+use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
+use super::meta::MetaRing;
+use super::rendezvous::{Pymemcache, Rendezvous};
+use super::server::Server;
+use super::tags::KeyTag;
+use super::twemproxy::{Distribution, Twemproxy};
+use super::Partitioner;
+use crate::error::PartitionError;
+
+macro_rules! schemes {
+    ($($(#[$doc:meta])* $v:ident => $name:literal,)*) => {
+        /// A sharding scheme: one real implementation's behaviour.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Scheme {
+            $($(#[$doc])* $v,)*
+        }
+
+        impl Scheme {
+            /// Every scheme.
+            pub const ALL: &'static [Scheme] = &[$(Scheme::$v,)*];
+
+            /// The scheme's name: lower case with hyphens.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Scheme::$v => $name,)*
+                }
+            }
+        }
+    };
+}
+
+schemes! {
+    /// twemproxy 0.5.0 `distribution: ketama` (hash from [`Options::hash`]).
+    TwemproxyKetama => "twemproxy-ketama",
+    /// twemproxy 0.5.0 `distribution: modula`.
+    TwemproxyModula => "twemproxy-modula",
+    /// libmemcached `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED`.
+    LibmemcachedKetama => "libmemcached-ketama",
+    /// Predis 1.x `HashRing`, the default `cluster => 'predis'`.
+    Predis => "predis",
+    /// Predis 1.x `KetamaRing`.
+    PredisKetama => "predis-ketama",
+    /// redis-rb 4.x `Redis::Distributed` (CRC-32 points).
+    RedisRb4 => "redis-rb-4",
+    /// redis-rb 5.x `Redis::Distributed` (MD5 points).
+    RedisRb5 => "redis-rb-5",
+    /// Jedis sharding (version from [`Options::jedis`]).
+    Jedis => "jedis",
+    /// uhashring 2.x default ring (128-bit MD5 points).
+    Uhashring => "uhashring",
+    /// uhashring 2.x `hash_fn='ketama'`.
+    UhashringKetama => "uhashring-ketama",
+    /// npm hashring 3.x.
+    NodeHashring => "node-hashring",
+    /// pymemcache 4 `HashClient` (rendezvous over murmur3).
+    Pymemcache => "pymemcache",
+    /// Jump consistent hash over XXH3 (or XXH64).
+    Jump => "jump",
+    /// Weighted rendezvous over XXH64; go-redis `Ring` with unit weights.
+    Rendezvous => "rendezvous",
+    /// Maglev over XXH64.
+    Maglev => "maglev",
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Scheme {
+    type Err = PartitionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scheme::ALL
+            .iter()
+            .copied()
+            .find(|x| x.name() == s)
+            .ok_or_else(|| PartitionError::UnknownScheme {
+                name: s.to_string(),
+            })
+    }
+}
+
+/// redis-rb's node id when a server has no explicit `id:` (its alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RedisRbId {
+    /// `redis://host:port/0` (unix: `unix://path/0` in 4.x, `path/0` in
+    /// 5.x): redis-rb 4.x, and 5.x with redis-client before 0.21.
+    #[default]
+    WithDb,
+    /// `redis://host:port` (unix: `unix://path`): redis-rb 5.x with
+    /// redis-client 0.21 or later.
+    WithoutDb,
+}
+
+/// Options of the schemes that have any. Each scheme reads only its own;
+/// setting another scheme's option is an error, so a typo cannot be ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// twemproxy: the key hash (`fnv1a_64` by default).
+    pub hash: Option<TwemproxyHash>,
+    /// twemproxy: the two `hash_tag` bytes.
+    pub hash_tag: Option<[u8; 2]>,
+    /// twemproxy: how `char` widens on the platform reproduced.
+    pub char_sign: CharSign,
+    /// redis-rb: the default node id form.
+    pub redis_rb_id: RedisRbId,
+    /// Jedis: the releases whose point names to reproduce.
+    pub jedis: JedisVersion,
+    /// npm hashring: `'default port'`.
+    pub default_port: Option<u16>,
+    /// npm hashring: `compatibility`.
+    pub compatibility: NodeHashringCompat,
+    /// npm hashring: `'vnode count'` (40); uhashring default ring: `vnodes` (160).
+    pub vnodes: Option<u32>,
+    /// jump: the key hash.
+    pub jump_hash: JumpHash,
+    /// maglev: the table size (a prime; 65537 by default).
+    pub table_size: Option<u64>,
+    /// The hash-tag rule, replacing the scheme's own (only for jedis, jump,
+    /// rendezvous and maglev, whose tag rule is the application's choice).
+    pub tag: Option<KeyTag>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            hash: None,
+            hash_tag: None,
+            char_sign: CharSign::Signed,
+            redis_rb_id: RedisRbId::WithDb,
+            jedis: JedisVersion::V4,
+            default_port: None,
+            compatibility: NodeHashringCompat::Ketama,
+            vnodes: None,
+            jump_hash: JumpHash::Xxh3,
+            table_size: None,
+            tag: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Router {
+    Twemproxy(Twemproxy),
+    Ring(ClientRing),
+    Jedis(JedisRing),
+    Meta(MetaRing),
+    Pymemcache(Pymemcache),
+    Jump(Jump),
+    Rendezvous(Rendezvous),
+    Maglev(Maglev),
+}
+
+/// A server list routed by one scheme.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    scheme: Scheme,
+    servers: Vec<Server>,
+    router: Router,
+}
+
+fn not_applicable(scheme: Scheme, option: &'static str) -> PartitionError {
+    PartitionError::OptionNotApplicable {
+        scheme: scheme.name(),
+        option,
+    }
+}
+
+/// Which options and server features each scheme has.
+fn validate(scheme: Scheme, servers: &[Server], o: &Options) -> Result<(), PartitionError> {
+    use Scheme::*;
+    let d = Options::default();
+    let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
+    let checks: [(&'static str, bool, bool); 11] = [
+        ("hash", o.hash != d.hash, twem),
+        ("hash_tag", o.hash_tag != d.hash_tag, twem),
+        ("char_sign", o.char_sign != d.char_sign, twem),
+        (
+            "redis_rb_id",
+            o.redis_rb_id != d.redis_rb_id,
+            scheme == RedisRb5,
+        ),
+        ("jedis", o.jedis != d.jedis, scheme == Jedis),
+        (
+            "default_port",
+            o.default_port != d.default_port,
+            scheme == NodeHashring,
+        ),
+        (
+            "compatibility",
+            o.compatibility != d.compatibility,
+            scheme == NodeHashring,
+        ),
+        (
+            "vnodes",
+            o.vnodes != d.vnodes,
+            matches!(scheme, NodeHashring | Uhashring),
+        ),
+        ("jump_hash", o.jump_hash != d.jump_hash, scheme == Jump),
+        ("table_size", o.table_size != d.table_size, scheme == Maglev),
+        (
+            "tag",
+            o.tag != d.tag,
+            matches!(scheme, Jedis | Jump | Rendezvous | Maglev),
+        ),
+    ];
+    for (name, set, allowed) in checks {
+        if set && !allowed {
+            return Err(not_applicable(scheme, name));
+        }
+    }
+    if servers.is_empty() {
+        return Err(PartitionError::NoServers);
+    }
+    if servers.len() > (1 << 24) {
+        return Err(PartitionError::TooManyServers);
+    }
+    let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
+    let weighted = !(jedis4 || matches!(scheme, RedisRb4 | RedisRb5 | Pymemcache | Jump));
+    let named = !(jedis4
+        || matches!(
+            scheme,
+            LibmemcachedKetama | NodeHashring | Pymemcache | Jump
+        ));
+    let total: u64 = servers.iter().map(|s| s.weight() as u64).sum();
+    if total > 1 << 24 {
+        return Err(PartitionError::WeightTooLarge);
+    }
+    for s in servers {
+        if s.weight_given().is_some() && !weighted {
+            return Err(not_applicable(scheme, "weight"));
+        }
+        if s.alias().is_some() && !named {
+            return Err(not_applicable(scheme, "alias"));
+        }
+    }
+    Ok(())
+}
+
+/// The node name of the schemes that hash `alias`, else `host:port`.
+fn alias_or_address(s: &Server) -> String {
+    s.alias()
+        .map_or_else(|| s.address_unbracketed_or_path(), str::to_string)
+}
+
+impl Server {
+    fn address_unbracketed_or_path(&self) -> String {
+        match self.port_text() {
+            Some(p) => alloc::format!("{}:{}", self.host(), p),
+            None => self.host().to_string(),
+        }
+    }
+}
+
+fn unique(names: &[String]) -> Result<(), PartitionError> {
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    match sorted.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(PartitionError::DuplicateName { name: w[0].clone() }),
+        None => Ok(()),
+    }
+}
+
+fn bytes(names: &[String]) -> Vec<&[u8]> {
+    names.iter().map(|n| n.as_bytes()).collect()
+}
+
+impl Pool {
+    /// A pool of servers written as `host:port[:weight][ alias]` (see
+    /// [`Server::parse`]) with the scheme's default options.
+    pub fn new<I, S>(scheme: Scheme, servers: I) -> Result<Pool, PartitionError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::with_options(scheme, servers, &Options::default())
+    }
+
+    /// A pool of servers written as `host:port[:weight][ alias]` with options.
+    pub fn with_options<I, S>(
+        scheme: Scheme,
+        servers: I,
+        options: &Options,
+    ) -> Result<Pool, PartitionError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let servers = servers
+            .into_iter()
+            .map(|s| Server::parse(s.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_servers(scheme, servers, options)
+    }
+
+    /// A pool of parsed servers.
+    pub fn from_servers(
+        scheme: Scheme,
+        servers: Vec<Server>,
+        o: &Options,
+    ) -> Result<Pool, PartitionError> {
+        validate(scheme, &servers, o)?;
+        let weights: Vec<u32> = servers.iter().map(Server::weight).collect();
+        let router = match scheme {
+            Scheme::TwemproxyKetama | Scheme::TwemproxyModula => {
+                let dist = if scheme == Scheme::TwemproxyKetama {
+                    Distribution::Ketama
+                } else {
+                    Distribution::Modula
+                };
+                Router::Twemproxy(Twemproxy::from_servers(
+                    &servers,
+                    o.hash.unwrap_or_default(),
+                    dist,
+                    o.hash_tag,
+                    o.char_sign,
+                )?)
+            }
+            Scheme::LibmemcachedKetama => {
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match s.port() {
+                        Some(11211) => s.host().to_string(),
+                        _ => s.address_unbracketed_or_path(),
+                    })
+                    .collect();
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                Router::Ring(clients::libmemcached_ketama(&list))
+            }
+            Scheme::Predis | Scheme::PredisKetama => {
+                // The connection string is hashed; aliases only name the connection.
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(Server::address_unbracketed_or_path)
+                    .collect();
+                let list: Vec<(&[u8], u32)> = bytes(&names)
+                    .into_iter()
+                    .zip(&servers)
+                    .map(|(n, s)| (n, s.weight_given().unwrap_or(100)))
+                    .collect();
+                Router::Ring(if scheme == Scheme::Predis {
+                    clients::predis(&list)
+                } else {
+                    clients::predis_ketama(&list)
+                })
+            }
+            Scheme::RedisRb4 | Scheme::RedisRb5 => {
+                let ids: Vec<String> = servers
+                    .iter()
+                    .map(
+                        |s| match (s.alias(), s.port_text(), scheme, o.redis_rb_id) {
+                            (Some(id), ..) => id.to_string(),
+                            (None, Some(p), Scheme::RedisRb5, RedisRbId::WithoutDb)
+                                if s.host().contains(':') =>
+                            {
+                                alloc::format!("redis://[{}]:{}", s.host(), p)
+                            }
+                            (None, Some(p), _, RedisRbId::WithoutDb) => {
+                                alloc::format!("redis://{}:{}", s.host(), p)
+                            }
+                            (None, Some(p), _, _) => alloc::format!("redis://{}:{}/0", s.host(), p),
+                            (None, None, Scheme::RedisRb4, _) => {
+                                alloc::format!("unix://{}/0", s.host())
+                            }
+                            (None, None, _, RedisRbId::WithDb) => alloc::format!("{}/0", s.host()),
+                            (None, None, _, _) => alloc::format!("unix://{}", s.host()),
+                        },
+                    )
+                    .collect();
+                unique(&ids)?;
+                let v = if scheme == Scheme::RedisRb4 {
+                    RedisRbVersion::V4
+                } else {
+                    RedisRbVersion::V5
+                };
+                Router::Ring(clients::redis_rb(&bytes(&ids), v))
+            }
+            Scheme::Jedis => {
+                let list: Vec<(Option<&[u8]>, u32)> = servers
+                    .iter()
+                    .map(|s| (s.alias().map(str::as_bytes), s.weight()))
+                    .collect();
+                Router::Jedis(JedisRing::new(
+                    &list,
+                    o.jedis,
+                    o.tag.unwrap_or(KeyTag::None),
+                ))
+            }
+            Scheme::Uhashring | Scheme::UhashringKetama => {
+                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                unique(&names)?;
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                if scheme == Scheme::Uhashring {
+                    Router::Meta(MetaRing::new(&list, o.vnodes.unwrap_or(160)))
+                } else {
+                    Router::Ring(clients::uhashring_ketama(&list))
+                }
+            }
+            Scheme::NodeHashring => {
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match (o.default_port, s.port()) {
+                        (Some(d), Some(p)) if d == p => s.host().to_string(),
+                        _ => s.address_unbracketed_or_path(),
+                    })
+                    .collect();
+                let list: Vec<(&[u8], u32, Option<u32>)> = bytes(&names)
+                    .into_iter()
+                    .zip(weights)
+                    .map(|(n, w)| (n, w, None))
+                    .collect();
+                Router::Ring(clients::node_hashring(
+                    &list,
+                    o.vnodes.unwrap_or(40),
+                    o.compatibility,
+                ))
+            }
+            Scheme::Pymemcache => {
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(Server::address_unbracketed_or_path)
+                    .collect();
+                unique(&names)?;
+                Router::Pymemcache(Pymemcache::new(&bytes(&names)))
+            }
+            Scheme::Jump => Router::Jump(Jump::new(
+                servers.len() as u32,
+                o.jump_hash,
+                o.tag.unwrap_or(KeyTag::None),
+            )),
+            Scheme::Rendezvous | Scheme::Maglev => {
+                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                unique(&names)?;
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                if scheme == Scheme::Rendezvous {
+                    Router::Rendezvous(Rendezvous::new(&list, o.tag.unwrap_or(KeyTag::Redis)))
+                } else {
+                    Router::Maglev(Maglev::new(
+                        &list,
+                        o.table_size.unwrap_or(DEFAULT_TABLE_SIZE),
+                        o.tag.unwrap_or(KeyTag::None),
+                    )?)
+                }
+            }
+        };
+        Ok(Pool {
+            scheme,
+            servers,
+            router,
+        })
+    }
+
+    fn partitioner(&self) -> &dyn Partitioner {
+        match &self.router {
+            Router::Twemproxy(p) => p,
+            Router::Ring(p) => p,
+            Router::Jedis(p) => p,
+            Router::Meta(p) => p,
+            Router::Pymemcache(p) => p,
+            Router::Jump(p) => p,
+            Router::Rendezvous(p) => p,
+            Router::Maglev(p) => p,
+        }
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The servers, in configuration order.
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
+
+    /// The position, in the list as given, of the server that holds `key`.
+    #[inline]
+    pub fn index_for(&self, key: &[u8]) -> usize {
+        match &self.router {
+            Router::Twemproxy(p) => p.node_for(key),
+            Router::Ring(p) => p.node_for(key),
+            Router::Jedis(p) => p.node_for(key),
+            Router::Meta(p) => p.node_for(key),
+            Router::Pymemcache(p) => p.node_for(key),
+            Router::Jump(p) => p.node_for(key),
+            Router::Rendezvous(p) => p.node_for(key),
+            Router::Maglev(p) => p.node_for(key),
+        }
+    }
+
+    /// The server that holds `key`, exactly as the configuration wrote it.
+    #[inline]
+    pub fn node_for(&self, key: &[u8]) -> &str {
+        self.servers[self.index_for(key)].written()
+    }
+
+    /// Writes the position of each key's server into `out`, in order, and
+    /// returns how many were written (the shorter of the two lengths).
+    pub fn indexes_for<'a, I>(&self, keys: I, out: &mut [u32]) -> usize
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut n = 0;
+        for (slot, key) in out.iter_mut().zip(keys) {
+            *slot = self.index_for(key) as u32;
+            n += 1;
+        }
+        n
+    }
+
+    /// twemproxy only: which servers are live (`auto_eject_hosts` ejected the
+    /// others), in configuration order; the continuum is rebuilt as
+    /// nutcracker rebuilds it.
+    pub fn set_live(&mut self, live: &[bool]) -> Result<(), PartitionError> {
+        match &mut self.router {
+            Router::Twemproxy(t) => t.set_live(live),
+            _ => Err(not_applicable(self.scheme, "live set")),
+        }
+    }
+}
+
+impl Partitioner for Pool {
+    fn len(&self) -> usize {
+        self.partitioner().len()
+    }
+
+    #[inline]
+    fn node_for(&self, key: &[u8]) -> usize {
+        self.index_for(key)
+    }
+}

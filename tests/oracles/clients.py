@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Asks the client libraries that shard on their own where each key goes, and
+writes or checks tests/vectors/partition/<scheme>.json.
+
+    clients.py --write [SCHEME...]   ask every pool, rewrite the vector files
+    clients.py --check [SCHEME...]   fail if a committed file differs from a
+                                     fresh corpus, or if the library now
+                                     answers a random sample differently
+
+Schemes and the real implementation asked (none contacts a server: each
+library's own routing function is called):
+    redis-rb-4      ruby-redis 4.8 (Debian), Redis::Distributed#node_for   partition/redis_rb.rb
+    predis          php-predis 1.1.10 (Debian), PredisCluster + HashRing   partition/predis.php
+    predis-ketama   php-predis 1.1.10, PredisCluster + KetamaRing           partition/predis.php
+    uhashring       uhashring 2.5 (PyPI), HashRing(nodes)                    in this script
+    uhashring-ketama  uhashring 2.5, HashRing(nodes, hash_fn='ketama')      in this script
+    pymemcache      pymemcache 4.0.0 (PyPI), HashClient's RendezvousHash    in this script
+    node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
+
+Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
+it) after `npm ci --prefix tests/oracles/partition`. Python libraries see keys
+as `str` (pools with key_form "text"; keys that are not UTF-8 are skipped
+there, null in the file) or as `bytes` (key_form "python-bytes": they hash
+`str(b'...')`, keyroute's python_bytes_str).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from partition_keys import base_keys, bulk_keys, dump_vectors, point_hit_keys  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(ROOT, "tests", "vectors", "partition")
+LIB = os.path.join(HERE, "partition")
+
+
+def addr_list(n: int, base: int = 7000) -> list[str]:
+    return [f"127.0.0.1:{base + i}" for i in range(n)]
+
+
+THREE = [f"127.0.0.1:{p}" for p in (6379, 6380, 6381)]
+ALIASES = ["alpha", "b", "mid-server", "zeta"]
+
+
+def weighted(addrs: list[str], weights: list[int]) -> list[str]:
+    return [f"{a}:{w}" for a, w in zip(addrs, weights)]
+
+
+def aliased(servers: list[str], names: list[str]) -> list[str]:
+    return [f"{s} {n}" for s, n in zip(servers, names)]
+
+
+def sizes(*ns: int) -> list[tuple[str, list[str]]]:
+    return [(str(n), addr_list(n)) for n in ns]
+
+
+WEIGHTS_5 = weighted(addr_list(5), [1, 2, 3, 1, 5])
+WEIGHTS_ODD = weighted(addr_list(6), [1, 4, 7, 2, 9, 3])
+
+
+def pool_defs() -> dict[str, list[dict]]:
+    """scheme -> pools: {name, servers (keyroute's server strings), options, key_form}."""
+    P = lambda name, servers, **kw: {"name": name, "servers": servers,  # noqa: E731
+                                     "options": kw.pop("options", {}), "key_form": kw.pop("key_form", "text")}
+    defs: dict[str, list[dict]] = {}
+    defs["redis-rb-4"] = ([P("3", THREE), P("3/ids", aliased(THREE, ALIASES))]
+                          + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
+    for scheme in ("predis", "predis-ketama"):
+        defs[scheme] = ([P("3", THREE), P("3/alias", aliased(THREE, ALIASES)), P("5w", WEIGHTS_5),
+                         P("6w", WEIGHTS_ODD), P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]))]
+                        + [P(n, s) for n, s in sizes(25, 49, 50, 100)])
+    for scheme in ("uhashring", "uhashring-ketama"):
+        defs[scheme] = ([P("3", THREE), P("3/bytes", THREE, key_form="python-bytes"),
+                         P("3/alias", aliased(THREE, ALIASES)), P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD)]
+                        + [P(n, s) for n, s in sizes(25, 49, 50, 100)])
+    defs["pymemcache"] = ([P("3", THREE), P("3/bytes", THREE, key_form="python-bytes")]
+                          + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
+    c11211 = ["cache-a:11211", "cache-b:11211", "cache-c:11211"]
+    defs["node-hashring"] = ([P("3", THREE), P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD),
+                              P("3-11211", c11211),
+                              P("3-11211/default-port", c11211, options={"default_port": 11211}),
+                              P("3/hash_ring", THREE, options={"compatibility": "hash_ring"}),
+                              P("3/vnodes-100", THREE, options={"vnode_count": 100}),
+                              P("25/hash_ring", addr_list(25), options={"compatibility": "hash_ring"})]
+                             + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)])
+    return defs
+
+
+def corpus() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    names = THREE + ALIASES + ["cache-a"]
+    return base_keys() + point_hit_keys(names), bulk_keys()
+
+
+def parse(server: str) -> dict:
+    """keyroute's server string -> host, port, weight, alias."""
+    addr, _, alias = server.partition(" ")
+    parts = addr.split(":")
+    out = {"host": parts[0], "port": int(parts[1])}
+    if len(parts) > 2:
+        out["weight"] = int(parts[2])
+    if alias:
+        out["alias"] = alias
+    return out
+
+
+def uses_bulk(pool: dict) -> bool:
+    return len(pool["servers"]) >= 25
+
+
+def keys_for(pool: dict, keys, bulk) -> list[bytes]:
+    return [k for _, k in keys + (bulk if uses_bulk(pool) else [])]
+
+
+def run(cmd: list[str], request: dict) -> dict:
+    p = subprocess.run(cmd, input=json.dumps(request), capture_output=True, text=True, cwd=LIB)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
+    return json.loads(p.stdout)
+
+
+def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    answers: dict[str, list] = {}
+    version = ""
+    for pool in pools:  # one request per pool: pools differ in key lists
+        ks = [k.hex() for k in keys_for(pool, keys, bulk)]
+        servers = [parse(s) for s in pool["servers"]]
+        if scheme == "redis-rb-4":
+            out = run(["ruby", "redis_rb.rb"], {"pools": [{"name": pool["name"], "servers": servers}], "keys": ks})
+        elif scheme in ("predis", "predis-ketama"):
+            ring = "ketama" if scheme == "predis-ketama" else "hashring"
+            out = run(["php", "predis.php"],
+                      {"pools": [{"name": pool["name"], "ring": ring, "servers": servers}], "keys": ks})
+        else:  # node-hashring
+            opts = {}
+            o = pool["options"]
+            if "default_port" in o:
+                opts["default port"] = o["default_port"]
+            if "compatibility" in o:
+                opts["compatibility"] = o["compatibility"]
+            if "vnode_count" in o:
+                opts["vnode count"] = o["vnode_count"]
+            js_servers = [{"string": f"{s['host']}:{s['port']}", **({"weight": s["weight"]} if "weight" in s else {})}
+                          for s in servers]
+            out = run(["node", "hashring.js"],
+                      {"pools": [{"name": pool["name"], "servers": js_servers, "options": opts}], "keys": ks})
+        version = out["version"]
+        answers[pool["name"]] = out["answers"][pool["name"]]
+    return version, answers
+
+
+def python_key(k: bytes, form: str):
+    if form == "python-bytes":
+        return k
+    try:
+        return k.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def ask_python(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    from importlib.metadata import version as dist_version
+    answers: dict[str, list] = {}
+    for pool in pools:
+        servers = [parse(s) for s in pool["servers"]]
+        if scheme.startswith("uhashring"):
+            from uhashring import HashRing
+            names = [s.get("alias") or f"{s['host']}:{s['port']}" for s in servers]
+            nodes = {n: {"weight": s.get("weight", 1)} for n, s in zip(names, servers)}
+            ring = HashRing(nodes=nodes, hash_fn="ketama") if scheme == "uhashring-ketama" else HashRing(nodes=nodes)
+            route = ring.get_node
+            ver = dist_version("uhashring")
+        else:
+            from pymemcache.client.hash import HashClient
+            names = [f"{s['host']}:{s['port']}" for s in servers]
+            client = HashClient([(s["host"], s["port"]) for s in servers], use_pooling=False)
+            route = client.hasher.get_node
+            ver = dist_version("pymemcache")
+        out = []
+        for k in keys_for(pool, keys, bulk):
+            pk = python_key(k, pool["key_form"])
+            out.append(None if pk is None else names.index(route(pk)))
+        answers[pool["name"]] = out
+    return ver, answers
+
+
+SOURCES = {
+    "redis-rb-4": "ruby-redis (Debian) Redis::Distributed#node_for",
+    "predis": "php-predis (Debian) PredisCluster with PredisStrategy(HashRing)",
+    "predis-ketama": "php-predis (Debian) PredisCluster with PredisStrategy(KetamaRing)",
+    "uhashring": "uhashring (PyPI) HashRing(nodes).get_node",
+    "uhashring-ketama": "uhashring (PyPI) HashRing(nodes, hash_fn='ketama').get_node",
+    "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
+    "node-hashring": "hashring (npm) HashRing(servers, 'md5', options).get",
+}
+
+
+def ask(scheme: str, pools: list[dict], keys, bulk):
+    if scheme in ("uhashring", "uhashring-ketama", "pymemcache"):
+        return ask_python(scheme, pools, keys, bulk)
+    return ask_external(scheme, pools, keys, bulk)
+
+
+def document(scheme: str, pools: list[dict], keys, bulk, version: str, answers: dict) -> dict:
+    return {
+        "description": f"Where {scheme} puts each key: the position of the server in the pool's list, "
+                       "as the real library answers. Keys are hex bytes; pools of 25 or more servers "
+                       "were asked `keys` then `bulk_keys`; null marks a key the pool's key form cannot "
+                       "express. `servers` use keyroute's server syntax (host:port[:weight][ alias]). "
+                       "Written by tests/oracles/clients.py.",
+        "source": {"system": SOURCES[scheme], "version": version},
+        "scheme": scheme,
+        "keys": [{"name": n, "key": k.hex()} for n, k in keys],
+        "bulk_keys": [{"name": n, "key": k.hex()} for n, k in bulk],
+        "pools": [dict(p, nodes=answers.get(p["name"])) for p in pools],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true")
+    ap.add_argument("schemes", nargs="*")
+    ap.add_argument("--sample", type=int, default=1000, help="pools per scheme re-asked by --check (all by default: a few seconds)")
+    args = ap.parse_args()
+    defs = pool_defs()
+    schemes = args.schemes or list(defs)
+    keys, bulk = corpus()
+    problems: list[str] = []
+    for scheme in schemes:
+        t0 = time.monotonic()
+        path = os.path.join(OUT, f"{scheme}.json")
+        pools = defs[scheme]
+        if args.write:
+            version, answers = ask(scheme, pools, keys, bulk)
+            with open(path, "w", encoding="ascii") as f:
+                f.write(dump_vectors(document(scheme, pools, keys, bulk, version, answers)))
+            n = sum(1 for a in answers.values() for x in a if x is not None)
+            print(f"{scheme}: wrote {len(pools)} pools, {n} answers ({version}, {time.monotonic() - t0:.1f} s)")
+            continue
+        with open(path, encoding="ascii") as f:
+            committed = json.load(f)
+        fresh = document(scheme, pools, keys, bulk, "", {})
+        for field in ("keys", "bulk_keys"):
+            if fresh[field] != committed[field]:
+                problems.append(f"{scheme}: the key corpus ({field}) changed; run --write")
+        strip = lambda p: {k: v for k, v in p.items() if k != "nodes"}  # noqa: E731
+        if [strip(p) for p in fresh["pools"]] != [strip(p) for p in committed["pools"]]:
+            problems.append(f"{scheme}: the pool definitions changed; run --write")
+        sample = random.sample(pools, min(args.sample, len(pools)))
+        version, answers = ask(scheme, sample, keys, bulk)
+        by_name = {p["name"]: p for p in committed["pools"]}
+        for p in sample:
+            if by_name.get(p["name"], {}).get("nodes") != answers[p["name"]]:
+                problems.append(f"{scheme} {p['name']}: the committed answers differ from {version}'s")
+        if committed["source"]["version"] != version:
+            problems.append(f"{scheme}: vectors from {committed['source']['version']}, library is {version}")
+        print(f"{scheme}: {len(sample)} of {len(pools)} pools re-asked from {version} "
+              f"({time.monotonic() - t0:.1f} s)")
+    if problems:
+        print("partition vectors are stale:", *problems, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
