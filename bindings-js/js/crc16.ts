@@ -85,8 +85,12 @@ export function stringSlot(s: string, max: number): number {
     let i = open + 1;
     for (; i < limit; i++) {
       const c = s.charCodeAt(i);
-      if (c === 0x7d) break;
-      if (c > 0x7f) return -1;
+      // One compare in the common case: `}` (0x7d) and every unit that is not
+      // ASCII are >= 0x7d.
+      if (c >= 0x7d) {
+        if (c === 0x7d) break;
+        if (c > 0x7f) return -1;
+      }
       tag = ((tag << 8) & 0xffff) ^ t[(tag >>> 8) ^ c];
     }
     if (i < limit) {

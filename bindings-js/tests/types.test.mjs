@@ -78,7 +78,10 @@ for (const [name, fixture] of Object.entries(FIXTURES)) {
     );
     let out = "";
     try {
-      out = execFileSync(process.execPath, [TSC, "-p", dir, "--traceResolution"], { encoding: "utf8" });
+      out = execFileSync(process.execPath, [TSC, "-p", dir, "--traceResolution"], {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+      });
     } catch (err) {
       assert.fail(`tsc failed:\n${(err.stdout || "").split("\n").filter((l) => /error TS/.test(l)).join("\n")}`);
     }
