@@ -134,10 +134,10 @@ export function keySlot(key: Key): number {
 }
 
 /**
- * The hash slots of many keys at once, in order. The keys are packed into
+ * The hash slots of many keys at once, in order. String keys are packed into
  * wasm memory (a run of ASCII strings with a single `encodeInto`) and hashed
- * in bulk, one wasm call per 4096 keys or 16 KiB; for string keys this is
- * faster per key than calling {@link keySlot} in a loop.
+ * in bulk, one wasm call per 4096 keys or 16 KiB, which is faster per key
+ * than calling {@link keySlot} in a loop.
  *
  * @throws {TypeError} if `keys` is not an array or iterable, or one of its
  *   elements is neither a string nor a `Uint8Array`.
@@ -158,7 +158,7 @@ export function keySlots(keys: readonly Key[] | Iterable<Key>): Uint16Array {
     throw invalidArgument("keys", "an array of strings or Uint8Arrays", keys);
   }
   const out = new Uint16Array(list.length);
-  wasm.keySlots(list, out);
+  wasm.keySlots(list, out, BYTES_JS_MAX);
   return out;
 }
 
