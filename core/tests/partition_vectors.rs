@@ -6,7 +6,8 @@ use keyroute::partition::clients::NodeHashringCompat;
 use keyroute::partition::hash::twemproxy::TwemproxyHash;
 use keyroute::partition::hash::CharSign;
 use keyroute::partition::{
-    python_bytes_str, Distribution, Options, Partitioner, Pool, Scheme, Server, Twemproxy,
+    parse_nutcracker, python_bytes_str, Distribution, Options, Partitioner, Pool, Scheme, Server,
+    Twemproxy,
 };
 use serde_json::Value;
 
@@ -102,7 +103,27 @@ fn yaml_servers(yaml: &str) -> Vec<Server> {
 #[test]
 fn twemproxy_matches_nutcracker() {
     let doc: Value = serde_json::from_str(TWEMPROXY).unwrap();
+    // Each pool is read from the YAML nutcracker itself read.
     let n = check_all(&doc, 700, |pool| {
+        let yaml = pool["yaml"].as_str().unwrap();
+        let p =
+            Pool::from_nutcracker(yaml, None).unwrap_or_else(|e| panic!("{}: {e}", pool["name"]));
+        let parsed = &parse_nutcracker(yaml).unwrap()[0];
+        assert_eq!(parsed.hash.name(), pool["hash"].as_str().unwrap());
+        assert_eq!(
+            parsed.hash_tag.map(|t| t.to_vec()),
+            pool["hash_tag"].as_str().map(|t| t.as_bytes().to_vec())
+        );
+        Box::new(move |k: &[u8]| p.index_for(k))
+    });
+    assert!(n > 250_000);
+}
+
+/// The same pools built from their parts, without the YAML reader.
+#[test]
+fn twemproxy_from_parts_matches_nutcracker() {
+    let doc: Value = serde_json::from_str(TWEMPROXY).unwrap();
+    check_all(&doc, 700, |pool| {
         let servers = yaml_servers(pool["yaml"].as_str().unwrap());
         let hash: TwemproxyHash = pool["hash"].as_str().unwrap().parse().unwrap();
         let dist = match pool["distribution"].as_str().unwrap() {
@@ -116,7 +137,26 @@ fn twemproxy_matches_nutcracker() {
         let tw = Twemproxy::from_servers(&servers, hash, dist, tag, CharSign::Signed).unwrap();
         Box::new(move |k: &[u8]| tw.node_for(k))
     });
-    assert!(n > 250_000);
+}
+
+/// Every pool's YAML in one document, as a multi-pool nutcracker file.
+#[test]
+fn the_whole_document_reads() {
+    let doc: Value = serde_json::from_str(TWEMPROXY).unwrap();
+    let all: String = doc["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["yaml"].as_str().unwrap())
+        .collect();
+    let pools = parse_nutcracker(&all).unwrap();
+    assert_eq!(pools.len(), doc["pools"].as_array().unwrap().len());
+    let name = &pools[17].name;
+    assert!(Pool::from_nutcracker(&all, Some(name)).is_ok());
+    assert!(matches!(
+        Pool::from_nutcracker(&all, None),
+        Err(keyroute::error::ConfigError::PoolNotChosen { .. })
+    ));
 }
 
 /// A client library's vectors, routed through `Pool`.
@@ -169,4 +209,37 @@ scheme_vectors! {
     uhashring_ketama_matches_pypi: "uhashring-ketama.json", 9, 2900;
     pymemcache_matches_pypi: "pymemcache.json", 6, 2000;
     node_hashring_matches_npm: "node-hashring.json", 14, 5500;
+}
+
+/// The reader accepts and refuses the configurations `nutcracker -t` does.
+#[test]
+fn nutcracker_config_reader_agrees_with_nutcracker() {
+    let doc: Value = serde_json::from_str(include_str!(
+        "../../tests/vectors/partition/nutcracker-configs.json"
+    ))
+    .unwrap();
+    let configs = doc["configs"].as_array().unwrap();
+    assert!(configs.len() >= 35);
+    for c in configs {
+        let name = c["name"].as_str().unwrap();
+        let ours = parse_nutcracker(c["yaml"].as_str().unwrap());
+        let theirs = c["nutcracker_accepts"].as_bool().unwrap();
+        if name == "random-distribution" {
+            // nutcracker accepts it; keyroute refuses what it cannot reproduce.
+            assert!(theirs);
+            assert!(matches!(
+                ours,
+                Err(keyroute::error::ConfigError::Field {
+                    error: keyroute::error::PartitionError::RandomDistribution,
+                    ..
+                })
+            ));
+            continue;
+        }
+        assert_eq!(
+            ours.is_ok(),
+            theirs,
+            "{name}: nutcracker accepts: {theirs}, keyroute: {ours:?}"
+        );
+    }
 }

@@ -18,7 +18,8 @@ library's own routing function is called):
     node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
 
 Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
-it) after `npm ci --prefix tests/oracles/partition`. Python libraries see keys
+it); the npm library is installed from tests/oracles/partition's lock file on
+first use. Python libraries see keys
 as `str` (pools with key_form "text"; keys that are not UTF-8 are skipped
 there, null in the file) or as `bytes` (key_form "python-bytes": they hash
 `str(b'...')`, keyroute's python_bytes_str).
@@ -119,7 +120,16 @@ def keys_for(pool: dict, keys, bulk) -> list[bytes]:
     return [k for _, k in keys + (bulk if uses_bulk(pool) else [])]
 
 
+def ensure_npm() -> None:
+    """Installs the npm oracle from its lock file the first time."""
+    stamp = os.path.join(LIB, "node_modules", "hashring", "package.json")
+    if not os.path.exists(stamp):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LIB, check=True)
+
+
 def run(cmd: list[str], request: dict) -> dict:
+    if cmd[0] == "node":
+        ensure_npm()
     p = subprocess.run(cmd, input=json.dumps(request), capture_output=True, text=True, cwd=LIB)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr[-2000:]}")

@@ -41,6 +41,7 @@ from resp import Connection, ReplyError  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VECTORS = os.path.join(ROOT, "tests", "vectors", "partition", "twemproxy.json")
+CONFIGS = os.path.join(ROOT, "tests", "vectors", "partition", "nutcracker-configs.json")
 PORT = 26379
 SOCK_DIR = "/tmp/keyroute-nutcracker-oracle"
 HASHES = ["one_at_a_time", "md5", "crc16", "crc32", "crc32a", "fnv1_64", "fnv1a_64",
@@ -183,6 +184,74 @@ class Nutcracker:
             self.proc.wait(timeout=10)
 
 
+def config_cases() -> list[tuple[str, str]]:
+    """Configurations, good and bad, for `nutcracker -t` to judge: the YAML
+    subset keyroute's reader must accept and refuse exactly as nutcracker."""
+    head = "p:\n  listen: 127.0.0.1:22121\n"
+    srv = "  servers:\n   - 127.0.0.1:6379:1\n"
+    cases = [
+        ("minimal", head + srv),
+        ("every-directive", head + "  hash: md5\n  hash_tag: \"{}\"\n  distribution: modula\n  timeout: 400\n"
+         "  backlog: 1024\n  client_connections: 100\n  redis: true\n  tcpkeepalive: true\n"
+         "  redis_auth: secret\n  redis_db: 0\n  preconnect: false\n  auto_eject_hosts: true\n"
+         "  server_connections: 1\n  server_retry_timeout: 2000\n  server_failure_limit: 1\n" + srv),
+        ("comments-blank-lines", "# top\n\np: # pool\n  listen: 127.0.0.1:22121 # here\n\n  servers: # list\n"
+         "   - 127.0.0.1:6379:1 # one\n   # nothing\n   - 127.0.0.1:6380:1\n"),
+        ("bad/document-start", "---\n" + head + srv),
+        ("bad/document-end", head + srv + "...\n"),
+        ("quoted-scalars", "'p':\n  \"listen\": '127.0.0.1:22121'\n  hash: \"md5\"\n  servers:\n"
+         "   - '127.0.0.1:6379:1 it''s'\n   - \"127.0.0.1:6380:1 q\\\"x\"\n"),
+        ("sequence-at-key-indent", head + "  servers:\n  - 127.0.0.1:6379:1\n  - 127.0.0.1:6380:1\n"),
+        ("deep-indent", "p:\n      listen: 127.0.0.1:22121\n      servers:\n              - 127.0.0.1:6379:1\n"),
+        ("two-pools", head + srv + "q:\n  listen: 127.0.0.1:22122\n" + srv),
+        ("unix-socket", head + "  servers:\n   - /tmp/r.sock:1 r\n"),
+        ("ipv6-bare", head + "  servers:\n   - ::1:6379:1\n"),
+        ("port-leading-zero", head + "  servers:\n   - 127.0.0.1:06379:1\n"),
+        ("crlf", (head + srv).replace("\n", "\r\n")),
+        ("random-distribution", head + "  distribution: random\n" + srv),
+        ("hash-tag-dollars", head + "  hash_tag: \"$$\"\n" + srv),
+        # Refused by nutcracker.
+        ("bad/unknown-hash", head + "  hash: sha1\n" + srv),
+        ("bad/unknown-distribution", head + "  distribution: consistent\n" + srv),
+        ("bad/hash-tag-one-char", head + "  hash_tag: \"{\"\n" + srv),
+        ("bad/hash-tag-three-chars", head + "  hash_tag: \"{}}\"\n" + srv),
+        ("bad/zero-weight", head + "  servers:\n   - 127.0.0.1:6379:0\n"),
+        ("bad/no-weight", head + "  servers:\n   - 127.0.0.1:6379\n"),
+        ("bad/port-zero", head + "  servers:\n   - 127.0.0.1:0:1\n"),
+        ("bad/port-too-big", head + "  servers:\n   - 127.0.0.1:65536:1\n"),
+        ("bad/weight-text", head + "  servers:\n   - 127.0.0.1:6379:x\n"),
+        ("bad/duplicate-alias", head + "  servers:\n   - 127.0.0.1:6379:1 a\n   - 127.0.0.1:6380:1 a\n"),
+        ("bad/duplicate-address", head + "  servers:\n   - 127.0.0.1:6379:1\n   - 127.0.0.1:6379:2\n"),
+        ("bad/duplicate-11211-host", head + "  servers:\n   - 10.0.0.1:11211:1\n   - 10.0.0.1:11211:2\n"),
+        ("bad/empty-servers", head + "  servers:\n"),
+        ("bad/no-servers", head),
+        ("bad/no-listen", "p:\n" + srv),
+        ("bad/unknown-directive", head + "  hashing: md5\n" + srv),
+        ("bad/duplicate-directive", head + "  hash: md5\n  hash: md5\n" + srv),
+        ("bad/duplicate-pool", head + srv + head + srv),
+        ("bad/bool-yes", head + "  redis: yes\n" + srv),
+        ("bad/flow-sequence", head + "  servers: [127.0.0.1:6379:1]\n"),
+        ("bad/pool-scalar", "p: 1\n"),
+        ("bad/servers-scalar", head + "  servers: 127.0.0.1:6379:1\n"),
+        ("bad/number-text", head + "  timeout: soon\n" + srv),
+        ("bad/server-connections-zero", head + "  server_connections: 0\n" + srv),
+    ]
+    return cases
+
+
+def judge_configs() -> list[dict]:
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for name, yaml in config_cases():
+            path = os.path.join(d, "c.yml")
+            with open(path, "w", newline="") as f:
+                f.write(yaml)
+            r = subprocess.run(["nutcracker", "-t", "-c", path], capture_output=True, text=True)
+            ok = "syntax is ok" in (r.stdout + r.stderr)
+            out.append({"name": name, "yaml": yaml, "nutcracker_accepts": ok})
+    return out
+
+
 def distinct_free_ports(n: int) -> list[int]:
     """n free loopback ports, all held open together while chosen so none repeats."""
     import socket
@@ -303,7 +372,16 @@ def main() -> int:
     all_pools = pools()
     keys, bulk = corpus()
     t0 = time.monotonic()
+    configs = judge_configs()
+    configs_doc = dump_vectors({
+        "description": "Configurations judged by `nutcracker -t`: keyroute's reader must accept "
+                       "and refuse the same ones (distribution: random aside, which keyroute "
+                       "refuses). Written by tests/oracles/nutcracker.py.",
+        "source": {"system": "nutcracker (Debian package)", "version": version(), "command": "nutcracker -t"},
+        "configs": configs})
     if args.write:
+        with open(CONFIGS, "w", encoding="ascii") as f:
+            f.write(configs_doc)
         answers = ask(all_pools, keys, bulk)
         with open(VECTORS, "w", encoding="ascii") as f:
             f.write(to_json(all_pools, keys, bulk, answers, version()))
@@ -315,6 +393,9 @@ def main() -> int:
     with open(VECTORS, encoding="ascii") as f:
         committed = json.load(f)
     problems = []
+    with open(CONFIGS, encoding="ascii") as f:
+        if f.read() != configs_doc:
+            problems.append("nutcracker -t now judges the configuration cases differently, or they changed")
     fresh = json.loads(to_json(all_pools, keys, bulk, {p["name"]: None for p in all_pools}, ""))
     for field in ("keys", "bulk_keys"):
         if fresh[field] != committed[field]:

@@ -23,6 +23,7 @@ pub mod jump;
 pub mod ketama;
 pub mod maglev;
 pub mod meta;
+pub mod nutcracker;
 pub mod pool;
 pub mod python;
 pub mod rendezvous;
@@ -31,6 +32,7 @@ pub mod server;
 pub mod tags;
 pub mod twemproxy;
 
+pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
 pub use self::pool::{Options, Pool, RedisRbId, Scheme};
 pub use self::python::python_bytes_str;
 pub use self::server::Server;

@@ -16,12 +16,13 @@ use super::jedis::{JedisRing, JedisVersion};
 use super::jump::{Jump, JumpHash};
 use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
 use super::meta::MetaRing;
+use super::nutcracker::{parse_nutcracker, NutcrackerPool};
 use super::rendezvous::{Pymemcache, Rendezvous};
 use super::server::Server;
 use super::tags::KeyTag;
 use super::twemproxy::{Distribution, Twemproxy};
 use super::Partitioner;
-use crate::error::PartitionError;
+use crate::error::{ConfigError, PartitionError};
 
 macro_rules! schemes {
     ($($(#[$doc:meta])* $v:ident => $name:literal,)*) => {
@@ -468,6 +469,50 @@ impl Pool {
             scheme,
             servers,
             router,
+        })
+    }
+
+    /// The pool named `pool` of a nutcracker YAML configuration (or its only
+    /// pool when `pool` is `None`), routed as twemproxy 0.5.0 routes it.
+    ///
+    /// ```
+    /// use keyroute::partition::Pool;
+    /// let yaml = "alpha:\n  listen: 127.0.0.1:22121\n  hash: md5\n  servers:\n   - 127.0.0.1:6379:1\n   - 127.0.0.1:6380:1\n   - 127.0.0.1:6381:1\n";
+    /// let pool = Pool::from_nutcracker(yaml, Some("alpha"))?;
+    /// assert_eq!(pool.node_for(b"foo"), "127.0.0.1:6379:1");
+    /// # Ok::<(), keyroute::error::ConfigError>(())
+    /// ```
+    pub fn from_nutcracker(yaml: &str, pool: Option<&str>) -> Result<Pool, ConfigError> {
+        let pools = parse_nutcracker(yaml)?;
+        let count = pools.len();
+        let chosen = match pool {
+            Some(name) => pools.into_iter().find(|p| p.name == name).ok_or_else(|| {
+                ConfigError::UnknownPool {
+                    pool: name.to_string(),
+                }
+            })?,
+            None if count == 1 => pools.into_iter().next().expect("one pool"),
+            None => return Err(ConfigError::PoolNotChosen { pools: count }),
+        };
+        Self::from_nutcracker_pool(chosen)
+    }
+
+    /// A pool from one parsed nutcracker pool.
+    pub fn from_nutcracker_pool(p: NutcrackerPool) -> Result<Pool, ConfigError> {
+        let scheme = match p.distribution {
+            Distribution::Ketama => Scheme::TwemproxyKetama,
+            Distribution::Modula => Scheme::TwemproxyModula,
+        };
+        let options = Options {
+            hash: Some(p.hash),
+            hash_tag: p.hash_tag,
+            ..Options::default()
+        };
+        let name = p.name;
+        Pool::from_servers(scheme, p.servers, &options).map_err(|error| ConfigError::Field {
+            pool: name,
+            field: "servers",
+            error,
         })
     }
 
