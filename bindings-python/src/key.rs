@@ -10,7 +10,8 @@ use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple};
+use std::borrow::Cow;
 
 /// Calls `f` with the bytes of the key `obj`.
 ///
@@ -34,7 +35,7 @@ pub(crate) fn with_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) ->
 /// Under the limited API, pyo3's `as_bytes` asks for the pointer and the
 /// length in two calls; this is the hottest line of a batch.
 #[inline]
-fn bytes_of<'a>(b: &'a Bound<'_, PyBytes>) -> PyResult<&'a [u8]> {
+pub(crate) fn bytes_of<'a>(b: &'a Bound<'_, PyBytes>) -> PyResult<&'a [u8]> {
     let mut ptr: *mut c_char = core::ptr::null_mut();
     let mut len: ffi::Py_ssize_t = 0;
     // SAFETY: `b` is a live `bytes` object. On success the call sets the
@@ -92,4 +93,55 @@ fn not_a_key(obj: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!(
         "key must be str, bytes, bytearray or memoryview, not {ty}"
     ))
+}
+
+/// The bytes of the key `obj`: borrowed from exact `bytes` and `str`,
+/// copied from the rest (a `bytearray` could change while it is held).
+#[inline]
+pub(crate) fn key_cow<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(b) = obj.cast_exact::<PyBytes>() {
+        return Ok(Cow::Borrowed(bytes_of(b)?));
+    }
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return Ok(Cow::Borrowed(s.to_str()?.as_bytes()));
+    }
+    with_other_key(obj, |k| Cow::Owned(k.to_vec()))
+}
+
+/// Refuses a `str` or bytes-like object where `what` (an iterable of keys
+/// or of arguments) is expected: it is iterable, but its characters are
+/// not what the caller meant.
+pub(crate) fn refuse_single(obj: &Bound<'_, PyAny>, what: &str, hint: &str) -> PyResult<()> {
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyByteArray>()
+        || obj.is_instance_of::<PyMemoryView>()
+    {
+        let ty = obj.get_type().name()?;
+        return Err(PyTypeError::new_err(format!(
+            "{what}, not a single {ty}{hint}"
+        )));
+    }
+    Ok(())
+}
+
+/// The items of an iterable, each with a reference held, so that borrowed
+/// bytes stay valid whatever Python code the iteration runs.
+pub(crate) fn items_of<'py>(seq: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if let Ok(list) = seq.cast_exact::<PyList>() {
+        return Ok(list.iter().collect());
+    }
+    if let Ok(tuple) = seq.cast_exact::<PyTuple>() {
+        return Ok(tuple.iter().collect());
+    }
+    seq.try_iter()?.collect()
+}
+
+/// Prefixes a `TypeError` about an item with its place, e.g. `keys[3]: `.
+pub(crate) fn at_item(e: PyErr, py: Python<'_>, what: &str, i: usize) -> PyErr {
+    if e.is_instance_of::<PyTypeError>(py) {
+        PyTypeError::new_err(format!("{what}[{i}]: {}", e.value(py)))
+    } else {
+        e
+    }
 }

@@ -1,22 +1,24 @@
 //! Python bindings of keyroute: the native module `keyroute._native`.
 //!
-//! Every function is a thin delegation to the core crate; `key.rs` turns
-//! Python objects into key bytes. The public API is the `keyroute` package,
-//! which re-exports these names.
+//! Every function is a thin delegation to the core crate. `key.rs` and
+//! `argv.rs` turn Python objects into key and argument bytes, `value.rs`
+//! turns replies into the core's `Value`, and `errors.rs` turns core errors
+//! into exception classes. The public API is the `keyroute` package, which
+//! re-exports these names and adds the redis-py conveniences.
 
+mod argv;
+mod cluster;
+mod command;
+mod errors;
 mod key;
+mod node;
+mod route;
 mod slot;
+mod value;
 
 use key::with_key;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-
-pyo3::create_exception!(
-    keyroute,
-    KeyrouteError,
-    pyo3::exceptions::PyValueError,
-    "Base class of the errors keyroute raises for input it cannot route."
-);
 
 /// The bytes of `key` that Redis Cluster hashes: the hash tag, or the whole key.
 #[pyfunction(signature = (key, /))]
@@ -31,15 +33,40 @@ fn crc16(data: &Bound<'_, PyAny>) -> PyResult<u16> {
     with_key(data, keyroute::crc16::crc16_fast)
 }
 
+/// Parses a `MOVED`/`ASK` error text without a map to apply it to.
+#[pyfunction(signature = (error, /, *, answered_by = None))]
+fn parse_redirect(error: &str, answered_by: Option<&str>) -> PyResult<node::Redirect> {
+    keyroute::cluster::parse_redirect(error, answered_by)
+        .map(|inner| node::Redirect { inner })
+        .map_err(errors::redirect_error)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SLOT_COUNT", keyroute::SLOT_COUNT)?;
-    m.add("KeyrouteError", m.py().get_type::<KeyrouteError>())?;
+    errors::register(m)?;
     m.add_function(wrap_pyfunction!(slot::key_slot, m)?)?;
     m.add_function(wrap_pyfunction!(slot::key_slots, m)?)?;
     m.add_function(wrap_pyfunction!(slot::pattern_slot, m)?)?;
     m.add_function(wrap_pyfunction!(hash_tag, m)?)?;
     m.add_function(wrap_pyfunction!(crc16, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_redirect, m)?)?;
+    m.add_class::<cluster::SlotMap>()?;
+    m.add_class::<node::Node>()?;
+    m.add_class::<node::Shard>()?;
+    m.add_class::<node::Redirect>()?;
+    m.add_class::<node::NodeGroup>()?;
+    m.add_class::<node::SlotGroup>()?;
+    m.add_function(wrap_pyfunction!(command::command_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(command::command_key_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(command::check_fn, m)?)?;
+    m.add_function(wrap_pyfunction!(command::check_transaction_fn, m)?)?;
+    m.add_function(wrap_pyfunction!(command::route_fn, m)?)?;
+    m.add_function(wrap_pyfunction!(command::split_fn, m)?)?;
+    m.add_class::<command::CommandTable>()?;
+    m.add_class::<route::RoutePlan>()?;
+    m.add_class::<route::Split>()?;
+    m.add_class::<route::SplitPart>()?;
     Ok(())
 }

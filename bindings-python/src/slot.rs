@@ -1,11 +1,10 @@
 //! Key to hash slot: `key_slot`, `key_slots`, `pattern_slot`.
 
-use crate::key::with_key;
-use pyo3::exceptions::PyTypeError;
+use crate::key::{at_item, refuse_single, with_key};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
 
 /// The hash slot of `key`, as `CLUSTER KEYSLOT` answers.
 #[pyfunction(signature = (key, /))]
@@ -27,18 +26,11 @@ pub(crate) fn pattern_slot(pattern: &Bound<'_, PyAny>) -> PyResult<Option<u16>> 
 #[pyfunction(signature = (keys, /))]
 pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = keys.py();
-    // A str or bytes is iterable, but passing one here is a mistake: its
-    // characters are not the caller's keys.
-    if keys.is_instance_of::<PyString>()
-        || keys.is_instance_of::<PyBytes>()
-        || keys.is_instance_of::<PyByteArray>()
-        || keys.is_instance_of::<PyMemoryView>()
-    {
-        let ty = keys.get_type().name()?;
-        return Err(PyTypeError::new_err(format!(
-            "key_slots takes an iterable of keys, not a single {ty}; use key_slot for one key"
-        )));
-    }
+    refuse_single(
+        keys,
+        "key_slots takes an iterable of keys",
+        "; use key_slot for one key",
+    )?;
     let bytes = if let Ok(list) = keys.cast_exact::<PyList>() {
         PyBytes::new_with(py, list.len() * 2, |out| {
             for (i, dst) in out.chunks_exact_mut(2).enumerate() {
@@ -91,11 +83,5 @@ fn list_item<'a, 'py>(
 /// The slot of the `i`th key of a batch; a wrong type names the position.
 #[inline]
 fn slot_of_item(key: &Bound<'_, PyAny>, i: usize) -> PyResult<u16> {
-    with_key(key, keyroute::key_slot_fast).map_err(|e| {
-        if e.is_instance_of::<PyTypeError>(key.py()) {
-            PyTypeError::new_err(format!("keys[{i}]: {}", e.value(key.py())))
-        } else {
-            e
-        }
-    })
+    with_key(key, keyroute::key_slot_fast).map_err(|e| at_item(e, key.py(), "keys", i))
 }

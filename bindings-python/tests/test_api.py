@@ -17,10 +17,21 @@ from keyroute import _native
 def test_public_names() -> None:
     assert sorted(keyroute.__all__) == sorted(
         ["SLOT_COUNT", "KeyrouteError", "__version__", "crc16", "hash_tag",
-         "key_slot", "key_slots", "pattern_slot"]
+         "key_slot", "key_slots", "pattern_slot",
+         # cluster routing
+         "Cluster", "SlotMap", "Node", "Shard", "Redirect", "NodeGroup", "SlotGroup",
+         "parse_redirect", "TopologyError", "SlotNotServedError", "RedirectError",
+         # commands
+         "command_keys", "command_key_positions", "check", "check_transaction", "route",
+         "split", "CommandTable", "RoutePlan", "Split", "SplitPart", "CommandError",
+         "UnknownCommandError", "WrongArityError", "NoKeyArgumentsError",
+         "InvalidArgumentsError", "CrossSlotError", "CrossSlotTransactionError",
+         "NotSplittableError"]
     )
     for name in keyroute.__all__:
-        assert getattr(keyroute, name) is getattr(_native, name)
+        if name != "Cluster":
+            assert getattr(keyroute, name) is getattr(_native, name)
+    assert issubclass(keyroute.Cluster, keyroute.SlotMap)
     assert keyroute.__version__ == importlib.metadata.version("keyroute")
     assert keyroute.SLOT_COUNT == 16384
 

@@ -1,9 +1,10 @@
-"""keyroute: where does this key go?
+"""keyroute: where does this key, or this command, go?
 
-Redis Cluster hash slots computed exactly as Redis and Valkey compute them,
-by the keyroute Rust core. A key is ``bytes``, ``bytearray``, a C-contiguous
+Redis Cluster routing computed exactly as Redis and Valkey compute it, by
+the keyroute Rust core. A key is ``bytes``, ``bytearray``, a C-contiguous
 ``memoryview``, or ``str`` (hashed as its UTF-8 bytes, as Redis clients send
-it).
+it). Command arguments may also be ``int`` and ``float``, sent as redis-py
+sends them (the bytes of their ``repr``).
 
 >>> import keyroute
 >>> keyroute.key_slot("{user1000}.following") == keyroute.key_slot(b"user1000")
@@ -12,26 +13,92 @@ True
 8363
 >>> list(keyroute.key_slots([b"a", "{a}", b"b"]))
 [15495, 15495, 3300]
+>>> keyroute.command_keys(["ZUNIONSTORE", "{t}out", 2, "{t}a", "{t}b"])
+[b'{t}a', b'{t}b', b'{t}out']
+>>> keyroute.check(["MSET", "{t}a", 1, "{t}b", 2]) == keyroute.key_slot("t")
+True
+>>> keyroute.route(["DBSIZE"])
+RoutePlan(target="all_primaries", slot=None, response="agg_sum")
+>>> [p.argv for p in keyroute.split(["MGET", "a", "b", "{a}c"]).parts]
+[[b'MGET', b'a', b'{a}c'], [b'MGET', b'b']]
 """
 
+from keyroute._cluster import Cluster
 from keyroute._native import (
     SLOT_COUNT,
+    CommandError,
+    CommandTable,
+    CrossSlotError,
+    CrossSlotTransactionError,
+    InvalidArgumentsError,
     KeyrouteError,
+    Node,
+    NodeGroup,
+    NoKeyArgumentsError,
+    NotSplittableError,
+    Redirect,
+    RedirectError,
+    RoutePlan,
+    Shard,
+    SlotGroup,
+    SlotMap,
+    SlotNotServedError,
+    Split,
+    SplitPart,
+    TopologyError,
+    UnknownCommandError,
+    WrongArityError,
     __version__,
+    check,
+    check_transaction,
+    command_key_positions,
+    command_keys,
     crc16,
     hash_tag,
     key_slot,
     key_slots,
+    parse_redirect,
     pattern_slot,
+    route,
+    split,
 )
 
 __all__ = [
     "SLOT_COUNT",
+    "Cluster",
+    "CommandError",
+    "CommandTable",
+    "CrossSlotError",
+    "CrossSlotTransactionError",
+    "InvalidArgumentsError",
     "KeyrouteError",
+    "Node",
+    "NodeGroup",
+    "NoKeyArgumentsError",
+    "NotSplittableError",
+    "Redirect",
+    "RedirectError",
+    "RoutePlan",
+    "Shard",
+    "SlotGroup",
+    "SlotMap",
+    "SlotNotServedError",
+    "Split",
+    "SplitPart",
+    "TopologyError",
+    "UnknownCommandError",
+    "WrongArityError",
     "__version__",
+    "check",
+    "check_transaction",
+    "command_key_positions",
+    "command_keys",
     "crc16",
     "hash_tag",
     "key_slot",
     "key_slots",
+    "parse_redirect",
     "pattern_slot",
+    "route",
+    "split",
 ]
