@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
 
 .PHONY: all setup demo test bench vectors commands cli python js \
-        test-rust test-nostd test-python test-js test-vectors lint clean
+        test-rust test-nostd test-python test-js test-vectors fuzz-smoke lint clean
 
 all: cli python js
 
@@ -30,7 +30,7 @@ demo: cli python js
 	bash scripts/demo.sh
 
 # ---- every test in every language ------------------------------------------
-test: lint test-rust test-nostd test-python test-js test-vectors
+test: lint test-rust test-nostd test-python test-js test-vectors fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -63,6 +63,16 @@ test-vectors: setup
 	$(PY) tests/oracles/getkeys.py --check
 	$(PY) tests/oracles/policies.py --check
 	$(PY) tests/oracles/commands.py --check
+
+# A few seconds of each fuzz target (libFuzzer through cargo-fuzz; the
+# sanitizer flags need RUSTC_BOOTSTRAP on a stable toolchain).
+FUZZ_TARGETS := argv policy replies
+FUZZ_SECONDS ?= 5
+fuzz-smoke: setup
+	for t in $(FUZZ_TARGETS); do \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$t --fuzz-dir fuzz -- -max_total_time=$(FUZZ_SECONDS) 2>&1 | tail -n 1; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 # ---- vectors from the real systems -----------------------------------------
 vectors: setup

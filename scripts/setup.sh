@@ -44,6 +44,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION"
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
 
+# Fuzzing (make fuzz-smoke), pinned.
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "0.13.1" ]; then
+  log "cargo: installing cargo-fuzz 0.13.1"
+  cargo install cargo-fuzz --version 0.13.1
+fi
+
 # --- Python ----------------------------------------------------------------
 REQ=scripts/requirements-dev.txt
 if [ ! -x .venv/bin/python ]; then
