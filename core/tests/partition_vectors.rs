@@ -243,3 +243,27 @@ fn nutcracker_config_reader_agrees_with_nutcracker() {
         );
     }
 }
+
+/// Pools whose stopped servers nutcracker ejected (`auto_eject_hosts`): the
+/// live set given to `set_live` reproduces the rebuilt continuum, including
+/// 26 -> 25 live servers, where every server drops to 156 points.
+#[test]
+fn twemproxy_ejected_servers_match_nutcracker() {
+    let doc: Value = serde_json::from_str(include_str!(
+        "../../tests/vectors/partition/twemproxy-ejected.json"
+    ))
+    .unwrap();
+    let n = check_all(&doc, 10, |pool| {
+        let mut p = Pool::from_nutcracker(pool["yaml"].as_str().unwrap(), None).unwrap();
+        let live: Vec<bool> = pool["live"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_bool().unwrap())
+            .collect();
+        assert!(live.contains(&false));
+        p.set_live(&live).unwrap();
+        Box::new(move |k: &[u8]| p.index_for(k))
+    });
+    assert!(n > 4_000);
+}

@@ -16,6 +16,10 @@ free ports and the vectors are reproducible. A key's answer is the backend
 that holds it after a SET through the proxy (found with KEYS * on every
 backend, then FLUSHALL), as the server's position in the pool's list.
 
+Also: ten pools with auto_eject_hosts whose chosen servers are stopped, so
+nutcracker ejects them and rebuilds its continuum (twemproxy-ejected.json),
+and 39 configurations judged by `nutcracker -t` (nutcracker-configs.json).
+
 Requires: nutcracker and redis-server (scripts/setup.sh installs both).
 Runs are serialised with a lock file, since the addresses are fixed.
 """
@@ -42,6 +46,7 @@ from resp import Connection, ReplyError  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VECTORS = os.path.join(ROOT, "tests", "vectors", "partition", "twemproxy.json")
 CONFIGS = os.path.join(ROOT, "tests", "vectors", "partition", "nutcracker-configs.json")
+EJECTED = os.path.join(ROOT, "tests", "vectors", "partition", "twemproxy-ejected.json")
 PORT = 26379
 SOCK_DIR = "/tmp/keyroute-nutcracker-oracle"
 HASHES = ["one_at_a_time", "md5", "crc16", "crc32", "crc32a", "fnv1_64", "fnv1a_64",
@@ -92,6 +97,27 @@ def pools() -> list[dict]:
     return out
 
 
+def ejection_pools() -> list[dict]:
+    """Pools with auto_eject_hosts whose `dead` servers are stopped before the
+    keys are sent: nutcracker ejects them and rebuilds its continuum."""
+    lists = server_lists()
+    lists["26"] = [(f"127.0.0.{i + 2}:{PORT}", 1) for i in range(26)]
+    out = []
+    for lname, dist, h, dead in [
+        ("5w", "ketama", "fnv1a_64", [1]), ("5w", "ketama", "md5", [0, 3]),
+        ("5w", "modula", "fnv1a_64", [4]), ("5w", "modula", "crc32a", [1, 2]),
+        ("3", "ketama", "md5", [2]), ("3", "modula", "one_at_a_time", [0]),
+        ("25", "ketama", "fnv1a_64", [5]), ("25", "modula", "murmur", [24]),
+        # 26 -> 25 live servers: every server drops from 160 to 156 points.
+        ("26", "ketama", "fnv1a_64", [25]), ("26", "ketama", "md5", [0]),
+    ]:
+        lines = [f"{a}:{w}" for a, w in lists[lname]]
+        out.append({"name": f"{lname}/{h}/{dist}/dead-{'-'.join(map(str, dead))}", "list": lname,
+                    "servers": lines, "hash": h, "distribution": dist, "hash_tag": None,
+                    "bulk": len(lines) >= 25, "dead": dead, "eject": True})
+    return out
+
+
 def corpus() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     lists = server_lists()
     hit_names = [a for a, _ in lists["3"]] + aliases(3, "3")
@@ -103,7 +129,11 @@ def yaml_for(pool: dict, listen: str) -> str:
              f"  listen: {listen}", f"  hash: {pool['hash']}", f"  distribution: {pool['distribution']}"]
     if pool["hash_tag"]:
         lines.append(f"  hash_tag: \"{pool['hash_tag']}\"")
-    lines += ["  redis: true", "  auto_eject_hosts: false", "  servers:"]
+    if pool.get("eject"):
+        lines += ["  redis: true", "  auto_eject_hosts: true", "  server_failure_limit: 1",
+                  "  server_retry_timeout: 600000", "  servers:"]
+    else:
+        lines += ["  redis: true", "  auto_eject_hosts: false", "  servers:"]
     lines += [f"   - {s}" for s in pool["servers"]]
     return "\n".join(lines) + "\n"
 
@@ -294,7 +324,10 @@ def ask(selected: list[dict], keys: list[tuple[str, bytes]], bulk: list[tuple[st
         # One nutcracker per group of pools sharing a server list.
         groups: dict[tuple, list[dict]] = {}
         for p in selected:
-            groups.setdefault((p["list"], tuple(p["servers"])), []).append(p)
+            if not p.get("eject"):
+                groups.setdefault((p["list"], tuple(p["servers"])), []).append(p)
+        for p in [p for p in selected if p.get("eject")]:
+            answers[p["name"]] = ask_ejected(p, keys + (bulk if p["bulk"] else []), backends, workdir)
         for group in groups.values():
             ports = distinct_free_ports(len(group) + 1)
             stats_port = ports.pop()
@@ -312,6 +345,46 @@ def ask(selected: list[dict], keys: list[tuple[str, bytes]], bulk: list[tuple[st
         shutil.rmtree(SOCK_DIR, ignore_errors=True)
         lock.close()
     return answers
+
+
+def ask_ejected(pool: dict, keys, backends: dict[str, "Backend"], workdir: str) -> list[int]:
+    """Stops the pool's dead backends, lets nutcracker eject them (probe keys
+    until a whole batch is answered), then asks where the keys go; restarts
+    the dead backends afterwards."""
+    addrs = [line.split(" ")[0].rsplit(":", 1)[0] for line in pool["servers"]]
+    for i in pool["dead"]:
+        backends[addrs[i]].stop()
+        if os.environ.get("ORACLE_DEBUG"):
+            print("stopped", addrs[i], backends[addrs[i]].proc.poll(), file=sys.stderr)
+    port, stats = distinct_free_ports(2)
+    nc = Nutcracker(yaml_for(pool, f"127.0.0.1:{port}"), workdir, stats)
+    try:
+        with nc.connect(port) as c:
+            for attempt in range(50):
+                # Random probes: similar keys can all miss a server (fnv1a_64
+                # sends key:1..60 to 3 of 5 servers).
+                probes = [os.urandom(12) for _ in range(400)]
+                replies = c.pipeline([("SET", k, b"v") for k in probes], batch=400)
+                bad = sum(r != "OK" for r in replies)
+                if os.environ.get("ORACLE_DEBUG"):
+                    print(pool["name"], attempt, bad, next((r for r in replies if r != "OK"), None), file=sys.stderr)
+                if not bad:
+                    break
+            else:
+                raise RuntimeError(f"{pool['name']}: nutcracker never ejected the dead servers")
+        live = {a: b for i, (a, b) in enumerate(backends.items()) if a in addrs and addrs.index(a) not in pool["dead"]}
+        for b in live.values():
+            b.connect().call("FLUSHALL")
+        ejected = dict(pool, servers=[s for i, s in enumerate(pool["servers"]) if i not in pool["dead"]])
+        got = ask_pool(nc, port, ejected, keys, backends)
+        # Back to positions in the full list.
+        alive = [i for i in range(len(addrs)) if i not in pool["dead"]]
+        return [alive[g] for g in got]
+    finally:
+        nc.stop()
+        for i in pool["dead"]:
+            backends[addrs[i]] = Backend(addrs[i], workdir)
+            backends[addrs[i]].connect()
 
 
 def ask_pool(nc: Nutcracker, port: int, pool: dict, keys: list[tuple[str, bytes]],
@@ -336,12 +409,15 @@ def ask_pool(nc: Nutcracker, port: int, pool: dict, keys: list[tuple[str, bytes]
     return [where[k] for _, k in keys]
 
 
-def to_json(all_pools: list[dict], keys, bulk, answers: dict[str, list[int]], ver: str) -> str:
+def to_json(all_pools: list[dict], keys, bulk, answers: dict[str, list[int]], ver: str,
+            ejected: bool = False) -> str:
     out = {
         "description": "Where twemproxy puts each key: the position, in the pool's server list, of the "
                        "redis-server backend that held the key after a SET through a real nutcracker. "
                        "Keys are hex bytes; pools with bulk=true were asked `keys` then `bulk_keys`. "
-                       "`yaml` is the pool as nutcracker read it (listen address aside). "
+                       "`yaml` is the pool as nutcracker read it (listen address aside); `live`, "
+                       "where present, says which servers were running: the others were stopped and "
+                       "ejected by nutcracker (auto_eject_hosts) before the keys were sent. "
                        "Written by tests/oracles/nutcracker.py.",
         "source": {"system": "nutcracker (Debian package)", "version": ver,
                    "backends": "redis-server, one per address"},
@@ -351,6 +427,8 @@ def to_json(all_pools: list[dict], keys, bulk, answers: dict[str, list[int]], ve
     }
     for p in all_pools:
         entry = {k: p[k] for k in ("name", "hash", "distribution", "hash_tag", "bulk")}
+        if ejected:
+            entry["live"] = [i not in p["dead"] for i in range(len(p["servers"]))]
         entry["yaml"] = yaml_for(p, "127.0.0.1:22121")
         entry["nodes"] = answers[p["name"]]
         out["pools"].append(entry)
@@ -379,9 +457,14 @@ def main() -> int:
                        "refuses). Written by tests/oracles/nutcracker.py.",
         "source": {"system": "nutcracker (Debian package)", "version": version(), "command": "nutcracker -t"},
         "configs": configs})
+    ejection = ejection_pools()
     if args.write:
         with open(CONFIGS, "w", encoding="ascii") as f:
             f.write(configs_doc)
+        ej = ask(ejection, keys, bulk)
+        with open(EJECTED, "w", encoding="ascii") as f:
+            f.write(to_json(ejection, keys, bulk, ej, version(), ejected=True))
+        print(f"wrote {len(ejection)} pools with ejected servers to {os.path.relpath(EJECTED, ROOT)}")
         answers = ask(all_pools, keys, bulk)
         with open(VECTORS, "w", encoding="ascii") as f:
             f.write(to_json(all_pools, keys, bulk, answers, version()))
@@ -403,7 +486,14 @@ def main() -> int:
     strip = lambda p: {k: v for k, v in p.items() if k != "nodes"}  # noqa: E731
     if [strip(p) for p in fresh["pools"]] != [strip(p) for p in committed["pools"]]:
         problems.append("the pool definitions differ from the committed ones; run the --write mode")
+    with open(EJECTED, encoding="ascii") as f:
+        committed_ej = {p["name"]: p["nodes"] for p in json.load(f)["pools"]}
     rng = random.Random()
+    ej_sample = rng.sample(ejection, 2)
+    ej_answers = ask(ej_sample, keys, bulk)
+    for p in ej_sample:
+        if committed_ej.get(p["name"]) != ej_answers[p["name"]]:
+            problems.append(f"{p['name']}: committed answers (ejected servers) differ from nutcracker's")
     sample = rng.sample(all_pools, min(args.sample, len(all_pools)))
     answers = ask(sample, keys, bulk)
     by_name = {p["name"]: p for p in committed["pools"]}
