@@ -181,6 +181,12 @@ fn check_scheme(json: &str, min_pools: usize, min_answers: usize) {
         if let Some(v) = o["vnode_count"].as_u64() {
             options.vnodes = Some(v as u32);
         }
+        if o["jump_hash"].as_str() == Some("xxh64") {
+            options.jump_hash = keyroute::partition::jump::JumpHash::Xxh64;
+        }
+        if let Some(m) = o["table_size"].as_u64() {
+            options.table_size = Some(m);
+        }
         let pool_ = Pool::with_options(scheme, &servers, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", pool["name"]));
         if pool["key_form"].as_str() == Some("python-bytes") {
@@ -209,6 +215,9 @@ scheme_vectors! {
     uhashring_ketama_matches_pypi: "uhashring-ketama.json", 9, 2900;
     pymemcache_matches_pypi: "pymemcache.json", 6, 2000;
     node_hashring_matches_npm: "node-hashring.json", 14, 5500;
+    jump_matches_its_definition: "jump.json", 12, 4000;
+    rendezvous_matches_its_definition: "rendezvous.json", 5, 1500;
+    maglev_matches_its_definition: "maglev.json", 6, 1800;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.
