@@ -215,6 +215,7 @@ scheme_vectors! {
     uhashring_ketama_matches_pypi: "uhashring-ketama.json", 9, 2900;
     pymemcache_matches_pypi: "pymemcache.json", 6, 2000;
     node_hashring_matches_npm: "node-hashring.json", 14, 5500;
+    libmemcached_ketama_matches_libmemcached: "libmemcached-ketama.json", 10, 4000;
     jump_matches_its_definition: "jump.json", 12, 4000;
     rendezvous_matches_its_definition: "rendezvous.json", 5, 1500;
     maglev_matches_its_definition: "maglev.json", 6, 1800;

@@ -16,6 +16,8 @@ library's own routing function is called):
     uhashring-ketama  uhashring 2.5, HashRing(nodes, hash_fn='ketama')      in this script
     pymemcache      pymemcache 4.0.0 (PyPI), HashClient's RendezvousHash    in this script
     node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
+    libmemcached-ketama  libmemcached 1.1.4 (Debian libmemcached-dev),
+                    KETAMA_WEIGHTED + memcached_generate_hash, compiled with gcc  partition/libmemcached.c
 
 Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
 it); the npm library is installed from tests/oracles/partition's lock file on
@@ -85,6 +87,9 @@ def pool_defs() -> dict[str, list[dict]]:
     defs["pymemcache"] = ([P("3", THREE), P("3/bytes", THREE, key_form="python-bytes")]
                           + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
     c11211 = ["cache-a:11211", "cache-b:11211", "cache-c:11211"]
+    defs["libmemcached-ketama"] = ([P("3", THREE), P("3-11211", c11211), P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD),
+                                    P("5w-11211", weighted([f"cache-{c}:11211" for c in "abcde"], [1, 2, 3, 1, 5]))]
+                                   + [P(n, s) for n, s in sizes(7, 25, 49, 50, 100)])
     defs["node-hashring"] = ([P("3", THREE), P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD),
                               P("3-11211", c11211),
                               P("3-11211/default-port", c11211, options={"default_port": 11211}),
@@ -136,7 +141,25 @@ def run(cmd: list[str], request: dict) -> dict:
     return json.loads(p.stdout)
 
 
+def ask_libmemcached(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "libmemcached")
+        subprocess.run(["gcc", "-O1", "-o", exe, os.path.join(LIB, "libmemcached.c"), "-lmemcached"], check=True)
+        answers = {}
+        for pool in pools:
+            lines = [f"{s['host']} {s['port']} {s.get('weight', 1)}" for s in map(parse, pool["servers"])]
+            lines += ["--"] + [k.hex() for k in keys_for(pool, keys, bulk)]
+            p = subprocess.run([exe], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
+            answers[pool["name"]] = [int(x) for x in p.stdout.split()]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libmemcached-dev"],
+                             capture_output=True, text=True).stdout.strip()
+    return version, answers
+
+
 def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    if scheme == "libmemcached-ketama":
+        return ask_libmemcached(pools, keys, bulk)
     answers: dict[str, list] = {}
     version = ""
     for pool in pools:  # one request per pool: pools differ in key lists
@@ -209,6 +232,7 @@ SOURCES = {
     "uhashring-ketama": "uhashring (PyPI) HashRing(nodes, hash_fn='ketama').get_node",
     "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
     "node-hashring": "hashring (npm) HashRing(servers, 'md5', options).get",
+    "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
 }
 
 

@@ -228,11 +228,12 @@ pub fn predis_ketama(nodes: &[(&[u8], u32)]) -> ClientRing {
     ketama(profile, &n, KeyHash::Md5, KeyTag::Redis)
 }
 
-/// libmemcached `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` over names (`host`
-/// for port 11211, else `host:port`) and weights, in the order added.
+/// libmemcached 1.1 `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` over names (`host`
+/// for port 11211, else `host:port`) and weights, in the order added; ties
+/// go to the lower server index.
 pub fn libmemcached_ketama(nodes: &[(&[u8], u32)]) -> ClientRing {
     let profile = KetamaProfile {
-        count: GroupCount::TwemproxyF32,
+        count: GroupCount::LibmemcachedF32,
         words: 4,
         boundary: Boundary::LowerBound,
         ties: Ties::First,
