@@ -1,0 +1,285 @@
+//! Properties of the partitioners: minimal disruption where the real scheme
+//! has it (and its absence where the real scheme lacks it), fast lookups equal
+//! to a linear scan, and typed errors instead of panics on any input.
+
+use keyroute::error::{ConfigError, PartitionError};
+use keyroute::partition::hash::twemproxy::TwemproxyHash;
+use keyroute::partition::hash::CharSign;
+use keyroute::partition::ring::{naive_lookup, Boundary, Ties};
+use keyroute::partition::{
+    parse_nutcracker, Distribution, Options, Pool, Scheme, Server, Twemproxy,
+};
+use proptest::prelude::*;
+
+fn servers(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("10.1.{}.{}:6379", i / 200, i % 200 + 1))
+        .collect()
+}
+
+/// Keys that moved between the pool of `n` servers and the pool with one
+/// more server appended, as (old index, new index).
+fn moves(scheme: Scheme, n: usize, keys: &[Vec<u8>]) -> Vec<(usize, usize)> {
+    let all = servers(n + 1);
+    let before = Pool::new(scheme, &all[..n]).unwrap();
+    let after = Pool::new(scheme, &all).unwrap();
+    keys.iter()
+        .map(|k| (before.index_for(k), after.index_for(k)))
+        .filter(|(a, b)| a != b)
+        .collect()
+}
+
+fn keys(seed: u64, count: usize) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| format!("key:{seed}:{i}").into_bytes())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Adding a server to a ketama pool moves keys only to the new server,
+    /// as long as the old servers keep their point counts: always for
+    /// uhashring (exact integers), and below twemproxy's first 156-point
+    /// size (25) for twemproxy and libmemcached.
+    #[test]
+    fn adding_a_server_moves_keys_only_to_it(n in 1usize..24, seed in any::<u64>()) {
+        let ks = keys(seed, 400);
+        for scheme in [Scheme::TwemproxyKetama, Scheme::LibmemcachedKetama, Scheme::UhashringKetama, Scheme::Uhashring] {
+            for (from, to) in moves(scheme, n, &ks) {
+                prop_assert_eq!(to, n, "{}: a key moved from {} to old server {}", scheme, from, to);
+            }
+        }
+    }
+
+    /// Rendezvous and jump: adding a server moves keys only to it.
+    #[test]
+    fn rendezvous_and_jump_move_only_to_the_new_server(n in 1usize..60, seed in any::<u64>()) {
+        let ks = keys(seed, 400);
+        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache] {
+            for (_, to) in moves(scheme, n, &ks) {
+                prop_assert_eq!(to, n, "{}", scheme);
+            }
+        }
+    }
+
+    /// twemproxy's continuum is a stable-sorted list searched for the first
+    /// point >= hash: a linear scan over its points gives the same server.
+    #[test]
+    fn twemproxy_lookup_equals_a_linear_scan(n in 2usize..30, key in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let names = servers(n);
+        let list: Vec<(&[u8], u32)> = names.iter().map(|s| (s.as_bytes(), 1 + (s.len() as u32 % 3))).collect();
+        for hash in [TwemproxyHash::Md5, TwemproxyHash::Fnv1a64, TwemproxyHash::Crc32] {
+            let t = Twemproxy::new(&list, hash, Distribution::Ketama, None, CharSign::Signed).unwrap();
+            let points: Vec<(u32, u32)> = t.points().collect();
+            let h = t.key_hash(&key);
+            let want = naive_lookup(&points, h, Ties::First, Boundary::LowerBound).unwrap() as usize;
+            prop_assert_eq!(keyroute::partition::Partitioner::node_for(&t, &key), want);
+        }
+    }
+
+    /// No input makes a parser or a constructor panic.
+    #[test]
+    fn server_strings_never_panic(s in ".{0,40}", scheme in 0usize..15) {
+        let _ = Server::parse(&s);
+        let _ = Server::parse_nutcracker(&s);
+        let _ = Pool::new(Scheme::ALL[scheme], [s.as_str(), "10.0.0.1:6379"]);
+    }
+
+    #[test]
+    fn yaml_never_panics(lines in proptest::collection::vec(prop_oneof![
+        Just("p:".to_string()), Just("  listen: 127.0.0.1:1".to_string()), Just("  servers:".to_string()),
+        Just("   - 10.0.0.1:6379:1".to_string()), Just("  hash: md5".to_string()), Just("  - x".to_string()),
+        Just("  hash_tag: \"{}\"".to_string()), Just("#".to_string()), ".{0,20}"], 0..12)) {
+        let text = lines.join("\n");
+        let _ = parse_nutcracker(&text);
+        let _ = Pool::from_nutcracker(&text, None);
+    }
+}
+
+/// twemproxy at 24 -> 25 servers: every server drops from 160 to 156 points,
+/// so keys also move between old servers (reference §2.4). keyroute
+/// reproduces that, not the textbook property.
+#[test]
+fn twemproxy_156_point_step_moves_keys_between_old_servers() {
+    let ks = keys(7, 20_000);
+    let moved = moves(Scheme::TwemproxyKetama, 24, &ks);
+    let between_old = moved.iter().filter(|(_, to)| *to != 24).count();
+    assert!(
+        between_old > 100,
+        "only {between_old} keys moved between old servers"
+    );
+    // uhashring keeps 160 points at every size: no such moves.
+    assert!(moves(Scheme::UhashringKetama, 24, &ks)
+        .iter()
+        .all(|(_, to)| *to == 24));
+}
+
+/// Ejecting one server of an equal-weight twemproxy pool (below 25 live
+/// servers) moves only that server's keys; in modula nearly every key moves.
+#[test]
+fn twemproxy_ejection() {
+    let names = servers(10);
+    let ks = keys(3, 5_000);
+    let mut live = vec![true; 10];
+    live[4] = false;
+    for (scheme, max_moved_elsewhere) in [
+        (Scheme::TwemproxyKetama, 0),
+        (Scheme::TwemproxyModula, usize::MAX),
+    ] {
+        let full = Pool::new(scheme, &names).unwrap();
+        let mut ejected = full.clone();
+        ejected.set_live(&live).unwrap();
+        let mut elsewhere = 0;
+        for k in &ks {
+            let (a, b) = (full.index_for(k), ejected.index_for(k));
+            assert_ne!(b, 4);
+            if a != 4 && a != b {
+                elsewhere += 1;
+            }
+        }
+        assert!(elsewhere <= max_moved_elsewhere, "{scheme}: {elsewhere}");
+        if scheme == Scheme::TwemproxyModula {
+            assert!(elsewhere > 3_000);
+        }
+    }
+    let mut p = Pool::new(Scheme::TwemproxyKetama, &names).unwrap();
+    assert_eq!(p.set_live(&[false; 10]), Err(PartitionError::NoLiveServers));
+    assert_eq!(
+        p.set_live(&[true; 3]),
+        Err(PartitionError::LiveSetLength {
+            expected: 10,
+            got: 3
+        })
+    );
+    let mut r = Pool::new(Scheme::Predis, &names).unwrap();
+    assert!(matches!(
+        r.set_live(&live),
+        Err(PartitionError::OptionNotApplicable { .. })
+    ));
+}
+
+/// Weighted schemes give each server about its share of keys.
+#[test]
+fn weights_are_honoured() {
+    let list = ["10.0.0.1:6379:1", "10.0.0.2:6379:3"];
+    let ks = keys(11, 40_000);
+    for scheme in [
+        Scheme::Rendezvous,
+        Scheme::Maglev,
+        Scheme::TwemproxyKetama,
+        Scheme::TwemproxyModula,
+        Scheme::PredisKetama,
+    ] {
+        let p = Pool::new(scheme, list).unwrap();
+        let heavy = ks.iter().filter(|k| p.index_for(k) == 1).count() as f64 / ks.len() as f64;
+        assert!((heavy - 0.75).abs() < 0.05, "{scheme}: {heavy}");
+    }
+}
+
+#[test]
+fn typed_errors() {
+    use PartitionError::*;
+    let two = ["10.0.0.1:6379", "10.0.0.2:6379"];
+    assert_eq!(
+        "ketama".parse::<Scheme>(),
+        Err(UnknownScheme {
+            name: "ketama".into()
+        })
+    );
+    for s in Scheme::ALL {
+        assert_eq!(s.name().parse::<Scheme>(), Ok(*s));
+        assert!(
+            matches!(Pool::new(*s, Vec::<&str>::new()), Err(NoServers)),
+            "{s}"
+        );
+    }
+    assert!(matches!(
+        Pool::new(Scheme::RedisRb4, ["10.0.0.1:6379:2"]),
+        Err(OptionNotApplicable {
+            option: "weight",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::NodeHashring, ["10.0.0.1:6379 a"]),
+        Err(OptionNotApplicable {
+            option: "alias",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::TwemproxyKetama, ["10.0.0.1:6379:0"]),
+        Err(Server(_))
+    ));
+    assert!(matches!(
+        Pool::new(
+            Scheme::TwemproxyKetama,
+            ["10.0.0.1:6379 a", "10.0.0.2:6379 a"]
+        ),
+        Err(DuplicateName { .. })
+    ));
+    assert!(matches!(
+        Pool::new(
+            Scheme::TwemproxyKetama,
+            ["10.0.0.1:11211", "10.0.0.1:11211:2"]
+        ),
+        Err(DuplicateName { .. })
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::Uhashring, ["a:1 x", "b:1 x"]),
+        Err(DuplicateName { .. })
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::Jump, ["nohost"]),
+        Err(Server(_))
+    ));
+    let mut o = Options::default();
+    o.table_size = Some(65_536);
+    assert!(matches!(
+        Pool::with_options(Scheme::Maglev, two, &o),
+        Err(BadTableSize { size: 65_536 })
+    ));
+    assert!(matches!(
+        Pool::with_options(Scheme::Jump, two, &o),
+        Err(OptionNotApplicable {
+            option: "table_size",
+            ..
+        })
+    ));
+    let mut o = Options::default();
+    o.hash = Some(TwemproxyHash::Md5);
+    assert!(matches!(
+        Pool::with_options(Scheme::Predis, two, &o),
+        Err(OptionNotApplicable { option: "hash", .. })
+    ));
+    assert!(Pool::with_options(Scheme::TwemproxyModula, two, &o).is_ok());
+    assert!(matches!(
+        Pool::from_nutcracker("a:\n  listen: x\n  servers:\n  - h:1:1\n", Some("b")),
+        Err(ConfigError::UnknownPool { .. })
+    ));
+    // Every error says what is wrong.
+    assert_eq!(
+        PartitionError::RandomDistribution.to_string(),
+        "distribution \"random\" cannot be reproduced: twemproxy picks a server with random()"
+    );
+}
+
+#[test]
+fn node_for_names_the_server_as_written() {
+    let list = [
+        "127.0.0.1:6379:1 alpha",
+        "127.0.0.1:6380:1 beta",
+        "127.0.0.1:6381:1 gamma",
+    ];
+    let p = Pool::new(Scheme::TwemproxyKetama, list).unwrap();
+    let keys: Vec<&[u8]> = vec![b"foo", b"bar", b"baz", b"hello"];
+    let mut out = [0u32; 4];
+    assert_eq!(p.indexes_for(keys.iter().copied(), &mut out), 4);
+    for (k, i) in keys.iter().zip(out) {
+        assert_eq!(p.index_for(k), i as usize);
+        assert_eq!(p.node_for(k), list[i as usize]);
+    }
+    assert_eq!(p.servers().len(), 3);
+    assert_eq!(p.scheme(), Scheme::TwemproxyKetama);
+}
