@@ -33,6 +33,8 @@ pub mod crc16;
 pub mod error;
 #[cfg(feature = "alloc")]
 pub mod partition;
+#[cfg(feature = "alloc")]
+pub mod plan;
 pub mod policy;
 pub mod slot;
 pub mod tag;

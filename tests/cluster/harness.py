@@ -63,9 +63,10 @@ def stop_pids(pids: list[int]) -> None:
 
 
 class Cluster:
-    def __init__(self, masters: int = 3, replicas: int = 1) -> None:
+    def __init__(self, masters: int = 3, replicas: int = 1, spare: int = 0) -> None:
         self.masters = masters
         self.replicas = replicas
+        self.spare = spare
         self.dir = ""
         self.nodes: list[dict] = []
 
@@ -90,6 +91,13 @@ class Cluster:
             if out.returncode != 0:
                 raise RuntimeError(f"redis-cli --cluster create failed:\n{out.stdout}\n{out.stderr}")
             self.wait_stable()
+            # Spare nodes join as empty primaries.
+            for i in range(self.spare):
+                node = self._start_node(len(self.nodes))
+                self.nodes.append(node)
+                self.call(node["port"], "CLUSTER", "MEET", "127.0.0.1", self.nodes[0]["port"])
+            if self.spare:
+                self.wait_known()
         except BaseException:
             self.stop()
             raise
@@ -149,6 +157,20 @@ class Cluster:
             time.sleep(0.1)
         raise RuntimeError(f"cluster not stable after {timeout}s: {last}")
 
+    def wait_known(self, timeout: float = 30) -> None:
+        """Every node knows every other node, and the state is ok."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                views = [self.call(p, "CLUSTER", "NODES").decode() for p in self.ports]
+                if all(v.count("\n") >= len(self.ports) and "handshake" not in v for v in views) and all(
+                        b"cluster_state:ok" in self.call(p, "CLUSTER", "INFO") for p in self.ports):
+                    return
+            except (OSError, ReplyError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("spare nodes did not join the cluster")
+
     def stop(self) -> None:
         stop_pids([n["pid"] for n in self.nodes])
         if self.dir:
@@ -188,12 +210,13 @@ def main() -> int:
     s = sub.add_parser("start")
     s.add_argument("--masters", type=int, default=3)
     s.add_argument("--replicas", type=int, default=1)
+    s.add_argument("--spare", type=int, default=0, help="extra empty primaries joined after creation")
     s.add_argument("--owner", type=int, default=os.getppid(), help="stop the cluster when this PID exits")
     t = sub.add_parser("stop")
     t.add_argument("state")
     args = ap.parse_args()
     if args.cmd == "start":
-        c = Cluster(args.masters, args.replicas).start()
+        c = Cluster(args.masters, args.replicas, args.spare).start()
         _watchdog(args.owner, [n["pid"] for n in c.nodes], c.dir)
         print(json.dumps(c.state()), flush=True)
         return 0

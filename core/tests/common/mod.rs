@@ -101,9 +101,15 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn start() -> Cluster {
+        Self::start_with(&[])
+    }
+
+    /// With extra harness options, e.g. `["--replicas", "0", "--spare", "2"]`.
+    pub fn start_with(options: &[&str]) -> Cluster {
         let out = Command::new("python3")
             .arg(format!("{ROOT}/tests/cluster/harness.py"))
             .args(["start", "--owner", &std::process::id().to_string()])
+            .args(options)
             .output()
             .expect("run tests/cluster/harness.py (python3)");
         assert!(

@@ -1,0 +1,510 @@
+//! Resharding plans: the fewest slot moves that bring a cluster to its
+//! target weights, deterministic to the byte.
+//!
+//! Targets are exact quotas `16384 * w_i / W` (weights are integers or exact
+//! decimals, never floats) rounded by the largest-remainder rule with the
+//! tie-break "keep what the node holds, then larger remainder, then node id".
+//! The plan moves exactly the lower bound `max(Σ max(0, c_i - hi_i),
+//! Σ max(0, lo_i - c_i))` slots, no slot twice, pairing givers and receivers
+//! in node-id order (at most givers + receivers - 1 pairs) and giving away
+//! whole small ranges first. The same input, in any order, gives the same plan.
+//!
+//! ```
+//! use keyroute::plan::Rebalance;
+//!
+//! let mut r = Rebalance::new();
+//! r.node("a", None, &[(0, 8191)]).unwrap();
+//! r.node("b", None, &[(8192, 16383)]).unwrap();
+//! r.add("c", None).unwrap();
+//! let plan = r.plan().unwrap();
+//! assert_eq!(plan.moves_total(), 5461); // redis-cli moves 5462
+//! assert_eq!(plan.lower_bound, 5461);
+//! ```
+
+mod nodes_text;
+mod output;
+mod weight;
+
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+pub use self::output::ScriptKind;
+pub use self::weight::Weight;
+use crate::cluster::SlotMap;
+use crate::error::PlanError;
+use crate::slot::SLOT_COUNT;
+
+const S: u32 = SLOT_COUNT as u32;
+
+#[derive(Debug, Clone, Default)]
+struct NodeIn {
+    addr: Option<String>,
+    ranges: Vec<(u16, u16)>,
+    weight: Option<Weight>,
+    target: Option<u32>,
+    added: bool,
+}
+
+/// What to plan: the current layout and the wanted one.
+#[derive(Debug, Clone, Default)]
+pub struct Rebalance {
+    nodes: BTreeMap<String, NodeIn>,
+    tolerance: u32,
+    keys: Option<Vec<u64>>,
+    bytes: Option<Vec<u64>>,
+}
+
+/// One node in a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanNode {
+    /// Node id.
+    pub id: String,
+    /// `host:port`, when known.
+    pub addr: Option<String>,
+    /// Its weight.
+    pub weight: Weight,
+    /// Its exact quota `16384 * w / W` as (numerator, denominator).
+    pub quota: (u128, u128),
+    /// Slots before.
+    pub before: u32,
+    /// The target count.
+    pub target: u32,
+    /// Slots after applying the plan (equals `target`).
+    pub after: u32,
+    /// Keys before, when per-slot key counts were given.
+    pub keys_before: Option<u64>,
+    /// Keys after, estimated from the per-slot counts.
+    pub keys_after: Option<u64>,
+}
+
+/// Slots moving from one node to another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// 1-based position in the plan.
+    pub seq: usize,
+    /// Source node id.
+    pub from: String,
+    /// Destination node id.
+    pub to: String,
+    /// The slots, as inclusive ranges in ascending order.
+    pub ranges: Vec<(u16, u16)>,
+    /// Number of slots.
+    pub slots: u32,
+    /// Keys moved, when per-slot key counts were given.
+    pub keys: Option<u64>,
+    /// Bytes moved, when per-slot byte counts were given.
+    pub bytes: Option<u64>,
+}
+
+/// A resharding plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `sha256:` of the canonical current layout (node id -> ranges).
+    pub fingerprint: String,
+    /// The tolerance the targets allow, in slots.
+    pub tolerance: u32,
+    /// Every node, by id.
+    pub nodes: Vec<PlanNode>,
+    /// The proven minimum number of slot moves.
+    pub lower_bound: u32,
+    /// The moves, by source id then destination id.
+    pub moves: Vec<Move>,
+}
+
+impl Plan {
+    /// Slots the plan moves (always equal to [`Plan::lower_bound`]).
+    pub fn moves_total(&self) -> u32 {
+        self.moves.iter().map(|m| m.slots).sum()
+    }
+}
+
+fn ranges_len(ranges: &[(u16, u16)]) -> u32 {
+    ranges.iter().map(|&(a, b)| (b - a) as u32 + 1).sum()
+}
+
+/// Collapses sorted slots into inclusive ranges.
+pub(crate) fn to_ranges(slots: impl IntoIterator<Item = u16>) -> Vec<(u16, u16)> {
+    let mut out: Vec<(u16, u16)> = Vec::new();
+    for s in slots {
+        match out.last_mut() {
+            Some((_, end)) if *end as u32 + 1 == s as u32 => *end = s,
+            _ => out.push((s, s)),
+        }
+    }
+    out
+}
+
+impl Rebalance {
+    /// An empty input.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A current node and the slots it serves.
+    pub fn node(
+        &mut self,
+        id: &str,
+        addr: Option<&str>,
+        ranges: &[(u16, u16)],
+    ) -> Result<(), PlanError> {
+        if self.nodes.contains_key(id) {
+            return Err(PlanError::DuplicateNode { id: id.to_string() });
+        }
+        for &(a, b) in ranges {
+            if a > b || b >= SLOT_COUNT {
+                return Err(PlanError::BadRange {
+                    id: id.to_string(),
+                    start: a as u32,
+                    end: b as u32,
+                });
+            }
+        }
+        let n = NodeIn {
+            addr: addr.map(String::from),
+            ranges: ranges.to_vec(),
+            ..NodeIn::default()
+        };
+        self.nodes.insert(id.to_string(), n);
+        Ok(())
+    }
+
+    /// The current layout of a slot map (its primaries need node ids, which
+    /// `CLUSTER SHARDS` and `CLUSTER SLOTS` both give).
+    pub fn from_slot_map(map: &SlotMap) -> Result<Self, PlanError> {
+        let mut r = Rebalance::new();
+        let mut per_shard: Vec<Vec<u16>> = vec![Vec::new(); map.shards().len()];
+        for slot in 0..SLOT_COUNT {
+            if let Ok(s) = map.shard_of_slot(slot) {
+                per_shard[s].push(slot);
+            }
+        }
+        for (shard, slots) in map.shards().iter().zip(per_shard) {
+            let node = &map.nodes()[shard.primary];
+            let id = node.id.clone().ok_or_else(|| PlanError::NoNodeId {
+                addr: node.addr().to_string(),
+            })?;
+            r.node(&id, Some(&node.addr().to_string()), &to_ranges(slots))?;
+        }
+        Ok(r)
+    }
+
+    /// A node to add, empty, with weight 1 unless given.
+    pub fn add(&mut self, id: &str, addr: Option<&str>) -> Result<(), PlanError> {
+        self.node(id, addr, &[])?;
+        self.nodes.get_mut(id).expect("just added").added = true;
+        Ok(())
+    }
+
+    fn known(&mut self, id: &str) -> Result<&mut NodeIn, PlanError> {
+        self.nodes
+            .get_mut(id)
+            .ok_or_else(|| PlanError::UnknownNode { id: id.to_string() })
+    }
+
+    /// A node's weight (default 1).
+    pub fn weight(&mut self, id: &str, weight: Weight) -> Result<(), PlanError> {
+        self.known(id)?.weight = Some(weight);
+        Ok(())
+    }
+
+    /// Empties a node (weight 0).
+    pub fn drain(&mut self, id: &str) -> Result<(), PlanError> {
+        self.weight(id, Weight::int(0))
+    }
+
+    /// An explicit target slot count for a node.
+    pub fn target(&mut self, id: &str, slots: u32) -> Result<(), PlanError> {
+        self.known(id)?.target = Some(slots);
+        Ok(())
+    }
+
+    /// How far from its exact quota a node may stay without moving, in slots
+    /// (0: the strict rule, every node within one slot of its quota).
+    pub fn tolerance(&mut self, slots: u32) {
+        self.tolerance = slots;
+    }
+
+    /// Per-slot key and byte counts (16384 entries each), for estimates.
+    pub fn slot_stats(
+        &mut self,
+        keys: Option<Vec<u64>>,
+        bytes: Option<Vec<u64>>,
+    ) -> Result<(), PlanError> {
+        for v in keys.iter().chain(bytes.iter()) {
+            if v.len() != S as usize {
+                return Err(PlanError::BadSlotStats { len: v.len() });
+            }
+        }
+        self.keys = keys;
+        self.bytes = bytes;
+        Ok(())
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> Result<Plan, PlanError> {
+        if self.nodes.is_empty() {
+            return Err(PlanError::NoNodes);
+        }
+        // Coverage: every slot served exactly once.
+        let mut owner: Vec<Option<&str>> = vec![None; S as usize];
+        for (id, n) in &self.nodes {
+            for &(a, b) in &n.ranges {
+                for s in a..=b {
+                    if let Some(prev) = owner[s as usize] {
+                        return Err(PlanError::Overlap {
+                            slot: s,
+                            first: prev.to_string(),
+                            second: id.clone(),
+                        });
+                    }
+                    owner[s as usize] = Some(id);
+                }
+            }
+        }
+        let uncovered = to_ranges((0..SLOT_COUNT).filter(|&s| owner[s as usize].is_none()));
+        if !uncovered.is_empty() {
+            return Err(PlanError::Uncovered { ranges: uncovered });
+        }
+        let ids: Vec<&String> = self.nodes.keys().collect();
+        let nodes: Vec<&NodeIn> = self.nodes.values().collect();
+        let weights: Vec<Weight> = nodes
+            .iter()
+            .map(|n| n.weight.unwrap_or(Weight::int(1)))
+            .collect();
+        let w = weight::common_integers(&weights)?;
+        let total: u128 = w.iter().sum();
+        if total == 0 {
+            return Err(PlanError::AllWeightsZero);
+        }
+        let current: Vec<u32> = nodes.iter().map(|n| ranges_len(&n.ranges)).collect();
+        let (lo, hi) = self.bounds(&nodes, &w, total);
+        if lo.iter().map(|&x| x as u64).sum::<u64>() > S as u64
+            || hi.iter().map(|&x| x as u64).sum::<u64>() < S as u64
+        {
+            return Err(PlanError::Infeasible);
+        }
+        let targets = apportion(&current, &lo, &hi, &w, total, &ids);
+        let excess: u32 = current
+            .iter()
+            .zip(&hi)
+            .map(|(&c, &h)| c.saturating_sub(h))
+            .sum();
+        let shortfall: u32 = current
+            .iter()
+            .zip(&lo)
+            .map(|(&c, &l)| l.saturating_sub(c))
+            .sum();
+        let lower_bound = excess.max(shortfall);
+        let moves = self.moves(&ids, &nodes, &current, &targets);
+        let plan_nodes = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let g = gcd(S as u128 * w[i], total).max(1);
+                PlanNode {
+                    id: (*id).clone(),
+                    addr: nodes[i].addr.clone(),
+                    weight: weights[i],
+                    quota: (S as u128 * w[i] / g, total / g),
+                    before: current[i],
+                    target: targets[i],
+                    after: targets[i],
+                    keys_before: self.keys.as_ref().map(|k| sum_over(k, &nodes[i].ranges)),
+                    keys_after: None,
+                }
+            })
+            .collect();
+        let mut plan = Plan {
+            fingerprint: output::fingerprint(
+                &self
+                    .nodes
+                    .iter()
+                    .map(|(id, n)| (id.as_str(), n.ranges.as_slice()))
+                    .collect::<Vec<_>>(),
+            ),
+            tolerance: self.tolerance,
+            nodes: plan_nodes,
+            lower_bound,
+            moves,
+        };
+        if let Some(keys) = &self.keys {
+            for n in plan.nodes.iter_mut() {
+                let out: u64 = plan
+                    .moves
+                    .iter()
+                    .filter(|m| m.from == n.id)
+                    .map(|m| m.keys.unwrap_or(0))
+                    .sum();
+                let inn: u64 = plan
+                    .moves
+                    .iter()
+                    .filter(|m| m.to == n.id)
+                    .map(|m| m.keys.unwrap_or(0))
+                    .sum();
+                n.keys_after = n.keys_before.map(|b| b - out + inn);
+            }
+            let _ = keys;
+        }
+        Ok(plan)
+    }
+
+    fn bounds(&self, nodes: &[&NodeIn], w: &[u128], total: u128) -> (Vec<u32>, Vec<u32>) {
+        let tau = self.tolerance as u128;
+        let mut lo = Vec::with_capacity(nodes.len());
+        let mut hi = Vec::with_capacity(nodes.len());
+        for (n, &wi) in nodes.iter().zip(w) {
+            if let Some(t) = n.target {
+                lo.push(t);
+                hi.push(t);
+                continue;
+            }
+            if wi == 0 {
+                lo.push(0);
+                hi.push(0);
+                continue;
+            }
+            let num = S as u128 * wi;
+            let floor = num / total;
+            let ceil = floor + (num % total != 0) as u128;
+            let l = ceil.saturating_sub(tau).min(floor);
+            let h = (floor + tau).max(ceil).min(S as u128);
+            lo.push(l as u32);
+            hi.push(h as u32);
+        }
+        (lo, hi)
+    }
+
+    fn moves(
+        &self,
+        ids: &[&String],
+        nodes: &[&NodeIn],
+        current: &[u32],
+        targets: &[u32],
+    ) -> Vec<Move> {
+        // Givers and receivers in id order (ids are already sorted).
+        let mut receivers: Vec<(usize, u32)> = (0..ids.len())
+            .filter(|&i| targets[i] > current[i])
+            .map(|i| (i, targets[i] - current[i]))
+            .collect();
+        let mut moves = Vec::new();
+        let mut r = 0;
+        for g in 0..ids.len() {
+            if current[g] <= targets[g] {
+                continue;
+            }
+            let surplus = current[g] - targets[g];
+            let mut slots = choose_slots(&nodes[g].ranges, surplus).into_iter();
+            let mut left = surplus;
+            while left > 0 {
+                let (ri, need) = &mut receivers[r];
+                let take = left.min(*need);
+                let chunk: Vec<u16> = slots.by_ref().take(take as usize).collect();
+                moves.push(Move {
+                    seq: moves.len() + 1,
+                    from: ids[g].clone(),
+                    to: ids[*ri].clone(),
+                    slots: take,
+                    keys: self
+                        .keys
+                        .as_ref()
+                        .map(|k| chunk.iter().map(|&s| k[s as usize]).sum()),
+                    bytes: self
+                        .bytes
+                        .as_ref()
+                        .map(|b| chunk.iter().map(|&s| b[s as usize]).sum()),
+                    ranges: to_ranges(chunk),
+                });
+                left -= take;
+                *need -= take;
+                if *need == 0 {
+                    r += 1;
+                }
+            }
+        }
+        moves
+    }
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn sum_over(per_slot: &[u64], ranges: &[(u16, u16)]) -> u64 {
+    ranges
+        .iter()
+        .flat_map(|&(a, b)| a..=b)
+        .map(|s| per_slot[s as usize])
+        .sum()
+}
+
+/// Largest-remainder targets within bounds, moving as little as possible:
+/// start from the current counts clamped to the bounds, then raise the
+/// nodes furthest below quota (ties by id) or lower those furthest above.
+fn apportion(
+    current: &[u32],
+    lo: &[u32],
+    hi: &[u32],
+    w: &[u128],
+    total: u128,
+    _ids: &[&String],
+) -> Vec<u32> {
+    let mut t: Vec<u32> = current
+        .iter()
+        .zip(lo.iter().zip(hi))
+        .map(|(&c, (&l, &h))| c.clamp(l, h))
+        .collect();
+    // (q_i - t_i) * total, exactly.
+    let gap = |i: usize, t: u32| S as i128 * w[i] as i128 - t as i128 * total as i128;
+    let mut sum: u32 = t.iter().sum();
+    while sum < S {
+        // Ids are sorted, so the first best index wins ties.
+        let i = (0..t.len())
+            .filter(|&i| t[i] < hi[i])
+            .max_by(|&a, &b| gap(a, t[a]).cmp(&gap(b, t[b])).then(b.cmp(&a)))
+            .expect("feasible");
+        t[i] += 1;
+        sum += 1;
+    }
+    while sum > S {
+        let i = (0..t.len())
+            .filter(|&i| t[i] > lo[i])
+            .max_by(|&a, &b| gap(b, t[b]).cmp(&gap(a, t[a])).then(b.cmp(&a)))
+            .expect("feasible");
+        t[i] -= 1;
+        sum -= 1;
+    }
+    t
+}
+
+/// The `count` slots a giver hands over: whole ranges that fit, smallest
+/// first (ties by lower start), then the tail of the next range; ascending.
+fn choose_slots(ranges: &[(u16, u16)], count: u32) -> Vec<u16> {
+    let mut order: Vec<(u16, u16)> = ranges.to_vec();
+    order.sort_by_key(|&(a, b)| (b - a, a));
+    let mut left = count;
+    let mut chosen: Vec<(u16, u16)> = Vec::new();
+    let mut rest = Vec::new();
+    for (a, b) in order {
+        let len = (b - a) as u32 + 1;
+        if len <= left {
+            chosen.push((a, b));
+            left -= len;
+        } else {
+            rest.push((a, b));
+        }
+    }
+    if left > 0 {
+        let (_, b) = rest[0];
+        chosen.push((b + 1 - left as u16, b));
+    }
+    chosen.sort();
+    chosen.into_iter().flat_map(|(a, b)| a..=b).collect()
+}
+
+#[cfg(test)]
+mod tests;
