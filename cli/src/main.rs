@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod command;
 mod hex;
 mod node;
+mod plan;
 
 use hex::{from_hex, to_hex};
 
@@ -30,6 +31,12 @@ usage:
                                    each stdin line): the node that serves it now,
                                    from a live cluster's CLUSTER SHARDS (or SLOTS)
                                    or from a saved reply (`redis-cli --json`)
+  keyroute plan rebalance (--cluster HOST:PORT | --shards-json FILE | --nodes-file FILE)
+                [--weight ID=W]... [--add ID[=HOST:PORT]]... [--drain ID]...
+                [--target ID=SLOTS]... [--tolerance N]
+                [--format table|json|valkey9|redis84|legacy]
+                                   the fewest slot moves to reach the weights
+                                   (exact quotas; open slots are refused)
   keyroute help                    print this text
 
   --hex               keys are given (and tags printed) as hexadecimal bytes
@@ -93,6 +100,7 @@ fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
         b"node" => return node::run(rest),
         b"keys" => return command::keys(rest),
         b"check" => return command::check(rest),
+        b"plan" => return plan::run(rest),
         _ => {}
     }
     let flags = parse_flags(rest)?;

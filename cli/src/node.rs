@@ -98,7 +98,7 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_json(path: &str) -> Result<Value, Failure> {
+pub(crate) fn read_json(path: &str) -> Result<Value, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::Usage(format!("{path}: not JSON: {e}")))?;
@@ -129,6 +129,21 @@ fn from_json(v: &serde_json::Value) -> Value {
 /// older than 7.0.
 fn from_cluster(addr: &str) -> Result<SlotMap, Failure> {
     let fail = |what: String| Failure::Failed(format!("{addr}: {what}"));
+    let (mut conn, host) = connect(addr)?;
+    match ask(&mut conn, &["CLUSTER", "SHARDS"]).map_err(&fail)? {
+        Ok(reply) => SlotMap::from_shards(&reply, Some(&host)).map_err(|e| fail(e.to_string())),
+        Err(_) => {
+            let reply = ask(&mut conn, &["CLUSTER", "SLOTS"])
+                .map_err(&fail)?
+                .map_err(|e| fail(String::from_utf8_lossy(&e).into_owned()))?;
+            SlotMap::from_slots(&reply, Some(&host)).map_err(|e| fail(e.to_string()))
+        }
+    }
+}
+
+/// A connection to `HOST:PORT`, and the host as written.
+pub(crate) fn connect(addr: &str) -> Result<(TcpStream, String), Failure> {
+    let fail = |what: String| Failure::Failed(format!("{addr}: {what}"));
     let (host, _) = addr
         .rsplit_once(':')
         .ok_or_else(|| Failure::Usage(format!("--cluster {addr:?}: expected HOST:PORT")))?;
@@ -138,23 +153,15 @@ fn from_cluster(addr: &str) -> Result<SlotMap, Failure> {
         .map_err(|e| fail(e.to_string()))?
         .next()
         .ok_or_else(|| fail("no address".into()))?;
-    let mut conn = TcpStream::connect_timeout(&sock, Duration::from_secs(5))
+    let conn = TcpStream::connect_timeout(&sock, Duration::from_secs(5))
         .map_err(|e| fail(e.to_string()))?;
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| fail(e.to_string()))?;
-    match ask(&mut conn, &["CLUSTER", "SHARDS"]).map_err(&fail)? {
-        Ok(reply) => SlotMap::from_shards(&reply, Some(host)).map_err(|e| fail(e.to_string())),
-        Err(_) => {
-            let reply = ask(&mut conn, &["CLUSTER", "SLOTS"])
-                .map_err(&fail)?
-                .map_err(|e| fail(String::from_utf8_lossy(&e).into_owned()))?;
-            SlotMap::from_slots(&reply, Some(host)).map_err(|e| fail(e.to_string()))
-        }
-    }
+    Ok((conn, host.to_string()))
 }
 
 /// One command and its reply; the inner `Err` is an error reply.
-fn ask(conn: &mut TcpStream, argv: &[&str]) -> Result<Result<Value, Vec<u8>>, String> {
+pub(crate) fn ask(conn: &mut TcpStream, argv: &[&str]) -> Result<Result<Value, Vec<u8>>, String> {
     conn.write_all(&encode_command(argv))
         .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();

@@ -198,3 +198,79 @@ fn policy_files() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("rule 0 cannot be used: backreferences"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn plan_rebalance_from_a_nodes_file() {
+    let dir = std::env::temp_dir().join(format!("keyroute-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nodes = dir.join("nodes.txt");
+    std::fs::write(
+        &nodes,
+        "e7d1 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-8191\n\
+         67ed 127.0.0.1:30002@40002 master - 0 1 2 connected 8192-16383\n\
+         292f 127.0.0.1:30003@40003 master - 0 1 3 connected\n",
+    )
+    .unwrap();
+    let p = nodes.to_str().unwrap();
+    let o = keyroute(
+        &["plan", "rebalance", "--nodes-file", p, "--format", "json"],
+        b"",
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["format"], "keyroute.reshard-plan/1");
+    assert_eq!(plan["moves_total"], 5461);
+    assert_eq!(plan["lower_bound_moves"], 5461);
+    let o = keyroute(
+        &[
+            "plan",
+            "rebalance",
+            "--nodes-file",
+            p,
+            "--drain",
+            "e7d1",
+            "--format",
+            "legacy",
+        ],
+        b"",
+    );
+    assert!(stdout(&o).contains("move_slot"));
+    let o = keyroute(
+        &[
+            "plan",
+            "rebalance",
+            "--nodes-file",
+            p,
+            "--add",
+            "new1=127.0.0.1:30009",
+        ],
+        b"",
+    );
+    assert!(stdout(&o).contains("new1"));
+    for (args, needle) in [
+        (vec!["--weight", "nope=1"], "unknown node id nope"),
+        (vec!["--weight", "e7d1=-1"], "bad weight"),
+        (
+            vec!["--drain", "e7d1", "--drain", "67ed", "--drain", "292f"],
+            "every weight is zero",
+        ),
+        (vec!["--format", "xml"], "--format"),
+    ] {
+        let mut a = vec!["plan", "rebalance", "--nodes-file", p];
+        a.extend(args);
+        let o = keyroute(&a, b"");
+        assert_eq!(o.status.code(), Some(2), "{a:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(needle),
+            "{a:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    std::fs::write(
+        &nodes,
+        "e7d1 127.0.0.1:30001@40001 master - 0 0 1 connected 0-16383 [5->-67ed]\n",
+    )
+    .unwrap();
+    let o = keyroute(&["plan", "rebalance", "--nodes-file", p], b"");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("middle of a migration"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

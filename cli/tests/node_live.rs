@@ -80,6 +80,17 @@ fn node_command_on_a_real_cluster() {
         std::fs::remove_file(path).unwrap();
     }
 
+    // A balanced cluster needs no moves.
+    let o = keyroute(&["plan", "rebalance", "--cluster", &seed, "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (
+            plan["moves_total"].as_u64(),
+            plan["nodes"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(3))
+    );
+
     // Replica reads.
     let mut args = vec!["node", "--cluster", &seed, "--read-from", "prefer-replica"];
     args.extend(keys.iter().map(String::as_str));
