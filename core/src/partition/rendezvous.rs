@@ -22,7 +22,7 @@
 
 use alloc::vec::Vec;
 
-use super::hash::murmur::{murmur3_32, python_char_bytes};
+use super::hash::murmur::{murmur3_32, murmur3_32_slice, python_char_bytes};
 use super::hash::xxh64;
 use super::ketama::decimal;
 use super::tags::KeyTag;
@@ -32,6 +32,8 @@ use super::Partitioner;
 #[derive(Debug, Clone)]
 pub struct Pymemcache {
     nodes: Vec<Vec<u8>>,
+    /// Each node as pymemcache's murmur3 sees it, followed by `-`.
+    prefixes: Vec<Vec<u8>>,
 }
 
 impl Pymemcache {
@@ -39,6 +41,10 @@ impl Pymemcache {
     pub fn new(nodes: &[&[u8]]) -> Pymemcache {
         Pymemcache {
             nodes: nodes.iter().map(|n| n.to_vec()).collect(),
+            prefixes: nodes
+                .iter()
+                .map(|n| python_char_bytes(n).chain(core::iter::once(b'-')).collect())
+                .collect(),
         }
     }
 
@@ -57,9 +63,21 @@ impl Partitioner for Pymemcache {
     }
 
     fn node_for(&self, key: &[u8]) -> usize {
+        // The key as pymemcache's murmur3 sees it, computed once per key.
+        let owned: Vec<u8>;
+        let chars: &[u8] = if key.is_ascii() {
+            key
+        } else {
+            owned = python_char_bytes(key).collect();
+            &owned
+        };
+        let mut buf: Vec<u8> = Vec::with_capacity(64 + chars.len());
         let mut best: Option<(u32, usize)> = None;
         for i in 0..self.nodes.len() {
-            let s = self.score(i, key);
+            buf.clear();
+            buf.extend_from_slice(&self.prefixes[i]);
+            buf.extend_from_slice(chars);
+            let s = murmur3_32_slice(&buf, 0);
             best = match best {
                 None => Some((s, i)),
                 Some((bs, _)) if s > bs => Some((s, i)),
@@ -155,6 +173,20 @@ mod tests {
             keys.map(|k| 6379 + p.node_for(k)),
             [6381, 6379, 6381, 6379, 6381, 6379, 6380, 6379, 6379]
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_score_equals_the_definition(key in ".{0,30}", nodes in proptest::collection::vec("[a-zé0-9:.]{1,12}", 1..6)) {
+            let names: Vec<&[u8]> = nodes.iter().map(|n| n.as_bytes()).collect();
+            let p = Pymemcache::new(&names);
+            let k = key.as_bytes();
+            let scores: Vec<u32> = (0..names.len()).map(|i| p.score(i, k)).collect();
+            let max = *scores.iter().max().unwrap();
+            // The larger node string among the best scores.
+            let want = (0..names.len()).filter(|&i| scores[i] == max).max_by(|&a, &b| names[a].cmp(names[b]).then(b.cmp(&a))).unwrap();
+            proptest::prop_assert_eq!(p.node_for(k), want);
+        }
     }
 
     #[test]
