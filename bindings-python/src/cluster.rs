@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 
-use crate::errors::{redirect_error, topology_error, TopologyError};
+use crate::errors::{redirect_error, topology_error, RedirectError, TopologyError};
 use crate::key::{at_item, items_of, key_cow, refuse_single, with_key};
 use crate::node::{role_str, Node, NodeGroup, Redirect, Shard, SlotGroup};
 use crate::value::{to_value, ReplyError};
@@ -358,7 +358,8 @@ fn redirect_text(error: &Bound<'_, PyAny>) -> PyResult<String> {
         return Ok(s.to_str()?.to_owned());
     }
     if error.is_instance_of::<PyBytes>() {
-        return with_key(error, |b| String::from_utf8_lossy(b).into_owned());
+        return with_key(error, |b| String::from_utf8(b.to_vec()))?
+            .map_err(|_| RedirectError::new_err("redirect text is not UTF-8"));
     }
     Err(PyTypeError::new_err(format!(
         "a redirect is a str or bytes error text, not {}",

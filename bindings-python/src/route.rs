@@ -82,8 +82,6 @@ pub(crate) fn route_plan(plan: keyroute::command::RoutePlan) -> PyResult<RoutePl
 /// One per-slot sub-command of a split.
 #[pyclass(module = "keyroute", frozen)]
 pub(crate) struct SplitPart {
-    /// The slot all its keys hash to.
-    #[pyo3(get)]
     slot: u16,
     argv: Vec<Py<PyBytes>>,
     keys: Vec<usize>,
@@ -91,6 +89,13 @@ pub(crate) struct SplitPart {
 
 #[pymethods]
 impl SplitPart {
+    /// The slot all its keys hash to; `None` for a command without keys
+    /// (the core reports slot 0 there).
+    #[getter]
+    fn slot(&self) -> Option<u16> {
+        (!self.keys.is_empty()).then_some(self.slot)
+    }
+
     /// The sub-command to send, as bytes: the command name, then each of
     /// the part's keys with its values (MSET's).
     #[getter]
@@ -108,7 +113,8 @@ impl SplitPart {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "SplitPart(slot={}, argv={}, keys={:?})",
-            self.slot,
+            self.slot()
+                .map_or_else(|| "None".to_owned(), |s| s.to_string()),
             self.argv(py)?.repr()?,
             self.keys
         ))

@@ -29,12 +29,10 @@ def raw_slots(reply: Any) -> Any:
         return reply
     ranges = []
     for slots, nodes in reply.items():
-        start, end = slots
-        if not isinstance(nodes, Mapping):
-            # Not the callback's shape: let the core name what is wrong.
+        if not (isinstance(slots, tuple) and len(slots) == 2 and isinstance(nodes, Mapping)):
+            # Not the callback's shape: the core names what is wrong.
             return reply
-        members = [nodes.get("primary"), *nodes.get("replicas", ())]
-        ranges.append([start, end, *members])
+        ranges.append([*slots, nodes.get("primary"), *nodes.get("replicas", ())])
     return ranges
 
 
