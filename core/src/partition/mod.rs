@@ -7,6 +7,21 @@
 //! which point owns a hash and who wins a tie. The answer is always the
 //! server's position in the list as configured.
 //!
+//! | [`Scheme`] | reproduces | proven against (`tests/vectors/partition/`) |
+//! | --- | --- | --- |
+//! | `twemproxy-ketama`, `twemproxy-modula` | twemproxy 0.5.0, all 12 hashes, [`CharSign`](hash::CharSign), `hash_tag`, ejected servers ([`Pool::set_live`]) | nutcracker 0.5.0 over real backends |
+//! | `libmemcached-ketama` | libmemcached 1.1 `KETAMA_WEIGHTED` | libmemcached 1.1.4 |
+//! | `predis`, `predis-ketama` | Predis 1.1 `HashRing`, `KetamaRing` | php-predis 1.1.10 |
+//! | `redis-rb-4`, `redis-rb-5` | redis-rb `Redis::Distributed` ([`RedisRbId`] for 5.x ids) | ruby-redis 4.8.0; 5.x: the reference's table only |
+//! | `jedis` | Jedis sharding ([`jedis::JedisVersion`]) | MurmurHash64A check values and the reference's table |
+//! | `uhashring`, `uhashring-ketama` | uhashring 2.x | uhashring 2.5 |
+//! | `node-hashring` | npm hashring 3.x (`default port`, `hash_ring` compatibility, `vnode count`) | hashring 3.2.0 |
+//! | `pymemcache` | pymemcache 4 `HashClient` rendezvous | pymemcache 4.0.0 |
+//! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
+//!
+//! Keys are bytes. The Python libraries hash `str(key)`: a Python `bytes`
+//! key is hashed as the text `b'...'`, which [`python_bytes_str`] gives.
+//!
 //! ```
 //! use keyroute::partition::{Pool, Scheme};
 //!
@@ -28,13 +43,15 @@ pub mod pool;
 pub mod python;
 pub mod rendezvous;
 pub mod ring;
+pub mod scheme;
 pub mod server;
 pub mod tags;
 pub mod twemproxy;
 
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
-pub use self::pool::{Options, Pool, RedisRbId, Scheme};
+pub use self::pool::Pool;
 pub use self::python::python_bytes_str;
+pub use self::scheme::{Options, RedisRbId, Scheme};
 pub use self::server::Server;
 pub use self::tags::KeyTag;
 pub use self::twemproxy::{Distribution, Twemproxy};
