@@ -132,6 +132,41 @@ impl Server {
         })
     }
 
+    /// A server from its parts, as bindings receive them: an address
+    /// (`host:port`, `[v6]:port` or a socket path), an optional weight and an
+    /// optional alias. [`written`](Self::written) is then
+    /// `address[:weight][ alias]`.
+    pub fn from_parts(
+        address: &str,
+        weight: Option<u32>,
+        alias: Option<&str>,
+    ) -> Result<Server, ServerError> {
+        let bad = || ServerError::BadFormat {
+            server: address.to_owned(),
+        };
+        if alias.is_some_and(|a| a.is_empty() || a.contains(' ')) || address.contains(' ') {
+            return Err(bad());
+        }
+        let mut text = address.to_owned();
+        if let Some(w) = weight {
+            if w == 0 {
+                return Err(ServerError::ZeroWeight {
+                    server: address.to_owned(),
+                });
+            }
+            text = alloc::format!("{text}:{w}");
+        }
+        if let Some(a) = alias {
+            text = alloc::format!("{text} {a}");
+        }
+        let s = Self::parse(&text)?;
+        // The weight must have been read as the weight, not as a port.
+        if s.weight_given() != weight {
+            return Err(bad());
+        }
+        Ok(s)
+    }
+
     /// The server exactly as written in the configuration.
     pub fn written(&self) -> &str {
         &self.written
@@ -260,6 +295,18 @@ mod tests {
         let s = Server::parse("/tmp/r.sock").unwrap();
         assert_eq!((s.host(), s.port()), ("/tmp/r.sock", None));
         assert!(Server::parse("nohost").is_err());
+        let s = Server::from_parts("10.0.0.1:6379", Some(3), Some("a")).unwrap();
+        assert_eq!(
+            (s.written(), s.weight(), s.alias()),
+            ("10.0.0.1:6379:3 a", 3, Some("a"))
+        );
+        assert_eq!(
+            Server::from_parts("::1:6379", None, None).unwrap().port(),
+            Some(6379)
+        );
+        assert!(Server::from_parts("10.0.0.1", Some(3), None).is_err());
+        assert!(Server::from_parts("10.0.0.1:6379", Some(0), None).is_err());
+        assert!(Server::from_parts("10.0.0.1:6379", None, Some("a b")).is_err());
         assert!(Server::parse("h:1").unwrap().with_weight(0).is_err());
     }
 }
