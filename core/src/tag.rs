@@ -20,18 +20,14 @@ const fn splat(b: u8) -> u64 {
 #[inline(always)]
 pub(crate) const fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
     let pat = splat(needle);
+    if from >= hay.len() {
+        return None;
+    }
+    let (_, mut rest) = hay.split_at(from);
     let mut i = from;
-    while i + 8 <= hay.len() {
-        let w = u64::from_le_bytes([
-            hay[i],
-            hay[i + 1],
-            hay[i + 2],
-            hay[i + 3],
-            hay[i + 4],
-            hay[i + 5],
-            hay[i + 6],
-            hay[i + 7],
-        ]) ^ pat;
+    // Whole chunks: one load each, no per-byte bounds checks.
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        let w = u64::from_le_bytes(*chunk) ^ pat;
         // Classic "has zero byte": the lowest flagged byte is always exact
         // (borrows only create false flags above a real zero byte).
         let z = w.wrapping_sub(splat(0x01)) & !w & splat(0x80);
@@ -39,12 +35,14 @@ pub(crate) const fn find_byte(hay: &[u8], from: usize, needle: u8) -> Option<usi
             return Some(i + (z.trailing_zeros() / 8) as usize);
         }
         i += 8;
+        rest = tail;
     }
-    while i < hay.len() {
-        if hay[i] == needle {
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == needle {
             return Some(i);
         }
         i += 1;
+        rest = tail;
     }
     None
 }
