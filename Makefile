@@ -44,6 +44,7 @@ test-rust: setup
 	cargo test --workspace
 	cargo bench -p keyroute --bench slot -- --test
 	cargo bench -p keyroute --bench command -- --test
+	cargo bench -p keyroute --bench partition -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
 test-nostd: setup
@@ -63,6 +64,9 @@ test-vectors: setup
 	$(PY) tests/oracles/getkeys.py --check
 	$(PY) tests/oracles/policies.py --check
 	$(PY) tests/oracles/commands.py --check
+	$(PY) tests/oracles/nutcracker.py --check
+	$(PY) tests/oracles/clients.py --check
+	$(PY) tests/oracles/definitions.py --check
 
 # A few seconds of each fuzz target (libFuzzer through cargo-fuzz; the
 # sanitizer flags need RUSTC_BOOTSTRAP on a stable toolchain).
@@ -79,6 +83,9 @@ vectors: setup
 	$(PY) tests/oracles/slots.py --write
 	$(PY) tests/oracles/getkeys.py --write
 	$(PY) tests/oracles/policies.py --write
+	$(PY) tests/oracles/nutcracker.py --write
+	$(PY) tests/oracles/clients.py --write
+	$(PY) tests/oracles/definitions.py --write
 
 # The command table, from a real server's COMMAND and COMMAND DOCS.
 commands: setup
@@ -89,6 +96,7 @@ bench: cli python js
 	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
 	cargo bench -p keyroute --bench slot
 	cargo bench -p keyroute --bench command
+	cargo bench -p keyroute --bench partition
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
 
