@@ -10,7 +10,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 
 use crate::errors::{redirect_error, topology_error, RedirectError, TopologyError};
 use crate::key::{at_item, items_of, key_cow, refuse_single, with_key};
-use crate::node::{role_str, Node, NodeGroup, Redirect, Shard, SlotGroup};
+use crate::node::{role_str, Node, NodeGroup, Redirect, Shard};
 use crate::value::{to_value, ReplyError};
 
 /// Which node of a shard serves a read, as the Python argument names it:
@@ -233,25 +233,12 @@ impl SlotMap {
             .map_err(|e| topology_error(py, e))?;
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
-            let slots = g
-                .slots
-                .into_iter()
-                .map(|s| {
-                    Py::new(
-                        py,
-                        SlotGroup {
-                            slot: s.slot,
-                            positions: s.positions,
-                        },
-                    )
-                })
-                .collect::<PyResult<Vec<_>>>()?;
             out.push(Py::new(
                 py,
                 NodeGroup {
                     node: self.nodes[g.node].clone_ref(py),
                     role: role_str(py, g.role).unbind(),
-                    slots,
+                    slots: g.slots,
                 },
             )?);
         }

@@ -57,7 +57,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<node::Shard>()?;
     m.add_class::<node::Redirect>()?;
     m.add_class::<node::NodeGroup>()?;
-    m.add_class::<node::SlotGroup>()?;
     m.add_function(wrap_pyfunction!(command::command_keys, m)?)?;
     m.add_function(wrap_pyfunction!(command::command_key_positions, m)?)?;
     m.add_function(wrap_pyfunction!(command::check_fn, m)?)?;

@@ -1,5 +1,5 @@
 //! The objects a cluster map answers with: `Node`, `Shard`, `Redirect`,
-//! `NodeGroup` and `SlotGroup`. All are immutable snapshots.
+//! and `NodeGroup`. All are immutable snapshots.
 
 use keyroute::cluster::{Health, RedirectKind, Role};
 use pyo3::prelude::*;
@@ -206,31 +206,6 @@ impl Redirect {
     }
 }
 
-/// Keys routed to one slot: the slot and the keys' positions in the input.
-#[pyclass(module = "keyroute", frozen)]
-pub(crate) struct SlotGroup {
-    /// The hash slot.
-    #[pyo3(get)]
-    pub(crate) slot: u16,
-    pub(crate) positions: Vec<usize>,
-}
-
-#[pymethods]
-impl SlotGroup {
-    /// Positions in the caller's key list, in order.
-    #[getter]
-    fn positions(&self) -> Vec<usize> {
-        self.positions.clone()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "SlotGroup(slot={}, positions={:?})",
-            self.slot, self.positions
-        )
-    }
-}
-
 /// Keys routed to one node, split per slot.
 #[pyclass(module = "keyroute", frozen)]
 pub(crate) struct NodeGroup {
@@ -240,15 +215,22 @@ pub(crate) struct NodeGroup {
     /// `"primary"` or `"replica"`: the role the node plays for these slots.
     #[pyo3(get)]
     pub(crate) role: Py<PyString>,
-    pub(crate) slots: Vec<Py<SlotGroup>>,
+    /// Kept as the core's, and turned into Python objects when read: a
+    /// batch of keys in distinct slots would otherwise pay for one object
+    /// per slot whether the caller looks or not.
+    pub(crate) slots: Vec<keyroute::cluster::SlotGroup>,
 }
 
 #[pymethods]
 impl NodeGroup {
-    /// The node's keys per slot, in order of each slot's first key.
+    /// `(slot, positions)` per slot: the positions of the slot's keys in
+    /// the caller's list, in order; slots in order of their first key.
     #[getter]
-    fn slots<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.slots.iter().map(|s| s.clone_ref(py)))
+    fn slots(&self) -> Vec<(u16, Vec<usize>)> {
+        self.slots
+            .iter()
+            .map(|s| (s.slot, s.positions.clone()))
+            .collect()
     }
 
     /// Every position of the node's keys, slot after slot: the order to
@@ -257,7 +239,7 @@ impl NodeGroup {
     fn positions(&self) -> Vec<usize> {
         self.slots
             .iter()
-            .flat_map(|s| s.get().positions.iter().copied())
+            .flat_map(|s| s.positions.iter().copied())
             .collect()
     }
 

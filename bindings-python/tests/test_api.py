@@ -19,7 +19,7 @@ def test_public_names() -> None:
         ["SLOT_COUNT", "KeyrouteError", "__version__", "crc16", "hash_tag",
          "key_slot", "key_slots", "pattern_slot",
          # cluster routing
-         "Cluster", "SlotMap", "Node", "Shard", "Redirect", "NodeGroup", "SlotGroup",
+         "Cluster", "SlotMap", "Node", "Shard", "Redirect", "NodeGroup",
          "parse_redirect", "TopologyError", "SlotNotServedError", "RedirectError",
          # commands
          "command_keys", "command_key_positions", "check", "check_transaction", "route",

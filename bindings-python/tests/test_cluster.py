@@ -190,15 +190,15 @@ def test_group_by_node() -> None:
     seen = []
     for g in groups:
         assert g.role == "primary"
-        for sg in g.slots:
-            for p in sg.positions:
-                assert keyroute.key_slot(keys[p]) == sg.slot
+        for slot, positions in g.slots:
+            for p in positions:
+                assert keyroute.key_slot(keys[p]) == slot
                 assert cluster.node_for(keys[p])[0] == g.node
-        assert g.positions == [p for sg in g.slots for p in sg.positions]
+        assert g.positions == [p for _, positions in g.slots for p in positions]
         seen += g.positions
     assert sorted(seen) == list(range(len(keys)))
     # Groups in order of first appearance; a slot's keys stay together.
-    assert groups[0].slots[0].positions == [0, 3, 4]
+    assert groups[0].slots[0] == (keyroute.key_slot("a"), [0, 3, 4])
     assert cluster.group_by_node([]) == []
     assert [g.role for g in cluster.group_by_node(keys, read_from="prefer_replica")] == [
         "replica"] * len(groups)

@@ -110,7 +110,8 @@ def ask(r: redis.Redis, argvs: list[list[bytes]]) -> list[Any]:
             cmds: list[tuple[Any, ...]] = []
             for argv in batch:
                 cmds += [("MULTI",), tuple(argv), ("DISCARD",)]
-            conn.send_packed_command(conn.pack_commands(cmds))
+            packed = conn.pack_commands(cmds)  # type: ignore[no-untyped-call]
+            conn.send_packed_command(packed)  # type: ignore[no-untyped-call]
             for _ in batch:
                 assert read() == b"OK"
                 replies.append(read())

@@ -18,7 +18,7 @@ True
 >>> keyroute.check(["MSET", "{t}a", 1, "{t}b", 2]) == keyroute.key_slot("t")
 True
 >>> keyroute.route(["DBSIZE"])
-RoutePlan(target="all_primaries", slot=None, response="agg_sum")
+RoutePlan(target='all_primaries', slot=None, response='agg_sum')
 >>> [p.argv for p in keyroute.split(["MGET", "a", "b", "{a}c"]).parts]
 [[b'MGET', b'a', b'{a}c'], [b'MGET', b'b']]
 """
@@ -40,7 +40,6 @@ from keyroute._native import (
     RedirectError,
     RoutePlan,
     Shard,
-    SlotGroup,
     SlotMap,
     SlotNotServedError,
     Split,
@@ -80,7 +79,6 @@ __all__ = [
     "RedirectError",
     "RoutePlan",
     "Shard",
-    "SlotGroup",
     "SlotMap",
     "SlotNotServedError",
     "Split",

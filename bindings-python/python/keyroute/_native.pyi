@@ -32,7 +32,6 @@ __all__ = [
     "Shard",
     "Redirect",
     "NodeGroup",
-    "SlotGroup",
     "command_keys",
     "command_key_positions",
     "check",
@@ -193,15 +192,6 @@ class Redirect:
     def __hash__(self) -> int: ...
 
 @final
-class SlotGroup:
-    """Keys routed to one slot: the slot and the keys' positions in the input."""
-
-    @property
-    def slot(self) -> int: ...
-    @property
-    def positions(self) -> list[int]: ...
-
-@final
 class NodeGroup:
     """Keys routed to one node, split per slot."""
 
@@ -210,7 +200,7 @@ class NodeGroup:
     @property
     def role(self) -> _Role: ...
     @property
-    def slots(self) -> list[SlotGroup]: ...
+    def slots(self) -> list[tuple[int, list[int]]]: ...
     @property
     def positions(self) -> list[int]: ...
 
