@@ -44,6 +44,7 @@ test-rust: setup
 	cargo test --workspace
 	cargo bench -p keyroute --bench slot -- --test
 	cargo bench -p keyroute --bench command -- --test
+	cargo bench -p keyroute --bench policy -- --test
 	cargo bench -p keyroute --bench partition -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
@@ -96,6 +97,7 @@ bench: cli python js
 	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
 	cargo bench -p keyroute --bench slot
 	cargo bench -p keyroute --bench command
+	cargo bench -p keyroute --bench policy
 	cargo bench -p keyroute --bench partition
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
