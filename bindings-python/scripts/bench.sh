@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# keyroute's Python slot functions against redis-py (bench/python/bench_slot.py),
-# on the shared benchmark corpus. Run build.sh first: it times the installed wheel.
+# keyroute's Python bindings against redis-py, all in one run (build.sh
+# first: it times the installed wheel):
+#   bench/python/bench_slot.py     key -> slot, per key and batched
+#   bench/python/bench_cluster.py  key -> node on a live 3+3 cluster, vs RedisCluster
+#   bench/python/bench_command.py  command key extraction, vs CommandsParser
+#                                  (with its COMMAND GETKEYS round trips)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -9,9 +13,20 @@ KEYS=target/bench-keys.txt
 if [ ! -f "$KEYS" ]; then
   "$PY" bench/corpus.py --count 200000 --out "$KEYS"
 fi
-# Pinned to one CPU, as the reference measurements were, when possible.
+# Pinned to one CPU, as the reference measurements were, when possible. The
+# scripts that start servers pin themselves after starting them, so that
+# the servers answer from another CPU.
 pin=()
+cpu=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
   pin=(taskset -c 1)
+  cpu=(--cpu 1)
 fi
+echo "== key -> slot (bench_slot.py)"
 "${pin[@]}" "$PY" bench/python/bench_slot.py --keys "$KEYS" "$@"
+echo
+echo "== key -> node (bench_cluster.py)"
+"$PY" bench/python/bench_cluster.py --keys "$KEYS" "${cpu[@]}" "$@"
+echo
+echo "== command -> keys (bench_command.py)"
+"$PY" bench/python/bench_command.py "${cpu[@]}" "$@"

@@ -14,7 +14,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyMemoryView, PyString};
 
-use crate::key::{at_item, items_of, key_cow, refuse_single};
+use crate::key::{at_item, bytes_of, is_single, items_of, key_cow, refuse_single, single_error};
 
 /// A command's arguments: the Python objects, kept alive, and their bytes,
 /// borrowed from them where they are exact `bytes` or `str`.
@@ -24,13 +24,15 @@ pub(crate) struct Argv<'py> {
 
 impl<'py> Argv<'py> {
     /// Takes the items of `argv`, an iterable of arguments (not a single
-    /// `str` or bytes-like object).
+    /// `str` or bytes-like object). `what` names it in errors.
     pub(crate) fn new(argv: &Bound<'py, PyAny>, what: &str) -> PyResult<Self> {
-        refuse_single(
-            argv,
-            &format!("{what} must be a list of arguments"),
-            "; split the command into its arguments",
-        )?;
+        if is_single(argv) {
+            return Err(single_error(
+                argv,
+                &format!("{what} must be a list of arguments"),
+                "; split the command into its arguments",
+            ));
+        }
         Ok(Argv {
             items: items_of(argv)?,
         })
@@ -71,6 +73,19 @@ pub(crate) fn commands<'py>(commands: &Bound<'py, PyAny>) -> PyResult<Vec<Argv<'
 /// One argument's bytes.
 #[inline]
 fn arg_bytes<'a>(arg: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    // Exact bytes and str first: one pointer comparison each.
+    if let Ok(b) = arg.cast_exact::<PyBytes>() {
+        return Ok(Cow::Borrowed(bytes_of(b)?));
+    }
+    if let Ok(s) = arg.cast_exact::<PyString>() {
+        return Ok(Cow::Borrowed(s.to_str()?.as_bytes()));
+    }
+    other_arg(arg)
+}
+
+/// Every argument but an exact `bytes` or `str`.
+#[cold]
+fn other_arg<'a>(arg: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if arg.is_instance_of::<PyBytes>()
         || arg.is_instance_of::<PyString>()
         || arg.is_instance_of::<PyByteArray>()

@@ -108,19 +108,35 @@ pub(crate) fn key_cow<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> 
     with_other_key(obj, |k| Cow::Owned(k.to_vec()))
 }
 
-/// Refuses a `str` or bytes-like object where `what` (an iterable of keys
-/// or of arguments) is expected: it is iterable, but its characters are
-/// not what the caller meant.
-pub(crate) fn refuse_single(obj: &Bound<'_, PyAny>, what: &str, hint: &str) -> PyResult<()> {
-    if obj.is_instance_of::<PyString>()
+/// Whether `obj` is a `str` or bytes-like object: iterable, but where an
+/// iterable of keys or of arguments is expected, its characters are not
+/// what the caller meant.
+pub(crate) fn is_single(obj: &Bound<'_, PyAny>) -> bool {
+    if obj.is_exact_instance_of::<PyList>() || obj.is_exact_instance_of::<PyTuple>() {
+        return false;
+    }
+    obj.is_instance_of::<PyString>()
         || obj.is_instance_of::<PyBytes>()
         || obj.is_instance_of::<PyByteArray>()
         || obj.is_instance_of::<PyMemoryView>()
-    {
-        let ty = obj.get_type().name()?;
-        return Err(PyTypeError::new_err(format!(
-            "{what}, not a single {ty}{hint}"
-        )));
+}
+
+/// The `TypeError` for a single `str` or bytes-like object given where
+/// `what` (e.g. "an iterable of keys") is expected.
+#[cold]
+pub(crate) fn single_error(obj: &Bound<'_, PyAny>, what: &str, hint: &str) -> PyErr {
+    let ty = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "str".to_owned());
+    PyTypeError::new_err(format!("{what}, not a single {ty}{hint}"))
+}
+
+/// Refuses a single `str` or bytes-like object (see [`is_single`]).
+pub(crate) fn refuse_single(obj: &Bound<'_, PyAny>, what: &str, hint: &str) -> PyResult<()> {
+    if is_single(obj) {
+        return Err(single_error(obj, what, hint));
     }
     Ok(())
 }
