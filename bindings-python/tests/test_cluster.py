@@ -5,6 +5,7 @@ errors for malformed replies."""
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any
 
 import pytest
@@ -358,3 +359,27 @@ def test_empty_map() -> None:
     assert repr(partial) == "<Cluster 1 shards, 1 nodes, 1 unassigned ranges>"
     with pytest.raises(TypeError, match="unhashable"):
         hash(partial)
+
+
+def test_no_reference_leaks() -> None:
+    cluster = Cluster.from_slots(slots_reply())
+    keys: list[Any] = [b"leak:{1}".join([b"", b""]), "leak:{2}" + str(len("xy")),
+                       bytearray(b"leak:{3}")]
+    before = [sys.getrefcount(k) for k in keys]
+    for _ in range(200):
+        cluster.group_by_node(keys)
+        cluster.group_by_node(iter(keys), read_from="round_robin")
+        for i in range(len(keys)):
+            cluster.node_for(keys[i])
+        with pytest.raises(TypeError):
+            cluster.group_by_node([*keys, 5])  # type: ignore[list-item]
+    assert [sys.getrefcount(k) for k in keys] == before
+
+
+def test_subclasses_keep_their_class() -> None:
+    class Mine(Cluster):
+        pass
+
+    mine = Mine.from_shards(shards_reply_resp2())
+    assert type(mine) is Mine and type(mine.copy()) is Mine
+    assert mine == Cluster.from_shards(shards_reply_resp2())

@@ -6,6 +6,7 @@ Run as a script it also executes, so the annotations describe real behaviour.
 from __future__ import annotations
 
 import array
+from typing import Literal
 
 import keyroute
 
@@ -14,7 +15,7 @@ def slots_of(keys: list[str | bytes]) -> array.array[int]:
     return keyroute.key_slots(keys)
 
 
-def main() -> None:
+def slots() -> None:
     slot: int = keyroute.key_slot("{user1000}.following")
     also: int = keyroute.key_slot(memoryview(b"user1000"))
     tag: bytes = keyroute.hash_tag(bytearray(b"{user1000}.following"))
@@ -27,6 +28,98 @@ def main() -> None:
     assert slot == also == maybe
     assert tag == b"user1000"
     assert check == 0x31C3 and first == 15495 and version and err
+
+
+def cluster() -> keyroute.Cluster:
+    def node(port: int) -> list[bytes | int]:
+        return [b"10.0.0.1", port, b"%040d" % port]
+
+    reply = [[0, 8191, node(7000), node(7003)], [8192, 16383, node(7001), node(7004)]]
+    c: keyroute.Cluster = keyroute.Cluster.from_slots(reply, answered_by="10.0.0.1")
+    base: keyroute.SlotMap = keyroute.SlotMap.from_shards([])
+    assert base.unassigned() == [(0, 16383)]
+
+    n, role = c.node_for("{user1000}.following")
+    host: str = n.host
+    port: int = n.port
+    addr: str = n.addr
+    node_id: str | None = n.id
+    zone: str | None = n.availability_zone
+    health: Literal["online", "loading", "failed"] = n.health
+    r: Literal["primary", "replica"] = role
+    assert (host, port, addr, r, health) == ("10.0.0.1", 7000, "10.0.0.1:7000", "primary", "online")
+    assert node_id is not None and zone is None
+
+    replica, _ = c.slot_node(3443, read_from="prefer_replica")
+    in_zone, _ = c.node_for(b"k", read_from=("az_affinity", "us-east-1a"))
+    assert replica.port == 7003 and in_zone.port == 7003  # no replica in that zone: any
+
+    for group in c.group_by_node(["a", b"b", bytearray(b"c")], read_from="round_robin"):
+        g_node: keyroute.Node = group.node
+        positions: list[int] = group.positions
+        per_slot: list[tuple[int, list[int]]] = group.slots
+        assert g_node in c.nodes and positions and per_slot
+
+    redirect: keyroute.Redirect = c.apply_redirect("MOVED 3443 10.0.0.9:7009")
+    kind: Literal["moved", "ask"] = redirect.kind
+    assert kind == "moved" and redirect.slot == 3443 and redirect.addr == "10.0.0.9:7009"
+    parsed = keyroute.parse_redirect("ASK 1 ?:7000", answered_by="h")
+    assert parsed.host == "h"
+    shards: list[keyroute.Shard] = c.shards
+    ranges: list[tuple[int, int]] = shards[0].slots
+    replicas: list[keyroute.Node] = shards[0].replicas
+    assert ranges and replicas
+    copy: keyroute.Cluster = c.copy()
+    assert copy == c
+    try:
+        keyroute.Cluster().node_for("a")
+    except keyroute.SlotNotServedError as e:
+        not_served: int = e.slot
+        assert not_served == 15495
+    return c
+
+
+def commands(c: keyroute.Cluster) -> None:
+    keys: list[bytes] = keyroute.command_keys(["ZUNIONSTORE", "{t}out", 2, "{t}a", "{t}b"])
+    flags: list[tuple[int, tuple[str, ...]]] = keyroute.command_key_positions(
+        ["SET", "k", "v"], mode="keyspecs")
+    slot: int | None = keyroute.check(["MSET", "{t}a", 1, "{t}b", 2.5])
+    tx: int | None = keyroute.check_transaction([["SET", "{t}a", 1], ("GET", b"{t}b")])
+    assert keys and flags and slot == tx
+    try:
+        keyroute.check(["MGET", "a", "b"])
+    except keyroute.CrossSlotError as e:
+        first: bytes = e.first
+        other_slot: int = e.other_slot
+        assert first == b"a" and other_slot == 3300
+    plan: keyroute.RoutePlan = keyroute.route(["DBSIZE"])
+    target: str = plan.target
+    response: str | None = plan.response
+    assert (target, plan.slot, response) == ("all_primaries", None, "agg_sum")
+    split: keyroute.Split = keyroute.split(["MGET", "a", "b", "{a}c"])
+    merge: Literal["by_key_position", "sum", "all_ok", "single"] = split.merge
+    for part in split.parts:
+        argv: list[bytes] = part.argv
+        ordinals: list[int] = part.keys
+        part_slot: int | None = part.slot
+        assert argv and ordinals and part_slot is not None
+    by_node: list[tuple[keyroute.Node, list[int]]] = split.by_node(c, read_from="primary")
+    assert merge == "by_key_position" and split.key_count == 3 and by_node
+    table = keyroute.CommandTable()
+    added: int = table.extend_from_command_reply([[b"mod.get", 2, [b"readonly"], 1, 1, 1]])
+    assert added == 1 and "mod.get" in table and table.command_keys(["MOD.GET", "k"]) == [b"k"]
+    errors: list[type[keyroute.CommandError]] = [
+        keyroute.UnknownCommandError, keyroute.WrongArityError, keyroute.NoKeyArgumentsError,
+        keyroute.InvalidArgumentsError, keyroute.CrossSlotTransactionError,
+        keyroute.NotSplittableError]
+    topology: list[type[keyroute.KeyrouteError]] = [
+        keyroute.TopologyError, keyroute.RedirectError]
+    assert errors and topology
+
+
+def main() -> None:
+    slots()
+    commands(cluster())
     print("typed usage ok")
 
 
