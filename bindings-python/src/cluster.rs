@@ -2,66 +2,17 @@
 //! `CLUSTER SHARDS` replies. The Python facade's `Cluster` subclasses it to
 //! accept what redis-py's response callbacks return and its exceptions.
 
-use keyroute::cluster::{ReadFrom, Role};
+use keyroute::cluster::Role;
 use keyroute::SLOT_COUNT;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
 
 use crate::errors::{redirect_error, topology_error, RedirectError, TopologyError};
 use crate::key::{at_item, items_of, key_cow, refuse_single, with_key};
 use crate::node::{role_str, Node, NodeGroup, Redirect, Shard};
+use crate::read_from::ReadFromArg;
 use crate::value::{to_value, ReplyError};
-
-/// Which node of a shard serves a read, as the Python argument names it:
-/// `"primary"` (the default), `"prefer_replica"`, `"round_robin"` or
-/// `("az_affinity", zone)`.
-pub(crate) enum ReadFromArg {
-    Primary,
-    PreferReplica,
-    RoundRobin,
-    AzAffinity(String),
-}
-
-impl ReadFromArg {
-    pub(crate) fn parse(arg: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let Some(arg) = arg else {
-            return Ok(Self::Primary);
-        };
-        if let Ok(s) = arg.cast::<PyString>() {
-            return match s.to_str()? {
-                "primary" => Ok(Self::Primary),
-                "prefer_replica" => Ok(Self::PreferReplica),
-                "round_robin" => Ok(Self::RoundRobin),
-                other => Err(PyValueError::new_err(format!(
-                    "read_from must be 'primary', 'prefer_replica', 'round_robin' or \
-                     ('az_affinity', zone), not '{other}'"
-                ))),
-            };
-        }
-        if let Ok(t) = arg.cast::<PyTuple>() {
-            if t.len() == 2 && t.get_item(0)?.eq("az_affinity")? {
-                let zone = t.get_item(1)?;
-                let zone = zone
-                    .cast::<PyString>()
-                    .map_err(|_| PyTypeError::new_err("the az_affinity zone must be a str"))?;
-                return Ok(Self::AzAffinity(zone.to_str()?.to_owned()));
-            }
-        }
-        Err(PyTypeError::new_err(
-            "read_from must be 'primary', 'prefer_replica', 'round_robin' or ('az_affinity', zone)",
-        ))
-    }
-
-    pub(crate) fn get(&self) -> ReadFrom<'_> {
-        match self {
-            Self::Primary => ReadFrom::Primary,
-            Self::PreferReplica => ReadFrom::PreferReplica,
-            Self::RoundRobin => ReadFrom::RoundRobin,
-            Self::AzAffinity(zone) => ReadFrom::AzAffinity(zone),
-        }
-    }
-}
 
 /// A reply converted for the cluster parsers; a malformed one is a `TopologyError`.
 fn reply_value(reply: &Bound<'_, PyAny>, root: &str) -> PyResult<keyroute::cluster::Value> {

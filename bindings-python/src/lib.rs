@@ -12,6 +12,7 @@ mod command;
 mod errors;
 mod key;
 mod node;
+mod read_from;
 mod route;
 mod slot;
 mod value;

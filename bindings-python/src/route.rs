@@ -5,8 +5,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
-use crate::cluster::{ReadFromArg, SlotMap};
+use crate::cluster::SlotMap;
 use crate::errors::topology_error;
+use crate::read_from::ReadFromArg;
 
 /// A core answer this build of the bindings has no name for: the core grew
 /// a variant and the bindings were not updated with it.
