@@ -21,6 +21,21 @@ True
 RoutePlan(target='all_primaries', slot=None, response='agg_sum')
 >>> [p.argv for p in keyroute.split(["MGET", "a", "b", "{a}c"]).parts]
 [[b'MGET', b'a', b'{a}c'], [b'MGET', b'b']]
+
+A cluster's map, from a `CLUSTER SLOTS` or `CLUSTER SHARDS` reply, or
+straight from a connected redis-py client with ``Cluster.from_redis(r)``:
+
+>>> cluster = keyroute.Cluster.from_slots(
+...     [[0, 16383, [b"127.0.0.1", 7000], [b"127.0.0.1", 7001]]])
+>>> cluster.node_for("{user1000}.following")
+(Node('127.0.0.1:7000'), 'primary')
+>>> node, role = cluster.node_for(b"k", read_from="prefer_replica")
+>>> node.addr, role
+('127.0.0.1:7001', 'replica')
+>>> cluster.apply_redirect("MOVED 3443 127.0.0.1:7002")
+Redirect(kind='moved', slot=3443, host='127.0.0.1', port=7002)
+>>> [(g.node.port, g.positions) for g in cluster.group_by_node(["a", "{user1000}", "b"])]
+[(7000, [0, 2]), (7002, [1])]
 """
 
 from keyroute._cluster import Cluster

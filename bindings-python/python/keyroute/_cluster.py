@@ -116,7 +116,9 @@ class Cluster(SlotMap):
         `CLUSTER SHARDS` (Redis 7+, Valkey), falling back to `CLUSTER SLOTS`,
         and uses the client's host for nodes advertised without an address.
         The command is sent as two words so that no response callback
-        reshapes the reply.
+        reshapes the reply. (With `redis.asyncio`, await
+        `execute_command("CLUSTER", "SHARDS")` yourself and pass the reply
+        to `from_shards`.)
         """
         from redis.exceptions import ResponseError
 
