@@ -79,6 +79,16 @@ impl ClientRing {
         &self.ring
     }
 
+    /// How a key is hashed (after [`ClientRing::tag`]).
+    pub fn key_hash_kind(&self) -> KeyHash {
+        self.key_hash
+    }
+
+    /// The hash-tag rule applied to keys.
+    pub fn tag(&self) -> KeyTag {
+        self.tag
+    }
+
     /// The hash of `key` that the ring looks up.
     pub fn key_hash(&self, key: &[u8]) -> u32 {
         self.key_hash.hash(self.tag.apply(key))

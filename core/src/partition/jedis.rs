@@ -80,6 +80,16 @@ impl JedisRing {
             len: shards.len(),
         }
     }
+
+    /// The ring, over hashes in signed order (`h ^ 2^63`).
+    pub fn ring(&self) -> &Ring<u64> {
+        &self.ring
+    }
+
+    /// The hash-tag rule applied to keys.
+    pub fn tag(&self) -> KeyTag {
+        self.tag
+    }
 }
 
 impl Partitioner for JedisRing {

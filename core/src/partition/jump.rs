@@ -55,6 +55,16 @@ impl Jump {
     pub fn new(len: u32, hash: JumpHash, tag: KeyTag) -> Jump {
         Jump { len, hash, tag }
     }
+
+    /// The key's 64-bit hash.
+    pub fn hash(&self) -> JumpHash {
+        self.hash
+    }
+
+    /// The hash-tag rule applied to keys.
+    pub fn tag(&self) -> KeyTag {
+        self.tag
+    }
 }
 
 impl Partitioner for Jump {

@@ -105,6 +105,11 @@ impl Maglev {
         })
     }
 
+    /// The hash-tag rule applied to keys.
+    pub fn tag(&self) -> KeyTag {
+        self.tag
+    }
+
     /// The lookup table: the server of each entry.
     pub fn table(&self) -> &[u32] {
         &self.table

@@ -36,6 +36,11 @@ impl MetaRing {
             len: nodes.len(),
         }
     }
+
+    /// The ring of 128-bit points.
+    pub fn ring(&self) -> &Ring<u128> {
+        &self.ring
+    }
 }
 
 impl Partitioner for MetaRing {

@@ -21,8 +21,10 @@ use super::twemproxy::{Distribution, Twemproxy};
 use super::Partitioner;
 use crate::error::{ConfigError, PartitionError};
 
+/// A pool's routing state, for the planner in `crate::plan` (which reads the
+/// ring points, continuum or table of the two configurations it compares).
 #[derive(Debug, Clone)]
-enum Router {
+pub(crate) enum Router {
     Twemproxy(Twemproxy),
     Ring(ClientRing),
     Jedis(JedisRing),
@@ -309,6 +311,11 @@ impl Pool {
             Router::Rendezvous(p) => p,
             Router::Maglev(p) => p,
         }
+    }
+
+    /// The routing state (crate-internal: the planner reads it).
+    pub(crate) fn router(&self) -> &Router {
+        &self.router
     }
 
     /// The scheme.

@@ -126,16 +126,15 @@ impl Rendezvous {
             len: servers.len(),
         }
     }
-}
 
-impl Partitioner for Rendezvous {
-    fn len(&self) -> usize {
-        self.len
+    /// The hash-tag rule applied to keys.
+    pub fn tag(&self) -> KeyTag {
+        self.tag
     }
 
+    /// The server of a key whose `XXH64(tag(key), 0)` is `k`.
     #[inline]
-    fn node_for(&self, key: &[u8]) -> usize {
-        let k = xxh64(self.tag.apply(key), 0);
+    pub fn node_for_hash(&self, k: u64) -> usize {
         // Virtual nodes are grouped by server in list order, so a strict `>`
         // keeps the first server on equal scores.
         let mut best = (0u64, 0u32);
@@ -148,6 +147,17 @@ impl Partitioner for Rendezvous {
             }
         }
         best.1 as usize
+    }
+}
+
+impl Partitioner for Rendezvous {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn node_for(&self, key: &[u8]) -> usize {
+        self.node_for_hash(xxh64(self.tag.apply(key), 0))
     }
 }
 

@@ -120,6 +120,11 @@ impl<P: Point> Ring<P> {
         self.points.is_empty()
     }
 
+    /// The lookup rule.
+    pub fn boundary(&self) -> Boundary {
+        self.boundary
+    }
+
     /// The sorted distinct points and their owners.
     pub fn points(&self) -> impl Iterator<Item = (P, u32)> + '_ {
         self.points.iter().copied().zip(self.owners.iter().copied())

@@ -241,6 +241,56 @@ impl Twemproxy {
         }
     }
 
+    /// The key hash (`hash:`).
+    pub fn hash(&self) -> TwemproxyHash {
+        self.hash
+    }
+
+    /// The `hash_tag:` pair.
+    pub fn hash_tag(&self) -> Option<[u8; 2]> {
+        self.hash_tag
+    }
+
+    /// How bytes `>= 0x80` widen in the key hash.
+    pub fn char_sign(&self) -> CharSign {
+        self.sign
+    }
+
+    /// `distribution:`.
+    pub fn distribution(&self) -> Distribution {
+        self.distribution
+    }
+
+    /// ketama only: the points each server has on the continuum now, in
+    /// configuration order (4 per group of [`GroupCount::TwemproxyF32`];
+    /// 0 for an ejected server). `None` for modula.
+    pub fn ketama_points(&self) -> Option<Vec<u32>> {
+        if self.distribution != Distribution::Ketama {
+            return None;
+        }
+        let live: Vec<usize> = (0..self.names.len()).filter(|&i| self.live[i]).collect();
+        let total: u64 = live.iter().map(|&i| self.weights[i] as u64).sum();
+        let mut out = alloc::vec![0u32; self.names.len()];
+        for &i in &live {
+            let g = GroupCount::TwemproxyF32.groups(self.weights[i], total, live.len());
+            out[self.config_index[i] as usize] = 4 * g;
+        }
+        Some(out)
+    }
+
+    /// modula only: the continuum `hash % len` indexes, each entry as the
+    /// configured index of its server. `None` for ketama.
+    pub fn modula_continuum(&self) -> Option<Vec<u32>> {
+        match &self.dispatch {
+            Dispatch::Modula(cont) => Some(
+                cont.iter()
+                    .map(|&s| self.config_index[s as usize])
+                    .collect(),
+            ),
+            Dispatch::Ketama(_) => None,
+        }
+    }
+
     /// The continuum's points, for inspection: `(point, configured index)`.
     pub fn points(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         let ring = match &self.dispatch {

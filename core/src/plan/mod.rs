@@ -23,6 +23,7 @@
 
 mod nodes_text;
 mod output;
+pub mod rings;
 mod weight;
 
 use alloc::collections::BTreeMap;
@@ -31,6 +32,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 pub use self::output::ScriptKind;
+pub use self::rings::{Basis, MovedError, MovedFraction, MovedKey, RingChange, Share};
 pub use self::weight::Weight;
 use crate::cluster::SlotMap;
 use crate::error::PlanError;
@@ -285,7 +287,7 @@ impl Rebalance {
         {
             return Err(PlanError::Infeasible);
         }
-        let targets = apportion(&current, &lo, &hi, &w, total, &ids);
+        let targets = apportion(S, &current, &lo, &hi, &w, total);
         let excess: u32 = current
             .iter()
             .zip(&hi)
@@ -360,18 +362,9 @@ impl Rebalance {
                 hi.push(t);
                 continue;
             }
-            if wi == 0 {
-                lo.push(0);
-                hi.push(0);
-                continue;
-            }
-            let num = S as u128 * wi;
-            let floor = num / total;
-            let ceil = floor + (num % total != 0) as u128;
-            let l = ceil.saturating_sub(tau).min(floor);
-            let h = (floor + tau).max(ceil).min(S as u128);
-            lo.push(l as u32);
-            hi.push(h as u32);
+            let (l, h) = quota_bounds(S, wi, total, tau);
+            lo.push(l);
+            hi.push(h);
         }
         (lo, hi)
     }
@@ -427,6 +420,21 @@ impl Rebalance {
     }
 }
 
+/// The bounds `[lo, hi]` of a node's count among `s` units: its exact quota
+/// `s * wi / total` rounded down and up, widened by the tolerance `tau`
+/// (a drained node, `wi == 0`, gets exactly 0).
+pub(crate) fn quota_bounds(s: u32, wi: u128, total: u128, tau: u128) -> (u32, u32) {
+    if wi == 0 {
+        return (0, 0);
+    }
+    let num = s as u128 * wi;
+    let floor = num / total;
+    let ceil = floor + (num % total != 0) as u128;
+    let l = ceil.saturating_sub(tau).min(floor);
+    let h = (floor + tau).max(ceil).min(s as u128);
+    (l as u32, h as u32)
+}
+
 fn gcd(mut a: u128, mut b: u128) -> u128 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -442,16 +450,18 @@ fn sum_over(per_slot: &[u64], ranges: &[(u16, u16)]) -> u64 {
         .sum()
 }
 
-/// Largest-remainder targets within bounds, moving as little as possible:
-/// start from the current counts clamped to the bounds, then raise the
-/// nodes furthest below quota (ties by id) or lower those furthest above.
-fn apportion(
+/// Largest-remainder targets for `s` units within bounds, moving as little
+/// as possible: start from the current counts clamped to the bounds, then
+/// raise the nodes furthest below quota (ties by position, so callers list
+/// nodes in id order) or lower those furthest above. The bounds must be
+/// feasible (`Σ lo <= s <= Σ hi`).
+pub(crate) fn apportion(
+    s: u32,
     current: &[u32],
     lo: &[u32],
     hi: &[u32],
     w: &[u128],
     total: u128,
-    _ids: &[&String],
 ) -> Vec<u32> {
     let mut t: Vec<u32> = current
         .iter()
@@ -459,9 +469,9 @@ fn apportion(
         .map(|(&c, (&l, &h))| c.clamp(l, h))
         .collect();
     // (q_i - t_i) * total, exactly.
-    let gap = |i: usize, t: u32| S as i128 * w[i] as i128 - t as i128 * total as i128;
+    let gap = |i: usize, t: u32| s as i128 * w[i] as i128 - t as i128 * total as i128;
     let mut sum: u32 = t.iter().sum();
-    while sum < S {
+    while sum < s {
         // Ids are sorted, so the first best index wins ties.
         let i = (0..t.len())
             .filter(|&i| t[i] < hi[i])
@@ -470,7 +480,7 @@ fn apportion(
         t[i] += 1;
         sum += 1;
     }
-    while sum > S {
+    while sum > s {
         let i = (0..t.len())
             .filter(|&i| t[i] > lo[i])
             .max_by(|&a, &b| gap(b, t[b]).cmp(&gap(a, t[a])).then(b.cmp(&a)))
