@@ -4,18 +4,8 @@
 
 import wasmModule from "./keyroute_bg.wasm";
 import { backend, initSync } from "./glue.js";
-import { init } from "./keyroute.js";
+import { init } from "./state.js";
 
 init(() => backend(initSync({ module: wasmModule })));
 
-export {
-  KeyrouteError,
-  SLOT_COUNT,
-  crc16,
-  hashTag,
-  keySlot,
-  keySlots,
-  patternSlot,
-  ready,
-} from "./keyroute.js";
-export type { Key } from "./keyroute.js";
+export * from "./keyroute.js";

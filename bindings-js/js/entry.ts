@@ -5,7 +5,7 @@
 import wasmBase64 from "../build/keyroute_wasm_base64.js";
 import { decodeBase64 } from "./base64.js";
 import { backend, initAsync, initSync } from "./glue.js";
-import { init } from "./keyroute.js";
+import { init } from "./state.js";
 
 const bytes = decodeBase64(wasmBase64);
 init(
@@ -17,14 +17,4 @@ init(
     error instanceof RangeError ? initAsync({ module_or_path: bytes }).then(backend) : undefined,
 );
 
-export {
-  KeyrouteError,
-  SLOT_COUNT,
-  crc16,
-  hashTag,
-  keySlot,
-  keySlots,
-  patternSlot,
-  ready,
-} from "./keyroute.js";
-export type { Key } from "./keyroute.js";
+export * from "./keyroute.js";

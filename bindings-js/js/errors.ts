@@ -36,3 +36,14 @@ export function asBytes(value: unknown, what: string): Uint8Array {
   if (Object.prototype.toString.call(value) === "[object Uint8Array]") return value as Uint8Array;
   throw invalidKey(what, value);
 }
+
+/**
+ * A `TypeError` for an argument of the right type but a value keyroute does
+ * not know (an unknown mode or read-from name), with Node's code for that case.
+ */
+export function invalidValue(what: string, expected: string, value: unknown): TypeError {
+  const shown = typeof value === "string" ? JSON.stringify(value) : describe(value);
+  const err = new TypeError(`keyroute: ${what} must be ${expected}, got ${shown}`);
+  (err as TypeError & { code: string }).code = "ERR_INVALID_ARG_VALUE";
+  return err;
+}

@@ -12,7 +12,19 @@ const glue: Glue = {
   hashTag: generated.hashTag,
   patternSlot: generated.patternSlot,
   crc16: generated.crc16,
+  stageArgs: generated.stageArgs,
+  takeError: generated.takeError,
 };
+
+// The wasm-bindgen classes, wrapped by the public classes of cluster.ts,
+// command.ts, policy.ts and plan.ts.
+export {
+  CommandTable as WasmCommandTable,
+  HashPolicy as WasmHashPolicy,
+  Rebalance as WasmRebalance,
+  SlotMap as WasmSlotMap,
+  parseRedirect as wasmParseRedirect,
+} from "../build/glue/keyroute_glue.js";
 
 /** The backend for an instance returned by `initSync` or `initAsync`. */
 export function backend(exports: unknown): Backend {

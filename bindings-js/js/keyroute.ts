@@ -1,205 +1,71 @@
 /**
- * keyroute: Redis Cluster hash slots, computed exactly as Redis computes them.
+ * keyroute: where does this key, or this command, go? Redis and Valkey
+ * Cluster routing computed exactly as the servers compute it.
  *
  * Keys are bytes. A `string` key is hashed as its UTF-8 encoding, exactly as
  * `TextEncoder` and `Buffer.from` produce it and as Redis clients send it (a
  * lone surrogate becomes U+FFFD). A `Uint8Array` (or `Buffer`) key is hashed
- * as is.
+ * as is. The same holds for every command argument.
+ *
+ * - slots: {@link keySlot}, {@link keySlots}, {@link hashTag}, {@link patternSlot}, {@link crc16};
+ * - cluster maps: {@link Cluster} (from `CLUSTER SHARDS` / `CLUSTER SLOTS`), {@link parseRedirect};
+ * - commands: {@link commandKeys}, {@link check}, {@link checkTransaction}, {@link route},
+ *   {@link split}, {@link CommandTable};
+ * - hashing policies: {@link HashPolicy};
+ * - resharding: {@link plan}.
  *
  * @packageDocumentation
  */
 
-import { bytesSlot, stringSlot } from "./crc16.js";
-import { asBytes, invalidArgument } from "./errors.js";
-import * as wasm from "./wasm.js";
-import type { Backend } from "./wasm.js";
+import { rebalance } from "./plan.js";
 
-/** A Redis key: a string (hashed as UTF-8) or raw bytes. */
-export type Key = string | Uint8Array;
+export { SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot } from "./slot.js";
+export type { Key, SlotOptions } from "./slot.js";
+export { ready } from "./state.js";
+export {
+  CommandError,
+  CrossSlotError,
+  CrossSlotTransactionError,
+  InvalidArgumentsError,
+  KeyrouteError,
+  NoKeyArgumentsError,
+  NoRuleMatchedError,
+  NotSplittableError,
+  PlanError,
+  PolicyError,
+  RedirectError,
+  SlotNotServedError,
+  TopologyError,
+  UnknownCommandError,
+  WrongArityError,
+} from "./error-types.js";
+export { HashPolicy } from "./policy.js";
+export { Cluster, parseRedirect } from "./cluster.js";
+export type {
+  ClusterOptions,
+  IORedisLike,
+  Node,
+  NodeGroup,
+  NodeRedisLike,
+  ReadFrom,
+  Redirect,
+  RouteOptions,
+  Shard,
+  SlotGroup,
+} from "./cluster.js";
+export {
+  CommandTable,
+  Split,
+  check,
+  checkTransaction,
+  commandKeyPositions,
+  commandKeys,
+  route,
+  split,
+} from "./command.js";
+export type { Argv, CommandOptions, KeyOptions, KeyPosition, Mode, RoutePlan, SplitPart } from "./command.js";
+export { Plan } from "./plan.js";
+export type { Layout, Move, PlanNode, RebalanceOptions, ScriptKind } from "./plan.js";
 
-/** The number of hash slots in a Redis or Valkey Cluster. */
-export const SLOT_COUNT = 16384;
-
-/**
- * An error raised by keyroute itself (as opposed to a `TypeError` for an
- * argument of the wrong type). `code` tells the kind without parsing the
- * message.
- */
-export class KeyrouteError extends Error {
-  /** A stable identifier of the kind of error, such as `"ERR_KEYROUTE_NOT_READY"`. */
-  readonly code: string;
-
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "KeyrouteError";
-    this.code = code;
-  }
-}
-
-let initialised = false;
-let initError: unknown = undefined;
-let settle: (error?: unknown) => void = () => {};
-
-/**
- * Resolves once the wasm module is ready. Everywhere that can compile it
- * synchronously (Node, Deno, Bun, current browsers, Workers) it is resolved at
- * import time and every function can be called right away. Only an engine
- * that refuses synchronous compilation (old Chromium WebViews) makes it wait;
- * calls made before then throw a `KeyrouteError` with code
- * `ERR_KEYROUTE_NOT_READY`.
- */
-export const ready: Promise<void> = new Promise<void>((resolve, reject) => {
-  settle = (error) => (error === undefined ? resolve() : reject(error));
-});
-// A failed asynchronous load is also reported by every call; do not let an
-// unawaited `ready` crash the process on top of that.
-ready.catch(() => {});
-
-/**
- * Called once by the entry module with a synchronous loader and, where an
- * engine may refuse synchronous compilation, an asynchronous fallback.
- * @internal
- */
-export function init(
-  load: () => Backend,
-  fallback?: (error: unknown) => Promise<Backend> | undefined,
-): void {
-  let backend: Backend;
-  try {
-    backend = load();
-  } catch (error) {
-    const later = fallback?.(error);
-    if (later === undefined) {
-      throw new KeyrouteError("keyroute: cannot instantiate its wasm module", "ERR_KEYROUTE_INIT", {
-        cause: error,
-      });
-    }
-    later.then(
-      (b) => {
-        wasm.attach(b);
-        initialised = true;
-        settle();
-      },
-      (cause: unknown) => {
-        initError = cause;
-        settle(notReady());
-      },
-    );
-    return;
-  }
-  wasm.attach(backend);
-  initialised = true;
-  settle();
-}
-
-function notReady(): KeyrouteError {
-  return initError === undefined
-    ? new KeyrouteError(
-        "keyroute: the wasm module is still loading; await `ready` first",
-        "ERR_KEYROUTE_NOT_READY",
-      )
-    : new KeyrouteError("keyroute: the wasm module failed to load", "ERR_KEYROUTE_INIT", {
-        cause: initError,
-      });
-}
-
-// Short keys are hashed in JS, longer ones in wasm. Moving a key into wasm
-// memory has a fixed cost (TextEncoder.encodeInto ~40-100 ns; Uint8Array#set
-// plus the call ~30 ns) larger than hashing a few dozen characters in JS,
-// while the wasm CRC costs less per byte. Measured on Node 20 on this
-// project's 2-vCPU machines: for keys without a tag the two cross at 64-96
-// UTF-16 units for strings (JS reads them with charCodeAt) and at ~40 bytes
-// for byte keys; with a tag, JS reads only up to the `}`, so on the shared
-// corpus (keys of 10-40 bytes, 60% tagged) a 64-byte limit for byte keys beat
-// a 32-byte one (1.1-1.3x against cluster-key-slot instead of 1.0-1.1x).
-// Non-ASCII strings always take the encodeInto path, so that TextEncoder
-// itself decides their bytes (lone surrogates included).
-const STRING_JS_MAX = 64;
-const BYTES_JS_MAX = 64;
-
-/**
- * The hash slot of `key`, `0 <= slot < 16384`: CRC-16/XMODEM of its hash tag
- * (or of the whole key), as `CLUSTER KEYSLOT` answers.
- *
- * @throws {TypeError} if `key` is neither a string nor a `Uint8Array`.
- */
-export function keySlot(key: Key): number {
-  if (!initialised) throw notReady();
-  if (typeof key === "string") {
-    const slot = stringSlot(key, STRING_JS_MAX);
-    return slot >= 0 ? slot : wasm.keySlot(key);
-  }
-  const bytes = key instanceof Uint8Array ? key : asBytes(key, "key");
-  return bytes.length <= BYTES_JS_MAX ? bytesSlot(bytes) : wasm.keySlot(bytes);
-}
-
-/**
- * The hash slots of many keys at once, in order. String keys are packed into
- * wasm memory (a run of ASCII strings with a single `encodeInto`) and hashed
- * in bulk, one wasm call per 4096 keys or 16 KiB, which is faster per key
- * than calling {@link keySlot} in a loop.
- *
- * @throws {TypeError} if `keys` is not an array or iterable, or one of its
- *   elements is neither a string nor a `Uint8Array`.
- */
-export function keySlots(keys: readonly Key[] | Iterable<Key>): Uint16Array {
-  if (!initialised) throw notReady();
-  let list: ArrayLike<unknown>;
-  if (Array.isArray(keys)) {
-    list = keys;
-  } else if (
-    keys !== null &&
-    typeof keys === "object" &&
-    !ArrayBuffer.isView(keys) &&
-    typeof (keys as Iterable<unknown>)[Symbol.iterator] === "function"
-  ) {
-    list = Array.from(keys as Iterable<unknown>);
-  } else {
-    throw invalidArgument("keys", "an array of strings or Uint8Arrays", keys);
-  }
-  const out = new Uint16Array(list.length);
-  wasm.keySlots(list, out, BYTES_JS_MAX);
-  return out;
-}
-
-/** `value` as a key, or a `TypeError` naming `what`. */
-function checkKey(value: unknown, what: string): Key {
-  if (typeof value === "string") return value;
-  return asBytes(value, what);
-}
-
-/**
- * The bytes of `key` that Redis hashes: the content of the first `{...}` if
- * it is non-empty, else the whole key. Always a new `Uint8Array` (a string key
- * gives UTF-8 bytes).
- *
- * @throws {TypeError} if `key` is neither a string nor a `Uint8Array`.
- */
-export function hashTag(key: Key): Uint8Array {
-  if (!initialised) throw notReady();
-  return wasm.hashTag(checkKey(key, "key"));
-}
-
-/**
- * The one slot that every key matching the glob `pattern` must be in, or
- * `null` when matching keys can be in any slot. This is the rule Redis 7.4+
- * and Valkey 8+ apply to `SCAN ... MATCH`, `KEYS` and `SORT` in cluster mode:
- * a `*`, `?`, `[` or `\` before the hash tag is complete means any slot.
- *
- * @throws {TypeError} if `pattern` is neither a string nor a `Uint8Array`.
- */
-export function patternSlot(pattern: Key): number | null {
-  if (!initialised) throw notReady();
-  return wasm.patternSlot(checkKey(pattern, "pattern"));
-}
-
-/**
- * CRC-16/XMODEM of `data` (of its UTF-8 bytes for a string), the checksum
- * behind hash slots: `crc16("123456789") === 0x31c3`.
- *
- * @throws {TypeError} if `data` is neither a string nor a `Uint8Array`.
- */
-export function crc16(data: Key): number {
-  if (!initialised) throw notReady();
-  return wasm.crc16(checkKey(data, "data"));
-}
+/** Resharding plans (`plan.rebalance(current, options)`). */
+export const plan: { readonly rebalance: typeof rebalance } = Object.freeze({ rebalance });

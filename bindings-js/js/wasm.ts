@@ -8,6 +8,7 @@
 // allocation may grow wasm memory; every view is rebuilt when that detaches it.
 
 import { bytesSlot } from "./crc16.js";
+import { fromWasm } from "./error-types.js";
 import { asBytes } from "./errors.js";
 
 /** The raw exports of keyroute_bg.wasm the wrapper calls (see src/scratch.rs). */
@@ -23,6 +24,8 @@ export interface RawExports {
   kr_batch_slots_ptr(): number;
   kr_batch_max(): number;
   kr_slots_of(count: number): number;
+  kr_out_ptr(): number;
+  kr_policy_slots_ptr(): number;
 }
 
 /** The wasm-bindgen glue functions (see src/slot.rs): the path for large keys. */
@@ -31,6 +34,14 @@ export interface Glue {
   hashTag(key: Uint8Array): Uint8Array;
   patternSlot(pattern: Uint8Array): number | undefined;
   crc16(data: Uint8Array): number;
+  stageArgs(bytes: Uint8Array, lens: Uint32Array): void;
+  takeError(): string;
+}
+
+/** A wasm HashPolicy, as the batch path uses it (see src/policy.rs). */
+export interface PolicyHasher {
+  slotsOf(count: number, base: number): number;
+  keySlot(key: Uint8Array, position: number): number;
 }
 
 /** One initialised wasm instance. */
@@ -51,6 +62,11 @@ let batchMax = 0;
 let scratch: Uint8Array = EMPTY;
 let lens: Uint32Array = new Uint32Array(0);
 let slots: Uint16Array = new Uint16Array(0);
+let policySlotsView: Uint16Array = new Uint16Array(0);
+// The result array of src/args.rs: a Vec whose address can change, so the
+// view is checked against the address after every call that fills it.
+let outView: Uint32Array = new Uint32Array(0);
+let outPtr = -1;
 
 export function attach(backend: Backend): void {
   raw = backend.raw;
@@ -65,6 +81,39 @@ function refresh(): void {
   scratch = new Uint8Array(buf, raw.kr_scratch_ptr() >>> 0, cap);
   lens = new Uint32Array(buf, raw.kr_batch_lens_ptr() >>> 0, batchMax);
   slots = new Uint16Array(buf, raw.kr_batch_slots_ptr() >>> 0, batchMax);
+  policySlotsView = new Uint16Array(buf, raw.kr_policy_slots_ptr() >>> 0, batchMax);
+}
+
+/** The scratch buffer and its length array, for packing argument vectors. */
+export function scratchViews(): { bytes: Uint8Array; lens: Uint32Array } {
+  view();
+  return { bytes: scratch, lens };
+}
+
+/** The JSON description of the last failure (see src/errors.rs). */
+export function takeError(): string {
+  return glue.takeError();
+}
+
+/** Keeps a packed argv for the next call made with `staged = true`. */
+export function stage(bytes: Uint8Array, lens: Uint32Array): void {
+  glue.stageArgs(bytes, lens);
+  view();
+}
+
+/** How many items the length array holds. */
+export function batchCapacity(): number {
+  return batchMax;
+}
+
+/** The first `n` numbers of the result array the last call filled. */
+export function outputs(n: number): Uint32Array {
+  const ptr = raw.kr_out_ptr() >>> 0;
+  if (ptr !== outPtr || outView.length < n || outView.byteLength === 0) {
+    outView = new Uint32Array(raw.memory.buffer, ptr, Math.max(n, 1));
+    outPtr = ptr;
+  }
+  return outView;
 }
 
 /** The scratch view, rebuilt first if memory grew since it was made. */
@@ -82,7 +131,7 @@ export function utf8(key: string | Uint8Array): Uint8Array {
  * Writes `key` to the start of the scratch buffer and returns its length in
  * bytes, or -1 if it does not fit.
  */
-function load(key: string | Uint8Array): number {
+export function load(key: string | Uint8Array): number {
   const v = view();
   if (typeof key === "string") {
     // Every UTF-16 unit is at least one byte, so a longer string cannot fit.
@@ -131,8 +180,15 @@ export function hashTag(key: string | Uint8Array): Uint8Array {
  * are hashed in JS where they stand: copying them into wasm memory costs as
  * much as hashing them (Uint8Array#set is a builtin call per key).
  */
-export function keySlots(keys: ArrayLike<unknown>, out: Uint16Array, bytesJsMax: number): void {
+export function keySlots(
+  keys: ArrayLike<unknown>,
+  out: Uint16Array,
+  bytesJsMax: number,
+  policy: PolicyHasher | null = null,
+): void {
   view();
+  hasher = policy;
+  if (policy !== null) bytesJsMax = -1; // the JS CRC knows only the hash-tag rule
   const n = keys.length;
   let i = 0;
   while (i < n) {
@@ -208,7 +264,7 @@ function packAny(keys: ArrayLike<unknown>, from: number, out: Uint16Array): numb
   }
   // keys[from] alone is larger than the scratch buffer.
   const k = keys[from] as string | Uint8Array;
-  out[from] = glue.keySlot(utf8(k));
+  out[from] = hasher === null ? glue.keySlot(utf8(k)) : checked(hasher.keySlot(utf8(k), from));
   view();
   return from + 1;
 }
@@ -217,7 +273,22 @@ function keyName(index: number): string {
   return `keys[${index}]`;
 }
 
+/** The policy of the keySlots call under way, if any. */
+let hasher: PolicyHasher | null = null;
+
+/** `result`, unless it is the -1 of a failed call: then its typed error. */
+export function checked(result: number): number {
+  if (result < 0) throw fromWasm(glue.takeError());
+  return result;
+}
+
 function flush(from: number, count: number, out: Uint16Array): void {
+  if (hasher !== null) {
+    checked(hasher.slotsOf(count, from));
+    view(); // the call may have grown memory
+    out.set(policySlotsView.subarray(0, count), from);
+    return;
+  }
   const done = raw.kr_slots_of(count);
   if (done !== count) throw new Error(`keyroute: internal error: batch hashed ${done} of ${count} keys`);
   out.set(count === slots.length ? slots : slots.subarray(0, count), from);

@@ -2,12 +2,16 @@
 //!
 //! Two kinds of exports, both thin delegations to the core:
 //!
-//! - [`scratch`]: numbers-only `extern "C"` functions over a fixed scratch
-//!   buffer that the JS wrapper fills itself with `TextEncoder.encodeInto` or
-//!   `Uint8Array#set`. Moving a key into wasm memory costs more than hashing
-//!   it, so the hot path avoids the glue's allocate-copy-free per call.
-//! - [`slot`]: ordinary `#[wasm_bindgen]` functions taking `&[u8]`, for keys
-//!   too large for the scratch buffer.
+//! - numbers-only functions over fixed scratch buffers that the JS wrapper
+//!   fills itself with `TextEncoder.encodeInto` or `Uint8Array#set`
+//!   ([`scratch`] for keys, [`args`] for argument vectors and results).
+//!   Moving bytes into wasm memory costs more than hashing them, so the hot
+//!   paths avoid the glue's allocate-copy-free per call;
+//! - ordinary `#[wasm_bindgen]` functions and classes for everything else:
+//!   keys too large for the scratch buffer ([`slot`]), and the stateful
+//!   objects ([`policy`], [`cluster`], [`command`], [`plan`]), whose errors
+//!   leave as JSON descriptions ([`errors`]) the wrapper turns into typed
+//!   `Error`s.
 //!
 //! Compiled only for wasm, so that `cargo test --workspace` on the host just
 //! works.
@@ -16,5 +20,11 @@
 
 extern crate alloc;
 
+pub mod args;
+pub mod cluster;
+pub mod command;
+mod errors;
+pub mod plan;
+pub mod policy;
 pub mod scratch;
 pub mod slot;

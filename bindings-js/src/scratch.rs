@@ -22,32 +22,32 @@ pub const BATCH_MAX: usize = 4096;
 
 /// Memory written by JS between calls and read (or written) by Rust during
 /// one call.
-struct Shared<T>(UnsafeCell<T>);
+pub(crate) struct Shared<T>(pub(crate) UnsafeCell<T>);
 
 // SAFETY: wasm32-unknown-unknown without `atomics` has exactly one thread.
 unsafe impl<T> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
-    fn ptr(&self) -> *mut T {
+    pub(crate) fn ptr(&self) -> *mut T {
         self.0.get()
     }
 
     /// # Safety
     /// No other reference to the contents may be alive (see the module docs).
     #[allow(clippy::mut_from_ref)]
-    unsafe fn get(&self) -> &mut T {
+    pub(crate) unsafe fn get(&self) -> &mut T {
         // SAFETY: the caller guarantees exclusivity.
         unsafe { &mut *self.0.get() }
     }
 }
 
-static SCRATCH: Shared<[u8; SCRATCH_LEN]> = Shared(UnsafeCell::new([0; SCRATCH_LEN]));
-static LENS: Shared<[u32; BATCH_MAX]> = Shared(UnsafeCell::new([0; BATCH_MAX]));
+pub(crate) static SCRATCH: Shared<[u8; SCRATCH_LEN]> = Shared(UnsafeCell::new([0; SCRATCH_LEN]));
+pub(crate) static LENS: Shared<[u32; BATCH_MAX]> = Shared(UnsafeCell::new([0; BATCH_MAX]));
 static SLOTS: Shared<[u16; BATCH_MAX]> = Shared(UnsafeCell::new([0; BATCH_MAX]));
 
 /// The first `len` bytes of the scratch buffer (all of it if `len` is larger,
 /// which the JS wrapper never asks).
-fn key(len: usize) -> &'static [u8] {
+pub(crate) fn key(len: usize) -> &'static [u8] {
     // SAFETY: single thread; callers hold the slice only during one export.
     let buf = unsafe { SCRATCH.get() };
     &buf[..len.min(SCRATCH_LEN)]

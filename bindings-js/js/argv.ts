@@ -1,0 +1,125 @@
+// Argument vectors and key lists into wasm memory.
+//
+// An argv that fits is written straight into the scratch buffer (one
+// encodeInto for an all-ASCII argv of strings, joined), its lengths into the
+// batch length array, and the call takes only the count. A larger one is
+// packed into a fresh buffer and staged through the glue (src/args.rs).
+
+import { asBytes, invalidArgument } from "./errors.js";
+import * as wasm from "./wasm.js";
+
+/** A command argument or key: a string (sent as UTF-8) or raw bytes. */
+export type Item = string | Uint8Array;
+
+const encoder = new TextEncoder();
+
+/** `value` if it is an array, else the `TypeError` for `what`. */
+export function checkArray(value: unknown, what: string): readonly unknown[] {
+  if (Array.isArray(value)) return value;
+  throw invalidArgument(what, "an array of strings or Uint8Arrays", value);
+}
+
+function itemName(what: string, i: number): string {
+  return `${what}[${i}]`;
+}
+
+/**
+ * Loads `argv` for the next call: returns whether it was staged (too large
+ * for the scratch buffer). Every item is checked: a string or a Uint8Array.
+ */
+export function load(argv: readonly unknown[], what: string): boolean {
+  if (argv.length <= wasm.batchCapacity() && intoScratch(argv, what)) return false;
+  const { bytes, lens } = pack(argv, what);
+  wasm.stage(bytes, lens);
+  return true;
+}
+
+function intoScratch(argv: readonly unknown[], what: string): boolean {
+  const { bytes, lens } = wasm.scratchViews();
+  const cap = bytes.length;
+  const n = argv.length;
+  let total = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const a = argv[i];
+    if (typeof a !== "string") break;
+    total += a.length;
+  }
+  if (i === n && total <= cap) {
+    const joined = n === 1 ? (argv[0] as string) : argv.join("");
+    const r = encoder.encodeInto(joined, bytes);
+    if (r.read === joined.length && r.written === total) {
+      for (let j = 0; j < n; j++) lens[j] = (argv[j] as string).length;
+      return true;
+    }
+  }
+  let off = 0;
+  for (let j = 0; j < n; j++) {
+    const a = argv[j];
+    let len: number;
+    if (typeof a === "string") {
+      if (a.length > cap - off) return false;
+      const r = encoder.encodeInto(a, bytes.subarray(off));
+      if (r.read !== a.length) return false;
+      len = r.written;
+    } else {
+      const u = a instanceof Uint8Array ? a : asBytes(a, itemName(what, j));
+      if (u.length > cap - off) return false;
+      bytes.set(u, off);
+      len = u.length;
+    }
+    lens[j] = len;
+    off += len;
+  }
+  return true;
+}
+
+/**
+ * Every item packed back to back into a new buffer, with their lengths:
+ * for the glue's `&[u8]` parameters (large argvs, key lists of any size).
+ */
+export function pack(items: readonly unknown[], what: string): { bytes: Uint8Array; lens: Uint32Array } {
+  const n = items.length;
+  const lens = new Uint32Array(n);
+  let bound = 0;
+  let strings = true;
+  for (let i = 0; i < n; i++) {
+    const a = items[i];
+    if (typeof a === "string") {
+      bound += a.length;
+    } else {
+      strings = false;
+      bound += (a instanceof Uint8Array ? a : asBytes(a, itemName(what, i))).length;
+    }
+  }
+  if (strings) {
+    // Text: try it as ASCII with one encodeInto for the lot.
+    const joined = items.join("");
+    const bytes = new Uint8Array(bound);
+    const r = encoder.encodeInto(joined, bytes);
+    if (r.read === joined.length && r.written === bound) {
+      for (let i = 0; i < n; i++) lens[i] = (items[i] as string).length;
+      return { bytes, lens };
+    }
+  }
+  // UTF-8 takes at most three bytes per UTF-16 unit.
+  let cap = 0;
+  for (let i = 0; i < n; i++) {
+    const a = items[i];
+    cap += typeof a === "string" ? 3 * a.length : (a as Uint8Array).length;
+  }
+  const bytes = new Uint8Array(cap);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const a = items[i] as Item;
+    const start = off;
+    if (typeof a === "string") {
+      off += encoder.encodeInto(a, bytes.subarray(off)).written;
+    } else {
+      bytes.set(a, off);
+      off += a.length;
+    }
+    lens[i] = off - start;
+  }
+  return { bytes: bytes.subarray(0, off), lens };
+}

@@ -1,0 +1,320 @@
+// Commands: which arguments are keys, whether they share a slot, where the
+// command goes and how to split it, over the core's command table.
+
+import { checkArray, load, pack } from "./argv.js";
+import type { Item } from "./argv.js";
+import type { Cluster, Node, RouteOptions } from "./cluster.js";
+import { CommandError, fromWasm } from "./error-types.js";
+import { asBytes, invalidValue } from "./errors.js";
+import { WasmCommandTable } from "./glue.js";
+import { HashPolicy, optionalPolicy } from "./policy.js";
+import { encodeReply } from "./reply.js";
+import { checkReady } from "./state.js";
+import * as wasm from "./wasm.js";
+
+/** A command and its arguments: strings (sent as UTF-8) or bytes. */
+export type Argv = readonly (string | Uint8Array)[];
+
+/**
+ * `"routing"`: the keys cluster routing and CROSSSLOT use (the server's
+ * getkeys procedures, sharded Pub/Sub channels included); `"keyspecs"`: what
+ * `COMMAND GETKEYS` answers, with its two extra refusals.
+ */
+export type Mode = "routing" | "keyspecs";
+
+/** Options of the key extraction functions. */
+export interface KeyOptions {
+  /** Default `"routing"`. */
+  mode?: Mode;
+}
+
+/** Options of the module-level command functions. */
+export interface CommandOptions extends KeyOptions {
+  /** Hash keys by this policy instead of the open-source hash-tag rule. */
+  policy?: HashPolicy | null;
+}
+
+/** A key argument: its position in argv and how the command uses it. */
+export interface KeyPosition {
+  readonly position: number;
+  /** Key flags as `COMMAND GETKEYSANDFLAGS` names them (`RO`, `access`...); empty in routing mode. */
+  readonly flags: readonly string[];
+}
+
+/** Where to send a command. */
+export interface RoutePlan {
+  /**
+   * `slot`: the node serving `slot`; `anyNode`: no keys, any node;
+   * `allPrimaries` / `allNodes`: every primary / node (`request_policy`);
+   * `multiShard`: keys in several slots, see {@link split}; `special`: the
+   * command needs its own handling.
+   */
+  readonly target: "slot" | "anyNode" | "allPrimaries" | "allNodes" | "multiShard" | "special";
+  /** The slot, when `target` is `"slot"`. */
+  readonly slot: number | null;
+  /** How to combine replies from several nodes (the `response_policy` tip). */
+  readonly response:
+    | "oneSucceeded"
+    | "allSucceeded"
+    | "aggLogicalAnd"
+    | "aggLogicalOr"
+    | "aggMin"
+    | "aggMax"
+    | "aggSum"
+    | "special"
+    | null;
+}
+
+/** One per-slot sub-command of a {@link Split}. */
+export interface SplitPart {
+  readonly slot: number;
+  /** The sub-command: the original arguments (same objects), name first. */
+  readonly argv: (string | Uint8Array)[];
+  /** For each key of the part, its ordinal among the original command's keys. */
+  readonly keys: number[];
+}
+
+const TARGETS = ["slot", "anyNode", "allPrimaries", "allNodes", "multiShard", "special"] as const;
+const RESPONSES = [null, "oneSucceeded", "allSucceeded", "aggLogicalAnd", "aggLogicalOr", "aggMin", "aggMax", "aggSum", "special"] as const;
+const MERGES = ["byKeyPosition", "sum", "allOk", "single"] as const;
+const NO_KEYS = 16384;
+
+/**
+ * A command broken into per-slot parts, and how to put the replies back:
+ * `byKeyPosition` (MGET: element `i` of part `p` goes to `parts[p].keys[i]`),
+ * `sum` (DEL, EXISTS, UNLINK, TOUCH), `allOk` (MSET), `single` (not split).
+ */
+export class Split {
+  /** @internal */
+  constructor(
+    readonly parts: SplitPart[],
+    readonly merge: "byKeyPosition" | "sum" | "allOk" | "single",
+    readonly keyCount: number,
+  ) {}
+
+  /**
+   * The parts grouped by the node serving their slot, in order of first
+   * appearance: send each node its parts (as separate commands) in one pipeline.
+   */
+  byNode(cluster: Cluster, options?: RouteOptions): { node: Node; parts: number[] }[] {
+    const slots = Uint16Array.from(this.parts, (p) => p.slot);
+    let flat: Uint32Array;
+    try {
+      flat = cluster._map.splitByNode(slots, cluster._readFrom(options));
+    } catch (e) {
+      throw fromWasm(e);
+    }
+    const out: { node: Node; parts: number[] }[] = [];
+    for (let i = 0; i < flat.length; i += 2 + flat[i + 1]) {
+      const node = flat[i];
+      const replica = cluster._info[node].role === "replica" ? 1 : 0;
+      out.push({ node: cluster._node(2 * node + replica), parts: Array.from(flat.subarray(i + 2, i + 2 + flat[i + 1])) });
+    }
+    return out;
+  }
+}
+
+function modeCode(options: KeyOptions | undefined): number {
+  const mode = options?.mode;
+  if (mode === undefined || mode === "routing") return 0;
+  if (mode === "keyspecs") return 1;
+  throw invalidValue("options.mode", '"routing" or "keyspecs"', mode);
+}
+
+function malformedCommand(at: string, problem: string): Error {
+  const err = new CommandError(`keyroute: malformed COMMAND reply at ${at}: ${problem}`, "ERR_KEYROUTE_MALFORMED_REPLY");
+  return Object.assign(err, { at, expected: "a reply value" });
+}
+
+/**
+ * Every command the router knows: the built-in table of every Redis 7.2 /
+ * Valkey 8 command and subcommand plus later ones, extensible with module
+ * commands from a live `COMMAND` reply. Holds wasm memory: `free()` it when
+ * done (or let the garbage collector do it).
+ */
+export class CommandTable {
+  /** @internal */
+  readonly _table: WasmCommandTable;
+  /** @internal */
+  readonly _policy: HashPolicy | null;
+
+  /** The built-in table; with `policy`, keys are checked by that policy. */
+  constructor(options?: { policy?: HashPolicy | null }) {
+    checkReady();
+    this._policy = optionalPolicy(options?.policy, "options.policy");
+    this._table = new WasmCommandTable();
+    if (this._policy !== null) this._table.setPolicy(this._policy._inner);
+  }
+
+  /** The hashing policy keys are checked with (`null`: the open-source rule). */
+  get policy(): HashPolicy | null {
+    return this._policy;
+  }
+
+  /** How many top-level commands the table knows. */
+  get size(): number {
+    return this._table.size;
+  }
+
+  /** Whether the table knows a top-level command of this name (any case). */
+  has(name: string | Uint8Array): boolean {
+    return this._table.has(wasm.utf8(typeof name === "string" ? name : asBytes(name, "name")));
+  }
+
+  /** @internal Runs an argv method; its result count, or its typed error. */
+  _run(argv: unknown, f: (argc: number, staged: boolean) => number): { list: readonly unknown[]; n: number } {
+    const list = checkArray(argv, "argv");
+    const n = f(list.length, load(list, "argv"));
+    if (n < 0) throw fromWasm(wasm.takeError(), (_, p) => list[p] as Item);
+    return { list, n };
+  }
+
+  /**
+   * The key arguments of `argv` (the same objects), in the order the server
+   * finds them.
+   * @throws {UnknownCommandError | WrongArityError} as the server would;
+   *   in keyspecs mode also {@link NoKeyArgumentsError} and {@link InvalidArgumentsError}.
+   */
+  commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
+    const mode = modeCode(options);
+    const { list, n } = this._run(argv, (argc, staged) => this._table.keys(argc, staged, mode));
+    const out = wasm.outputs(n);
+    const keys = new Array<string | Uint8Array>(n);
+    for (let i = 0; i < n; i++) keys[i] = list[out[i]] as Item;
+    return keys;
+  }
+
+  /** Positions and flags of the key arguments of `argv`. */
+  commandKeyPositions(argv: Argv, options?: KeyOptions): KeyPosition[] {
+    const mode = modeCode(options);
+    const list = checkArray(argv, "argv");
+    let json: string;
+    try {
+      json = this._table.keysWithFlags(list.length, load(list, "argv"), mode);
+    } catch (e) {
+      throw fromWasm(e);
+    }
+    return (JSON.parse(json) as [number, string[]][]).map(([position, flags]) => ({ position, flags }));
+  }
+
+  /**
+   * The one slot all keys of `argv` share, or `null` when it has none (any
+   * node serves it).
+   * @throws {CrossSlotError} naming the first key and the first key in another slot.
+   */
+  check(argv: Argv): number | null {
+    const { n } = this._run(argv, (argc, staged) => this._table.check(argc, staged));
+    return n === NO_KEYS ? null : n;
+  }
+
+  /**
+   * {@link check} for a MULTI/EXEC block: every key of every command must
+   * share one slot, as EXEC requires.
+   * @throws {CrossSlotTransactionError} with `[command, position]` of both keys.
+   */
+  checkTransaction(commands: readonly Argv[]): number | null {
+    const list = checkArray(commands, "commands");
+    const counts = new Uint32Array(list.length);
+    const flat: unknown[] = [];
+    list.forEach((argv, c) => {
+      const items = checkArray(argv, `commands[${c}]`);
+      items.forEach((a, j) => flat.push(typeof a === "string" ? a : asBytes(a, `commands[${c}][${j}]`)));
+      counts[c] = items.length;
+    });
+    const { bytes, lens } = pack(flat, "commands");
+    const n = this._table.checkTransaction(bytes, lens, counts);
+    if (n < 0) throw fromWasm(wasm.takeError(), (c, p) => (list[c] as Argv)[p]);
+    return n === NO_KEYS ? null : n;
+  }
+
+  /** Where `argv` goes, and how to combine replies from several nodes. */
+  route(argv: Argv): RoutePlan {
+    this._run(argv, (argc, staged) => this._table.route(argc, staged));
+    const [t, slot, r] = wasm.outputs(3);
+    return { target: TARGETS[t], slot: t === 0 ? slot : null, response: RESPONSES[r] };
+  }
+
+  /**
+   * `argv` broken into one command per slot (MGET, MSET, DEL, EXISTS, UNLINK,
+   * TOUCH), or whole when its keys share a slot.
+   * @throws {NotSplittableError} for a command whose atomicity a split would
+   *   break (MSETNX...), {@link CrossSlotError} never.
+   */
+  split(argv: Argv): Split {
+    const { list, n } = this._run(argv, (argc, staged) => this._table.split(argc, staged));
+    const o = wasm.outputs(n);
+    const parts: SplitPart[] = [];
+    let i = 3;
+    for (let p = 0; p < o[2]; p++) {
+      const slot = o[i];
+      const args = Array.from(o.subarray(i + 2, i + 2 + o[i + 1]), (j) => list[j] as Item);
+      i += 2 + o[i + 1];
+      const keys = Array.from(o.subarray(i + 1, i + 1 + o[i]));
+      i += 1 + o[i];
+      parts.push({ slot, argv: args, keys });
+    }
+    return new Split(parts, MERGES[o[0]], o[1]);
+  }
+
+  /**
+   * Adds the commands of a raw `COMMAND` (or `COMMAND INFO`) reply the table
+   * does not know, such as module commands; returns how many were added.
+   * @throws {CommandError} (code `ERR_KEYROUTE_MALFORMED_REPLY`) naming the bad part.
+   */
+  extendFromCommandReply(reply: unknown): number {
+    const resp = encodeReply(reply, "COMMAND", malformedCommand);
+    try {
+      return this._table.extendFromCommandReply(resp);
+    } catch (e) {
+      throw fromWasm(e);
+    }
+  }
+
+  /** Releases the wasm memory now; the table cannot be used afterwards. */
+  free(): void {
+    this._table.free();
+  }
+}
+
+let builtin: CommandTable | null = null;
+const byPolicy = new WeakMap<HashPolicy, CommandTable>();
+
+/** The table for module-level calls: the built-in one, or one per policy. */
+function table(options: CommandOptions | undefined): CommandTable {
+  checkReady();
+  const policy = options === undefined ? null : optionalPolicy(options.policy, "options.policy");
+  if (policy === null) return (builtin ??= new CommandTable());
+  let t = byPolicy.get(policy);
+  if (t === undefined) byPolicy.set(policy, (t = new CommandTable({ policy })));
+  return t;
+}
+
+/** {@link CommandTable.commandKeys} over the built-in table. */
+export function commandKeys(argv: Argv, options?: CommandOptions): (string | Uint8Array)[] {
+  return table(options).commandKeys(argv, options);
+}
+
+/** {@link CommandTable.commandKeyPositions} over the built-in table. */
+export function commandKeyPositions(argv: Argv, options?: CommandOptions): KeyPosition[] {
+  return table(options).commandKeyPositions(argv, options);
+}
+
+/** {@link CommandTable.check} over the built-in table. */
+export function check(argv: Argv, options?: { policy?: HashPolicy | null }): number | null {
+  return table(options).check(argv);
+}
+
+/** {@link CommandTable.checkTransaction} over the built-in table. */
+export function checkTransaction(commands: readonly Argv[], options?: { policy?: HashPolicy | null }): number | null {
+  return table(options).checkTransaction(commands);
+}
+
+/** {@link CommandTable.route} over the built-in table. */
+export function route(argv: Argv, options?: { policy?: HashPolicy | null }): RoutePlan {
+  return table(options).route(argv);
+}
+
+/** {@link CommandTable.split} over the built-in table. */
+export function split(argv: Argv, options?: { policy?: HashPolicy | null }): Split {
+  return table(options).split(argv);
+}

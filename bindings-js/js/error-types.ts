@@ -1,0 +1,253 @@
+// keyroute's own errors: one class per family, `code` per kind, and the
+// fields that name what was wrong, so callers never parse messages. The wasm
+// side describes a failure as JSON (bindings-js/src/errors.rs); `fromWasm`
+// is the one place that becomes one of these classes.
+
+/** An argument as given: a string or bytes. */
+type Item = string | Uint8Array;
+
+/**
+ * An error raised by keyroute itself (as opposed to a `TypeError` for an
+ * argument of the wrong type). `code` tells the kind without parsing the
+ * message.
+ */
+export class KeyrouteError extends Error {
+  /** A stable identifier of the kind of error, such as `"ERR_KEYROUTE_NOT_READY"`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "KeyrouteError";
+    this.code = code;
+  }
+}
+
+/**
+ * A cluster topology that cannot be built from a reply (code
+ * `ERR_KEYROUTE_MALFORMED_REPLY`, `ERR_KEYROUTE_BAD_RANGE`,
+ * `ERR_KEYROUTE_OVERLAP`, `ERR_KEYROUTE_NO_PRIMARY`, `ERR_KEYROUTE_NO_ADDRESS`),
+ * or that cannot answer. `at` names the offending part of the reply, such as
+ * `CLUSTER SLOTS[2][1]`, when there is one.
+ */
+export class TopologyError extends KeyrouteError {
+  /** Where in the reply, when the error is about a part of it. */
+  readonly at: string | null = null;
+  /** What was expected there. */
+  readonly expected: string | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "TopologyError";
+  }
+}
+
+/** No shard serves the slot, as the server's `CLUSTERDOWN Hash slot not served`. */
+export class SlotNotServedError extends TopologyError {
+  /** The slot nobody serves. */
+  readonly slot: number = 0;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "SlotNotServedError";
+  }
+}
+
+/** A `MOVED`/`ASK` error that cannot be understood (code `ERR_KEYROUTE_REDIRECT`). */
+export class RedirectError extends KeyrouteError {
+  /** What is wrong with it. */
+  readonly reason: "notARedirect" | "badSlot" | "badEndpoint" | "unknownHost" | "other" = "other";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "RedirectError";
+  }
+}
+
+/**
+ * A command the table cannot answer for, or that the server would refuse
+ * (codes `ERR_KEYROUTE_EMPTY_COMMAND`, `ERR_KEYROUTE_MALFORMED_REPLY` for a
+ * bad `COMMAND` reply; subclasses for the rest).
+ */
+export class CommandError extends KeyrouteError {
+  /** The command (lower case, `container|sub` for subcommands), when known. */
+  readonly command: string | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "CommandError";
+  }
+}
+
+/** No such command or subcommand (code `ERR_KEYROUTE_UNKNOWN_COMMAND`). */
+export class UnknownCommandError extends CommandError {
+  /** The unknown subcommand, or `null` when the command itself is unknown. */
+  readonly subcommand: string | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "UnknownCommandError";
+  }
+}
+
+/** The argument count fails the command's arity (code `ERR_KEYROUTE_WRONG_ARITY`). */
+export class WrongArityError extends CommandError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "WrongArityError";
+  }
+}
+
+/** `COMMAND GETKEYS` semantics: the command takes no keys (code `ERR_KEYROUTE_NO_KEY_ARGUMENTS`). */
+export class NoKeyArgumentsError extends CommandError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "NoKeyArgumentsError";
+  }
+}
+
+/** `COMMAND GETKEYS` semantics: the arguments give no keys (code `ERR_KEYROUTE_INVALID_ARGUMENTS`). */
+export class InvalidArgumentsError extends CommandError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "InvalidArgumentsError";
+  }
+}
+
+/** Keys in different hash slots, as the server's `CROSSSLOT` (code `ERR_KEYROUTE_CROSSSLOT`). */
+export class CrossSlotError extends CommandError {
+  /** The first key, as given. */
+  readonly firstKey: Item = "";
+  /** The first key in another slot, as given. */
+  readonly otherKey: Item = "";
+  /** The slot of the first key. */
+  readonly firstSlot: number = 0;
+  /** The slot of the other key. */
+  readonly otherSlot: number = 0;
+  /** Position of the first key in argv. */
+  readonly firstPosition: number = 0;
+  /** Position of the other key in argv. */
+  readonly otherPosition: number = 0;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "CrossSlotError";
+  }
+}
+
+/**
+ * Keys of a MULTI/EXEC block in different slots: EXEC would fail (code
+ * `ERR_KEYROUTE_CROSSSLOT_TRANSACTION`). Positions are `[command index, argv position]`.
+ */
+export class CrossSlotTransactionError extends CommandError {
+  /** The first key, as given. */
+  readonly firstKey: Item = "";
+  /** The first key in another slot, as given. */
+  readonly otherKey: Item = "";
+  /** The slot of the first key. */
+  readonly firstSlot: number = 0;
+  /** The slot of the other key. */
+  readonly otherSlot: number = 0;
+  /** `[command, argv position]` of the first key. */
+  readonly firstPosition: readonly [number, number] = [0, 0];
+  /** `[command, argv position]` of the other key. */
+  readonly otherPosition: readonly [number, number] = [0, 0];
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "CrossSlotTransactionError";
+  }
+}
+
+/** Keys span slots and a split would break the command's atomicity (code `ERR_KEYROUTE_NOT_SPLITTABLE`). */
+export class NotSplittableError extends CommandError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "NotSplittableError";
+  }
+}
+
+/**
+ * A hashing policy that cannot be built (codes `ERR_KEYROUTE_POLICY_NO_RULES`,
+ * `..._TOO_MANY_RULES`, `..._RULE_TOO_LONG`, `..._NO_TAG_GROUP`,
+ * `..._UNSUPPORTED`); `rule` is the index of the offending rule.
+ */
+export class PolicyError extends KeyrouteError {
+  /** Index of the offending rule, when one is to blame. */
+  readonly rule: number | null = null;
+  /** Why the engine refuses the rule (`..._UNSUPPORTED`). */
+  readonly reason: string | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "PolicyError";
+  }
+}
+
+/** No rule of the hashing policy matches a key (code `ERR_KEYROUTE_NO_RULE_MATCHED`). */
+export class NoRuleMatchedError extends PolicyError {
+  /** Position of the key in the caller's list or argv (0 for a single key). */
+  readonly position: number = 0;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "NoRuleMatchedError";
+  }
+}
+
+/**
+ * A resharding input that cannot be planned; the code says why
+ * (`ERR_KEYROUTE_PLAN_OVERLAP`, `..._UNCOVERED`, `..._OPEN_SLOTS`,
+ * `..._UNKNOWN_NODE`, `..._BAD_WEIGHT`, `..._ALL_WEIGHTS_ZERO`, ...).
+ */
+export class PlanError extends KeyrouteError {
+  /** The node id at fault, when one is. */
+  readonly id: string | null = null;
+  /** Slots in the middle of a migration (`..._OPEN_SLOTS`). */
+  readonly slots: readonly number[] | null = null;
+  /** Ranges no node serves (`..._UNCOVERED`). */
+  readonly ranges: readonly (readonly [number, number])[] | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "PlanError";
+  }
+}
+
+type ErrorClass = new (message: string, code: string) => KeyrouteError;
+
+const BY_CODE: Record<string, ErrorClass> = {
+  ERR_KEYROUTE_SLOT_NOT_SERVED: SlotNotServedError,
+  ERR_KEYROUTE_UNKNOWN_COMMAND: UnknownCommandError,
+  ERR_KEYROUTE_WRONG_ARITY: WrongArityError,
+  ERR_KEYROUTE_NO_KEY_ARGUMENTS: NoKeyArgumentsError,
+  ERR_KEYROUTE_INVALID_ARGUMENTS: InvalidArgumentsError,
+  ERR_KEYROUTE_CROSSSLOT: CrossSlotError,
+  ERR_KEYROUTE_CROSSSLOT_TRANSACTION: CrossSlotTransactionError,
+  ERR_KEYROUTE_NOT_SPLITTABLE: NotSplittableError,
+  ERR_KEYROUTE_NO_RULE_MATCHED: NoRuleMatchedError,
+};
+
+const BY_FAMILY: Record<string, ErrorClass> = {
+  topology: TopologyError,
+  redirect: RedirectError,
+  command: CommandError,
+  policy: PolicyError,
+  plan: PlanError,
+};
+
+/**
+ * The typed error for a failure the wasm side described. `arg(command,
+ * position)` gives an argument as the caller passed it, for the keys a
+ * CROSSSLOT names.
+ * @internal
+ */
+export function fromWasm(described: unknown, arg?: (command: number, position: number) => Item): Error {
+  if (typeof described !== "string" || !described.startsWith("{")) {
+    // Not ours (an engine failure such as running out of memory): as is.
+    return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");
+  }
+  const { family, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
+  const Class = BY_CODE[code as string] ?? BY_FAMILY[family as string] ?? KeyrouteError;
+  const err = new Class(`keyroute: ${message as string}`, code as string);
+  if (arg !== undefined) {
+    const [fp, op] = [fields.firstPosition, fields.otherPosition];
+    if (typeof fp === "number" && typeof op === "number") {
+      fields.firstKey = arg(0, fp);
+      fields.otherKey = arg(0, op);
+    } else if (Array.isArray(fp) && Array.isArray(op)) {
+      fields.firstKey = arg(fp[0], fp[1]);
+      fields.otherKey = arg(op[0], op[1]);
+    }
+  }
+  return Object.assign(err, fields);
+}

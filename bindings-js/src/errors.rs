@@ -1,0 +1,243 @@
+//! The one place each core error becomes a description the JS wrapper turns
+//! into a typed `Error`: JSON `{"family", "code", "message", ...fields}`.
+//! `family` picks the class (`topology`, `redirect`, `command`, `policy`,
+//! `plan`), `code` the kind; the message is the core error's `Display`.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use core::fmt::{Display, Write};
+
+use keyroute::error::{
+    CommandError, NoRuleMatched, PlanError, PolicyError, RedirectError, TopologyError,
+};
+use wasm_bindgen::JsValue;
+
+/// A JSON object under construction.
+struct Json(String);
+
+impl Json {
+    fn new(family: &str, code: &str, message: &dyn Display) -> Self {
+        let mut j = Json(String::from("{"));
+        j.str("family", family).str("message", &message.to_string());
+        if !code.is_empty() {
+            j.str("code", code);
+        }
+        j
+    }
+
+    fn key(&mut self, name: &str) -> &mut Self {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        quote(&mut self.0, name);
+        self.0.push(':');
+        self
+    }
+
+    fn str(&mut self, name: &str, value: &str) -> &mut Self {
+        self.key(name);
+        quote(&mut self.0, value);
+        self
+    }
+
+    fn num(&mut self, name: &str, value: impl Display) -> &mut Self {
+        self.key(name);
+        let _ = write!(self.0, "{value}");
+        self
+    }
+
+    fn raw(&mut self, name: &str, json: &str) -> &mut Self {
+        self.key(name);
+        self.0.push_str(json);
+        self
+    }
+
+    fn done(&mut self) -> String {
+        self.0.push('}');
+        core::mem::take(&mut self.0)
+    }
+}
+
+/// Appends `s` as a JSON string.
+pub(crate) fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON description as the value a `Result` throws.
+pub(crate) fn js(json: String) -> JsValue {
+    JsValue::from_str(&json)
+}
+
+pub(crate) fn topology(e: &TopologyError) -> String {
+    use TopologyError as E;
+    let j = &mut Json::new("topology", "", e);
+    let j = match e {
+        E::SlotNotServed { slot } => j
+            .str("code", "ERR_KEYROUTE_SLOT_NOT_SERVED")
+            .num("slot", slot),
+        E::Overlap { slot, .. } => j.str("code", "ERR_KEYROUTE_OVERLAP").num("slot", slot),
+        E::Malformed { at, expected } => j
+            .str("code", "ERR_KEYROUTE_MALFORMED_REPLY")
+            .str("at", at)
+            .str("expected", expected),
+        E::BadRange { at, .. } => j.str("code", "ERR_KEYROUTE_BAD_RANGE").str("at", at),
+        E::NoPrimary { shard } => j.str("code", "ERR_KEYROUTE_NO_PRIMARY").num("shard", shard),
+        E::NoAddress { at } => j.str("code", "ERR_KEYROUTE_NO_ADDRESS").str("at", at),
+        E::NoRuleMatched { position } => return no_rule(*position),
+        _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
+    };
+    j.done()
+}
+
+pub(crate) fn redirect(e: &RedirectError) -> String {
+    let reason = match e {
+        RedirectError::NotARedirect => "notARedirect",
+        RedirectError::BadSlot => "badSlot",
+        RedirectError::BadEndpoint => "badEndpoint",
+        RedirectError::UnknownHost => "unknownHost",
+        _ => "other",
+    };
+    Json::new("redirect", "ERR_KEYROUTE_REDIRECT", e)
+        .str("reason", reason)
+        .done()
+}
+
+/// A key no rule of the policy matches; `position` in the caller's list.
+pub(crate) fn no_rule(position: usize) -> String {
+    let msg = format!("key {position}: {NoRuleMatched}");
+    Json::new("policy", "ERR_KEYROUTE_NO_RULE_MATCHED", &msg)
+        .num("position", position)
+        .done()
+}
+
+pub(crate) fn command(e: &CommandError) -> String {
+    use CommandError as E;
+    let j = &mut Json::new("command", "", e);
+    let j = match e {
+        E::Empty => j.str("code", "ERR_KEYROUTE_EMPTY_COMMAND"),
+        E::UnknownCommand { name } => j
+            .str("code", "ERR_KEYROUTE_UNKNOWN_COMMAND")
+            .str("command", name)
+            .raw("subcommand", "null"),
+        E::UnknownSubcommand {
+            command,
+            subcommand,
+        } => j
+            .str("code", "ERR_KEYROUTE_UNKNOWN_COMMAND")
+            .str("command", command)
+            .str("subcommand", subcommand),
+        E::WrongArity { command } => j
+            .str("code", "ERR_KEYROUTE_WRONG_ARITY")
+            .str("command", command),
+        E::NoKeyArguments { command } => j
+            .str("code", "ERR_KEYROUTE_NO_KEY_ARGUMENTS")
+            .str("command", command),
+        E::InvalidArguments { command } => j
+            .str("code", "ERR_KEYROUTE_INVALID_ARGUMENTS")
+            .str("command", command),
+        E::CrossSlot {
+            first,
+            other,
+            first_slot,
+            other_slot,
+        } => j
+            .str("code", "ERR_KEYROUTE_CROSSSLOT")
+            .num("firstPosition", first)
+            .num("otherPosition", other)
+            .num("firstSlot", first_slot)
+            .num("otherSlot", other_slot),
+        E::CrossSlotTransaction {
+            first,
+            other,
+            first_slot,
+            other_slot,
+        } => j
+            .str("code", "ERR_KEYROUTE_CROSSSLOT_TRANSACTION")
+            .raw("firstPosition", &format!("[{},{}]", first.0, first.1))
+            .raw("otherPosition", &format!("[{},{}]", other.0, other.1))
+            .num("firstSlot", first_slot)
+            .num("otherSlot", other_slot),
+        E::NotSplittable { command } => j
+            .str("code", "ERR_KEYROUTE_NOT_SPLITTABLE")
+            .str("command", command),
+        E::NoRuleMatched { pos } => return no_rule(*pos),
+        E::MalformedReply { at, expected } => j
+            .str("code", "ERR_KEYROUTE_MALFORMED_REPLY")
+            .str("at", at)
+            .str("expected", expected),
+        _ => j.str("code", "ERR_KEYROUTE_COMMAND"),
+    };
+    j.done()
+}
+
+pub(crate) fn policy(e: &PolicyError) -> String {
+    use PolicyError as E;
+    let j = &mut Json::new("policy", "", e);
+    let j = match e {
+        E::NoRules => j.str("code", "ERR_KEYROUTE_POLICY_NO_RULES"),
+        E::TooManyRules { max } => j
+            .str("code", "ERR_KEYROUTE_POLICY_TOO_MANY_RULES")
+            .num("max", max),
+        E::RuleTooLong { rule, max, .. } => j
+            .str("code", "ERR_KEYROUTE_POLICY_RULE_TOO_LONG")
+            .num("rule", rule)
+            .num("max", max),
+        E::NoTagGroup { rule } => j
+            .str("code", "ERR_KEYROUTE_POLICY_NO_TAG_GROUP")
+            .num("rule", rule),
+        E::Unsupported { rule, reason } => j
+            .str("code", "ERR_KEYROUTE_POLICY_UNSUPPORTED")
+            .num("rule", rule)
+            .str("reason", reason),
+        _ => j.str("code", "ERR_KEYROUTE_POLICY"),
+    };
+    j.done()
+}
+
+pub(crate) fn plan(e: &PlanError) -> String {
+    use PlanError as E;
+    let code = match e {
+        E::NoNodes => "NO_NODES",
+        E::DuplicateNode { .. } => "DUPLICATE_NODE",
+        E::UnknownNode { .. } => "UNKNOWN_NODE",
+        E::BadRange { .. } => "BAD_RANGE",
+        E::BadWeight { .. } => "BAD_WEIGHT",
+        E::WeightsTooPrecise => "WEIGHTS_TOO_PRECISE",
+        E::AllWeightsZero => "ALL_WEIGHTS_ZERO",
+        E::Overlap { .. } => "OVERLAP",
+        E::Uncovered { .. } => "UNCOVERED",
+        E::OpenSlots { .. } => "OPEN_SLOTS",
+        E::Infeasible => "INFEASIBLE",
+        E::BadSlotStats { .. } => "BAD_SLOT_STATS",
+        E::NoNodeId { .. } => "NO_NODE_ID",
+        E::BadNodesLine { .. } => "BAD_NODES_LINE",
+        _ => "OTHER",
+    };
+    let j = &mut Json::new("plan", &format!("ERR_KEYROUTE_PLAN_{code}"), e);
+    let j = match e {
+        E::DuplicateNode { id } | E::UnknownNode { id } | E::BadRange { id, .. } => j.str("id", id),
+        E::BadNodesLine { line, .. } => j.num("line", line),
+        E::OpenSlots { slots } => {
+            let list: alloc::vec::Vec<String> = slots.iter().map(u16::to_string).collect();
+            j.raw("slots", &format!("[{}]", list.join(",")))
+        }
+        E::Uncovered { ranges } => {
+            let list: alloc::vec::Vec<String> =
+                ranges.iter().map(|(a, b)| format!("[{a},{b}]")).collect();
+            j.raw("ranges", &format!("[{}]", list.join(",")))
+        }
+        _ => j,
+    };
+    j.done()
+}
