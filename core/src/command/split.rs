@@ -22,6 +22,29 @@ pub struct SplitPart {
     pub keys: Vec<usize>,
 }
 
+/// One part of a [`GroupSplit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPart {
+    /// The group all its keys are in.
+    pub group: u32,
+    /// The sub-command, as indexes into the original argv.
+    pub argv: Vec<usize>,
+    /// For each key of the part, its ordinal among the original keys.
+    pub keys: Vec<usize>,
+}
+
+/// A command broken into one part per group of keys
+/// ([`CommandTable::split_by`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSplit {
+    /// The parts, in order of each group's first key.
+    pub parts: Vec<GroupPart>,
+    /// How to assemble the replies.
+    pub merge: Merge,
+    /// The number of keys of the original command.
+    pub key_count: usize,
+}
+
 /// How to assemble the original reply from the parts' replies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -80,16 +103,40 @@ impl CommandTable {
     /// promise a split would break, is refused with
     /// [`CommandError::NotSplittable`].
     pub fn split<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Split, CommandError> {
+        let g = self.split_by(argv, |key, pos| self.slot_of(key, pos).map(u32::from))?;
+        Ok(Split {
+            parts: g
+                .parts
+                .into_iter()
+                .map(|p| SplitPart {
+                    slot: p.group as u16,
+                    argv: p.argv,
+                    keys: p.keys,
+                })
+                .collect(),
+            merge: g.merge,
+            key_count: g.key_count,
+        })
+    }
+
+    /// [`split`](Self::split) by any grouping of keys, e.g. the shard a
+    /// client-side sharding scheme puts each key on: `group(key, argv
+    /// position)` names each key's group; keys of one group stay in one part.
+    pub fn split_by<A, F>(&self, argv: &[A], mut group: F) -> Result<GroupSplit, CommandError>
+    where
+        A: AsRef<[u8]>,
+        F: FnMut(&[u8], usize) -> Result<u32, CommandError>,
+    {
         let cmd = self.lookup(argv)?;
         let keys = self.keys(argv, Mode::Routing)?;
-        let slots: Vec<u16> = keys
+        let groups: Vec<u32> = keys
             .iter()
-            .map(|k| self.slot_of(argv[k.pos].as_ref(), k.pos))
+            .map(|k| group(argv[k.pos].as_ref(), k.pos))
             .collect::<Result<_, _>>()?;
-        if slots.windows(2).all(|w| w[0] == w[1]) {
-            return Ok(Split {
-                parts: vec![SplitPart {
-                    slot: slots.first().copied().unwrap_or(0),
+        if groups.windows(2).all(|w| w[0] == w[1]) {
+            return Ok(GroupSplit {
+                parts: vec![GroupPart {
+                    group: groups.first().copied().unwrap_or(0),
                     argv: (0..argv.len()).collect(),
                     keys: (0..keys.len()).collect(),
                 }],
@@ -97,22 +144,23 @@ impl CommandTable {
                 key_count: keys.len(),
             });
         }
+        let refuse = || CommandError::NotSplittable {
+            command: cmd.name.as_ref().into(),
+        };
         let (first, last, step) = cmd.legacy_range;
         let splittable =
             cmd.request_policy() == Some("multi_shard") && cmd.getkeys.is_none() && last == -1;
         if !splittable || !(1..=2).contains(&step) || first < 1 {
-            return Err(CommandError::NotSplittable {
-                command: cmd.name.as_ref().into(),
-            });
+            return Err(refuse());
         }
         let step = step as usize;
-        let mut parts: Vec<SplitPart> = Vec::new();
-        for (ordinal, (k, &slot)) in keys.iter().zip(&slots).enumerate() {
-            let part = match parts.iter_mut().position(|p| p.slot == slot) {
+        let mut parts: Vec<GroupPart> = Vec::new();
+        for (ordinal, (k, &g)) in keys.iter().zip(&groups).enumerate() {
+            let part = match parts.iter_mut().position(|p| p.group == g) {
                 Some(i) => &mut parts[i],
                 None => {
-                    parts.push(SplitPart {
-                        slot,
+                    parts.push(GroupPart {
+                        group: g,
                         argv: vec![0],
                         keys: Vec::new(),
                     });
@@ -128,13 +176,9 @@ impl CommandTable {
             Some(ResponsePolicy::AggSum) => Merge::Sum,
             Some(ResponsePolicy::AllSucceeded) => Merge::AllOk,
             None => Merge::ByKeyPosition,
-            Some(_) => {
-                return Err(CommandError::NotSplittable {
-                    command: cmd.name.as_ref().into(),
-                })
-            }
+            Some(_) => return Err(refuse()),
         };
-        Ok(Split {
+        Ok(GroupSplit {
             parts,
             merge,
             key_count: keys.len(),
