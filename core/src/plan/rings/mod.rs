@@ -106,6 +106,28 @@ impl Share {
         self.num == 0
     }
 
+    /// The exact sum, or `None` if it cannot be written over `2^128`.
+    pub fn checked_add(self, other: Share) -> Option<Share> {
+        let k = self.log2_den.max(other.log2_den);
+        let align = |s: Share| -> Option<u128> {
+            let shift = k - s.log2_den;
+            match s.num {
+                0 => Some(0),
+                n => (n.leading_zeros() >= shift).then(|| n << shift),
+            }
+        };
+        let mut w = Wide::small(align(self)?);
+        w.add(Wide::small(align(other)?));
+        let mut k = k;
+        // Bring a carry back into 128 bits while the value allows it.
+        while w.hi > 0 && k > 0 && w.lo & 1 == 0 {
+            w.lo = (w.lo >> 1) | ((w.hi as u128 & 1) << 127);
+            w.hi >>= 1;
+            k -= 1;
+        }
+        (w.hi == 0).then(|| Share::from_count(w, k))
+    }
+
     /// The nearest `f64`, for display only.
     pub fn as_f64(self) -> f64 {
         // 2^-k exactly, built from its bits (no libm).

@@ -169,3 +169,16 @@ fn shares_print_exactly() {
         f64::from_bits((1023 - 128) << 52)
     );
 }
+
+#[test]
+fn shares_add_exactly() {
+    let s = |n: u128, k: u32| Share::from_count(Wide::small(n), k);
+    assert_eq!(s(1, 1).checked_add(s(1, 1)), Some(Share::ONE));
+    assert_eq!(s(3, 4).checked_add(s(1, 2)), Some(s(7, 4)));
+    let big = s(u128::MAX, 128);
+    assert_eq!(big.checked_add(s(1, 128)), Some(Share::ONE));
+    assert_eq!(Share::ONE.checked_add(Share::ONE), Some(s(2, 0)));
+    assert_eq!(Share::ONE.checked_add(s(1, 128)), None);
+    assert_eq!(Share::ZERO.checked_add(s(5, 7)), Some(s(5, 7)));
+    assert_eq!(Share::ZERO.checked_add(s(5, 128)), Some(s(5, 128)));
+}
