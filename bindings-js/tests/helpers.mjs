@@ -21,6 +21,10 @@ export const JS_DIR = env("KEYROUTE_JS_DIR");
 export const TARBALL = env("KEYROUTE_TARBALL");
 /** Where tests may write scratch files. */
 export const WORK = env("KEYROUTE_WORK");
+/** tests/vectors/ of the repository. */
+export const VECTORS_DIR = dirname(env("KEYROUTE_VECTORS"));
+/** The repository (tests/cluster/harness.py, target/release/keyroute). */
+export const ROOT = dirname(dirname(VECTORS_DIR));
 /** The installed package. */
 export const PKG = join(CONSUMER, "node_modules", "keyroute");
 

@@ -1,0 +1,201 @@
+// Commands: every COMMAND GETKEYSANDFLAGS answer of a real redis-server
+// (tests/vectors/getkeys.json) in keyspecs mode, and the routing API:
+// check, checkTransaction, route, split, CommandTable, typed errors.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as kr from "keyroute";
+import { VECTORS_DIR, fromHex, mismatches } from "./helpers.mjs";
+
+const doc = JSON.parse(readFileSync(join(VECTORS_DIR, "getkeys.json"), "utf8"));
+const hex = (u) => Buffer.from(u).toString("hex");
+
+// The server's refusals and the typed errors that must stand for them
+// (core/tests/getkeys_vectors.rs maps them the same way).
+const REFUSALS = {
+  "ERR Invalid command specified": ["UnknownCommandError"],
+  "ERR The command has no key arguments": ["NoKeyArgumentsError"],
+  "ERR Invalid number of arguments specified for command": ["WrongArityError"],
+  "ERR Invalid arguments specified for command": ["InvalidArgumentsError"],
+};
+
+test(`every getkeys vector in keyspecs mode (${doc.cases.length})`, () => {
+  assert.ok(doc.cases.length > 1500);
+  const check = mismatches();
+  let unanswerable = 0;
+  for (const c of doc.cases) {
+    const argv = c.argv.map(fromHex);
+    const name = argv.map((a) => Buffer.from(a).toString("latin1")).join(" ");
+    let got;
+    try {
+      got = kr.commandKeyPositions(argv, { mode: "keyspecs" });
+    } catch (err) {
+      assert.ok(err instanceof kr.CommandError, `${name}: ${err}`);
+      got = err;
+    }
+    if (c.keys !== undefined) {
+      if (got instanceof Error) {
+        check(name, got.name, "keys");
+        continue;
+      }
+      const have = got.map((k) => [hex(argv[k.position]), k.flags]);
+      check(name, JSON.stringify(have), JSON.stringify(c.keys));
+      // commandKeys gives the same arguments, as the objects passed in.
+      const keys = kr.commandKeys(argv, { mode: "keyspecs" });
+      check(`${name} (commandKeys)`, keys.every((k, i) => k === argv[got[i].position]), true);
+    } else if (c.error.includes("'command|getkeysandflags'")) {
+      unanswerable++; // the server cannot be asked about a one-word argv
+    } else {
+      const want = REFUSALS[c.error];
+      assert.ok(want, `unknown server error ${c.error}`);
+      check(name, got instanceof Error ? got.name : "keys", want[0]);
+    }
+  }
+  assert.ok(unanswerable <= 10);
+  check.done();
+});
+
+test("string and byte arguments give the same keys; strings come back as given", () => {
+  const argv = ["ZUNIONSTORE", "{t}out", "2", "{t}a", "{t}b"];
+  assert.deepEqual(kr.commandKeys(argv), ["{t}a", "{t}b", "{t}out"]);
+  const bytes = argv.map((a) => Buffer.from(a));
+  assert.deepEqual(kr.commandKeys(bytes).map(String), ["{t}a", "{t}b", "{t}out"]);
+  assert.deepEqual(kr.commandKeys(["GET", "ключ"]), ["ключ"]);
+  assert.deepEqual(kr.commandKeyPositions(["SORT", "s", "STORE", "d"], { mode: "keyspecs" }), [
+    { position: 1, flags: ["RO", "access"] },
+    { position: 3, flags: ["OW", "update"] },
+  ]);
+  // Routing mode: sharded Pub/Sub channels are keys; no flags.
+  assert.deepEqual(kr.commandKeyPositions(["SPUBLISH", "ch", "msg"]), [{ position: 1, flags: [] }]);
+});
+
+test("check: the one slot, null for no keys, CrossSlotError naming both keys", () => {
+  assert.equal(kr.check(["MSET", "{t}a", "1", "{t}b", "2"]), kr.keySlot("t"));
+  assert.equal(kr.check(["PING"]), null);
+  assert.throws(() => kr.check(["MGET", "a", Buffer.from("b")]), (err) => {
+    assert.ok(err instanceof kr.CrossSlotError && err instanceof kr.CommandError && err instanceof kr.KeyrouteError);
+    assert.equal(err.name, "CrossSlotError");
+    assert.equal(err.code, "ERR_KEYROUTE_CROSSSLOT");
+    assert.equal(err.firstKey, "a");
+    assert.deepEqual(err.otherKey, Buffer.from("b"));
+    assert.deepEqual([err.firstSlot, err.otherSlot, err.firstPosition, err.otherPosition], [15495, 3300, 1, 2]);
+    return true;
+  });
+});
+
+test("checkTransaction: one slot across commands, or both keys named", () => {
+  assert.equal(kr.checkTransaction([["SET", "{x}a", "1"], ["GET", "{x}b"], ["PING"]]), kr.keySlot("x"));
+  assert.equal(kr.checkTransaction([]), null);
+  assert.throws(() => kr.checkTransaction([["SET", "{x}a", "1"], ["GET", "y"]]), {
+    name: "CrossSlotTransactionError",
+    code: "ERR_KEYROUTE_CROSSSLOT_TRANSACTION",
+    firstKey: "{x}a",
+    otherKey: "y",
+    firstPosition: [0, 1],
+    otherPosition: [1, 1],
+  });
+});
+
+test("route: targets and response policies", () => {
+  assert.deepEqual(kr.route(["GET", "a"]), { target: "slot", slot: 15495, response: null });
+  assert.deepEqual(kr.route(["DBSIZE"]), { target: "allPrimaries", slot: null, response: "aggSum" });
+  assert.deepEqual(kr.route(["MGET", "a", "b"]), { target: "multiShard", slot: null, response: null });
+  assert.equal(kr.route(["ECHO", "x"]).target, "anyNode");
+  assert.deepEqual(kr.route(["PING"]), { target: "allPrimaries", slot: null, response: "allSucceeded" });
+  assert.throws(() => kr.route(["SUNION", "a", "b"]), { name: "CrossSlotError" });
+});
+
+test("split: per-slot sub-commands with the original arguments, and how to merge", () => {
+  const s = kr.split(["MSET", "a", "1", "b", "2", "{a}c", "3"]);
+  assert.ok(s instanceof kr.Split);
+  assert.equal(s.merge, "allOk");
+  assert.equal(s.keyCount, 3);
+  assert.deepEqual(s.parts, [
+    { slot: 15495, argv: ["MSET", "a", "1", "{a}c", "3"], keys: [0, 2] },
+    { slot: 3300, argv: ["MSET", "b", "2"], keys: [1] },
+  ]);
+  assert.equal(kr.split(["DEL", "a", "b"]).merge, "sum");
+  assert.equal(kr.split(["MGET", "a", "b"]).merge, "byKeyPosition");
+  assert.equal(kr.split(["GET", "a"]).merge, "single");
+  assert.throws(() => kr.split(["MSETNX", "a", "1", "b", "2"]), {
+    name: "NotSplittableError",
+    code: "ERR_KEYROUTE_NOT_SPLITTABLE",
+    command: "msetnx",
+  });
+});
+
+test("errors name the command, the subcommand, the arity", () => {
+  assert.throws(() => kr.commandKeys(["NOPE", "a"]), { name: "UnknownCommandError", command: "NOPE", subcommand: null });
+  assert.throws(() => kr.commandKeys(["OBJECT", "NOPE", "a"]), {
+    name: "UnknownCommandError",
+    command: "object",
+    subcommand: "NOPE",
+  });
+  assert.throws(() => kr.commandKeys(["GET"]), { name: "WrongArityError", code: "ERR_KEYROUTE_WRONG_ARITY", command: "get" });
+  assert.throws(() => kr.commandKeys([]), { name: "CommandError", code: "ERR_KEYROUTE_EMPTY_COMMAND" });
+  assert.throws(() => kr.commandKeys(["PING"], { mode: "keyspecs" }), { name: "NoKeyArgumentsError" });
+});
+
+test("argv items must be strings or Uint8Arrays; options are checked", () => {
+  for (const [bad, got] of [[5, "number"], [null, "null"], [undefined, "undefined"], [{}, "object"], [[], "array"], [5n, "bigint"]]) {
+    for (const fn of [kr.commandKeys, kr.check, kr.route, kr.split]) {
+      assert.throws(() => fn(["GET", bad]), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE", message: `keyroute: argv[1] must be a string or Uint8Array, got ${got}` });
+    }
+    assert.throws(() => kr.checkTransaction([["GET", "a"], ["SET", "b", bad]]), { message: `keyroute: commands[1][2] must be a string or Uint8Array, got ${got}` });
+  }
+  for (const bad of ["GET a", 5, null, new Set(["GET"])]) {
+    assert.throws(() => kr.commandKeys(bad), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  }
+  assert.throws(() => kr.commandKeys(["GET", "a"], { mode: "getkeys" }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
+  assert.throws(() => kr.check(["GET", "a"], { policy: "oss" }), { code: "ERR_INVALID_ARG_TYPE" });
+});
+
+test("large argvs (past the 16 KiB scratch buffer, past 4096 items)", () => {
+  const many = ["MGET", ...Array.from({ length: 10000 }, (_, i) => `{t}k${i}`)];
+  assert.equal(kr.commandKeys(many).length, 10000);
+  assert.equal(kr.check(many), kr.keySlot("t"));
+  const huge = "v".repeat(1 << 20);
+  assert.deepEqual(kr.commandKeys(["SET", "k", huge]), ["k"]);
+  assert.deepEqual(kr.split(["MSET", "a", huge, "b", "1"]).parts[0].argv[2], huge);
+  const wide = ["MSET", ...Array.from({ length: 6000 }, (_, i) => [`k${i}`, "ü".repeat(10)]).flat()];
+  assert.equal(kr.split(wide).keyCount, 6000);
+});
+
+test("CommandTable: a module command learnt from a COMMAND reply, a policy", () => {
+  const t = new kr.CommandTable();
+  const size = t.size;
+  assert.ok(size > 200 && t.has("get") && t.has("GET") && !t.has("json.get"));
+  assert.throws(() => t.commandKeys(["JSON.GET", "doc", "$"]), { name: "UnknownCommandError" });
+  // A COMMAND INFO entry as a RESP2 client returns it (ioredis: arrays).
+  const reply = [[
+    "json.get", -2, ["readonly"], 1, 1, 1, ["@json"], [],
+    [["flags", ["RO", "access"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", 0, "keystep", 1, "limit", 0]]]],
+    [],
+  ]];
+  assert.equal(t.extendFromCommandReply(reply), 1);
+  assert.equal(t.size, size + 1);
+  assert.deepEqual(t.commandKeys(["JSON.GET", "doc", "$"]), ["doc"]);
+  assert.equal(kr.commandKeys(["GET", "x"]).length, 1); // the built-in table is untouched
+  assert.throws(() => t.extendFromCommandReply([["x", () => 1]]), {
+    name: "CommandError",
+    code: "ERR_KEYROUTE_MALFORMED_REPLY",
+    at: "COMMAND[0][1]",
+  });
+  assert.throws(() => t.extendFromCommandReply("nope"), { name: "CommandError", code: "ERR_KEYROUTE_MALFORMED_REPLY" });
+  t.free();
+
+  const p = kr.HashPolicy.enterpriseStandard();
+  const tp = new kr.CommandTable({ policy: p });
+  assert.equal(tp.policy, p);
+  // The standard policy hashes an empty {} tag: {}a and {}b share a slot.
+  assert.equal(tp.check(["MGET", "{}a", "{}b"]), 0);
+  assert.equal(kr.check(["MGET", "{}a", "{}b"], { policy: p }), 0);
+  assert.throws(() => kr.check(["MGET", "{}a", "{}b"]), { name: "CrossSlotError" });
+  const strict = new kr.HashPolicy(["user:(?<tag>\\d+):.*"]);
+  assert.throws(() => kr.check(["MGET", "user:1:a", "other"], { policy: strict }), {
+    name: "NoRuleMatchedError",
+    code: "ERR_KEYROUTE_NO_RULE_MATCHED",
+    position: 2,
+  });
+});
