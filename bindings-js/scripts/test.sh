@@ -25,6 +25,11 @@ if [ ! -d "$JS/node_modules/esbuild" ]; then
   (cd "$JS" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The plan test compares with the CLI built from the same core (a no-op
+# when it is up to date).
+log "cargo build --release -p keyroute-cli"
+cargo build --release -p keyroute-cli --quiet
+
 rm -rf "$WORK"
 mkdir -p "$WORK/consumer/test"
 log "npm pack bindings-js/pkg"
@@ -41,4 +46,5 @@ KEYROUTE_JS_DIR=$JS \
 KEYROUTE_WORK=$WORK \
 KEYROUTE_TARBALL=$WORK/$tarball \
 KEYROUTE_VECTORS=$VECTORS \
+KEYROUTE_PYTHON=${PYTHON:-python3} \
   node --test --test-reporter=spec test/*.test.mjs
