@@ -23,6 +23,7 @@
 
 mod nodes_text;
 mod output;
+pub mod preshard;
 pub mod rings;
 mod weight;
 
@@ -32,6 +33,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 pub use self::output::ScriptKind;
+pub use self::preshard::{PreshardError, PreshardPlan, Presharding};
 pub use self::rings::{Basis, MovedError, MovedFraction, MovedKey, RingChange, Share};
 pub use self::weight::Weight;
 use crate::cluster::SlotMap;
