@@ -1,0 +1,128 @@
+//! The same routing over async connections (`redis::aio::ConnectionLike`):
+//! the parts of a split command and the per-shard halves of a pipeline run
+//! concurrently.
+
+use futures_util::future::{try_join_all, FutureExt};
+use redis::aio::ConnectionLike;
+use redis::{Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
+
+use crate::exec::{assemble, combine, merge};
+use crate::route::{refuse, unpack, Step};
+use crate::{codes, Sharded};
+
+fn to_cmd(argv: &[Vec<u8>]) -> Cmd {
+    let mut c = Cmd::new();
+    for a in argv {
+        c.arg(a.as_slice());
+    }
+    c
+}
+
+/// The command's arguments as the server will receive them.
+fn argv_of(cmd: &Cmd) -> redis::RedisResult<Vec<Vec<u8>>> {
+    unpack(&cmd.get_packed_command())?
+        .pop()
+        .ok_or_else(|| refuse(codes::UNROUTABLE, "an empty command".into()))
+}
+
+impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        async move {
+            let argv = argv_of(cmd)?;
+            match self.step(&argv)? {
+                Step::One(s) => self.conns[s].req_packed_command(cmd).await,
+                Step::Split {
+                    parts,
+                    merge: m,
+                    key_count,
+                } => {
+                    let cmds: Vec<(usize, Cmd)> =
+                        parts.iter().map(|(s, sub, _)| (*s, to_cmd(sub))).collect();
+                    let replies = run_on_shards(&mut self.conns, &cmds).await?;
+                    Ok(merge(m, &parts, key_count, replies))
+                }
+                Step::FanOut(c) => {
+                    let cmds: Vec<(usize, Cmd)> =
+                        (0..self.conns.len()).map(|s| (s, cmd.clone())).collect();
+                    Ok(combine(c, run_on_shards(&mut self.conns, &cmds).await?))
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipe: &'a RedisPipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        async move {
+            let commands: Vec<Vec<Vec<u8>>> =
+                pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
+            if pipe.is_transaction() {
+                let shard = self.transaction_shard(&commands)?;
+                return self.conns[shard]
+                    .req_packed_commands(pipe, offset, count)
+                    .await;
+            }
+            let p = self.plan_pipeline(&commands)?;
+            // One sub-pipeline per shard, all shards at once.
+            let mut subs = Vec::new();
+            for (s, bytes) in p.per_shard.iter().enumerate() {
+                let mut sub = redis::pipe();
+                for argv in unpack(bytes)? {
+                    sub.add_command(to_cmd(&argv));
+                }
+                subs.push((s, sub));
+            }
+            let futures = self.conns.iter_mut().zip(&subs).map(|(conn, (s, sub))| {
+                let n = p.counts[*s];
+                async move {
+                    if n == 0 {
+                        Ok(Vec::new())
+                    } else {
+                        conn.req_packed_commands(sub, 0, n).await
+                    }
+                }
+            });
+            let shard_replies = try_join_all(futures).await?;
+            let all = assemble(p, shard_replies);
+            Ok(all.into_iter().skip(offset).take(count).collect())
+        }
+        .boxed()
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conns.first().map_or(0, |c| c.get_db())
+    }
+}
+
+/// Runs each (shard, command) on its shard, concurrently across shards,
+/// and returns the replies in the order given.
+async fn run_on_shards<C: ConnectionLike + Send>(
+    conns: &mut [C],
+    cmds: &[(usize, Cmd)],
+) -> redis::RedisResult<Vec<Value>> {
+    let mut per_shard: Vec<Vec<(usize, &Cmd)>> = (0..conns.len()).map(|_| Vec::new()).collect();
+    for (i, (s, c)) in cmds.iter().enumerate() {
+        per_shard
+            .get_mut(*s)
+            .ok_or_else(|| refuse(codes::UNROUTABLE, "shard out of range".into()))?
+            .push((i, c));
+    }
+    let futures = conns
+        .iter_mut()
+        .zip(per_shard)
+        .map(|(conn, list)| async move {
+            let mut out = Vec::with_capacity(list.len());
+            for (i, c) in list {
+                out.push((i, conn.req_packed_command(c).await?));
+            }
+            Ok::<_, redis::RedisError>(out)
+        });
+    let mut replies: Vec<(usize, Value)> =
+        try_join_all(futures).await?.into_iter().flatten().collect();
+    replies.sort_by_key(|(i, _)| *i);
+    Ok(replies.into_iter().map(|(_, v)| v).collect())
+}

@@ -1,0 +1,114 @@
+//! Client-side sharding for the `redis` crate, made correct.
+//!
+//! [`Sharded`] wraps one connection per shard (any `redis::ConnectionLike`,
+//! or `redis::aio::ConnectionLike` with the `aio` feature: a
+//! `MultiplexedConnection`, a `ConnectionManager`, a pooled connection) and
+//! is itself a connection: every command is routed by keyroute's command
+//! table to the shard its keys live on under a [`Pool`]'s placement scheme.
+//!
+//! - MGET, MSET, DEL, EXISTS, UNLINK and TOUCH over several shards are split
+//!   per shard and their replies put back together (MGET in the caller's
+//!   order, counts summed, MSET's OK only if every shard said OK).
+//! - Anything else whose keys span shards (MSETNX, RENAME, SMOVE, EVAL with
+//!   keys...) is refused before a byte is sent, naming the command and the
+//!   shards.
+//! - Pipelines are split per shard and reassembled in order; transactions
+//!   (`redis::pipe().atomic()`) run only when every command is on one shard.
+//! - Keyless commands run only if they are in a small fan-out set (PING,
+//!   DBSIZE, FLUSHDB, FLUSHALL, SCRIPT LOAD/EXISTS/FLUSH, KEYS); anything else
+//!   keyless is refused: use [`Sharded::shard`] for a shard's own connection.
+//!
+//! ```no_run
+//! use keyroute::partition::{Pool, Scheme};
+//! use keyroute_redis::Sharded;
+//!
+//! let servers = ["127.0.0.1:6379:1 a", "127.0.0.1:6380:1 b"];
+//! let pool = Pool::new(Scheme::TwemproxyKetama, servers)?;
+//! let conns = ["redis://127.0.0.1:6379", "redis://127.0.0.1:6380"]
+//!     .map(|url| redis::Client::open(url).unwrap().get_connection().unwrap());
+//! let mut sharded = Sharded::new(pool, conns.into_iter().collect())?;
+//! let _: () = redis::cmd("MSET").arg("k1").arg(1).arg("k2").arg(2).query(&mut sharded)?;
+//! let values: Vec<i64> = redis::cmd("MGET").arg("k1").arg("k2").query(&mut sharded)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod exec;
+mod route;
+
+#[cfg(feature = "aio")]
+mod aio;
+
+pub use keyroute::partition::Pool;
+
+use keyroute::command::CommandTable;
+use redis::{ErrorKind, RedisError};
+
+/// Connections to the shards of a [`Pool`], routed as one.
+pub struct Sharded<C> {
+    pool: Pool,
+    conns: Vec<C>,
+    table: CommandTable,
+}
+
+impl<C> Sharded<C> {
+    /// One connection per server of `pool`, in the pool's order.
+    pub fn new(pool: Pool, conns: Vec<C>) -> Result<Self, RedisError> {
+        if conns.len() != pool.servers().len() {
+            return Err(RedisError::from((
+                ErrorKind::InvalidClientConfig,
+                "keyroute: one connection per server",
+                format!(
+                    "the pool has {} servers, {} connections were given",
+                    pool.servers().len(),
+                    conns.len()
+                ),
+            )));
+        }
+        Ok(Sharded {
+            pool,
+            conns,
+            table: CommandTable::builtin(),
+        })
+    }
+
+    /// The command table used for routing (extend it with module commands).
+    pub fn table_mut(&mut self) -> &mut CommandTable {
+        &mut self.table
+    }
+
+    /// The pool that places keys.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The index of the shard holding `key`, and its connection.
+    pub fn shard_for(&mut self, key: &[u8]) -> (usize, &mut C) {
+        let i = self.pool.index_for(key);
+        (i, &mut self.conns[i])
+    }
+
+    /// A shard's own connection, for keyless commands and anything the
+    /// router cannot check (WATCH on one shard, admin commands).
+    pub fn shard(&mut self, index: usize) -> Option<&mut C> {
+        self.conns.get_mut(index)
+    }
+
+    /// Every shard's connection, in the pool's order.
+    pub fn shards(&mut self) -> &mut [C] {
+        &mut self.conns
+    }
+}
+
+/// Why the adapter refused a command before sending it. The `RedisError` it
+/// returns has kind `Client`, this code as its detail's first word, and a
+/// message naming the command and the shards.
+pub mod codes {
+    /// Keys on several shards, in a command that cannot be split.
+    pub const CROSS_SHARD: &str = "CROSSSHARD";
+    /// A transaction whose commands are on several shards.
+    pub const CROSS_SHARD_TRANSACTION: &str = "CROSSSHARDTX";
+    /// A keyless command outside the fan-out set.
+    pub const KEYLESS: &str = "KEYLESS";
+    /// A command the table does not know, or the server would refuse.
+    pub const UNROUTABLE: &str = "UNROUTABLE";
+}

@@ -1,0 +1,209 @@
+//! Deciding, before any I/O, where each command goes.
+
+use keyroute::cluster::Value as Resp;
+use keyroute::command::{GroupSplit, Merge, Mode};
+use keyroute::error::CommandError;
+use redis::{ErrorKind, RedisError};
+
+use crate::{codes, Sharded};
+
+/// A sub-command of a split: its shard, its arguments, and the ordinals of
+/// its keys among the original command's keys.
+pub(crate) type Part = (usize, Vec<Vec<u8>>, Vec<usize>);
+
+/// How one command is carried out.
+pub(crate) enum Step {
+    /// The whole command on one shard.
+    One(usize),
+    /// One sub-command per shard, replies merged.
+    Split {
+        parts: Vec<(usize, Vec<Vec<u8>>, Vec<usize>)>,
+        merge: Merge,
+        key_count: usize,
+    },
+    /// The same command on every shard, replies combined.
+    FanOut(Combine),
+}
+
+/// How the replies of a fan-out are combined.
+#[derive(Clone, Copy)]
+pub(crate) enum Combine {
+    /// Every shard must succeed; the first reply stands (PING, FLUSHDB, SCRIPT LOAD).
+    First,
+    /// Integer replies added (DBSIZE).
+    Sum,
+    /// Arrays of 0/1 combined element by element with AND (SCRIPT EXISTS).
+    And,
+    /// Arrays concatenated in shard order (KEYS).
+    Concat,
+}
+
+fn fan_out(argv: &[Vec<u8>]) -> Option<Combine> {
+    let name = argv.first()?.to_ascii_uppercase();
+    let sub = argv.get(1).map(|s| s.to_ascii_uppercase());
+    Some(match (name.as_slice(), sub.as_deref()) {
+        (b"PING", _) | (b"FLUSHDB", _) | (b"FLUSHALL", _) => Combine::First,
+        (b"SCRIPT", Some(b"LOAD")) | (b"SCRIPT", Some(b"FLUSH")) => Combine::First,
+        (b"DBSIZE", _) => Combine::Sum,
+        (b"SCRIPT", Some(b"EXISTS")) => Combine::And,
+        (b"KEYS", _) => Combine::Concat,
+        _ => return None,
+    })
+}
+
+pub(crate) fn refuse(code: &'static str, message: String) -> RedisError {
+    RedisError::from((ErrorKind::Client, code, message))
+}
+
+fn command_name(argv: &[Vec<u8>]) -> String {
+    argv.first()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
+        .unwrap_or_default()
+}
+
+/// Reads the commands packed in `bytes` (RESP arrays of bulk strings).
+pub(crate) fn unpack(mut bytes: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, RedisError> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (v, used) = Resp::from_resp(bytes).map_err(|e| {
+            refuse(
+                codes::UNROUTABLE,
+                format!("cannot read a packed command: {e}"),
+            )
+        })?;
+        let Resp::Array(items) = v else {
+            return Err(refuse(
+                codes::UNROUTABLE,
+                "a packed command is not an array".into(),
+            ));
+        };
+        let argv = items
+            .into_iter()
+            .map(|i| match i {
+                Resp::Bytes(b) => Ok(b),
+                Resp::Int(n) => Ok(n.to_string().into_bytes()),
+                _ => Err(refuse(
+                    codes::UNROUTABLE,
+                    "a packed argument is not a string".into(),
+                )),
+            })
+            .collect::<Result<_, _>>()?;
+        out.push(argv);
+        bytes = &bytes[used..];
+    }
+    Ok(out)
+}
+
+impl<C> Sharded<C> {
+    fn shard_names(&self, shards: impl IntoIterator<Item = usize>) -> String {
+        let mut names: Vec<&str> = shards
+            .into_iter()
+            .map(|i| self.pool.servers()[i].written())
+            .collect();
+        names.dedup();
+        names.join(", ")
+    }
+
+    /// The shard of each key of `argv`, in the server's key order.
+    fn key_shards(&self, argv: &[Vec<u8>]) -> Result<Vec<usize>, RedisError> {
+        let keys = self
+            .table
+            .keys(argv, Mode::Routing)
+            .map_err(|e| refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv))))?;
+        Ok(keys
+            .iter()
+            .map(|k| self.pool.index_for(&argv[k.pos]))
+            .collect())
+    }
+
+    /// Where `argv` goes, or why it cannot go anywhere.
+    pub(crate) fn step(&self, argv: &[Vec<u8>]) -> Result<Step, RedisError> {
+        let split: GroupSplit = match self
+            .table
+            .split_by(argv, |key, _| Ok(self.pool.index_for(key) as u32))
+        {
+            Ok(s) => s,
+            Err(CommandError::NotSplittable { command }) => {
+                let shards = self.table.keys(argv, Mode::Routing).unwrap_or_default();
+                let names =
+                    self.shard_names(shards.iter().map(|k| self.pool.index_for(&argv[k.pos])));
+                return Err(refuse(
+                    codes::CROSS_SHARD,
+                    format!(
+                        "{} has keys on several shards ({names}) and cannot be split",
+                        command.to_ascii_uppercase()
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(refuse(
+                    codes::UNROUTABLE,
+                    format!("{}: {e}", command_name(argv)),
+                ))
+            }
+        };
+        if split.key_count == 0 {
+            return match fan_out(argv) {
+                Some(c) => Ok(Step::FanOut(c)),
+                None => Err(refuse(
+                    codes::KEYLESS,
+                    format!(
+                        "{} has no keys: run it on a shard's own connection (Sharded::shard)",
+                        command_name(argv)
+                    ),
+                )),
+            };
+        }
+        if split.merge == Merge::Single {
+            return Ok(Step::One(split.parts[0].group as usize));
+        }
+        let parts = split
+            .parts
+            .into_iter()
+            .map(|p| {
+                (
+                    p.group as usize,
+                    p.argv.iter().map(|&i| argv[i].clone()).collect(),
+                    p.keys,
+                )
+            })
+            .collect();
+        Ok(Step::Split {
+            parts,
+            merge: split.merge,
+            key_count: split.key_count,
+        })
+    }
+
+    /// The one shard a MULTI/EXEC block runs on, or why it cannot run.
+    pub(crate) fn transaction_shard(&self, commands: &[Vec<Vec<u8>>]) -> Result<usize, RedisError> {
+        // (command index, shard) of the first key seen.
+        let mut first: Option<(usize, usize)> = None;
+        for (i, argv) in commands.iter().enumerate() {
+            for s in self.key_shards(argv)? {
+                match first {
+                    None => first = Some((i, s)),
+                    Some((fi, fs)) if fs != s => {
+                        return Err(refuse(
+                            codes::CROSS_SHARD_TRANSACTION,
+                            format!(
+                                "transaction commands {fi} ({}) and {i} ({}) touch shards {}; \
+                                 a non-transactional pipeline can split them",
+                                command_name(&commands[fi]),
+                                command_name(argv),
+                                self.shard_names([fs, s])
+                            ),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        first.map(|(_, s)| s).ok_or_else(|| {
+            refuse(
+                codes::KEYLESS,
+                "a transaction without keys: run it on a shard's own connection".into(),
+            )
+        })
+    }
+}

@@ -1,0 +1,359 @@
+//! The adapter over real servers: four redis-servers on loopback, placement
+//! proven by reading every key back through the real nutcracker configured
+//! with the same pool; refusals proven to send nothing.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use keyroute::partition::Pool;
+use keyroute_redis::{codes, Sharded};
+use redis::{Connection, ConnectionLike, Value};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Child processes stopped by PID when dropped, even when a test fails.
+struct Procs(Vec<Child>, std::path::PathBuf);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.1);
+    }
+}
+
+fn wait_for(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Tests take turns: free ports are only free until someone binds them.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Four redis-servers and a nutcracker in front of them, same pool.
+fn start() -> (Procs, String, Vec<u16>, u16) {
+    let dir = std::env::temp_dir().join(format!(
+        "keyroute-redis-adapter-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut procs = Procs(Vec::new(), dir.clone());
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    for &p in &ports {
+        procs.0.push(
+            Command::new("redis-server")
+                .args([
+                    "--port",
+                    &p.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .args(["--dir", dir.to_str().unwrap()])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server (run scripts/setup.sh)"),
+        );
+    }
+    let proxy = free_port();
+    let mut yaml = format!(
+        "alpha:\n  listen: 127.0.0.1:{proxy}\n  hash: fnv1a_64\n  distribution: ketama\n  redis: true\n  servers:\n"
+    );
+    for (i, p) in ports.iter().enumerate() {
+        yaml.push_str(&format!("   - 127.0.0.1:{p}:1 shard{i}\n"));
+    }
+    let conf = dir.join("nutcracker.yml");
+    std::fs::write(&conf, &yaml).unwrap();
+    procs.0.push(
+        Command::new("nutcracker")
+            .args([
+                "-c",
+                conf.to_str().unwrap(),
+                "-o",
+                dir.join("nc.log").to_str().unwrap(),
+            ])
+            .args(["-s", &free_port().to_string(), "-a", "127.0.0.1"])
+            .spawn()
+            .expect("nutcracker (run scripts/setup.sh)"),
+    );
+    for &p in ports.iter().chain([&proxy]) {
+        wait_for(p);
+    }
+    (procs, yaml, ports, proxy)
+}
+
+/// GET over a plain socket: nutcracker closes connections that send the
+/// handshake a full client sends (CLIENT SETINFO).
+struct Raw(std::net::TcpStream, Vec<u8>);
+
+impl Raw {
+    fn open(port: u16) -> Raw {
+        Raw(
+            std::net::TcpStream::connect(("127.0.0.1", port)).unwrap(),
+            Vec::new(),
+        )
+    }
+
+    fn get(&mut self, key: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        self.0
+            .write_all(&keyroute::cluster::encode_command(&[
+                b"GET".as_slice(),
+                key.as_bytes(),
+            ]))
+            .unwrap();
+        loop {
+            match keyroute::cluster::Value::from_resp(&self.1) {
+                Ok((v, n)) => {
+                    self.1.drain(..n);
+                    return match v {
+                        keyroute::cluster::Value::Bytes(b) => Some(String::from_utf8(b).unwrap()),
+                        _ => None,
+                    };
+                }
+                Err(keyroute::cluster::RespError::Incomplete) => {
+                    let mut buf = [0u8; 4096];
+                    let n = self.0.read(&mut buf).unwrap();
+                    assert!(n > 0, "nutcracker closed the connection");
+                    self.1.extend_from_slice(&buf[..n]);
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}
+
+fn conn(port: u16) -> Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn sharded(yaml: &str, ports: &[u16]) -> Sharded<Connection> {
+    let pool = Pool::from_nutcracker(yaml, Some("alpha")).unwrap();
+    Sharded::new(pool, ports.iter().map(|&p| conn(p)).collect()).unwrap()
+}
+
+fn commands_seen(port: u16) -> String {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut conn(port))
+        .unwrap();
+    info.lines()
+        .filter(|l| {
+            l.starts_with("cmdstat_")
+                && !l.starts_with("cmdstat_info")
+                && !l.starts_with("cmdstat_config|resetstat")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn sync_adapter_against_nutcracker() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (_procs, yaml, ports, proxy) = start();
+    let mut s = sharded(&yaml, &ports);
+    let keys: Vec<String> = (0..2000).map(|i| format!("key:{i}")).collect();
+
+    // MSET over every shard, split; MGET back in order.
+    let mut mset = redis::cmd("MSET");
+    for (i, k) in keys.iter().enumerate() {
+        mset.arg(k).arg(i);
+    }
+    let _: () = mset.query(&mut s).unwrap();
+    let mut mget = redis::cmd("MGET");
+    for k in keys.iter().rev() {
+        mget.arg(k);
+    }
+    let got: Vec<usize> = mget.query(&mut s).unwrap();
+    assert_eq!(got, (0..2000).rev().collect::<Vec<_>>());
+    // A pipeline of single-key writes, across shards.
+    let mut pipe = redis::pipe();
+    for (i, k) in keys.iter().enumerate() {
+        pipe.cmd("APPEND").arg(k).arg(format!("-{i}"));
+    }
+    let lens: Vec<usize> = pipe.query(&mut s).unwrap();
+    assert_eq!(lens.len(), 2000);
+
+    // Every key is where nutcracker itself looks for it.
+    let mut nc = Raw::open(proxy);
+    let mut misplaced = 0;
+    for (i, k) in keys.iter().enumerate() {
+        if nc.get(k) != Some(format!("{i}-{i}")) {
+            misplaced += 1;
+        }
+    }
+    assert_eq!(misplaced, 0);
+    // Every shard got keys.
+    for &p in &ports {
+        let n: i64 = redis::cmd("DBSIZE").query(&mut conn(p)).unwrap();
+        assert!(n > 0, "shard {p} holds no key");
+    }
+    let total: i64 = redis::cmd("DBSIZE").query(&mut s).unwrap();
+    assert_eq!(total, 2000);
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(&keys[0])
+        .arg(&keys[1])
+        .arg("nope")
+        .arg(&keys[0])
+        .query(&mut s)
+        .unwrap();
+    assert_eq!(exists, 3);
+    let deleted: i64 = redis::cmd("DEL").arg(&keys[..100]).query(&mut s).unwrap();
+    assert_eq!(deleted, 100);
+    let pong: String = redis::cmd("PING").query(&mut s).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn refusals_send_nothing() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (_procs, yaml, ports, _) = start();
+    let mut s = sharded(&yaml, &ports);
+    // Two keys on different shards.
+    let (a, b) = {
+        let pool = s.pool();
+        let a = "k0".to_string();
+        let b = (1..)
+            .map(|i| format!("k{i}"))
+            .find(|k| pool.index_for(k.as_bytes()) != pool.index_for(a.as_bytes()))
+            .unwrap();
+        (a, b)
+    };
+    for &p in &ports {
+        let _: () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query(&mut conn(p))
+            .unwrap();
+    }
+    let cases: Vec<(redis::Cmd, &str)> = vec![
+        (
+            redis::cmd("MSETNX").arg(&a).arg(1).arg(&b).arg(2).clone(),
+            codes::CROSS_SHARD,
+        ),
+        (
+            redis::cmd("RENAME").arg(&a).arg(&b).clone(),
+            codes::CROSS_SHARD,
+        ),
+        (
+            redis::cmd("SINTERSTORE").arg(&a).arg(&b).clone(),
+            codes::CROSS_SHARD,
+        ),
+        (
+            redis::cmd("EVAL")
+                .arg("return 1")
+                .arg(2)
+                .arg(&a)
+                .arg(&b)
+                .clone(),
+            codes::CROSS_SHARD,
+        ),
+        (redis::cmd("INFO").clone(), codes::KEYLESS),
+        (
+            redis::cmd("NOSUCHCOMMAND").arg(&a).clone(),
+            codes::UNROUTABLE,
+        ),
+    ];
+    for (cmd, code) in cases {
+        let err = s.req_command(&cmd).unwrap_err();
+        assert!(err.to_string().contains(code), "{err}");
+    }
+    // A pipeline with one bad command is refused whole, before any I/O.
+    let mut pipe = redis::pipe();
+    pipe.cmd("SET")
+        .arg(&a)
+        .arg(1)
+        .cmd("MSETNX")
+        .arg(&a)
+        .arg(1)
+        .arg(&b)
+        .arg(2);
+    let err = pipe.query::<Value>(&mut s).unwrap_err();
+    assert!(
+        err.to_string().contains("command 1 of the pipeline"),
+        "{err}"
+    );
+    // A transaction across shards is refused; on one shard it runs.
+    let mut tx = redis::pipe();
+    tx.atomic()
+        .cmd("SET")
+        .arg(&a)
+        .arg(1)
+        .cmd("SET")
+        .arg(&b)
+        .arg(2);
+    let err = tx.query::<Value>(&mut s).unwrap_err();
+    assert!(
+        err.to_string().contains(codes::CROSS_SHARD_TRANSACTION),
+        "{err}"
+    );
+    for &p in &ports {
+        assert_eq!(commands_seen(p), "", "shard {p} received a command");
+    }
+    let mut tx = redis::pipe();
+    tx.atomic().cmd("SET").arg(&a).arg(1).cmd("INCR").arg(&a);
+    let (ok, n): (String, i64) = tx.query(&mut s).unwrap();
+    assert_eq!((ok.as_str(), n), ("OK", 2));
+}
+
+#[tokio::test(flavor = "current_thread")]
+// The guard only orders this test against the others; nothing else on this
+// single-threaded runtime takes it.
+#[allow(clippy::await_holding_lock)]
+async fn async_adapter_splits_concurrently() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (_procs, yaml, ports, proxy) = start();
+    let pool = Pool::from_nutcracker(&yaml, Some("alpha")).unwrap();
+    let mut conns = Vec::new();
+    for &p in &ports {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{p}/")).unwrap();
+        conns.push(client.get_multiplexed_async_connection().await.unwrap());
+    }
+    let mut s = Sharded::new(pool, conns).unwrap();
+    let keys: Vec<String> = (0..500).map(|i| format!("async:{i}")).collect();
+    let mut mset = redis::cmd("MSET");
+    for (i, k) in keys.iter().enumerate() {
+        mset.arg(k).arg(i);
+    }
+    let _: () = mset.query_async(&mut s).await.unwrap();
+    let mut pipe = redis::pipe();
+    for k in &keys {
+        pipe.cmd("INCR").arg(k);
+    }
+    let after: Vec<usize> = pipe.query_async(&mut s).await.unwrap();
+    assert_eq!(after, (1..=500).collect::<Vec<_>>());
+    let mut mget = redis::cmd("MGET");
+    mget.arg(&keys);
+    let got: Vec<usize> = mget.query_async(&mut s).await.unwrap();
+    assert_eq!(got, after);
+    let mut nc = Raw::open(proxy);
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(nc.get(k), Some((i + 1).to_string()), "{k}");
+    }
+    let err = redis::cmd("RENAME")
+        .arg(&keys[0])
+        .arg(&keys[1])
+        .query_async::<Value>(&mut s)
+        .await;
+    if s.pool().index_for(keys[0].as_bytes()) != s.pool().index_for(keys[1].as_bytes()) {
+        assert!(err.unwrap_err().to_string().contains(codes::CROSS_SHARD));
+    }
+}
