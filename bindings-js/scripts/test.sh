@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
 JS=$ROOT/bindings-js
 WORK=$ROOT/target/js-test
 VECTORS=$ROOT/tests/vectors/slots.json
