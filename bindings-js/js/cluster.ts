@@ -163,8 +163,7 @@ export class Cluster {
   /** @internal */
   _objs: Node[] = [];
 
-  /** @internal */
-  constructor(map: WasmSlotMap, options: ClusterOptions | undefined) {
+  private constructor(map: WasmSlotMap, options: ClusterOptions | undefined) {
     this._map = map;
     this._answeredBy = options?.answeredBy;
     this._policy = optionalPolicy(options?.policy, "options.policy");

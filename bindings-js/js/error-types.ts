@@ -3,8 +3,7 @@
 // side describes a failure as JSON (bindings-js/src/errors.rs); `fromWasm`
 // is the one place that becomes one of these classes.
 
-/** An argument as given: a string or bytes. */
-type Item = string | Uint8Array;
+import type { Key } from "./slot.js";
 
 /**
  * An error raised by keyroute itself (as opposed to a `TypeError` for an
@@ -111,9 +110,9 @@ export class InvalidArgumentsError extends CommandError {
 /** Keys in different hash slots, as the server's `CROSSSLOT` (code `ERR_KEYROUTE_CROSSSLOT`). */
 export class CrossSlotError extends CommandError {
   /** The first key, as given. */
-  readonly firstKey: Item = "";
+  readonly firstKey: Key = "";
   /** The first key in another slot, as given. */
-  readonly otherKey: Item = "";
+  readonly otherKey: Key = "";
   /** The slot of the first key. */
   readonly firstSlot: number = 0;
   /** The slot of the other key. */
@@ -134,9 +133,9 @@ export class CrossSlotError extends CommandError {
  */
 export class CrossSlotTransactionError extends CommandError {
   /** The first key, as given. */
-  readonly firstKey: Item = "";
+  readonly firstKey: Key = "";
   /** The first key in another slot, as given. */
-  readonly otherKey: Item = "";
+  readonly otherKey: Key = "";
   /** The slot of the first key. */
   readonly firstSlot: number = 0;
   /** The slot of the other key. */
@@ -231,7 +230,7 @@ const BY_FAMILY: Record<string, ErrorClass> = {
  * CROSSSLOT names.
  * @internal
  */
-export function fromWasm(described: unknown, arg?: (command: number, position: number) => Item): Error {
+export function fromWasm(described: unknown, arg?: (command: number, position: number) => Key): Error {
   if (typeof described !== "string" || !described.startsWith("{")) {
     // Not ours (an engine failure such as running out of memory): as is.
     return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");

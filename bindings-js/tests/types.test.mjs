@@ -35,10 +35,43 @@ keySlots([1, 2]);
 const bad: number = patternSlot("a");
 // @ts-expect-error SLOT_COUNT is a constant
 SLOT_COUNT = 1;
-export const used = [a, b, c, d, e, f, g, h, i, code, isError, bad];
+const pol: HashPolicy = HashPolicy.enterpriseStandard();
+const j: number = keySlot("a", { policy: pol });
+const k: Uint16Array = keySlots(["a"], { policy: null });
+const cl: Cluster = Cluster.fromSlots([], { answeredBy: "127.0.0.1", policy: pol });
+const node: Node = cl.nodeFor("k", { readFrom: { azAffinity: "eu" } });
+const port: number = node.port;
+const role: "primary" | "replica" = node.role;
+const groups: NodeGroup[] = cl.groupByNode(["a", new Uint8Array(1)], { readFrom: "preferReplica" });
+const pos: Uint32Array = groups[0].slots[0].positions;
+const red: Redirect = cl.applyRedirect(new Error("MOVED 1 h:1"));
+const viaIo: Promise<Cluster> = Cluster.fromIORedis({ call: async () => [], options: { host: "h" } });
+const keys: (string | Uint8Array)[] = commandKeys(["GET", "a"], { mode: "keyspecs" });
+const slot: number | null = check(["GET", "a"]);
+const tx: number | null = checkTransaction([["GET", "a"], ["SET", "a", new Uint8Array(1)]]);
+const rp: RoutePlan = route(["DBSIZE"]);
+const sp: Split = split(["MGET", "a", "b"]);
+const table = new CommandTable({ policy: pol });
+const added: number = table.extendFromCommandReply([]);
+const pl: Plan = plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], weights: { a: "1.5" } });
+const script: string = pl.script("legacy");
+let ce: CrossSlotError | undefined;
+const firstKey: Key | undefined = ce?.firstKey;
+const errs: KeyrouteError[] = [new PolicyError("m", "C"), new NoRuleMatchedError("m", "C"), new TopologyError("m", "C"), new PlanError("m", "C")];
+// @ts-expect-error unknown read-from names are refused
+cl.nodeFor("k", { readFrom: "replica" });
+// @ts-expect-error numbers are not command arguments
+commandKeys(["EXPIRE", "k", 10]);
+// @ts-expect-error the constructor is private: use fromSlots/fromShards
+new Cluster();
+// @ts-expect-error script kinds are a closed set
+pl.script("bash");
+export const used = [a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, split, RedirectError];
 `;
 const IMPORT = `import { KeyrouteError, SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot, ready } from "keyroute";
-import type { Key } from "keyroute";
+import { Cluster, CommandTable, CrossSlotError, HashPolicy, NoRuleMatchedError, Plan, PlanError, PolicyError, RedirectError, Split, TopologyError } from "keyroute";
+import { check, checkTransaction, commandKeys, plan, route, split } from "keyroute";
+import type { Key, Node, NodeGroup, Redirect, RoutePlan } from "keyroute";
 `;
 
 const FIXTURES = {
