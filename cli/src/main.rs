@@ -7,6 +7,8 @@ mod command;
 mod hex;
 mod node;
 mod plan;
+mod pool;
+mod rings;
 
 use hex::{from_hex, to_hex};
 
@@ -31,15 +33,39 @@ usage:
                                    each stdin line): the node that serves it now,
                                    from a live cluster's CLUSTER SHARDS (or SLOTS)
                                    or from a saved reply (`redis-cli --json`)
+  keyroute node (--nutcracker FILE [--pool NAME] | --scheme NAME --servers LIST
+                [--hash NAME] [--hash-tag XY]) [--hex] [KEY...]
+                                   print the server that holds each KEY (or each
+                                   stdin line) in a client-side sharding pool, as
+                                   its configuration writes it
   keyroute plan rebalance (--cluster HOST:PORT | --shards-json FILE | --nodes-file FILE)
                 [--weight ID=W]... [--add ID[=HOST:PORT]]... [--drain ID]...
                 [--target ID=SLOTS]... [--tolerance N]
                 [--format table|json|valkey9|redis84|legacy]
                                    the fewest slot moves to reach the weights
                                    (exact quotas; open slots are refused)
+  keyroute plan moved (--nutcracker OLD --to NEW [--pool P] [--to-pool P2]
+                | --scheme NAME --servers LIST --to-servers LIST [--to-scheme NAME])
+                [--keys FILE [--hex]] [--sample-log2 K] [--format table|json]
+                                   what a pool change moves: the share of the key
+                                   hash space each old server hands to each new one
+                                   (exact for rings, modula and maglev), warnings
+                                   (point-count flips, weights, address names,
+                                   auto_eject_hosts), and with --keys (one per
+                                   line) every key whose server changes
+  keyroute plan preshard (--nutcracker FILE [--pool P] | --scheme NAME --servers LIST)
+                --host HOST=W... [--tolerance N] [--format table|json|steps]
+                                   the fewest whole-instance moves between hosts
+                                   (names stay, so no key changes instance) and
+                                   the replication steps to make them
   keyroute help                    print this text
 
   --hex               keys are given (and tags printed) as hexadecimal bytes
+  --servers LIST      host:port[:weight][ alias] entries separated by commas
+  --scheme NAME       twemproxy-ketama, twemproxy-modula, libmemcached-ketama,
+                      predis, predis-ketama, redis-rb-4, redis-rb-5, jedis,
+                      uhashring, uhashring-ketama, node-hashring, pymemcache,
+                      jump, rendezvous, maglev (--hash, --hash-tag: twemproxy)
   --policy-file FILE  hash keys by a Redis Software-style policy: one regex
                       rule per line, each with a named group `tag`
 ";

@@ -1,4 +1,5 @@
-//! `keyroute node`: the node that serves each key now.
+//! `keyroute node`: the node that serves each key now: of a cluster (its
+//! slot map), or of a client-side sharding pool (the server as configured).
 
 use std::io::{self, BufWriter, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -6,6 +7,7 @@ use std::time::Duration;
 
 use keyroute::cluster::{encode_command, ReadFrom, RespError, SlotMap, Value};
 
+use crate::pool::PoolSource;
 use crate::{decode_key, for_each_stdin_key, Failure, USAGE};
 
 enum Source {
@@ -22,12 +24,21 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     let mut keys: Vec<&[u8]> = Vec::new();
     let mut it = args.iter();
     let mut only_keys = false;
+    let mut pool = PoolSource::default();
+    let mut cluster_flags = false;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
             it.next()
                 .map(|v| String::from_utf8_lossy(v).into_owned())
                 .ok_or_else(|| Failure::Usage(format!("{name} needs a value\n{USAGE}")))
         };
+        let flag = String::from_utf8_lossy(arg).into_owned();
+        if !only_keys && pool.take(&flag, &mut || value(&flag))? {
+            continue;
+        }
+        if !only_keys && matches!(flag.as_str(), "--policy-file" | "--read-from") {
+            cluster_flags = true;
+        }
         match arg.as_slice() {
             _ if only_keys => keys.push(arg),
             b"--" => only_keys = true,
@@ -57,11 +68,20 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
             _ => keys.push(arg),
         }
     }
+    if pool.given() {
+        if source.is_some() || cluster_flags {
+            return Err(Failure::Usage(format!(
+                "a pool (--nutcracker, --scheme) and a cluster (--cluster, --shards-json, \
+                 --slots-json, --read-from, --policy-file) do not mix\n{USAGE}"
+            )));
+        }
+        return pool_nodes(&pool, &keys, hex);
+    }
     let map = match source {
         None => {
             return Err(Failure::Usage(format!(
-                "node needs --cluster, --shards-json or --slots-json\n{USAGE}"
-            )))
+            "node needs --cluster, --shards-json, --slots-json, --nutcracker or --scheme\n{USAGE}"
+        )))
         }
         Some(Source::Cluster(addr)) => from_cluster(&addr)?,
         Some(Source::ShardsJson(path)) => {
@@ -85,6 +105,26 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
             .node_for_slot(slot, read_from)
             .map_err(|e| Failure::Failed(e.to_string()))?;
         writeln!(out, "{slot} {} {}", map.nodes()[n].addr(), role.as_str())?;
+        Ok(())
+    };
+    if keys.is_empty() {
+        for_each_stdin_key(hex, &mut print)?;
+    } else {
+        for (i, k) in keys.iter().enumerate() {
+            print(&decode_key(k, hex, || format!("argument {}", i + 1))?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Each key's server in a client-side pool, written as configured.
+fn pool_nodes(source: &PoolSource, keys: &[&[u8]], hex: bool) -> Result<(), Failure> {
+    let loaded = source.load()?;
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    let mut print = |key: &[u8]| -> Result<(), Failure> {
+        writeln!(out, "{}", loaded.pool.node_for(key))?;
         Ok(())
     };
     if keys.is_empty() {

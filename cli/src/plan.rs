@@ -1,4 +1,6 @@
-//! `keyroute plan rebalance`: a minimal, deterministic slot-move plan.
+//! `keyroute plan rebalance`: a minimal, deterministic slot-move plan;
+//! `keyroute plan moved`: what a client-side pool change moves;
+//! `keyroute plan preshard`: instance moves between hosts.
 
 use std::io::{self, Write};
 
@@ -11,8 +13,10 @@ use crate::{Failure, USAGE};
 pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     match args.first().map(Vec::as_slice) {
         Some(b"rebalance") => rebalance(&args[1..]),
+        Some(b"moved") => crate::rings::moved(&args[1..]),
+        Some(b"preshard") => crate::rings::preshard(&args[1..]),
         _ => Err(Failure::Usage(format!(
-            "plan needs a subcommand: rebalance\n{USAGE}"
+            "plan needs a subcommand: rebalance, moved or preshard\n{USAGE}"
         ))),
     }
 }

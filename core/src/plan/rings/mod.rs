@@ -273,7 +273,9 @@ impl MovedFraction {
         Share::from_count(w, self.bits)
     }
 
-    fn moves(&self, i: usize, j: usize) -> bool {
+    /// Whether the hash values of cell `(i, j)` change backend: old server
+    /// `i` and new server `j` have different addresses.
+    pub fn moves(&self, i: usize, j: usize) -> bool {
         self.old_addr[i] != self.new_addr[j]
     }
 

@@ -1,0 +1,442 @@
+//! `keyroute plan moved` (what a client-side pool change moves) and
+//! `keyroute plan preshard` (instance moves between hosts).
+
+use std::io::{self, BufRead, BufReader, Write};
+
+use keyroute::plan::rings::Warning;
+use keyroute::plan::{Basis, MovedFraction, Presharding, RingChange, Share, Weight};
+use serde_json::{json, Value};
+
+use crate::pool::{Loaded, PoolSource};
+use crate::{decode_key, Failure, USAGE};
+
+fn usage(msg: String) -> Failure {
+    Failure::Usage(msg)
+}
+
+fn pct(s: Share) -> String {
+    format!("{:.4}%", s.as_f64() * 100.0)
+}
+
+fn share_json(s: Share) -> Value {
+    json!({"share": s.to_string(), "fraction": s.as_f64()})
+}
+
+/// Flags as strings, each with a way to take its value.
+fn each_flag(
+    args: &[Vec<u8>],
+    mut f: impl FnMut(&str, &mut dyn FnMut() -> Result<String, Failure>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let mut it = args.iter().map(|a| String::from_utf8_lossy(a).into_owned());
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| usage(format!("{arg} needs a value\n{USAGE}")))
+        };
+        f(&arg, &mut value)?;
+    }
+    Ok(())
+}
+
+pub fn moved(args: &[Vec<u8>]) -> Result<(), Failure> {
+    let mut old = PoolSource::default();
+    let (mut to, mut to_pool, mut to_servers, mut to_scheme) = (None, None, None, None);
+    let (mut keys_file, mut hex, mut format, mut sample) = (None, false, "table".to_string(), None);
+    each_flag(args, |flag, value| {
+        if old.take(flag, value)? {
+            return Ok(());
+        }
+        match flag {
+            "--to" => to = Some(value()?),
+            "--to-pool" => to_pool = Some(value()?),
+            "--to-servers" => to_servers = Some(value()?),
+            "--to-scheme" => to_scheme = Some(value()?),
+            "--keys" => keys_file = Some(value()?),
+            "--hex" => hex = true,
+            "--format" => format = value()?,
+            "--sample-log2" => {
+                let v = value()?;
+                sample = Some(v.parse::<u32>().map_err(|_| {
+                    usage(format!("--sample-log2 {v:?}: expected a number of bits"))
+                })?);
+            }
+            other => return Err(usage(format!("unknown option {other:?}\n{USAGE}"))),
+        }
+        Ok(())
+    })?;
+    if !matches!(format.as_str(), "table" | "json") {
+        return Err(usage(format!(
+            "--format {format:?}: expected table or json"
+        )));
+    }
+    let mut new = PoolSource::default();
+    match (&to, &to_servers) {
+        (Some(path), None) if old.nutcracker.is_some() => {
+            new.nutcracker = Some(path.clone());
+            new.pool = to_pool.clone().or_else(|| old.pool.clone());
+        }
+        (None, Some(list)) if old.scheme.is_some() => {
+            new.scheme = to_scheme.clone().or_else(|| old.scheme.clone());
+            new.servers = Some(list.clone());
+            new.hash = old.hash.clone();
+            new.hash_tag = old.hash_tag.clone();
+        }
+        _ => {
+            return Err(usage(format!(
+                "plan moved needs --nutcracker OLD --to NEW, or --scheme S --servers OLD --to-servers NEW\n{USAGE}"
+            )))
+        }
+    }
+    let (a, b) = (old.load()?, new.load()?);
+    let mut change = RingChange::new(&a.pool, &b.pool);
+    change.auto_eject_hosts(a.auto_eject, b.auto_eject);
+    if let Some(k) = sample {
+        change.sample_log2(k);
+    }
+    let fraction = change.fraction();
+    let warnings = change.warnings();
+    let keys = keys_file
+        .as_deref()
+        .map(|p| read_keys(p, hex))
+        .transpose()?;
+    let moved_keys = keys
+        .as_ref()
+        .map(|k| change.moved_keys(k.iter().map(Vec::as_slice)));
+    if let (Err(e), None) = (&fraction, &keys) {
+        return Err(Failure::Failed(e.to_string()));
+    }
+    let out = io::stdout();
+    let mut out = io::BufWriter::new(out.lock());
+    if format == "json" {
+        let mut doc = json!({
+            "format": "keyroute.moved/1",
+            "old": side(&a),
+            "new": side(&b),
+            "warnings": warnings.iter().map(|w| json!({"kind": kind(w), "message": w.to_string()})).collect::<Vec<_>>(),
+        });
+        match &fraction {
+            Ok(f) => {
+                for (k, v) in fraction_json(f) {
+                    doc[k] = v;
+                }
+            }
+            Err(e) => doc["error"] = json!(e.to_string()),
+        }
+        if let (Some(keys), Some(moved)) = (&keys, &moved_keys) {
+            doc["keys"] = json!({
+                "total": keys.len(),
+                "moved": moved.len(),
+                "moved_keys": moved.iter().map(|m| {
+                    let mut e = key_json(m.key, hex);
+                    e["from"] = json!(m.old);
+                    e["to"] = json!(m.new);
+                    e
+                }).collect::<Vec<_>>(),
+            });
+        }
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from)?;
+        out.write_all(b"\n")?;
+    } else {
+        writeln!(out, "old: {}, {} servers", a.label, a.pool.servers().len())?;
+        writeln!(out, "new: {}, {} servers", b.label, b.pool.servers().len())?;
+        match &fraction {
+            Ok(f) => table(&mut out, f)?,
+            Err(e) => writeln!(out, "\nno hash-space figures: {e}")?,
+        }
+        if !warnings.is_empty() {
+            writeln!(out, "\nwarnings:")?;
+            for w in &warnings {
+                writeln!(out, "  - {w}")?;
+            }
+        }
+        if let (Some(keys), Some(moved)) = (&keys, &moved_keys) {
+            let share = moved.len() as f64 / keys.len().max(1) as f64 * 100.0;
+            writeln!(
+                out,
+                "\nkeys: {} of {} move ({share:.4}%); key, old server, new server:",
+                moved.len(),
+                keys.len()
+            )?;
+            for m in moved {
+                write_key(&mut out, m.key, hex)?;
+                writeln!(out, "\t{}\t{}", m.old, m.new)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn side(l: &Loaded) -> Value {
+    json!({
+        "label": l.label,
+        "scheme": l.pool.scheme().name(),
+        "servers": l.pool.servers().iter().map(|s| s.written()).collect::<Vec<_>>(),
+        "auto_eject_hosts": l.auto_eject,
+    })
+}
+
+fn basis_text(b: Basis) -> String {
+    match b {
+        Basis::HashSpace { bits } => format!("every {bits}-bit key hash (exact)"),
+        Basis::HashSample { bits, log2_samples } => format!(
+            "a sample of 2^{log2_samples} {bits}-bit hash values (splitmix64; exact for the sample)"
+        ),
+        Basis::KeySample { log2_samples } => {
+            format!("a sample of 2^{log2_samples} keys keyroute-sample:N (exact for the sample)")
+        }
+        _ => "an unknown basis".into(),
+    }
+}
+
+fn basis_json(b: Basis) -> Value {
+    match b {
+        Basis::HashSpace { bits } => json!({"kind": "hash-space", "bits": bits, "exact": true}),
+        Basis::HashSample { bits, log2_samples } => {
+            json!({"kind": "hash-sample", "bits": bits, "samples": 1u64 << log2_samples, "exact": false})
+        }
+        Basis::KeySample { log2_samples } => {
+            json!({"kind": "key-sample", "samples": 1u64 << log2_samples, "exact": false})
+        }
+        _ => json!({"kind": "unknown"}),
+    }
+}
+
+fn fraction_json(f: &MovedFraction) -> Vec<(&'static str, Value)> {
+    let (old, new) = (f.old_nodes(), f.new_nodes());
+    let mut cells = Vec::new();
+    for (i, from) in old.iter().enumerate() {
+        for (j, to) in new.iter().enumerate() {
+            let c = f.cell(i, j);
+            if !c.is_zero() {
+                let mut e = share_json(c);
+                e["from"] = json!(from);
+                e["to"] = json!(to);
+                e["moves"] = json!(f.moves(i, j));
+                cells.push(e);
+            }
+        }
+    }
+    let servers: Vec<Value> = (0..old.len())
+        .map(|i| {
+            json!({"server": old[i], "share": share_json(f.old_share(i)), "moved": share_json(f.moved_from(i))})
+        })
+        .collect();
+    vec![
+        ("basis", basis_json(f.basis())),
+        ("moved", share_json(f.moved())),
+        ("to_added", share_json(f.to_added())),
+        ("from_removed", share_json(f.from_removed())),
+        ("between_kept", share_json(f.between_kept())),
+        ("old_servers", json!(servers)),
+        ("matrix", json!(cells)),
+    ]
+}
+
+/// How many moving cells the table lists before pointing at the JSON.
+const TABLE_CELLS: usize = 200;
+
+fn table(out: &mut dyn Write, f: &MovedFraction) -> io::Result<()> {
+    writeln!(out, "measured over {}\n", basis_text(f.basis()))?;
+    writeln!(
+        out,
+        "moved                 {:>10}  ({})",
+        pct(f.moved()),
+        f.moved()
+    )?;
+    writeln!(out, "  to added servers    {:>10}", pct(f.to_added()))?;
+    writeln!(out, "  from removed ones   {:>10}", pct(f.from_removed()))?;
+    writeln!(out, "  between kept ones   {:>10}", pct(f.between_kept()))?;
+    let (old, new) = (f.old_nodes(), f.new_nodes());
+    let w = old
+        .iter()
+        .chain(new)
+        .map(|s| s.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "\n{:<w$}  {:>10}  {:>10}",
+        "old server", "owned", "gives away"
+    )?;
+    for (i, s) in old.iter().enumerate() {
+        writeln!(
+            out,
+            "{s:<w$}  {:>10}  {:>10}",
+            pct(f.old_share(i)),
+            pct(f.moved_from(i))
+        )?;
+    }
+    let mut moving = Vec::new();
+    for i in 0..old.len() {
+        for j in 0..new.len() {
+            let c = f.cell(i, j);
+            if !c.is_zero() && f.moves(i, j) {
+                moving.push((i, j, c));
+            }
+        }
+    }
+    if !moving.is_empty() {
+        writeln!(out, "\n{:<w$}  {:<w$}  {:>10}", "from", "to", "share")?;
+        for &(i, j, c) in moving.iter().take(TABLE_CELLS) {
+            writeln!(out, "{:<w$}  {:<w$}  {:>10}", old[i], new[j], pct(c))?;
+        }
+        if moving.len() > TABLE_CELLS {
+            writeln!(
+                out,
+                "... {} more (--format json lists them all)",
+                moving.len() - TABLE_CELLS
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn kind(w: &Warning) -> &'static str {
+    match w {
+        Warning::PointCountChange { .. } => "point-count-change",
+        Warning::WeightChange { .. } => "weight-change",
+        Warning::UnequalWeights => "unequal-weights",
+        Warning::AddressNames { .. } => "address-names",
+        Warning::PositionalNames => "positional-names",
+        Warning::AutoEjectHosts { .. } => "auto-eject-hosts",
+        Warning::SchemeChange { .. } => "scheme-change",
+        Warning::KeyHashChange { .. } => "key-hash-change",
+        Warning::TagChange { .. } => "tag-change",
+        Warning::CharSignChange => "char-sign-change",
+        Warning::LossyUtf8Change => "lossy-utf8-change",
+        Warning::NarrowHash => "narrow-hash",
+        _ => "other",
+    }
+}
+
+fn read_keys(path: &str, hex: bool) -> Result<Vec<Vec<u8>>, Failure> {
+    let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
+    let mut input = BufReader::new(file);
+    let (mut keys, mut line, mut number) = (Vec::new(), Vec::new(), 0usize);
+    loop {
+        line.clear();
+        if input
+            .read_until(b'\n', &mut line)
+            .map_err(|e| usage(format!("{path}: {e}")))?
+            == 0
+        {
+            return Ok(keys);
+        }
+        number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        keys.push(decode_key(&line, hex, || format!("{path}: line {number}"))?);
+    }
+}
+
+fn key_json(key: &[u8], hex: bool) -> Value {
+    match std::str::from_utf8(key) {
+        Ok(s) if !hex => json!({"key": s}),
+        _ => json!({"key_hex": crate::hex::to_hex(key)}),
+    }
+}
+
+fn write_key(out: &mut dyn Write, key: &[u8], hex: bool) -> io::Result<()> {
+    if hex {
+        out.write_all(crate::hex::to_hex(key).as_bytes())
+    } else {
+        out.write_all(key)
+    }
+}
+
+pub fn preshard(args: &[Vec<u8>]) -> Result<(), Failure> {
+    let mut source = PoolSource::default();
+    let (mut hosts, mut tolerance, mut format) = (Vec::new(), 0u32, "table".to_string());
+    each_flag(args, |flag, value| {
+        if source.take(flag, value)? {
+            return Ok(());
+        }
+        match flag {
+            "--host" => hosts.push(value()?),
+            "--tolerance" => {
+                let v = value()?;
+                tolerance = v.parse().map_err(|_| {
+                    usage(format!("--tolerance {v:?}: expected a number of instances"))
+                })?;
+            }
+            "--format" => format = value()?,
+            other => return Err(usage(format!("unknown option {other:?}\n{USAGE}"))),
+        }
+        Ok(())
+    })?;
+    let loaded = source.load()?;
+    let mut p = Presharding::from_pool(&loaded.pool).map_err(|e| Failure::Failed(e.to_string()))?;
+    for h in &hosts {
+        let (host, w) = h
+            .rsplit_once('=')
+            .ok_or_else(|| usage(format!("--host {h:?}: expected HOST=WEIGHT")))?;
+        let w = Weight::parse(w).map_err(|e| usage(format!("--host {h:?}: {e}")))?;
+        p.host(host, w);
+    }
+    p.tolerance(tolerance);
+    let plan = p.plan().map_err(|e| usage(e.to_string()))?;
+    let text = match format.as_str() {
+        "steps" => plan.steps(),
+        "json" => {
+            let doc = json!({
+                "format": "keyroute.preshard-plan/1",
+                "pool": loaded.label,
+                "tolerance_instances": tolerance,
+                "hosts": plan.hosts.iter().map(|h| json!({
+                    "host": h.host, "weight": h.weight.to_string(),
+                    "quota": format!("{}/{}", h.quota.0, h.quota.1),
+                    "before": h.before, "target": h.target,
+                })).collect::<Vec<_>>(),
+                "lower_bound_moves": plan.lower_bound,
+                "moves_total": plan.moves.len(),
+                "moves": plan.moves.iter().map(|m| json!({
+                    "seq": m.seq, "instance": m.instance, "from": m.from, "to": m.to,
+                    "from_host": m.from_host, "to_host": m.to_host, "line": m.line,
+                })).collect::<Vec<_>>(),
+            });
+            serde_json::to_string_pretty(&doc).map_err(io::Error::from)? + "\n"
+        }
+        "table" => {
+            let mut o = format!(
+                "{:<24} {:>7} {:>10} {:>7} {:>7}\n",
+                "host", "weight", "quota", "before", "after"
+            );
+            for h in &plan.hosts {
+                o += &format!(
+                    "{:<24} {:>7} {:>10.2} {:>7} {:>7}\n",
+                    h.host,
+                    h.weight.to_string(),
+                    h.quota.0 as f64 / h.quota.1 as f64,
+                    h.before,
+                    h.target
+                );
+            }
+            o += &format!(
+                "\n{} instance moves (the minimum is {}); names stay, so no key changes instance\n",
+                plan.moves.len(),
+                plan.lower_bound
+            );
+            for m in &plan.moves {
+                o += &format!("  {:>3}. {}: {} -> {}", m.seq, m.instance, m.from, m.to);
+                if let Some(l) = &m.line {
+                    o += &format!("   (config line: {l})");
+                }
+                o.push('\n');
+            }
+            o
+        }
+        other => {
+            return Err(usage(format!(
+                "--format {other:?}: expected table, json or steps"
+            )))
+        }
+    };
+    io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
