@@ -57,6 +57,7 @@ export async function runVectors(kr, vectorsUrl) {
     typeError = `${err.name}: ${err.message}`;
   }
   check("TypeError", typeError, "TypeError: keyroute: key must be a string or Uint8Array, got number");
+  runStateful(kr, check);
 
   // A glue-cost canary, printed only: ns per keySlot(string) on short keys.
   const keys = cases.filter((c) => c.text !== null && c.text.length <= 40).map((c) => c.text);
@@ -66,4 +67,38 @@ export async function runVectors(kr, vectorsUrl) {
   for (let r = 0; r < rounds; r++) for (let i = 0; i < keys.length; i++) sink ^= kr.keySlot(keys[i]);
   const ns = ((performance.now() - t0) * 1e6) / (rounds * keys.length);
   return { cases: cases.length, checked, failures: failures.slice(0, 20), failureCount: failures.length, ns, sink };
+}
+
+/** A few calls of every stateful API: maps, commands, policies, plans, typed errors. */
+function runStateful(kr, check) {
+  const node = (port) => ["10.0.0.1", port, String(port).repeat(10)];
+  const cluster = kr.Cluster.fromSlots([[0, 8191, node(7000), node(7003)], [8192, 16383, node(7001), node(7004)]]);
+  check("nodeFor", cluster.nodeFor("{user1000}.following").addr, "10.0.0.1:7000");
+  check("nodeFor replica", cluster.nodeFor("a", { readFrom: "preferReplica" }).port, 7004);
+  const groups = cluster.groupByNode(["a", "b", "{a}c"]);
+  check("groupByNode", groups.map((g) => `${g.node.port}:${Array.from(g.positions).join("+")}`).join(), "7001:0+2,7000:1");
+  check("applyRedirect", cluster.applyRedirect("MOVED 3443 10.0.0.9:7009").kind, "moved");
+  check("after MOVED", cluster.nodeFor("{user1000}").addr, "10.0.0.9:7009");
+  cluster.free();
+  check("commandKeys", kr.commandKeys(["ZUNIONSTORE", "{t}out", "2", "{t}a", "{t}b"]).join(), "{t}a,{t}b,{t}out");
+  check("check", kr.check(["MSET", "{t}a", "1", "{t}b", "2"]), kr.keySlot("t"));
+  let cross = "none";
+  try {
+    kr.check(["MGET", "a", "b"]);
+  } catch (err) {
+    cross = `${err.name} ${err.code} ${err.firstKey} ${err.otherKey} ${err instanceof kr.KeyrouteError}`;
+  }
+  check("CrossSlotError", cross, "CrossSlotError ERR_KEYROUTE_CROSSSLOT a b true");
+  check("route", kr.route(["DBSIZE"]).target, "allPrimaries");
+  check("split", kr.split(["MGET", "a", "b"]).parts.length, 2);
+  const policy = kr.HashPolicy.enterpriseStandard();
+  check("policy", kr.keySlot("{}a", { policy }), kr.keySlot("{}b", { policy }));
+  let bad = "none";
+  try {
+    new kr.HashPolicy(["(?<tag>a)\\1"]);
+  } catch (err) {
+    bad = `${err.name} ${err.code}`;
+  }
+  check("PolicyError", bad, "PolicyError ERR_KEYROUTE_POLICY_UNSUPPORTED");
+  check("plan", kr.plan.rebalance({ a: [[0, 8191]], b: [[8192, 16383]] }, { add: ["c"] }).movesTotal, 5461);
 }
