@@ -5,6 +5,9 @@
 //! `KEYROUTE_BENCH_KEYS`). `-- --test` runs every case once on a few keys to
 //! prove the benchmark builds and agrees, without meaningful timing.
 //!
+//! The last section times `RingChange::fraction` (the moved share of the
+//! hash space) between 100- and 101-server pools of each scheme.
+//!
 //! Baseline: a plain binary search over the sorted point array
 //! (`Ring::lookup_binary_search`, what most ring libraries do), against the
 //! top-bits index keyroute uses (`Ring::lookup`), on the same points and
@@ -15,6 +18,7 @@ use std::time::Instant;
 
 use keyroute::partition::ring::{Boundary, Ring, Ties};
 use keyroute::partition::{Pool, Scheme};
+use keyroute::plan::RingChange;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -200,7 +204,71 @@ fn main() {
         }
         println!();
     }
+    moved_share(test_mode, &keys);
     if test_mode {
         println!("\nbench partition: test mode, 1 pass each, all lookups agree");
     }
+}
+
+/// `RingChange::fraction` between 100- and 101-server pools (and 99 -> 100,
+/// twemproxy's 156-point step), against what estimating the same share from
+/// a sample of keys costs; then `moved_keys` per key.
+fn moved_share(test_mode: bool, keys: &[Vec<u8>]) {
+    let passes = if test_mode { 1 } else { 5 };
+    let sample_log2 = if test_mode { 10 } else { 20 };
+    println!(
+        "\nmoved share of the hash space between two pools, ms (median of {passes}; \
+         samples 2^{sample_log2})"
+    );
+    let list = servers(101);
+    let cases = [
+        (Scheme::TwemproxyKetama, 100, 101),
+        (Scheme::TwemproxyKetama, 99, 100),
+        (Scheme::TwemproxyModula, 100, 101),
+        (Scheme::LibmemcachedKetama, 100, 101),
+        (Scheme::PredisKetama, 100, 101),
+        (Scheme::RedisRb5, 100, 101),
+        (Scheme::Jedis, 100, 101),
+        (Scheme::Uhashring, 100, 101),
+        (Scheme::Maglev, 100, 101),
+        (Scheme::Jump, 100, 101),
+        (Scheme::Rendezvous, 100, 101),
+    ];
+    for (scheme, a, b) in cases {
+        let (old, new) = (
+            Pool::new(scheme, &list[..a]).unwrap(),
+            Pool::new(scheme, &list[..b]).unwrap(),
+        );
+        let mut change = RingChange::new(&old, &new);
+        change.sample_log2(sample_log2);
+        let f = change.fraction().unwrap();
+        let t = time_once(passes, &|| change.fraction().unwrap().old_nodes().len()) / 1000.0;
+        let exact = if f.basis().is_exact() { "exact " } else { "sample" };
+        println!(
+            "  {:<20} {a:>3} -> {b:<3} {t:>9.2} ms  {exact}  moved {:>8.4}%",
+            scheme.name(),
+            f.moved().as_f64() * 100.0
+        );
+    }
+    // The alternative: estimate by routing a million keys through both pools.
+    let (old, new) = (
+        Pool::new(Scheme::TwemproxyKetama, &list[..100]).unwrap(),
+        Pool::new(Scheme::TwemproxyKetama, &list).unwrap(),
+    );
+    let n = if test_mode { 10_000 } else { 1_000_000 };
+    let sample: Vec<Vec<u8>> = (0..n).map(|i| format!("key:{i}").into_bytes()).collect();
+    let change = RingChange::new(&old, &new);
+    let t_exact = time_once(passes, &|| change.fraction().unwrap().old_nodes().len()) / 1000.0;
+    let t_keys = time_once(passes, &|| {
+        change.moved_keys(sample.iter().map(Vec::as_slice)).len()
+    }) / 1000.0;
+    println!(
+        "  twemproxy-ketama 100 -> 101: exact share {t_exact:.2} ms vs routing {n} keys through \
+         both pools {t_keys:.2} ms ({:.1}x)",
+        t_keys / t_exact
+    );
+    let per_key = time_per(keys, passes, &|ks| {
+        change.moved_keys(ks.iter().map(Vec::as_slice)).len() as u64
+    });
+    println!("  moved_keys over {} corpus keys: {per_key:.1} ns/key", keys.len());
 }

@@ -9,6 +9,12 @@
 //! in node-id order (at most givers + receivers - 1 pairs) and giving away
 //! whole small ranges first. The same input, in any order, gives the same plan.
 //!
+//! For client-side sharding, [`rings`] says what changing a pool's
+//! configuration moves ([`RingChange`]: the exact share of the key-hash space
+//! per old and new server, warnings, the moved-key set of a key list), and
+//! [`preshard`] plans whole-instance moves between hosts with the same
+//! apportionment as the slots here.
+//!
 //! ```
 //! use keyroute::plan::Rebalance;
 //!

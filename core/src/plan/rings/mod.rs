@@ -416,10 +416,14 @@ impl<'p> RingChange<'p> {
         I: IntoIterator<Item = &'k [u8]>,
     {
         let (old, new) = (self.old.servers(), self.new.servers());
+        let addrs = |s: &[crate::partition::Server]| -> Vec<String> {
+            s.iter().map(|x| x.address()).collect()
+        };
+        let (old_addr, new_addr) = (addrs(old), addrs(new));
         keys.into_iter()
             .filter_map(|key| {
                 let (i, j) = (self.old.index_for(key), self.new.index_for(key));
-                (old[i].address() != new[j].address()).then(|| MovedKey {
+                (old_addr[i] != new_addr[j]).then(|| MovedKey {
                     key,
                     old_index: i,
                     new_index: j,
