@@ -92,6 +92,36 @@ impl PartialEq for SlotMap {
     }
 }
 
+/// Where each slot's keys went in a [`SlotMap::group_by_node`] result.
+enum SlotIndex {
+    Sparse(BTreeMap<u16, (usize, usize)>),
+    /// `(group << 16) | slot group`, `u32::MAX` for none.
+    Dense(Vec<u32>),
+}
+
+impl SlotIndex {
+    fn get(&self, slot: u16) -> Option<(usize, usize)> {
+        match self {
+            SlotIndex::Sparse(m) => m.get(&slot).copied(),
+            SlotIndex::Dense(v) => match v[slot as usize] {
+                u32::MAX => None,
+                x => Some(((x >> 16) as usize, (x & 0xFFFF) as usize)),
+            },
+        }
+    }
+
+    fn set(&mut self, slot: u16, group: usize, slot_group: usize) {
+        match self {
+            SlotIndex::Sparse(m) => {
+                m.insert(slot, (group, slot_group));
+            }
+            // A node has at most 16384 slot groups and there are fewer
+            // than 65535 nodes, so both fit in 16 bits.
+            SlotIndex::Dense(v) => v[slot as usize] = ((group as u32) << 16) | slot_group as u32,
+        }
+    }
+}
+
 /// Keys routed to one slot: the slot and the keys' positions in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotGroup {
@@ -158,6 +188,23 @@ impl SlotMap {
             Some(&s) if s != UNASSIGNED => Ok(s as usize),
             _ => Err(TopologyError::SlotNotServed { slot }),
         }
+    }
+
+    /// The slots of every shard, as inclusive ranges, in one pass
+    /// (`result[i]` for `shards()[i]`).
+    pub fn shard_ranges(&self) -> Vec<Vec<(u16, u16)>> {
+        let mut out: Vec<Vec<(u16, u16)>> = vec![Vec::new(); self.shards.len()];
+        for (i, &s) in self.slots.iter().enumerate() {
+            if s == UNASSIGNED {
+                continue;
+            }
+            let ranges = &mut out[s as usize];
+            match ranges.last_mut() {
+                Some((_, end)) if *end as usize + 1 == i => *end = i as u16,
+                _ => ranges.push((i as u16, i as u16)),
+            }
+        }
+        out
     }
 
     /// Slots no shard serves, as inclusive ranges.
@@ -313,13 +360,19 @@ impl SlotMap {
     where
         I: IntoIterator<Item = &'k [u8]>,
     {
+        let keys = keys.into_iter();
         let mut groups: Vec<NodeGroup> = Vec::new();
         // slot -> (group, slot group): all keys of a slot go to one node,
-        // even when reads take turns between nodes.
-        let mut seen: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
-        for (pos, key) in keys.into_iter().enumerate() {
+        // even when reads take turns between nodes. Large batches use a
+        // dense table (one allocation); small ones a tree.
+        let mut index = if keys.size_hint().0 >= 1024 {
+            SlotIndex::Dense(vec![u32::MAX; SLOT_COUNT as usize])
+        } else {
+            SlotIndex::Sparse(BTreeMap::new())
+        };
+        for (pos, key) in keys.enumerate() {
             let slot = self.slot_of(key, pos)?;
-            if let Some(&(g, s)) = seen.get(&slot) {
+            if let Some((g, s)) = index.get(slot) {
                 groups[g].slots[s].positions.push(pos);
                 continue;
             }
@@ -339,7 +392,7 @@ impl SlotMap {
                 slot,
                 positions: vec![pos],
             });
-            seen.insert(slot, (g, groups[g].slots.len() - 1));
+            index.set(slot, g, groups[g].slots.len() - 1);
         }
         Ok(groups)
     }

@@ -17,6 +17,17 @@ pub enum Health {
     Failed,
 }
 
+impl Health {
+    /// `online`, `loading` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Online => "online",
+            Health::Loading => "loading",
+            Health::Failed => "failed",
+        }
+    }
+}
+
 /// One server of the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {

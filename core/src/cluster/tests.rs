@@ -463,3 +463,44 @@ fn maps_route_by_their_policy() {
         Err(TopologyError::NoRuleMatched { position: 1 })
     );
 }
+
+#[test]
+fn shard_ranges_and_large_groupings() {
+    let m = SlotMap::from_slots(&three_shards(), None).unwrap();
+    assert_eq!(
+        m.shard_ranges(),
+        vec![vec![(0, 5460)], vec![(5461, 10922)], vec![(10923, 16383)]]
+    );
+    // The dense index (large batches) groups exactly like the tree (small ones).
+    let keys: Vec<Vec<u8>> = (0..3000)
+        .map(|i| alloc::format!("k{}", i % 1700).into_bytes())
+        .collect();
+    let big = m
+        .group_by_node(keys.iter().map(Vec::as_slice), ReadFrom::Primary)
+        .unwrap();
+    let mut small = Vec::new();
+    for g in m
+        .group_by_node(
+            keys.iter().map(Vec::as_slice).filter(|_| true),
+            ReadFrom::Primary,
+        )
+        .unwrap()
+    {
+        small.push(g);
+    }
+    assert_eq!(big, small);
+    let total: usize = big
+        .iter()
+        .flat_map(|g| &g.slots)
+        .map(|s| s.positions.len())
+        .sum();
+    assert_eq!(total, 3000);
+    for g in &big {
+        for s in &g.slots {
+            for &p in &s.positions {
+                assert_eq!(key_slot(&keys[p]), s.slot);
+            }
+        }
+    }
+    assert_eq!(Health::Loading.as_str(), "loading");
+}

@@ -16,7 +16,8 @@ pub enum Route {
     /// Every node, replicas included (`request_policy:all_nodes`).
     AllNodes,
     /// Keys span several slots and the command may be split per slot
-    /// (`request_policy:multi_shard`): see [`CommandTable::split`].
+    /// (`request_policy:multi_shard`, where a split keeps the command's
+    /// meaning; not MSETNX): see [`CommandTable::split`].
     MultiShard,
     /// The command needs its own handling (`request_policy:special`).
     Special,
@@ -45,7 +46,36 @@ pub enum ResponsePolicy {
     Special,
 }
 
+impl Route {
+    /// A stable lower-case name: `slot`, `any_node`, `all_primaries`,
+    /// `all_nodes`, `multi_shard` or `special`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Slot(_) => "slot",
+            Route::AnyNode => "any_node",
+            Route::AllPrimaries => "all_primaries",
+            Route::AllNodes => "all_nodes",
+            Route::MultiShard => "multi_shard",
+            Route::Special => "special",
+        }
+    }
+}
+
 impl ResponsePolicy {
+    /// The tip's own name, e.g. `agg_sum`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OneSucceeded => "one_succeeded",
+            Self::AllSucceeded => "all_succeeded",
+            Self::AggLogicalAnd => "agg_logical_and",
+            Self::AggLogicalOr => "agg_logical_or",
+            Self::AggMin => "agg_min",
+            Self::AggMax => "agg_max",
+            Self::AggSum => "agg_sum",
+            Self::Special => "special",
+        }
+    }
+
     /// Parses a tip value such as `agg_sum`.
     pub fn from_tip(tip: &str) -> Option<Self> {
         Some(match tip {
@@ -91,7 +121,7 @@ impl CommandTable {
                 Some("special") => Route::Special,
                 _ => Route::AnyNode,
             },
-            Err(CommandError::CrossSlot { .. }) if policy == Some("multi_shard") => {
+            Err(CommandError::CrossSlot { .. }) if super::split::merge_of(cmd).is_some() => {
                 Route::MultiShard
             }
             Err(e) => return Err(e),

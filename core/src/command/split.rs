@@ -60,6 +60,18 @@ pub enum Merge {
     Single,
 }
 
+impl Merge {
+    /// A stable lower-case name: `by_key_position`, `sum`, `all_ok` or `single`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Merge::ByKeyPosition => "by_key_position",
+            Merge::Sum => "sum",
+            Merge::AllOk => "all_ok",
+            Merge::Single => "single",
+        }
+    }
+}
+
 /// A command broken into per-slot parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
@@ -90,6 +102,25 @@ impl Split {
             }
         }
         Ok(out)
+    }
+}
+
+/// How the parts of `cmd` would be merged, if it may be split at all: the
+/// server marks it `request_policy:multi_shard`, its keys are a plain range
+/// to the end (with their values, step 1 or 2), and its reply combines by
+/// position, sum or all-OK. MSETNX, marked multi-shard with `agg_min`, is
+/// not: its all-or-nothing promise would not survive a split.
+pub(crate) fn merge_of(cmd: &super::Command) -> Option<Merge> {
+    let (first, last, step) = cmd.legacy_range;
+    let plain_range = cmd.getkeys.is_none() && last == -1 && first >= 1 && (1..=2).contains(&step);
+    if cmd.request_policy() != Some("multi_shard") || !plain_range {
+        return None;
+    }
+    match cmd.response_policy().and_then(ResponsePolicy::from_tip) {
+        Some(ResponsePolicy::AggSum) => Some(Merge::Sum),
+        Some(ResponsePolicy::AllSucceeded) => Some(Merge::AllOk),
+        None => Some(Merge::ByKeyPosition),
+        Some(_) => None,
     }
 }
 
@@ -147,13 +178,8 @@ impl CommandTable {
         let refuse = || CommandError::NotSplittable {
             command: cmd.name.as_ref().into(),
         };
-        let (first, last, step) = cmd.legacy_range;
-        let splittable =
-            cmd.request_policy() == Some("multi_shard") && cmd.getkeys.is_none() && last == -1;
-        if !splittable || !(1..=2).contains(&step) || first < 1 {
-            return Err(refuse());
-        }
-        let step = step as usize;
+        let merge = merge_of(cmd).ok_or_else(refuse)?;
+        let step = cmd.legacy_range.2 as usize;
         let mut parts: Vec<GroupPart> = Vec::new();
         for (ordinal, (k, &g)) in keys.iter().zip(&groups).enumerate() {
             let part = match parts.iter_mut().position(|p| p.group == g) {
@@ -172,12 +198,6 @@ impl CommandTable {
             part.argv.extend(k.pos..(k.pos + step).min(argv.len()));
             part.keys.push(ordinal);
         }
-        let merge = match cmd.response_policy().and_then(ResponsePolicy::from_tip) {
-            Some(ResponsePolicy::AggSum) => Merge::Sum,
-            Some(ResponsePolicy::AllSucceeded) => Merge::AllOk,
-            None => Merge::ByKeyPosition,
-            Some(_) => return Err(refuse()),
-        };
         Ok(GroupSplit {
             parts,
             merge,

@@ -323,3 +323,25 @@ fn policies_change_what_shares_a_slot() {
         2
     );
 }
+
+#[test]
+fn route_and_split_agree_on_what_can_be_split() {
+    let t = CommandTable::builtin();
+    // MSETNX carries the multi_shard tip, but a split would break it.
+    assert!(matches!(
+        t.route(&["MSETNX", "a", "1", "b", "2"]),
+        Err(CommandError::CrossSlot { .. })
+    ));
+    assert!(t.split(&["MSETNX", "a", "1", "b", "2"]).is_err());
+    for argv in [
+        &["MGET", "a", "b"][..],
+        &["DEL", "a", "b"],
+        &["MSET", "a", "1", "b", "2"],
+    ] {
+        assert_eq!(t.route(argv).unwrap().target, Route::MultiShard);
+        assert!(t.split(argv).is_ok());
+    }
+    assert_eq!(Route::MultiShard.as_str(), "multi_shard");
+    assert_eq!(Merge::ByKeyPosition.as_str(), "by_key_position");
+    assert_eq!(ResponsePolicy::AggSum.as_str(), "agg_sum");
+}
