@@ -137,7 +137,7 @@ fn from_list(
         .collect();
     let pool = Pool::with_options(scheme, &servers, &options).map_err(bad)?;
     Ok(Loaded {
-        label: format!("{scheme} over {} servers", servers.len()),
+        label: format!("{scheme} server list"),
         pool,
         auto_eject: false,
     })

@@ -78,8 +78,11 @@ pub fn moved(args: &[Vec<u8>]) -> Result<(), Failure> {
         (None, Some(list)) if old.scheme.is_some() => {
             new.scheme = to_scheme.clone().or_else(|| old.scheme.clone());
             new.servers = Some(list.clone());
-            new.hash = old.hash.clone();
-            new.hash_tag = old.hash_tag.clone();
+            // --hash and --hash-tag carry over to a twemproxy scheme only.
+            if new.scheme.as_deref().is_some_and(|s| s.starts_with("twemproxy")) {
+                new.hash = old.hash.clone();
+                new.hash_tag = old.hash_tag.clone();
+            }
         }
         _ => {
             return Err(usage(format!(
