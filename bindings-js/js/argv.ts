@@ -34,39 +34,42 @@ export function load(argv: readonly unknown[], what: string): boolean {
   return true;
 }
 
+// Strings up to this many UTF-16 units are copied with a charCodeAt loop
+// when ASCII: a builtin encodeInto call (and the subarray it needs at an
+// offset) costs more than copying a few dozen characters.
+const ASCII_LOOP_MAX = 64;
+
 function intoScratch(argv: readonly unknown[], what: string): boolean {
-  const { bytes, lens } = wasm.scratchViews();
+  const bytes = wasm.scratchBytes();
+  const lens = wasm.scratchLens();
   const cap = bytes.length;
   const n = argv.length;
-  let total = 0;
-  let i = 0;
-  for (; i < n; i++) {
-    const a = argv[i];
-    if (typeof a !== "string") break;
-    total += a.length;
-  }
-  if (i === n && total <= cap) {
-    const joined = n === 1 ? (argv[0] as string) : argv.join("");
-    const r = encoder.encodeInto(joined, bytes);
-    if (r.read === joined.length && r.written === total) {
-      for (let j = 0; j < n; j++) lens[j] = (argv[j] as string).length;
-      return true;
-    }
-  }
   let off = 0;
   for (let j = 0; j < n; j++) {
     const a = argv[j];
     let len: number;
     if (typeof a === "string") {
-      if (a.length > cap - off) return false;
-      const r = encoder.encodeInto(a, bytes.subarray(off));
-      if (r.read !== a.length) return false;
-      len = r.written;
+      len = a.length;
+      if (len > cap - off) return false;
+      let i = 0;
+      if (len <= ASCII_LOOP_MAX) {
+        for (; i < len; i++) {
+          const c = a.charCodeAt(i);
+          if (c > 0x7f) break;
+          bytes[off + i] = c;
+        }
+      }
+      if (i < len) {
+        const r = encoder.encodeInto(a, bytes.subarray(off));
+        if (r.read !== len) return false;
+        len = r.written;
+      }
     } else {
       const u = a instanceof Uint8Array ? a : asBytes(a, itemName(what, j));
-      if (u.length > cap - off) return false;
-      bytes.set(u, off);
       len = u.length;
+      if (len > cap - off) return false;
+      if (len <= ASCII_LOOP_MAX) for (let i = 0; i < len; i++) bytes[off + i] = u[i];
+      else bytes.set(u, off);
     }
     lens[j] = len;
     off += len;

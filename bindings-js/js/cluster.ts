@@ -87,8 +87,41 @@ export interface SlotGroup {
 export interface NodeGroup {
   readonly node: Node;
   readonly role: "primary" | "replica";
+  /** The node's keys per slot (made on first use: most callers need only `positions`). */
   readonly slots: readonly SlotGroup[];
   readonly positions: Uint32Array;
+}
+
+/** A NodeGroup over the flat result of src/cluster.rs `groupByNode`. */
+class Group implements NodeGroup {
+  readonly role: "primary" | "replica";
+  readonly positions: Uint32Array;
+  #slots: SlotGroup[] | null = null;
+
+  constructor(
+    readonly node: Node,
+    private readonly flat: Uint32Array,
+    private readonly head: number,
+    private readonly count: number,
+    start: number,
+    n: number,
+  ) {
+    this.role = node.role;
+    this.positions = flat.subarray(start, start + n);
+  }
+
+  get slots(): readonly SlotGroup[] {
+    if (this.#slots === null) {
+      const out: SlotGroup[] = [];
+      let pos = this.positions.byteOffset / 4;
+      for (let s = 0, i = this.head; s < this.count; s++, i += 2) {
+        out.push({ slot: this.flat[i], positions: this.flat.subarray(pos, pos + this.flat[i + 1]) });
+        pos += this.flat[i + 1];
+      }
+      this.#slots = out;
+    }
+    return this.#slots;
+  }
 }
 
 interface NodeInfo {
@@ -357,15 +390,12 @@ export class Cluster {
     let at = 1;
     let pos = flat.length - list.length;
     for (let g = flat[0]; g > 0; g--) {
-      const node = this._node(2 * flat[at] + flat[at + 1]);
-      const slots: SlotGroup[] = [];
-      const start = pos;
-      for (let s = flat[at + 2], i = at + 3; s > 0; s--, i += 2) {
-        slots.push({ slot: flat[i], positions: flat.subarray(pos, pos + flat[i + 1]) });
-        pos += flat[i + 1];
-      }
-      at += 3 + 2 * slots.length;
-      groups.push({ node, role: node.role, slots, positions: flat.subarray(start, pos) });
+      const count = flat[at + 2];
+      let n = 0;
+      for (let i = at + 4, end = i + 2 * count; i < end; i += 2) n += flat[i];
+      groups.push(new Group(this._node(2 * flat[at] + flat[at + 1]), flat, at + 3, count, pos, n));
+      at += 3 + 2 * count;
+      pos += n;
     }
     return groups;
   }

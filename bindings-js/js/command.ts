@@ -161,12 +161,9 @@ export class CommandTable {
     return this._table.has(wasm.utf8(typeof name === "string" ? name : asBytes(name, "name")));
   }
 
-  /** @internal Runs an argv method; its result count, or its typed error. */
-  _run(argv: unknown, f: (argc: number, staged: boolean) => number): { list: readonly unknown[]; n: number } {
-    const list = checkArray(argv, "argv");
-    const n = f(list.length, load(list, "argv"));
-    if (n < 0) throw fromWasm(wasm.takeError(), (_, p) => list[p] as Item);
-    return { list, n };
+  /** @internal The typed error of the failed call on `list`. */
+  _error(list: readonly unknown[]): Error {
+    return fromWasm(wasm.takeError(), (_, p) => list[p] as Item);
   }
 
   /**
@@ -176,8 +173,10 @@ export class CommandTable {
    *   in keyspecs mode also {@link NoKeyArgumentsError} and {@link InvalidArgumentsError}.
    */
   commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
-    const mode = modeCode(options);
-    const { list, n } = this._run(argv, (argc, staged) => this._table.keys(argc, staged, mode));
+    const mode = options === undefined ? 0 : modeCode(options);
+    const list = checkArray(argv, "argv");
+    const n = this._table.keys(list.length, load(list, "argv"), mode);
+    if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
     const keys = new Array<string | Uint8Array>(n);
     for (let i = 0; i < n; i++) keys[i] = list[out[i]] as Item;
@@ -203,7 +202,9 @@ export class CommandTable {
    * @throws {CrossSlotError} naming the first key and the first key in another slot.
    */
   check(argv: Argv): number | null {
-    const { n } = this._run(argv, (argc, staged) => this._table.check(argc, staged));
+    const list = checkArray(argv, "argv");
+    const n = this._table.check(list.length, load(list, "argv"));
+    if (n < 0) throw this._error(list);
     return n === NO_KEYS ? null : n;
   }
 
@@ -229,7 +230,8 @@ export class CommandTable {
 
   /** Where `argv` goes, and how to combine replies from several nodes. */
   route(argv: Argv): RoutePlan {
-    this._run(argv, (argc, staged) => this._table.route(argc, staged));
+    const list = checkArray(argv, "argv");
+    if (this._table.route(list.length, load(list, "argv")) < 0) throw this._error(list);
     const [t, slot, r] = wasm.outputs(3);
     return { target: TARGETS[t], slot: t === 0 ? slot : null, response: RESPONSES[r] };
   }
@@ -241,7 +243,9 @@ export class CommandTable {
    *   break (MSETNX...), {@link CrossSlotError} never.
    */
   split(argv: Argv): Split {
-    const { list, n } = this._run(argv, (argc, staged) => this._table.split(argc, staged));
+    const list = checkArray(argv, "argv");
+    const n = this._table.split(list.length, load(list, "argv"));
+    if (n < 0) throw this._error(list);
     const o = wasm.outputs(n);
     const parts: SplitPart[] = [];
     let i = 3;

@@ -84,10 +84,14 @@ function refresh(): void {
   policySlotsView = new Uint16Array(buf, raw.kr_policy_slots_ptr() >>> 0, batchMax);
 }
 
-/** The scratch buffer and its length array, for packing argument vectors. */
-export function scratchViews(): { bytes: Uint8Array; lens: Uint32Array } {
-  view();
-  return { bytes: scratch, lens };
+/** The scratch buffer (rebuilt first if memory grew), for packing argument vectors. */
+export function scratchBytes(): Uint8Array {
+  return scratch.byteLength === 0 ? view() : scratch;
+}
+
+/** The batch length array; valid after `scratchBytes()`. */
+export function scratchLens(): Uint32Array {
+  return lens;
 }
 
 /** The JSON description of the last failure (see src/errors.rs). */

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Benchmarks the built npm package (bindings-js/pkg) against cluster-key-slot
-# 1.1.2 on the shared key corpus: bench/js/bench_slot.mjs.
+# Benchmarks the built npm package (bindings-js/pkg) against the incumbents:
+#   bench/js/bench_slot.mjs     keySlot/keySlots vs cluster-key-slot 1.1.2
+#   bench/js/bench_cluster.mjs  Cluster.nodeFor/groupByNode vs ioredis's slots[calculateSlot(key)]
+#   bench/js/bench_command.mjs  commandKeys/check vs @ioredis/commands getKeyIndexes
+# Extra arguments (e.g. --passes 5) go to every script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -8,11 +11,15 @@ if [ ! -f bindings-js/pkg/package.json ]; then
   echo "error: bindings-js/pkg is not built; run bindings-js/scripts/build.sh first" >&2
   exit 1
 fi
-if [ ! -d bindings-js/node_modules/cluster-key-slot ]; then
+if [ ! -d bindings-js/node_modules/cluster-key-slot ] || [ ! -d bindings-js/node_modules/ioredis ]; then
   (cd bindings-js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 KEYS=$ROOT/target/bench-keys.txt
 if [ ! -f "$KEYS" ]; then
   python3 bench/corpus.py --count 200000 --out "$KEYS"
 fi
-exec node bench/js/bench_slot.mjs --keys "$KEYS" "$@"
+node bench/js/bench_slot.mjs --keys "$KEYS" "$@"
+echo
+node bench/js/bench_cluster.mjs --keys "$KEYS" "$@"
+echo
+node bench/js/bench_command.mjs "$@"

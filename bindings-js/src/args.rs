@@ -22,6 +22,9 @@ use crate::scratch::{Shared, BATCH_MAX, LENS, SCRATCH, SCRATCH_LEN};
 static STAGED: Shared<(Vec<u8>, Vec<u32>)> = Shared(UnsafeCell::new((Vec::new(), Vec::new())));
 /// The numbers the last call returned.
 static OUT: Shared<Vec<u32>> = Shared(UnsafeCell::new(Vec::new()));
+/// The argv of the call under way, as slices of SCRATCH or STAGED; kept
+/// between calls so that its allocation is reused.
+static ARGV: Shared<Vec<&'static [u8]>> = Shared(UnsafeCell::new(Vec::new()));
 /// The JSON description of the last failure.
 static ERROR: Shared<String> = Shared(UnsafeCell::new(String::new()));
 
@@ -50,7 +53,7 @@ pub extern "C" fn kr_out_ptr() -> *const u32 {
 /// The argv of this call: `argc` items from the scratch buffer, or the staged
 /// ones. Lengths that overrun the bytes end the list early (never, from the
 /// JS wrapper).
-pub(crate) fn argv(argc: u32, staged: bool) -> Vec<&'static [u8]> {
+pub(crate) fn argv(argc: u32, staged: bool) -> &'static [&'static [u8]] {
     // SAFETY: single thread; the slices are used only during this call.
     let (bytes, lens): (&'static [u8], &'static [u32]) = if staged {
         let s = unsafe { &*STAGED.ptr() };
@@ -64,14 +67,15 @@ pub(crate) fn argv(argc: u32, staged: bool) -> Vec<&'static [u8]> {
         )
     };
     let mut rest = bytes;
-    lens.iter()
-        .take(argc as usize)
-        .map_while(|&len| {
-            let (item, tail) = rest.split_at_checked(len as usize)?;
-            rest = tail;
-            Some(item)
-        })
-        .collect()
+    // SAFETY: single thread; the previous call's slices are no longer used.
+    let out = unsafe { ARGV.get() };
+    out.clear();
+    out.extend(lens.iter().take(argc as usize).map_while(|&len| {
+        let (item, tail) = rest.split_at_checked(len as usize)?;
+        rest = tail;
+        Some(item)
+    }));
+    out
 }
 
 /// Replaces the result array with `items`; returns how many there are.

@@ -83,7 +83,7 @@ impl Table {
 
     /// Key positions of the argv, into the result array.
     pub fn keys(&self, argc: u32, staged: bool, mode_code: u32) -> i32 {
-        done(self.0.keys(&argv(argc, staged), mode(mode_code)), |keys| {
+        done(self.0.keys(argv(argc, staged), mode(mode_code)), |keys| {
             out(keys.iter().map(|k| k.pos as u32))
         })
     }
@@ -98,7 +98,7 @@ impl Table {
     ) -> Result<String, JsValue> {
         let keys = self
             .0
-            .keys(&argv(argc, staged), mode(mode_code))
+            .keys(argv(argc, staged), mode(mode_code))
             .map_err(|e| errors::js(errors::command(&e)))?;
         let mut o = String::from("[");
         for (i, k) in keys.iter().enumerate() {
@@ -117,7 +117,7 @@ impl Table {
 
     /// The one slot of the argv's keys, [`NO_KEYS`], or -1 (CROSSSLOT...).
     pub fn check(&self, argc: u32, staged: bool) -> i32 {
-        done(self.0.check(&argv(argc, staged)), |s| {
+        done(self.0.check(argv(argc, staged)), |s| {
             s.map_or(NO_KEYS, i32::from)
         })
     }
@@ -142,7 +142,7 @@ impl Table {
 
     /// `[target, slot, response]` into the result array.
     pub fn route(&self, argc: u32, staged: bool) -> i32 {
-        done(self.0.route(&argv(argc, staged)), |plan| {
+        done(self.0.route(argv(argc, staged)), |plan| {
             let (t, slot) = target(plan.target);
             out([t, slot, response(plan.response)])
         })
@@ -152,7 +152,7 @@ impl Table {
     /// into the result array; merge: by key position 0, sum 1, all OK 2,
     /// single 3.
     pub fn split(&self, argc: u32, staged: bool) -> i32 {
-        done(self.0.split(&argv(argc, staged)), |s| {
+        done(self.0.split(argv(argc, staged)), |s| {
             let merge = match s.merge {
                 Merge::ByKeyPosition => 0,
                 Merge::Sum => 1,
