@@ -228,3 +228,69 @@ fn nutcracker_pools_carry_auto_eject() {
         }
     )));
 }
+
+/// The same keys through ruby-redis and php-predis themselves: keyroute's
+/// moved-key sets equal theirs, and the hash-space figures agree in kind
+/// (Predis KetamaRing moves keys between kept servers at its own 156-point
+/// step, 48 -> 49; a weight change moves them between kept servers).
+#[test]
+fn moved_key_sets_equal_ruby_redis_and_predis() {
+    let doc: Value = serde_json::from_str(VECTORS).unwrap();
+    let keys = keys(&doc);
+    let cases = doc["client_cases"].as_array().unwrap();
+    assert!(cases.len() >= 8);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let scheme = c["scheme"].as_str().unwrap().parse().unwrap();
+        let list = |side: &str| -> Vec<String> {
+            c[side]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (old, new) = (
+            Pool::new(scheme, list("old")).unwrap(),
+            Pool::new(scheme, list("new")).unwrap(),
+        );
+        let (on, nn) = (
+            decode(c["old_nodes"].as_str().unwrap()),
+            decode(c["new_nodes"].as_str().unwrap()),
+        );
+        let want: Vec<(usize, usize, usize)> = on
+            .iter()
+            .zip(&nn)
+            .enumerate()
+            .filter(|&(_, (&i, &j))| addr(&old, i) != addr(&new, j))
+            .map(|(k, (&i, &j))| (k, i, j))
+            .collect();
+        let change = RingChange::new(&old, &new);
+        let mut at = 0;
+        let got: Vec<(usize, usize, usize)> = change
+            .moved_keys(keys.iter().map(Vec::as_slice))
+            .iter()
+            .map(|m| {
+                while keys[at].as_ptr() != m.key.as_ptr() {
+                    at += 1;
+                }
+                (at, m.old_index, m.new_index)
+            })
+            .collect();
+        assert_eq!(got, want, "{name}: moved-key sets differ");
+        assert_eq!(c["keys_moved"].as_u64().unwrap() as usize, want.len());
+        let f = change.fraction().unwrap();
+        let flip = change
+            .warnings()
+            .iter()
+            .any(|w| matches!(w, Warning::PointCountChange { .. }));
+        assert_eq!(flip, name == "predis-ketama-48-to-49", "{name}");
+        let between_keys = c["between_kept"].as_u64().unwrap();
+        assert_eq!(
+            f.between_kept().is_zero(),
+            between_keys == 0,
+            "{name}: {} of the space, {between_keys} keys between kept servers",
+            f.between_kept()
+        );
+    }
+}

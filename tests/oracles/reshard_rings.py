@@ -16,7 +16,10 @@ backends differ. The cases: ketama 3 -> 4 and 24 -> 25 (and 49 -> 50) with
 the reference's names (aliases 127.0.0.1:70xx), md5 and fnv1a_64; 25 -> 24;
 modula 3 -> 4 and 24 -> 25; unaliased addresses; an unequal-weight change;
 one aliased instance moved to another host (presharding); ketama to modula;
-hash_tag with crc32a.
+hash_tag with crc32a. Also the same keys through ruby-redis's
+Redis::Distributed and Predis's HashRing and KetamaRing (their own routing
+functions, no server), 3 -> 4, 24 -> 25, Predis KetamaRing's own 156-point
+step at 48 -> 49, and a Predis weight change.
 
 Backends are real redis-server processes on fixed loopback addresses
 (127.0.0.2 ... 127.0.0.51, port 26379), started and stopped by
@@ -94,6 +97,57 @@ def cases() -> list[dict]:
     return out
 
 
+def client_cases() -> list[dict]:
+    """Pool changes asked of the client libraries themselves (no server is
+    contacted): ruby-redis's Redis::Distributed and Predis's two rings, with
+    their own 156-point step for KetamaRing at 49 servers."""
+    ref = [ref_name(i) for i in range(50)]
+    out = []
+    for scheme in ("redis-rb-4", "predis", "predis-ketama"):
+        out.append({"name": f"{scheme}-3-to-4", "scheme": scheme, "old": ref[:3], "new": ref[:4]})
+        out.append({"name": f"{scheme}-24-to-25", "scheme": scheme, "old": ref[:24], "new": ref[:25]})
+    out.append({"name": "predis-ketama-48-to-49", "scheme": "predis-ketama", "old": ref[:48],
+                "new": ref[:49]})
+    out.append({"name": "predis-weights-4", "scheme": "predis",
+                "old": [f"{a}:{w}" for a, w in zip(ref, [100, 100, 200, 100])],
+                "new": [f"{a}:{w}" for a, w in zip(ref, [100, 100, 100, 100])]})
+    return out
+
+
+def ask_clients(selected: list[dict], keys) -> dict[str, tuple[list[int], list[int]]]:
+    import clients
+    ks = [k.hex() for _, k in keys]
+    answers = {}
+    for c in selected:
+        got = []
+        for side in ("old", "new"):
+            servers = [clients.parse(x) for x in c[side]]
+            if c["scheme"] == "redis-rb-4":
+                out = clients.run(["ruby", "redis_rb.rb"], {"pools": [{"name": "p", "servers": servers}],
+                                                            "keys": ks})
+            else:
+                ring = "ketama" if c["scheme"] == "predis-ketama" else "hashring"
+                out = clients.run(["php", "predis.php"],
+                                  {"pools": [{"name": "p", "ring": ring, "servers": servers}], "keys": ks})
+            got.append(out["answers"]["p"])
+        answers[c["name"]] = (got[0], got[1], out["version"])
+    return answers
+
+
+def client_entry(case: dict, answers) -> dict:
+    e = {k: case[k] for k in ("name", "scheme", "old", "new")}
+    if answers is None:
+        return e
+    old, new, version = answers
+    addr = lambda s: ":".join(s.split(" ")[0].split(":")[:2])  # noqa: E731
+    ob, nb = [addr(x) for x in case["old"]], [addr(x) for x in case["new"]]
+    moved = [k for k, (a, b) in enumerate(zip(old, new)) if ob[a] != nb[b]]
+    e.update({"version": version, "keys_moved": len(moved),
+              "between_kept": sum(1 for k in moved if nb[new[k]] in ob and ob[old[k]] in nb),
+              "old_nodes": encode(old), "new_nodes": encode(new)})
+    return e
+
+
 def corpus() -> list[tuple[str, bytes]]:
     return base_keys() + [(f"seq/{i}", b"key:%d" % i) for i in range(SEQUENTIAL)]
 
@@ -134,12 +188,14 @@ def ask(selected: list[dict], keys) -> dict[str, tuple[list[int], list[int]]]:
     return {c["name"]: (answers[f"{c['name']}/old"], answers[f"{c['name']}/new"]) for c in selected}
 
 
-def document(all_cases, keys, answers, ver: str) -> str:
+def document(all_cases, keys, answers, ver: str, client_answers=None) -> str:
     return dump_vectors({
         "description": "Keys whose backend changes when a twemproxy pool changes, as a real nutcracker "
                        "routes them: each key was SET through nutcracker running old_yaml, then "
                        "new_yaml, over real redis-server backends, and found with KEYS * on every "
-                       "backend. old_nodes/new_nodes: one character per key (0-9, a-z, A-Z for 0 to 61), the position "
+                       "backend. client_cases: the same keys asked of ruby-redis (Redis::Distributed) "
+                       "and php-predis (HashRing, KetamaRing) over `old` and `new` server lists "
+                       "(keyroute's syntax; no server contacted). old_nodes/new_nodes: one character per key (0-9, a-z, A-Z for 0 to 61), the position "
                        "of its server in that pool's list. Keys: `keys` (hex) then key:0 ... "
                        f"key:{SEQUENTIAL - 1}. A key moved when the two servers' host:port differ; "
                        "keys_moved, to_added and between_kept count them. "
@@ -149,6 +205,8 @@ def document(all_cases, keys, answers, ver: str) -> str:
         "sequential": {"format": "key:{i}", "count": SEQUENTIAL},
         "keys": [{"name": n, "key": k.hex()} for n, k in keys[: len(keys) - SEQUENTIAL]],
         "cases": [entry(c, *answers.get(c["name"], (None, None))) for c in all_cases],
+        "client_cases": [client_entry(c, (client_answers or {}).get(c["name"]))
+                         for c in client_cases()],
     })
 
 
@@ -169,14 +227,19 @@ def main() -> int:
     ver = nutcracker.version()
     if args.write:
         answers = ask(all_cases, keys)
+        client_answers = ask_clients(client_cases(), keys)
         os.makedirs(os.path.dirname(VECTORS), exist_ok=True)
         with open(VECTORS, "w", encoding="ascii") as f:
-            f.write(document(all_cases, keys, answers, ver))
+            f.write(document(all_cases, keys, answers, ver, client_answers))
         for c in all_cases:
             e = entry(c, *answers[c["name"]])
             print(f"  {c['name']}: {e['keys_moved']} of {len(keys)} keys moved "
                   f"({e['to_added']} to added servers, {e['between_kept']} between kept servers)")
-        print(f"wrote {len(all_cases)} cases to {os.path.relpath(VECTORS, ROOT)} "
+        for c in client_cases():
+            e = client_entry(c, client_answers[c["name"]])
+            print(f"  {c['name']}: {e['keys_moved']} of {len(keys)} keys moved "
+                  f"({e['between_kept']} between kept servers)")
+        print(f"wrote {len(all_cases)} + {len(client_cases())} cases to {os.path.relpath(VECTORS, ROOT)} "
               f"(nutcracker {ver}, {time.monotonic() - t0:.0f} s)")
         return 0
 
@@ -196,11 +259,20 @@ def main() -> int:
         got = entry(c, *answers[c["name"]])
         if got != by_name.get(c["name"]):
             problems.append(f"{c['name']}: committed answers differ from nutcracker's")
+    if [client_entry(c, None) for c in client_cases()] != [
+            {k: c[k] for k in ("name", "scheme", "old", "new")} for c in committed["client_cases"]]:
+        problems.append("the client case definitions differ from the committed ones; run the --write mode")
+    fresh_clients = ask_clients(client_cases(), keys)
+    committed_clients = {c["name"]: c for c in committed["client_cases"]}
+    for c in client_cases():
+        if client_entry(c, fresh_clients[c["name"]]) != committed_clients.get(c["name"]):
+            problems.append(f"{c['name']}: committed answers differ from {c['scheme']}'s")
     if problems:
         print("reshard ring vectors are stale:", *problems, sep="\n  ")
         return 1
     print(f"reshard ring vectors: {len(sample)} of {len(all_cases)} cases ({2 * len(keys)} keys each) "
-          f"re-asked from nutcracker {ver}: all agree ({time.monotonic() - t0:.0f} s)")
+          f"re-asked from nutcracker {ver}, {len(fresh_clients)} from ruby-redis and php-predis: "
+          f"all agree ({time.monotonic() - t0:.0f} s)")
     return 0
 
 
