@@ -9,7 +9,7 @@ import { asBytes, invalidValue } from "./errors.js";
 import { WasmCommandTable } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply } from "./reply.js";
-import { checkReady } from "./state.js";
+import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
 /** A command and its arguments: strings (sent as UTF-8) or bytes. */
@@ -279,6 +279,7 @@ export class CommandTable {
     this._table.free();
   }
 }
+disposable(CommandTable);
 
 let builtin: CommandTable | null = null;
 const byPolicy = new WeakMap<HashPolicy, CommandTable>();

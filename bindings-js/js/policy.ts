@@ -4,7 +4,7 @@
 import { fromWasm } from "./error-types.js";
 import { asBytes, invalidArgument } from "./errors.js";
 import { WasmHashPolicy } from "./glue.js";
-import { checkReady } from "./state.js";
+import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
 /**
@@ -96,6 +96,7 @@ export class HashPolicy {
     this._inner.free();
   }
 }
+disposable(HashPolicy);
 
 /** The slot of one key under a wasm policy. @internal */
 export function policySlot(inner: WasmHashPolicy, key: unknown): number {

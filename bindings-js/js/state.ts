@@ -77,3 +77,15 @@ export function notReady(): KeyrouteError {
 export function checkReady(): void {
   if (!initialised) throw notReady();
 }
+
+/**
+ * Makes `using x = ...` release a class's wasm memory where the engine has
+ * `Symbol.dispose` (declared only at run time: the public declarations stay
+ * valid for TypeScript before 5.2).
+ */
+export function disposable(cls: { prototype: { free(): void } }): void {
+  const dispose = (Symbol as { dispose?: symbol }).dispose;
+  if (typeof dispose === "symbol") {
+    Object.defineProperty(cls.prototype, dispose, { value: cls.prototype.free, configurable: true, writable: true });
+  }
+}
