@@ -8,6 +8,7 @@ mod hex;
 mod node;
 mod plan;
 mod pool;
+mod preshard;
 mod rings;
 
 use hex::{from_hex, to_hex};

@@ -14,7 +14,7 @@ pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
     match args.first().map(Vec::as_slice) {
         Some(b"rebalance") => rebalance(&args[1..]),
         Some(b"moved") => crate::rings::moved(&args[1..]),
-        Some(b"preshard") => crate::rings::preshard(&args[1..]),
+        Some(b"preshard") => crate::preshard::preshard(&args[1..]),
         _ => Err(Failure::Usage(format!(
             "plan needs a subcommand: rebalance, moved or preshard\n{USAGE}"
         ))),
