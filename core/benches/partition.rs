@@ -243,7 +243,11 @@ fn moved_share(test_mode: bool, keys: &[Vec<u8>]) {
         change.sample_log2(sample_log2);
         let f = change.fraction().unwrap();
         let t = time_once(passes, &|| change.fraction().unwrap().old_nodes().len()) / 1000.0;
-        let exact = if f.basis().is_exact() { "exact " } else { "sample" };
+        let exact = if f.basis().is_exact() {
+            "exact "
+        } else {
+            "sample"
+        };
         println!(
             "  {:<20} {a:>3} -> {b:<3} {t:>9.2} ms  {exact}  moved {:>8.4}%",
             scheme.name(),
@@ -270,5 +274,8 @@ fn moved_share(test_mode: bool, keys: &[Vec<u8>]) {
     let per_key = time_per(keys, passes, &|ks| {
         change.moved_keys(ks.iter().map(Vec::as_slice)).len() as u64
     });
-    println!("  moved_keys over {} corpus keys: {per_key:.1} ns/key", keys.len());
+    println!(
+        "  moved_keys over {} corpus keys: {per_key:.1} ns/key",
+        keys.len()
+    );
 }
