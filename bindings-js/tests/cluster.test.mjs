@@ -230,3 +230,30 @@ test("no input makes the wasm module trap: random replies, argv and redirects", 
   // And the module still answers.
   assert.equal(kr.check(["MGET", "{t}a", "{t}b"]), kr.keySlot("t"));
 });
+
+test("fromIORedis / fromNodeRedis: SHARDS, or SLOTS where the server has no SHARDS", async () => {
+  const asked = [];
+  const io = (shards) => ({
+    options: { host: "10.1.1.1" },
+    call: async (...argv) => {
+      asked.push(argv.join(" "));
+      if (argv[1] === "SHARDS") {
+        if (shards === null) throw Object.assign(new Error("ERR unknown subcommand 'SHARDS'"), { name: "ReplyError" });
+        return shards;
+      }
+      return [[0, 16383, ["", 7000]]];
+    },
+  });
+  const a = await kr.Cluster.fromIORedis(io(SHARDS));
+  assert.equal(a.nodeForSlot(0).port, 7000);
+  const b = await kr.Cluster.fromIORedis(io(null));
+  assert.equal(b.nodeForSlot(0).addr, "10.1.1.1:7000"); // the empty host is the client's
+  assert.deepEqual(asked, ["CLUSTER SHARDS", "CLUSTER SHARDS", "CLUSTER SLOTS"]);
+  // A malformed SHARDS reply is an error, not a reason to fall back.
+  await assert.rejects(kr.Cluster.fromIORedis(io([["slots"]])), { name: "TopologyError" });
+  const nr = {
+    options: { socket: { host: "10.2.2.2" } },
+    sendCommand: async (argv) => (argv[1] === "SHARDS" ? Promise.reject(new Error("ERR unknown")) : [[0, 16383, ["?", 7001]]]),
+  };
+  assert.equal((await kr.Cluster.fromNodeRedis(nr)).nodeForSlot(5).addr, "10.2.2.2:7001");
+});
