@@ -106,3 +106,37 @@ test("bad inputs: PlanError naming the problem", () => {
   assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { tolerance: -1 }), { name: "TypeError" });
   assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: null } }), { name: "TypeError" });
 });
+
+test("no input makes the wasm module trap: random layouts, weights, targets and text", () => {
+  let s = 99;
+  const rand = (n) => ((s = (s * 1103515245 + 12345) % 2 ** 31), s % n);
+  const weights = ["0", "1", "2/3", "1.5", "1/0", "99999999999999999999999999999999999999999", "", "x", "-1", 0, 1e21, 3];
+  let failures = 0;
+  for (let i = 0; i < 500; i++) {
+    const layout = {};
+    for (let n = 0, at = 0; n < 1 + rand(4); n++) {
+      const end = n === 3 ? 16383 : Math.min(16383 + rand(3), at + rand(9000));
+      layout[`n${n}`] = [[at, end]];
+      at = end + 1 - rand(2);
+    }
+    const options = {
+      weights: Object.fromEntries(Object.keys(layout).slice(0, rand(3)).map((id) => [id, weights[rand(weights.length)]])),
+      add: rand(2) ? [`new${rand(3)}`] : [],
+      drain: rand(4) === 0 ? ["n0"] : [],
+      targets: rand(5) === 0 ? { n0: rand(20000) } : {},
+      tolerance: rand(3) * rand(100),
+    };
+    for (const current of [layout, Object.entries(layout).map(([id, [[a, b]]]) => `${id} 127.0.0.1:1@2 master - 0 0 1 connected ${a}-${b}`).join("\n")]) {
+      try {
+        const p = kr.plan.rebalance(current, options);
+        if (p.movesTotal !== p.lowerBound) failures++;
+      } catch (err) {
+        if (!(err instanceof kr.PlanError || err instanceof TypeError)) {
+          failures++;
+          console.log(err);
+        }
+      }
+    }
+  }
+  assert.equal(failures, 0);
+});
