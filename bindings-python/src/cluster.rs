@@ -11,6 +11,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use crate::errors::{redirect_error, topology_error, RedirectError, TopologyError};
 use crate::key::{at_item, items_of, key_cow, refuse_single, with_key};
 use crate::node::{role_str, Node, NodeGroup, Redirect, Shard};
+use crate::policy::{core_policy, HashPolicy};
 use crate::read_from::ReadFromArg;
 use crate::value::{to_value, ReplyError};
 
@@ -96,32 +97,34 @@ impl SlotMap {
 
     /// The map from a raw `CLUSTER SLOTS` reply (RESP2 or RESP3).
     /// `answered_by`: the host of the node that answered, for nodes
-    /// advertised without an address.
+    /// advertised without an address; `policy`: how keys are hashed.
     #[classmethod]
-    #[pyo3(signature = (reply, /, *, answered_by = None))]
+    #[pyo3(signature = (reply, /, *, answered_by = None, policy = None))]
     fn from_slots<'py>(
         cls: &Bound<'py, PyType>,
         reply: &Bound<'py, PyAny>,
         answered_by: Option<&str>,
+        policy: Option<&Bound<'py, HashPolicy>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let value = reply_value(reply, "CLUSTER SLOTS")?;
         let map = keyroute::cluster::SlotMap::from_slots(&value, answered_by)
             .map_err(|e| topology_error(cls.py(), e))?;
-        Self::build(cls, map)
+        Self::build(cls, map.with_policy(core_policy(policy)))
     }
 
     /// The map from a raw `CLUSTER SHARDS` reply (RESP2 or RESP3).
     #[classmethod]
-    #[pyo3(signature = (reply, /, *, answered_by = None))]
+    #[pyo3(signature = (reply, /, *, answered_by = None, policy = None))]
     fn from_shards<'py>(
         cls: &Bound<'py, PyType>,
         reply: &Bound<'py, PyAny>,
         answered_by: Option<&str>,
+        policy: Option<&Bound<'py, HashPolicy>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let value = reply_value(reply, "CLUSTER SHARDS")?;
         let map = keyroute::cluster::SlotMap::from_shards(&value, answered_by)
             .map_err(|e| topology_error(cls.py(), e))?;
-        Self::build(cls, map)
+        Self::build(cls, map.with_policy(core_policy(policy)))
     }
 
     /// `(node, role)`: the node that serves `key` for this kind of read,

@@ -9,10 +9,19 @@ use pyo3::types::{PyList, PyTuple};
 
 use crate::argv::{commands, Argv};
 use crate::errors::{command_error, CommandError};
+use crate::policy::{core_policy, HashPolicy};
 use crate::route::{route_plan, split_result, RoutePlan, Split};
 use crate::value::{to_value, ReplyError};
 
 type Table = keyroute::command::CommandTable;
+
+/// The built-in table, hashing keys by `policy` when one is given.
+fn builtin(policy: Option<&Bound<'_, HashPolicy>>) -> Table {
+    match policy {
+        None => Table::builtin(),
+        Some(_) => Table::builtin().with_policy(core_policy(policy)),
+    }
+}
 
 fn mode(mode: &str) -> PyResult<Mode> {
     match mode {
@@ -129,28 +138,40 @@ pub(crate) fn command_key_positions<'py>(
 
 /// The one slot all keys of `argv` share, or `None` when it has no keys;
 /// raises `CrossSlotError` where the server answers CROSSSLOT.
-#[pyfunction(name = "check", signature = (argv, /))]
-pub(crate) fn check_fn(argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
-    check(&Table::builtin(), argv)
+#[pyfunction(name = "check", signature = (argv, /, *, policy = None))]
+pub(crate) fn check_fn<'py>(
+    argv: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<Option<u16>> {
+    check(&builtin(policy), argv)
 }
 
 /// `check` for a MULTI/EXEC block: every key of every command must share
 /// one slot; raises `CrossSlotTransactionError` otherwise.
-#[pyfunction(name = "check_transaction", signature = (commands, /))]
-pub(crate) fn check_transaction_fn(commands: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
-    check_transaction(&Table::builtin(), commands)
+#[pyfunction(name = "check_transaction", signature = (commands, /, *, policy = None))]
+pub(crate) fn check_transaction_fn<'py>(
+    commands: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<Option<u16>> {
+    check_transaction(&builtin(policy), commands)
 }
 
 /// Where `argv` goes, and how to combine replies from several nodes.
-#[pyfunction(name = "route", signature = (argv, /))]
-pub(crate) fn route_fn(argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
-    route(&Table::builtin(), argv)
+#[pyfunction(name = "route", signature = (argv, /, *, policy = None))]
+pub(crate) fn route_fn<'py>(
+    argv: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<RoutePlan> {
+    route(&builtin(policy), argv)
 }
 
 /// `argv` broken into one command per slot, and how to merge the replies.
-#[pyfunction(name = "split", signature = (argv, /))]
-pub(crate) fn split_fn(argv: &Bound<'_, PyAny>) -> PyResult<Split> {
-    split(&Table::builtin(), argv)
+#[pyfunction(name = "split", signature = (argv, /, *, policy = None))]
+pub(crate) fn split_fn<'py>(
+    argv: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<Split> {
+    split(&builtin(policy), argv)
 }
 
 /// Every command the router knows: the built-in table, plus what
@@ -162,11 +183,13 @@ pub(crate) struct CommandTable {
 
 #[pymethods]
 impl CommandTable {
-    /// The built-in table.
+    /// The built-in table; `policy`: how `check`, `route` and `split`
+    /// hash keys (the open-source hash-tag rule by default).
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*, policy = None))]
+    fn new(policy: Option<&Bound<'_, HashPolicy>>) -> Self {
         CommandTable {
-            table: Table::builtin(),
+            table: builtin(policy),
         }
     }
 

@@ -107,7 +107,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// A Python object from a value whose conversion cannot fail.
-fn obj<'py, T>(py: Python<'py>, v: T) -> Bound<'py, PyAny>
+pub(crate) fn obj<'py, T>(py: Python<'py>, v: T) -> Bound<'py, PyAny>
 where
     T: IntoPyObject<'py, Error = Infallible>,
 {
@@ -120,7 +120,7 @@ where
 /// Sets attributes on a freshly made exception. Setting an attribute on an
 /// exception instance fails only when memory runs out; that error then
 /// replaces this one.
-fn with_attrs<'py>(
+pub(crate) fn with_attrs<'py>(
     py: Python<'py>,
     err: PyErr,
     attrs: impl IntoIterator<Item = (&'static str, PyResult<Bound<'py, PyAny>>)>,
@@ -143,6 +143,9 @@ pub(crate) fn topology_error(py: Python<'_>, e: keyroute::error::TopologyError) 
             SlotNotServedError::new_err(msg),
             [("slot", Ok(obj(py, slot)))],
         ),
+        keyroute::error::TopologyError::NoRuleMatched { position } => {
+            crate::more_errors::no_rule_matched(py, position)
+        }
         _ => TopologyError::new_err(msg),
     }
 }
@@ -224,6 +227,7 @@ pub(crate) fn command_error(
                 ("other_pos", pair(other)),
             ],
         ),
+        E::NoRuleMatched { pos } => crate::more_errors::no_rule_matched(py, pos),
         _ => CommandError::new_err(msg),
     }
 }

@@ -11,8 +11,14 @@ mod cluster;
 mod command;
 mod errors;
 mod key;
+mod more_errors;
 mod node;
+mod plan;
+mod policy;
+mod pool;
+mod pool_options;
 mod read_from;
+mod rings;
 mod route;
 mod slot;
 mod value;
@@ -48,7 +54,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SLOT_COUNT", keyroute::SLOT_COUNT)?;
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(slot::key_slot, m)?)?;
-    m.add_function(wrap_pyfunction!(slot::key_slots, m)?)?;
+    m.add_function(wrap_pyfunction!(slot::key_slots_fn, m)?)?;
     m.add_function(wrap_pyfunction!(slot::pattern_slot, m)?)?;
     m.add_function(wrap_pyfunction!(hash_tag, m)?)?;
     m.add_function(wrap_pyfunction!(crc16, m)?)?;
@@ -68,5 +74,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<route::RoutePlan>()?;
     m.add_class::<route::Split>()?;
     m.add_class::<route::SplitPart>()?;
+    // Client-side sharding, hashing policies, resharding plans.
+    more_errors::register(m)?;
+    m.add_class::<pool::Pool>()?;
+    m.add_class::<policy::HashPolicy>()?;
+    m.add_function(wrap_pyfunction!(plan::rebalance, m)?)?;
+    m.add_class::<plan::Plan>()?;
+    m.add_class::<plan::Move>()?;
+    m.add_class::<plan::PlanNode>()?;
+    m.add_function(wrap_pyfunction!(rings::moved_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(rings::moved_fraction, m)?)?;
+    m.add_class::<rings::MovedFraction>()?;
     Ok(())
 }

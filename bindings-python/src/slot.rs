@@ -1,15 +1,23 @@
 //! Key to hash slot: `key_slot`, `key_slots`, `pattern_slot`.
 
 use crate::key::{at_item, refuse_single, with_key};
+use crate::policy::{item_slot, HashPolicy};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
 
-/// The hash slot of `key`, as `CLUSTER KEYSLOT` answers.
-#[pyfunction(signature = (key, /))]
-pub(crate) fn key_slot(key: &Bound<'_, PyAny>) -> PyResult<u16> {
-    with_key(key, keyroute::key_slot_fast)
+/// The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy`
+/// hashes it).
+#[pyfunction(signature = (key, /, *, policy = None))]
+pub(crate) fn key_slot(
+    key: &Bound<'_, PyAny>,
+    policy: Option<&Bound<'_, HashPolicy>>,
+) -> PyResult<u16> {
+    match policy {
+        None => with_key(key, keyroute::key_slot_fast),
+        Some(p) => with_key(key, |k| p.get().slot(k, key.py(), 0))?,
+    }
 }
 
 /// The one slot every key matching the glob `pattern` is in, or `None`.
@@ -23,9 +31,21 @@ pub(crate) fn pattern_slot(pattern: &Bound<'_, PyAny>) -> PyResult<Option<u16>> 
 /// One buffer for all the slots: creating one int object per key would cost
 /// as much as calling `key_slot` once per key. The slots are written as
 /// native-endian `u16`s into one `bytes`, the layout `array('H')` copies in.
-#[pyfunction(signature = (keys, /))]
-pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyfunction(name = "key_slots", signature = (keys, /, *, policy = None))]
+pub(crate) fn key_slots_fn<'py>(
+    keys: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    key_slots(keys, policy)
+}
+
+/// `key_slots` with an optional policy (`HashPolicy.key_slots` too).
+pub(crate) fn key_slots<'py>(
+    keys: &Bound<'py, PyAny>,
+    policy: Option<&Bound<'py, HashPolicy>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = keys.py();
+    let policy = policy.map(Bound::get);
     refuse_single(
         keys,
         "key_slots takes an iterable of keys",
@@ -35,7 +55,7 @@ pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
         PyBytes::new_with(py, list.len() * 2, |out| {
             for (i, dst) in out.chunks_exact_mut(2).enumerate() {
                 let key = list_item(list, i)?;
-                dst.copy_from_slice(&slot_of_item(&key, i)?.to_ne_bytes());
+                dst.copy_from_slice(&slot_of_item(&key, i, policy)?.to_ne_bytes());
             }
             Ok(())
         })?
@@ -46,14 +66,14 @@ pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
                 .zip(tuple.iter_borrowed())
                 .enumerate()
             {
-                dst.copy_from_slice(&slot_of_item(&key, i)?.to_ne_bytes());
+                dst.copy_from_slice(&slot_of_item(&key, i, policy)?.to_ne_bytes());
             }
             Ok(())
         })?
     } else {
         let mut out = Vec::new();
         for (i, key) in keys.try_iter()?.enumerate() {
-            out.extend_from_slice(&slot_of_item(&key?, i)?.to_ne_bytes());
+            out.extend_from_slice(&slot_of_item(&key?, i, policy)?.to_ne_bytes());
         }
         PyBytes::new(py, &out)
     };
@@ -65,7 +85,7 @@ pub(crate) fn key_slots<'py>(keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 /// reference per item, which under the limited API are two more calls into
 /// the interpreter per key.
 #[inline]
-fn list_item<'a, 'py>(
+pub(crate) fn list_item<'a, 'py>(
     list: &'a Bound<'py, PyList>,
     i: usize,
 ) -> PyResult<Borrowed<'a, 'py, PyAny>> {
@@ -82,6 +102,9 @@ fn list_item<'a, 'py>(
 
 /// The slot of the `i`th key of a batch; a wrong type names the position.
 #[inline]
-fn slot_of_item(key: &Bound<'_, PyAny>, i: usize) -> PyResult<u16> {
-    with_key(key, keyroute::key_slot_fast).map_err(|e| at_item(e, key.py(), "keys", i))
+fn slot_of_item(key: &Bound<'_, PyAny>, i: usize, policy: Option<&HashPolicy>) -> PyResult<u16> {
+    match policy {
+        None => with_key(key, keyroute::key_slot_fast).map_err(|e| at_item(e, key.py(), "keys", i)),
+        Some(p) => item_slot(key, i, p),
+    }
 }

@@ -26,10 +26,16 @@ def test_public_names() -> None:
          "split", "CommandTable", "RoutePlan", "Split", "SplitPart", "CommandError",
          "UnknownCommandError", "WrongArityError", "NoKeyArgumentsError",
          "InvalidArgumentsError", "CrossSlotError", "CrossSlotTransactionError",
-         "NotSplittableError"]
+         "NotSplittableError",
+         # client-side sharding, hashing policies, plans
+         "Pool", "PartitionError", "ServerSpecError", "OptionNotApplicableError",
+         "ConfigError", "HashPolicy", "PolicyError", "InvalidRuleError",
+         "NoRuleMatchedError", "plan", "PlanError", "OpenSlotsError",
+         "UncoveredSlotsError", "SlotOverlapError", "UnknownNodeError", "BadWeightError",
+         "DifferentKeyHashError"]
     )
     for name in keyroute.__all__:
-        if name != "Cluster":
+        if name not in ("Cluster", "plan"):
             assert getattr(keyroute, name) is getattr(_native, name)
     assert issubclass(keyroute.Cluster, keyroute.SlotMap)
     assert keyroute.__version__ == importlib.metadata.version("keyroute")
@@ -220,7 +226,7 @@ def test_positional_only() -> None:
     with pytest.raises(TypeError):
         keyroute.key_slot()  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        keyroute.key_slot(b"a", b"b")  # type: ignore[call-arg]
+        keyroute.key_slot(b"a", b"b")  # type: ignore[call-arg, arg-type]
 
 
 def test_no_reference_leaks() -> None:

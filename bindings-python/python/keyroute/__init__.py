@@ -36,8 +36,25 @@ straight from a connected redis-py client with ``Cluster.from_redis(r)``:
 Redirect(kind='moved', slot=3443, host='127.0.0.1', port=7002)
 >>> [(g.node.port, g.positions) for g in cluster.group_by_node(["a", "{user1000}", "b"])]
 [(7000, [0, 2]), (7002, [1])]
+
+Client-side sharding, answered as twemproxy, the client libraries or a
+written definition answer (`keyroute.plan` says what a change moves):
+
+>>> pool = keyroute.Pool(["127.0.0.1:6379:1", "127.0.0.1:6380:1", "127.0.0.1:6381:1"],
+...                      scheme="twemproxy-ketama")
+>>> pool.node_for("foo"), pool.index_for(b"bar")
+('127.0.0.1:6381:1', 0)
+
+Redis Software-style hashing policies, wherever a key is hashed:
+
+>>> standard = keyroute.HashPolicy.enterprise_standard()
+>>> standard.hash_input("{foo}bar}"), keyroute.hash_tag("{foo}bar}")
+(b'foo}bar', b'foo')
+>>> keyroute.key_slot("{}a", policy=standard) == keyroute.key_slot("{}b", policy=standard)
+True
 """
 
+from keyroute import plan
 from keyroute._cluster import Cluster
 from keyroute._native import (
     SLOT_COUNT,
@@ -63,6 +80,23 @@ from keyroute._native import (
     UnknownCommandError,
     WrongArityError,
     __version__,
+    # client-side sharding, hashing policies, plans
+    BadWeightError,
+    ConfigError,
+    DifferentKeyHashError,
+    HashPolicy,
+    InvalidRuleError,
+    NoRuleMatchedError,
+    OpenSlotsError,
+    OptionNotApplicableError,
+    PartitionError,
+    PlanError,
+    PolicyError,
+    Pool,
+    ServerSpecError,
+    SlotOverlapError,
+    UncoveredSlotsError,
+    UnknownNodeError,
     check,
     check_transaction,
     command_key_positions,
@@ -114,4 +148,22 @@ __all__ = [
     "pattern_slot",
     "route",
     "split",
+    # client-side sharding, hashing policies, plans
+    "BadWeightError",
+    "ConfigError",
+    "DifferentKeyHashError",
+    "HashPolicy",
+    "InvalidRuleError",
+    "NoRuleMatchedError",
+    "OpenSlotsError",
+    "OptionNotApplicableError",
+    "PartitionError",
+    "PlanError",
+    "PolicyError",
+    "Pool",
+    "ServerSpecError",
+    "SlotOverlapError",
+    "UncoveredSlotsError",
+    "UnknownNodeError",
+    "plan",
 ]

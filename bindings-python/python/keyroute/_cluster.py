@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from keyroute._native import Redirect, SlotMap
+from keyroute._native import HashPolicy, Redirect, SlotMap
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -98,17 +98,22 @@ class Cluster(SlotMap):
     __slots__ = ()
 
     @classmethod
-    def from_slots(cls, reply: Any, /, *, answered_by: str | None = None) -> Self:
-        """The map from a `CLUSTER SLOTS` reply, raw or parsed by redis-py."""
-        return super().from_slots(raw_slots(reply), answered_by=answered_by)
+    def from_slots(
+        cls, reply: Any, /, *, answered_by: str | None = None, policy: HashPolicy | None = None
+    ) -> Self:
+        """The map from a `CLUSTER SLOTS` reply, raw or parsed by redis-py;
+        `policy`: how keys are hashed (the open-source hash-tag rule by default)."""
+        return super().from_slots(raw_slots(reply), answered_by=answered_by, policy=policy)
 
     @classmethod
-    def from_shards(cls, reply: Any, /, *, answered_by: str | None = None) -> Self:
+    def from_shards(
+        cls, reply: Any, /, *, answered_by: str | None = None, policy: HashPolicy | None = None
+    ) -> Self:
         """The map from a `CLUSTER SHARDS` reply, raw or parsed by redis-py."""
-        return super().from_shards(raw_shards(reply), answered_by=answered_by)
+        return super().from_shards(raw_shards(reply), answered_by=answered_by, policy=policy)
 
     @classmethod
-    def from_redis(cls, client: Any, /) -> Self:
+    def from_redis(cls, client: Any, /, *, policy: HashPolicy | None = None) -> Self:
         """The map of the cluster a connected redis-py client talks to.
 
         `client` is a `redis.Redis` connected to any node, or a
@@ -118,7 +123,7 @@ class Cluster(SlotMap):
         The command is sent as two words so that no response callback
         reshapes the reply. (With `redis.asyncio`, await
         `execute_command("CLUSTER", "SHARDS")` yourself and pass the reply
-        to `from_shards`.)
+        to `from_shards`.) `policy`: how keys are hashed.
         """
         from redis.exceptions import ResponseError
 
@@ -126,8 +131,10 @@ class Cluster(SlotMap):
         try:
             reply = conn.execute_command("CLUSTER", "SHARDS")
         except ResponseError:
-            return cls.from_slots(conn.execute_command("CLUSTER", "SLOTS"), answered_by=host)
-        return cls.from_shards(reply, answered_by=host)
+            return cls.from_slots(
+                conn.execute_command("CLUSTER", "SLOTS"), answered_by=host, policy=policy
+            )
+        return cls.from_shards(reply, answered_by=host, policy=policy)
 
     def apply_redirect(self, error: Any, /, *, answered_by: str | None = None) -> Redirect:
         """Applies a `MOVED`/`ASK` error and returns it parsed.

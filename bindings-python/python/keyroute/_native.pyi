@@ -1,8 +1,10 @@
 # Stubs of the native module; checked against it by `mypy.stubtest` in
 # bindings-python/scripts/test.sh.
 import array
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal, TypeAlias, final
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, ClassVar, Final, Literal, TypeAlias, TypeVar, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -42,6 +44,29 @@ __all__ = [
     "RoutePlan",
     "Split",
     "SplitPart",
+    "PolicyError",
+    "InvalidRuleError",
+    "NoRuleMatchedError",
+    "PartitionError",
+    "ServerSpecError",
+    "OptionNotApplicableError",
+    "ConfigError",
+    "PlanError",
+    "OpenSlotsError",
+    "UncoveredSlotsError",
+    "SlotOverlapError",
+    "UnknownNodeError",
+    "BadWeightError",
+    "DifferentKeyHashError",
+    "Pool",
+    "HashPolicy",
+    "rebalance",
+    "Plan",
+    "Move",
+    "PlanNode",
+    "moved_keys",
+    "moved_fraction",
+    "MovedFraction",
 ]
 
 _Key: TypeAlias = str | bytes | bytearray | memoryview
@@ -53,6 +78,7 @@ _ReadFrom: TypeAlias = (
 )
 _Mode: TypeAlias = Literal["routing", "keyspecs"]
 _Role: TypeAlias = Literal["primary", "replica"]
+_K = TypeVar("_K", bound=_Key)
 
 __version__: Final[str]
 SLOT_COUNT: Final[int]
@@ -120,10 +146,10 @@ class NotSplittableError(CommandError):
 
     command: str
 
-def key_slot(key: _Key, /) -> int:
-    """The hash slot of `key`, as `CLUSTER KEYSLOT` answers."""
+def key_slot(key: _Key, /, *, policy: HashPolicy | None = None) -> int:
+    """The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy` hashes it)."""
 
-def key_slots(keys: Iterable[_Key], /) -> array.array[int]:
+def key_slots(keys: Iterable[_Key], /, *, policy: HashPolicy | None = None) -> array.array[int]:
     """The slot of every key of `keys`, in order, as an `array.array('H')`."""
 
 def pattern_slot(pattern: _Key, /) -> int | None:
@@ -210,11 +236,15 @@ class SlotMap:
 
     def __init__(self) -> None: ...
     @classmethod
-    def from_slots(cls, reply: Any, /, *, answered_by: str | None = None) -> Self:
+    def from_slots(
+        cls, reply: Any, /, *, answered_by: str | None = None, policy: HashPolicy | None = None
+    ) -> Self:
         """The map from a raw `CLUSTER SLOTS` reply (RESP2 or RESP3)."""
 
     @classmethod
-    def from_shards(cls, reply: Any, /, *, answered_by: str | None = None) -> Self:
+    def from_shards(
+        cls, reply: Any, /, *, answered_by: str | None = None, policy: HashPolicy | None = None
+    ) -> Self:
         """The map from a raw `CLUSTER SHARDS` reply (RESP2 or RESP3)."""
 
     def node_for(self, key: _Key, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
@@ -255,23 +285,25 @@ def command_key_positions(
 ) -> list[tuple[int, tuple[str, ...]]]:
     """`(position, flags)` of every key of `argv`."""
 
-def check(argv: _Argv, /) -> int | None:
+def check(argv: _Argv, /, *, policy: HashPolicy | None = None) -> int | None:
     """The one slot all keys of `argv` share, or `None` when it has no keys."""
 
-def check_transaction(commands: Iterable[_Argv], /) -> int | None:
+def check_transaction(
+    commands: Iterable[_Argv], /, *, policy: HashPolicy | None = None
+) -> int | None:
     """`check` for a MULTI/EXEC block."""
 
-def route(argv: _Argv, /) -> RoutePlan:
+def route(argv: _Argv, /, *, policy: HashPolicy | None = None) -> RoutePlan:
     """Where `argv` goes, and how to combine replies from several nodes."""
 
-def split(argv: _Argv, /) -> Split:
+def split(argv: _Argv, /, *, policy: HashPolicy | None = None) -> Split:
     """`argv` broken into one command per slot, and how to merge the replies."""
 
 @final
 class CommandTable:
     """Every command the router knows; extensible from a live `COMMAND` reply."""
 
-    def __init__(self) -> None: ...
+    def __new__(cls, *, policy: HashPolicy | None = None) -> Self: ...
     def extend_from_command_reply(self, reply: Any, /) -> int:
         """Adds the commands of a `COMMAND` reply the table does not know."""
 
@@ -340,3 +372,304 @@ class Split:
         self, cluster: SlotMap, /, *, read_from: _ReadFrom = None
     ) -> list[tuple[Node, list[int]]]:
         """The parts grouped by the node serving their slot."""
+
+# Client-side sharding, hashing policies, resharding plans.
+
+_Scheme: TypeAlias = Literal[
+    "twemproxy-ketama",
+    "twemproxy-modula",
+    "libmemcached-ketama",
+    "predis",
+    "predis-ketama",
+    "redis-rb-4",
+    "redis-rb-5",
+    "jedis",
+    "uhashring",
+    "uhashring-ketama",
+    "node-hashring",
+    "pymemcache",
+    "jump",
+    "rendezvous",
+    "maglev",
+]
+_TwemproxyHash: TypeAlias = Literal[
+    "one_at_a_time",
+    "md5",
+    "crc16",
+    "crc32",
+    "crc32a",
+    "fnv1_64",
+    "fnv1a_64",
+    "fnv1_32",
+    "fnv1a_32",
+    "hsieh",
+    "murmur",
+    "jenkins",
+]
+_Weight: TypeAlias = int | str | float | Fraction | Decimal
+_ScriptKind: TypeAlias = Literal["valkey9", "redis84", "legacy"]
+
+class PolicyError(KeyrouteError):
+    """A hashing policy that cannot be built, or that has no rule for a key."""
+
+class InvalidRuleError(PolicyError):
+    """A rule the policy cannot use: no `tag` group, too long, or a feature the engine cannot honour."""
+
+    rule: int
+    reason: str
+
+class NoRuleMatchedError(PolicyError):
+    """No rule of the hashing policy matches the key."""
+
+    position: int
+
+class PartitionError(KeyrouteError):
+    """A sharded pool that cannot be built as configured."""
+
+class ServerSpecError(PartitionError):
+    """A server entry that cannot be read (format, port or weight)."""
+
+    server: str
+
+class OptionNotApplicableError(PartitionError):
+    """An option the chosen scheme does not have."""
+
+    scheme: str
+    option: str
+
+class ConfigError(PartitionError):
+    """A nutcracker configuration that cannot be read or routed; names the pool and field."""
+
+    pool: str | None
+    field: str | None
+    line: int | None
+
+class PlanError(KeyrouteError):
+    """A resharding input that cannot be planned."""
+
+class OpenSlotsError(PlanError):
+    """Slots in the middle of a migration (importing or migrating)."""
+
+    slots: list[int]
+
+class UncoveredSlotsError(PlanError):
+    """Slots that no node serves."""
+
+    ranges: list[tuple[int, int]]
+
+class SlotOverlapError(PlanError):
+    """Two nodes claim the same slot."""
+
+    slot: int
+    first: str
+    second: str
+
+class UnknownNodeError(PlanError):
+    """A weight, drain or target for a node the layout does not have."""
+
+    id: str
+
+class BadWeightError(PlanError):
+    """A weight that is not a non-negative integer, decimal or fraction."""
+
+    text: str
+
+class DifferentKeyHashError(PlanError):
+    """Two pool configurations hash keys differently: only a key list says what moves."""
+
+    old: str
+    new: str
+
+@final
+class Pool:
+    """A list of servers routed by one sharding scheme."""
+
+    def __new__(
+        cls,
+        servers: Iterable[str],
+        /,
+        *,
+        scheme: _Scheme,
+        hash: _TwemproxyHash | None = None,
+        hash_tag: str | bytes | None = None,
+        char_sign: Literal["signed", "unsigned"] | None = None,
+        redis_rb_id: Literal["with_db", "without_db"] | None = None,
+        jedis: Literal["2.9", "3", "4"] | None = None,
+        default_port: int | None = None,
+        compatibility: Literal["ketama", "hash_ring"] | None = None,
+        vnodes: int | None = None,
+        jump_hash: Literal["xxh3", "xxh64"] | None = None,
+        table_size: int | None = None,
+        tag: str | bytes | None = None,
+    ) -> Self: ...
+    @staticmethod
+    def from_nutcracker(yaml: str, /, pool: str | None = None) -> Pool:
+        """The pool named `pool` of a nutcracker YAML configuration."""
+
+    def index_for(self, key: _Key, /) -> int:
+        """The position, in the list as given, of the server that holds `key`."""
+
+    def node_for(self, key: _Key, /) -> str:
+        """The server that holds `key`, exactly as the configuration wrote it."""
+
+    def indexes_for(self, keys: Iterable[_Key], /) -> array.array[int]:
+        """The position of every key's server, in order, as an `array.array('I')`."""
+
+    @property
+    def servers(self) -> list[str]: ...
+    @property
+    def scheme(self) -> _Scheme: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def auto_eject_hosts(self) -> bool: ...
+    @property
+    def live(self) -> list[bool] | None: ...
+    def with_live(self, live: Sequence[bool], /) -> Pool:
+        """twemproxy only: the pool with only the servers marked `True` live."""
+
+    def __len__(self) -> int: ...
+
+@final
+class HashPolicy:
+    """A hashing policy: ordered regex rules, each with a named group `tag`."""
+
+    def __new__(cls, rules: Iterable[str], /) -> Self: ...
+    @staticmethod
+    def enterprise_standard() -> HashPolicy:
+        """Redis Software's standard policy."""
+
+    @staticmethod
+    def oss() -> HashPolicy:
+        """The open-source `{hash tag}` rule, the default everywhere."""
+
+    @property
+    def rules(self) -> list[str]: ...
+    @property
+    def is_oss(self) -> bool: ...
+    def hash_input(self, key: _Key, /) -> bytes:
+        """The bytes of `key` that are hashed."""
+
+    def key_slot(self, key: _Key, /) -> int:
+        """The hash slot of `key` under this policy."""
+
+    def key_slots(self, keys: Iterable[_Key], /) -> array.array[int]:
+        """The slot of every key of `keys`, in order, as an `array.array('H')`."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+def rebalance(
+    current: str | SlotMap | Mapping[str, Sequence[tuple[int, int]]],
+    /,
+    *,
+    weights: Mapping[str, _Weight] | None = None,
+    add: Iterable[str | tuple[str, str]] | None = None,
+    drain: Iterable[str] | None = None,
+    tolerance: int = 0,
+    targets: Mapping[str, int] | None = None,
+    slot_keys: Sequence[int] | None = None,
+    slot_bytes: Sequence[int] | None = None,
+) -> Plan:
+    """The fewest slot moves that bring the cluster to its target weights."""
+
+@final
+class Plan:
+    """A resharding plan."""
+
+    def to_json(self) -> str:
+        """The plan as `keyroute.reshard-plan/1` JSON, as the CLI prints it."""
+
+    def script(self, kind: _ScriptKind = "valkey9") -> str:
+        """A POSIX shell script that carries the plan out with `redis-cli`."""
+
+    @property
+    def moves(self) -> list[Move]: ...
+    @property
+    def nodes(self) -> list[PlanNode]: ...
+    @property
+    def lower_bound(self) -> int: ...
+    @property
+    def moves_total(self) -> int: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def tolerance(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Move:
+    """Slots moving from one node to another."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def destination(self) -> str: ...
+    @property
+    def ranges(self) -> list[tuple[int, int]]: ...
+    @property
+    def slots(self) -> int: ...
+    @property
+    def keys_est(self) -> int | None: ...
+    @property
+    def bytes_est(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class PlanNode:
+    """One node of a plan."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def addr(self) -> str | None: ...
+    @property
+    def weight(self) -> Fraction: ...
+    @property
+    def quota(self) -> Fraction: ...
+    @property
+    def before(self) -> int: ...
+    @property
+    def target(self) -> int: ...
+    @property
+    def after(self) -> int: ...
+    @property
+    def keys_before(self) -> int | None: ...
+    @property
+    def keys_after_est(self) -> int | None: ...
+
+def moved_keys(old: Pool, new: Pool, keys: Iterable[_K], /) -> list[tuple[_K, str, str]]:
+    """The keys whose backend changes from `old` to `new`, with both servers."""
+
+def moved_fraction(old: Pool, new: Pool, /, *, sample_log2: int | None = None) -> MovedFraction:
+    """Where the key-hash space goes from `old` to `new`."""
+
+@final
+class MovedFraction:
+    """The share of the key-hash space each old server hands to each new server."""
+
+    @property
+    def moved(self) -> Fraction: ...
+    @property
+    def to_added(self) -> Fraction: ...
+    @property
+    def from_removed(self) -> Fraction: ...
+    @property
+    def between_kept(self) -> Fraction: ...
+    @property
+    def matrix(self) -> list[list[Fraction]]: ...
+    @property
+    def old_nodes(self) -> list[str]: ...
+    @property
+    def new_nodes(self) -> list[str]: ...
+    @property
+    def basis(self) -> Literal["hash_space", "hash_sample", "key_sample"]: ...
+    @property
+    def exact(self) -> bool: ...
+    @property
+    def warnings(self) -> list[str]: ...

@@ -1,0 +1,325 @@
+//! `Pool`: client-side sharding, a server list routed by one scheme exactly
+//! as twemproxy, a client library or a written definition routes it.
+//!
+//! Keys are bytes, as everywhere, with one exception that follows the
+//! libraries themselves: uhashring and pymemcache hash `str(key)`, so for
+//! the `uhashring`, `uhashring-ketama` and `pymemcache` schemes a `bytes`
+//! key is hashed as the text `b'...'` (and a `bytearray` as
+//! `bytearray(b'...')`), which is where those libraries put it.
+
+use keyroute::partition::{parse_nutcracker, python_bytes_str, Scheme};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple, PyType};
+
+use crate::key::{at_item, bytes_of, items_of, refuse_single, with_key};
+use crate::more_errors::{config_error, partition_error};
+use crate::pool_options::PoolOptions;
+
+/// How a scheme's library turns a Python key into the bytes it hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyForm {
+    /// The key's bytes (`str` as UTF-8), as every other scheme.
+    Bytes,
+    /// `str(key)` as UTF-8: uhashring and pymemcache.
+    PythonStr,
+}
+
+impl KeyForm {
+    fn of(scheme: Scheme) -> Self {
+        match scheme {
+            Scheme::Uhashring | Scheme::UhashringKetama | Scheme::Pymemcache => Self::PythonStr,
+            _ => Self::Bytes,
+        }
+    }
+}
+
+/// Calls `f` with the bytes a pool of key form `form` hashes for `obj`.
+#[inline]
+pub(crate) fn with_pool_key<R>(
+    obj: &Bound<'_, PyAny>,
+    form: KeyForm,
+    f: impl FnOnce(&[u8]) -> R,
+) -> PyResult<R> {
+    match form {
+        KeyForm::Bytes => with_key(obj, f),
+        KeyForm::PythonStr => with_str_key(obj, f),
+    }
+}
+
+/// `str(key)`, as uhashring and pymemcache format keys.
+fn with_str_key<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return Ok(f(s.to_str()?.as_bytes()));
+    }
+    if let Ok(b) = obj.cast_exact::<PyBytes>() {
+        return Ok(f(python_bytes_str(bytes_of(b)?).as_bytes()));
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        // str(view) is "<memory at 0x...>": the library's answer depends on
+        // where the view lives.
+        return Err(PyTypeError::new_err(
+            "this scheme's library hashes str(key), which for a memoryview is its address; \
+             pass bytes(view)",
+        ));
+    }
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyByteArray>()
+    {
+        return Ok(f(obj.str()?.to_str()?.as_bytes()));
+    }
+    // Not a key: the usual TypeError.
+    with_key(obj, f)
+}
+
+/// A list of servers routed by one sharding scheme.
+#[pyclass(module = "keyroute", frozen)]
+pub(crate) struct Pool {
+    pub(crate) inner: keyroute::partition::Pool,
+    /// Each server as written, made once so that `node_for` creates nothing.
+    names: Vec<Py<PyString>>,
+    pub(crate) form: KeyForm,
+    /// nutcracker `auto_eject_hosts: true`.
+    pub(crate) auto_eject_hosts: bool,
+    /// The nutcracker pool's name.
+    name: Option<String>,
+    live: Option<Vec<bool>>,
+}
+
+impl Pool {
+    fn wrap(py: Python<'_>, inner: keyroute::partition::Pool) -> Self {
+        Pool {
+            names: inner
+                .servers()
+                .iter()
+                .map(|s| PyString::new(py, s.written()).unbind())
+                .collect(),
+            form: KeyForm::of(inner.scheme()),
+            inner,
+            auto_eject_hosts: false,
+            name: None,
+            live: None,
+        }
+    }
+
+    /// The position of `key`'s server.
+    #[inline]
+    pub(crate) fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+        with_pool_key(key, self.form, |k| self.inner.index_for(k))
+    }
+
+    #[inline]
+    fn item_index(&self, key: &Bound<'_, PyAny>, i: usize) -> PyResult<[u8; 4]> {
+        self.index(key)
+            .map(|n| (n as u32).to_ne_bytes())
+            .map_err(|e| at_item(e, key.py(), "keys", i))
+    }
+}
+
+#[pymethods]
+impl Pool {
+    /// A pool of servers written `host:port[:weight][ alias]` (or
+    /// `/path[:weight][ alias]`), routed by `scheme`.
+    #[new]
+    #[pyo3(signature = (servers, /, *, scheme, hash = None, hash_tag = None, char_sign = None,
+        redis_rb_id = None, jedis = None, default_port = None, compatibility = None,
+        vnodes = None, jump_hash = None, table_size = None, tag = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new<'py>(
+        servers: &Bound<'py, PyAny>,
+        scheme: &str,
+        hash: Option<String>,
+        hash_tag: Option<Bound<'py, PyAny>>,
+        char_sign: Option<String>,
+        redis_rb_id: Option<String>,
+        jedis: Option<String>,
+        default_port: Option<u16>,
+        compatibility: Option<String>,
+        vnodes: Option<u32>,
+        jump_hash: Option<String>,
+        table_size: Option<u64>,
+        tag: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        let py = servers.py();
+        refuse_single(
+            servers,
+            "Pool takes an iterable of servers",
+            "; wrap it in a list",
+        )?;
+        let list = items_of(servers)?
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s.cast::<PyString>() {
+                Ok(s) => Ok(s.to_str()?.to_owned()),
+                Err(_) => Err(PyTypeError::new_err(format!(
+                    "servers[{i}]: a server is a str such as \"host:port:weight\", not {}",
+                    s.get_type().name()?
+                ))),
+            })
+            .collect::<PyResult<Vec<String>>>()?;
+        let scheme: Scheme = scheme.parse().map_err(|e| partition_error(py, e))?;
+        let options = PoolOptions {
+            hash,
+            hash_tag,
+            char_sign,
+            redis_rb_id,
+            jedis,
+            default_port,
+            compatibility,
+            vnodes,
+            jump_hash,
+            table_size,
+            tag,
+        }
+        .to_core()?;
+        let inner = keyroute::partition::Pool::with_options(scheme, &list, &options)
+            .map_err(|e| partition_error(py, e))?;
+        Ok(Self::wrap(py, inner))
+    }
+
+    /// The pool named `pool` of a nutcracker YAML configuration (its only
+    /// pool when `pool` is `None`), routed as twemproxy 0.5.0 routes it.
+    #[staticmethod]
+    #[pyo3(signature = (yaml, /, pool = None))]
+    fn from_nutcracker(py: Python<'_>, yaml: &str, pool: Option<&str>) -> PyResult<Self> {
+        use keyroute::error::ConfigError as E;
+        let pools = parse_nutcracker(yaml).map_err(|e| config_error(py, e))?;
+        let count = pools.len();
+        let chosen = match pool {
+            Some(name) => pools.into_iter().find(|p| p.name == name).ok_or_else(|| {
+                config_error(
+                    py,
+                    E::UnknownPool {
+                        pool: name.to_owned(),
+                    },
+                )
+            })?,
+            None if count == 1 => pools.into_iter().next().expect("one pool"),
+            None => return Err(config_error(py, E::PoolNotChosen { pools: count })),
+        };
+        let (name, eject) = (chosen.name.clone(), chosen.auto_eject_hosts);
+        let inner = keyroute::partition::Pool::from_nutcracker_pool(chosen)
+            .map_err(|e| config_error(py, e))?;
+        let mut this = Self::wrap(py, inner);
+        this.name = Some(name);
+        this.auto_eject_hosts = eject;
+        Ok(this)
+    }
+
+    /// The position, in the list as given, of the server that holds `key`.
+    #[pyo3(signature = (key, /))]
+    fn index_for(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+        self.index(key)
+    }
+
+    /// The server that holds `key`, exactly as the configuration wrote it.
+    #[pyo3(signature = (key, /))]
+    fn node_for(&self, key: &Bound<'_, PyAny>) -> PyResult<Py<PyString>> {
+        let i = self.index(key)?;
+        Ok(self.names[i].clone_ref(key.py()))
+    }
+
+    /// The position of every key's server, in order, as an `array.array('I')`.
+    #[pyo3(signature = (keys, /))]
+    fn indexes_for<'py>(&self, keys: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = keys.py();
+        refuse_single(
+            keys,
+            "indexes_for takes an iterable of keys",
+            "; use index_for for one key",
+        )?;
+        let bytes = if let Ok(list) = keys.cast_exact::<PyList>() {
+            PyBytes::new_with(py, list.len() * 4, |out| {
+                for (i, dst) in out.chunks_exact_mut(4).enumerate() {
+                    let key = crate::slot::list_item(list, i)?;
+                    dst.copy_from_slice(&self.item_index(&key, i)?);
+                }
+                Ok(())
+            })?
+        } else if let Ok(tuple) = keys.cast_exact::<PyTuple>() {
+            PyBytes::new_with(py, tuple.len() * 4, |out| {
+                for (i, (dst, key)) in out
+                    .chunks_exact_mut(4)
+                    .zip(tuple.iter_borrowed())
+                    .enumerate()
+                {
+                    dst.copy_from_slice(&self.item_index(&key, i)?);
+                }
+                Ok(())
+            })?
+        } else {
+            let mut out = Vec::new();
+            for (i, key) in keys.try_iter()?.enumerate() {
+                out.extend_from_slice(&self.item_index(&key?, i)?);
+            }
+            PyBytes::new(py, &out)
+        };
+        static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        ARRAY.import(py, "array", "array")?.call1(("I", bytes))
+    }
+
+    /// The servers as written, in configuration order.
+    #[getter]
+    pub(crate) fn servers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.names.iter().map(|n| n.clone_ref(py)))
+    }
+
+    /// The scheme's name, e.g. `"twemproxy-ketama"`.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.inner.scheme().name()
+    }
+
+    /// The nutcracker pool's name, or `None` for a pool built from a list.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// nutcracker `auto_eject_hosts: true` (always `False` for a list).
+    #[getter]
+    fn auto_eject_hosts(&self) -> bool {
+        self.auto_eject_hosts
+    }
+
+    /// Which servers are live, as given to `with_live`, or `None`.
+    #[getter]
+    fn live(&self) -> Option<Vec<bool>> {
+        self.live.clone()
+    }
+
+    /// twemproxy only: the pool with only the servers marked `True` live
+    /// (`auto_eject_hosts` ejected the others), its continuum rebuilt as
+    /// nutcracker rebuilds it. One flag per server, in configuration order.
+    #[pyo3(signature = (live, /))]
+    fn with_live(&self, py: Python<'_>, live: Vec<bool>) -> PyResult<Self> {
+        let mut inner = self.inner.clone();
+        inner.set_live(&live).map_err(|e| partition_error(py, e))?;
+        Ok(Pool {
+            inner,
+            names: self.names.iter().map(|n| n.clone_ref(py)).collect(),
+            form: self.form,
+            auto_eject_hosts: self.auto_eject_hosts,
+            name: self.name.clone(),
+            live: Some(live),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.names.len()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = match &self.name {
+            Some(n) => format!(" {}", crate::plan::repr(py, n)?),
+            None => String::new(),
+        };
+        Ok(format!(
+            "<Pool{name} {}, {} servers>",
+            self.inner.scheme(),
+            self.names.len()
+        ))
+    }
+}
