@@ -40,16 +40,18 @@ export type ScriptKind = "valkey9" | "redis84" | "legacy";
 export interface RebalanceOptions {
   /** Weights by node id (default 1): integers, decimals or fractions (`"2/3"`), read exactly. */
   weights?: Readonly<Record<string, number | string>>;
-  /** Nodes to add, empty: ids, or `{ id, addr }`. */
-  add?: readonly (string | { readonly id: string; readonly addr?: string })[];
+  /** Nodes to add, empty: ids, `{ id, addr }` or `[id, addr]`. */
+  add?: readonly (string | { readonly id: string; readonly addr?: string } | readonly [string, string])[];
   /** Nodes to empty (weight 0). */
   drain?: readonly string[];
   /** Explicit target slot counts by node id. */
   targets?: Readonly<Record<string, number>>;
   /** How far from its quota a node may stay, in slots (default 0: the strict rule). */
   tolerance?: number;
-  /** Per-slot key and byte counts (16384 entries each), for the estimates. */
-  slotStats?: { readonly keys?: readonly number[]; readonly bytes?: readonly number[] };
+  /** Keys per slot (16384 entries), for the keys-moved estimates. */
+  slotKeys?: readonly number[];
+  /** Bytes per slot (16384 entries), for the bytes-moved estimates. */
+  slotBytes?: readonly number[];
 }
 
 /** The current layout: `CLUSTER NODES` text, a {@link Cluster}, or `{ id: [[start, end], ...] }`. */
@@ -57,6 +59,7 @@ export type Layout = string | Cluster | Readonly<Record<string, readonly (readon
 
 interface PlanJson {
   state_fingerprint: string;
+  policy: { tolerance_slots: number };
   nodes: { id: string; addr: string | null; weight: string; quota: string; before: number; target: number; after: number; keys_before: number | null; keys_after_est: number | null }[];
   lower_bound_moves: number;
   moves_total: number;
@@ -74,6 +77,8 @@ export class Plan {
   readonly lowerBound: number;
   readonly movesTotal: number;
   readonly moves: readonly Move[];
+  /** How far from its quota a node was allowed to stay, in slots. */
+  readonly tolerance: number;
   /** @internal */
   readonly _scripts: Record<ScriptKind, string>;
 
@@ -85,6 +90,7 @@ export class Plan {
     this.fingerprint = p.state_fingerprint;
     this.lowerBound = p.lower_bound_moves;
     this.movesTotal = p.moves_total;
+    this.tolerance = p.policy.tolerance_slots;
     this.nodes = p.nodes.map((n) => ({
       id: n.id,
       addr: n.addr,
@@ -112,8 +118,8 @@ export class Plan {
     return JSON.parse(this.json);
   }
 
-  /** A POSIX shell script that carries the plan out with `redis-cli`. */
-  script(kind: ScriptKind): string {
+  /** A POSIX shell script that carries the plan out with `redis-cli` (default: Valkey 9+). */
+  script(kind: ScriptKind = "valkey9"): string {
     if (kind !== "valkey9" && kind !== "redis84" && kind !== "legacy") {
       throw invalidValue("kind", '"valkey9", "redis84" or "legacy"', kind);
     }
@@ -142,6 +148,11 @@ function input(current: Layout): WasmRebalance {
   return r;
 }
 
+function str(v: unknown, what: string): string {
+  if (typeof v === "string") return v;
+  throw invalidArgument(what, "a string", v);
+}
+
 function counts(v: readonly number[] | undefined, what: string): Float64Array | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((x) => Number.isSafeInteger(x) && x >= 0)) {
@@ -162,14 +173,14 @@ export function rebalance(current: Layout, options: RebalanceOptions = {}): Plan
   try {
     r = input(current);
     for (const a of options.add ?? []) {
-      if (typeof a === "string") r.add(a, undefined);
-      else r.add(a.id, a.addr);
+      const [id, addr] = typeof a === "string" ? [a, undefined] : Array.isArray(a) ? a : [(a as { id: unknown }).id, (a as { addr?: unknown }).addr];
+      r.add(str(id, "an added node's id"), addr === undefined ? undefined : str(addr, "an added node's addr"));
     }
     for (const [id, w] of Object.entries(options.weights ?? {})) {
       if (typeof w !== "number" && typeof w !== "string") throw invalidArgument(`weights[${JSON.stringify(id)}]`, "a number or a string", w);
       r.weight(id, String(w));
     }
-    for (const id of options.drain ?? []) r.drain(id);
+    for (const id of options.drain ?? []) r.drain(str(id, "a drained node's id"));
     for (const [id, t] of Object.entries(options.targets ?? {})) {
       if (!Number.isInteger(t) || t < 0 || t > 16384) throw invalidArgument(`targets[${JSON.stringify(id)}]`, "a slot count in 0..16384", t);
       r.target(id, t);
@@ -179,8 +190,8 @@ export function rebalance(current: Layout, options: RebalanceOptions = {}): Plan
       throw invalidArgument("options.tolerance", "a slot count in 0..16384", tolerance);
     }
     r.tolerance(tolerance);
-    if (options.slotStats !== undefined) {
-      r.slotStats(counts(options.slotStats.keys, "slotStats.keys"), counts(options.slotStats.bytes, "slotStats.bytes"));
+    if (options.slotKeys !== undefined || options.slotBytes !== undefined) {
+      r.slotStats(counts(options.slotKeys, "options.slotKeys"), counts(options.slotBytes, "options.slotBytes"));
     }
     const text = r.plan();
     const plan = new Plan(text.json, { valkey9: text.valkey9, redis84: text.redis84, legacy: text.legacy });

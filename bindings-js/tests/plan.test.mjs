@@ -73,8 +73,11 @@ test("plan objects: nodes, moves, the same plan from every input form", () => {
   const fromText = kr.plan.rebalance(THREE, { add: [{ id: id("d"), addr: "127.0.0.1:7003" }] });
   assert.equal(fromCluster.json, fromText.json);
   assert.throws(() => plan.script("bash"), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
-  const stats = kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], slotStats: { keys: new Array(16384).fill(2), bytes: new Array(16384).fill(10) } });
+  const stats = kr.plan.rebalance({ a: [[0, 16383]] }, { add: [["b", "127.0.0.1:7001"]], slotKeys: new Array(16384).fill(2), slotBytes: new Array(16384).fill(10) });
   assert.deepEqual([stats.moves[0].keysEst, stats.moves[0].bytesEst], [16384, 81920]);
+  assert.equal(stats.nodes[1].addr, "127.0.0.1:7001");
+  assert.equal(stats.tolerance, 0);
+  assert.equal(stats.script(), stats.script("valkey9"));
 });
 
 test("bad inputs: PlanError naming the problem", () => {
@@ -89,7 +92,7 @@ test("bad inputs: PlanError naming the problem", () => {
     [() => kr.plan.rebalance({}), "ERR_KEYROUTE_PLAN_NO_NODES", {}],
     [() => kr.plan.rebalance("garbage line"), "ERR_KEYROUTE_PLAN_BAD_NODES_LINE", { line: 1 }],
     [() => kr.plan.rebalance(THREE.replace("0-5460", "0-5459 [5460->-" + id("b") + "]")), "ERR_KEYROUTE_PLAN_OPEN_SLOTS", { slots: [5460] }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { slotStats: { keys: [1, 2] } }), "ERR_KEYROUTE_PLAN_BAD_SLOT_STATS", {}],
+    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { slotKeys: [1, 2] }), "ERR_KEYROUTE_PLAN_BAD_SLOT_STATS", {}],
     [() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], targets: { b: 1000 } }), "ERR_KEYROUTE_PLAN_INFEASIBLE", {}],
   ];
   for (const [fn, code, fields] of cases) {
@@ -104,6 +107,9 @@ test("bad inputs: PlanError naming the problem", () => {
     assert.throws(() => kr.plan.rebalance(bad), { name: "TypeError" });
   }
   assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { tolerance: -1 }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: [5] }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: [{ id: "b", addr: 7 }] }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { drain: [null] }), { name: "TypeError" });
   assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: null } }), { name: "TypeError" });
 });
 
