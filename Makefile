@@ -68,6 +68,7 @@ test-vectors: setup
 	$(PY) tests/oracles/nutcracker.py --check
 	$(PY) tests/oracles/clients.py --check
 	$(PY) tests/oracles/definitions.py --check
+	$(PY) tests/oracles/reshard_rings.py --check
 
 # A few seconds of each fuzz target (libFuzzer through cargo-fuzz; the
 # sanitizer flags need RUSTC_BOOTSTRAP on a stable toolchain).
@@ -87,6 +88,7 @@ vectors: setup
 	$(PY) tests/oracles/nutcracker.py --write
 	$(PY) tests/oracles/clients.py --write
 	$(PY) tests/oracles/definitions.py --write
+	$(PY) tests/oracles/reshard_rings.py --write
 
 # The command table, from a real server's COMMAND and COMMAND DOCS.
 commands: setup
