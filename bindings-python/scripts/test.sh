@@ -15,6 +15,7 @@ echo "== pytest (bindings-python/tests)"
 
 echo "== doctests (keyroute's docstrings)"
 "$PY" -c 'import doctest, sys, keyroute; sys.exit(doctest.testmod(keyroute).failed)'
+"$PY" -c 'import doctest, sys, keyroute.plan; sys.exit(doctest.testmod(keyroute.plan).failed)'
 
 echo "== stubtest (keyroute and its submodule keyroute._native)"
 "$PY" -m mypy.stubtest --mypy-config-file "$MYPY_CONFIG" keyroute

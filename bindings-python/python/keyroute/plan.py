@@ -26,13 +26,13 @@ configurations, and `moved_keys` the keys of a list that change server:
 
 >>> import keyroute
 >>> servers = [f"127.0.0.1:{6379 + i}:1" for i in range(4)]
->>> old = keyroute.Pool(servers[:3], scheme="twemproxy-ketama")
->>> new = keyroute.Pool(servers, scheme="twemproxy-ketama")
+>>> old = keyroute.Pool(servers[:3], scheme="twemproxy-ketama", hash="md5")
+>>> new = keyroute.Pool(servers, scheme="twemproxy-ketama", hash="md5")
 >>> f = plan.moved_fraction(old, new)
 >>> f.moved == f.to_added, f.exact, round(float(f.moved), 4)
 (True, True, 0.2987)
->>> plan.moved_keys(old, new, ["a", "b", "c", "d"])
-[('b', '127.0.0.1:6379:1', '127.0.0.1:6382:1')]
+>>> plan.moved_keys(old, new, ["a", "b", "c"])
+[('b', '127.0.0.1:6381:1', '127.0.0.1:6382:1'), ('c', '127.0.0.1:6379:1', '127.0.0.1:6382:1')]
 """
 
 from keyroute._native import (
