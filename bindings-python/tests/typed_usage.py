@@ -6,6 +6,7 @@ Run as a script it also executes, so the annotations describe real behaviour.
 from __future__ import annotations
 
 import array
+from fractions import Fraction
 from typing import Literal
 
 import keyroute
@@ -117,9 +118,81 @@ def commands(c: keyroute.Cluster) -> None:
     assert errors and topology
 
 
+def sharding() -> None:
+    pool = keyroute.Pool(["127.0.0.1:6379:1", "127.0.0.1:6380:1"], scheme="twemproxy-ketama",
+                         hash="md5", hash_tag="{}")
+    index: int = pool.index_for(b"foo")
+    server: str = pool.node_for("foo")
+    batch: array.array[int] = pool.indexes_for(["a", b"b", bytearray(b"c")])
+    servers: list[str] = pool.servers
+    scheme: str = pool.scheme
+    assert server == servers[index] and batch.typecode == "I" and scheme == "twemproxy-ketama"
+    ejected: keyroute.Pool = pool.with_live([True, False])
+    live: list[bool] | None = ejected.live
+    assert live == [True, False] and ejected.index_for("x") == 0
+    yaml = "alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:6379:1\n"
+    nut = keyroute.Pool.from_nutcracker(yaml, pool="alpha")
+    name: str | None = nut.name
+    assert name == "alpha" and not nut.auto_eject_hosts
+    ring = keyroute.Pool(["a:1", "b:1"], scheme="uhashring", vnodes=160)
+    assert ring.node_for(b"k") in ring.servers
+    try:
+        keyroute.Pool(["a:1:0"], scheme="predis")
+    except keyroute.ServerSpecError as e:
+        bad_server: str = e.server
+        assert bad_server == "a:1:0"
+    try:
+        keyroute.Pool.from_nutcracker(yaml, pool="beta")
+    except keyroute.ConfigError as c:
+        pool_name: str | None = c.pool
+        assert pool_name == "beta" and c.field is None
+
+    standard = keyroute.HashPolicy.enterprise_standard()
+    tag: bytes = standard.hash_input("{a}b}")
+    rules: list[str] = keyroute.HashPolicy([r"user:(?<tag>\d+):.*"]).rules
+    slot: int = keyroute.key_slot("{}x", policy=standard)
+    slots: array.array[int] = keyroute.key_slots(["{}x"], policy=standard)
+    assert tag == b"a}b" and rules and slot == slots[0] == standard.key_slot("{}y")
+    table = keyroute.CommandTable(policy=standard)
+    assert table.check(["MGET", "{}a", "{}b"]) == keyroute.check(["GET", "{}c"], policy=standard)
+    try:
+        keyroute.HashPolicy(["(?<tag>.*)$"])
+    except keyroute.InvalidRuleError as r:
+        rule: int = r.rule
+        assert rule == 0 and r.reason
+
+
+def plans() -> None:
+    p: keyroute.plan.Plan = keyroute.plan.rebalance(
+        {"a": [(0, 16383)]}, weights={"a": "1.5"}, add=["b", ("c", "10.0.0.3:6379")],
+        tolerance=0)
+    text: str = p.to_json()
+    script: str = p.script("legacy")
+    lower: int = p.lower_bound
+    for m in p.moves:
+        source: str = m.source
+        ranges: list[tuple[int, int]] = m.ranges
+        assert source == "a" and ranges
+    quotas: list[Fraction] = [n.quota for n in p.nodes]
+    assert text and script and lower == p.moves_total and sum(quotas) == 16384
+    old = keyroute.Pool(["127.0.0.1:7000", "127.0.0.1:7001"], scheme="jump")
+    new = keyroute.Pool(["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"], scheme="jump")
+    moved: list[tuple[str, str, str]] = keyroute.plan.moved_keys(old, new, ["a", "b", "c"])
+    f: keyroute.plan.MovedFraction = keyroute.plan.moved_fraction(old, new, sample_log2=10)
+    share: Fraction = f.moved
+    basis: Literal["hash_space", "hash_sample", "key_sample"] = f.basis
+    assert basis == "hash_sample" and 0 < share < 1 and len(moved) <= 3
+    try:
+        keyroute.plan.rebalance("garbage")
+    except keyroute.PlanError as e:
+        assert "line 1" in str(e)
+
+
 def main() -> None:
     slots()
     commands(cluster())
+    sharding()
+    plans()
     print("typed usage ok")
 
 
