@@ -5,6 +5,9 @@
 #   bench/python/bench_cluster.py  key -> node on a live 3+3 cluster, vs RedisCluster
 #   bench/python/bench_command.py  command key extraction, vs CommandsParser
 #                                  (with its COMMAND GETKEYS round trips)
+#   bench/python/bench_pool.py     client-side sharding: key -> server and ring
+#                                  builds, vs uhashring and pymemcache
+#   bench/python/bench_policy.py   key -> slot with and without a hashing policy
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -30,3 +33,9 @@ echo "== key -> node (bench_cluster.py)"
 echo
 echo "== command -> keys (bench_command.py)"
 "$PY" bench/python/bench_command.py "${cpu[@]}" "$@"
+echo
+echo "== key -> server, client-side sharding (bench_pool.py)"
+"${pin[@]}" "$PY" bench/python/bench_pool.py --keys "$KEYS" "$@"
+echo
+echo "== key -> slot under a hashing policy (bench_policy.py)"
+"${pin[@]}" "$PY" bench/python/bench_policy.py --keys "$KEYS" "$@"
