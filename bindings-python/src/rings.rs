@@ -9,7 +9,8 @@ use pyo3::types::{PyList, PyTuple};
 use crate::key::{at_item, items_of, refuse_single};
 use crate::more_errors::moved_error;
 use crate::plan::fraction;
-use crate::pool::{with_pool_key, Pool};
+use crate::pool::Pool;
+use crate::pool_key::with_pool_key;
 
 /// A share as the exact `Fraction` numerator / 2^k (k can be 128).
 fn share(py: Python<'_>, s: Share) -> PyResult<Bound<'_, PyAny>> {

@@ -10,6 +10,7 @@ import subprocess
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -101,6 +102,9 @@ def test_every_input_form_gives_the_same_plan() -> None:
     from_dict = plan.rebalance(layout, add=[D])
     assert from_dict.moves == from_text.moves and from_dict.fingerprint == from_text.fingerprint
     assert [n.addr for n in from_dict.nodes] == [None] * 4
+    # Any mapping; ranges as JSON gives them (lists).
+    as_json = json.loads(json.dumps(layout))
+    assert plan.rebalance(MappingProxyType(as_json), add=(D,)) == from_dict
 
 
 def random_layout(rng: random.Random) -> dict[str, list[tuple[int, int]]]:
@@ -209,6 +213,9 @@ def test_wrong_argument_types() -> None:
         plan.rebalance(whole, weights=[("a", 1)])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"add\[0\]"):
         plan.rebalance(whole, add=[5])  # type: ignore[list-item]
+    for name in ("add", "drain"):
+        with pytest.raises(TypeError, match=f"{name} takes an iterable of node ids"):
+            plan.rebalance(whole, **{name: "a"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="valkey9"):
         plan.rebalance(whole).script("bash")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="16384"):
