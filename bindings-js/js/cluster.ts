@@ -183,10 +183,12 @@ export class Cluster {
   }
 
   /**
-   * The map of the cluster an ioredis client (`new Redis(...)` to any node,
-   * or a `Redis.Cluster`) talks to: asks `CLUSTER SHARDS`, falling back to
-   * `CLUSTER SLOTS` on servers without it. Nodes advertised without an
-   * address get the client's host.
+   * The map of the cluster an ioredis client talks to (`new Redis(...)`
+   * connected to any node; a `Redis.Cluster` works too, asking a node of its
+   * choice): asks `CLUSTER SHARDS`, falling back to `CLUSTER SLOTS` only when
+   * the server refuses it. Nodes advertised without an address get
+   * `options.answeredBy`, else the client's host.
+   * @throws {TopologyError} if the reply is malformed.
    */
   static async fromIORedis(client: IORedisLike, options?: ClusterOptions): Promise<Cluster> {
     const host = options?.answeredBy ?? client.options?.host;
