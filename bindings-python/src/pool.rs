@@ -169,7 +169,13 @@ impl Pool {
             "indexes_for takes an iterable of keys",
             "; use index_for for one key",
         )?;
-        let bytes = if let Ok(list) = keys.cast_exact::<PyList>() {
+        let list = keys
+            .cast_exact::<PyList>()
+            // Borrowed items only where no Python code runs per key: a str
+            // subclass's __str__ (uhashring, pymemcache) could empty the list.
+            .ok()
+            .filter(|_| self.form == KeyForm::Bytes);
+        let bytes = if let Some(list) = list {
             PyBytes::new_with(py, list.len() * 4, |out| {
                 for (i, dst) in out.chunks_exact_mut(4).enumerate() {
                     let key = crate::slot::list_item(list, i)?;

@@ -44,9 +44,21 @@ pub(crate) fn key_slots<'py>(
     keys: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // The open-source rule through a policy is the fast path itself. Each
+    // case gets its own loop, so the fast path's loop tests no policy.
+    match policy.map(Bound::get).filter(|p| !p.inner.is_oss()) {
+        None => slots_by(keys, slot_of_item),
+        Some(p) => slots_by(keys, |key, i| item_slot(key, i, p)),
+    }
+}
+
+/// `key_slots` with `slot(key, position)` computing each key's slot.
+#[inline(always)]
+fn slots_by<'py>(
+    keys: &Bound<'py, PyAny>,
+    slot: impl Fn(&Bound<'_, PyAny>, usize) -> PyResult<u16>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = keys.py();
-    // The open-source rule through a policy is the fast path itself.
-    let policy = policy.map(Bound::get).filter(|p| !p.inner.is_oss());
     refuse_single(
         keys,
         "key_slots takes an iterable of keys",
@@ -56,7 +68,7 @@ pub(crate) fn key_slots<'py>(
         PyBytes::new_with(py, list.len() * 2, |out| {
             for (i, dst) in out.chunks_exact_mut(2).enumerate() {
                 let key = list_item(list, i)?;
-                dst.copy_from_slice(&slot_of_item(&key, i, policy)?.to_ne_bytes());
+                dst.copy_from_slice(&slot(&key, i)?.to_ne_bytes());
             }
             Ok(())
         })?
@@ -67,14 +79,14 @@ pub(crate) fn key_slots<'py>(
                 .zip(tuple.iter_borrowed())
                 .enumerate()
             {
-                dst.copy_from_slice(&slot_of_item(&key, i, policy)?.to_ne_bytes());
+                dst.copy_from_slice(&slot(&key, i)?.to_ne_bytes());
             }
             Ok(())
         })?
     } else {
         let mut out = Vec::new();
         for (i, key) in keys.try_iter()?.enumerate() {
-            out.extend_from_slice(&slot_of_item(&key?, i, policy)?.to_ne_bytes());
+            out.extend_from_slice(&slot(&key?, i)?.to_ne_bytes());
         }
         PyBytes::new(py, &out)
     };
@@ -103,9 +115,6 @@ pub(crate) fn list_item<'a, 'py>(
 
 /// The slot of the `i`th key of a batch; a wrong type names the position.
 #[inline]
-fn slot_of_item(key: &Bound<'_, PyAny>, i: usize, policy: Option<&HashPolicy>) -> PyResult<u16> {
-    match policy {
-        None => with_key(key, keyroute::key_slot_fast).map_err(|e| at_item(e, key.py(), "keys", i)),
-        Some(p) => item_slot(key, i, p),
-    }
+fn slot_of_item(key: &Bound<'_, PyAny>, i: usize) -> PyResult<u16> {
+    with_key(key, keyroute::key_slot_fast).map_err(|e| at_item(e, key.py(), "keys", i))
 }
