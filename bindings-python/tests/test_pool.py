@@ -175,6 +175,21 @@ def test_indexes_for_is_a_uint32_array() -> None:
             pool.index_for(bad)  # type: ignore[arg-type]
 
 
+def test_a_key_whose_str_empties_the_batch() -> None:
+    # uhashring hashes str(key): a __str__ that empties the list being read
+    # must not leave the batch reading freed items.
+    keys: list[Any] = []
+
+    class Evil(str):
+        def __str__(self) -> str:
+            keys.clear()
+            return "evil"
+
+    keys.extend([Evil("a"), "b", "c"])
+    pool = keyroute.Pool(THREE, scheme="uhashring")
+    assert pool.indexes_for(keys).tolist() == [pool.index_for("evil")]
+
+
 def test_no_reference_leaks() -> None:
     pool = keyroute.Pool(THREE, scheme="uhashring")
     keys: list[Any] = [b"leak:" + b"1", "leak:" + str(len("xy")), bytearray(b"leak:3")]
