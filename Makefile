@@ -45,6 +45,7 @@ test-rust: setup
 	cargo bench -p keyroute --bench slot -- --test
 	cargo bench -p keyroute --bench command -- --test
 	cargo bench -p keyroute --bench policy -- --test
+	cargo bench -p keyroute --bench plan -- --test
 	cargo bench -p keyroute --bench partition -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
@@ -100,6 +101,7 @@ bench: cli python js
 	cargo bench -p keyroute --bench slot
 	cargo bench -p keyroute --bench command
 	cargo bench -p keyroute --bench policy
+	cargo bench -p keyroute --bench plan
 	cargo bench -p keyroute --bench partition
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
