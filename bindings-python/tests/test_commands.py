@@ -163,9 +163,11 @@ def test_route() -> None:
     assert keyroute.route(["SPUBLISH", "ch", "m"]).slot == keyroute.key_slot("ch")
     with pytest.raises(keyroute.CrossSlotError):
         keyroute.route(["SUNIONSTORE", "a", "b"])
-    # MSETNX carries the multi_shard tip, as the server's tips say; split
-    # refuses it all the same (see test_split_and_merge).
-    assert keyroute.route(["MSETNX", "a", 1, "b", 2]).target == "multi_shard"
+    # MSETNX carries the multi_shard tip, but splitting it would break its
+    # all-or-nothing semantics: route refuses it as split does (core 8cccc88).
+    with pytest.raises(keyroute.CrossSlotError):
+        keyroute.route(["MSETNX", "a", 1, "b", 2])
+    assert keyroute.route(["MSETNX", "{a}1", 1, "{a}2", 2]).slot == keyroute.key_slot("a")
     assert hash(keyroute.route(["PING"])) == hash(keyroute.route(["ping"]))
     assert repr(keyroute.route(["DBSIZE"])) == (
         "RoutePlan(target='all_primaries', slot=None, response='agg_sum')")
