@@ -174,6 +174,17 @@ export class PolicyError extends KeyrouteError {
   }
 }
 
+/**
+ * A rule the policy cannot use (codes `ERR_KEYROUTE_POLICY_NO_TAG_GROUP`,
+ * `..._RULE_TOO_LONG`, `..._UNSUPPORTED`): `rule` is its index, `reason` why.
+ */
+export class InvalidRuleError extends PolicyError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "InvalidRuleError";
+  }
+}
+
 /** No rule of the hashing policy matches a key (code `ERR_KEYROUTE_NO_RULE_MATCHED`). */
 export class NoRuleMatchedError extends PolicyError {
   /** Position of the key in the caller's list or argv (0 for a single key). */
@@ -202,6 +213,54 @@ export class PlanError extends KeyrouteError {
   }
 }
 
+/** Slots in the middle of a migration, listed in `slots` (code `ERR_KEYROUTE_PLAN_OPEN_SLOTS`). */
+export class OpenSlotsError extends PlanError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "OpenSlotsError";
+  }
+}
+
+/** Slots no node serves, listed in `ranges` (code `ERR_KEYROUTE_PLAN_UNCOVERED`). */
+export class UncoveredSlotsError extends PlanError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "UncoveredSlotsError";
+  }
+}
+
+/** Two nodes claim `slot` (code `ERR_KEYROUTE_PLAN_OVERLAP`). */
+export class SlotOverlapError extends PlanError {
+  /** The first slot claimed twice. */
+  readonly slot: number = 0;
+  /** One node claiming it. */
+  readonly first: string = "";
+  /** The other node claiming it. */
+  readonly second: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "SlotOverlapError";
+  }
+}
+
+/** A weight, drain or target for a node `id` the layout does not have (code `ERR_KEYROUTE_PLAN_UNKNOWN_NODE`). */
+export class UnknownNodeError extends PlanError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "UnknownNodeError";
+  }
+}
+
+/** A weight that is not a non-negative integer, decimal or fraction (code `ERR_KEYROUTE_PLAN_BAD_WEIGHT`). */
+export class BadWeightError extends PlanError {
+  /** The weight as given. */
+  readonly text: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "BadWeightError";
+  }
+}
+
 type ErrorClass = new (message: string, code: string) => KeyrouteError;
 
 const BY_CODE: Record<string, ErrorClass> = {
@@ -214,6 +273,14 @@ const BY_CODE: Record<string, ErrorClass> = {
   ERR_KEYROUTE_CROSSSLOT_TRANSACTION: CrossSlotTransactionError,
   ERR_KEYROUTE_NOT_SPLITTABLE: NotSplittableError,
   ERR_KEYROUTE_NO_RULE_MATCHED: NoRuleMatchedError,
+  ERR_KEYROUTE_POLICY_NO_TAG_GROUP: InvalidRuleError,
+  ERR_KEYROUTE_POLICY_RULE_TOO_LONG: InvalidRuleError,
+  ERR_KEYROUTE_POLICY_UNSUPPORTED: InvalidRuleError,
+  ERR_KEYROUTE_PLAN_OPEN_SLOTS: OpenSlotsError,
+  ERR_KEYROUTE_PLAN_UNCOVERED: UncoveredSlotsError,
+  ERR_KEYROUTE_PLAN_OVERLAP: SlotOverlapError,
+  ERR_KEYROUTE_PLAN_UNKNOWN_NODE: UnknownNodeError,
+  ERR_KEYROUTE_PLAN_BAD_WEIGHT: BadWeightError,
 };
 
 const BY_FAMILY: Record<string, ErrorClass> = {

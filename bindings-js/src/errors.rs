@@ -189,13 +189,18 @@ pub(crate) fn policy(e: &PolicyError) -> String {
         E::TooManyRules { max } => j
             .str("code", "ERR_KEYROUTE_POLICY_TOO_MANY_RULES")
             .num("max", max),
-        E::RuleTooLong { rule, max, .. } => j
+        E::RuleTooLong { rule, len, max } => j
             .str("code", "ERR_KEYROUTE_POLICY_RULE_TOO_LONG")
             .num("rule", rule)
-            .num("max", max),
+            .num("max", max)
+            .str(
+                "reason",
+                &format!("{len} characters long; at most {max} are allowed"),
+            ),
         E::NoTagGroup { rule } => j
             .str("code", "ERR_KEYROUTE_POLICY_NO_TAG_GROUP")
-            .num("rule", rule),
+            .num("rule", rule)
+            .str("reason", "no named group `tag`"),
         E::Unsupported { rule, reason } => j
             .str("code", "ERR_KEYROUTE_POLICY_UNSUPPORTED")
             .num("rule", rule)
@@ -228,6 +233,15 @@ pub(crate) fn plan(e: &PlanError) -> String {
     let j = match e {
         E::DuplicateNode { id } | E::UnknownNode { id } | E::BadRange { id, .. } => j.str("id", id),
         E::BadNodesLine { line, .. } => j.num("line", line),
+        E::Overlap {
+            slot,
+            first,
+            second,
+        } => j
+            .num("slot", slot)
+            .str("first", first)
+            .str("second", second),
+        E::BadWeight { text } => j.str("text", text),
         E::OpenSlots { slots } => {
             let list: alloc::vec::Vec<String> = slots.iter().map(u16::to_string).collect();
             j.raw("slots", &format!("[{}]", list.join(",")))

@@ -82,16 +82,16 @@ test("plan objects: nodes, moves, the same plan from every input form", () => {
 
 test("bad inputs: PlanError naming the problem", () => {
   const cases = [
-    [() => kr.plan.rebalance({ a: [[0, 100]], b: [[50, 16383]] }), "ERR_KEYROUTE_PLAN_OVERLAP", {}],
-    [() => kr.plan.rebalance({ a: [[0, 100]] }), "ERR_KEYROUTE_PLAN_UNCOVERED", { ranges: [[101, 16383]] }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { z: 1 } }), "ERR_KEYROUTE_PLAN_UNKNOWN_NODE", { id: "z" }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: "-1" } }), "ERR_KEYROUTE_PLAN_BAD_WEIGHT", {}],
+    [() => kr.plan.rebalance({ a: [[0, 100]], b: [[50, 16383]] }), "ERR_KEYROUTE_PLAN_OVERLAP", { name: "SlotOverlapError", slot: 50, first: "a", second: "b" }],
+    [() => kr.plan.rebalance({ a: [[0, 100]] }), "ERR_KEYROUTE_PLAN_UNCOVERED", { name: "UncoveredSlotsError", ranges: [[101, 16383]] }],
+    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { z: 1 } }), "ERR_KEYROUTE_PLAN_UNKNOWN_NODE", { name: "UnknownNodeError", id: "z" }],
+    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: "-1" } }), "ERR_KEYROUTE_PLAN_BAD_WEIGHT", { name: "BadWeightError", text: "-1" }],
     [() => kr.plan.rebalance({ a: [[0, 16383]] }, { drain: ["a"] }), "ERR_KEYROUTE_PLAN_ALL_WEIGHTS_ZERO", {}],
     [() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["a"] }), "ERR_KEYROUTE_PLAN_DUPLICATE_NODE", { id: "a" }],
     [() => kr.plan.rebalance({ a: [[9, 3]] }), "ERR_KEYROUTE_PLAN_BAD_RANGE", { id: "a" }],
     [() => kr.plan.rebalance({}), "ERR_KEYROUTE_PLAN_NO_NODES", {}],
     [() => kr.plan.rebalance("garbage line"), "ERR_KEYROUTE_PLAN_BAD_NODES_LINE", { line: 1 }],
-    [() => kr.plan.rebalance(THREE.replace("0-5460", "0-5459 [5460->-" + id("b") + "]")), "ERR_KEYROUTE_PLAN_OPEN_SLOTS", { slots: [5460] }],
+    [() => kr.plan.rebalance(THREE.replace("0-5460", "0-5459 [5460->-" + id("b") + "]")), "ERR_KEYROUTE_PLAN_OPEN_SLOTS", { name: "OpenSlotsError", slots: [5460] }],
     [() => kr.plan.rebalance({ a: [[0, 16383]] }, { slotKeys: [1, 2] }), "ERR_KEYROUTE_PLAN_BAD_SLOT_STATS", {}],
     [() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], targets: { b: 1000 } }), "ERR_KEYROUTE_PLAN_INFEASIBLE", {}],
   ];

@@ -22,7 +22,7 @@ test(`every policy vector: ${doc.rule_sets.length} rule sets x ${keys.length} ke
       // PCRE's `$` also matches before a final newline; keyroute refuses
       // such rules rather than answer differently.
       assert.throws(() => new kr.HashPolicy(set.rules), (err) => {
-        assert.ok(err instanceof kr.PolicyError);
+        assert.ok(err instanceof kr.InvalidRuleError && err instanceof kr.PolicyError);
         assert.equal(err.code, "ERR_KEYROUTE_POLICY_UNSUPPORTED");
         assert.equal(err.rule, 0);
         assert.match(err.reason, /\$/);
@@ -106,7 +106,10 @@ test("bad rules: PolicyError with the rule and the reason", () => {
   for (const [rules, code, rule] of cases) {
     assert.throws(() => new kr.HashPolicy(rules), (err) => {
       assert.ok(err instanceof kr.PolicyError && err instanceof kr.KeyrouteError, String(err));
-      assert.equal(err.name, "PolicyError");
+      // A rule at fault: InvalidRuleError naming it and why, as Python's.
+      assert.equal(err.name, rule === null ? "PolicyError" : "InvalidRuleError");
+      assert.equal(err instanceof kr.InvalidRuleError, rule !== null);
+      if (rule !== null) assert.equal(typeof err.reason, "string");
       assert.equal(err.code, code, err.message);
       assert.equal(err.rule, rule);
       assert.match(err.message, /^keyroute: /);

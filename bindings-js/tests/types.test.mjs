@@ -57,7 +57,9 @@ const pl: Plan = plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], weights: { a:
 const script: string = pl.script("legacy");
 let ce: CrossSlotError | undefined;
 const firstKey: Key | undefined = ce?.firstKey;
-const errs: KeyrouteError[] = [new PolicyError("m", "C"), new NoRuleMatchedError("m", "C"), new TopologyError("m", "C"), new PlanError("m", "C")];
+const errs: KeyrouteError[] = [new PolicyError("m", "C"), new NoRuleMatchedError("m", "C"), new TopologyError("m", "C"), new PlanError("m", "C"), new InvalidRuleError("m", "C")];
+let ov: SlotOverlapError | undefined;
+const second: string | undefined = ov?.second;
 // @ts-expect-error unknown read-from names are refused
 cl.nodeFor("k", { readFrom: "replica" });
 // @ts-expect-error numbers are not command arguments
@@ -66,10 +68,10 @@ commandKeys(["EXPIRE", "k", 10]);
 new Cluster();
 // @ts-expect-error script kinds are a closed set
 pl.script("bash");
-export const used = [a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, split, RedirectError];
+export const used = [a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, second, split, RedirectError];
 `;
 const IMPORT = `import { KeyrouteError, SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot, ready } from "keyroute";
-import { Cluster, CommandTable, CrossSlotError, HashPolicy, NoRuleMatchedError, Plan, PlanError, PolicyError, RedirectError, Split, TopologyError } from "keyroute";
+import { Cluster, CommandTable, CrossSlotError, HashPolicy, InvalidRuleError, NoRuleMatchedError, Plan, PlanError, PolicyError, RedirectError, SlotOverlapError, Split, TopologyError } from "keyroute";
 import { check, checkTransaction, commandKeys, plan, route, split } from "keyroute";
 import type { Key, Node, NodeGroup, Redirect, RoutePlan } from "keyroute";
 `;
