@@ -42,12 +42,15 @@ const failure = (promise) => promise.then(() => null, (e) => e);
 
 before(() => {
   mkdirSync(WORK, { recursive: true });
-  stateFile = join(WORK, `cluster-${process.pid}.json`);
+  // A failed start stops what it started; a started cluster is stopped by
+  // after(), or by the harness's watchdog if this process dies first.
   const out = execFileSync(PYTHON, [HARNESS, "start", "--owner", String(process.pid)], {
     encoding: "utf8",
     timeout: 180_000,
   });
-  writeFileSync(stateFile, out);
+  const file = join(WORK, `cluster-${process.pid}.json`);
+  writeFileSync(file, out);
+  stateFile = file;
   ports = JSON.parse(out).nodes.map((n) => n.port);
 });
 
