@@ -52,6 +52,8 @@ test-rust: setup
 test-nostd: setup
 	cargo build -p keyroute --no-default-features --target wasm32-unknown-unknown
 	cargo build -p keyroute --no-default-features --features alloc --target wasm32-unknown-unknown
+	cargo build -p keyroute --no-default-features --features alloc,regex --target wasm32-unknown-unknown
+	cargo test -p keyroute --no-default-features --features std,regex --test policy_vectors
 
 test-python: python
 	bash bindings-python/scripts/test.sh
