@@ -1,25 +1,10 @@
 //! The `keyroute` binary, run as a user runs it.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod run;
+
+use run::{keyroute, stdout};
 
 const VECTORS: &str = include_str!("../../tests/vectors/slots.json");
-
-fn keyroute(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyroute"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keyroute");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
 
 #[test]
 fn slot_of_arguments() {

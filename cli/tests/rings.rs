@@ -2,9 +2,12 @@
 //! `keyroute plan preshard`, run as a user runs them, against the answers
 //! of the real systems (tests/vectors/partition, tests/vectors/reshard).
 
-use std::io::Write;
+mod run;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use run::{keyroute, stdout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
@@ -13,22 +16,6 @@ const TWEMPROXY: &str = include_str!("../../tests/vectors/partition/twemproxy.js
 const PREDIS: &str = include_str!("../../tests/vectors/partition/predis.json");
 const UHASHRING_KETAMA: &str = include_str!("../../tests/vectors/partition/uhashring-ketama.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
-
-fn keyroute(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyroute"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run keyroute");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
