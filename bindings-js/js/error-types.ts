@@ -261,6 +261,47 @@ export class BadWeightError extends PlanError {
   }
 }
 
+/**
+ * A pool that cannot be built or compared: an unknown scheme, hash or
+ * option value, an empty server list, a zero weight, duplicate names, an
+ * option the scheme lacks, pools hashing keys differently; the code says
+ * which (`ERR_KEYROUTE_PARTITION_NO_SERVERS`, `..._DUPLICATE_NAME`,
+ * `..._ZERO_WEIGHT`, `..._UNKNOWN_SCHEME`, `..._BAD_OPTION`,
+ * `..._OPTION_NOT_APPLICABLE`, `..._RANDOM_DISTRIBUTION`, ...).
+ */
+export class PartitionError extends KeyrouteError {
+  /** The server named twice (`..._DUPLICATE_NAME`). */
+  readonly server: string | null = null;
+  /** The unknown scheme, hash or distribution name (`..._UNKNOWN_SCHEME`, ...). */
+  readonly value: string | null = null;
+  /** The option at fault (`..._BAD_OPTION`, `..._OPTION_NOT_APPLICABLE`). */
+  readonly option: string | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "PartitionError";
+  }
+}
+
+/**
+ * A nutcracker configuration that cannot be read (codes
+ * `ERR_KEYROUTE_CONFIG_SYNTAX`, `..._UNKNOWN_POOL`, `..._POOL_NOT_CHOSEN`,
+ * `..._UNKNOWN_FIELD`, `..._MISSING_FIELD`, `..._BAD_VALUE`, `..._FIELD`):
+ * `pool` and `field` name the place; for `..._FIELD` the
+ * {@link PartitionError} behind it is the `cause`.
+ */
+export class ConfigError extends KeyrouteError {
+  /** The pool at fault, when one is. */
+  readonly pool: string | null = null;
+  /** The directive at fault (`servers`, `hash`, `distribution`...), when one is. */
+  readonly field: string | null = null;
+  /** The line of a syntax error (1-based). */
+  readonly line: number | null = null;
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "ConfigError";
+  }
+}
+
 type ErrorClass = new (message: string, code: string) => KeyrouteError;
 
 const BY_CODE: Record<string, ErrorClass> = {
@@ -289,6 +330,8 @@ const BY_FAMILY: Record<string, ErrorClass> = {
   command: CommandError,
   policy: PolicyError,
   plan: PlanError,
+  partition: PartitionError,
+  config: ConfigError,
 };
 
 /**
@@ -303,6 +346,9 @@ export function fromWasm(described: unknown, arg?: (command: number, position: n
     return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");
   }
   const { family, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
+  if (fields.cause !== null && typeof fields.cause === "object") {
+    fields.cause = fromWasm(JSON.stringify(fields.cause));
+  }
   const Class = BY_CODE[code as string] ?? BY_FAMILY[family as string] ?? KeyrouteError;
   const err = new Class(`keyroute: ${message as string}`, code as string);
   if (arg !== undefined) {

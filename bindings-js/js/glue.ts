@@ -17,10 +17,12 @@ const glue: Glue = {
 };
 
 // The wasm-bindgen classes, wrapped by the public classes of cluster.ts,
-// command.ts, policy.ts and plan.ts.
+// command.ts, policy.ts, plan.ts and pool.ts.
 export {
   CommandTable as WasmCommandTable,
   HashPolicy as WasmHashPolicy,
+  Pool as WasmPool,
+  movedFraction as wasmMovedFraction,
   Rebalance as WasmRebalance,
   SlotMap as WasmSlotMap,
   parseRedirect as wasmParseRedirect,

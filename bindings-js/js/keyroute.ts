@@ -12,18 +12,22 @@
  * - commands: {@link commandKeys}, {@link check}, {@link checkTransaction}, {@link route},
  *   {@link split}, {@link CommandTable};
  * - hashing policies: {@link HashPolicy};
- * - resharding: {@link plan}.
+ * - client-side sharding: {@link Pool} (twemproxy, client libraries, jump, rendezvous, maglev);
+ * - resharding: {@link plan} (slot plans; what a pool change moves).
  *
  * @packageDocumentation
  */
 
 import { rebalance } from "./plan.js";
+import { movedFraction, movedKeys } from "./pool.js";
 
 export { SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot } from "./slot.js";
 export type { Key, SlotOptions } from "./slot.js";
 export { ready } from "./state.js";
 export {
   CommandError,
+  ConfigError,
+  PartitionError,
   CrossSlotError,
   BadWeightError,
   CrossSlotTransactionError,
@@ -73,5 +77,16 @@ export type { Argv, CommandOptions, KeyOptions, KeyPosition, Mode, RoutePlan, Sp
 export { Plan } from "./plan.js";
 export type { Layout, Move, PlanNode, RebalanceOptions, ScriptKind } from "./plan.js";
 
-/** Resharding plans (`plan.rebalance(current, options)`). */
-export const plan: { readonly rebalance: typeof rebalance } = Object.freeze({ rebalance });
+export { MovedFraction, Pool } from "./pool.js";
+export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
+
+/**
+ * Resharding: slot plans (`plan.rebalance(current, options)`), and what a
+ * client-side sharding change moves (`plan.movedKeys(oldPool, newPool, keys)`,
+ * `plan.movedFraction(oldPool, newPool, { sampleLog2 })`).
+ */
+export const plan: {
+  readonly rebalance: typeof rebalance;
+  readonly movedKeys: typeof movedKeys;
+  readonly movedFraction: typeof movedFraction;
+} = Object.freeze({ rebalance, movedKeys, movedFraction });

@@ -1,15 +1,17 @@
 //! The one place each core error becomes a description the JS wrapper turns
 //! into a typed `Error`: JSON `{"family", "code", "message", ...fields}`.
 //! `family` picks the class (`topology`, `redirect`, `command`, `policy`,
-//! `plan`), `code` the kind; the message is the core error's `Display`.
+//! `plan`, `partition`, `config`), `code` the kind; the message is the core error's `Display`.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use core::fmt::{Display, Write};
 
 use keyroute::error::{
-    CommandError, NoRuleMatched, PlanError, PolicyError, RedirectError, TopologyError,
+    CommandError, ConfigError, NoRuleMatched, PartitionError, PlanError, PolicyError,
+    RedirectError, TopologyError,
 };
+use keyroute::plan::MovedError;
 use wasm_bindgen::JsValue;
 
 /// A JSON object under construction.
@@ -251,6 +253,99 @@ pub(crate) fn plan(e: &PlanError) -> String {
                 ranges.iter().map(|(a, b)| format!("[{a},{b}]")).collect();
             j.raw("ranges", &format!("[{}]", list.join(",")))
         }
+        _ => j,
+    };
+    j.done()
+}
+
+/// The code of a partition error (a pool that cannot be built).
+fn partition_code(e: &PartitionError) -> &'static str {
+    use PartitionError as E;
+    match e {
+        E::NoServers => "NO_SERVERS",
+        E::DuplicateName { .. } => "DUPLICATE_NAME",
+        E::ZeroWeight => "ZERO_WEIGHT",
+        E::WeightTooLarge => "WEIGHT_TOO_LARGE",
+        E::TooManyServers => "TOO_MANY_SERVERS",
+        E::RandomDistribution => "RANDOM_DISTRIBUTION",
+        E::UnknownScheme { .. } => "UNKNOWN_SCHEME",
+        E::UnknownHash { .. } => "UNKNOWN_HASH",
+        E::UnknownDistribution { .. } => "UNKNOWN_DISTRIBUTION",
+        E::BadHashTag { .. } => "BAD_HASH_TAG",
+        E::LiveSetLength { .. } => "LIVE_SET_LENGTH",
+        E::NoLiveServers => "NO_LIVE_SERVERS",
+        E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
+        E::BadTableSize { .. } => "BAD_TABLE_SIZE",
+        E::Server(_) => "BAD_SERVER",
+        _ => "OTHER",
+    }
+}
+
+/// A pool that cannot be built.
+pub(crate) fn partition(e: &PartitionError) -> String {
+    use PartitionError as E;
+    let code = format!("ERR_KEYROUTE_PARTITION_{}", partition_code(e));
+    let j = &mut Json::new("partition", &code, e);
+    let j = match e {
+        E::DuplicateName { name } => j.str("server", name),
+        E::UnknownScheme { name } | E::UnknownHash { name } | E::UnknownDistribution { name } => {
+            j.str("value", name)
+        }
+        E::OptionNotApplicable { scheme, option } => j.str("scheme", scheme).str("option", option),
+        _ => j,
+    };
+    j.done()
+}
+
+/// A pool option whose value the binding does not know.
+pub(crate) fn bad_option(option: &str, message: &str) -> String {
+    Json::new("partition", "ERR_KEYROUTE_PARTITION_BAD_OPTION", &message)
+        .str("option", option)
+        .done()
+}
+
+/// A nutcracker configuration that cannot be read: `pool` and `field` name
+/// the place when there is one, `cause` the partition error behind it.
+pub(crate) fn config(e: &ConfigError) -> String {
+    use ConfigError as E;
+    let code = match e {
+        E::Syntax { .. } => "SYNTAX",
+        E::NoPools => "NO_POOLS",
+        E::UnknownPool { .. } => "UNKNOWN_POOL",
+        E::PoolNotChosen { .. } => "POOL_NOT_CHOSEN",
+        E::DuplicatePool { .. } => "DUPLICATE_POOL",
+        E::UnknownField { .. } => "UNKNOWN_FIELD",
+        E::DuplicateField { .. } => "DUPLICATE_FIELD",
+        E::MissingField { .. } => "MISSING_FIELD",
+        E::BadValue { .. } => "BAD_VALUE",
+        E::Field { .. } => "FIELD",
+        _ => "OTHER",
+    };
+    let j = &mut Json::new("config", &format!("ERR_KEYROUTE_CONFIG_{code}"), e);
+    let j = match e {
+        E::Syntax { line, .. } => j.num("line", line),
+        E::UnknownPool { pool } | E::DuplicatePool { pool } => j.str("pool", pool),
+        E::PoolNotChosen { pools } => j.num("pools", pools),
+        E::UnknownField { pool, field } | E::DuplicateField { pool, field } => {
+            j.str("pool", pool).str("field", field)
+        }
+        E::MissingField { pool, field } | E::BadValue { pool, field, .. } => {
+            j.str("pool", pool).str("field", field)
+        }
+        E::Field { pool, field, error } => j
+            .str("pool", pool)
+            .str("field", field)
+            .raw("cause", &partition(error)),
+        _ => j,
+    };
+    j.done()
+}
+
+/// Two configurations whose moved fraction cannot be computed.
+pub(crate) fn moved(e: &MovedError) -> String {
+    let j = &mut Json::new("partition", "ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH", e);
+    let j = match e {
+        MovedError::DifferentKeyHash { old, new } => j.str("oldHash", old).str("newHash", new),
         _ => j,
     };
     j.done()

@@ -1,0 +1,339 @@
+//! `Pool`: client-side sharding, a server list routed by one scheme exactly
+//! as twemproxy, a client library or a written definition routes it; and,
+//! over two pools, what a configuration change moves (the core's
+//! `RingChange`).
+//!
+//! Keys take the scratch path of [`crate::scratch`] (one key:
+//! [`Pool::index_of_scratch`]; a batch packed like `keySlots`:
+//! [`Pool::indexes_of`], into the result array of [`crate::args`]); keys
+//! too large for the scratch buffer go through [`Pool::index_for`].
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use keyroute::partition::clients::NodeHashringCompat;
+use keyroute::partition::hash::twemproxy::TwemproxyHash;
+use keyroute::partition::hash::CharSign;
+use keyroute::partition::jedis::JedisVersion;
+use keyroute::partition::jump::JumpHash;
+use keyroute::partition::{parse_nutcracker, KeyTag, Options, RedisRbId, Scheme};
+use keyroute::plan::{Basis, RingChange, Share};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+
+use crate::errors;
+
+/// A list of servers routed by one sharding scheme.
+#[wasm_bindgen(js_name = Pool)]
+pub struct Pool {
+    inner: keyroute::partition::Pool,
+    /// nutcracker `auto_eject_hosts: true`.
+    auto_eject_hosts: bool,
+    /// The nutcracker pool's name.
+    name: Option<String>,
+}
+
+fn partition_error(e: keyroute::error::PartitionError) -> JsValue {
+    errors::js(errors::partition(&e))
+}
+
+/// A `PartitionError` for an option value that is not one of `expected`.
+fn bad(option: &str, value: &str, expected: &str) -> JsValue {
+    errors::js(errors::bad_option(
+        option,
+        &format!("{option} {value:?}: expected {expected}"),
+    ))
+}
+
+/// Looks `value` up among `(name, choice)` pairs.
+fn choose<T: Copy>(option: &str, value: &str, choices: &[(&str, T)]) -> Result<T, JsValue> {
+    match choices.iter().find(|(name, _)| *name == value) {
+        Some(&(_, v)) => Ok(v),
+        None => {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            Err(bad(option, value, &format!("one of {}", names.join(", "))))
+        }
+    }
+}
+
+/// A tag rule: `none`, `redis`, `redis-rb`, `jedis`, or two bytes.
+fn key_tag(b: &[u8]) -> Result<KeyTag, JsValue> {
+    Ok(match b {
+        b"none" => KeyTag::None,
+        b"redis" => KeyTag::Redis,
+        b"redis-rb" => KeyTag::RedisRb,
+        b"jedis" => KeyTag::Jedis,
+        &[open, close] => KeyTag::Pair(open, close),
+        _ => {
+            return Err(bad(
+                "tag",
+                &String::from_utf8_lossy(b),
+                "\"none\", \"redis\", \"redis-rb\", \"jedis\" or two characters",
+            ))
+        }
+    })
+}
+
+/// A share as JSON: `{"num": "n", "log2den": k, "value": f}`.
+fn share_json(out: &mut String, s: Share) {
+    out.push_str(&format!(
+        "{{\"num\":\"{}\",\"log2den\":{},\"value\":{:?}}}",
+        s.numerator(),
+        s.log2_denominator(),
+        s.as_f64()
+    ));
+}
+
+fn strings_json(out: &mut String, items: impl IntoIterator<Item = impl AsRef<str>>) {
+    out.push('[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        errors::quote(out, s.as_ref());
+    }
+    out.push(']');
+}
+
+#[wasm_bindgen(js_class = Pool)]
+impl Pool {
+    /// A pool of servers written `host:port[:weight][ alias]`, routed by
+    /// `scheme`, with the options of the core's `Options` (unset: `None`).
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        scheme: &str,
+        servers: Vec<String>,
+        hash: Option<String>,
+        hash_tag: Option<Vec<u8>>,
+        char_sign: Option<String>,
+        redis_rb_id: Option<String>,
+        jedis: Option<String>,
+        default_port: Option<u16>,
+        compatibility: Option<String>,
+        vnodes: Option<u32>,
+        jump_hash: Option<String>,
+        table_size: Option<f64>,
+        tag: Option<Vec<u8>>,
+    ) -> Result<Pool, JsValue> {
+        let scheme: Scheme = scheme.parse().map_err(partition_error)?;
+        let mut o = Options::default();
+        if let Some(h) = &hash {
+            let names: Vec<&str> = TwemproxyHash::ALL.iter().map(|h| h.name()).collect();
+            o.hash = Some(
+                h.parse()
+                    .map_err(|_| bad("hash", h, &format!("one of {}", names.join(", "))))?,
+            );
+        }
+        if let Some(t) = &hash_tag {
+            o.hash_tag = Some(<[u8; 2]>::try_from(t.as_slice()).map_err(|_| {
+                bad(
+                    "hashTag",
+                    &String::from_utf8_lossy(t),
+                    "exactly two characters",
+                )
+            })?);
+        }
+        if let Some(s) = &char_sign {
+            let c = [
+                ("signed", CharSign::Signed),
+                ("unsigned", CharSign::Unsigned),
+            ];
+            o.char_sign = choose("charSign", s, &c)?;
+        }
+        if let Some(s) = &redis_rb_id {
+            let c = [
+                ("with_db", RedisRbId::WithDb),
+                ("without_db", RedisRbId::WithoutDb),
+            ];
+            o.redis_rb_id = choose("redisRbId", s, &c)?;
+        }
+        if let Some(s) = &jedis {
+            let c = [
+                ("2.9", JedisVersion::V2_9),
+                ("3", JedisVersion::V3),
+                ("4", JedisVersion::V4),
+            ];
+            o.jedis = choose("jedis", s, &c)?;
+        }
+        o.default_port = default_port;
+        if let Some(s) = &compatibility {
+            let c = [
+                ("ketama", NodeHashringCompat::Ketama),
+                ("hash_ring", NodeHashringCompat::HashRing),
+            ];
+            o.compatibility = choose("compatibility", s, &c)?;
+        }
+        if vnodes == Some(0) {
+            return Err(bad("vnodes", "0", "a positive number"));
+        }
+        o.vnodes = vnodes;
+        if let Some(s) = &jump_hash {
+            let c = [("xxh3", JumpHash::Xxh3), ("xxh64", JumpHash::Xxh64)];
+            o.jump_hash = choose("jumpHash", s, &c)?;
+        }
+        // The wrapper passes only safe integers >= 1.
+        o.table_size = table_size.map(|t| t as u64);
+        if let Some(t) = &tag {
+            o.tag = Some(key_tag(t)?);
+        }
+        let inner = keyroute::partition::Pool::with_options(scheme, &servers, &o)
+            .map_err(partition_error)?;
+        Ok(Pool {
+            inner,
+            auto_eject_hosts: false,
+            name: None,
+        })
+    }
+
+    /// The pool named `pool` of a nutcracker YAML configuration (its only
+    /// pool when `pool` is `None`), routed as twemproxy 0.5.0 routes it.
+    #[wasm_bindgen(js_name = fromNutcracker)]
+    pub fn from_nutcracker(yaml: &str, pool: Option<String>) -> Result<Pool, JsValue> {
+        use keyroute::error::ConfigError as E;
+        let config = |e: E| errors::js(errors::config(&e));
+        let pools = parse_nutcracker(yaml).map_err(config)?;
+        let count = pools.len();
+        let chosen = match pool {
+            Some(name) => match pools.into_iter().find(|p| p.name == name) {
+                Some(p) => p,
+                None => return Err(config(E::UnknownPool { pool: name })),
+            },
+            None if count == 1 => pools.into_iter().next().expect("one pool"),
+            None => return Err(config(E::PoolNotChosen { pools: count })),
+        };
+        let (name, eject) = (chosen.name.clone(), chosen.auto_eject_hosts);
+        let inner = keyroute::partition::Pool::from_nutcracker_pool(chosen).map_err(config)?;
+        Ok(Pool {
+            inner,
+            auto_eject_hosts: eject,
+            name: Some(name),
+        })
+    }
+
+    /// The position of the server of the key in `scratch[..len]`.
+    #[wasm_bindgen(js_name = indexOfScratch)]
+    pub fn index_of_scratch(&self, len: u32) -> u32 {
+        self.inner.index_for(crate::scratch::key(len as usize)) as u32
+    }
+
+    /// The position of the server of a key too large for the scratch buffer.
+    #[wasm_bindgen(js_name = indexFor)]
+    pub fn index_for(&self, key: &[u8]) -> u32 {
+        self.inner.index_for(key) as u32
+    }
+
+    /// The positions of the `count` keys packed in the scratch buffer, into
+    /// the result array; returns `count`.
+    #[wasm_bindgen(js_name = indexesOf)]
+    pub fn indexes_of(&self, count: u32) -> i32 {
+        let keys = crate::args::argv(count, false);
+        crate::args::out(keys.iter().map(|k| self.inner.index_for(k) as u32))
+    }
+
+    /// The servers as written, in configuration order.
+    #[wasm_bindgen(getter)]
+    pub fn servers(&self) -> Vec<String> {
+        self.inner
+            .servers()
+            .iter()
+            .map(|s| s.written().to_string())
+            .collect()
+    }
+
+    /// Each server's backend (`host:port` or socket path), in order.
+    #[wasm_bindgen(getter)]
+    pub fn addresses(&self) -> Vec<String> {
+        self.inner.servers().iter().map(|s| s.address()).collect()
+    }
+
+    /// The scheme's name.
+    #[wasm_bindgen(getter)]
+    pub fn scheme(&self) -> String {
+        self.inner.scheme().name().to_string()
+    }
+
+    /// The nutcracker pool's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> Option<String> {
+        self.name.clone()
+    }
+
+    /// nutcracker `auto_eject_hosts: true`.
+    #[wasm_bindgen(getter, js_name = autoEjectHosts)]
+    pub fn auto_eject_hosts(&self) -> bool {
+        self.auto_eject_hosts
+    }
+
+    /// twemproxy only: the pool with only the servers flagged 1 live.
+    #[wasm_bindgen(js_name = withLive)]
+    pub fn with_live(&self, live: Vec<u8>) -> Result<Pool, JsValue> {
+        let flags: Vec<bool> = live.iter().map(|&b| b != 0).collect();
+        let mut inner = self.inner.clone();
+        inner.set_live(&flags).map_err(partition_error)?;
+        Ok(Pool {
+            inner,
+            auto_eject_hosts: self.auto_eject_hosts,
+            name: self.name.clone(),
+        })
+    }
+}
+
+/// Where the hash space goes from `old` to `new`, as JSON: `moved`,
+/// `toAdded`, `fromRemoved`, `betweenKept` and `matrix` (shares:
+/// `{"num", "log2den", "value"}`), `oldNodes`, `newNodes`, `basis`, `bits`,
+/// `log2Samples`, `exact`, `warnings`.
+#[wasm_bindgen(js_name = movedFraction)]
+pub fn moved_fraction(old: &Pool, new: &Pool, sample_log2: Option<u32>) -> Result<String, JsValue> {
+    let mut change = RingChange::new(&old.inner, &new.inner);
+    change.auto_eject_hosts(old.auto_eject_hosts, new.auto_eject_hosts);
+    if let Some(k) = sample_log2 {
+        change.sample_log2(k);
+    }
+    let f = change
+        .fraction()
+        .map_err(|e| errors::js(errors::moved(&e)))?;
+    let mut j = String::from("{");
+    for (name, s) in [
+        ("moved", f.moved()),
+        ("toAdded", f.to_added()),
+        ("fromRemoved", f.from_removed()),
+        ("betweenKept", f.between_kept()),
+    ] {
+        j.push_str(&format!("\"{name}\":"));
+        share_json(&mut j, s);
+        j.push(',');
+    }
+    j.push_str("\"matrix\":[");
+    let (n, m) = (f.old_nodes().len(), f.new_nodes().len());
+    for i in 0..n {
+        j.push_str(if i > 0 { ",[" } else { "[" });
+        for c in 0..m {
+            if c > 0 {
+                j.push(',');
+            }
+            share_json(&mut j, f.cell(i, c));
+        }
+        j.push(']');
+    }
+    j.push_str("],\"oldNodes\":");
+    strings_json(&mut j, f.old_nodes());
+    j.push_str(",\"newNodes\":");
+    strings_json(&mut j, f.new_nodes());
+    let (basis, bits, samples) = match f.basis() {
+        Basis::HashSpace { bits } => ("hash_space", Some(bits), None),
+        Basis::HashSample { bits, log2_samples } => ("hash_sample", Some(bits), Some(log2_samples)),
+        Basis::KeySample { log2_samples } => ("key_sample", None, Some(log2_samples)),
+        _ => ("other", None, None),
+    };
+    let num = |v: Option<u32>| v.map_or_else(|| "null".to_string(), |v| v.to_string());
+    j.push_str(&format!(
+        ",\"basis\":\"{basis}\",\"bits\":{},\"log2Samples\":{},\"exact\":{},\"warnings\":",
+        num(bits),
+        num(samples),
+        f.basis().is_exact()
+    ));
+    strings_json(&mut j, change.warnings().iter().map(ToString::to_string));
+    j.push('}');
+    Ok(j)
+}
