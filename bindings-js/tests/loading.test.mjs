@@ -17,19 +17,23 @@ const API = [
   "Cluster",
   "CommandError",
   "CommandTable",
+  "ConfigError",
   "CrossSlotError",
   "CrossSlotTransactionError",
   "HashPolicy",
   "InvalidArgumentsError",
   "InvalidRuleError",
   "KeyrouteError",
+  "MovedFraction",
   "NoKeyArgumentsError",
   "NoRuleMatchedError",
   "NotSplittableError",
   "OpenSlotsError",
+  "PartitionError",
   "Plan",
   "PlanError",
   "PolicyError",
+  "Pool",
   "RedirectError",
   "SLOT_COUNT",
   "SlotNotServedError",
@@ -195,6 +199,9 @@ test("size budget", () => {
   // Measured: 660,907 bytes of wasm, 366,661 bytes of gzipped keyroute.js (slots
   // alone were 18.8 KB / 19 KB). Two thirds of the code is regex-automata and
   // regex-syntax (hashing policies), then the command table (~90 KB of data).
-  assert.ok(wasm <= 720 * 1024, `wasm is ${wasm} bytes, budget 720 KiB`);
-  assert.ok(gz <= 400 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 400 KiB`);
+  // Client-side sharding (Pool: 15 schemes, MD5/xxHash/murmur, the nutcracker
+  // reader) and the ring planner added ~97 KB: 758,214 bytes of wasm,
+  // 431,255 gzipped keyroute.js.
+  assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
+  assert.ok(gz <= 440 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 440 KiB`);
 });
