@@ -3,6 +3,7 @@
 #   bench/js/bench_slot.mjs     keySlot/keySlots vs cluster-key-slot 1.1.2
 #   bench/js/bench_cluster.mjs  Cluster.nodeFor/groupByNode vs ioredis's slots[calculateSlot(key)]
 #   bench/js/bench_command.mjs  commandKeys/check vs @ioredis/commands getKeyIndexes
+#   bench/js/bench_pool.mjs     Pool(node-hashring) nodeFor/indexesFor/build vs npm hashring 3.2.0
 # Extra arguments (e.g. --passes 5) go to every script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +12,7 @@ if [ ! -f bindings-js/pkg/package.json ]; then
   echo "error: bindings-js/pkg is not built; run bindings-js/scripts/build.sh first" >&2
   exit 1
 fi
-if [ ! -d bindings-js/node_modules/cluster-key-slot ] || [ ! -d bindings-js/node_modules/ioredis ]; then
+if [ ! -d bindings-js/node_modules/cluster-key-slot ] || [ ! -d bindings-js/node_modules/ioredis ] || [ ! -d bindings-js/node_modules/hashring ]; then
   (cd bindings-js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 KEYS=$ROOT/target/bench-keys.txt
@@ -23,3 +24,5 @@ echo
 node bench/js/bench_cluster.mjs --keys "$KEYS" "$@"
 echo
 node bench/js/bench_command.mjs "$@"
+echo
+node bench/js/bench_pool.mjs --keys "$KEYS" "$@"

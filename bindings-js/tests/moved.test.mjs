@@ -31,8 +31,6 @@ function checkCase(name, oldPool, newPool, c, keys) {
   assert.deepEqual(Array.from(newPool.indexesFor(keys)), newNodes, `${name}: new routing`);
   const addr = (p, i) => p.servers[i];
   // The real system's moves: keys whose backend address changed.
-  const oldAddr = oldNodes.map((i) => kr.Pool.prototype.nodeFor.call(oldPool, keys[0]) && i);
-  void oldAddr;
   const moved = kr.plan.movedKeys(oldPool, newPool, keys);
   const want = [];
   keys.forEach((k, i) => {
