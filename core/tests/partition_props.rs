@@ -283,3 +283,115 @@ fn node_for_names_the_server_as_written() {
     assert_eq!(p.servers().len(), 3);
     assert_eq!(p.scheme(), Scheme::TwemproxyKetama);
 }
+
+/// Every scheme, with tags where the scheme (or the application) has them.
+fn tagged_pools() -> Vec<(String, Pool)> {
+    use keyroute::partition::KeyTag;
+    let plain = servers(7);
+    let mut out = Vec::new();
+    for &scheme in Scheme::ALL {
+        let mut variants = vec![Options::default()];
+        match scheme {
+            Scheme::TwemproxyKetama | Scheme::TwemproxyModula => {
+                for pair in [*b"{}", *b"<>"] {
+                    let mut o = Options::default();
+                    o.hash_tag = Some(pair);
+                    variants.push(o);
+                }
+            }
+            Scheme::Jedis | Scheme::Jump | Scheme::Rendezvous | Scheme::Maglev => {
+                for tag in [
+                    KeyTag::Redis,
+                    KeyTag::Jedis,
+                    KeyTag::RedisRb,
+                    KeyTag::Pair(b'<', b'>'),
+                ] {
+                    let mut o = Options::default();
+                    o.tag = Some(tag);
+                    variants.push(o);
+                }
+            }
+            _ => {}
+        }
+        for o in variants {
+            let pool = Pool::with_options(scheme, &plain, &o).unwrap();
+            out.push((format!("{scheme} {o:?}"), pool));
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `key_tag` names exactly what placement hashes: a key with a tag is
+    /// placed like its tag alone, and keys with the same tag are together.
+    #[test]
+    fn key_tag_is_what_placement_hashes(
+        tag in proptest::collection::vec(any::<u8>(), 1..6),
+        pre in proptest::collection::vec(any::<u8>(), 0..6),
+        post in proptest::collection::vec(any::<u8>(), 0..6),
+        other in proptest::collection::vec(any::<u8>(), 0..6),
+    ) {
+        for (name, pool) in tagged_pools() {
+            for (open, close) in [(b'{', b'}'), (b'<', b'>')] {
+                let wrap = |a: &[u8], b: &[u8]| {
+                    let mut k = a.to_vec();
+                    k.push(open);
+                    k.extend_from_slice(&tag);
+                    k.push(close);
+                    k.extend_from_slice(b);
+                    k
+                };
+                let k1 = wrap(&pre, &post);
+                let k2 = wrap(&other, &pre);
+                for k in [&k1, &k2] {
+                    if let Some(t) = pool.key_tag(k) {
+                        if pool.key_tag(t).is_none() {
+                            prop_assert_eq!(pool.index_for(k), pool.index_for(t), "{}", name);
+                        }
+                    } else {
+                        prop_assert!(!pool.same_tag([k.as_slice(), b"x".as_slice()]), "{}", name);
+                    }
+                }
+                if pool.same_tag([k1.as_slice(), k2.as_slice()]) {
+                    prop_assert_eq!(pool.index_for(&k1), pool.index_for(&k2), "{}", name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn same_tag_follows_redis_rb() {
+    let list = ["127.0.0.1:6379:1 a", "127.0.0.1:6380:1 b"];
+    let mut o = Options::default();
+    o.hash_tag = Some(*b"{}");
+    let redis_rule = Pool::with_options(Scheme::TwemproxyKetama, list, &o).unwrap();
+    let yes: [&[&[u8]]; 4] = [
+        &[b"{u1}a", b"x{u1}b", b"{u1}"],
+        &[b"same", b"same"],
+        &[b"only"],
+        &[],
+    ];
+    for keys in yes {
+        assert!(redis_rule.same_tag(keys.iter().copied()), "{keys:?}");
+    }
+    let no: [&[&[u8]]; 4] = [
+        &[b"{u1}a", b"{u2}a"],
+        &[b"{u1}a", b"u1"],
+        &[b"a", b"b"],
+        &[b"{}a", b"{}b"],
+    ];
+    for keys in no {
+        assert!(!redis_rule.same_tag(keys.iter().copied()), "{keys:?}");
+    }
+    // Without hash_tag, twemproxy hashes whole keys: only identical keys count.
+    let plain = Pool::new(Scheme::TwemproxyKetama, list).unwrap();
+    assert_eq!(plain.key_tag(b"{u1}a"), None);
+    assert!(!plain.same_tag([b"{u1}a".as_slice(), b"{u1}b"]));
+    // redis-rb's own rule: a tag only at the start of the key (or a line).
+    let rb = Pool::new(Scheme::RedisRb4, ["127.0.0.1:6379 a", "127.0.0.1:6380 b"]).unwrap();
+    assert_eq!(rb.key_tag(b"{u1}a"), Some(b"u1".as_slice()));
+    assert_eq!(rb.key_tag(b"x{u1}a"), None);
+}

@@ -343,6 +343,49 @@ impl Pool {
         }
     }
 
+    /// The hash tag `key` carries under the pool's scheme: the bytes the
+    /// scheme hashes in place of the whole key, or `None` when it hashes the
+    /// whole key (no tag, or a scheme without tags).
+    pub fn key_tag<'k>(&self, key: &'k [u8]) -> Option<&'k [u8]> {
+        let hashed = match &self.router {
+            Router::Twemproxy(p) => p.tagged(key),
+            Router::Ring(p) => p.tag().apply(key),
+            Router::Jedis(p) => p.tag().apply(key),
+            Router::Jump(p) => p.tag().apply(key),
+            Router::Rendezvous(p) => p.tag().apply(key),
+            Router::Maglev(p) => p.tag().apply(key),
+            Router::Meta(_) | Router::Pymemcache(_) => key,
+        };
+        // A tag never includes its delimiters, so it is always shorter.
+        (hashed.len() < key.len()).then_some(hashed)
+    }
+
+    /// Whether `keys` are together by construction rather than by chance:
+    /// every key carries the same tag, or they are all the same key
+    /// (redis-rb's `ensure_same_node` rule). Placement alone can put keys
+    /// with different tags on one server today and on two after a server is
+    /// added; this check cannot be fooled that way.
+    pub fn same_tag<'a, I>(&self, keys: I) -> bool
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut keys = keys.into_iter();
+        let Some(first) = keys.next() else {
+            return true;
+        };
+        let tag = self.key_tag(first);
+        let mut all_tagged = tag.is_some();
+        let mut tags_equal = true;
+        let mut keys_equal = true;
+        for k in keys {
+            let t = self.key_tag(k);
+            all_tagged &= t.is_some();
+            tags_equal &= t == tag;
+            keys_equal &= k == first;
+        }
+        (all_tagged && tags_equal) || keys_equal
+    }
+
     /// The server that holds `key`, exactly as the configuration wrote it.
     #[inline]
     pub fn node_for(&self, key: &[u8]) -> &str {
