@@ -125,6 +125,13 @@ pub(crate) fn merge_of(cmd: &super::Command) -> Option<Merge> {
 }
 
 impl CommandTable {
+    /// How the replies of `argv` would be put back together if its keys were
+    /// split across slots or shards, or `None` when the command cannot be
+    /// split (MSETNX, RENAME, EVAL...): its keys must stay together.
+    pub fn split_merge<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Option<Merge>, CommandError> {
+        Ok(merge_of(self.lookup(argv)?))
+    }
+
     /// Breaks a multi-key command into one command per slot.
     ///
     /// A command whose keys share a slot (or that has none) comes back whole,

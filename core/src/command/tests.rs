@@ -345,3 +345,33 @@ fn route_and_split_agree_on_what_can_be_split() {
     assert_eq!(Merge::ByKeyPosition.as_str(), "by_key_position");
     assert_eq!(ResponsePolicy::AggSum.as_str(), "agg_sum");
 }
+
+#[test]
+fn split_merge_names_exactly_the_splittable_commands() {
+    let t = CommandTable::builtin();
+    let cases: [(&[&str], Option<Merge>); 9] = [
+        (&["MGET", "a"], Some(Merge::ByKeyPosition)),
+        (&["mset", "a", "1"], Some(Merge::AllOk)),
+        (&["DEL", "a"], Some(Merge::Sum)),
+        (&["EXISTS", "a"], Some(Merge::Sum)),
+        (&["UNLINK", "a"], Some(Merge::Sum)),
+        (&["TOUCH", "a"], Some(Merge::Sum)),
+        (&["MSETNX", "a", "1"], None),
+        (&["RENAME", "a", "b"], None),
+        (&["EVAL", "return 1", "2", "a", "b"], None),
+    ];
+    for (argv, want) in cases {
+        assert_eq!(t.split_merge(argv).unwrap(), want, "{argv:?}");
+        // Keys in two slots: split succeeds exactly when split_merge names a merge.
+        let spread: Vec<&str> = match argv[0].to_ascii_uppercase().as_str() {
+            "MSET" | "MSETNX" => vec![argv[0], "a", "1", "b", "2"],
+            "EVAL" => argv.to_vec(),
+            _ => vec![argv[0], "a", "b"],
+        };
+        assert_eq!(t.split(&spread).is_ok(), want.is_some(), "{spread:?}");
+    }
+    assert!(matches!(
+        t.split_merge(&["NOSUCH"]),
+        Err(CommandError::UnknownCommand { .. })
+    ));
+}
