@@ -29,7 +29,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
             let argv = argv_of(cmd)?;
-            match self.step(&argv)? {
+            let (step, watch) = self.step_watching(&argv)?;
+            let reply = match step {
                 Step::One(s) => self.conns[s].req_packed_command(cmd).await,
                 Step::Split {
                     parts,
@@ -46,7 +47,11 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                         (0..self.conns.len()).map(|s| (s, cmd.clone())).collect();
                     Ok(combine(c, run_on_shards(&mut self.conns, &cmds).await?))
                 }
+            }?;
+            if !matches!(reply, Value::ServerError(_)) {
+                self.apply_watch(watch);
             }
+            Ok(reply)
         }
         .boxed()
     }
@@ -62,6 +67,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                 pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
             if pipe.is_transaction() {
                 let shard = self.transaction_shard(&commands)?;
+                // EXEC ends the watch, whatever the outcome.
+                self.watching = None;
                 return self.conns[shard]
                     .req_packed_commands(pipe, offset, count)
                     .await;

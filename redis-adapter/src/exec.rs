@@ -221,27 +221,12 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
                 "expected one packed command".into(),
             ));
         };
-        match self.step(argv)? {
-            Step::One(s) => self.conns[s].req_packed_command(cmd),
-            Step::Split {
-                parts,
-                merge: m,
-                key_count,
-            } => {
-                let mut replies = Vec::with_capacity(parts.len());
-                for (s, sub, _) in &parts {
-                    replies.push(self.conns[*s].req_packed_command(&encode_command(sub))?);
-                }
-                Ok(merge(m, &parts, key_count, replies))
-            }
-            Step::FanOut(c) => {
-                let mut replies = Vec::with_capacity(self.conns.len());
-                for conn in &mut self.conns {
-                    replies.push(conn.req_packed_command(cmd)?);
-                }
-                Ok(combine(c, replies))
-            }
+        let (step, watch) = self.step_watching(argv)?;
+        let reply = self.run_step(cmd, step)?;
+        if !matches!(reply, Value::ServerError(_)) {
+            self.apply_watch(watch);
         }
+        Ok(reply)
     }
 
     fn req_packed_commands(
@@ -253,6 +238,8 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
         let commands = unpack(cmd)?;
         if is_transaction(&commands) {
             let shard = self.transaction_shard(&commands[1..commands.len() - 1])?;
+            // EXEC ends the watch, whatever the outcome.
+            self.watching = None;
             return self.conns[shard].req_packed_commands(cmd, offset, count);
         }
         let p = self.plan_pipeline(&commands)?;
@@ -278,5 +265,31 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
 
     fn is_open(&self) -> bool {
         self.conns.iter().all(|c| c.is_open())
+    }
+}
+
+impl<C: ConnectionLike> Sharded<C> {
+    fn run_step(&mut self, cmd: &[u8], step: Step) -> RedisResult<Value> {
+        match step {
+            Step::One(s) => self.conns[s].req_packed_command(cmd),
+            Step::Split {
+                parts,
+                merge: m,
+                key_count,
+            } => {
+                let mut replies = Vec::with_capacity(parts.len());
+                for (s, sub, _) in &parts {
+                    replies.push(self.conns[*s].req_packed_command(&encode_command(sub))?);
+                }
+                Ok(merge(m, &parts, key_count, replies))
+            }
+            Step::FanOut(c) => {
+                let mut replies = Vec::with_capacity(self.conns.len());
+                for conn in &mut self.conns {
+                    replies.push(conn.req_packed_command(cmd)?);
+                }
+                Ok(combine(c, replies))
+            }
+        }
     }
 }

@@ -14,9 +14,14 @@
 //!   shards.
 //! - Pipelines are split per shard and reassembled in order; transactions
 //!   (`redis::pipe().atomic()`) run only when every command is on one shard.
+//! - WATCH goes to its keys' shard and pins the next transaction to it
+//!   (`redis::transaction` works when its keys share a shard); UNWATCH goes
+//!   to the watched shard, or to every shard when nothing is watched.
 //! - Keyless commands run only if they are in a small fan-out set (PING,
 //!   DBSIZE, FLUSHDB, FLUSHALL, SCRIPT LOAD/EXISTS/FLUSH, KEYS); anything else
 //!   keyless is refused: use [`Sharded::shard`] for a shard's own connection.
+//! - [`Sharded::strict_tags`] requires a shared hash tag, not just a shared
+//!   shard, for whatever must stay together.
 //!
 //! ```no_run
 //! use keyroute::partition::{Pool, Scheme};
@@ -48,6 +53,10 @@ pub struct Sharded<C> {
     pool: Pool,
     conns: Vec<C>,
     table: CommandTable,
+    strict_tags: bool,
+    /// The shard a WATCH went to and the keys watched, until the
+    /// transaction or UNWATCH.
+    watching: Option<(usize, Vec<Vec<u8>>)>,
 }
 
 impl<C> Sharded<C> {
@@ -68,7 +77,20 @@ impl<C> Sharded<C> {
             pool,
             conns,
             table: CommandTable::builtin(),
+            strict_tags: false,
+            watching: None,
         })
+    }
+
+    /// Strict colocation: a command that cannot be split (RENAME, SMOVE,
+    /// SINTERSTORE, EVAL with keys...) and every transaction run only when
+    /// all their keys carry the same hash tag under the pool's scheme, or are
+    /// the same key ([`Pool::same_tag`], redis-rb's rule). Without it, keys
+    /// that land on one shard by chance are accepted, and code can come to
+    /// rely on a placement that adding a server breaks.
+    pub fn strict_tags(mut self, on: bool) -> Self {
+        self.strict_tags = on;
+        self
     }
 
     /// The command table used for routing (extend it with module commands).

@@ -25,6 +25,13 @@ pub(crate) enum Step {
     FanOut(Combine),
 }
 
+/// What a command does to the WATCH state once it succeeds.
+pub(crate) enum Watch {
+    Keep,
+    Clear,
+    Set(usize, Vec<Vec<u8>>),
+}
+
 /// How the replies of a fan-out are combined.
 #[derive(Clone, Copy)]
 pub(crate) enum Combine {
@@ -155,7 +162,11 @@ impl<C> Sharded<C> {
             };
         }
         if split.merge == Merge::Single {
-            return Ok(Step::One(split.parts[0].group as usize));
+            let shard = split.parts[0].group as usize;
+            if self.strict_tags && split.key_count > 1 {
+                self.check_tags(argv)?;
+            }
+            return Ok(Step::One(shard));
         }
         let parts = split
             .parts
@@ -175,10 +186,133 @@ impl<C> Sharded<C> {
         })
     }
 
-    /// The one shard a MULTI/EXEC block runs on, or why it cannot run.
+    /// Strict mode: a command kept whole must have its keys share a tag.
+    fn check_tags(&self, argv: &[Vec<u8>]) -> Result<(), RedisError> {
+        // Splittable commands (MGET on one shard) need no shared tag.
+        if matches!(self.table.split_merge(argv), Ok(Some(_))) {
+            return Ok(());
+        }
+        let keys = self.table.keys(argv, Mode::Routing).unwrap_or_default();
+        if self
+            .pool
+            .same_tag(keys.iter().map(|k| argv[k.pos].as_slice()))
+        {
+            return Ok(());
+        }
+        let names = self.shard_names(keys.iter().map(|k| self.pool.index_for(&argv[k.pos])));
+        Err(refuse(
+            codes::CROSS_SHARD,
+            format!(
+                "{} has keys without a common hash tag (on {names} today, by placement alone); \
+                 strict_tags requires one tag",
+                command_name(argv)
+            ),
+        ))
+    }
+
+    /// Where a single command goes, with what it does to the WATCH state:
+    /// WATCH pins the next transaction to its shard, UNWATCH releases it.
+    pub(crate) fn step_watching(&self, argv: &[Vec<u8>]) -> Result<(Step, Watch), RedisError> {
+        let name = argv.first().map(Vec::as_slice).unwrap_or_default();
+        if name.eq_ignore_ascii_case(b"UNWATCH") && argv.len() == 1 {
+            return Ok(match &self.watching {
+                Some((s, _)) => (Step::One(*s), Watch::Clear),
+                None => (Step::FanOut(Combine::First), Watch::Clear),
+            });
+        }
+        let step = self.step(argv)?;
+        if !name.eq_ignore_ascii_case(b"WATCH") {
+            return Ok((step, Watch::Keep));
+        }
+        let Step::One(s) = step else {
+            return Ok((step, Watch::Keep));
+        };
+        let keys: Vec<Vec<u8>> = argv[1..].to_vec();
+        if let Some((w, watched)) = &self.watching {
+            if *w != s {
+                return Err(refuse(
+                    codes::CROSS_SHARD_TRANSACTION,
+                    format!(
+                        "WATCH on {} while keys on {} are watched: a transaction runs on one shard",
+                        self.shard_names([s]),
+                        self.shard_names([*w])
+                    ),
+                ));
+            }
+            let mut all = watched.clone();
+            all.extend(keys);
+            if self.strict_tags {
+                self.check_watch_tags(&all)?;
+            }
+            return Ok((Step::One(s), Watch::Set(s, all)));
+        }
+        Ok((Step::One(s), Watch::Set(s, keys)))
+    }
+
+    fn check_watch_tags(&self, keys: &[Vec<u8>]) -> Result<(), RedisError> {
+        if self.pool.same_tag(keys.iter().map(Vec::as_slice)) {
+            Ok(())
+        } else {
+            Err(refuse(
+                codes::CROSS_SHARD_TRANSACTION,
+                "watched keys without a common hash tag; strict_tags requires one tag".into(),
+            ))
+        }
+    }
+
+    /// Records what a command that succeeded did to the WATCH state.
+    pub(crate) fn apply_watch(&mut self, change: Watch) {
+        match change {
+            Watch::Keep => {}
+            Watch::Clear => self.watching = None,
+            Watch::Set(s, keys) => self.watching = Some((s, keys)),
+        }
+    }
+
+    /// The one shard a MULTI/EXEC block runs on, or why it cannot run. A
+    /// watched shard pins it; the watch ends with the transaction.
     pub(crate) fn transaction_shard(&self, commands: &[Vec<Vec<u8>>]) -> Result<usize, RedisError> {
-        // (command index, shard) of the first key seen.
+        if self.strict_tags {
+            let mut all: Vec<&[u8]> = Vec::new();
+            if let Some((_, watched)) = &self.watching {
+                all.extend(watched.iter().map(Vec::as_slice));
+            }
+            for argv in commands {
+                let keys = self.table.keys(argv, Mode::Routing).map_err(|e| {
+                    refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv)))
+                })?;
+                all.extend(keys.iter().map(|k| argv[k.pos].as_slice()));
+            }
+            if !self.pool.same_tag(all.iter().copied()) {
+                return Err(refuse(
+                    codes::CROSS_SHARD_TRANSACTION,
+                    "transaction keys without a common hash tag; strict_tags requires one tag"
+                        .into(),
+                ));
+            }
+        }
+        // (command index, shard) of the first key seen; a watch counts as
+        // command "WATCH" before the first.
         let mut first: Option<(usize, usize)> = None;
+        if let Some((w, _)) = &self.watching {
+            for argv in commands {
+                for s in self.key_shards(argv)? {
+                    if s != *w {
+                        return Err(refuse(
+                            codes::CROSS_SHARD_TRANSACTION,
+                            format!(
+                                "transaction command {} touches {} while the watched keys are on {}; \
+                                 a transaction runs on one shard",
+                                command_name(argv),
+                                self.shard_names([s]),
+                                self.shard_names([*w])
+                            ),
+                        ));
+                    }
+                }
+            }
+            return Ok(*w);
+        }
         for (i, argv) in commands.iter().enumerate() {
             for s in self.key_shards(argv)? {
                 match first {

@@ -357,3 +357,118 @@ async fn async_adapter_splits_concurrently() {
         assert!(err.unwrap_err().to_string().contains(codes::CROSS_SHARD));
     }
 }
+
+/// Two keys on one shard with different tags, and two on different shards.
+fn colocated_pair(pool: &Pool) -> (String, String, String) {
+    let a = "{t0}x".to_string();
+    let same = (1..)
+        .map(|i| format!("{{t{i}}}y"))
+        .find(|k| pool.index_for(k.as_bytes()) == pool.index_for(a.as_bytes()))
+        .unwrap();
+    let other = (1..)
+        .map(|i| format!("{{u{i}}}z"))
+        .find(|k| pool.index_for(k.as_bytes()) != pool.index_for(a.as_bytes()))
+        .unwrap();
+    (a, same, other)
+}
+
+#[test]
+fn strict_tags_and_watch() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (_procs, yaml, ports, _) = start();
+    // The pool hashes by `{}` tags, like the real nutcracker would with
+    // `hash_tag: "{}"`.
+    let yaml = yaml.replace("  redis: true\n", "  redis: true\n  hash_tag: \"{}\"\n");
+    let pool = Pool::from_nutcracker(&yaml, Some("alpha")).unwrap();
+    let (a, same, other) = colocated_pair(&pool);
+    let conns = || ports.iter().map(|&p| conn(p)).collect::<Vec<_>>();
+    let mut loose = Sharded::new(pool.clone(), conns()).unwrap();
+    let mut strict = Sharded::new(pool.clone(), conns())
+        .unwrap()
+        .strict_tags(true);
+    let _: () = redis::cmd("MSET")
+        .arg(&a)
+        .arg(1)
+        .arg(&same)
+        .arg(2)
+        .query(&mut loose)
+        .unwrap();
+    for &p in &ports {
+        let _: () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query(&mut conn(p))
+            .unwrap();
+    }
+    // Same shard by chance: accepted by default, refused in strict mode, before any I/O.
+    let mut sunion = redis::cmd("SUNIONSTORE");
+    sunion.arg(format!("{a}:dst")).arg(&a).arg(&same);
+    let err = strict.req_command(&sunion).unwrap_err();
+    assert!(err.to_string().contains(codes::CROSS_SHARD), "{err}");
+    let mut tx = redis::pipe();
+    tx.atomic().cmd("INCR").arg(&a).cmd("INCR").arg(&same);
+    let err = tx.query::<Value>(&mut strict).unwrap_err();
+    assert!(
+        err.to_string().contains(codes::CROSS_SHARD_TRANSACTION),
+        "{err}"
+    );
+    for &p in &ports {
+        assert_eq!(commands_seen(p), "", "shard {p} received a command");
+    }
+    // Splittable commands need no common tag; a common tag passes.
+    let got: Vec<i64> = redis::cmd("MGET")
+        .arg(&a)
+        .arg(&same)
+        .query(&mut strict)
+        .unwrap();
+    assert_eq!(got, vec![1, 2]);
+    // Keys sharing a tag are sent (the server answers WRONGTYPE: the keys
+    // hold strings); so is the loose adapter's same-shard command.
+    let sent = |r: redis::RedisResult<Value>| match r {
+        Err(e) => e.code() == Some("WRONGTYPE"),
+        Ok(_) => false,
+    };
+    let mut tagged = redis::cmd("SUNIONSTORE");
+    tagged.arg("{t0}dst").arg(&a).arg("{t0}other");
+    assert!(sent(tagged.query(&mut strict)));
+    assert!(sent(sunion.query(&mut loose)));
+
+    // WATCH pins the transaction to its shard: redis::transaction works.
+    let (x, y): (i64, i64) = redis::transaction(&mut loose, &[&a, &same], |c, pipe| {
+        let v: i64 = redis::cmd("GET").arg(&a).query(c)?;
+        pipe.set(&a, v + 10).ignore().get(&a).get(&same).query(c)
+    })
+    .unwrap();
+    assert_eq!((x, y), (11, 2));
+    // A transaction on another shard than the watched keys is refused.
+    let _: () = redis::cmd("WATCH").arg(&a).query(&mut loose).unwrap();
+    let mut tx = redis::pipe();
+    tx.atomic().cmd("SET").arg(&other).arg(1);
+    let err = tx.query::<Value>(&mut loose).unwrap_err();
+    assert!(
+        err.to_string().contains(codes::CROSS_SHARD_TRANSACTION),
+        "{err}"
+    );
+    let _: () = redis::cmd("UNWATCH").query(&mut loose).unwrap();
+    // WATCH across shards is refused.
+    let err = redis::cmd("WATCH")
+        .arg(&a)
+        .arg(&other)
+        .query::<()>(&mut loose)
+        .unwrap_err();
+    assert!(err.to_string().contains(codes::CROSS_SHARD), "{err}");
+    // With nothing watched, UNWATCH goes to every shard.
+    let _: () = redis::cmd("UNWATCH").query(&mut loose).unwrap();
+    // A watched key changed by another client aborts the transaction.
+    let _: () = redis::cmd("WATCH").arg(&a).query(&mut loose).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&a)
+        .arg(99)
+        .query(&mut conn(ports[pool.index_for(a.as_bytes())]))
+        .unwrap();
+    let mut tx = redis::pipe();
+    tx.atomic().cmd("SET").arg(&a).arg(1);
+    let aborted: Option<Vec<Value>> = tx.query(&mut loose).unwrap();
+    assert_eq!(aborted, None);
+    let v: i64 = redis::cmd("GET").arg(&a).query(&mut loose).unwrap();
+    assert_eq!(v, 99);
+}
