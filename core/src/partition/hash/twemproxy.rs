@@ -114,6 +114,21 @@ impl fmt::Display for TwemproxyHash {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownHash;
 
+impl core::fmt::Display for UnknownHash {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("unknown twemproxy hash: expected one of ")?;
+        for (i, h) in TwemproxyHash::ALL.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(h.name())?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for UnknownHash {}
+
 impl FromStr for TwemproxyHash {
     type Err = UnknownHash;
 
