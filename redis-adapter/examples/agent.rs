@@ -120,9 +120,10 @@ fn reply(req: &Json, single: redis::Value, piped: Vec<redis::Value>) -> Result<J
         }
     };
     if req["op"] == "write" {
-        if !matches!(single, redis::Value::Okay)
-            && !(single == redis::Value::Nil && req["keys"].as_array().is_some_and(|k| k.len() < 2))
-        {
+        // With fewer than two keys there is no MSET (Nil stands in for it).
+        let few = req["keys"].as_array().is_some_and(|k| k.len() < 2);
+        let ok = matches!(single, redis::Value::Okay) || (few && single == redis::Value::Nil);
+        if !ok {
             return Err(format!("MSET replied {single:?}").into());
         }
         for v in &piped {
