@@ -47,6 +47,11 @@ impl<'py> Argv<'py> {
             .collect()
     }
 
+    /// The argument objects, in order.
+    pub(crate) fn items(&self) -> &[Bound<'py, PyAny>] {
+        &self.items
+    }
+
     /// Argument `i` as a `bytes` object: the argument itself when it is one.
     pub(crate) fn bytes_object(&self, i: usize, bytes: &[u8]) -> Bound<'py, PyBytes> {
         match self.items[i].cast_exact::<PyBytes>() {

@@ -181,6 +181,13 @@ pub(crate) struct CommandTable {
     table: Table,
 }
 
+impl CommandTable {
+    /// The core table.
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
+    }
+}
+
 #[pymethods]
 impl CommandTable {
     /// The built-in table; `policy`: how `check`, `route` and `split`

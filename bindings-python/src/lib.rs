@@ -22,6 +22,7 @@ mod read_from;
 mod rebalance;
 mod rings;
 mod route;
+mod shard;
 mod slot;
 mod value;
 
@@ -79,6 +80,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Client-side sharding, hashing policies, resharding plans.
     more_errors::register(m)?;
     m.add_class::<pool::Pool>()?;
+    shard::register(m)?;
     m.add_class::<policy::HashPolicy>()?;
     m.add_function(wrap_pyfunction!(rebalance::rebalance, m)?)?;
     m.add_class::<plan::Plan>()?;

@@ -205,6 +205,33 @@ impl Pool {
         ARRAY.import(py, "array", "array")?.call1(("I", bytes))
     }
 
+    /// `argv` broken into one part per server (one part when its keys are
+    /// all on one server): see `ShardSplit`. Raises `NotSplittableError`,
+    /// with `command` and `shards` (server indexes), when its keys are on
+    /// several servers and the command cannot be split.
+    #[pyo3(signature = (argv, /, *, table = None))]
+    fn split(
+        &self,
+        argv: &Bound<'_, PyAny>,
+        table: Option<PyRef<'_, crate::command::CommandTable>>,
+    ) -> PyResult<crate::shard::ShardSplit> {
+        let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
+            t.table().clone()
+        });
+        crate::shard::ShardRouter::for_pool(self, table, false).split_whole(argv)
+    }
+
+    /// Each server's alias (the name after the space), or `None` for a
+    /// server written without one, in configuration order.
+    #[getter]
+    fn aliases(&self) -> Vec<Option<String>> {
+        self.inner
+            .servers()
+            .iter()
+            .map(|s| s.alias().map(str::to_owned))
+            .collect()
+    }
+
     /// The servers as written, in configuration order.
     #[getter]
     pub(crate) fn servers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {

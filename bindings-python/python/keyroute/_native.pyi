@@ -59,6 +59,9 @@ __all__ = [
     "BadWeightError",
     "DifferentKeyHashError",
     "Pool",
+    "NotColocatedError",
+    "ShardRouter",
+    "ShardSplit",
     "HashPolicy",
     "rebalance",
     "Plan",
@@ -145,6 +148,11 @@ class NotSplittableError(CommandError):
     """Keys span several slots and splitting the command would break its atomicity."""
 
     command: str
+    # Set by Pool.split and ShardRouter: the shard index of each shard involved.
+    shards: list[int]
+
+class NotColocatedError(NotSplittableError):
+    """strict_tags: the keys of a command that is not split do not share one hash tag."""
 
 def key_slot(key: _Key, /, *, policy: HashPolicy | None = None) -> int:
     """The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy` hashes it)."""
@@ -528,6 +536,12 @@ class Pool:
     def with_live(self, live: Sequence[bool], /) -> Pool:
         """twemproxy only: the pool with only the servers marked `True` live."""
 
+    def split(self, argv: _Argv, /, *, table: CommandTable | None = None) -> ShardSplit:
+        """`argv` broken into one part per server (one part when not split)."""
+
+    @property
+    def aliases(self) -> list[str | None]: ...
+
     def __len__(self) -> int: ...
 
 @final
@@ -673,3 +687,52 @@ class MovedFraction:
     def exact(self) -> bool: ...
     @property
     def warnings(self) -> list[str]: ...
+
+_Merge: TypeAlias = Literal["by_key_position", "sum", "all_ok", "single"]
+
+@final
+class ShardSplit:
+    """A command broken into one part per shard, and how to merge the replies."""
+
+    @property
+    def shard(self) -> int | None: ...
+    @property
+    def parts(self) -> list[tuple[int, list[int], list[int]]]:
+        """`(shard, argv positions, key ordinals)` per part."""
+
+    @property
+    def merge(self) -> _Merge: ...
+    @property
+    def key_count(self) -> int: ...
+
+@final
+class ShardRouter:
+    """Keys of commands placed on shards, and commands split per shard."""
+
+    def __new__(
+        cls,
+        placement: Pool | SlotMap,
+        /,
+        *,
+        primaries: Sequence[str] | None = None,
+        table: CommandTable | None = None,
+        strict_tags: bool = False,
+    ) -> Self: ...
+    def route(self, argv: _Argv, /) -> int | ShardSplit:
+        """The one shard of the whole command, or its split."""
+
+    def split(self, argv: _Argv, /) -> ShardSplit:
+        """`argv` broken into one part per shard."""
+
+    def key_shards(self, argv: _Argv, /) -> list[int]:
+        """The shard of every key of `argv`, in key order."""
+
+    def index_for(self, key: _Key, /) -> int:
+        """The shard of one key."""
+
+    def same_tag(self, keys: Iterable[_Key], /) -> bool:
+        """Whether `keys` share one hash tag (or are all one key)."""
+
+    @property
+    def strict_tags(self) -> bool: ...
+    def __len__(self) -> int: ...

@@ -1,0 +1,417 @@
+"""Client-side sharding over redis-py: ``ShardedRedis`` routes every
+command to the shard its keys live on, placed exactly as the named scheme
+(twemproxy, redis-rb, uhashring, ...) or a cluster's slot map places them.
+
+Needs redis-py (``pip install keyroute[redis]``); ``keyroute.redis.asyncio``
+is the asyncio twin.
+
+- Every command of redis-py's API goes through ``execute_command`` and is
+  routed by keyroute's command table; replies are what the wrapped client
+  returns (its response callbacks, its ``decode_responses``).
+- MGET, MSET, DEL, EXISTS, TOUCH and UNLINK over several shards are split
+  per shard and put back together: MGET in the caller's order, counts
+  summed, MSET ``True`` only if every shard said OK.
+- Any other command whose keys are on several shards raises
+  ``CrossShardError`` before a byte is sent; keyless commands run only if
+  they are in the fan-out set (PING, FLUSHDB, FLUSHALL, SCRIPT LOAD/FLUSH:
+  every shard must succeed, first reply; DBSIZE: sum; SCRIPT EXISTS:
+  element-wise AND; KEYS: concatenated in shard order), else
+  ``KeylessCommandError``.
+- Pipelines are split per shard and reassembled in queue order;
+  transactions (the default ``pipeline()``, ``watch()``, ``multi()``) run
+  only when every command and watched key is on one shard.
+- Connection errors of a shard's client surface unchanged: nothing is
+  re-routed.
+
+A sketch (servers as twemproxy writes them; the alias names the shard)::
+
+    import redis
+    from keyroute.redis import ShardedRedis
+
+    r = ShardedRedis(
+        {"127.0.0.1:7001:1 a": redis.Redis(port=7001),
+         "127.0.0.1:7002:1 b": redis.Redis(port=7002)},
+        scheme="twemproxy-ketama", hash="fnv1a_64")
+    r.mset({"k1": 1, "k2": 2})
+    r.mget("k1", "k2")              # [b'1', b'2'], each from its shard
+    r.get_node_from_key("k1")       # 'a' or 'b'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import redis
+import redis.asyncio
+from redis.commands.core import CoreCommands
+from redis.exceptions import RedisError, ResponseError
+
+import keyroute
+from keyroute import ShardSplit
+from keyroute.redis._core import (
+    Batches,
+    CrossShardError,
+    CrossShardTransactionError,
+    FanOut,
+    KeylessCommandError,
+    Shards,
+    ShardingError,
+    TransactionState,
+    UnroutableCommandError,
+    combine,
+    first_error,
+    merge,
+    part_args,
+    part_options,
+)
+
+__all__ = [
+    "ShardedRedis",
+    "ShardedPipeline",
+    "ShardingError",
+    "CrossShardError",
+    "CrossShardTransactionError",
+    "KeylessCommandError",
+    "UnroutableCommandError",
+]
+
+T = TypeVar("T")
+_Command = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def _plain(client: Any) -> bool:
+    """Whether the commands of `client` can be written on one of its pool's
+    connections and read back later (a plain redis.Redis)."""
+    if not isinstance(client, redis.Redis) or isinstance(client, redis.client.Pipeline):
+        return False
+    if getattr(client, "connection", None) is not None:
+        return False
+    pool = getattr(client, "connection_pool", None)
+    return pool is not None and getattr(pool, "cache", None) is None
+
+
+def _send(client: Any, commands: list[_Command]) -> Any:
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        conn.send_packed_command(conn.pack_commands([args for args, _ in commands]))
+    except BaseException:
+        conn.disconnect()
+        pool.release(conn)
+        raise
+    return conn
+
+
+def _read(client: Any, conn: Any, commands: list[_Command]) -> list[Any]:
+    out: list[Any] = []
+    try:
+        for args, options in commands:
+            try:
+                out.append(client.parse_response(conn, args[0], **dict(options)))
+            except ResponseError as e:
+                out.append(e)
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        client.connection_pool.release(conn)
+    return out
+
+
+def _pipelined(client: Any, commands: list[_Command]) -> list[Any]:
+    pipe = client.pipeline(transaction=False)
+    try:
+        for args, options in commands:
+            pipe.execute_command(*args, **options)
+        return list(pipe.execute(raise_on_error=False))
+    finally:
+        pipe.reset()
+
+
+def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[int, list[Any]]:
+    """Runs each shard's commands; error replies come back inline. Every
+    shard's commands are written before any reply is read (plain clients),
+    so the shards work at the same time."""
+    if len(batches) == 1:
+        ((shard, commands),) = batches.items()
+        if len(commands) == 1:
+            args, options = commands[0]
+            try:
+                return {shard: [clients[shard].execute_command(*args, **options)]}
+            except ResponseError as e:
+                return {shard: [e]}
+    results: dict[int, list[Any]] = {}
+    sent: list[tuple[int, Any]] = []
+    try:
+        for shard, commands in batches.items():
+            client = clients[shard]
+            if _plain(client):
+                sent.append((shard, _send(client, commands)))
+            else:
+                results[shard] = _pipelined(client, commands)
+        while sent:
+            shard, conn = sent[0]
+            results[shard] = _read(clients[shard], conn, batches[shard])
+            sent.pop(0)
+    finally:
+        for shard, conn in sent:
+            conn.disconnect()
+            clients[shard].connection_pool.release(conn)
+    return results
+
+
+def _raise(reply: Any) -> Any:
+    if isinstance(reply, BaseException):
+        raise reply
+    return reply
+
+
+class ShardedRedis(CoreCommands):
+    """One redis-py client per shard, used as one client.
+
+    ``shards``: with ``scheme=`` (and the scheme's pool options, e.g.
+    ``hash="fnv1a_64"``), a dict ``{server spec: redis.Redis}`` in pool
+    order; with ``pool=keyroute.Pool(...)``, a dict keyed by each server's
+    alias (or its spec as written) or a list in pool order; with
+    ``cluster=keyroute.Cluster(...)``, a dict ``{"host:port": client}`` of
+    the cluster's primaries (a key goes to its slot's primary, as the map
+    stood when the client was made). A shard's name is its alias, else its
+    spec as written (``"host:port"`` for a cluster).
+
+    ``strict_tags=True``: a multi-key command that is not split (RENAME,
+    SINTERSTORE, EVAL with keys, a transaction) must have keys sharing one
+    hash tag, not merely one shard today.
+    """
+
+    _is_async_client: Literal[False] = False
+    _event_dispatcher: Any = None
+
+    def __init__(
+        self,
+        shards: Mapping[str, Any] | Sequence[Any],
+        *,
+        scheme: str | None = None,
+        pool: keyroute.Pool | None = None,
+        cluster: keyroute.SlotMap | None = None,
+        strict_tags: bool = False,
+        **pool_options: Any,
+    ) -> None:
+        self._shards = Shards(
+            shards,
+            scheme=scheme,
+            pool=pool,
+            cluster=cluster,
+            strict_tags=strict_tags,
+            pool_options=pool_options,
+            owner=type(self).__name__,
+        )
+        for c in self._shards.clients:
+            if isinstance(c, redis.asyncio.Redis):
+                raise TypeError("an asyncio client: use keyroute.redis.asyncio.ShardedRedis")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {len(self._shards.names)} shards: {', '.join(self._shards.names)}>"
+
+    # -- routing ------------------------------------------------------------
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Routes one command by keyroute's command table and runs it on its
+        shard's client (or splits it, or fans it out: see the module)."""
+        shards = self._shards
+        step = shards.plan(args)
+        clients = shards.clients
+        if type(step) is int:
+            return clients[step].execute_command(*args, **options)
+        if isinstance(step, FanOut):
+            results = _run(clients, {s: [(args, options)] for s in range(len(clients))})
+            return _raise(combine(step.combine, [results[s][0] for s in range(len(clients))]))
+        assert isinstance(step, ShardSplit)
+        batches = {
+            shard: [(part_args(args, positions), part_options(options, args, step, keys))]
+            for shard, positions, keys in step.parts
+        }
+        results = _run(clients, batches)
+        return _raise(merge(step, [results[shard][0] for shard, _, _ in step.parts]))
+
+    def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
+        """``mget``, under RedisCluster's name (split per shard either way)."""
+        return self.mget(keys, *args)
+
+    def mset_nonatomic(self, mapping: Mapping[Any, Any]) -> Any:
+        """``mset``, under RedisCluster's name: ``True`` when every shard said OK."""
+        return self.mset(mapping)
+
+    def get_encoder(self) -> Any:
+        return self._shards.clients[0].get_encoder()
+
+    # -- shards -------------------------------------------------------------
+
+    @property
+    def shards(self) -> dict[str, Any]:
+        """Every shard's name and client, in pool order."""
+        return dict(self._shards.by_name)
+
+    def get_nodes(self) -> dict[str, Any]:
+        """Every shard's name and client, in pool order."""
+        return dict(self._shards.by_name)
+
+    def get_node_from_key(self, key: Any) -> str:
+        """The name of the shard holding ``key``."""
+        return self._shards.names[self._shards.index_for(key)]
+
+    def get_client_for_key(self, key: Any) -> Any:
+        """The client of the shard holding ``key``: WATCH over keys the
+        router cannot check, Lua that reads keys it computes, admin commands."""
+        return self._shards.clients[self._shards.index_for(key)]
+
+    def for_each_shard(self, fn: Callable[[Any], T]) -> dict[str, T]:
+        """``fn(client)`` for each shard, one after another: ``{name: result}``."""
+        return {name: fn(c) for name, c in self._shards.by_name.items()}
+
+    # -- pipelines ----------------------------------------------------------
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> ShardedPipeline:
+        """A pipeline; a transaction (the default, as in redis-py) when every
+        command is on one shard, else split per shard with
+        ``transaction=False``."""
+        return ShardedPipeline(self._shards, transaction)
+
+    def close(self) -> None:
+        """Closes every shard's client."""
+        errors: list[BaseException] = []
+        for c in self._shards.clients:
+            try:
+                c.close()
+            except Exception as e:  # close every client, then report
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> ShardedRedis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ShardedPipeline(ShardedRedis):
+    """Commands queued, then run per shard at ``execute()``.
+
+    Non-transactional: the whole queue is validated first (nothing is sent
+    if any command is refused), split per shard, every shard's batch
+    written before any reply is read, replies put back in queue order.
+    Transactional: each command is checked as it is queued and the first
+    one on a second shard raises ``CrossShardTransactionError``; the block
+    runs as MULTI/EXEC on that one shard through its client's pipeline.
+    """
+
+    def __init__(self, shards: Shards, transaction: bool) -> None:
+        self._shards = shards
+        self.transaction = transaction
+        self._queue: list[_Command] = []
+        self._tx = TransactionState(shards)
+        self._watch_pipe: Any = None
+        self._explicit_multi = False
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def __enter__(self) -> ShardedPipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reset()
+
+    def close(self) -> None:
+        self.reset()
+
+    @property
+    def command_stack(self) -> list[_Command]:
+        return list(self._queue)
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        if self._watch_pipe is not None and not self._explicit_multi:
+            # WATCHing: commands run at once on the watched shard, as redis-py does.
+            self._tx.check(args, None)
+            return self._watch_pipe.execute_command(*args, **options)
+        if self.transaction:
+            self._tx.check(args, len(self._queue))
+        self._queue.append((args, options))
+        return self
+
+    def watch(self, *names: Any) -> Any:
+        """WATCH keys that must all be on the transaction's one shard."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue a WATCH after a MULTI")
+        if not names:
+            raise RedisError("WATCH needs at least one key")
+        self._tx.check(("WATCH", *names), None, "WATCH")
+        assert self._tx.shard is not None
+        if self._watch_pipe is None:
+            self._watch_pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
+        return self._watch_pipe.watch(*names)
+
+    def unwatch(self) -> Any:
+        if self._watch_pipe is None:
+            return True
+        return self._watch_pipe.unwatch()
+
+    def multi(self) -> None:
+        """Starts the transactional block after ``watch()``; queued commands
+        must stay on the watched shard."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue nested calls to MULTI")
+        if self._queue:
+            raise RedisError("Commands without an initial WATCH have already been issued")
+        self._explicit_multi = True
+        self.transaction = True
+        if self._watch_pipe is not None:
+            self._watch_pipe.multi()
+
+    def reset(self) -> None:  # type: ignore[override]
+        self._queue = []
+        self._tx.reset()
+        self._explicit_multi = False
+        if self._watch_pipe is not None:
+            pipe, self._watch_pipe = self._watch_pipe, None
+            pipe.reset()
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        """Runs the queue; replies in queue order. ``raise_on_error``: raise
+        the first error reply (after every shard answered) annotated with
+        its position, else return errors inline."""
+        queue = self._queue
+        try:
+            if self.transaction or self._watch_pipe is not None:
+                return self._execute_transaction(queue, raise_on_error)
+            if not queue:
+                return []
+            batches = Batches(self._shards, queue)
+            results = _run(self._shards.clients, batches.per_shard)
+            replies = batches.assemble(results)
+            if raise_on_error:
+                first_error(queue, replies)
+            return replies
+        finally:
+            self.reset()
+
+    def _execute_transaction(self, queue: list[_Command], raise_on_error: bool) -> list[Any]:
+        pipe = self._watch_pipe
+        if pipe is None:
+            if not queue:
+                return []
+            if self._tx.shard is None:
+                raise KeylessCommandError(
+                    "a transaction without keys has no shard: run it on a client from get_nodes()",
+                    "MULTI",
+                )
+            pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
+        elif not self._explicit_multi and queue:
+            pipe.multi()
+        for args, options in queue:
+            pipe.execute_command(*args, **options)
+        try:
+            return list(pipe.execute(raise_on_error=raise_on_error))
+        finally:
+            pipe.reset()

@@ -1,0 +1,463 @@
+//! Per-shard splitting for sharded clients: `ShardRouter` places every key
+//! of a command on a shard (a `Pool` server, or the primary of a cluster
+//! slot) and splits the command with the core's `CommandTable::split_by`;
+//! `ShardSplit` is its answer. `Pool.split` is the one-call form.
+
+use keyroute::command::{GroupSplit, Merge, Mode};
+use keyroute::error::CommandError as CoreCommandError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::argv::Argv;
+use crate::cluster::SlotMap;
+use crate::command::CommandTable;
+use crate::errors::{command_error, obj, with_attrs, NotSplittableError};
+use crate::pool::Pool;
+use crate::pool_key::{with_pool_key, KeyForm};
+
+type Table = keyroute::command::CommandTable;
+
+pyo3::create_exception!(
+    keyroute,
+    NotColocatedError,
+    NotSplittableError,
+    "strict_tags: the keys of a command that is not split do not share one hash tag."
+);
+
+/// How keys are placed on shards.
+enum Placement {
+    /// A pool's servers, in its order.
+    Pool {
+        pool: keyroute::partition::Pool,
+        form: KeyForm,
+    },
+    /// A cluster map frozen at construction: the shard of every slot.
+    Slots {
+        policy: keyroute::HashPolicy,
+        slot_shard: Vec<u32>,
+    },
+}
+
+const UNSERVED: u32 = u32::MAX;
+
+/// A command broken into one part per shard, and how to merge the replies.
+#[pyclass(module = "keyroute", frozen)]
+pub(crate) struct ShardSplit {
+    /// The shard the whole command goes to; `None` when it is split or has
+    /// no keys.
+    #[pyo3(get)]
+    shard: Option<usize>,
+    parts: Py<PyList>,
+    /// `"by_key_position"`, `"sum"`, `"all_ok"` or `"single"`.
+    #[pyo3(get)]
+    merge: &'static str,
+    /// The number of keys of the command.
+    #[pyo3(get)]
+    key_count: usize,
+}
+
+#[pymethods]
+impl ShardSplit {
+    /// `(shard, argv positions, key ordinals)` per part, in order of each
+    /// shard's first key: the part's arguments are the original arguments
+    /// at those positions (the command name first).
+    #[getter]
+    fn parts<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
+        self.parts.bind(py).clone()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "ShardSplit(shard={}, merge='{}', key_count={}, parts={})",
+            self.shard
+                .map_or_else(|| "None".to_owned(), |s| s.to_string()),
+            self.merge,
+            self.key_count,
+            self.parts.bind(py).repr()?
+        ))
+    }
+}
+
+/// Keys of commands placed on shards, and commands split per shard.
+#[pyclass(module = "keyroute", frozen)]
+pub(crate) struct ShardRouter {
+    placement: Placement,
+    table: Table,
+    shards: usize,
+    strict_tags: bool,
+}
+
+fn merge_name(m: Merge) -> &'static str {
+    match m {
+        Merge::ByKeyPosition => "by_key_position",
+        Merge::Sum => "sum",
+        Merge::AllOk => "all_ok",
+        _ => "single",
+    }
+}
+
+/// Whether every key carries the same `{...}` tag (the Redis rule), or all
+/// keys are one key.
+fn same_brace_tag(keys: &[&[u8]]) -> bool {
+    let Some(first) = keys.first() else {
+        return true;
+    };
+    let tag_of = |k: &[u8]| {
+        let t = keyroute::hash_tag(k);
+        (t.len() < k.len()).then_some(t.to_vec())
+    };
+    let tag = tag_of(first);
+    keys.iter().all(|k| k == first) || (tag.is_some() && keys.iter().all(|k| tag_of(k) == tag))
+}
+
+impl ShardRouter {
+    /// `argv` as parts, one part when it is not split.
+    pub(crate) fn split_whole(&self, argv: &Bound<'_, PyAny>) -> PyResult<ShardSplit> {
+        match self.split_impl(argv, true)? {
+            SplitAnswer::Split(s) => Ok(s),
+            SplitAnswer::One(s) => Err(PyValueError::new_err(format!(
+                "internal: shard {s} where parts were asked for"
+            ))),
+        }
+    }
+
+    pub(crate) fn for_pool(pool: &Pool, table: Table, strict_tags: bool) -> Self {
+        ShardRouter {
+            shards: pool.inner.servers().len(),
+            placement: Placement::Pool {
+                pool: pool.inner.clone(),
+                form: pool.form,
+            },
+            table,
+            strict_tags,
+        }
+    }
+
+    /// The shard of one key; `obj` is the Python argument it came from
+    /// (the uhashring and pymemcache schemes hash `str(key)`).
+    #[inline]
+    fn shard_of(&self, key: &[u8], obj: &Bound<'_, PyAny>, position: usize) -> PyResult<u32> {
+        match &self.placement {
+            Placement::Pool { pool, form } => match form {
+                KeyForm::Bytes => Ok(pool.index_for(key) as u32),
+                KeyForm::PythonStr => with_pool_key(obj, *form, |k| pool.index_for(k) as u32),
+            },
+            Placement::Slots { policy, slot_shard } => {
+                let slot = policy
+                    .key_slot(key)
+                    .map_err(|_| crate::more_errors::no_rule_matched(obj.py(), position))?;
+                match slot_shard[slot as usize] {
+                    UNSERVED => Err(crate::errors::topology_error(
+                        obj.py(),
+                        keyroute::error::TopologyError::SlotNotServed { slot },
+                    )),
+                    s => Ok(s),
+                }
+            }
+        }
+    }
+
+    /// Strict colocation: the tag rule of the pool when any key carries a
+    /// tag under it (twemproxy's `hash_tag`, the `{...}` of the client
+    /// schemes), else the Redis `{...}` rule.
+    fn same_tag_bytes(&self, keys: &[&[u8]]) -> bool {
+        match &self.placement {
+            Placement::Pool { pool, .. } if keys.iter().any(|k| pool.key_tag(k).is_some()) => {
+                pool.same_tag(keys.iter().copied())
+            }
+            _ => same_brace_tag(keys),
+        }
+    }
+
+    fn split_impl(&self, argv: &Bound<'_, PyAny>, whole: bool) -> PyResult<SplitAnswer> {
+        let py = argv.py();
+        let args = Argv::new(argv, "argv")?;
+        let bytes = args.bytes("argv")?;
+        let items = args.items();
+        let mut failure: Option<PyErr> = None;
+        let result = self.table.split_by(&bytes, |key, pos| {
+            self.shard_of(key, &items[pos], pos).map_err(|e| {
+                failure.get_or_insert(e);
+                CoreCommandError::NoRuleMatched { pos }
+            })
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let split: GroupSplit = match result {
+            Ok(s) => s,
+            Err(CoreCommandError::NotSplittable { command }) => {
+                let shards = self.shards_of_keys(&bytes, items)?;
+                return Err(refusal(py, NotSplittableError::new_err, &command, shards));
+            }
+            Err(e) => return Err(command_error(py, e, &|_, p| bytes[p].to_vec())),
+        };
+        if split.merge == Merge::Single {
+            if self.strict_tags && split.key_count >= 2 {
+                self.check_strict(py, &bytes, items)?;
+            }
+            if split.key_count > 0 && !whole {
+                return Ok(SplitAnswer::One(split.parts[0].group as usize));
+            }
+        }
+        let single = split.merge == Merge::Single && split.key_count > 0;
+        let parts = split
+            .parts
+            .iter()
+            .map(|p| {
+                PyTuple::new(
+                    py,
+                    [
+                        obj(py, p.group as usize),
+                        PyList::new(py, &p.argv)?.into_any(),
+                        PyList::new(py, &p.keys)?.into_any(),
+                    ],
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(SplitAnswer::Split(ShardSplit {
+            shard: single.then(|| split.parts[0].group as usize),
+            parts: PyList::new(py, parts)?.unbind(),
+            merge: merge_name(split.merge),
+            key_count: split.key_count,
+        }))
+    }
+
+    /// The shard of every key of `argv` (routing mode), in key order.
+    fn shards_of_keys(
+        &self,
+        bytes: &[std::borrow::Cow<'_, [u8]>],
+        items: &[Bound<'_, PyAny>],
+    ) -> PyResult<Vec<usize>> {
+        let py = match items.first() {
+            Some(i) => i.py(),
+            None => return Ok(Vec::new()),
+        };
+        let keys = self
+            .table
+            .keys(bytes, Mode::Routing)
+            .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
+        keys.iter()
+            .map(|k| {
+                self.shard_of(&bytes[k.pos], &items[k.pos], k.pos)
+                    .map(|s| s as usize)
+            })
+            .collect()
+    }
+
+    /// Refuses a command not split whose keys do not share a tag, unless
+    /// the command is one that could be split (MGET on one shard is fine).
+    fn check_strict(
+        &self,
+        py: Python<'_>,
+        bytes: &[std::borrow::Cow<'_, [u8]>],
+        items: &[Bound<'_, PyAny>],
+    ) -> PyResult<()> {
+        let keys = self
+            .table
+            .keys(bytes, Mode::Routing)
+            .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
+        let key_bytes: Vec<&[u8]> = keys.iter().map(|k| bytes[k.pos].as_ref()).collect();
+        if self.same_tag_bytes(&key_bytes) {
+            return Ok(());
+        }
+        // One group per key: a command with a merge rule splits, any other refuses.
+        match self.table.split_by(bytes, |_, pos| Ok(pos as u32)) {
+            Ok(_) => Ok(()),
+            Err(CoreCommandError::NotSplittable { command }) => {
+                // Every key is on one shard here: name it once.
+                let mut shards = Vec::new();
+                if let Some(k) = keys.first() {
+                    shards.push(self.shard_of(&bytes[k.pos], &items[k.pos], k.pos)? as usize);
+                }
+                Err(refusal(py, NotColocatedError::new_err, &command, shards))
+            }
+            Err(e) => Err(command_error(py, e, &|_, p| bytes[p].to_vec())),
+        }
+    }
+}
+
+enum SplitAnswer {
+    One(usize),
+    Split(ShardSplit),
+}
+
+fn refusal(
+    py: Python<'_>,
+    make: fn(String) -> PyErr,
+    command: &str,
+    mut shards: Vec<usize>,
+) -> PyErr {
+    let mut seen = Vec::new();
+    shards.retain(|s| {
+        let new = !seen.contains(s);
+        seen.push(*s);
+        new
+    });
+    let name = command.to_ascii_uppercase();
+    let msg = format!("{name} has keys on shards {shards:?} and cannot be split",);
+    with_attrs(
+        py,
+        make(msg),
+        [
+            ("command", Ok(obj(py, name.as_str()))),
+            ("shards", PyList::new(py, shards).map(Bound::into_any)),
+        ],
+    )
+}
+
+#[pymethods]
+impl ShardRouter {
+    /// A router over `placement`: a `Pool` (shards in its server order) or
+    /// a cluster `SlotMap` (then `primaries` names each shard `host:port`,
+    /// and a key goes to the primary serving its slot, as the map stands
+    /// now). `table`: the command table (built-in by default);
+    /// `strict_tags`: refuse a multi-key command that is not split unless
+    /// its keys share one hash tag.
+    #[new]
+    #[pyo3(signature = (placement, /, *, primaries = None, table = None, strict_tags = false))]
+    fn new(
+        placement: &Bound<'_, PyAny>,
+        primaries: Option<Vec<String>>,
+        table: Option<PyRef<'_, CommandTable>>,
+        strict_tags: bool,
+    ) -> PyResult<Self> {
+        let table = table.map_or_else(Table::builtin, |t| t.table().clone());
+        if let Ok(pool) = placement.cast::<Pool>() {
+            if primaries.is_some() {
+                return Err(PyTypeError::new_err(
+                    "primaries= is for a cluster map, not a Pool",
+                ));
+            }
+            return Ok(Self::for_pool(pool.get(), table, strict_tags));
+        }
+        let Ok(map) = placement.cast::<SlotMap>() else {
+            return Err(PyTypeError::new_err(format!(
+                "ShardRouter places keys by a Pool or a SlotMap, not {}",
+                placement.get_type().name()?
+            )));
+        };
+        let Some(primaries) = primaries else {
+            return Err(PyTypeError::new_err(
+                "a cluster map needs primaries=: the \"host:port\" of each shard, in order",
+            ));
+        };
+        let map = map.borrow();
+        let inner = map.inner();
+        let mut cluster_to_shard = Vec::with_capacity(inner.shards().len());
+        for s in inner.shards() {
+            let addr = inner.nodes()[s.primary].addr().to_string();
+            match primaries.iter().position(|p| p.eq_ignore_ascii_case(&addr)) {
+                Some(i) => cluster_to_shard.push(i as u32),
+                None => {
+                    return Err(PyValueError::new_err(format!(
+                        "the cluster's primary {addr} is not among the shards {primaries:?}"
+                    )))
+                }
+            }
+        }
+        for p in &primaries {
+            let known = inner.shards().iter().any(|s| {
+                inner.nodes()[s.primary]
+                    .addr()
+                    .to_string()
+                    .eq_ignore_ascii_case(p)
+            });
+            if !known {
+                return Err(PyValueError::new_err(format!(
+                    "{p} is not a primary of the cluster map"
+                )));
+            }
+        }
+        let slot_shard = (0..keyroute::SLOT_COUNT)
+            .map(|slot| {
+                inner
+                    .shard_of_slot(slot)
+                    .map_or(UNSERVED, |c| cluster_to_shard[c])
+            })
+            .collect();
+        Ok(ShardRouter {
+            shards: primaries.len(),
+            placement: Placement::Slots {
+                policy: inner.policy().clone(),
+                slot_shard,
+            },
+            table,
+            strict_tags,
+        })
+    }
+
+    /// Where `argv` goes: the shard index when the whole command goes to
+    /// one shard, else a `ShardSplit` (several shards, or no keys).
+    /// Raises `NotSplittableError` (with `command` and `shards`) when its
+    /// keys are on several shards and it cannot be split.
+    #[pyo3(signature = (argv, /))]
+    fn route<'py>(&self, argv: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = argv.py();
+        Ok(match self.split_impl(argv, false)? {
+            SplitAnswer::One(s) => obj(py, s),
+            SplitAnswer::Split(s) => Bound::new(py, s)?.into_any(),
+        })
+    }
+
+    /// `argv` broken into one part per shard (one part when it is not split).
+    #[pyo3(signature = (argv, /))]
+    fn split(&self, argv: &Bound<'_, PyAny>) -> PyResult<ShardSplit> {
+        self.split_whole(argv)
+    }
+
+    /// The shard of every key of `argv`, in the server's key order (an
+    /// empty list for a keyless command).
+    #[pyo3(signature = (argv, /))]
+    fn key_shards(&self, argv: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+        let args = Argv::new(argv, "argv")?;
+        let bytes = args.bytes("argv")?;
+        self.shards_of_keys(&bytes, args.items())
+    }
+
+    /// The shard of one key.
+    #[pyo3(signature = (key, /))]
+    fn index_for(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let s = crate::key::with_key(key, |k| k.to_vec())?;
+        self.shard_of(&s, key, 0).map(|s| s as usize)
+    }
+
+    /// Whether `keys` are together by construction: they share one hash
+    /// tag (the pool's tag rule when a key carries a tag under it, else
+    /// `{...}`), or are all one key.
+    #[pyo3(signature = (keys, /))]
+    fn same_tag(&self, keys: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let args = Argv::new(keys, "keys")?;
+        let bytes = args.bytes("keys")?;
+        let refs: Vec<&[u8]> = bytes.iter().map(|b| b.as_ref()).collect();
+        Ok(self.same_tag_bytes(&refs))
+    }
+
+    /// Whether `strict_tags` is on.
+    #[getter]
+    fn strict_tags(&self) -> bool {
+        self.strict_tags
+    }
+
+    fn __len__(&self) -> usize {
+        self.shards
+    }
+
+    fn __repr__(&self) -> String {
+        let kind = match self.placement {
+            Placement::Pool { .. } => "pool",
+            Placement::Slots { .. } => "cluster",
+        };
+        format!("<ShardRouter {kind}, {} shards>", self.shards)
+    }
+}
+
+/// Registers the classes and the error.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("NotColocatedError", py.get_type::<NotColocatedError>())?;
+    m.add_class::<ShardRouter>()?;
+    m.add_class::<ShardSplit>()?;
+    Ok(())
+}
