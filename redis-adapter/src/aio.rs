@@ -4,25 +4,37 @@
 
 use futures_util::future::{try_join_all, FutureExt};
 use redis::aio::ConnectionLike;
-use redis::{Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
+use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
 
 use crate::exec::{assemble, combine, merge};
-use crate::route::{refuse, unpack, Step};
+use crate::route::{refuse, Argv, Step};
 use crate::{codes, Sharded};
 
-fn to_cmd(argv: &[Vec<u8>]) -> Cmd {
+/// The command made of `argv`'s arguments at `positions`.
+fn part_cmd(argv: &[&[u8]], positions: &[usize]) -> Cmd {
     let mut c = Cmd::new();
-    for a in argv {
-        c.arg(a.as_slice());
+    for &p in positions {
+        c.arg(argv[p]);
     }
     c
 }
 
-/// The command's arguments as the server will receive them.
-fn argv_of(cmd: &Cmd) -> redis::RedisResult<Vec<Vec<u8>>> {
-    unpack(&cmd.get_packed_command())?
-        .pop()
-        .ok_or_else(|| refuse(codes::UNROUTABLE, "an empty command".into()))
+/// The command's arguments as the server will receive them, borrowed.
+fn argv_of(cmd: &Cmd) -> redis::RedisResult<Argv<'_>> {
+    let argv: Argv<'_> = cmd
+        .args_iter()
+        .map(|a| match a {
+            Arg::Simple(b) => Ok(b),
+            _ => Err(refuse(
+                codes::UNROUTABLE,
+                "a cursor argument cannot be routed".into(),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    if argv.is_empty() {
+        return Err(refuse(codes::UNROUTABLE, "an empty command".into()));
+    }
+    Ok(argv)
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
@@ -37,8 +49,10 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                     merge: m,
                     key_count,
                 } => {
-                    let cmds: Vec<(usize, Cmd)> =
-                        parts.iter().map(|(s, sub, _)| (*s, to_cmd(sub))).collect();
+                    let cmds: Vec<(usize, Cmd)> = parts
+                        .iter()
+                        .map(|(s, positions, _)| (*s, part_cmd(&argv, positions)))
+                        .collect();
                     let replies = run_on_shards(&mut self.conns, &cmds).await?;
                     Ok(merge(m, &parts, key_count, replies))
                 }
@@ -63,8 +77,7 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            let commands: Vec<Vec<Vec<u8>>> =
-                pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
+            let commands: Vec<Argv<'_>> = pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
             if pipe.is_transaction() {
                 let shard = self.transaction_shard(&commands)?;
                 // EXEC ends the watch, whatever the outcome.
@@ -73,15 +86,21 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                     .req_packed_commands(pipe, offset, count)
                     .await;
             }
-            let p = self.plan_pipeline(&commands)?;
+            let p = self.plan_pipeline(commands.iter().map(Vec::as_slice))?;
             // One sub-pipeline per shard, all shards at once.
-            let mut subs = Vec::new();
-            for (s, bytes) in p.per_shard.iter().enumerate() {
-                let mut sub = redis::pipe();
-                for argv in unpack(bytes)? {
-                    sub.add_command(to_cmd(&argv));
+            let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
+            let mut subs: Vec<(usize, RedisPipeline)> =
+                (0..self.conns.len()).map(|s| (s, redis::pipe())).collect();
+            for send in &p.sends {
+                let sub = &mut subs[send.shard].1;
+                match (send.part, &p.plan[send.command].0) {
+                    (Some(i), Step::Split { parts, .. }) => {
+                        sub.add_command(part_cmd(&commands[send.command], &parts[i].1));
+                    }
+                    _ => {
+                        sub.add_command(originals[send.command].clone());
+                    }
                 }
-                subs.push((s, sub));
             }
             let futures = self.conns.iter_mut().zip(&subs).map(|(conn, (s, sub))| {
                 let n = p.counts[*s];

@@ -1,10 +1,11 @@
 //! Carrying commands out over sync connections, and merging replies.
 
-use keyroute::cluster::encode_command;
+use core::ops::Range;
+
 use keyroute::command::Merge;
 use redis::{ConnectionLike, RedisError, RedisResult, Value};
 
-use crate::route::{refuse, unpack, Combine, Part, Step};
+use crate::route::{encode_part, refuse, unpack, Argv, Combine, Part, Step};
 use crate::{codes, Sharded};
 
 fn is_ok(v: &Value) -> bool {
@@ -104,10 +105,18 @@ pub(crate) fn combine(c: Combine, replies: Vec<Value>) -> Value {
     }
 }
 
-/// A pipeline planned before any I/O: per shard, the packed sub-commands
-/// and, per original command, how to assemble its reply.
+/// One sub-command to send: its shard, the command it comes from, and the
+/// part of that command's split (`None`: the command as it is).
+pub(crate) struct Send {
+    pub(crate) shard: usize,
+    pub(crate) command: usize,
+    pub(crate) part: Option<usize>,
+}
+
+/// A pipeline planned before any I/O: what to send where and, per original
+/// command, how to assemble its reply.
 pub(crate) struct Pipeline {
-    pub(crate) per_shard: Vec<Vec<u8>>,
+    pub(crate) sends: Vec<Send>,
     pub(crate) counts: Vec<usize>,
     /// Per command: its step and, per sub-command, (shard, index in that shard's replies).
     pub(crate) plan: Vec<(Step, Vec<(usize, usize)>)>,
@@ -116,36 +125,43 @@ pub(crate) struct Pipeline {
 impl<C> Sharded<C> {
     /// Plans every command of a non-transactional pipeline; refuses the
     /// whole pipeline if any command cannot run.
-    pub(crate) fn plan_pipeline(&self, commands: &[Vec<Vec<u8>>]) -> Result<Pipeline, RedisError> {
+    pub(crate) fn plan_pipeline<'a, I>(&self, commands: I) -> Result<Pipeline, RedisError>
+    where
+        I: IntoIterator<Item = &'a [&'a [u8]]>,
+    {
         let n = self.conns_len();
-        let mut per_shard = vec![Vec::new(); n];
         let mut counts = vec![0usize; n];
-        let mut plan = Vec::with_capacity(commands.len());
-        for (i, argv) in commands.iter().enumerate() {
+        let mut sends = Vec::new();
+        let mut plan = Vec::new();
+        for (i, argv) in commands.into_iter().enumerate() {
             let step = self.step(argv).map_err(|e| annotate(e, i))?;
             let mut at = Vec::new();
-            let mut push = |shard: usize, bytes: Vec<u8>| {
-                per_shard[shard].extend(bytes);
+            let mut push = |shard: usize, part: Option<usize>| {
+                sends.push(Send {
+                    shard,
+                    command: i,
+                    part,
+                });
                 at.push((shard, counts[shard]));
                 counts[shard] += 1;
             };
             match &step {
-                Step::One(s) => push(*s, encode_command(argv)),
+                Step::One(s) => push(*s, None),
                 Step::Split { parts, .. } => {
-                    for (s, sub, _) in parts {
-                        push(*s, encode_command(sub));
+                    for (p, (s, _, _)) in parts.iter().enumerate() {
+                        push(*s, Some(p));
                     }
                 }
                 Step::FanOut(_) => {
                     for s in 0..n {
-                        push(s, encode_command(argv));
+                        push(s, None);
                     }
                 }
             }
             plan.push((step, at));
         }
         Ok(Pipeline {
-            per_shard,
+            sends,
             counts,
             plan,
         })
@@ -157,16 +173,22 @@ impl<C> Sharded<C> {
 }
 
 /// Assembles the pipeline's replies in the caller's order.
-pub(crate) fn assemble(p: Pipeline, shard_replies: Vec<Vec<Value>>) -> Vec<Value> {
+pub(crate) fn assemble(p: Pipeline, mut shard_replies: Vec<Vec<Value>>) -> Vec<Value> {
     p.plan
         .into_iter()
         .map(|(step, at)| {
-            let mut replies: Vec<Value> = at
-                .iter()
-                .map(|&(s, i)| shard_replies[s][i].clone())
-                .collect();
+            let mut take = |(s, i): (usize, usize)| {
+                shard_replies
+                    .get_mut(s)
+                    .and_then(|r| r.get_mut(i))
+                    .map_or(Value::Nil, |v| std::mem::replace(v, Value::Nil))
+            };
+            if let Step::One(_) = step {
+                return at.first().map_or(Value::Nil, |&a| take(a));
+            }
+            let replies: Vec<Value> = at.iter().map(|&a| take(a)).collect();
             match step {
-                Step::One(_) => replies.pop().unwrap_or(Value::Nil),
+                Step::One(_) => Value::Nil,
                 Step::Split {
                     parts,
                     merge: m,
@@ -202,11 +224,11 @@ fn code_of(e: &RedisError) -> &'static str {
     .unwrap_or(codes::UNROUTABLE)
 }
 
-fn is_transaction(commands: &[Vec<Vec<u8>>]) -> bool {
+fn is_transaction(commands: &[(Range<usize>, Argv<'_>)]) -> bool {
     let is = |i: usize, w: &[u8]| {
         commands
             .get(i)
-            .and_then(|c| c.first())
+            .and_then(|(_, c)| c.first())
             .is_some_and(|n| n.eq_ignore_ascii_case(w))
     };
     commands.len() >= 2 && is(0, b"MULTI") && is(commands.len() - 1, b"EXEC")
@@ -214,15 +236,15 @@ fn is_transaction(commands: &[Vec<Vec<u8>>]) -> bool {
 
 impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
-        let mut commands = unpack(cmd)?;
-        let [argv] = commands.as_mut_slice() else {
+        let commands = unpack(cmd)?;
+        let [(_, argv)] = commands.as_slice() else {
             return Err(refuse(
                 codes::UNROUTABLE,
                 "expected one packed command".into(),
             ));
         };
         let (step, watch) = self.step_watching(argv)?;
-        let reply = self.run_step(cmd, step)?;
+        let reply = self.run_step(cmd, argv, step)?;
         if !matches!(reply, Value::ServerError(_)) {
             self.apply_watch(watch);
         }
@@ -237,18 +259,31 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
     ) -> RedisResult<Vec<Value>> {
         let commands = unpack(cmd)?;
         if is_transaction(&commands) {
-            let shard = self.transaction_shard(&commands[1..commands.len() - 1])?;
+            let inner: Vec<Argv<'_>> = commands[1..commands.len() - 1]
+                .iter()
+                .map(|(_, a)| a.clone())
+                .collect();
+            let shard = self.transaction_shard(&inner)?;
             // EXEC ends the watch, whatever the outcome.
             self.watching = None;
             return self.conns[shard].req_packed_commands(cmd, offset, count);
         }
-        let p = self.plan_pipeline(&commands)?;
+        let p = self.plan_pipeline(commands.iter().map(|(_, a)| a.as_slice()))?;
+        let mut per_shard = vec![Vec::new(); self.conns.len()];
+        for send in &p.sends {
+            let (range, argv) = &commands[send.command];
+            let out = &mut per_shard[send.shard];
+            match (send.part, &p.plan[send.command].0) {
+                (Some(i), Step::Split { parts, .. }) => encode_part(out, argv, &parts[i].1),
+                _ => out.extend_from_slice(&cmd[range.clone()]),
+            }
+        }
         let mut shard_replies = Vec::with_capacity(self.conns.len());
         for (s, conn) in self.conns.iter_mut().enumerate() {
             shard_replies.push(if p.counts[s] == 0 {
                 Vec::new()
             } else {
-                conn.req_packed_commands(&p.per_shard[s], 0, p.counts[s])?
+                conn.req_packed_commands(&per_shard[s], 0, p.counts[s])?
             });
         }
         let all = assemble(p, shard_replies);
@@ -269,7 +304,7 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
 }
 
 impl<C: ConnectionLike> Sharded<C> {
-    fn run_step(&mut self, cmd: &[u8], step: Step) -> RedisResult<Value> {
+    fn run_step(&mut self, cmd: &[u8], argv: &[&[u8]], step: Step) -> RedisResult<Value> {
         match step {
             Step::One(s) => self.conns[s].req_packed_command(cmd),
             Step::Split {
@@ -278,8 +313,11 @@ impl<C: ConnectionLike> Sharded<C> {
                 key_count,
             } => {
                 let mut replies = Vec::with_capacity(parts.len());
-                for (s, sub, _) in &parts {
-                    replies.push(self.conns[*s].req_packed_command(&encode_command(sub))?);
+                let mut bytes = Vec::new();
+                for (s, positions, _) in &parts {
+                    bytes.clear();
+                    encode_part(&mut bytes, argv, positions);
+                    replies.push(self.conns[*s].req_packed_command(&bytes)?);
                 }
                 Ok(merge(m, &parts, key_count, replies))
             }

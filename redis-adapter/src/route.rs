@@ -1,15 +1,20 @@
 //! Deciding, before any I/O, where each command goes.
 
-use keyroute::cluster::Value as Resp;
+use core::ops::Range;
+
 use keyroute::command::{GroupSplit, Merge, Mode};
 use keyroute::error::CommandError;
 use redis::{ErrorKind, RedisError};
 
 use crate::{codes, Sharded};
 
-/// A sub-command of a split: its shard, its arguments, and the ordinals of
-/// its keys among the original command's keys.
-pub(crate) type Part = (usize, Vec<Vec<u8>>, Vec<usize>);
+/// A command's arguments, borrowed from the caller's command.
+pub(crate) type Argv<'a> = Vec<&'a [u8]>;
+
+/// A sub-command of a split: its shard, the positions of its arguments in
+/// the original command, and the ordinals of its keys among the original
+/// command's keys.
+pub(crate) type Part = (usize, Vec<usize>, Vec<usize>);
 
 /// How one command is carried out.
 pub(crate) enum Step {
@@ -17,7 +22,7 @@ pub(crate) enum Step {
     One(usize),
     /// One sub-command per shard, replies merged.
     Split {
-        parts: Vec<(usize, Vec<Vec<u8>>, Vec<usize>)>,
+        parts: Vec<Part>,
         merge: Merge,
         key_count: usize,
     },
@@ -45,7 +50,7 @@ pub(crate) enum Combine {
     Concat,
 }
 
-fn fan_out(argv: &[Vec<u8>]) -> Option<Combine> {
+fn fan_out(argv: &[&[u8]]) -> Option<Combine> {
     let name = argv.first()?.to_ascii_uppercase();
     let sub = argv.get(1).map(|s| s.to_ascii_uppercase());
     Some(match (name.as_slice(), sub.as_deref()) {
@@ -62,43 +67,77 @@ pub(crate) fn refuse(code: &'static str, message: String) -> RedisError {
     RedisError::from((ErrorKind::Client, code, message))
 }
 
-fn command_name(argv: &[Vec<u8>]) -> String {
+fn command_name(argv: &[&[u8]]) -> String {
     argv.first()
         .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
         .unwrap_or_default()
 }
 
-/// Reads the commands packed in `bytes` (RESP arrays of bulk strings).
-pub(crate) fn unpack(mut bytes: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, RedisError> {
+/// Reads the commands packed in `bytes` (RESP arrays of bulk strings, as
+/// the `redis` crate writes them) without copying: each command's byte
+/// range and its arguments.
+pub(crate) fn unpack(bytes: &[u8]) -> Result<Vec<(Range<usize>, Argv<'_>)>, RedisError> {
+    let bad = |what: &str| {
+        refuse(
+            codes::UNROUTABLE,
+            format!("cannot read a packed command: {what}"),
+        )
+    };
+    // A decimal count after `prefix` at `*at`, up to CRLF.
+    let number = |at: &mut usize, prefix: u8| -> Result<usize, RedisError> {
+        if bytes.get(*at) != Some(&prefix) {
+            return Err(bad("expected an array of bulk strings"));
+        }
+        let start = *at + 1;
+        let len = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\r')
+            .ok_or_else(|| bad("truncated"))?;
+        let digits = &bytes[start..start + len];
+        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(bad("a bad length"));
+        }
+        if bytes.get(start + len + 1) != Some(&b'\n') {
+            return Err(bad("a bad line end"));
+        }
+        *at = start + len + 2;
+        Ok(digits
+            .iter()
+            .fold(0, |n, &d| n * 10 + usize::from(d - b'0')))
+    };
     let mut out = Vec::new();
-    while !bytes.is_empty() {
-        let (v, used) = Resp::from_resp(bytes).map_err(|e| {
-            refuse(
-                codes::UNROUTABLE,
-                format!("cannot read a packed command: {e}"),
-            )
-        })?;
-        let Resp::Array(items) = v else {
-            return Err(refuse(
-                codes::UNROUTABLE,
-                "a packed command is not an array".into(),
-            ));
-        };
-        let argv = items
-            .into_iter()
-            .map(|i| match i {
-                Resp::Bytes(b) => Ok(b),
-                Resp::Int(n) => Ok(n.to_string().into_bytes()),
-                _ => Err(refuse(
-                    codes::UNROUTABLE,
-                    "a packed argument is not a string".into(),
-                )),
-            })
-            .collect::<Result<_, _>>()?;
-        out.push(argv);
-        bytes = &bytes[used..];
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at;
+        let n = number(&mut at, b'*')?;
+        let mut argv = Vec::with_capacity(n.min(bytes.len() / 4 + 1));
+        for _ in 0..n {
+            let len = number(&mut at, b'$')?;
+            let end = at.checked_add(len).ok_or_else(|| bad("a bad length"))?;
+            if bytes.get(end..end + 2) != Some(b"\r\n".as_slice()) {
+                return Err(bad("truncated"));
+            }
+            argv.push(&bytes[at..end]);
+            at = end + 2;
+        }
+        out.push((start..at, argv));
     }
     Ok(out)
+}
+
+/// Appends to `out` the command made of `argv`'s arguments at `positions`.
+pub(crate) fn encode_part(out: &mut Vec<u8>, argv: &[&[u8]], positions: &[usize]) {
+    let head = |prefix: char, n: usize, out: &mut Vec<u8>| {
+        use std::io::Write;
+        let _ = write!(out, "{prefix}{n}\r\n");
+    };
+    head('*', positions.len(), out);
+    for &p in positions {
+        let a = argv[p];
+        head('$', a.len(), out);
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 impl<C> Sharded<C> {
@@ -112,19 +151,34 @@ impl<C> Sharded<C> {
     }
 
     /// The shard of each key of `argv`, in the server's key order.
-    fn key_shards(&self, argv: &[Vec<u8>]) -> Result<Vec<usize>, RedisError> {
+    fn key_shards(&self, argv: &[&[u8]]) -> Result<Vec<usize>, RedisError> {
         let keys = self
             .table
             .keys(argv, Mode::Routing)
             .map_err(|e| refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv))))?;
         Ok(keys
             .iter()
-            .map(|k| self.pool.index_for(&argv[k.pos]))
+            .map(|k| self.pool.index_for(argv[k.pos]))
             .collect())
     }
 
     /// Where `argv` goes, or why it cannot go anywhere.
-    pub(crate) fn step(&self, argv: &[Vec<u8>]) -> Result<Step, RedisError> {
+    pub(crate) fn step(&self, argv: &[&[u8]]) -> Result<Step, RedisError> {
+        // Fast path, most commands: a single key, or keys all on one shard
+        // and no strict tag check to make.
+        let keys = self
+            .table
+            .keys(argv, Mode::Routing)
+            .map_err(|e| refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv))))?;
+        if let Some(first) = keys.first() {
+            let shard = self.pool.index_for(argv[first.pos]);
+            let together = keys[1..]
+                .iter()
+                .all(|k| self.pool.index_for(argv[k.pos]) == shard);
+            if together && (keys.len() == 1 || !self.strict_tags) {
+                return Ok(Step::One(shard));
+            }
+        }
         let split: GroupSplit = match self
             .table
             .split_by(argv, |key, _| Ok(self.pool.index_for(key) as u32))
@@ -133,7 +187,7 @@ impl<C> Sharded<C> {
             Err(CommandError::NotSplittable { command }) => {
                 let shards = self.table.keys(argv, Mode::Routing).unwrap_or_default();
                 let names =
-                    self.shard_names(shards.iter().map(|k| self.pool.index_for(&argv[k.pos])));
+                    self.shard_names(shards.iter().map(|k| self.pool.index_for(argv[k.pos])));
                 return Err(refuse(
                     codes::CROSS_SHARD,
                     format!(
@@ -171,13 +225,7 @@ impl<C> Sharded<C> {
         let parts = split
             .parts
             .into_iter()
-            .map(|p| {
-                (
-                    p.group as usize,
-                    p.argv.iter().map(|&i| argv[i].clone()).collect(),
-                    p.keys,
-                )
-            })
+            .map(|p| (p.group as usize, p.argv, p.keys))
             .collect();
         Ok(Step::Split {
             parts,
@@ -187,19 +235,16 @@ impl<C> Sharded<C> {
     }
 
     /// Strict mode: a command kept whole must have its keys share a tag.
-    fn check_tags(&self, argv: &[Vec<u8>]) -> Result<(), RedisError> {
+    fn check_tags(&self, argv: &[&[u8]]) -> Result<(), RedisError> {
         // Splittable commands (MGET on one shard) need no shared tag.
         if matches!(self.table.split_merge(argv), Ok(Some(_))) {
             return Ok(());
         }
         let keys = self.table.keys(argv, Mode::Routing).unwrap_or_default();
-        if self
-            .pool
-            .same_tag(keys.iter().map(|k| argv[k.pos].as_slice()))
-        {
+        if self.pool.same_tag(keys.iter().map(|k| argv[k.pos])) {
             return Ok(());
         }
-        let names = self.shard_names(keys.iter().map(|k| self.pool.index_for(&argv[k.pos])));
+        let names = self.shard_names(keys.iter().map(|k| self.pool.index_for(argv[k.pos])));
         Err(refuse(
             codes::CROSS_SHARD,
             format!(
@@ -212,8 +257,8 @@ impl<C> Sharded<C> {
 
     /// Where a single command goes, with what it does to the WATCH state:
     /// WATCH pins the next transaction to its shard, UNWATCH releases it.
-    pub(crate) fn step_watching(&self, argv: &[Vec<u8>]) -> Result<(Step, Watch), RedisError> {
-        let name = argv.first().map(Vec::as_slice).unwrap_or_default();
+    pub(crate) fn step_watching(&self, argv: &[&[u8]]) -> Result<(Step, Watch), RedisError> {
+        let name = argv.first().copied().unwrap_or_default();
         if name.eq_ignore_ascii_case(b"UNWATCH") && argv.len() == 1 {
             return Ok(match &self.watching {
                 Some((s, _)) => (Step::One(*s), Watch::Clear),
@@ -227,7 +272,7 @@ impl<C> Sharded<C> {
         let Step::One(s) = step else {
             return Ok((step, Watch::Keep));
         };
-        let keys: Vec<Vec<u8>> = argv[1..].to_vec();
+        let keys: Vec<Vec<u8>> = argv[1..].iter().map(|k| k.to_vec()).collect();
         if let Some((w, watched)) = &self.watching {
             if *w != s {
                 return Err(refuse(
@@ -271,7 +316,7 @@ impl<C> Sharded<C> {
 
     /// The one shard a MULTI/EXEC block runs on, or why it cannot run. A
     /// watched shard pins it; the watch ends with the transaction.
-    pub(crate) fn transaction_shard(&self, commands: &[Vec<Vec<u8>>]) -> Result<usize, RedisError> {
+    pub(crate) fn transaction_shard(&self, commands: &[Argv<'_>]) -> Result<usize, RedisError> {
         if self.strict_tags {
             let mut all: Vec<&[u8]> = Vec::new();
             if let Some((_, watched)) = &self.watching {
@@ -281,7 +326,7 @@ impl<C> Sharded<C> {
                 let keys = self.table.keys(argv, Mode::Routing).map_err(|e| {
                     refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv)))
                 })?;
-                all.extend(keys.iter().map(|k| argv[k.pos].as_slice()));
+                all.extend(keys.iter().map(|k| argv[k.pos]));
             }
             if !self.pool.same_tag(all.iter().copied()) {
                 return Err(refuse(
