@@ -7,7 +7,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
 
 .PHONY: all setup demo test bench vectors commands cli python js \
-        test-rust test-nostd test-python test-js test-vectors fuzz-smoke lint clean
+        test-rust test-nostd test-python test-js test-sharded test-vectors fuzz-smoke \
+        lint clean
 
 all: cli python js
 
@@ -30,7 +31,7 @@ demo: cli python js
 	bash scripts/demo.sh
 
 # ---- every test in every language ------------------------------------------
-test: lint test-rust test-nostd test-python test-js test-vectors fuzz-smoke
+test: lint test-rust test-nostd test-python test-js test-sharded test-vectors fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -47,6 +48,7 @@ test-rust: setup
 	cargo bench -p keyroute --bench policy -- --test
 	cargo bench -p keyroute --bench plan -- --test
 	cargo bench -p keyroute --bench partition -- --test
+	cargo bench -p keyroute-redis --bench mget -- --test
 
 # Proof that the core is no_std: it builds for a target without std.
 test-nostd: setup
@@ -60,6 +62,14 @@ test-python: python
 
 test-js: js
 	bash bindings-js/scripts/test.sh
+
+# The sharded-client adapters against the real systems and each other: each
+# writes through its sharded client, nutcracker / redis-rb / Predis /
+# uhashring read every key back, every adapter reads every other's keys.
+SHARDED_AGENTS ?= rust-sync,rust-async
+test-sharded: python js
+	cargo build -p keyroute-redis --example agent
+	$(PY) tests/sharded/cross.py --agents $(SHARDED_AGENTS)
 
 # Re-asks a real redis-server for a sample of the committed vectors, and
 # regenerates the command table from it: both must still agree.
@@ -105,6 +115,7 @@ bench: cli python js
 	cargo bench -p keyroute --bench policy
 	cargo bench -p keyroute --bench plan
 	cargo bench -p keyroute --bench partition
+	cargo bench -p keyroute-redis --bench mget
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
 
