@@ -302,6 +302,82 @@ export class ConfigError extends KeyrouteError {
   }
 }
 
+/**
+ * A sharded client refused a command before sending anything (the base of
+ * {@link CrossShardError}, {@link CrossShardTransactionError},
+ * {@link KeylessCommandError} and {@link UnroutableCommandError}). In a
+ * pipeline, `position` is the index of the refused command.
+ */
+export class ShardingError extends KeyrouteError {
+  /** The command, upper case (`SCRIPT LOAD` for a subcommand), when one is to blame. */
+  readonly command: string | null = null;
+  /** The pipeline or transaction position of the refused command, or `null`. */
+  readonly position: number | null = null;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "ShardingError";
+  }
+}
+
+/**
+ * The keys of a command that cannot be split live on several shards, or
+ * (`strict`) do not share one hash tag under `strictTags` (code
+ * `ERR_KEYROUTE_CROSS_SHARD`). `shards` names them as the user named them.
+ */
+export class CrossShardError extends ShardingError {
+  /** The shards of the command's keys, by name, first appearance first. */
+  readonly shards: readonly string[] = [];
+  /** The same shards as positions in the pool. */
+  readonly shardIndexes: readonly number[] = [];
+  /** Refused by `strictTags` (one common hash tag), not by placement. */
+  readonly strict: boolean = false;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "CrossShardError";
+  }
+}
+
+/**
+ * A transaction (`multi()`, or `watch()` and then `multi()`) whose keys are
+ * on several shards, or without one common hash tag under `strictTags`
+ * (code `ERR_KEYROUTE_CROSS_SHARD_TRANSACTION`). `commands` are the two
+ * offending positions in the transaction (`-1`: a watched key); a
+ * non-transactional pipeline can split the same commands.
+ */
+export class CrossShardTransactionError extends CrossShardError {
+  /** Positions of the first command and of the one on another shard (`-1`: WATCH). */
+  readonly commands: readonly [number, number] = [0, 0];
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "CrossShardTransactionError";
+  }
+}
+
+/**
+ * A command without keys outside the fan-out set (PING, DBSIZE, FLUSHDB,
+ * FLUSHALL, SCRIPT LOAD/EXISTS/FLUSH, KEYS), or a transaction without keys
+ * (code `ERR_KEYROUTE_KEYLESS`): run it on a shard's own client
+ * (`forEachShard`, `getShardClientForKey`).
+ */
+export class KeylessCommandError extends ShardingError {
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "KeylessCommandError";
+  }
+}
+
+/**
+ * A command the command table does not know, or whose arguments the server
+ * would refuse (wrong arity...), so its keys cannot be found (code
+ * `ERR_KEYROUTE_UNROUTABLE`); the table's {@link CommandError} is the `cause`.
+ */
+export class UnroutableCommandError extends ShardingError {
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "UnroutableCommandError";
+  }
+}
+
 type ErrorClass = new (message: string, code: string) => KeyrouteError;
 
 const BY_CODE: Record<string, ErrorClass> = {

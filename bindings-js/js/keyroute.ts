@@ -13,6 +13,7 @@
  *   {@link split}, {@link CommandTable};
  * - hashing policies: {@link HashPolicy};
  * - client-side sharding: {@link Pool} (twemproxy, client libraries, jump, rendezvous, maglev);
+ * - sharded clients: {@link ShardedRedis} (ioredis), {@link createShardedClient} (node-redis);
  * - resharding: {@link plan} (slot plans; what a pool change moves).
  *
  * @packageDocumentation
@@ -31,6 +32,11 @@ export {
   CrossSlotError,
   BadWeightError,
   CrossSlotTransactionError,
+  CrossShardError,
+  CrossShardTransactionError,
+  KeylessCommandError,
+  ShardingError,
+  UnroutableCommandError,
   InvalidArgumentsError,
   InvalidRuleError,
   KeyrouteError,
@@ -78,6 +84,11 @@ export { Plan } from "./plan.js";
 export type { Layout, Move, PlanNode, RebalanceOptions, ScriptKind } from "./plan.js";
 
 export { MovedFraction, Pool } from "./pool.js";
+export { ShardedPipeline, ShardedRedis } from "./ioredis.js";
+export type { IORedisClientLike, IORedisPipelineLike, RedisKey, RedisValue, ShardedRedisOptions } from "./ioredis.js";
+export { ShardedClient, ShardedMulti, createShardedClient } from "./node-redis.js";
+export type { NodeRedisClientLike, NodeRedisMultiLike, ShardedClientOptions } from "./node-redis.js";
+export type { ShardArg, ShardingOptions } from "./sharded.js";
 export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
 
 /**

@@ -64,7 +64,7 @@ fn response(r: Option<ResponsePolicy>) -> u32 {
 
 /// Every command the router knows, built-in and added.
 #[wasm_bindgen(js_name = CommandTable)]
-pub struct Table(CommandTable);
+pub struct Table(pub(crate) CommandTable);
 
 #[wasm_bindgen(js_class = CommandTable)]
 impl Table {

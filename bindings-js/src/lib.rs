@@ -9,7 +9,8 @@
 //!   paths avoid the glue's allocate-copy-free per call;
 //! - ordinary `#[wasm_bindgen]` functions and classes for everything else:
 //!   keys too large for the scratch buffer ([`slot`]), and the stateful
-//!   objects ([`policy`], [`cluster`], [`command`], [`plan`], [`pool`]), whose errors
+//!   objects ([`policy`], [`cluster`], [`command`], [`plan`], [`pool`],
+//!   [`shard`]), whose errors
 //!   leave as JSON descriptions ([`errors`]) the wrapper turns into typed
 //!   `Error`s.
 //!
@@ -28,4 +29,5 @@ pub mod plan;
 pub mod policy;
 pub mod pool;
 pub mod scratch;
+pub mod shard;
 pub mod slot;

@@ -1,0 +1,442 @@
+// ShardedRedis: ioredis clients, one per server of a Pool, used as one.
+// Duck-typed: nothing here imports ioredis.
+
+import { invalidArgument, invalidValue } from "./errors.js";
+import type { Pool, PoolOptions } from "./pool.js";
+import {
+  Router,
+  atPosition,
+  combineReplies,
+  commandMethods,
+  mergeReplies,
+  settleAll,
+  setUp,
+} from "./sharded.js";
+import type { ShardArg, ShardingOptions, Step } from "./sharded.js";
+
+/** What ShardedRedis needs of an ioredis pipeline or MULTI (duck-typed). */
+export interface IORedisPipelineLike {
+  call(command: string, ...args: unknown[]): unknown;
+  callBuffer(command: string, ...args: unknown[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** What ShardedRedis needs of an ioredis client (`Redis` instance; duck-typed). */
+export interface IORedisClientLike {
+  call(command: string, ...args: unknown[]): Promise<unknown>;
+  callBuffer(command: string, ...args: unknown[]): Promise<unknown>;
+  pipeline(): IORedisPipelineLike;
+  multi(): IORedisPipelineLike;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** Options of {@link ShardedRedis}: the pool's (or `pool`), and `strictTags`. */
+export type ShardedRedisOptions = Partial<PoolOptions> & ShardingOptions & {
+  /** A ready pool instead of `scheme` and its options; `shards` then keyed by alias or spec, or an array in pool order. */
+  pool?: Pool;
+};
+
+type Callback = (err: Error | null, result?: unknown) => void;
+
+/** A key, a value, an argument: as ioredis takes them. */
+export type RedisKey = string | Uint8Array;
+export type RedisValue = string | Uint8Array | number;
+
+const MAP_ARGS = new Set(["mset", "msetnx", "hmset", "hset"]);
+
+/** ioredis's argument forms flattened: arrays, an object or Map of pairs, numbers. */
+function normalize(command: string, args: unknown[]): ShardArg[] {
+  const out: ShardArg[] = [command];
+  const push = (v: unknown) => {
+    if (typeof v === "string" || v instanceof Uint8Array) out.push(v);
+    else if (typeof v === "number" || typeof v === "bigint") out.push(String(v));
+    else if (v === null || v === undefined) out.push("");
+    else out.push(String(v));
+  };
+  const pairs = MAP_ARGS.has(command.toLowerCase());
+  for (const a of args) {
+    if (Array.isArray(a)) a.forEach(push);
+    else if (pairs && a instanceof Map) for (const [k, v] of a) (push(k), push(v));
+    else if (pairs && a !== null && typeof a === "object" && !(a instanceof Uint8Array)) {
+      for (const [k, v] of Object.entries(a)) (push(k), push(v));
+    } else push(a);
+  }
+  return out;
+}
+
+function splitCallback(args: unknown[]): Callback | undefined {
+  return typeof args[args.length - 1] === "function" ? (args.pop() as Callback) : undefined;
+}
+
+function withCallback<T>(p: Promise<T>, cb: Callback | undefined): Promise<T> {
+  if (cb !== undefined) p.then((r) => cb(null, r), (e: Error) => cb(e));
+  return p;
+}
+
+const RESERVED = new Set([
+  "call", "callBuffer", "pipeline", "multi", "exec", "watch", "unwatch", "discard", "quit", "disconnect",
+  "connect", "duplicate", "monitor", "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+  "ssubscribe", "sunsubscribe", "select", "auth", "hello", "reset", "defineCommand", "sendCommand",
+  "end", "send_command", "constructor",
+]);
+
+function isClient(c: unknown): boolean {
+  const o = c as Record<string, unknown> | null;
+  return o !== null && typeof o === "object" && typeof o.call === "function" && typeof o.callBuffer === "function" && typeof o.pipeline === "function" && typeof o.multi === "function";
+}
+
+/** Names of the command methods per client prototype, found once. */
+const methodCache = new WeakMap<object, string[]>();
+
+/**
+ * ioredis clients, one per server of a {@link Pool}, used as one, as
+ * `new Redis.Cluster(nodes, options)` is: every command goes through
+ * keyroute's command table to the shard its keys live on.
+ *
+ * - `call(command, ...args)` / `callBuffer` route any command; every command
+ *   method of the wrapped client (`get`, `hgetall`, `zadd`..., and
+ *   `getBuffer`-style variants) is a method here too.
+ * - MGET, MSET, DEL, EXISTS, UNLINK, TOUCH over several shards are split and
+ *   merged with ioredis's shapes (array in the caller's order, summed count, "OK").
+ * - Any other command with keys on several shards is refused with
+ *   {@link CrossShardError} before anything is sent; a keyless command
+ *   outside the fan-out set with {@link KeylessCommandError}.
+ * - `pipeline()` splits per shard and runs the shards concurrently;
+ *   `multi()` and `watch()` run only on one shard.
+ */
+export class ShardedRedis {
+  /** The pool that places keys. */
+  readonly pool: Pool;
+  /** The shards' names (alias, else the spec as written), in pool order. */
+  readonly shardNames: readonly string[];
+  /** The wrapped clients, in pool order. */
+  readonly clients: readonly IORedisClientLike[];
+  /** @internal */
+  readonly _router: Router;
+  /** @internal */
+  _watched: { shard: number; keys: ShardArg[] } | null = null;
+
+  /**
+   * @param shards `{server spec: client}` (object or Map) in pool order, the
+   *   specs as the scheme writes them (`"127.0.0.1:7001:1 shard0"`); with
+   *   `options.pool`, keyed by alias or spec, or an array in pool order.
+   * @param options `scheme` and the pool's options, or `pool`; `strictTags`.
+   * @throws {TypeError} for bad shards or options; {@link PartitionError} for a bad pool.
+   */
+  constructor(shards: Record<string, IORedisClientLike> | Map<string, IORedisClientLike> | readonly IORedisClientLike[], options: ShardedRedisOptions) {
+    const { pool, clients, strict } = setUp<IORedisClientLike>(shards, options, isClient, "an ioredis client", []);
+    clients.forEach((c, i) => {
+      const prefix = (c as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
+      if (prefix !== undefined && prefix !== null && prefix !== "") {
+        throw invalidValue(`the client of shard ${i}`, "a client without keyPrefix (keys are routed as given)", "a keyPrefix");
+      }
+    });
+    this.pool = pool;
+    this._router = new Router(pool, strict);
+    this.shardNames = this._router.names;
+    this.clients = Object.freeze(clients);
+    const proto = Object.getPrototypeOf(clients[0]) as object;
+    let names = methodCache.get(proto);
+    if (names === undefined) methodCache.set(proto, (names = commandMethods(clients[0], this._router.table, RESERVED, "Buffer")));
+    for (const name of names) {
+      if (name in this) continue;
+      const buffer = name.endsWith("Buffer") && !this._router.table.has(name);
+      const command = buffer ? name.slice(0, -6) : name;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => {
+          const cb = splitCallback(args);
+          return withCallback(this._send(buffer, command, args), cb);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
+  /** Sends any command, routed by its keys; replies as ioredis's `call`. */
+  call(command: string, ...args: unknown[]): Promise<unknown> {
+    const cb = splitCallback(args);
+    return withCallback(this._send(false, command, args), cb);
+  }
+
+  /** {@link call} with Buffer replies, as ioredis's `callBuffer`. */
+  callBuffer(command: string, ...args: unknown[]): Promise<unknown> {
+    const cb = splitCallback(args);
+    return withCallback(this._send(true, command, args), cb);
+  }
+
+  /** @internal */
+  async _send(buffer: boolean, command: unknown, args: unknown[]): Promise<unknown> {
+    if (typeof command !== "string" || command === "") throw invalidArgument("command", "a command name", command);
+    const argv = normalize(command, args);
+    const step = this._router.step(argv);
+    const send = (shard: number, a: ShardArg[]) =>
+      buffer ? this.clients[shard].callBuffer(a[0] as string, ...a.slice(1)) : this.clients[shard].call(text(a[0]), ...a.slice(1));
+    switch (step.kind) {
+      case "one":
+        return send(step.shard, argv);
+      case "split": {
+        const replies = await settleAll(step.parts.map((p) => send(p.shard, p.argv)));
+        return mergeReplies(step.merge, step.parts, step.keyCount, replies);
+      }
+      default:
+        return combineReplies(step.combine, await settleAll(this.clients.map((_, s) => send(s, argv))));
+    }
+  }
+
+  /** The index (pool order) of the shard holding `key`. */
+  getShardIndexForKey(key: RedisKey): number {
+    return this._router.shardOf(key);
+  }
+
+  /** The client of the shard holding `key`: for WATCH over keys the router cannot check, admin commands... */
+  getShardClientForKey(key: RedisKey): IORedisClientLike {
+    return this.clients[this._router.shardOf(key)];
+  }
+
+  /** The name of the shard holding `key`. */
+  getShardNameForKey(key: RedisKey): string {
+    return this.shardNames[this._router.shardOf(key)];
+  }
+
+  /** Runs `fn(client, name, index)` on every shard concurrently; resolves `{name: result}`. */
+  async forEachShard<T>(fn: (client: IORedisClientLike, name: string, index: number) => T | Promise<T>): Promise<Record<string, T>> {
+    if (typeof fn !== "function") throw invalidArgument("fn", "a function", fn);
+    const results = await settleAll(this.clients.map(async (c, i) => fn(c, this.shardNames[i], i)));
+    const out: Record<string, T> = {};
+    this.shardNames.forEach((n, i) => (out[n] = results[i] as T));
+    return out;
+  }
+
+  /** A non-transactional pipeline, split per shard at `exec()`; `commands` as ioredis takes them. */
+  pipeline(commands?: unknown[][]): ShardedPipeline {
+    return new ShardedPipeline(this, false, commands);
+  }
+
+  /** A transaction: every command (and watched key) must be on one shard. */
+  multi(commands?: unknown[][]): ShardedPipeline {
+    return new ShardedPipeline(this, true, commands);
+  }
+
+  /**
+   * WATCH on the shard of `keys` (all on one shard, else
+   * {@link CrossShardTransactionError}); the next `multi()` must run there.
+   */
+  async watch(...keys: unknown[]): Promise<unknown> {
+    const argv = normalize("watch", keys);
+    const list = argv.slice(1);
+    if (list.length === 0) throw invalidValue("keys", "at least one key", "none");
+    const watched = this._watched;
+    const shard = this._router.transactionShard([], { shard: 0, keys: watched ? [...watched.keys, ...list] : list });
+    const reply = await this.clients[shard].call("watch", ...list);
+    this._watched = { shard, keys: watched ? [...watched.keys, ...list] : list };
+    return reply;
+  }
+
+  /** UNWATCH on the shard `watch()` used. */
+  async unwatch(): Promise<unknown> {
+    const w = this._watched;
+    this._watched = null;
+    return w === null ? "OK" : this.clients[w.shard].call("unwatch");
+  }
+
+  /** `quit()` on every client; resolves "OK". */
+  async quit(): Promise<string> {
+    await settleAll(this.clients.map((c) => c.quit()));
+    return "OK";
+  }
+
+  /** `disconnect()` on every client. */
+  disconnect(): void {
+    for (const c of this.clients) c.disconnect();
+  }
+}
+
+function text(a: ShardArg): string {
+  return typeof a === "string" ? a : new TextDecoder().decode(a);
+}
+
+/**
+ * A pipeline (or MULTI) over the shards of a {@link ShardedRedis}: chainable
+ * command methods, `exec()` resolving `[err, result][]` in queue order.
+ */
+export class ShardedPipeline {
+  /** @internal */
+  readonly _queue: { buffer: boolean; argv: ShardArg[] }[] = [];
+
+  /** @internal */
+  constructor(
+    readonly redis: ShardedRedis,
+    readonly transaction: boolean,
+    commands?: unknown[][],
+  ) {
+    for (const name of methodCache.get(Object.getPrototypeOf(redis.clients[0]) as object) ?? []) {
+      if (name in this) continue;
+      const buffer = name.endsWith("Buffer") && !redis._router.table.has(name);
+      const command = buffer ? name.slice(0, -6) : name;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => this._add(buffer, command, args),
+        writable: true,
+        configurable: true,
+      });
+    }
+    if (commands !== undefined) {
+      if (!Array.isArray(commands)) throw invalidArgument("commands", "an array of [command, ...args]", commands);
+      commands.forEach((c, i) => {
+        if (!Array.isArray(c)) throw invalidArgument(`commands[${i}]`, "an array [command, ...args]", c);
+        this._add(false, c[0], c.slice(1));
+      });
+    }
+  }
+
+  /** @internal */
+  _add(buffer: boolean, command: unknown, args: unknown[]): this {
+    if (typeof command !== "string" || command === "") throw invalidArgument("command", "a command name", command);
+    this._queue.push({ buffer, argv: normalize(command, args) });
+    return this;
+  }
+
+  /** Queues any command. */
+  call(command: string, ...args: unknown[]): this {
+    return this._add(false, command, args);
+  }
+
+  /** Queues any command with Buffer replies. */
+  callBuffer(command: string, ...args: unknown[]): this {
+    return this._add(true, command, args);
+  }
+
+  /** How many commands are queued. */
+  get length(): number {
+    return this._queue.length;
+  }
+
+  /**
+   * Checks every queued command, then sends: a pipeline per shard
+   * concurrently, or the transaction on its one shard. Resolves
+   * `[err, result][]` in queue order (a MULTI as ioredis's own exec does).
+   * Rejects before sending anything if any command is refused.
+   */
+  exec(callback?: Callback): Promise<[Error | null, unknown][] | null> {
+    return withCallback(this.transaction ? this._execMulti() : this._execPipeline(), callback);
+  }
+
+  private add(p: IORedisPipelineLike, buffer: boolean, argv: ShardArg[]): void {
+    if (buffer) p.callBuffer(text(argv[0]), ...argv.slice(1));
+    else p.call(text(argv[0]), ...argv.slice(1));
+  }
+
+  private async _execMulti(): Promise<[Error | null, unknown][] | null> {
+    const r = this.redis;
+    const watched = r._watched;
+    r._watched = null;
+    if (this._queue.length === 0 && watched === null) return [];
+    const shard = r._router.transactionShard(this._queue.map((q) => q.argv), watched);
+    const m = r.clients[shard].multi();
+    for (const q of this._queue) this.add(m, q.buffer, q.argv);
+    return m.exec();
+  }
+
+  private async _execPipeline(): Promise<[Error | null, unknown][]> {
+    const r = this.redis;
+    const n = r.clients.length;
+    const steps: Step[] = this._queue.map((q, i) => {
+      try {
+        return r._router.step(q.argv);
+      } catch (e) {
+        throw atPosition(e, i);
+      }
+    });
+    if (steps.length === 0) return [];
+    // Per shard: its pipeline and, per command, where its replies are.
+    const pipes: (IORedisPipelineLike | null)[] = new Array(n).fill(null);
+    const counts = new Array<number>(n).fill(0);
+    const at: [number, number][][] = steps.map((step, i) => {
+      const q = this._queue[i];
+      const push = (s: number, argv: ShardArg[]): [number, number] => {
+        const p = (pipes[s] ??= r.clients[s].pipeline());
+        this.add(p, q.buffer, argv);
+        return [s, counts[s]++];
+      };
+      if (step.kind === "one") return [push(step.shard, q.argv)];
+      if (step.kind === "split") return step.parts.map((p) => push(p.shard, p.argv));
+      return r.clients.map((_, s) => push(s, q.argv));
+    });
+    const results = await Promise.all(pipes.map((p) => (p === null ? Promise.resolve([]) : p.exec().then((x) => x ?? []))));
+    return steps.map((step, i): [Error | null, unknown] => {
+      const pairs = at[i].map(([s, j]) => results[s][j] ?? [new Error("keyroute: no reply from the shard's pipeline"), null]);
+      const err = pairs.find((p) => p[0] !== null && p[0] !== undefined);
+      if (err !== undefined) return [err[0], null];
+      const values = pairs.map((p) => p[1]);
+      if (step.kind === "one") return [null, values[0]];
+      if (step.kind === "split") return [null, mergeReplies(step.merge, step.parts, step.keyCount, values)];
+      return [null, combineReplies(step.combine, values)];
+    });
+  }
+}
+
+/**
+ * The usual commands, typed (every other command of the wrapped client is a
+ * method too, and `call` routes anything).
+ */
+export interface ShardedRedis {
+  get(key: RedisKey): Promise<string | null>;
+  getBuffer(key: RedisKey): Promise<Uint8Array | null>;
+  set(key: RedisKey, value: RedisValue, ...args: RedisValue[]): Promise<string | null>;
+  setBuffer(key: RedisKey, value: RedisValue, ...args: RedisValue[]): Promise<Uint8Array | null>;
+  mget(...keys: (RedisKey | RedisKey[])[]): Promise<(string | null)[]>;
+  mgetBuffer(...keys: (RedisKey | RedisKey[])[]): Promise<(Uint8Array | null)[]>;
+  mset(...args: (RedisValue | RedisValue[] | Record<string, RedisValue> | Map<RedisKey, RedisValue>)[]): Promise<"OK">;
+  del(...keys: (RedisKey | RedisKey[])[]): Promise<number>;
+  unlink(...keys: (RedisKey | RedisKey[])[]): Promise<number>;
+  exists(...keys: (RedisKey | RedisKey[])[]): Promise<number>;
+  touch(...keys: (RedisKey | RedisKey[])[]): Promise<number>;
+  incr(key: RedisKey): Promise<number>;
+  incrby(key: RedisKey, by: number | string): Promise<number>;
+  expire(key: RedisKey, seconds: number | string, ...args: RedisValue[]): Promise<number>;
+  ttl(key: RedisKey): Promise<number>;
+  type(key: RedisKey): Promise<string>;
+  hget(key: RedisKey, field: RedisValue): Promise<string | null>;
+  hgetBuffer(key: RedisKey, field: RedisValue): Promise<Uint8Array | null>;
+  hset(key: RedisKey, ...args: (RedisValue | Record<string, RedisValue> | Map<RedisKey, RedisValue>)[]): Promise<number>;
+  hgetall(key: RedisKey): Promise<Record<string, string>>;
+  hdel(key: RedisKey, ...fields: RedisValue[]): Promise<number>;
+  lpush(key: RedisKey, ...values: RedisValue[]): Promise<number>;
+  rpush(key: RedisKey, ...values: RedisValue[]): Promise<number>;
+  lrange(key: RedisKey, start: number | string, stop: number | string): Promise<string[]>;
+  sadd(key: RedisKey, ...members: RedisValue[]): Promise<number>;
+  smembers(key: RedisKey): Promise<string[]>;
+  sinterstore(destination: RedisKey, ...keys: RedisKey[]): Promise<number>;
+  zadd(key: RedisKey, ...args: RedisValue[]): Promise<number | string | null>;
+  zrange(key: RedisKey, ...args: RedisValue[]): Promise<string[]>;
+  rename(key: RedisKey, newKey: RedisKey): Promise<"OK">;
+  eval(script: string, numKeys: number | string, ...args: RedisValue[]): Promise<unknown>;
+  ping(message?: RedisValue): Promise<string>;
+  dbsize(): Promise<number>;
+  flushdb(...args: RedisValue[]): Promise<"OK">;
+  keys(pattern: string): Promise<string[]>;
+  script(subcommand: string, ...args: RedisValue[]): Promise<unknown>;
+}
+
+/** Chainable typed commands of a {@link ShardedPipeline} (every command of the client is there). */
+export interface ShardedPipeline {
+  get(key: RedisKey): this;
+  getBuffer(key: RedisKey): this;
+  set(key: RedisKey, value: RedisValue, ...args: RedisValue[]): this;
+  mget(...keys: (RedisKey | RedisKey[])[]): this;
+  mgetBuffer(...keys: (RedisKey | RedisKey[])[]): this;
+  mset(...args: (RedisValue | RedisValue[] | Record<string, RedisValue> | Map<RedisKey, RedisValue>)[]): this;
+  del(...keys: (RedisKey | RedisKey[])[]): this;
+  exists(...keys: (RedisKey | RedisKey[])[]): this;
+  incr(key: RedisKey): this;
+  hset(key: RedisKey, ...args: (RedisValue | Record<string, RedisValue> | Map<RedisKey, RedisValue>)[]): this;
+  hget(key: RedisKey, field: RedisValue): this;
+  hgetall(key: RedisKey): this;
+  lpush(key: RedisKey, ...values: RedisValue[]): this;
+  sadd(key: RedisKey, ...members: RedisValue[]): this;
+  zadd(key: RedisKey, ...args: RedisValue[]): this;
+  expire(key: RedisKey, seconds: number | string, ...args: RedisValue[]): this;
+  rename(key: RedisKey, newKey: RedisKey): this;
+  ping(message?: RedisValue): this;
+}

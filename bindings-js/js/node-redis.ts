@@ -1,0 +1,384 @@
+// createShardedClient: node-redis (v5/v6) clients, one per server of a
+// Pool, used as one. Duck-typed: nothing here imports redis. A command
+// method's argv and reply transform are read from the wrapped client's own
+// method, so every reply keeps node-redis's shape.
+
+import { invalidArgument } from "./errors.js";
+import type { Pool, PoolOptions } from "./pool.js";
+import {
+  Router,
+  atPosition,
+  combineReplies,
+  commandMethods,
+  mergeReplies,
+  settleAll,
+  setUp,
+} from "./sharded.js";
+import type { ShardArg, ShardingOptions, Step } from "./sharded.js";
+import { UnroutableCommandError } from "./error-types.js";
+
+type Transform = ((reply: unknown, preserve?: unknown, typeMapping?: unknown) => unknown) | undefined;
+
+/** What the sharded client needs of a node-redis MULTI (duck-typed). */
+export interface NodeRedisMultiLike {
+  addCommand(args: ShardArg[], transformReply?: Transform): unknown;
+  exec(): Promise<unknown[]>;
+  execAsPipeline(): Promise<unknown[]>;
+}
+
+/** What the sharded client needs of a node-redis client (`createClient()`; duck-typed). */
+export interface NodeRedisClientLike {
+  sendCommand(args: ShardArg[], options?: unknown): Promise<unknown>;
+  multi(): NodeRedisMultiLike;
+  close?(): Promise<unknown>;
+  destroy?(): void;
+  connect?(): Promise<unknown>;
+  withTypeMapping?(mapping: unknown): NodeRedisClientLike;
+}
+
+/** Options of {@link createShardedClient}. */
+export type ShardedClientOptions = Partial<PoolOptions> & ShardingOptions & {
+  /** `{server spec: client}` (object or Map) in pool order; with `pool`, keyed by alias or spec, or an array in pool order. */
+  shards: Record<string, NodeRedisClientLike> | Map<string, NodeRedisClientLike> | readonly NodeRedisClientLike[];
+  /** A ready pool instead of `scheme` and its options. */
+  pool?: Pool;
+};
+
+interface Captured {
+  argv: ShardArg[] & { preserve?: unknown };
+  transform: Transform;
+}
+
+const RESERVED = new Set([
+  "multi", "MULTI", "watch", "WATCH", "unwatch", "UNWATCH", "select", "SELECT", "quit", "QUIT",
+  "close", "destroy", "connect", "disconnect", "sendCommand", "duplicate", "withTypeMapping",
+  "withCommandOptions", "withAbortSignal", "asap", "monitor", "MONITOR", "subscribe", "SUBSCRIBE",
+  "unsubscribe", "UNSUBSCRIBE", "pSubscribe", "PSUBSCRIBE", "pUnsubscribe", "PUNSUBSCRIBE",
+  "sSubscribe", "SSUBSCRIBE", "sUnsubscribe", "SUNSUBSCRIBE", "reset", "RESET", "hello", "HELLO",
+  "auth", "AUTH", "executeIsolated", "constructor", "exec", "EXEC", "execAsPipeline", "addCommand",
+]);
+
+function isClient(c: unknown): boolean {
+  const o = c as Record<string, unknown> | null;
+  // An ioredis client has sendCommand and multi too, and callBuffer.
+  return o !== null && typeof o === "object" && typeof o.sendCommand === "function" && typeof o.multi === "function" && typeof o.callBuffer !== "function";
+}
+
+const methodCache = new WeakMap<object, string[]>();
+
+/**
+ * The argv and reply transform the client's `method` builds from `args`,
+ * read by calling the method on a stand-in that records instead of sending;
+ * `null` for a method that sends nothing through the command path.
+ */
+function capture(client: NodeRedisClientLike, method: string, args: unknown[]): Captured | Promise<never> | null {
+  const self = (client as unknown as { _self?: { _keyPrefix?: unknown } })._self;
+  let got: Captured | null = null;
+  const standIn = {
+    _self: {
+      _keyPrefix: self?._keyPrefix,
+      _executeCommand(_c: unknown, parser: { redisArgs: ShardArg[]; preserve?: unknown }, _o: unknown, transform: Transform) {
+        const argv = parser.redisArgs.slice() as Captured["argv"];
+        argv.preserve = parser.preserve;
+        got = { argv, transform };
+        return Promise.resolve();
+      },
+    },
+    _commandOptions: (client as unknown as { _commandOptions?: unknown })._commandOptions,
+  };
+  let r: unknown;
+  try {
+    r = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[method].apply(standIn, args);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (got !== null) return got;
+  // The method refused its arguments (node-redis's own error).
+  if (r instanceof Promise) return r.then(() => Promise.reject(new UnroutableCommandError(`keyroute: ${method} cannot be routed; use getShardClientForKey or forEachShard`, "ERR_KEYROUTE_UNROUTABLE")));
+  return null;
+}
+
+function typeMapping(client: NodeRedisClientLike): unknown {
+  return (client as unknown as { _commandOptions?: { typeMapping?: unknown } })._commandOptions?.typeMapping;
+}
+
+/**
+ * node-redis clients, one per server of a {@link Pool}, used as one, as
+ * `createCluster({...})` is: `sendCommand(args)` routes any command; every
+ * command method of the wrapped client (`get`, `mGet`, `hSet`, `HGETALL`...)
+ * is a method here, with node-redis's reply shapes.
+ */
+export class ShardedClient {
+  /** The pool that places keys. */
+  readonly pool: Pool;
+  /** The shards' names (alias, else the spec as written), in pool order. */
+  readonly shardNames: readonly string[];
+  /** The wrapped clients, in pool order. */
+  readonly clients: readonly NodeRedisClientLike[];
+  /** @internal */
+  readonly _router: Router;
+
+  /** @internal */
+  constructor(pool: Pool, router: Router, clients: NodeRedisClientLike[]) {
+    this.pool = pool;
+    this._router = router;
+    this.shardNames = router.names;
+    this.clients = Object.freeze(clients);
+    for (const name of methods(clients[0], router)) {
+      if (name in this) continue;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => this._method(name, args),
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
+  /** @internal */
+  async _method(name: string, args: unknown[]): Promise<unknown> {
+    const c = capture(this.clients[0], name, args);
+    if (c === null) throw new UnroutableCommandError(`keyroute: ${name} cannot be routed; use getShardClientForKey or forEachShard`, "ERR_KEYROUTE_UNROUTABLE");
+    if (c instanceof Promise) return c;
+    const step = this._router.step(c.argv);
+    if (step.kind === "one") {
+      const client = this.clients[step.shard] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return client[name](...args);
+    }
+    return this._raw(step, c.argv, c.transform);
+  }
+
+  /** @internal Split or fan-out: raw replies merged, then node-redis's transform. */
+  async _raw(step: Step, argv: Captured["argv"], transform: Transform, options?: unknown): Promise<unknown> {
+    let merged: unknown;
+    if (step.kind === "split") {
+      const replies = await settleAll(step.parts.map((p) => this.clients[p.shard].sendCommand(p.argv, options)));
+      merged = mergeReplies(step.merge, step.parts, step.keyCount, replies);
+    } else if (step.kind === "fanout") {
+      merged = combineReplies(step.combine, await settleAll(this.clients.map((c) => c.sendCommand(argv, options))));
+    } else {
+      merged = await this.clients[step.shard].sendCommand(argv, options);
+    }
+    return transform ? transform(merged, argv.preserve, typeMapping(this.clients[0])) : merged;
+  }
+
+  /** Sends a raw argv (`["MGET", "a", "b"]`), routed by its keys; the reply as node-redis's `sendCommand`. */
+  async sendCommand(args: ShardArg[], options?: unknown): Promise<unknown> {
+    if (!Array.isArray(args)) throw invalidArgument("args", "an array of strings or Buffers", args);
+    const step = this._router.step(args);
+    if (step.kind === "one") return this.clients[step.shard].sendCommand(args, options);
+    return this._raw(step, args, undefined, options);
+  }
+
+  /** A queue of commands: `exec()` as one transaction on one shard, `execAsPipeline()` split per shard. */
+  multi(): ShardedMulti {
+    return new ShardedMulti(this);
+  }
+
+  /** {@link multi}. */
+  MULTI(): ShardedMulti {
+    return new ShardedMulti(this);
+  }
+
+  /** The same shards seen through each client's `withTypeMapping(mapping)` (e.g. Buffers for blob strings). */
+  withTypeMapping(mapping: unknown): ShardedClient {
+    return new ShardedClient(this.pool, this._router, this.clients.map((c) => {
+      if (typeof c.withTypeMapping !== "function") throw invalidArgument("client", "a node-redis client with withTypeMapping", c);
+      return c.withTypeMapping(mapping);
+    }));
+  }
+
+  /** The index (pool order) of the shard holding `key`. */
+  getShardIndexForKey(key: ShardArg): number {
+    return this._router.shardOf(key);
+  }
+
+  /** The client of the shard holding `key` (WATCH, admin commands, anything the router cannot check). */
+  getShardClientForKey(key: ShardArg): NodeRedisClientLike {
+    return this.clients[this._router.shardOf(key)];
+  }
+
+  /** The name of the shard holding `key`. */
+  getShardNameForKey(key: ShardArg): string {
+    return this.shardNames[this._router.shardOf(key)];
+  }
+
+  /** Runs `fn(client, name, index)` on every shard concurrently; resolves `{name: result}`. */
+  async forEachShard<T>(fn: (client: NodeRedisClientLike, name: string, index: number) => T | Promise<T>): Promise<Record<string, T>> {
+    if (typeof fn !== "function") throw invalidArgument("fn", "a function", fn);
+    const results = await settleAll(this.clients.map(async (c, i) => fn(c, this.shardNames[i], i)));
+    const out: Record<string, T> = {};
+    this.shardNames.forEach((n, i) => (out[n] = results[i] as T));
+    return out;
+  }
+
+  /** `connect()` on every client not yet open; resolves this client. */
+  async connect(): Promise<this> {
+    await settleAll(this.clients.map((c) => ((c as { isOpen?: boolean }).isOpen || typeof c.connect !== "function" ? Promise.resolve() : c.connect())));
+    return this;
+  }
+
+  /** `close()` on every client (pending commands finish first). */
+  async close(): Promise<void> {
+    await settleAll(this.clients.map((c) => (typeof c.close === "function" ? c.close() : Promise.resolve())));
+  }
+
+  /** `destroy()` on every client. */
+  destroy(): void {
+    for (const c of this.clients) if (typeof c.destroy === "function") c.destroy();
+  }
+}
+
+function methods(client: NodeRedisClientLike, router: Router): string[] {
+  const proto = Object.getPrototypeOf(client) as object;
+  let names = methodCache.get(proto);
+  if (names === undefined) {
+    // The command methods live on the prototype that holds GET; each one's
+    // argv is read from the method itself, so names the table does not know
+    // (scriptExists, zRangeWithScores) route too.
+    let holder: object | null = client;
+    while (holder !== null && !Object.prototype.hasOwnProperty.call(holder, "GET")) holder = Object.getPrototypeOf(holder) as object | null;
+    names = holder === null
+      ? commandMethods(client, router.table, RESERVED)
+      : Object.getOwnPropertyNames(holder).filter((n) => {
+          if (RESERVED.has(n) || n.startsWith("_") || !/^[A-Za-z][A-Za-z0-9_]*$/.test(n)) return false;
+          const d = Object.getOwnPropertyDescriptor(holder, n);
+          return d !== undefined && typeof d.value === "function";
+        });
+    methodCache.set(proto, names);
+  }
+  return names;
+}
+
+/** A MULTI queue over the shards of a {@link ShardedClient}. */
+export class ShardedMulti {
+  /** @internal */
+  readonly _queue: Captured[] = [];
+
+  /** @internal */
+  constructor(readonly client: ShardedClient) {
+    for (const name of methods(client.clients[0], client._router)) {
+      if (name in this) continue;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => {
+          const c = capture(client.clients[0], name, args);
+          if (c === null) throw new UnroutableCommandError(`keyroute: ${name} cannot be queued; use getShardClientForKey`, "ERR_KEYROUTE_UNROUTABLE");
+          if (c instanceof Promise) {
+            c.catch(() => undefined);
+            throw new UnroutableCommandError(`keyroute: ${name}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
+          }
+          this._queue.push(c);
+          return this;
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
+  /** Queues a raw argv (reply untransformed). */
+  addCommand(args: ShardArg[]): this {
+    if (!Array.isArray(args)) throw invalidArgument("args", "an array of strings or Buffers", args);
+    this._queue.push({ argv: args.slice(), transform: undefined });
+    return this;
+  }
+
+  /** {@link addCommand}. */
+  sendCommand(args: ShardArg[]): this {
+    return this.addCommand(args);
+  }
+
+  /** Runs the queue as one MULTI/EXEC on its one shard (else {@link CrossShardTransactionError}, nothing sent). */
+  async exec(): Promise<unknown[]> {
+    if (this._queue.length === 0) return [];
+    const shard = this.client._router.transactionShard(this._queue.map((q) => q.argv));
+    const m = this.client.clients[shard].multi();
+    for (const q of this._queue) m.addCommand(q.argv, q.transform);
+    return m.exec();
+  }
+
+  /** {@link exec}. */
+  EXEC(): Promise<unknown[]> {
+    return this.exec();
+  }
+
+  /**
+   * Runs the queue as a pipeline split per shard (every shard's commands
+   * written at once, the shards concurrently); replies in queue order, or,
+   * as the wrapped client does, a rejection with the first failed command's
+   * error (in queue order) once every reply is in.
+   */
+  async execAsPipeline(): Promise<unknown[]> {
+    const c = this.client;
+    const steps: Step[] = this._queue.map((q, i) => {
+      try {
+        return c._router.step(q.argv);
+      } catch (e) {
+        throw atPosition(e, i);
+      }
+    });
+    const mapping = typeMapping(c.clients[0]);
+    const sent = steps.map((step, i) => {
+      const q = this._queue[i];
+      if (step.kind === "one") {
+        return c.clients[step.shard].sendCommand(q.argv).then((r) => (q.transform ? q.transform(r, q.argv.preserve, mapping) : r));
+      }
+      return c._raw(step, q.argv, q.transform);
+    });
+    return settleAll(sent);
+  }
+}
+
+/** The usual commands, typed (every other command method of the wrapped client is there too). */
+export interface ShardedClient {
+  get(key: ShardArg): Promise<string | null>;
+  set(key: ShardArg, value: ShardArg | number, options?: unknown): Promise<string | null>;
+  mGet(keys: ShardArg[]): Promise<(string | null)[]>;
+  mSet(pairs: [ShardArg, ShardArg][] | Record<string, ShardArg> | ShardArg[]): Promise<string>;
+  del(keys: ShardArg | ShardArg[]): Promise<number>;
+  unlink(keys: ShardArg | ShardArg[]): Promise<number>;
+  exists(keys: ShardArg | ShardArg[]): Promise<number>;
+  touch(keys: ShardArg | ShardArg[]): Promise<number>;
+  incr(key: ShardArg): Promise<number>;
+  hGet(key: ShardArg, field: ShardArg): Promise<string | null>;
+  hSet(key: ShardArg, ...args: unknown[]): Promise<number>;
+  hGetAll(key: ShardArg): Promise<Record<string, string>>;
+  lPush(key: ShardArg, elements: ShardArg | ShardArg[]): Promise<number>;
+  lRange(key: ShardArg, start: number, stop: number): Promise<string[]>;
+  sAdd(key: ShardArg, members: ShardArg | ShardArg[]): Promise<number>;
+  sMembers(key: ShardArg): Promise<string[]>;
+  zAdd(key: ShardArg, members: unknown, options?: unknown): Promise<number>;
+  expire(key: ShardArg, seconds: number, mode?: string): Promise<number>;
+  rename(key: ShardArg, newKey: ShardArg): Promise<string>;
+  ping(message?: ShardArg): Promise<string>;
+  dbSize(): Promise<number>;
+  keys(pattern: ShardArg): Promise<string[]>;
+}
+
+/** Chainable typed commands of a {@link ShardedMulti}. */
+export interface ShardedMulti {
+  get(key: ShardArg): this;
+  set(key: ShardArg, value: ShardArg | number, options?: unknown): this;
+  mGet(keys: ShardArg[]): this;
+  mSet(pairs: [ShardArg, ShardArg][] | Record<string, ShardArg> | ShardArg[]): this;
+  del(keys: ShardArg | ShardArg[]): this;
+  exists(keys: ShardArg | ShardArg[]): this;
+  incr(key: ShardArg): this;
+  hSet(key: ShardArg, ...args: unknown[]): this;
+  hGet(key: ShardArg, field: ShardArg): this;
+  hGetAll(key: ShardArg): this;
+  rename(key: ShardArg, newKey: ShardArg): this;
+  ping(message?: ShardArg): this;
+}
+
+/**
+ * node-redis clients, one per server, used as one, as `createCluster({...})`
+ * is: `createShardedClient({ shards: { "127.0.0.1:7001:1 a": client, ... },
+ * scheme: "twemproxy-ketama" })`.
+ * @throws {TypeError} for bad shards or options; {@link PartitionError} for a bad pool.
+ */
+export function createShardedClient(options: ShardedClientOptions): ShardedClient {
+  if (options === null || typeof options !== "object") throw invalidArgument("options", "an object with shards", options);
+  const { shards, ...rest } = options;
+  const { pool, clients, strict } = setUp<NodeRedisClientLike>(shards, rest, isClient, "a node-redis client", []);
+  return new ShardedClient(pool, new Router(pool, strict), clients);
+}

@@ -1,0 +1,427 @@
+// The sharded clients over real servers: four standalone redis-servers on
+// loopback and a nutcracker pool over them ("127.0.0.1:PORT:1 shardN",
+// fnv1a_64, ketama). Placement is proven by reading every key back through
+// nutcracker and from the one server that holds it; refusals are proven to
+// send nothing by INFO commandstats on every server.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+import * as kr from "keyroute";
+import { rng, tool } from "./helpers.mjs";
+import { HOST, callsOn, raw, startShards } from "./sharded-servers.mjs";
+
+const { Redis } = tool("ioredis");
+const nodeRedis = tool("redis");
+const HashRing = tool("hashring");
+
+let servers;
+const closers = [];
+
+function ioredis(port) {
+  const c = new Redis({ host: HOST, port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  closers.push(() => c.disconnect());
+  return c;
+}
+
+async function nodeClient(port) {
+  const c = nodeRedis.createClient({ socket: { host: HOST, port, reconnectStrategy: false } });
+  c.on("error", () => {});
+  await c.connect();
+  closers.push(() => c.destroy());
+  return c;
+}
+
+function ioShards(ports = servers.ports, specs = servers.specs) {
+  return Object.fromEntries(specs.map((s, i) => [s, ioredis(ports[i])]));
+}
+
+async function nodeShards(ports = servers.ports, specs = servers.specs) {
+  const out = {};
+  for (const [i, s] of specs.entries()) out[s] = await nodeClient(ports[i]);
+  return out;
+}
+
+const OPTIONS = { scheme: "twemproxy-ketama", hash: "fnv1a_64" };
+
+/** The error a promise rejects with (fails if it resolves). */
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail("expected a rejection");
+}
+
+/** Runs `fn` and asserts that no server saw any command meanwhile. */
+async function sendsNothing(fn) {
+  const before = await callsOn(servers.ports);
+  const out = await fn();
+  assert.deepEqual(await callsOn(servers.ports), before, "a refused command reached a server");
+  return out;
+}
+
+/** >= 2000 keys: plain, binary (non-UTF-8 included), {tag} keys; binary values. */
+function corpus(seed) {
+  const r = rng(seed);
+  const keys = [];
+  for (let i = 0; i < 1200; i++) keys.push(`user:${seed}:${i}`);
+  for (let i = 0; i < 500; i++) {
+    const b = Buffer.alloc(1 + (r() % 24));
+    for (let j = 0; j < b.length; j++) b[j] = r() & 0xff;
+    b[0] = 0x80 | (i & 0x7f); // never valid UTF-8 first byte, and unique-ish
+    keys.push(Buffer.concat([b, Buffer.from(`#${seed}:${i}`)]));
+  }
+  for (let i = 0; i < 400; i++) keys.push(`{tag${i % 25}}:${seed}:${i}`);
+  const values = keys.map((_, i) => {
+    const b = Buffer.alloc(1 + (r() % 16));
+    for (let j = 0; j < b.length; j++) b[j] = r() & 0xff;
+    return i % 3 === 0 ? Buffer.from(`v${i}`) : b;
+  });
+  return { keys, values };
+}
+
+/** Every key read through nutcracker and from every server: on exactly the pool's server. */
+async function assertPlaced(pool, keys, values, { proxy = servers.proxy, ports = servers.ports } = {}) {
+  const gets = keys.map((k) => ["GET", k]);
+  const perServer = await Promise.all(ports.map((p) => raw(p, gets)));
+  let misplaced = 0;
+  keys.forEach((k, i) => {
+    const want = pool.indexFor(k);
+    const holders = perServer.flatMap((replies, s) => (replies[i] === null ? [] : [s]));
+    if (holders.length !== 1 || holders[0] !== want || !Buffer.from(perServer[want][i]).equals(values[i])) misplaced++;
+  });
+  assert.equal(misplaced, 0, `${misplaced} of ${keys.length} keys misplaced`);
+  if (proxy !== null) {
+    const viaProxy = await raw(proxy, gets);
+    const wrong = viaProxy.filter((v, i) => v === null || !Buffer.from(v).equals(values[i])).length;
+    assert.equal(wrong, 0, `${wrong} keys not found through nutcracker`);
+  }
+}
+
+before(async () => {
+  servers = await startShards(4);
+});
+
+after(async () => {
+  for (const c of closers) {
+    try {
+      await c();
+    } catch {
+      // closed already
+    }
+  }
+  if (servers) await servers.stop();
+});
+
+beforeEach(async () => {
+  if (servers) await Promise.all(servers.ports.map((p) => raw(p, [["FLUSHALL"]])));
+});
+
+test("ioredis: a 2100-key corpus written by MSET and a pipeline lands where nutcracker reads it", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const { keys, values } = corpus(1);
+  const half = keys.length >> 1;
+  const pairs = keys.slice(0, half).flatMap((k, i) => [k, values[i]]);
+  assert.equal(await r.mset(...pairs), "OK");
+  const p = r.pipeline();
+  for (let i = half; i < keys.length; i++) p.set(keys[i], values[i]);
+  const res = await p.exec();
+  assert.equal(res.length, keys.length - half);
+  assert.ok(res.every(([e, v]) => e === null && v === "OK"));
+  await assertPlaced(r.pool, keys, values);
+  // Read back through the adapter: MGET (split, caller's order) and a GET pipeline.
+  const got = await r.mgetBuffer(keys);
+  assert.ok(got.every((v, i) => Buffer.from(v).equals(values[i])));
+  const g = await keys.reduce((pl, k) => pl.getBuffer(k), r.pipeline()).exec();
+  assert.ok(g.every(([e, v], i) => e === null && Buffer.from(v).equals(values[i])));
+  // Counts summed over shards.
+  assert.equal(await r.exists(keys), keys.length);
+  assert.equal(await r.touch(keys.slice(0, 100)), 100);
+  assert.equal(await r.unlink(keys.slice(0, 50)), 50);
+  assert.equal(await r.del(keys.slice(0, 100)), 50);
+});
+
+test("node-redis: the corpus written by mSet and execAsPipeline lands where nutcracker reads it", async () => {
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const { keys, values } = corpus(2);
+  const half = keys.length >> 1;
+  assert.equal(await c.mSet(keys.slice(0, half).map((k, i) => [k, values[i]])), "OK");
+  const m = c.multi();
+  for (let i = half; i < keys.length; i++) m.set(keys[i], values[i]);
+  const res = await m.execAsPipeline();
+  assert.equal(res.length, keys.length - half);
+  assert.ok(res.every((v) => v === "OK"));
+  await assertPlaced(c.pool, keys, values);
+  const b = c.withTypeMapping({ [nodeRedis.RESP_TYPES.BLOB_STRING]: Buffer });
+  const got = await b.mGet(keys);
+  assert.ok(got.every((v, i) => Buffer.isBuffer(v) && v.equals(values[i])));
+  const viaSend = await c.sendCommand(["MGET", ...keys.slice(0, 300)]);
+  assert.equal(viaSend.length, 300);
+  assert.equal(await c.exists(keys), keys.length);
+  assert.equal(await c.del(keys.slice(0, 100)), 100);
+});
+
+test("scheme node-hashring: placement equals npm hashring 3.2.0, read from the server it names", async () => {
+  const specs = servers.ports.map((p) => `${HOST}:${p}`);
+  const ring = new HashRing(specs);
+  const shards = Object.fromEntries(specs.map((s, i) => [s, ioredis(servers.ports[i])]));
+  const r = new kr.ShardedRedis(shards, { scheme: "node-hashring" });
+  const nr = kr.createShardedClient({ shards: await nodeShards(servers.ports, specs), scheme: "node-hashring" });
+  const keys = [];
+  for (let i = 0; i < 2000; i++) keys.push(`hr:${i}`, `{t${i % 9}}hr${i}`);
+  const values = keys.map((k) => Buffer.from(`value of ${k}`));
+  const half = keys.length >> 1;
+  assert.equal(await r.mset(keys.slice(0, half).flatMap((k, i) => [k, values[i]])), "OK");
+  assert.equal(await nr.mSet(keys.slice(half).map((k, i) => [k, values[half + i]])), "OK");
+  // Where the library says, and nowhere else.
+  const gets = keys.map((k) => ["GET", k]);
+  const perServer = await Promise.all(servers.ports.map((p) => raw(p, gets)));
+  let misplaced = 0;
+  keys.forEach((k, i) => {
+    const named = specs.indexOf(ring.get(k));
+    const holders = perServer.flatMap((rs, s) => (rs[i] === null ? [] : [s]));
+    if (holders.length !== 1 || holders[0] !== named) misplaced++;
+  });
+  assert.equal(misplaced, 0);
+  assert.equal(r.getShardNameForKey("hr:1"), ring.get("hr:1"));
+});
+
+test("reply shapes equal the plain client's on one server (ioredis)", async () => {
+  const one = ioredis(servers.ports[0]);
+  const spec = servers.specs[0];
+  const r = new kr.ShardedRedis({ [spec]: ioredis(servers.ports[0]) }, OPTIONS);
+  const script = [
+    ["set", "s", "1"], ["get", "s"], ["getBuffer", "s"], ["incr", "s"], ["mset", { a: "1", b: "2" }], ["mget", "a", "b", "nope"],
+    ["mgetBuffer", ["a", "b"]], ["hset", "h", { f: "1", g: "2" }], ["hgetall", "h"], ["hget", "h", "f"], ["lpush", "l", "x", "y"],
+    ["lrange", "l", 0, -1], ["sadd", "st", "m"], ["smembers", "st"], ["zadd", "z", 1, "m"], ["zrange", "z", 0, -1, "WITHSCORES"],
+    ["exists", "a", "b", "a"], ["del", "a", "nope"], ["expire", "s", 100], ["ttl", "s"], ["type", "h"], ["ping"], ["dbsize"],
+    ["rename", "s", "s2"], ["sinterstore", "d", "st"], ["eval", "return KEYS[1]", 1, "k"], ["keys", "*"],
+  ];
+  const setup = async () => {
+    await one.flushall();
+    await one.set("s", "5");
+    await one.hset("h", "f", "1");
+    await one.sadd("st", "m");
+  };
+  for (const [name, ...args] of script) {
+    await setup();
+    const theirs = await one[name](...args).then((v) => ({ v }), (e) => ({ e: e.message }));
+    await setup();
+    const ours = await r[name](...args).then((v) => ({ v }), (e) => ({ e: e.message }));
+    assert.deepEqual(ours, theirs, name);
+  }
+  await one.flushall();
+});
+
+test("reply shapes equal the plain client's on one server (node-redis)", async () => {
+  const one = await nodeClient(servers.ports[0]);
+  const spec = servers.specs[0];
+  const c = kr.createShardedClient({ shards: { [spec]: await nodeClient(servers.ports[0]) }, ...OPTIONS });
+  const script = [
+    ["set", "s", "1"], ["get", "s"], ["incr", "s"], ["mSet", { a: "1", b: "2" }], ["mGet", ["a", "b", "nope"]],
+    ["hSet", "h", { f: "1", g: "2" }], ["hGetAll", "h"], ["HGETALL", "h"], ["lPush", "l", ["x", "y"]], ["lRange", "l", 0, -1],
+    ["sAdd", "st", "m"], ["sMembers", "st"], ["zAdd", "z", { score: 1, value: "m" }], ["zRangeWithScores", "z", 0, -1],
+    ["exists", ["a", "b", "a"]], ["del", ["a", "nope"]], ["expire", "s", 100], ["ttl", "s"], ["type", "h"], ["ping"],
+    ["dbSize"], ["rename", "s", "s2"], ["scriptExists", ["0000000000000000000000000000000000000000"]], ["keys", "*"],
+  ];
+  for (const [name, ...args] of script) {
+    const setup = async (x) => {
+      await x.sendCommand(["FLUSHALL"]).catch(() => {});
+    };
+    await one.sendCommand(["FLUSHALL"]);
+    await one.set("s", "5");
+    await one.hSet("h", "f", "1");
+    const theirs = await one[name](...args).then((v) => ({ v }), (e) => ({ e: e.message }));
+    await setup(one);
+    await one.set("s", "5");
+    await one.hSet("h", "f", "1");
+    const ours = await c[name](...args).then((v) => ({ v }), (e) => ({ e: e.message }));
+    assert.deepEqual(ours, theirs, name);
+  }
+  await one.sendCommand(["FLUSHALL"]);
+});
+
+test("refusals reject before anything is sent, with typed errors naming command and shards", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  // Two keys on different shards.
+  let a = "a0";
+  let b = null;
+  for (let i = 1; b === null; i++) if (r.getShardIndexForKey(`b${i}`) !== r.getShardIndexForKey(a)) b = `b${i}`;
+  const names = [r.getShardNameForKey(a), r.getShardNameForKey(b)];
+  await sendsNothing(async () => {
+    for (const call of [() => r.msetnx(a, 1, b, 2), () => r.rename(a, b), () => r.call("SINTERSTORE", a, a, b), () => r.eval("return 1", 2, a, b), () => c.rename(a, b), () => c.sendCommand(["MSETNX", a, "1", b, "2"]), () => c.sendCommand(["SMOVE", a, b, "m"])]) {
+      const e = await rejection(call());
+      assert.ok(e instanceof kr.CrossShardError && e instanceof kr.ShardingError && e instanceof Error, String(e));
+      assert.equal(e.code, "ERR_KEYROUTE_CROSS_SHARD");
+      assert.deepEqual([...e.shards], names);
+      assert.match(e.message, new RegExp(`${e.command}.*${names[0]}, ${names[1]}`));
+    }
+    for (const call of [() => r.call("INFO"), () => r.call("CLIENT", "LIST"), () => c.sendCommand(["INFO"]), () => r.call("RANDOMKEY")]) {
+      const e = await rejection(call());
+      assert.ok(e instanceof kr.KeylessCommandError, String(e));
+      assert.match(e.message, /forEachShard/);
+    }
+    for (const call of [() => r.call("NOSUCHCOMMAND", "x"), () => r.call("GET"), () => c.sendCommand(["GET", "a", "b"]), () => c.sendCommand([])]) {
+      const e = await rejection(call());
+      assert.ok(e instanceof kr.UnroutableCommandError, String(e));
+      assert.ok(e.cause instanceof kr.CommandError);
+    }
+    // A pipeline with one refused command sends none of them.
+    const e = await rejection(r.pipeline().set("x", 1).rename(a, b).get("y").exec());
+    assert.ok(e instanceof kr.CrossShardError);
+    assert.equal(e.position, 1);
+    const e2 = await rejection(c.multi().set("x", "1").sendCommand(["INFO"]).execAsPipeline());
+    assert.ok(e2 instanceof kr.KeylessCommandError);
+    assert.equal(e2.position, 1);
+    // Transactions over two shards.
+    const t1 = await rejection(r.multi().set(a, 1).set(b, 2).exec());
+    assert.ok(t1 instanceof kr.CrossShardTransactionError && t1 instanceof kr.CrossShardError);
+    assert.deepEqual([...t1.commands], [0, 1]);
+    assert.match(t1.message, /commands 0 \(SET\) and 1 \(SET\).*non-transactional pipeline/);
+    const t2 = await rejection(c.multi().set(a, "1").get(b).exec());
+    assert.ok(t2 instanceof kr.CrossShardTransactionError);
+    const t3 = await rejection(r.watch(a, b));
+    assert.ok(t3 instanceof kr.CrossShardTransactionError);
+    const t4 = await rejection(r.multi().ping().exec());
+    assert.ok(t4 instanceof kr.KeylessCommandError);
+  });
+  // The same pipeline without the refused command goes through.
+  assert.deepEqual(await r.pipeline().set("x", 1).get("x").exec(), [[null, "OK"], [null, "1"]]);
+});
+
+test("pipelines with an error: ioredis [err, null] at its index, node-redis rejects with the first error", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const keys = Array.from({ length: 40 }, (_, i) => `p${i}`);
+  const p = r.pipeline().set("str", "text").incr("str").mset(...keys.flatMap((k) => [k, k])).mget(keys).lpush("str", "x").dbsize();
+  const out = await p.exec();
+  assert.equal(out.length, 6);
+  assert.deepEqual(out[0], [null, "OK"]);
+  assert.ok(out[1][0] instanceof Error && /not an integer/.test(out[1][0].message));
+  assert.equal(out[1][1], null);
+  assert.deepEqual(out[2], [null, "OK"]);
+  assert.deepEqual(out[3], [null, keys]);
+  assert.ok(out[4][0] instanceof Error && /WRONGTYPE/.test(out[4][0].message));
+  assert.deepEqual(out[5], [null, keys.length + 1]);
+  // As plain ioredis on one server.
+  const plain = await ioredis(servers.ports[0]).pipeline().set("str", "text").incr("str").exec();
+  assert.equal(plain[1][0].message, out[1][0].message);
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const e = await rejection(c.multi().set("s2", "t").incr("s2").get("s2").execAsPipeline());
+  const one = await nodeClient(servers.ports[0]);
+  const plainErr = await rejection(one.multi().set("s3", "t").incr("s3").get("s3").execAsPipeline());
+  assert.equal(e.constructor, plainErr.constructor);
+  assert.equal(e.message, plainErr.message);
+});
+
+test("transactions on one shard run atomically; watch pins the shard", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const res = await r.multi().set("{u1}a", 1).incr("{u1}a").mget("{u1}a", "{u1}b").exec();
+  assert.deepEqual(res, [[null, "OK"], [null, 2], [null, ["2", null]]]);
+  const shard = r.getShardIndexForKey("{u1}a");
+  assert.equal(await raw(servers.ports[shard], [["GET", "{u1}a"]]).then(([v]) => String(v)), "2");
+  // WATCH then a conflicting write from elsewhere: EXEC returns null.
+  assert.equal(await r.watch("{u1}a"), "OK");
+  await raw(servers.ports[shard], [["SET", "{u1}a", "9"]]);
+  assert.equal(await r.multi().set("{u1}a", 3).exec(), null);
+  assert.equal(await r.get("{u1}a"), "9");
+  // Watching a key then queueing another shard's key is refused.
+  let other = null;
+  for (let i = 0; other === null; i++) if (r.getShardIndexForKey(`o${i}`) !== shard) other = `o${i}`;
+  await r.watch("{u1}a");
+  const e = await sendsNothing(() => rejection(r.multi().set(other, 1).exec()));
+  assert.ok(e instanceof kr.CrossShardTransactionError);
+  assert.deepEqual([...e.commands], [-1, 0]);
+  await r.unwatch();
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  assert.deepEqual(await c.multi().set("{u2}a", "1").incr("{u2}a").get("{u2}a").exec(), ["OK", 2, "2"]);
+});
+
+test("strictTags: unsplittable commands and transactions need one common hash tag", async () => {
+  const r = new kr.ShardedRedis(ioShards(), { ...OPTIONS, strictTags: true });
+  const loose = new kr.ShardedRedis(ioShards(), OPTIONS);
+  // Two untagged keys on one shard: fine by default, refused under strictTags.
+  let a = "k0";
+  let b = null;
+  for (let i = 1; b === null; i++) if (r.getShardIndexForKey(`k${i}`) === r.getShardIndexForKey(a)) b = `k${i}`;
+  await loose.set(a, 1);
+  assert.equal(await loose.rename(a, b), "OK");
+  const e = await sendsNothing(() => rejection(r.rename(b, a)));
+  assert.ok(e instanceof kr.CrossShardError && e.strict);
+  const t = await sendsNothing(() => rejection(r.multi().set(a, 1).set(b, 1).exec()));
+  assert.ok(t instanceof kr.CrossShardTransactionError && t.strict);
+  // Tagged keys pass; splittable commands are split as usual.
+  await r.set("{t}x", 1);
+  assert.equal(await r.rename("{t}x", "{t}y"), "OK");
+  assert.deepEqual(await r.multi().set("{t}x", 1).get("{t}y").exec(), [[null, "OK"], [null, "1"]]);
+  assert.deepEqual(await r.mget(a, "{t}y", "zz"), [null, "1", null]);
+  assert.equal(await r.rename("{t}y", "{t}y"), "OK");
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS, strictTags: true });
+  const e2 = await rejection(c.rename(b, a));
+  assert.ok(e2 instanceof kr.CrossShardError && e2.strict);
+});
+
+test("fan-out set: PING, DBSIZE, FLUSHDB, SCRIPT LOAD/EXISTS/FLUSH, KEYS on every shard", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const keys = Array.from({ length: 60 }, (_, i) => `f${i}`);
+  await r.mset(keys.flatMap((k) => [k, "1"]));
+  const counts = await Promise.all(servers.ports.map((p) => raw(p, [["DBSIZE"]]).then(([n]) => n)));
+  assert.ok(counts.filter((n) => n > 0).length > 1, "keys should span shards");
+  assert.equal(await r.dbsize(), 60);
+  assert.equal(await c.dbSize(), 60);
+  assert.equal(await r.ping(), "PONG");
+  assert.equal(await c.ping(), "PONG");
+  assert.deepEqual((await r.keys("f*")).sort(), [...keys].sort());
+  assert.deepEqual((await c.keys("f*")).sort(), [...keys].sort());
+  const sha = await r.script("LOAD", "return 1");
+  assert.match(sha, /^[0-9a-f]{40}$/);
+  for (const p of servers.ports) assert.deepEqual(await raw(p, [["SCRIPT", "EXISTS", sha]]), [[1]]);
+  // One shard without the script: EXISTS is 0 (element-wise AND).
+  await raw(servers.ports[2], [["SCRIPT", "FLUSH"]]);
+  assert.deepEqual(await r.script("EXISTS", sha, "0".repeat(40)), [0, 0]);
+  await r.script("LOAD", "return 1");
+  assert.deepEqual(await r.script("EXISTS", sha), [1]);
+  assert.equal(await r.script("FLUSH"), "OK");
+  assert.deepEqual(await c.sendCommand(["SCRIPT", "EXISTS", sha]), [0]);
+  assert.equal(await r.flushdb(), "OK");
+  assert.equal(await r.dbsize(), 0);
+  const each = await r.forEachShard((client, name, i) => client.ping().then((p) => `${p}:${name}:${i}`));
+  assert.deepEqual(Object.keys(each), [...r.shardNames]);
+  assert.equal(each.shard1, "PONG:shard1:1");
+});
+
+test("constructors refuse bad input with typed errors; a Pool and shards by alias or array", async () => {
+  const io = ioredis(servers.ports[0]);
+  const bad = [
+    [() => new kr.ShardedRedis(null, OPTIONS), TypeError],
+    [() => new kr.ShardedRedis({}, OPTIONS), TypeError],
+    [() => new kr.ShardedRedis({ [servers.specs[0]]: {} }, OPTIONS), TypeError],
+    [() => new kr.ShardedRedis({ [servers.specs[0]]: io }, {}), TypeError],
+    [() => new kr.ShardedRedis({ [servers.specs[0]]: io }, { scheme: "nope" }), kr.PartitionError],
+    [() => new kr.ShardedRedis({ [servers.specs[0]]: io }, { ...OPTIONS, colour: 1 }), TypeError],
+    [() => new kr.ShardedRedis({ [servers.specs[0]]: io }, { ...OPTIONS, strictTags: "yes" }), TypeError],
+    [() => new kr.ShardedRedis([io], OPTIONS), TypeError],
+    [() => new kr.ShardedRedis({ "not a spec": io }, OPTIONS), kr.PartitionError],
+    [() => kr.createShardedClient({ shards: { [servers.specs[0]]: io }, ...OPTIONS }), TypeError],
+    [() => kr.createShardedClient(undefined), TypeError],
+  ];
+  bad.forEach(([make, Class], i) => assert.throws(make, Class, `case ${i}`));
+  const pool = new kr.Pool(servers.specs, OPTIONS);
+  assert.throws(() => new kr.ShardedRedis([io], { pool }), TypeError);
+  assert.throws(() => new kr.ShardedRedis({ shard0: io, shard1: io, shard2: io, nope: io }, { pool }), TypeError);
+  assert.throws(() => new kr.ShardedRedis({ shard0: io }, { pool, scheme: "twemproxy-ketama" }), TypeError);
+  const byAlias = new kr.ShardedRedis(Object.fromEntries(servers.specs.map((s, i) => [`shard${i}`, ioredis(servers.ports[i])]).reverse()), { pool });
+  const byArray = new kr.ShardedRedis(servers.ports.map((p) => ioredis(p)), { pool });
+  const fromMap = new kr.ShardedRedis(new Map(servers.specs.map((s, i) => [s, ioredis(servers.ports[i])])), OPTIONS);
+  for (const k of ["a", "b", "{x}y", Buffer.from([0xff, 0x00])]) {
+    const i = pool.indexFor(k);
+    for (const r of [byAlias, byArray, fromMap]) {
+      assert.equal(r.getShardIndexForKey(k), i);
+      assert.equal(r.getShardNameForKey(k), `shard${i}`);
+      assert.equal(r.getShardClientForKey(k), r.clients[i]);
+    }
+  }
+  assert.equal(await byAlias.set("a", "1"), "OK");
+  assert.equal(String((await raw(servers.ports[pool.indexFor("a")], [["GET", "a"]]))[0]), "1");
+});
