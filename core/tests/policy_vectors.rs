@@ -75,3 +75,48 @@ fn every_policy_vector() {
         failures[..failures.len().min(25)].join("\n")
     );
 }
+
+/// The standard policy's byte search (its fast path) hashes exactly what the
+/// regex engine finds with the same two rules written so that the fast path
+/// does not recognise them (`(?P<tag>...)`).
+mod standard_fast_path {
+    use keyroute::HashPolicy;
+    use proptest::prelude::*;
+
+    fn alphabet() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b'{'),
+                Just(b'}'),
+                Just(b'\n'),
+                Just(b'\r'),
+                Just(b'a'),
+                Just(0u8),
+                Just(0xffu8),
+                any::<u8>()
+            ],
+            0..24,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn same_as_the_regex_engine(key in alphabet()) {
+            let fast = HashPolicy::enterprise_standard();
+            let engine = HashPolicy::new([r".*\{(?P<tag>.*)\}.*", r"(?P<tag>.*)"]).unwrap();
+            prop_assert_eq!(fast.hash_input(&key), engine.hash_input(&key));
+            prop_assert_eq!(fast.key_slot(&key), engine.key_slot(&key));
+        }
+    }
+
+    #[test]
+    fn documented_examples() {
+        let p = HashPolicy::enterprise_standard();
+        assert_eq!(p.hash_input(b"{}a").unwrap(), b"");
+        assert_eq!(p.hash_input(b"{foo}bar}").unwrap(), b"foo}bar");
+        assert_eq!(p.hash_input(b"a{b}c{d}e").unwrap(), b"d");
+        assert_eq!(p.hash_input(b"x{y\n{z}").unwrap(), b"x{y");
+        assert_eq!(p.rules().count(), 2);
+    }
+}
