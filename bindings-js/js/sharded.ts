@@ -177,10 +177,14 @@ export class Router {
     let i = 3;
     for (let p = 0; p < o[2]; p++) {
       const shard = o[i];
-      const sub = Array.from(o.subarray(i + 2, i + 2 + o[i + 1]), (j) => argv[j]);
-      i += 2 + o[i + 1];
-      const keys = Array.from(o.subarray(i + 1, i + 1 + o[i]));
-      i += 1 + o[i];
+      const n = o[i + 1];
+      const sub = new Array<ShardArg>(n);
+      for (let j = 0; j < n; j++) sub[j] = argv[o[i + 2 + j]];
+      i += 2 + n;
+      const k = o[i];
+      const keys = new Array<number>(k);
+      for (let j = 0; j < k; j++) keys[j] = o[i + 1 + j];
+      i += 1 + k;
       parts.push({ shard, argv: sub, keys });
     }
     return { kind: "split", parts, merge, keyCount };

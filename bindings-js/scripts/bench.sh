@@ -4,6 +4,8 @@
 #   bench/js/bench_cluster.mjs  Cluster.nodeFor/groupByNode vs ioredis's slots[calculateSlot(key)]
 #   bench/js/bench_command.mjs  commandKeys/check vs @ioredis/commands getKeyIndexes
 #   bench/js/bench_pool.mjs     Pool(node-hashring) nodeFor/indexesFor/build vs npm hashring 3.2.0
+#   bench/js/bench_sharded.mjs  ShardedRedis.mget / createShardedClient().mGet of 1000 keys over 4
+#                               redis-servers vs the same MGETs grouped by hand (Pool.indexesFor)
 # Extra arguments (e.g. --passes 5) go to every script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,3 +28,5 @@ echo
 node bench/js/bench_command.mjs "$@"
 echo
 node bench/js/bench_pool.mjs --keys "$KEYS" "$@"
+echo
+node bench/js/bench_sharded.mjs "$@"
