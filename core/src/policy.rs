@@ -150,6 +150,24 @@ fn rules_input<'k>(
     }
     for rule in rules {
         let input = Input::new(key).anchored(Anchored::Yes);
+        // Only the slots up to the tag group's are asked for: no allocation,
+        // and the engine may skip the work for groups after it.
+        let want = (rule.tag + 1) * 2;
+        if want <= 32 {
+            let mut slots = [None; 32];
+            if rule
+                .regex
+                .search_slots(&input, &mut slots[..want])
+                .is_none()
+            {
+                continue;
+            }
+            return Ok(match (slots[want - 2], slots[want - 1]) {
+                (Some(s), Some(e)) => &key[s.get()..e.get()],
+                // A tag group that took no part in the match hashes as empty.
+                _ => &key[..0],
+            });
+        }
         let mut caps = rule.regex.create_captures();
         rule.regex.search_captures(&input, &mut caps);
         if caps.is_match() {
