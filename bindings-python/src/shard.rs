@@ -60,7 +60,8 @@ pub(crate) struct ShardSplit {
 #[pymethods]
 impl ShardSplit {
     /// `(shard, argv positions, key ordinals)` per part, in order of each
-    /// shard's first key: the part's arguments are the original arguments
+    /// part's first key (a cluster has one part per slot, so a shard may
+    /// have several): the part's arguments are the original arguments
     /// at those positions (the command name first).
     #[getter]
     fn parts<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
@@ -134,10 +135,12 @@ impl ShardRouter {
         }
     }
 
-    /// The shard of one key; `obj` is the Python argument it came from
-    /// (the uhashring and pymemcache schemes hash `str(key)`).
+    /// The group of one key for splitting: its shard for a pool, its slot
+    /// for a cluster (a cluster node refuses keys of several slots in one
+    /// command). `obj` is the Python argument it came from (the uhashring
+    /// and pymemcache schemes hash `str(key)`).
     #[inline]
-    fn shard_of(&self, key: &[u8], obj: &Bound<'_, PyAny>, position: usize) -> PyResult<u32> {
+    fn group_of(&self, key: &[u8], obj: &Bound<'_, PyAny>, position: usize) -> PyResult<u32> {
         match &self.placement {
             Placement::Pool { pool, form } => match form {
                 KeyForm::Bytes => Ok(pool.index_for(key) as u32),
@@ -152,10 +155,26 @@ impl ShardRouter {
                         obj.py(),
                         keyroute::error::TopologyError::SlotNotServed { slot },
                     )),
-                    s => Ok(s),
+                    _ => Ok(u32::from(slot)),
                 }
             }
         }
+    }
+
+    /// The shard of a group.
+    #[inline]
+    fn shard_of_group(&self, group: u32) -> usize {
+        match &self.placement {
+            Placement::Pool { .. } => group as usize,
+            Placement::Slots { slot_shard, .. } => slot_shard[group as usize] as usize,
+        }
+    }
+
+    /// The shard of one key.
+    #[inline]
+    fn shard_of(&self, key: &[u8], obj: &Bound<'_, PyAny>, position: usize) -> PyResult<u32> {
+        self.group_of(key, obj, position)
+            .map(|g| self.shard_of_group(g) as u32)
     }
 
     /// Strict colocation: the tag rule of the pool when any key carries a
@@ -177,7 +196,7 @@ impl ShardRouter {
         let items = args.items();
         let mut failure: Option<PyErr> = None;
         let result = self.table.split_by(&bytes, |key, pos| {
-            self.shard_of(key, &items[pos], pos).map_err(|e| {
+            self.group_of(key, &items[pos], pos).map_err(|e| {
                 failure.get_or_insert(e);
                 CoreCommandError::NoRuleMatched { pos }
             })
@@ -189,7 +208,17 @@ impl ShardRouter {
             Ok(s) => s,
             Err(CoreCommandError::NotSplittable { command }) => {
                 let shards = self.shards_of_keys(&bytes, items)?;
-                return Err(refusal(py, NotSplittableError::new_err, &command, shards));
+                let why = match self.placement {
+                    Placement::Pool { .. } => Why::Shards,
+                    Placement::Slots { .. } => Why::Slots,
+                };
+                return Err(refusal(
+                    py,
+                    NotSplittableError::new_err,
+                    &command,
+                    shards,
+                    why,
+                ));
             }
             Err(e) => return Err(command_error(py, e, &|_, p| bytes[p].to_vec())),
         };
@@ -198,7 +227,7 @@ impl ShardRouter {
                 self.check_strict(py, &bytes, items)?;
             }
             if split.key_count > 0 && !whole {
-                return Ok(SplitAnswer::One(split.parts[0].group as usize));
+                return Ok(SplitAnswer::One(self.shard_of_group(split.parts[0].group)));
             }
         }
         let single = split.merge == Merge::Single && split.key_count > 0;
@@ -209,7 +238,7 @@ impl ShardRouter {
                 PyTuple::new(
                     py,
                     [
-                        obj(py, p.group as usize),
+                        obj(py, self.shard_of_group(p.group)),
                         PyList::new(py, &p.argv)?.into_any(),
                         PyList::new(py, &p.keys)?.into_any(),
                     ],
@@ -217,7 +246,7 @@ impl ShardRouter {
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(SplitAnswer::Split(ShardSplit {
-            shard: single.then(|| split.parts[0].group as usize),
+            shard: single.then(|| self.shard_of_group(split.parts[0].group)),
             parts: PyList::new(py, parts)?.unbind(),
             merge: merge_name(split.merge),
             key_count: split.key_count,
@@ -271,7 +300,13 @@ impl ShardRouter {
                 if let Some(k) = keys.first() {
                     shards.push(self.shard_of(&bytes[k.pos], &items[k.pos], k.pos)? as usize);
                 }
-                Err(refusal(py, NotColocatedError::new_err, &command, shards))
+                Err(refusal(
+                    py,
+                    NotColocatedError::new_err,
+                    &command,
+                    shards,
+                    Why::Tags,
+                ))
             }
             Err(e) => Err(command_error(py, e, &|_, p| bytes[p].to_vec())),
         }
@@ -283,11 +318,22 @@ enum SplitAnswer {
     Split(ShardSplit),
 }
 
+/// Why a command is refused.
+enum Why {
+    /// Keys on several shards.
+    Shards,
+    /// Keys in several slots of a cluster.
+    Slots,
+    /// strict_tags: keys without one shared tag.
+    Tags,
+}
+
 fn refusal(
     py: Python<'_>,
     make: fn(String) -> PyErr,
     command: &str,
     mut shards: Vec<usize>,
+    why: Why,
 ) -> PyErr {
     let mut seen = Vec::new();
     shards.retain(|s| {

@@ -25,3 +25,13 @@ def live_cluster() -> Iterator[Any]:
 
     with Cluster() as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def shard_servers() -> Iterator[Any]:
+    """4 standalone redis-servers and a nutcracker pool over them
+    ("127.0.0.1:PORT:1 shardN", fnv1a_64, ketama), for the sharded clients."""
+    from _shard_servers import Servers
+
+    with Servers(4, nutcracker=True) as servers:
+        yield servers

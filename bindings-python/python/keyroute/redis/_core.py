@@ -246,6 +246,8 @@ class Shards:
                 f"{e.command}: its keys do not share one hash tag (strict_tags), "
                 f"so it would run on shard {', '.join(names)} by chance"
             )
+        elif len(names) == 1:
+            msg = f"{e.command} has keys in several hash slots (shard {names[0]}) and cannot be split"
         else:
             msg = f"{e.command} has keys on several shards ({', '.join(names)}) and cannot be split"
         return CrossShardError(msg, e.command, names)

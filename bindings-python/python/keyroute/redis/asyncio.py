@@ -131,12 +131,14 @@ class ShardedRedis(AsyncCoreCommands):
             results = await _run(clients, {s: [(args, options)] for s in range(n)})
             return _raise(combine(step.combine, [results[s][0] for s in range(n)]))
         assert isinstance(step, ShardSplit)
-        batches = {
-            shard: [(part_args(args, positions), part_options(options, args, step, keys))]
-            for shard, positions, keys in step.parts
-        }
+        batches: dict[int, list[_Command]] = {}
+        at: list[tuple[int, int]] = []
+        for shard, positions, keys in step.parts:
+            batch = batches.setdefault(shard, [])
+            at.append((shard, len(batch)))
+            batch.append((part_args(args, positions), part_options(options, args, step, keys)))
         results = await _run(clients, batches)
-        return _raise(merge(step, [results[shard][0] for shard, _, _ in step.parts]))
+        return _raise(merge(step, [results[s][j] for s, j in at]))
 
     async def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name."""

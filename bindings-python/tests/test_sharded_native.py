@@ -1,0 +1,104 @@
+"""Pool.split and ShardRouter: per-shard splits checked against
+Pool.index_for, key by key, and their typed errors."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import keyroute
+
+SPECS = [f"127.0.0.1:{7000 + i}:1 s{i}" for i in range(4)]
+POOL = keyroute.Pool(SPECS, scheme="twemproxy-ketama", hash="fnv1a_64")
+
+
+def keys(n: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    return [rng.randbytes(rng.randrange(1, 12)) for _ in range(n)]
+
+
+def test_mget_split_follows_the_pool() -> None:
+    ks = keys(300, 1) + keys(5, 1)  # duplicates
+    argv: list[str | bytes] = ["MGET", *ks]
+    s = POOL.split(argv)
+    assert s.merge == "by_key_position" and s.key_count == len(ks) and s.shard is None
+    seen: list[int] = []
+    for shard, positions, ordinals in s.parts:
+        assert positions[0] == 0
+        assert [argv[p] for p in positions[1:]] == [ks[o] for o in ordinals]
+        assert all(POOL.index_for(ks[o]) == shard for o in ordinals)
+        seen += ordinals
+    assert sorted(seen) == list(range(len(ks)))
+    assert len({p[0] for p in s.parts}) == len(s.parts) == 4
+
+
+def test_merges_and_single() -> None:
+    ks = keys(40, 2)
+    assert POOL.split(["DEL", *ks]).merge == "sum"
+    mset = POOL.split(["MSET", *[x for k in ks for x in (k, b"v")]])
+    assert mset.merge == "all_ok"
+    for _, positions, ordinals in mset.parts:
+        assert len(positions) == 1 + 2 * len(ordinals)
+    one = POOL.split(["GET", ks[0]])
+    assert one.merge == "single" and one.shard == POOL.index_for(ks[0])
+    assert one.parts == [(one.shard, [0, 1], [0])]
+    keyless = POOL.split(["PING"])
+    assert keyless.key_count == 0 and keyless.shard is None
+
+
+def test_router_route_key_shards_and_refusals() -> None:
+    router = keyroute.ShardRouter(POOL)
+    ks = keys(50, 3)
+    a = ks[0]
+    b = next(k for k in ks if POOL.index_for(k) != POOL.index_for(a))
+    assert router.route(["GET", a]) == POOL.index_for(a)
+    assert router.key_shards(["MSET", a, 1, b, 2]) == [POOL.index_for(a), POOL.index_for(b)]
+    assert router.index_for(a) == POOL.index_for(a) and len(router) == 4
+    with pytest.raises(keyroute.NotSplittableError) as info:
+        router.route(["RENAME", a, b])
+    assert info.value.command == "RENAME"
+    assert info.value.shards == [POOL.index_for(a), POOL.index_for(b)]
+    with pytest.raises(keyroute.NotSplittableError):
+        POOL.split(["MSETNX", a, 1, b, 2])
+    with pytest.raises(keyroute.UnknownCommandError):
+        router.route(["NOSUCH", a])
+    with pytest.raises(keyroute.WrongArityError):
+        router.route(["GET"])
+    with pytest.raises(TypeError):
+        router.route(["SET", a, True])
+    with pytest.raises(TypeError):
+        keyroute.ShardRouter("pool")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        keyroute.ShardRouter(keyroute.SlotMap())
+
+
+def test_strict_tags_router() -> None:
+    strict = keyroute.ShardRouter(POOL, strict_tags=True)
+    same = [k for k in (f"k{i}".encode() for i in range(500)) if POOL.index_for(k) == 0][:2]
+    with pytest.raises(keyroute.NotColocatedError) as info:
+        strict.route(["RENAME", *same])
+    assert info.value.command == "RENAME" and info.value.shards == [0]
+    assert strict.route(["RENAME", same[0], same[0]]) == 0
+    assert isinstance(strict.route(["MGET", *same]), int)  # MGET could be split: no tag needed
+    assert strict.same_tag(["{a}x", "{a}y"]) and not strict.same_tag(["{a}x", "{b}x"])
+
+
+def test_cluster_router_groups_by_slot() -> None:
+    cluster = keyroute.Cluster.from_slots([
+        [0, 8191, [b"127.0.0.1", 7000]],
+        [8192, 16383, [b"127.0.0.1", 7001]],
+    ])
+    router = keyroute.ShardRouter(cluster, primaries=["127.0.0.1:7001", "127.0.0.1:7000"])
+    ks = [f"k{i}" for i in range(60)]
+    s = router.split(["MGET", *ks])
+    slots = {keyroute.key_slot(k) for k in ks}
+    assert len(s.parts) == len(slots)  # one part per slot: a node refuses CROSSSLOT
+    for shard, _, ordinals in s.parts:
+        assert all((keyroute.key_slot(ks[o]) >= 8192) == (shard == 0) for o in ordinals)
+    with pytest.raises(ValueError, match="not among"):
+        keyroute.ShardRouter(cluster, primaries=["127.0.0.1:7000"])
+    with pytest.raises(ValueError, match="not a primary"):
+        keyroute.ShardRouter(cluster, primaries=["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:9"])
+    with pytest.raises(TypeError, match="primaries"):
+        keyroute.ShardRouter(cluster)
