@@ -68,12 +68,35 @@ commandKeys(["EXPIRE", "k", 10]);
 new Cluster();
 // @ts-expect-error script kinds are a closed set
 pl.script("bash");
-export const used = [a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, second, split, RedirectError];
+declare const ioClient: IORedisClientLike;
+const sr = new ShardedRedis({ "127.0.0.1:7001:1 a": ioClient }, { scheme: "twemproxy-ketama", hash: "fnv1a_64", strictTags: true });
+const srv: Promise<(string | null)[]> = sr.mget("a", new Uint8Array(1));
+const src: Promise<unknown> = sr.call("GET", "a");
+const srp: ShardedPipeline = sr.pipeline().set("a", "1").get("a");
+const srx: Promise<[Error | null, unknown][] | null> = sr.multi().incr("a").exec();
+const srn: string = sr.getShardNameForKey("a");
+const sre: Promise<Record<string, unknown>> = sr.forEachShard((c, name) => c.call("PING"));
+declare const nrClient: NodeRedisClientLike;
+const sc: ShardedClient = createShardedClient({ shards: { "127.0.0.1:7001 a": nrClient }, scheme: "redis-rb-4" });
+const scm: Promise<(string | null)[]> = sc.mGet(["a"]);
+const scp: Promise<unknown[]> = sc.multi().set("a", "1").get("a").execAsPipeline();
+let cse: CrossShardError | undefined;
+const cseCommand: string | null | undefined = cse?.command;
+const cseShards: readonly string[] | undefined = cse?.shards;
+const shErrs: ShardingError[] = [new CrossShardError("m", "C"), new CrossShardTransactionError("m", "C"), new KeylessCommandError("m", "C"), new UnroutableCommandError("m", "C")];
+const shBase: KeyrouteError = new ShardingError("m", "C");
+// @ts-expect-error scheme names are a closed set
+new ShardedRedis({}, { scheme: "ketama" });
+// @ts-expect-error createShardedClient needs shards
+createShardedClient({ scheme: "predis" });
+export const used = [srv, src, srp, srx, srn, sre, scm, scp, cseCommand, cseShards, shErrs, shBase, a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, second, split, RedirectError];
 `;
 const IMPORT = `import { KeyrouteError, SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot, ready } from "keyroute";
 import { Cluster, CommandTable, CrossSlotError, HashPolicy, InvalidRuleError, NoRuleMatchedError, Plan, PlanError, PolicyError, RedirectError, SlotOverlapError, Split, TopologyError } from "keyroute";
 import { check, checkTransaction, commandKeys, plan, route, split } from "keyroute";
 import type { Key, Node, NodeGroup, Redirect, RoutePlan } from "keyroute";
+import { CrossShardError, CrossShardTransactionError, KeylessCommandError, ShardedClient, ShardedPipeline, ShardedRedis, ShardingError, UnroutableCommandError, createShardedClient } from "keyroute";
+import type { IORedisClientLike, NodeRedisClientLike } from "keyroute";
 `;
 
 const FIXTURES = {
