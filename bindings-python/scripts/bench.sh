@@ -8,6 +8,9 @@
 #   bench/python/bench_pool.py     client-side sharding: key -> server and ring
 #                                  builds, vs uhashring and pymemcache
 #   bench/python/bench_policy.py   key -> slot with and without a hashing policy
+#   bench/python/bench_sharded.py  keyroute.redis.ShardedRedis: MGET of 1000 keys
+#                                  over 4 shards (sync, asyncio) vs by hand and
+#                                  vs RedisCluster.mget_nonatomic; single-GET cost
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -39,3 +42,6 @@ echo "== key -> server, client-side sharding (bench_pool.py)"
 echo
 echo "== key -> slot under a hashing policy (bench_policy.py)"
 "${pin[@]}" "$PY" bench/python/bench_policy.py --keys "$KEYS" "$@"
+echo
+echo "== sharded clients (bench_sharded.py)"
+"$PY" bench/python/bench_sharded.py --keys "$KEYS" "${cpu[@]}" "$@"

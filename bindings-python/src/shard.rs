@@ -48,7 +48,11 @@ pub(crate) struct ShardSplit {
     /// no keys.
     #[pyo3(get)]
     shard: Option<usize>,
-    parts: Py<PyList>,
+    /// Per part: its shard, argv positions and key ordinals.
+    meta: Vec<(usize, Vec<usize>, Vec<usize>)>,
+    /// Per part: `(shard, arguments)`, the arguments being the caller's own
+    /// objects.
+    commands: Py<PyList>,
     /// `"by_key_position"`, `"sum"`, `"all_ok"` or `"single"`.
     #[pyo3(get)]
     merge: &'static str,
@@ -64,8 +68,64 @@ impl ShardSplit {
     /// have several): the part's arguments are the original arguments
     /// at those positions (the command name first).
     #[getter]
-    fn parts<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
-        self.parts.bind(py).clone()
+    fn parts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .meta
+            .iter()
+            .map(|(shard, argv, keys)| {
+                PyTuple::new(
+                    py,
+                    [
+                        obj(py, *shard),
+                        PyList::new(py, argv)?.into_any(),
+                        PyList::new(py, keys)?.into_any(),
+                    ],
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+
+    /// `(shard, arguments)` per part, in the order of `parts`: the
+    /// sub-command to send, made of the caller's own argument objects.
+    #[getter]
+    fn commands<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
+        self.commands.bind(py).clone()
+    }
+
+    /// MGET's reply from the parts' replies (one sequence per part, in the
+    /// order of `parts`): element `i` of part `p` at position
+    /// `parts[p].keys[i]`.
+    #[pyo3(signature = (replies, /))]
+    fn gather<'py>(&self, replies: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = replies.py();
+        let replies = crate::key::items_of(replies)?;
+        if replies.len() != self.meta.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} replies for {} parts",
+                replies.len(),
+                self.meta.len()
+            )));
+        }
+        let mut out: Vec<Option<Bound<'py, PyAny>>> = vec![None; self.key_count];
+        for ((_, _, keys), reply) in self.meta.iter().zip(replies) {
+            let values = crate::key::items_of(&reply)?;
+            if values.len() != keys.len() {
+                return Err(PyValueError::new_err(format!(
+                    "a part of {} keys answered {} values",
+                    keys.len(),
+                    values.len()
+                )));
+            }
+            for (&k, v) in keys.iter().zip(values) {
+                out[k] = Some(v);
+            }
+        }
+        PyList::new(
+            py,
+            out.into_iter()
+                .map(|v| v.unwrap_or_else(|| py.None().into_bound(py))),
+        )
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -75,7 +135,7 @@ impl ShardSplit {
                 .map_or_else(|| "None".to_owned(), |s| s.to_string()),
             self.merge,
             self.key_count,
-            self.parts.bind(py).repr()?
+            self.parts(py)?.repr()?
         ))
     }
 }
@@ -231,23 +291,22 @@ impl ShardRouter {
             }
         }
         let single = split.merge == Merge::Single && split.key_count > 0;
-        let parts = split
+        let meta: Vec<(usize, Vec<usize>, Vec<usize>)> = split
             .parts
+            .into_iter()
+            .map(|p| (self.shard_of_group(p.group), p.argv, p.keys))
+            .collect();
+        let commands = meta
             .iter()
-            .map(|p| {
-                PyTuple::new(
-                    py,
-                    [
-                        obj(py, self.shard_of_group(p.group)),
-                        PyList::new(py, &p.argv)?.into_any(),
-                        PyList::new(py, &p.keys)?.into_any(),
-                    ],
-                )
+            .map(|(shard, argv, _)| {
+                let args = PyTuple::new(py, argv.iter().map(|&i| &items[i]))?;
+                PyTuple::new(py, [obj(py, *shard), args.into_any()])
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(SplitAnswer::Split(ShardSplit {
-            shard: single.then(|| self.shard_of_group(split.parts[0].group)),
-            parts: PyList::new(py, parts)?.unbind(),
+            shard: single.then(|| meta[0].0),
+            meta,
+            commands: PyList::new(py, commands)?.unbind(),
             merge: merge_name(split.merge),
             key_count: split.key_count,
         }))
@@ -342,7 +401,16 @@ fn refusal(
         new
     });
     let name = command.to_ascii_uppercase();
-    let msg = format!("{name} has keys on shards {shards:?} and cannot be split",);
+    let msg = match why {
+        Why::Shards => format!("{name} has keys on shards {shards:?} and cannot be split"),
+        Why::Slots => {
+            format!("{name} has keys in several hash slots (shards {shards:?}) and cannot be split")
+        }
+        Why::Tags => format!(
+            "{name} is not split and its keys do not share one hash tag \
+             (strict colocation; shard {shards:?})"
+        ),
+    };
     with_attrs(
         py,
         make(msg),

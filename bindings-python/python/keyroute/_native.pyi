@@ -701,6 +701,13 @@ class ShardSplit:
         """`(shard, argv positions, key ordinals)` per part."""
 
     @property
+    def commands(self) -> list[tuple[int, tuple[Any, ...]]]:
+        """`(shard, arguments)` per part: the caller's own argument objects."""
+
+    def gather(self, replies: Sequence[Sequence[Any]], /) -> list[Any]:
+        """MGET's reply from the parts' replies, in the caller's key order."""
+
+    @property
     def merge(self) -> _Merge: ...
     @property
     def key_count(self) -> int: ...

@@ -308,19 +308,26 @@ class Shards:
             raise DataError(str(e)) from e
 
 
-def part_args(args: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
-    return tuple(args[i] for i in positions)
-
-
-def part_options(options: dict[str, Any], args: tuple[Any, ...], s: ShardSplit, keys: list[int]) -> dict[str, Any]:
+def split_commands(
+    s: ShardSplit, options: dict[str, Any]
+) -> list[tuple[int, tuple[Any, ...], dict[str, Any]]]:
+    """Each part of a split as (shard, arguments, options). redis-py's
+    ``keys`` option (for its client-side cache) names each part's own keys."""
     if "keys" not in options:
-        return options
-    out = dict(options)
+        return [(shard, args, options) for shard, args in s.commands]
+    out = []
+    if s.merge == "by_key_position":  # MGET: every argument after the name is a key
+        for shard, args in s.commands:
+            out.append((shard, args, {**options, "keys": args[1:]}))
+        return out
     everything = options["keys"]
-    try:
-        out["keys"] = [everything[k] for k in keys]
-    except (TypeError, IndexError, KeyError):
-        out.pop("keys")
+    for (shard, args), (_, _, keys) in zip(s.commands, s.parts):
+        o = dict(options)
+        try:
+            o["keys"] = [everything[k] for k in keys]
+        except (TypeError, IndexError, KeyError):
+            o.pop("keys")
+        out.append((shard, args, o))
     return out
 
 
@@ -336,11 +343,7 @@ def merge(s: ShardSplit, replies: list[Any]) -> Any:
             return r
     how = s.merge
     if how == "by_key_position":
-        out: list[Any] = [None] * s.key_count
-        for (_, _, keys), reply in zip(s.parts, replies):
-            for k, v in zip(keys, reply):
-                out[k] = v
-        return out
+        return s.gather(replies)
     if how == "sum":
         return sum(replies)
     if how == "all_ok":
@@ -409,8 +412,8 @@ class Batches:
                     put(s, args, options)
             else:
                 assert isinstance(step, ShardSplit)
-                for shard, positions, keys in step.parts:
-                    put(shard, part_args(args, positions), part_options(options, args, step, keys))
+                for shard, a, o in split_commands(step, options):
+                    put(shard, a, o)
             plan.append((step, at))
         self.per_shard = per_shard
         self.plan = plan

@@ -29,8 +29,7 @@ from keyroute.redis._core import (
     combine,
     first_error,
     merge,
-    part_args,
-    part_options,
+    split_commands,
 )
 
 __all__ = [
@@ -133,10 +132,10 @@ class ShardedRedis(AsyncCoreCommands):
         assert isinstance(step, ShardSplit)
         batches: dict[int, list[_Command]] = {}
         at: list[tuple[int, int]] = []
-        for shard, positions, keys in step.parts:
+        for shard, part, opts in split_commands(step, options):
             batch = batches.setdefault(shard, [])
             at.append((shard, len(batch)))
-            batch.append((part_args(args, positions), part_options(options, args, step, keys)))
+            batch.append((part, opts))
         results = await _run(clients, batches)
         return _raise(merge(step, [results[s][j] for s, j in at]))
 
