@@ -32,7 +32,9 @@ def test_public_names() -> None:
          "ConfigError", "HashPolicy", "PolicyError", "InvalidRuleError",
          "NoRuleMatchedError", "plan", "PlanError", "OpenSlotsError",
          "UncoveredSlotsError", "SlotOverlapError", "UnknownNodeError", "BadWeightError",
-         "DifferentKeyHashError"]
+         "DifferentKeyHashError",
+         # sharded clients (keyroute.redis builds on these)
+         "ShardRouter", "ShardSplit", "NotColocatedError"]
     )
     for name in keyroute.__all__:
         if name not in ("Cluster", "plan"):
@@ -40,6 +42,15 @@ def test_public_names() -> None:
     assert issubclass(keyroute.Cluster, keyroute.SlotMap)
     assert keyroute.__version__ == importlib.metadata.version("keyroute")
     assert keyroute.SLOT_COUNT == 16384
+
+
+def test_importing_keyroute_does_not_import_redis() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, keyroute; print('redis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_error_hierarchy() -> None:
