@@ -256,6 +256,7 @@ def test_reply_shapes_match_plain_redis(shard_servers: Servers, decode: bool) ->
             lambda c: c.mset({"m1": 1, "m2": "two", "m3": "\u00e9"}),
             lambda c: c.mget(["m1", "m2", "nothing", "m1"]),
             lambda c: c.mget("m1", "m2"),
+            lambda c: c.mget([]),
             lambda c: c.incr("n"),
             lambda c: c.incrbyfloat("f", 1.5),
             lambda c: c.hset("h", mapping={"a": 1, "b": 2}),
@@ -518,4 +519,30 @@ def test_cluster_placement(live_cluster: Any) -> None:
         ShardedRedis(dict(list(shards.items())[:-1]), cluster=cluster)
     with pytest.raises(ValueError, match="not a primary"):
         ShardedRedis({**shards, "127.0.0.1:1": redis.Redis(port=1)}, cluster=cluster)
+    r.close()
+
+
+def test_connection_errors_surface_unchanged(shard_servers: Servers) -> None:
+    from _shard_servers import free_port
+
+    shard_servers.flushall()
+    dead = free_port()  # nothing listens there
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    down = redis.Redis(port=dead, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    clients = [shard_servers.client(i) for i in range(3)] + [down]
+    pool = keyroute.Pool(shard_servers.specs, scheme="twemproxy-ketama", hash="fnv1a_64")
+    r = ShardedRedis(clients, pool=pool)
+    names = list(r.get_nodes())
+    keys = [f"d{i}" for i in range(100)]
+    on_dead = [k for k in keys if r.get_node_from_key(k) == names[3]]
+    alive = [k for k in keys if r.get_node_from_key(k) != names[3]]
+    assert on_dead and alive
+    assert r.set(alive[0], 1) is True
+    with pytest.raises(redis.ConnectionError):
+        r.set(on_dead[0], 1)
+    with pytest.raises(redis.ConnectionError):
+        r.mget(keys)  # nothing re-routed: the shard's error, not a miss
+    assert r.mget(alive[:1]) == [b"1"]
     r.close()

@@ -45,6 +45,7 @@ from typing import Any, Literal, TypeVar
 import redis
 import redis.asyncio
 from redis.commands.core import CoreCommands
+from redis.client import EMPTY_RESPONSE
 from redis.exceptions import RedisError, ResponseError
 
 import keyroute
@@ -88,6 +89,13 @@ def _plain(client: Any) -> bool:
         return False
     pool = getattr(client, "connection_pool", None)
     return pool is not None and getattr(pool, "cache", None) is None
+
+
+def _special(args: tuple[Any, ...]) -> bool:
+    """Commands whose wire form redis-py builds per connection (HIMPORT):
+    they go through the client's own pipeline."""
+    name = args[0]
+    return isinstance(name, (str, bytes)) and name[:7].upper() in ("HIMPORT", b"HIMPORT")
 
 
 def _send(client: Any, commands: list[_Command]) -> Any:
@@ -145,14 +153,13 @@ def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[int, li
     try:
         for shard, commands in batches.items():
             client = clients[shard]
-            if _plain(client):
+            if _plain(client) and not any(_special(args) for args, _ in commands):
                 sent.append((shard, _send(client, commands)))
             else:
                 results[shard] = _pipelined(client, commands)
         while sent:
-            shard, conn = sent[0]
+            shard, conn = sent.pop(0)  # _read releases it, whatever happens
             results[shard] = _read(clients[shard], conn, batches[shard])
-            sent.pop(0)
     finally:
         for shard, conn in sent:
             conn.disconnect()
@@ -218,6 +225,8 @@ class ShardedRedis(CoreCommands):
         """Routes one command by keyroute's command table and runs it on its
         shard's client (or splits it, or fans it out: see the module)."""
         shards = self._shards
+        if len(args) == 1 and EMPTY_RESPONSE in options:
+            return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
         clients = shards.clients
         if type(step) is int:
@@ -317,6 +326,9 @@ class ShardedPipeline(ShardedRedis):
 
     def __len__(self) -> int:
         return len(self._queue)
+
+    def __bool__(self) -> bool:
+        return True
 
     def __enter__(self) -> ShardedPipeline:
         return self

@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeVar
 import redis
 import redis.asyncio
 from redis.commands.core import AsyncCoreCommands
+from redis.client import EMPTY_RESPONSE
 from redis.exceptions import RedisError, ResponseError
 
 import keyroute
@@ -121,6 +122,8 @@ class ShardedRedis(AsyncCoreCommands):
         """Routes one command by keyroute's command table and runs it on its
         shard's client (or splits it, or fans it out)."""
         shards = self._shards
+        if len(args) == 1 and EMPTY_RESPONSE in options:
+            return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
         clients = shards.clients
         if type(step) is int:
@@ -211,6 +214,9 @@ class ShardedPipeline(ShardedRedis):
 
     def __len__(self) -> int:
         return len(self._queue)
+
+    def __bool__(self) -> bool:
+        return True
 
     async def __aenter__(self) -> ShardedPipeline:
         return self
