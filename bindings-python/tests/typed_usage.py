@@ -188,11 +188,31 @@ def plans() -> None:
         assert "line 1" in str(e)
 
 
+def shard_splits() -> None:
+    pool = keyroute.Pool(["127.0.0.1:7001:1 a", "127.0.0.1:7002:1 b"], scheme="twemproxy-ketama")
+    aliases: list[str | None] = pool.aliases
+    split: keyroute.ShardSplit = pool.split(["MGET", "x", "y", "z"])
+    parts: list[tuple[int, list[int], list[int]]] = split.parts
+    commands: list[tuple[int, tuple[object, ...]]] = split.commands
+    values: list[object] = split.gather([a[1:] for _, a in commands])
+    assert values == [b"x", b"y", b"z"] or values == ["x", "y", "z"]
+    router = keyroute.ShardRouter(pool, strict_tags=True)
+    where: int | keyroute.ShardSplit = router.route(["GET", "x"])
+    shards: list[int] = router.key_shards(["MSET", "x", 1, "y", 2])
+    try:
+        router.route(["RENAME", "x", "y"])
+    except keyroute.NotSplittableError as e:
+        named: list[int] = e.shards
+        assert e.command == "RENAME" and named
+    assert aliases == ["a", "b"] and len(parts) >= 1 and isinstance(where, int) and len(shards) == 2
+
+
 def main() -> None:
     slots()
     commands(cluster())
     sharding()
     plans()
+    shard_splits()
     print("typed usage ok")
 
 
