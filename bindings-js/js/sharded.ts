@@ -101,8 +101,10 @@ export interface ShardingOptions {
   /**
    * A command that is not split (RENAME, SINTERSTORE, EVAL with keys, a
    * transaction) runs only when all its keys carry one identical hash tag
-   * (the pool's tag rule if it has one, else `{...}`), even if they happen
-   * to share a shard today. Default `false`: one shard suffices.
+   * under the pool's own scheme (twemproxy's `hashTag`, the `{...}` rule
+   * of Predis or rendezvous, redis-rb's...), or are one key repeated, even
+   * if they happen to share a shard today. A scheme that hashes whole keys
+   * has no tags. Default `false`: one shard suffices.
    */
   strictTags?: boolean;
 }

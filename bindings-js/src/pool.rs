@@ -27,10 +27,6 @@ use crate::errors;
 #[wasm_bindgen(js_name = Pool)]
 pub struct Pool {
     pub(crate) inner: keyroute::partition::Pool,
-    /// The pool has a tag rule of its own (a twemproxy `hash_tag`, a `tag`
-    /// option, a scheme whose default hashes a tag): strict colocation
-    /// compares tags by it; otherwise by the standard `{...}` rule.
-    pub(crate) own_tag: bool,
     /// nutcracker `auto_eject_hosts: true`.
     auto_eject_hosts: bool,
     /// The nutcracker pool's name.
@@ -181,15 +177,10 @@ impl Pool {
         if let Some(t) = &tag {
             o.tag = Some(key_tag(t)?);
         }
-        let explicit = o.hash_tag.is_some() || !matches!(o.tag, None | Some(KeyTag::None));
         let inner = keyroute::partition::Pool::with_options(scheme, &servers, &o)
             .map_err(partition_error)?;
-        // The scheme's default rules ({...}, redis-rb's, Jedis's) all find a
-        // tag in this key.
-        let own_tag = explicit || inner.key_tag(b"{t}k").is_some();
         Ok(Pool {
             inner,
-            own_tag,
             auto_eject_hosts: false,
             name: None,
         })
@@ -212,11 +203,9 @@ impl Pool {
             None => return Err(config(E::PoolNotChosen { pools: count })),
         };
         let (name, eject) = (chosen.name.clone(), chosen.auto_eject_hosts);
-        let own_tag = chosen.hash_tag.is_some();
         let inner = keyroute::partition::Pool::from_nutcracker_pool(chosen).map_err(config)?;
         Ok(Pool {
             inner,
-            own_tag,
             auto_eject_hosts: eject,
             name: Some(name),
         })
@@ -284,7 +273,6 @@ impl Pool {
         inner.set_live(&flags).map_err(partition_error)?;
         Ok(Pool {
             inner,
-            own_tag: self.own_tag,
             auto_eject_hosts: self.auto_eject_hosts,
             name: self.name.clone(),
         })

@@ -21,15 +21,12 @@ use crate::pool::Pool;
 /// No tag: the key is hashed whole.
 const NO_TAG: u32 = u32::MAX;
 
-/// The tag strict colocation compares: the pool's own rule when it has one,
-/// else the standard `{...}` rule.
+/// The tag strict colocation compares: the tag the pool's own scheme hashes
+/// (`Pool::key_tag`), so that keys pass only when placement itself keeps
+/// them together. A pool that hashes whole keys (twemproxy without
+/// `hash_tag`, uhashring...) has no tags: only one key repeated passes.
 fn strict_tag<'k>(pool: &Pool, key: &'k [u8]) -> Option<&'k [u8]> {
-    if pool.own_tag {
-        pool.inner.key_tag(key)
-    } else {
-        let t = keyroute::hash_tag(key);
-        (t.len() < key.len()).then_some(t)
-    }
+    pool.inner.key_tag(key)
 }
 
 /// `[1, 2]` as JSON.

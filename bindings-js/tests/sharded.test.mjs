@@ -338,8 +338,11 @@ test("transactions on one shard run atomically; watch pins the shard", async () 
 });
 
 test("strictTags: unsplittable commands and transactions need one common hash tag", async () => {
-  const r = new kr.ShardedRedis(ioShards(), { ...OPTIONS, strictTags: true });
-  const loose = new kr.ShardedRedis(ioShards(), OPTIONS);
+  // Tags count only where the pool's scheme hashes them: here twemproxy
+  // with hash_tag "{}".
+  const TAGGED = { ...OPTIONS, hashTag: "{}" };
+  const r = new kr.ShardedRedis(ioShards(), { ...TAGGED, strictTags: true });
+  const loose = new kr.ShardedRedis(ioShards(), TAGGED);
   // Two untagged keys on one shard: fine by default, refused under strictTags.
   let a = "k0";
   let b = null;
@@ -356,9 +359,18 @@ test("strictTags: unsplittable commands and transactions need one common hash ta
   assert.deepEqual(await r.multi().set("{t}x", 1).get("{t}y").exec(), [[null, "OK"], [null, "1"]]);
   assert.deepEqual(await r.mget(a, "{t}y", "zz"), [null, "1", null]);
   assert.equal(await r.rename("{t}y", "{t}y"), "OK");
-  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS, strictTags: true });
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...TAGGED, strictTags: true });
   const e2 = await rejection(c.rename(b, a));
   assert.ok(e2 instanceof kr.CrossShardError && e2.strict);
+  // Without hash_tag twemproxy hashes whole keys: "{t}x" and "{t}y" share
+  // no tag there, whatever their braces say.
+  const whole = new kr.ShardedRedis(ioShards(), { ...OPTIONS, strictTags: true });
+  await whole.ping(); // connected: the clients' own handshakes are done
+  const e3 = await sendsNothing(() => rejection(whole.rename("{t}x", "{t}y")));
+  assert.ok(e3 instanceof kr.CrossShardError);
+  // One key repeated passes: nothing can separate it from itself.
+  await whole.set("{t}y", 1);
+  assert.equal(await whole.rename("{t}y", "{t}y"), "OK");
 });
 
 test("fan-out set: PING, DBSIZE, FLUSHDB, SCRIPT LOAD/EXISTS/FLUSH, KEYS on every shard", async () => {
