@@ -14,7 +14,6 @@ use crate::cluster::SlotMap;
 use crate::command::CommandTable;
 use crate::errors::{command_error, obj, with_attrs, NotSplittableError};
 use crate::pool::Pool;
-use crate::pool_key::{with_pool_key, KeyForm};
 
 type Table = keyroute::command::CommandTable;
 
@@ -30,7 +29,6 @@ enum Placement {
     /// A pool's servers, in its order.
     Pool {
         pool: keyroute::partition::Pool,
-        form: KeyForm,
     },
     /// A cluster map frozen at construction: the shard of every slot.
     Slots {
@@ -188,7 +186,6 @@ impl ShardRouter {
             shards: pool.inner.servers().len(),
             placement: Placement::Pool {
                 pool: pool.inner.clone(),
-                form: pool.form,
             },
             table,
             strict_tags,
@@ -202,10 +199,12 @@ impl ShardRouter {
     #[inline]
     fn group_of(&self, key: &[u8], obj: &Bound<'_, PyAny>, position: usize) -> PyResult<u32> {
         match &self.placement {
-            Placement::Pool { pool, form } => match form {
-                KeyForm::Bytes => Ok(pool.index_for(key) as u32),
-                KeyForm::PythonStr => with_pool_key(obj, *form, |k| pool.index_for(k) as u32),
-            },
+            // A Redis key is the bytes on the wire: `"k"` and `b"k"` are one
+            // key and go to one shard, for every scheme (uhashring's
+            // `str(b"k")` quirk, which `Pool.index_for` reproduces for
+            // code that hands uhashring bytes objects, is not what a Redis
+            // client sends).
+            Placement::Pool { pool } => Ok(pool.index_for(key) as u32),
             Placement::Slots { policy, slot_shard } => {
                 let slot = policy
                     .key_slot(key)
@@ -237,15 +236,14 @@ impl ShardRouter {
             .map(|g| self.shard_of_group(g) as u32)
     }
 
-    /// Strict colocation: the tag rule of the pool when any key carries a
-    /// tag under it (twemproxy's `hash_tag`, the `{...}` of the client
-    /// schemes), else the Redis `{...}` rule.
+    /// Strict colocation: one tag by the rule placement itself hashes (the
+    /// pool's scheme: twemproxy's `hash_tag`, the `{...}` of Predis...; a
+    /// scheme hashing whole keys has none), or one key repeated. A cluster
+    /// map uses the Redis `{...}` rule.
     fn same_tag_bytes(&self, keys: &[&[u8]]) -> bool {
         match &self.placement {
-            Placement::Pool { pool, .. } if keys.iter().any(|k| pool.key_tag(k).is_some()) => {
-                pool.same_tag(keys.iter().copied())
-            }
-            _ => same_brace_tag(keys),
+            Placement::Pool { pool } => pool.same_tag(keys.iter().copied()),
+            Placement::Slots { .. } => same_brace_tag(keys),
         }
     }
 
@@ -538,8 +536,8 @@ impl ShardRouter {
     }
 
     /// Whether `keys` are together by construction: they share one hash
-    /// tag (the pool's tag rule when a key carries a tag under it, else
-    /// `{...}`), or are all one key.
+    /// tag by the rule placement hashes (the pool's scheme; `{...}` for a
+    /// cluster map), or are all one key.
     #[pyo3(signature = (keys, /))]
     fn same_tag(&self, keys: &Bound<'_, PyAny>) -> PyResult<bool> {
         let args = Argv::new(keys, "keys")?;

@@ -130,10 +130,13 @@ def test_uhashring_scheme_matches_uhashring(shard_servers: Servers) -> None:
     specs = [f"127.0.0.1:{p} shard{i}" for i, p in enumerate(shard_servers.ports)]
     r = ShardedRedis({s: shard_servers.client(i) for i, s in enumerate(specs)}, scheme="uhashring")
     ring = HashRing(nodes=[f"shard{i}" for i in range(len(specs))])
-    keys = [k.decode("utf-8", "replace") for k in corpus(2, 800)] + corpus(3, 400)
+    text = [k.decode("utf-8", "replace") for k in corpus(2, 800)]
+    # The same keys as bytes: one Redis key, so one shard (uhashring itself
+    # would hash a bytes object as "b'...'"; a Redis client sends the bytes).
+    keys: list[str | bytes] = [*text[:400], *(k.encode() for k in text[400:])]
     r.mset({k: f"v{n}" for n, k in enumerate(keys)})  # type: ignore[type-var]
     for n, k in enumerate(keys):
-        i = int(ring.get_node(k).removeprefix("shard"))
+        i = int(ring.get_node(k if isinstance(k, str) else k.decode()).removeprefix("shard"))
         with shard_servers.client(i) as c:
             assert c.get(k) == f"v{n}".encode(), (k, i)
         assert r.get_node_from_key(k) == f"shard{i}"
@@ -395,12 +398,15 @@ def test_strict_tags(shard_servers: Servers) -> None:
     assert strict.mget(a, b, "{t}b") == [None, b"1", b"1"]
     with strict.pipeline() as p:
         assert p.set("{t}x", 1).incr("{t}x").execute() == [True, 2]
-    # Without a pool hash_tag, the Redis {...} rule: same tag and same shard.
+    # Without a pool hash_tag twemproxy hashes whole keys: braces are no tag
+    # there, and only one key repeated passes.
     plain_strict = ShardedRedis(loose.get_nodes(), pool=keyroute.Pool(shard_servers.specs, scheme="twemproxy-ketama",
                                 hash="fnv1a_64"), strict_tags=True)
     tagged = keys_on_one_shard(loose, 2, "{u}")
     loose.set(tagged[0], 1)
-    assert plain_strict.rename(tagged[0], tagged[1]) is True
+    with pytest.raises(CrossShardError):
+        plain_strict.rename(tagged[0], tagged[1])
+    assert plain_strict.rename(tagged[0], tagged[0]) is True
     with pytest.raises(CrossShardError):
         plain_strict.rename(tagged[1], b)
     loose.close()
@@ -489,6 +495,8 @@ def test_bad_constructor_input(shard_servers: Servers) -> None:
         (lambda: ShardedRedis({"127.0.0.1:1:1 a": c[0], "127.0.0.1:2:1 a": c[1]}, scheme="twemproxy-ketama"),
          keyroute.KeyrouteError, "."),
         (lambda: ShardedRedis(good, scheme="twemproxy-ketama", strict_tags=1), TypeError, "strict_tags"),  # type: ignore[arg-type]
+        (lambda: ShardedRedis({s: redis.Redis(port=1, encoding="latin-1") for s in specs},
+                              scheme="twemproxy-ketama"), ValueError, "utf-8"),
         (lambda: ShardedRedis({s: redis.asyncio.Redis() for s in specs}, scheme="twemproxy-ketama"),
          TypeError, "asyncio"),
     ]

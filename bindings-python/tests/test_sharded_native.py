@@ -81,7 +81,17 @@ def test_strict_tags_router() -> None:
     assert info.value.command == "RENAME" and info.value.shards == [0]
     assert strict.route(["RENAME", same[0], same[0]]) == 0
     assert isinstance(strict.route(["MGET", *same]), int)  # MGET could be split: no tag needed
-    assert strict.same_tag(["{a}x", "{a}y"]) and not strict.same_tag(["{a}x", "{b}x"])
+    # twemproxy without hash_tag hashes whole keys: braces are no tag.
+    assert not strict.same_tag(["{a}x", "{a}y"]) and strict.same_tag(["{a}x", "{a}x"])
+    tagged = keyroute.ShardRouter(keyroute.Pool(SPECS, scheme="twemproxy-ketama", hash_tag="{}"),
+                                  strict_tags=True)
+    assert tagged.same_tag(["{a}x", "{a}y"]) and not tagged.same_tag(["{a}x", "{b}x"])
+    # Routing is by the bytes on the wire: "k" and b"k" are one key, for
+    # uhashring too (whose own get_node hashes a bytes object as "b'k'").
+    ring = keyroute.ShardRouter(keyroute.Pool(SPECS, scheme="uhashring"))
+    for i in range(200):
+        assert ring.route(["GET", f"k{i}"]) == ring.route(["GET", f"k{i}".encode()])
+        assert ring.index_for(f"k{i}".encode()) == keyroute.Pool(SPECS, scheme="uhashring").index_for(f"k{i}")
 
 
 def test_cluster_router_groups_by_slot() -> None:

@@ -23,19 +23,10 @@ import sys
 from typing import Any
 
 
-# uhashring and pymemcache hash str(key): a Python program using them holds
-# text keys as str (a bytes key would be hashed as "b'...'"), so text keys
-# are given as str under those schemes, as the reference (uhashring's
-# get_node on the decoded key) places them.
-TEXT_KEY_SCHEMES = ("uhashring", "uhashring-ketama", "pymemcache")
-
-
 def _key(raw: bytes, scheme: str) -> Any:
-    if scheme in TEXT_KEY_SCHEMES:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return raw
+    # Keys go in as bytes, whatever the scheme: a Redis key is its bytes on
+    # the wire, so b"k" must land where "k" does (the reference places the
+    # decoded text).
     return raw
 
 

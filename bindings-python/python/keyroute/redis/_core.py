@@ -4,6 +4,8 @@ putting replies back together. Nothing here does I/O."""
 
 from __future__ import annotations
 
+import codecs
+
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 
@@ -232,6 +234,16 @@ class Shards:
         for name, c in zip(names, clients):
             if c is None:
                 raise ValueError(f"no client for shard {name!r}")
+            # Keys are routed by their bytes on the wire, str as UTF-8: a
+            # client encoding str otherwise would put "k" and b"k" apart.
+            get_encoder = getattr(c, "get_encoder", None)
+            if callable(get_encoder):
+                encoding = codecs.lookup(get_encoder().encoding).name
+                if encoding != "utf-8":
+                    raise ValueError(
+                        f"shard {name!r}: the client encodes str as {encoding}; keys are "
+                        "routed by their UTF-8 bytes, so use encoding='utf-8' (redis-py's default)"
+                    )
         self.router = router
         self.names = names
         self.clients = clients
