@@ -40,6 +40,12 @@
 mod exec;
 mod route;
 
+/// The README's Rust examples (the core's and this crate's), compiled and
+/// run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "aio")]
 mod aio;
 
