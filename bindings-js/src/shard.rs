@@ -46,16 +46,23 @@ fn json_list(items: &[u32]) -> String {
 /// servers of its keys (first appearance order, no repeats); `strict` when
 /// only the tag rule refuses it.
 fn cross_shard(command: &str, shards: &[u32], strict: bool) -> String {
-    let mut o = String::from("{\"family\":\"sharding\",\"code\":\"ERR_KEYROUTE_CROSS_SHARD\",\"message\":");
+    let mut o =
+        String::from("{\"family\":\"sharding\",\"code\":\"ERR_KEYROUTE_CROSS_SHARD\",\"message\":");
     let why = if strict {
         "keys without one common hash tag (strictTags)"
     } else {
         "keys on several shards and cannot be split"
     };
-    errors::quote(&mut o, &format!("{} has {why}", command.to_ascii_uppercase()));
+    errors::quote(
+        &mut o,
+        &format!("{} has {why}", command.to_ascii_uppercase()),
+    );
     o.push_str(",\"command\":");
     errors::quote(&mut o, command);
-    o.push_str(&format!(",\"shards\":{},\"strict\":{strict}}}", json_list(shards)));
+    o.push_str(&format!(
+        ",\"shards\":{},\"strict\":{strict}}}",
+        json_list(shards)
+    ));
     o
 }
 
@@ -84,7 +91,10 @@ impl Table {
         let mut by_shard = |key: &[u8], _| Ok(pool.inner.index_for(key) as u32);
         let refused = |command: String, strict: bool| {
             let keys = self.0.keys(args, Mode::Routing).unwrap_or_default();
-            let shards = distinct(keys.iter().map(|k| pool.inner.index_for(args[k.pos]) as u32));
+            let shards = distinct(
+                keys.iter()
+                    .map(|k| pool.inner.index_for(args[k.pos]) as u32),
+            );
             fail(cross_shard(&command, &shards, strict))
         };
         if strict {
@@ -146,7 +156,10 @@ impl Table {
                 let key = args[k.pos];
                 let (start, len) = match strict_tag(pool, key) {
                     // A tag is a subslice of its key.
-                    Some(t) => ((t.as_ptr() as usize - key.as_ptr() as usize) as u32, t.len() as u32),
+                    Some(t) => (
+                        (t.as_ptr() as usize - key.as_ptr() as usize) as u32,
+                        t.len() as u32,
+                    ),
                     None => (NO_TAG, 0),
                 };
                 [k.pos as u32, pool.inner.index_for(key) as u32, start, len]

@@ -27,9 +27,7 @@ pyo3::create_exception!(
 /// How keys are placed on shards.
 enum Placement {
     /// A pool's servers, in its order.
-    Pool {
-        pool: keyroute::partition::Pool,
-    },
+    Pool { pool: keyroute::partition::Pool },
     /// A cluster map frozen at construction: the shard of every slot.
     Slots {
         policy: keyroute::HashPolicy,
