@@ -7,7 +7,7 @@ import { asBytes, invalidArgument, invalidValue } from "./errors.js";
 import { WasmSlotMap, wasmParseRedirect } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply, rawShards, rawSlots } from "./reply.js";
-import { keySlot } from "./slot.js";
+import { keySlot, slotsInto } from "./slot.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 import type {
@@ -42,36 +42,53 @@ interface NodeInfo {
   role: "primary" | "replica";
 }
 
-/** A NodeGroup over the flat result of src/cluster.rs `groupByNode`. */
+/**
+ * A NodeGroup over the result of {@link Cluster.groupByNode}: its positions,
+ * slot by slot, and `(slot, count)` pairs of its slots in `meta`.
+ */
 class Group implements NodeGroup {
   readonly role: "primary" | "replica";
-  readonly positions: Uint32Array;
   #slots: SlotGroup[] | null = null;
 
   constructor(
     readonly node: Node,
-    private readonly flat: Uint32Array,
+    readonly positions: Uint32Array,
+    private readonly meta: Uint32Array,
     private readonly head: number,
     private readonly count: number,
-    start: number,
-    n: number,
   ) {
     this.role = node.role;
-    this.positions = flat.subarray(start, start + n);
   }
 
   get slots(): readonly SlotGroup[] {
     if (this.#slots === null) {
       const out: SlotGroup[] = [];
-      let pos = this.positions.byteOffset / 4;
-      for (let s = 0, i = this.head; s < this.count; s++, i += 2) {
-        out.push({ slot: this.flat[i], positions: this.flat.subarray(pos, pos + this.flat[i + 1]) });
-        pos += this.flat[i + 1];
+      const meta = this.meta;
+      let pos = 0;
+      for (let i = this.head, end = i + 2 * this.count; i < end; i += 2) {
+        out.push({ slot: meta[i], positions: this.positions.subarray(pos, pos + meta[i + 1]) });
+        pos += meta[i + 1];
       }
       this.#slots = out;
     }
     return this.#slots;
   }
+}
+
+// Working memory of groupByNode, indexed by slot or by slot group (a batch
+// has at most one group per slot): slot -> slot group (-1 when none), and
+// per slot group its slot, key count, node group and first position.
+const groupOfSlot = new Int32Array(16384).fill(-1);
+const groupSlot = new Uint16Array(16384);
+const groupCount = new Uint32Array(16384);
+const groupNode = new Uint32Array(16384);
+const groupStart = new Uint32Array(16384);
+// Per key: its slot, then its slot group.
+let keyGroups = new Uint16Array(1024);
+
+/** Forgets the slot groups `0..count` (their slots map to none again). */
+function clearGroups(count: number): void {
+  for (let g = 0; g < count; g++) groupOfSlot[groupSlot[g]] = -1;
 }
 
 const decoder = new TextDecoder();
@@ -139,6 +156,8 @@ export class Cluster {
   _info: NodeInfo[] = [];
   /** @internal */
   _objs: Node[] = [];
+  /** @internal See {@link Cluster._primaryNodes}; dropped when the map changes. */
+  _primary: Int32Array | null = null;
 
   private constructor(map: WasmSlotMap, options: ClusterOptions | undefined) {
     this._map = map;
@@ -219,6 +238,7 @@ export class Cluster {
   _refresh(): void {
     this._info = JSON.parse(this._map.nodesJson()) as NodeInfo[];
     this._objs = [];
+    this._primary = null;
   }
 
   /** @internal The node object for `2 * index + (1 if replica)`. */
@@ -325,6 +345,95 @@ export class Cluster {
   groupByNode(keys: readonly (string | Uint8Array)[], options?: RouteOptions): NodeGroup[] {
     const rf = this._readFrom(options);
     const list = Array.isArray(keys) ? keys : Array.from(keys as Iterable<string | Uint8Array>);
+    const n = list.length;
+    // The slot of every key, then (in place) the slot group of every key.
+    if (keyGroups.length < n) keyGroups = new Uint16Array(Math.max(n, 2 * keyGroups.length));
+    const sg = keyGroups.length === n ? keyGroups : keyGroups.subarray(0, n);
+    try {
+      slotsInto(list, sg, this._policy);
+    } catch {
+      // The typed error, for the first bad key, as the core reports it.
+      return this._groupByNodeWasm(list, rf);
+    }
+    // Slot groups and node groups in order of first appearance; the node of
+    // each slot asked once, on its first key, as the core does (reads that
+    // take turns advance once per slot).
+    const primary = rf === 0 ? this._primaryNodes() : null;
+    const nodes: number[] = [];
+    const nodeKeys: number[] = [];
+    const nodeSlots: number[] = [];
+    let groups = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = sg[i];
+      let g = groupOfSlot[slot];
+      if (g < 0) {
+        let packed = primary === null ? -1 : primary[slot];
+        if (packed < 0) {
+          packed = this._map.nodeForSlot(slot, rf);
+          if (packed < 0) {
+            clearGroups(groups);
+            throw fromWasm(wasm.takeError());
+          }
+          if (primary !== null) primary[slot] = packed;
+        }
+        const node = packed >>> 1;
+        let ng = 0;
+        while (ng < nodes.length && nodes[ng] >>> 1 !== node) ng++;
+        if (ng === nodes.length) {
+          nodes.push(packed);
+          nodeKeys.push(0);
+          nodeSlots.push(0);
+        }
+        g = groups++;
+        groupOfSlot[slot] = g;
+        groupSlot[g] = slot;
+        groupCount[g] = 0;
+        groupNode[g] = ng;
+        nodeSlots[ng]++;
+      }
+      groupCount[g]++;
+      sg[i] = g;
+    }
+    clearGroups(groups);
+    // Node by node, slot group by slot group: where each one starts.
+    const nodeStart = new Array<number>(nodes.length);
+    const metaStart = new Array<number>(nodes.length);
+    for (let g = 0; g < groups; g++) nodeKeys[groupNode[g]] += groupCount[g];
+    for (let ng = 0, at = 0, m = 0; ng < nodes.length; ng++) {
+      nodeStart[ng] = at;
+      metaStart[ng] = m;
+      at += nodeKeys[ng];
+      m += 2 * nodeSlots[ng];
+    }
+    const meta = new Uint32Array(2 * groups);
+    const cursor = nodeStart.slice();
+    const metaCursor = metaStart.slice();
+    for (let g = 0; g < groups; g++) {
+      const ng = groupNode[g];
+      groupStart[g] = cursor[ng];
+      cursor[ng] += groupCount[g];
+      meta[metaCursor[ng]] = groupSlot[g];
+      meta[metaCursor[ng] + 1] = groupCount[g];
+      metaCursor[ng] += 2;
+    }
+    const positions = new Uint32Array(n);
+    for (let i = 0; i < n; i++) positions[groupStart[sg[i]]++] = i;
+    const out: NodeGroup[] = new Array(nodes.length);
+    for (let ng = 0; ng < nodes.length; ng++) {
+      const start = nodeStart[ng];
+      out[ng] = new Group(
+        this._node(nodes[ng]),
+        positions.subarray(start, start + nodeKeys[ng]),
+        meta,
+        metaStart[ng],
+        nodeSlots[ng],
+      );
+    }
+    return out;
+  }
+
+  /** @internal groupByNode by the core's own grouping (for its typed errors). */
+  _groupByNodeWasm(list: readonly (string | Uint8Array)[], rf: number): NodeGroup[] {
     const { bytes, lens } = pack(list, "keys");
     let flat: Uint32Array;
     try {
@@ -333,17 +442,29 @@ export class Cluster {
       throw fromWasm(e);
     }
     const groups: NodeGroup[] = [];
+    const meta = new Uint32Array(flat.length);
     let at = 1;
+    let m = 0;
     let pos = flat.length - list.length;
     for (let g = flat[0]; g > 0; g--) {
       const count = flat[at + 2];
       let n = 0;
-      for (let i = at + 4, end = i + 2 * count; i < end; i += 2) n += flat[i];
-      groups.push(new Group(this._node(2 * flat[at] + flat[at + 1]), flat, at + 3, count, pos, n));
+      for (let i = at + 3, end = i + 2 * count; i < end; i += 2) {
+        meta[m + i - at - 3] = flat[i];
+        meta[m + i - at - 2] = flat[i + 1];
+        n += flat[i + 1];
+      }
+      groups.push(new Group(this._node(2 * flat[at] + flat[at + 1]), flat.subarray(pos, pos + n), meta, m, count));
+      m += 2 * count;
       at += 3 + 2 * count;
       pos += n;
     }
     return groups;
+  }
+
+  /** @internal The packed node of each slot for primary reads (-1: not asked yet). */
+  _primaryNodes(): Int32Array {
+    return (this._primary ??= new Int32Array(16384).fill(-1));
   }
 
   /**

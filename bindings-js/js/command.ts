@@ -9,6 +9,7 @@ import { asBytes, invalidValue } from "./errors.js";
 import { WasmCommandTable } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply } from "./reply.js";
+import { keySlot } from "./slot.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
@@ -114,6 +115,51 @@ export class Split {
   }
 }
 
+/** A command whose routing keys are its legacy range (src/command.rs `legacyRanges`). */
+interface Range {
+  readonly name: string;
+  readonly arity: number;
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+  /** A container's subcommands, which argv[1] picks; null for any other command. */
+  readonly sub: Map<string, Range> | null;
+}
+
+/** Top-level legacy-range commands by lower- and upper-case name. */
+type Ranges = Map<string, Range>;
+
+function parseRanges(text: string): Ranges {
+  const top: Ranges = new Map();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const f = line.split(" ");
+    const bar = f[0].indexOf("|");
+    const r: Range = {
+      name: f[0],
+      arity: +f[1],
+      first: +f[2],
+      last: +f[3],
+      step: +f[4],
+      sub: f[5] === "1" ? new Map() : null,
+    };
+    // Names are lower-case ASCII: upper-casing them changes only a-z.
+    const key = f[0].slice(bar + 1);
+    const map = bar < 0 ? top : top.get(f[0].slice(0, bar))?.sub;
+    map?.set(key, r);
+    map?.set(key.toUpperCase(), r);
+  }
+  return top;
+}
+
+let builtinRanges: Ranges | null = null;
+
+/** `s` with ASCII letters lower-cased, as the core folds names; `""` if `s` is not ASCII. */
+function lowerAscii(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return "";
+  return s.toLowerCase();
+}
+
 function modeCode(options: KeyOptions | undefined): number {
   const mode = options?.mode;
   if (mode === undefined || mode === "routing") return 0;
@@ -138,6 +184,13 @@ export class CommandTable {
   /** @internal */
   readonly _policy: HashPolicy | null;
 
+  /** @internal Whether the table is still the built-in one (no commands added). */
+  _builtin = true;
+  /** @internal The legacy-range commands, read from the table on first use. */
+  _ranges: Ranges | null = null;
+  /** @internal Whether legacy-range commands are answered without a wasm call. */
+  _useRanges = true;
+
   /** The built-in table; with `policy`, keys are checked by that policy. */
   constructor(options?: { policy?: HashPolicy | null }) {
     checkReady();
@@ -161,6 +214,37 @@ export class CommandTable {
     return this._table.has(wasm.utf8(typeof name === "string" ? name : asBytes(name, "name")));
   }
 
+  /**
+   * @internal The command of `list` if its routing keys are its legacy range
+   * and the core would answer without an error (known command, right arity,
+   * every argument a string or a Uint8Array); else null.
+   */
+  _range(list: readonly unknown[]): Range | null {
+    const argc = list.length;
+    const name = list[0];
+    if (argc === 0 || typeof name !== "string" || !this._useRanges) return null;
+    let ranges = this._ranges;
+    if (ranges === null) {
+      if (this._builtin) ranges = builtinRanges ??= parseRanges(this._table.legacyRanges());
+      else ranges = parseRanges(this._table.legacyRanges());
+      this._ranges = ranges;
+    }
+    let cmd = ranges.get(name) ?? ranges.get(lowerAscii(name));
+    if (cmd === undefined) return null;
+    if (cmd.sub !== null) {
+      const sub = list[1];
+      if (argc === 1 || typeof sub !== "string") return null;
+      cmd = cmd.sub.get(sub) ?? cmd.sub.get(lowerAscii(sub));
+      if (cmd === undefined) return null;
+    }
+    if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return null;
+    for (let i = 1; i < argc; i++) {
+      const a = list[i];
+      if (typeof a !== "string" && !(a instanceof Uint8Array)) return null;
+    }
+    return cmd;
+  }
+
   /** @internal The typed error of the failed call on `list`. */
   _error(list: readonly unknown[]): Error {
     return fromWasm(wasm.takeError(), (_, p) => list[p] as Item);
@@ -175,6 +259,8 @@ export class CommandTable {
   commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
     const mode = options === undefined ? 0 : modeCode(options);
     const list = checkArray(argv, "argv");
+    const cmd = mode === 0 ? this._range(list) : null;
+    if (cmd !== null) return rangeKeys(cmd, list) as (string | Uint8Array)[];
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
@@ -203,6 +289,21 @@ export class CommandTable {
    */
   check(argv: Argv): number | null {
     const list = checkArray(argv, "argv");
+    const cmd = this._policy === null ? this._range(list) : null;
+    if (cmd !== null) {
+      let slot: number | null = null;
+      for (const key of rangeKeys(cmd, list) as (string | Uint8Array)[]) {
+        const s = keySlot(key);
+        if (slot === null) slot = s;
+        else if (s !== slot) return this._check(list); // CROSSSLOT, from the core
+      }
+      return slot;
+    }
+    return this._check(list);
+  }
+
+  /** @internal {@link check} by the core. */
+  _check(list: readonly unknown[]): number | null {
     const n = this._table.check(list.length, load(list, "argv"));
     if (n < 0) throw this._error(list);
     return n === NO_KEYS ? null : n;
@@ -271,6 +372,9 @@ export class CommandTable {
       return this._table.extendFromCommandReply(resp);
     } catch (e) {
       throw fromWasm(e);
+    } finally {
+      this._builtin = false;
+      this._ranges = null;
     }
   }
 
@@ -280,6 +384,22 @@ export class CommandTable {
   }
 }
 disposable(CommandTable);
+
+/** The keys of `list` by the legacy range of `cmd`, as the core computes them. */
+function rangeKeys(cmd: Range, list: readonly unknown[]): unknown[] {
+  const first = cmd.first;
+  if (first === 0) return [];
+  const argc = list.length;
+  const last = cmd.last < 0 ? argc + cmd.last : cmd.last;
+  const step = cmd.step > 1 ? cmd.step : 1;
+  const keys: unknown[] = [];
+  for (let j = first; j <= last; j += step) {
+    // Positions past the end (a variadic command): no keys at all.
+    if (j >= argc) return [];
+    keys.push(list[j]);
+  }
+  return keys;
+}
 
 let builtin: CommandTable | null = null;
 const byPolicy = new WeakMap<HashPolicy, CommandTable>();

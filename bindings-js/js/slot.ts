@@ -87,6 +87,14 @@ export function keySlots(keys: readonly Key[] | Iterable<Key>, options?: SlotOpt
   return out;
 }
 
+/**
+ * @internal Fills `out` with the slots of `list` (every element checked) by
+ * `policy`, as {@link keySlots} does.
+ */
+export function slotsInto(list: ArrayLike<unknown>, out: Uint16Array, policy: HashPolicy | null): void {
+  wasm.keySlots(list, out, BYTES_JS_MAX, policy === null ? null : policy._inner);
+}
+
 /** `value` as a key, or a `TypeError` naming `what`. */
 function checkKey(value: unknown, what: string): Key {
   if (typeof value === "string") return value;

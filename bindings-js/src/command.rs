@@ -185,6 +185,30 @@ impl Table {
             .map_err(|e| errors::js(errors::command(&e)))
     }
 
+    /// Every command and subcommand without a key procedure, whose routing
+    /// keys are its legacy range, one per line:
+    /// `name arity first last step container` (`container`: 1 when it has
+    /// subcommands, which argv\[1\] picks).
+    #[wasm_bindgen(js_name = legacyRanges)]
+    pub fn legacy_ranges(&self) -> String {
+        let mut o = String::new();
+        let mut line = |c: &keyroute::command::Command| {
+            // Names the JS side can look up exactly as the core does:
+            // lower-case ASCII, no separators.
+            let plain = c.name.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
+            if c.getkeys.is_none() && plain {
+                let (f, l, s) = c.legacy_range;
+                let container = !c.subcommands.is_empty() as u8;
+                o.push_str(&format!("{} {} {f} {l} {s} {container}\n", c.name, c.arity));
+            }
+        };
+        for c in self.0.commands() {
+            line(c);
+            c.subcommands.iter().for_each(&mut line);
+        }
+        o
+    }
+
     /// Whether the table has a top-level command of this name (any case).
     pub fn has(&self, name: &[u8]) -> bool {
         self.0.get(name).is_some()

@@ -257,3 +257,74 @@ test("fromIORedis / fromNodeRedis: SHARDS, or SLOTS where the server has no SHAR
   };
   assert.equal((await kr.Cluster.fromNodeRedis(nr)).nodeForSlot(5).addr, "10.2.2.2:7001");
 });
+
+/** Every group as plain data, for comparing two groupings. */
+function groupsData(groups) {
+  return groups.map((g) => ({
+    addr: g.node.addr,
+    role: g.role,
+    nodeRole: g.node.role,
+    positions: [...g.positions],
+    slots: g.slots.map((s) => [s.slot, [...s.positions]]),
+  }));
+}
+
+/** What `fn` returns as plain data, or the error it throws (name, code, message, fields). */
+function outcome(fn) {
+  try {
+    return groupsData(fn());
+  } catch (err) {
+    return { error: err.name, code: err.code, message: err.message, ...err };
+  }
+}
+
+test("groupByNode equals the core's own grouping: random keys, every read-from, policies, errors", () => {
+  const next = rng(0x9e3779b9);
+  const pick = (a) => a[next.int(a.length)];
+  const parts = ["a", "b", "user:", "{t}", "{", "}", "{}", "ü", "\u{1F600}", "\uD800", "x".repeat(70), "7", ":"];
+  const key = () => {
+    let s = "";
+    for (let n = next.int(5); n >= 0; n--) s += pick(parts);
+    if (next.int(500) === 0) s += "y".repeat(17000); // larger than the scratch buffer
+    return next.int(3) === 0 ? Buffer.from(s) : s;
+  };
+  const SHARDS_REPLICAS = SHARDS.map((s, i) => [
+    "slots", s[1], "nodes", [...s[3], shardNode(7 + i, 7006 + i, "replica", ["availability-zone", i % 2 ? "z1" : "z2"])],
+  ]);
+  const layouts = [
+    [(o) => kr.Cluster.fromSlots(SLOTS, o)],
+    [(o) => kr.Cluster.fromShards(SHARDS_REPLICAS, o)],
+    [(o) => kr.Cluster.fromSlots([[0, 100, ["h", 1]], [200, 16383, ["h", 2]]], o)],
+  ];
+  const policies = [undefined, kr.HashPolicy.enterpriseStandard(), new kr.HashPolicy(["user:(?<tag>\\d*)", "(?<tag>.)"])];
+  const reads = [undefined, { readFrom: "primary" }, { readFrom: "preferReplica" }, { readFrom: "roundRobin" }, { readFrom: { azAffinity: "z1" } }];
+  let compared = 0;
+  for (const [make] of layouts) {
+    for (const policy of policies) {
+      for (const read of reads) {
+        // Two maps in the same state: reads that take turns advance alike.
+        const ours = make({ policy });
+        const core = make({ policy });
+        for (let round = 0; round < 25; round++) {
+          const n = [0, 1, 2, 5, 40, 300, 1500][next.int(7)];
+          const keys = Array.from({ length: n }, key);
+          if (next.int(20) === 0 && n > 0) keys[next.int(n)] = pick([null, 5, {}, new Uint16Array(2)]);
+          const a = outcome(() => ours.groupByNode(keys, read));
+          const b = outcome(() => core._groupByNodeWasm(keys, core._readFrom(read)));
+          assert.deepEqual(a, b, `layout ${layouts.findIndex((l) => l[0] === make)}, round ${round}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.ok(compared > 1000);
+  // A map changed by MOVED routes by its new owner.
+  const c = kr.Cluster.fromSlots(SLOTS);
+  const before = c.groupByNode(["a"])[0].node.port;
+  c.applyRedirect(`MOVED ${kr.keySlot("a")} 127.0.0.1:${before === 7000 ? 7001 : 7000}`);
+  assert.notEqual(c.groupByNode(["a"])[0].node.port, before);
+  assert.deepEqual(groupsData(c.groupByNode(["a", "b"])), groupsData(c._groupByNodeWasm(["a", "b"], 0)));
+  // Iterables, and groups' slots made once.
+  const g = c.groupByNode(new Set(["a", "b", "{a}c"]));
+  assert.equal(g[0].slots, g[0].slots);
+});

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as kr from "keyroute";
-import { VECTORS_DIR, fromHex, mismatches } from "./helpers.mjs";
+import { VECTORS_DIR, fromHex, mismatches, rng } from "./helpers.mjs";
 
 const doc = JSON.parse(readFileSync(join(VECTORS_DIR, "getkeys.json"), "utf8"));
 const hex = (u) => Buffer.from(u).toString("hex");
@@ -198,4 +198,68 @@ test("CommandTable: a module command learnt from a COMMAND reply, a policy", () 
     code: "ERR_KEYROUTE_NO_RULE_MATCHED",
     position: 2,
   });
+});
+
+/** What `fn` returns, or the error it throws (name, code, message, fields). */
+function result(fn) {
+  try {
+    return { value: fn() };
+  } catch (err) {
+    return { error: err.name, code: err.code, message: err.message, ...err };
+  }
+}
+
+test("commandKeys and check answer as the core on every getkeys vector and random argv", () => {
+  // Both tables are the built-in one; `core` never takes the legacy-range path.
+  const ours = new kr.CommandTable();
+  const core = new kr.CommandTable();
+  core._useRanges = false;
+  const compare = (argv, what) => {
+    const a = result(() => ours.commandKeys(argv));
+    const b = result(() => core.commandKeys(argv));
+    assert.deepEqual(a, b, `commandKeys ${what}`);
+    // The same objects, not equal copies.
+    if (a.value !== undefined) assert.ok(a.value.every((k, i) => k === b.value[i]), what);
+    assert.deepEqual(result(() => ours.check(argv)), result(() => core.check(argv)), `check ${what}`);
+  };
+  const show = (argv) => argv.map((a) => (typeof a === "string" ? a : Buffer.from(a).toString("latin1"))).join(" ");
+  const kelvin = (s) => s.replace(/k/gi, "\u212A");
+  const cases = doc.cases.map((c) => c.argv.map(fromHex));
+  let fast = 0;
+  for (const bytes of cases) {
+    const strings = bytes.map((a) => Buffer.from(a).toString("latin1"));
+    for (const argv of [bytes, strings]) compare(argv, show(argv));
+    // The name and subcommand in every case, and names no ASCII fold reaches.
+    const [name, sub, ...rest] = strings;
+    for (const n of [name.toLowerCase(), name.toUpperCase(), name[0].toUpperCase() + name.slice(1).toLowerCase(), kelvin(name), `${name}\0`]) {
+      for (const s of sub === undefined ? [undefined] : [sub, sub.toLowerCase(), sub.toUpperCase(), kelvin(sub), bytes[1]]) {
+        const argv = s === undefined ? [n] : [n, s, ...rest];
+        compare(argv, show(argv));
+        if (ours._range(argv) !== null) fast++;
+      }
+    }
+  }
+  assert.ok(fast > 1000, `only ${fast} argv took the legacy-range path`);
+  // Random argv over the names of the corpus, with every kind of argument.
+  const next = rng(0x5eed);
+  const names = [...new Set(cases.map((c) => Buffer.from(c[0]).toString("latin1").toLowerCase()))];
+  const words = ["{t}a", "{t}b", "a", "b", "", "0", "1", "2", "3", "-1", "STORE", "keys", "ENCODING", "get", "ü", "\uD800"];
+  for (let i = 0; i < 20000; i++) {
+    const name = names[next.int(names.length)];
+    const argv = [next() < 0.5 ? name : name.toUpperCase()];
+    for (let n = next.int(9); n > 0; n--) {
+      const w = words[next.int(words.length)];
+      argv.push(next() < 0.2 ? Buffer.from(w) : w);
+    }
+    if (next() < 0.02) argv[next.int(argv.length)] = [null, 7, {}, new Uint16Array(1)][next.int(4)];
+    compare(argv, show(argv.map((a) => (typeof a === "string" || a instanceof Uint8Array ? a : String(a)))));
+  }
+  compare([], "[]");
+  // A table extended with module commands answers for them too.
+  const reply = [["mod.get", 2, ["readonly"], 1, 1, 1], ["mod.range", -3, ["readonly"], 2, -2, 2]];
+  for (const t of [ours, core]) t.extendFromCommandReply(reply);
+  for (const argv of [["MOD.GET", "k"], ["mod.range", "x", "a", "b", "c", "d"], ["mod.range", "x"], ["mod.get"]]) compare(argv, show(argv));
+  // Policies check with their own hashing (the core's path).
+  const p = new kr.CommandTable({ policy: kr.HashPolicy.enterpriseStandard() });
+  assert.equal(p.check(["MGET", "{}a", "{}b"]), 0);
 });
