@@ -115,7 +115,7 @@ export class Split {
   }
 }
 
-/** A command whose routing keys are its legacy range (src/command.rs `legacyRanges`). */
+/** A command of the table, as src/command.rs `legacyRanges` lists it. */
 interface Range {
   readonly name: string;
   readonly arity: number;
@@ -124,9 +124,11 @@ interface Range {
   readonly step: number;
   /** A container's subcommands, which argv[1] picks; null for any other command. */
   readonly sub: Map<string, Range> | null;
+  /** Its routing keys come from a key procedure (the core's). */
+  readonly procedure: boolean;
 }
 
-/** Top-level legacy-range commands by lower- and upper-case name. */
+/** Top-level commands by lower- and upper-case name. */
 type Ranges = Map<string, Range>;
 
 function parseRanges(text: string): Ranges {
@@ -142,6 +144,7 @@ function parseRanges(text: string): Ranges {
       last: +f[3],
       step: +f[4],
       sub: f[5] === "1" ? new Map() : null,
+      procedure: f[6] === "1",
     };
     // Names are lower-case ASCII: upper-casing them changes only a-z.
     const key = f[0].slice(bar + 1);
@@ -237,7 +240,7 @@ export class CommandTable {
       cmd = cmd.sub.get(sub) ?? cmd.sub.get(lowerAscii(sub));
       if (cmd === undefined) return null;
     }
-    if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return null;
+    if (cmd.procedure || (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity)) return null;
     for (let i = 1; i < argc; i++) {
       const a = list[i];
       if (typeof a !== "string" && !(a instanceof Uint8Array)) return null;

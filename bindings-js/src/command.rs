@@ -185,10 +185,10 @@ impl Table {
             .map_err(|e| errors::js(errors::command(&e)))
     }
 
-    /// Every command and subcommand without a key procedure, whose routing
-    /// keys are its legacy range, one per line:
-    /// `name arity first last step container` (`container`: 1 when it has
-    /// subcommands, which argv\[1\] picks).
+    /// Every command and subcommand, one per line:
+    /// `name arity first last step container procedure` (`container`: 1 when
+    /// it has subcommands, which argv\[1\] picks; `procedure`: 1 when its
+    /// routing keys come from a key procedure, not from its legacy range).
     #[wasm_bindgen(js_name = legacyRanges)]
     pub fn legacy_ranges(&self) -> String {
         let mut o = String::new();
@@ -196,10 +196,11 @@ impl Table {
             // Names the JS side can look up exactly as the core does:
             // lower-case ASCII, no separators.
             let plain = c.name.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
-            if c.getkeys.is_none() && plain {
+            if plain {
                 let (f, l, s) = c.legacy_range;
                 let container = !c.subcommands.is_empty() as u8;
-                o.push_str(&format!("{} {} {f} {l} {s} {container}\n", c.name, c.arity));
+                let procedure = c.getkeys.is_some() as u8;
+                o.push_str(&format!("{} {} {f} {l} {s} {container} {procedure}\n", c.name, c.arity));
             }
         };
         for c in self.0.commands() {
