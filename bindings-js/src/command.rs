@@ -195,12 +195,18 @@ impl Table {
         let mut line = |c: &keyroute::command::Command| {
             // Names the JS side can look up exactly as the core does:
             // lower-case ASCII, no separators.
-            let plain = c.name.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
+            let plain = c
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
             if plain {
                 let (f, l, s) = c.legacy_range;
                 let container = !c.subcommands.is_empty() as u8;
                 let procedure = c.getkeys.is_some() as u8;
-                o.push_str(&format!("{} {} {f} {l} {s} {container} {procedure}\n", c.name, c.arity));
+                o.push_str(&format!(
+                    "{} {} {f} {l} {s} {container} {procedure}\n",
+                    c.name, c.arity
+                ));
             }
         };
         for c in self.0.commands() {
