@@ -375,3 +375,49 @@ fn split_merge_names_exactly_the_splittable_commands() {
         Err(CommandError::UnknownCommand { .. })
     ));
 }
+
+#[test]
+fn the_name_index_finds_what_the_sorted_search_finds() {
+    let builtin = CommandTable::builtin();
+    // An owned copy searches by bisection.
+    let mut owned = CommandTable::builtin();
+    let first = owned.commands()[0].clone();
+    owned.insert(first);
+    assert!(matches!(owned.commands, alloc::borrow::Cow::Owned(_)));
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for c in builtin.commands() {
+        let n = c.name.as_bytes().to_vec();
+        names.push(n.to_ascii_uppercase());
+        let mut mixed = n.clone();
+        for (i, b) in mixed.iter_mut().enumerate() {
+            if i % 2 == 0 {
+                *b = b.to_ascii_uppercase();
+            }
+        }
+        names.push(mixed);
+        let mut longer = n.clone();
+        longer.push(b'x');
+        names.push(longer);
+        names.push(n[..n.len() - 1].to_vec());
+        let mut nul = n.clone();
+        nul.push(0);
+        names.push(nul);
+        names.push(n);
+    }
+    names.extend([
+        b"".to_vec(),
+        b"\xff".to_vec(),
+        vec![b'a'; 40],
+        b"K\xe2\x84\xaaYS".to_vec(),
+    ]);
+    let mut found = 0;
+    for n in &names {
+        let a = builtin.get(n).map(|c| c.name.as_ref());
+        let b = owned.get(n).map(|c| c.name.as_ref());
+        assert_eq!(a, b, "{:?}", String::from_utf8_lossy(n));
+        found += a.is_some() as usize;
+    }
+    // Three spellings of each name, plus shortened names that are commands
+    // too (lpushx -> lpush...).
+    assert!(found >= 3 * builtin.commands().len(), "{found}");
+}
