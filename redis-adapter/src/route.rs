@@ -101,9 +101,10 @@ pub(crate) fn unpack(bytes: &[u8]) -> Result<Vec<(Range<usize>, Argv<'_>)>, Redi
             return Err(bad("a bad line end"));
         }
         *at = start + len + 2;
-        Ok(digits
+        let n = digits
             .iter()
-            .fold(0, |n, &d| n * 10 + usize::from(d - b'0')))
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        usize::try_from(n).map_err(|_| bad("a bad length"))
     };
     let mut out = Vec::new();
     let mut at = 0;
@@ -384,5 +385,68 @@ impl<C> Sharded<C> {
                 "a transaction without keys: run it on a shard's own connection".into(),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpack_reads_what_encode_part_writes() {
+        let argv: Vec<&[u8]> = vec![b"MSET", b"k\r\n1", b"", b"\x00\xff", b"v"];
+        let mut bytes = Vec::new();
+        encode_part(&mut bytes, &argv, &[0, 1, 2, 3, 4]);
+        encode_part(&mut bytes, &argv, &[0, 3]);
+        let got = unpack(&bytes).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1, argv);
+        assert_eq!(got[1].1, vec![argv[0], argv[3]]);
+        assert_eq!(got[0].0.end, got[1].0.start);
+        assert_eq!(got[1].0.end, bytes.len());
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_never_a_panic() {
+        let cases: [&[u8]; 12] = [
+            b"*",
+            b"*1",
+            b"*1\r",
+            b"*1\r\n",
+            b"*1\r\n$3\r\nGE",
+            b"*1\r\n$3\r\nGETxx",
+            b"*1\r\n$-1\r\n",
+            b"*1\r\n:1\r\n",
+            b"+OK\r\n",
+            b"*99999999999999999999\r\n",
+            b"*1\r\n$999999999999999999\r\nx\r\n",
+            b"*1\n$3\r\nGET\r\n",
+        ];
+        for c in cases {
+            assert!(unpack(c).is_err(), "{:?}", String::from_utf8_lossy(c));
+        }
+        // Every proper prefix of a valid packing is refused.
+        let mut bytes = Vec::new();
+        encode_part(
+            &mut bytes,
+            &[b"SET".as_slice(), b"key", b"value"],
+            &[0, 1, 2],
+        );
+        assert!(unpack(&bytes).is_ok());
+        for n in 1..bytes.len() {
+            assert!(unpack(&bytes[..n]).is_err(), "prefix of {n} bytes");
+        }
+        // Pseudo-random bytes of the packing's alphabet: answers, no panics.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut buf = Vec::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                buf.push(b"*$\r\n0123456789-x"[(x % 16) as usize]);
+            }
+            let _ = unpack(&buf);
+        }
     }
 }
