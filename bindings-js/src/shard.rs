@@ -9,7 +9,7 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use keyroute::command::{Merge, Mode};
+use keyroute::command::Merge;
 use keyroute::error::CommandError;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -90,7 +90,7 @@ impl Table {
         type Group<'a> = &'a mut dyn FnMut(&[u8], usize) -> Result<u32, CommandError>;
         let mut by_shard = |key: &[u8], _| Ok(pool.inner.index_for(key) as u32);
         let refused = |command: String, strict: bool| {
-            let keys = self.0.keys(args, Mode::Routing).unwrap_or_default();
+            let keys = self.0.placed_keys(args).unwrap_or_default();
             let shards = distinct(
                 keys.iter()
                     .map(|k| pool.inner.index_for(args[k.pos]) as u32),
@@ -151,7 +151,7 @@ impl Table {
     #[wasm_bindgen(js_name = keyShards)]
     pub fn key_shards(&self, pool: &Pool, argc: u32, staged: bool) -> i32 {
         let args = argv(argc, staged);
-        match self.0.keys(args, Mode::Routing) {
+        match self.0.placed_keys(args) {
             Ok(keys) => out(keys.iter().flat_map(|k| {
                 let key = args[k.pos];
                 let (start, len) = match strict_tag(pool, key) {

@@ -3,11 +3,11 @@
 //! slot) and splits the command with the core's `CommandTable::split_by`;
 //! `ShardSplit` is its answer. `Pool.split` is the one-call form.
 
-use keyroute::command::{GroupSplit, Merge, Mode};
+use keyroute::command::{GroupSplit, Merge};
 use keyroute::error::CommandError as CoreCommandError;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::argv::Argv;
 use crate::cluster::SlotMap;
@@ -320,7 +320,7 @@ impl ShardRouter {
         };
         let keys = self
             .table
-            .keys(bytes, Mode::Routing)
+            .placed_keys(bytes)
             .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
         keys.iter()
             .map(|k| {
@@ -340,7 +340,7 @@ impl ShardRouter {
     ) -> PyResult<()> {
         let keys = self
             .table
-            .keys(bytes, Mode::Routing)
+            .placed_keys(bytes)
             .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
         let key_bytes: Vec<&[u8]> = keys.iter().map(|k| bytes[k.pos].as_ref()).collect();
         if self.same_tag_bytes(&key_bytes) {
@@ -515,6 +515,24 @@ impl ShardRouter {
     #[pyo3(signature = (argv, /))]
     fn split(&self, argv: &Bound<'_, PyAny>) -> PyResult<ShardSplit> {
         self.split_whole(argv)
+    }
+
+    /// The keys that place `argv` (`CommandTable::placed_keys`: the routing
+    /// keys, or the key-spec keys of a command such as MSETEX that the
+    /// server routes without them), as bytes, in key order.
+    #[pyo3(signature = (argv, /))]
+    fn placed_keys<'py>(&self, argv: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let py = argv.py();
+        let args = Argv::new(argv, "argv")?;
+        let bytes = args.bytes("argv")?;
+        let keys = self
+            .table
+            .placed_keys(&bytes)
+            .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
+        Ok(keys
+            .iter()
+            .map(|k| PyBytes::new(py, &bytes[k.pos]))
+            .collect())
     }
 
     /// The shard of every key of `argv`, in the server's key order (an

@@ -112,3 +112,16 @@ def test_cluster_router_groups_by_slot() -> None:
         keyroute.ShardRouter(cluster, primaries=["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:9"])
     with pytest.raises(TypeError, match="primaries"):
         keyroute.ShardRouter(cluster)
+
+
+def test_msetex_is_placed_by_its_keys() -> None:
+    # Redis 8.4 routes MSETEX without looking at its keys; a sharded client
+    # must still send it where its keys live, or refuse it.
+    router = keyroute.ShardRouter(POOL)
+    apart = [k for k in (f"m{i}".encode() for i in range(100)) if POOL.index_for(k) != POOL.index_for(b"m0")][0]
+    with pytest.raises(keyroute.NotSplittableError) as info:
+        router.route(["MSETEX", 2, b"m0", 1, apart, 2, "EX", 10])
+    assert info.value.command == "MSETEX"
+    assert router.route(["MSETEX", 1, b"m0", 1, "NX"]) == POOL.index_for(b"m0")
+    assert router.placed_keys(["MSETEX", 2, b"m0", 1, apart, 2]) == [b"m0", apart]
+    assert router.key_shards(["MSETEX", 2, b"m0", 1, apart, 2]) == [POOL.index_for(b"m0"), POOL.index_for(apart)]

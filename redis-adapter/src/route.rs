@@ -2,7 +2,7 @@
 
 use core::ops::Range;
 
-use keyroute::command::{GroupSplit, Merge, Mode};
+use keyroute::command::{GroupSplit, Merge};
 use keyroute::error::CommandError;
 use redis::{ErrorKind, RedisError};
 
@@ -155,7 +155,7 @@ impl<C> Sharded<C> {
     fn key_shards(&self, argv: &[&[u8]]) -> Result<Vec<usize>, RedisError> {
         let keys = self
             .table
-            .keys(argv, Mode::Routing)
+            .placed_keys(argv)
             .map_err(|e| refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv))))?;
         Ok(keys
             .iter()
@@ -169,7 +169,7 @@ impl<C> Sharded<C> {
         // and no strict tag check to make.
         let keys = self
             .table
-            .keys(argv, Mode::Routing)
+            .placed_keys(argv)
             .map_err(|e| refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv))))?;
         if let Some(first) = keys.first() {
             let shard = self.pool.index_for(argv[first.pos]);
@@ -186,7 +186,7 @@ impl<C> Sharded<C> {
         {
             Ok(s) => s,
             Err(CommandError::NotSplittable { command }) => {
-                let shards = self.table.keys(argv, Mode::Routing).unwrap_or_default();
+                let shards = self.table.placed_keys(argv).unwrap_or_default();
                 let names =
                     self.shard_names(shards.iter().map(|k| self.pool.index_for(argv[k.pos])));
                 return Err(refuse(
@@ -241,7 +241,7 @@ impl<C> Sharded<C> {
         if matches!(self.table.split_merge(argv), Ok(Some(_))) {
             return Ok(());
         }
-        let keys = self.table.keys(argv, Mode::Routing).unwrap_or_default();
+        let keys = self.table.placed_keys(argv).unwrap_or_default();
         if self.pool.same_tag(keys.iter().map(|k| argv[k.pos])) {
             return Ok(());
         }
@@ -324,7 +324,7 @@ impl<C> Sharded<C> {
                 all.extend(watched.iter().map(Vec::as_slice));
             }
             for argv in commands {
-                let keys = self.table.keys(argv, Mode::Routing).map_err(|e| {
+                let keys = self.table.placed_keys(argv).map_err(|e| {
                     refuse(codes::UNROUTABLE, format!("{}: {e}", command_name(argv)))
                 })?;
                 all.extend(keys.iter().map(|k| argv[k.pos]));

@@ -266,6 +266,19 @@ fn refusals_send_nothing() {
                 .clone(),
             codes::CROSS_SHARD,
         ),
+        // Placed by its key specs (Redis 8.4 itself routes it keyless).
+        (
+            redis::cmd("MSETEX")
+                .arg(2)
+                .arg(&a)
+                .arg(1)
+                .arg(&b)
+                .arg(2)
+                .arg("EX")
+                .arg(10)
+                .clone(),
+            codes::CROSS_SHARD,
+        ),
         (redis::cmd("INFO").clone(), codes::KEYLESS),
         (
             redis::cmd("NOSUCHCOMMAND").arg(&a).clone(),

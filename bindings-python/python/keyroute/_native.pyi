@@ -731,6 +731,9 @@ class ShardRouter:
     def split(self, argv: _Argv, /) -> ShardSplit:
         """`argv` broken into one part per shard."""
 
+    def placed_keys(self, argv: _Argv, /) -> list[bytes]:
+        """The keys that place `argv` (routing keys; key-spec keys for a command such as MSETEX that the server routes without them)."""
+
     def key_shards(self, argv: _Argv, /) -> list[int]:
         """The shard of every key of `argv`, in key order."""
 

@@ -257,11 +257,34 @@ impl CommandTable {
         }
     }
 
+    /// The keys that decide where `argv` goes: its [`Mode::Routing`] keys,
+    /// except for a command the server routes without looking at keys its
+    /// key specs do name (a movable-keys command with neither a key
+    /// procedure nor a legacy range, such as MSETEX in Redis 8.4, which a
+    /// node accepts whatever slots its keys hash to): then the key-spec
+    /// keys, so that no client sends it where its keys do not live.
+    /// [`check`](Self::check), [`route`](Self::route),
+    /// [`split`](Self::split) and [`split_by`](Self::split_by) place
+    /// commands by these keys.
+    pub fn placed_keys<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Vec<KeyRef>, CommandError> {
+        let found = self.keys(argv, Mode::Routing)?;
+        if found.is_empty() {
+            let cmd = self.lookup(argv)?;
+            if cmd.getkeys.is_none()
+                && cmd.legacy_range.0 == 0
+                && cmd.flags.contains(CommandFlags::MOVABLEKEYS)
+            {
+                return Ok(keys::spec_keys(cmd, argv));
+            }
+        }
+        Ok(found)
+    }
+
     /// The one slot all keys of `argv` share (`None`: no keys, any node
     /// serves it), or the server's `CROSSSLOT` as an error naming the first
     /// key and the first key in another slot.
     pub fn check<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Option<u16>, CommandError> {
-        let keys = self.keys(argv, Mode::Routing)?;
+        let keys = self.placed_keys(argv)?;
         self.same_slot(argv, &keys)
     }
 
@@ -275,7 +298,7 @@ impl CommandTable {
         let mut first: Option<(usize, usize, u16)> = None;
         for (c, argv) in commands.iter().enumerate() {
             let argv = argv.as_ref();
-            for k in self.keys(argv, Mode::Routing)? {
+            for k in self.placed_keys(argv)? {
                 let slot = self.slot_of(argv[k.pos].as_ref(), k.pos)?;
                 match first {
                     None => first = Some((c, k.pos, slot)),

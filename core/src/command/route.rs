@@ -1,6 +1,6 @@
 //! Where a command goes, from its keys and its request/response policy tips.
 
-use super::{CommandTable, Mode};
+use super::CommandTable;
 use crate::error::CommandError;
 
 /// Where to send a command.
@@ -110,7 +110,7 @@ impl CommandTable {
     /// split give the server's `CROSSSLOT` as an error.
     pub fn route<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<RoutePlan, CommandError> {
         let cmd = self.lookup(argv)?;
-        let keys = self.keys(argv, Mode::Routing)?;
+        let keys = self.placed_keys(argv)?;
         let policy = cmd.request_policy();
         let response = cmd.response_policy().and_then(ResponsePolicy::from_tip);
         let target = match self.same_slot(argv, &keys) {

@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::route::ResponsePolicy;
-use super::{CommandTable, Mode};
+use super::CommandTable;
 use crate::cluster::{ReadFrom, SlotMap};
 use crate::error::{CommandError, TopologyError};
 
@@ -166,7 +166,7 @@ impl CommandTable {
         F: FnMut(&[u8], usize) -> Result<u32, CommandError>,
     {
         let cmd = self.lookup(argv)?;
-        let keys = self.keys(argv, Mode::Routing)?;
+        let keys = self.placed_keys(argv)?;
         let groups: Vec<u32> = keys
             .iter()
             .map(|k| group(argv[k.pos].as_ref(), k.pos))

@@ -421,3 +421,48 @@ fn the_name_index_finds_what_the_sorted_search_finds() {
     // too (lpushx -> lpush...).
     assert!(found >= 3 * builtin.commands().len(), "{found}");
 }
+
+#[test]
+fn msetex_is_placed_by_its_key_specs() {
+    let t = CommandTable::builtin();
+    let apart = ["MSETEX", "2", "a", "1", "b", "2", "EX", "10"];
+    let together = ["MSETEX", "2", "{u}a", "1", "{u}b", "2", "NX"];
+    // The server's routing view (Redis 8.4) has no keys for it...
+    assert!(t.keys(&apart, Mode::Routing).unwrap().is_empty());
+    // ...but it is placed by the keys its key specs name.
+    let placed: Vec<usize> = t
+        .placed_keys(&apart)
+        .unwrap()
+        .iter()
+        .map(|k| k.pos)
+        .collect();
+    assert_eq!(placed, [2, 4]);
+    assert!(matches!(
+        t.check(&apart),
+        Err(CommandError::CrossSlot { .. })
+    ));
+    assert!(matches!(
+        t.route(&apart),
+        Err(CommandError::CrossSlot { .. })
+    ));
+    assert!(matches!(
+        t.split(&apart),
+        Err(CommandError::NotSplittable { .. })
+    ));
+    let slot = crate::key_slot(b"u");
+    assert_eq!(t.check(&together).unwrap(), Some(slot));
+    assert_eq!(t.route(&together).unwrap().target, Route::Slot(slot));
+    assert_eq!(t.split(&together).unwrap().parts.len(), 1);
+    // Commands the server does route by keys are unchanged.
+    for argv in [
+        &["GET", "k"][..],
+        &["MSET", "a", "1"],
+        &["PING"],
+        &["EVAL", "s", "0"],
+    ] {
+        assert_eq!(
+            t.placed_keys(argv).unwrap(),
+            t.keys(argv, Mode::Routing).unwrap()
+        );
+    }
+}

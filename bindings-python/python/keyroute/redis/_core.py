@@ -309,7 +309,7 @@ class Shards:
 
     def keys_of(self, args: tuple[Any, ...]) -> list[bytes]:
         try:
-            return keyroute.command_keys(routing_argv(args))
+            return self.router.placed_keys(routing_argv(args))
         except (keyroute.KeyrouteError, TypeError):
             return []
 
