@@ -535,6 +535,24 @@ impl ShardRouter {
             .collect())
     }
 
+    /// The group of every key of `argv`, in key order: its slot with a
+    /// cluster map (a cluster node runs a command, or a transaction, only
+    /// within one slot), its shard with a pool.
+    #[pyo3(signature = (argv, /))]
+    fn key_groups(&self, argv: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let py = argv.py();
+        let args = Argv::new(argv, "argv")?;
+        let bytes = args.bytes("argv")?;
+        let items = args.items();
+        let keys = self
+            .table
+            .placed_keys(&bytes)
+            .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
+        keys.iter()
+            .map(|k| self.group_of(&bytes[k.pos], &items[k.pos], k.pos))
+            .collect()
+    }
+
     /// The shard of every key of `argv`, in the server's key order (an
     /// empty list for a keyless command).
     #[pyo3(signature = (argv, /))]

@@ -523,6 +523,19 @@ def test_cluster_placement(live_cluster: Any) -> None:
         with redis.Redis(port=node.port) as c:
             assert c.get(k) == values[k]  # no MOVED: it is on the slot's primary
     assert r.delete(*keys) == len(keys)
+    # A cluster node runs a transaction within one slot: two slots of one
+    # primary are refused before anything is sent, one slot runs.
+    a = b"tx:0"
+    b = next(k for k in (f"tx:{i}".encode() for i in range(1, 500))
+             if cluster.node_for(k)[0] == cluster.node_for(a)[0] and keyroute.key_slot(k) != keyroute.key_slot(a))
+    with r.pipeline() as p:
+        p.set(a, 1)
+        with pytest.raises(CrossShardTransactionError, match="slots"):
+            p.set(b, 1)
+    with r.pipeline() as p:
+        assert p.set(b"{tx}a", 1).incr(b"{tx}a").get(b"{tx}a").execute() == [True, 2, b"2"]
+    with r.pipeline(transaction=False) as p:
+        assert p.set(a, 1).set(b, 2).mget(a, b).execute() == [True, True, [b"1", b"2"]]
     with pytest.raises(ValueError, match="not among the shards"):
         ShardedRedis(dict(list(shards.items())[:-1]), cluster=cluster)
     with pytest.raises(ValueError, match="not a primary"):

@@ -307,6 +307,15 @@ class Shards:
         except TypeError as e:
             raise DataError(str(e)) from e
 
+    def key_groups(self, args: tuple[Any, ...]) -> list[int]:
+        argv = routing_argv(args)
+        try:
+            return self.router.key_groups(argv)
+        except keyroute.KeyrouteError as e:
+            raise self.unroutable(argv, e) from e
+        except TypeError as e:
+            raise DataError(str(e)) from e
+
     def keys_of(self, args: tuple[Any, ...]) -> list[bytes]:
         try:
             return self.router.placed_keys(routing_argv(args))
@@ -454,11 +463,14 @@ def first_error(queue: list[tuple[tuple[Any, ...], dict[str, Any]]], replies: li
 class TransactionState:
     """The one shard of a transaction, checked command by command."""
 
-    __slots__ = ("shards", "shard", "first", "keys")
+    __slots__ = ("shards", "shard", "group", "first", "keys")
 
     def __init__(self, shards: Shards) -> None:
         self.shards = shards
         self.shard: int | None = None
+        # The slot of the transaction's keys with a cluster map (a node runs
+        # a transaction within one slot), else its shard again.
+        self.group: int | None = None
         self.first: tuple[int | None, str] | None = None
         self.keys: list[bytes] = []
 
@@ -469,11 +481,14 @@ class TransactionState:
         key_shards = self.shards.key_shards(args) if name != "WATCH" else [
             self.shards.index_for(k) for k in args[1:]
         ]
-        for s in key_shards:
+        groups = self.shards.key_groups(args if name != "WATCH" else ("WATCH", *args[1:]))
+        for s, g in zip(key_shards, groups):
             if self.shard is None:
-                self.shard, self.first = s, (position, name)
+                self.shard, self.group, self.first = s, g, (position, name)
             elif s != self.shard:
                 self._refuse(position, name, [self.shard, s])
+            elif g != self.group:
+                self._refuse(position, name, [s], slots=(self.group, g))
         if self.shards.router.strict_tags and key_shards:
             keys = list(args[1:]) if name == "WATCH" else self.shards.keys_of(args)
             together = self.keys + [k if isinstance(k, bytes) else str(k).encode() if isinstance(k, str) else bytes(k) for k in keys]
@@ -481,14 +496,26 @@ class TransactionState:
                 self._refuse(position, name, [self.shard if self.shard is not None else key_shards[0]], tags=True)
             self.keys = together
 
-    def _refuse(self, position: int | None, name: str, shard_ids: list[int], tags: bool = False) -> None:
+    def _refuse(
+        self,
+        position: int | None,
+        name: str,
+        shard_ids: list[int],
+        tags: bool = False,
+        slots: tuple[int | None, int] | None = None,
+    ) -> None:
         first_pos, first_name = self.first if self.first is not None else (position, name)
         names = _names(self.shards.names, shard_ids)
 
         def where(p: int | None, n: str) -> str:
             return f"WATCH ({n})" if p is None and n == "WATCH" else f"command {p} ({n})" if p is not None else n
 
-        what = "do not share one hash tag (strict_tags)" if tags else f"touch shards {', '.join(names)}"
+        if tags:
+            what = "do not share one hash tag (strict_tags)"
+        elif slots is not None:
+            what = f"touch slots {slots[0]} and {slots[1]} of {names[0]} (a cluster transaction stays in one slot)"
+        else:
+            what = f"touch shards {', '.join(names)}"
         raise CrossShardTransactionError(
             f"transaction {where(first_pos, first_name)} and {where(position, name)} {what}; "
             "a transaction runs on one shard: a non-transactional pipeline "
@@ -500,5 +527,6 @@ class TransactionState:
 
     def reset(self) -> None:
         self.shard = None
+        self.group = None
         self.first = None
         self.keys = []
