@@ -115,6 +115,18 @@ impl<C> Sharded<C> {
         (i, &mut self.conns[i])
     }
 
+    /// The name of the shard holding `key`: its server's alias, else the
+    /// server as written (the name the Python and JS adapters give it).
+    pub fn shard_name_for(&self, key: &[u8]) -> &str {
+        self.shard_name(self.pool.index_for(key))
+    }
+
+    /// The name of shard `index` (alias, else the server as written).
+    pub fn shard_name(&self, index: usize) -> &str {
+        let server = &self.pool.servers()[index];
+        server.alias().unwrap_or_else(|| server.written())
+    }
+
     /// A shard's own connection, for keyless commands and anything the
     /// router cannot check (WATCH on one shard, admin commands).
     pub fn shard(&mut self, index: usize) -> Option<&mut C> {

@@ -143,11 +143,14 @@ pub(crate) fn encode_part(out: &mut Vec<u8>, argv: &[&[u8]], positions: &[usize]
 
 impl<C> Sharded<C> {
     fn shard_names(&self, shards: impl IntoIterator<Item = usize>) -> String {
-        let mut names: Vec<&str> = shards
-            .into_iter()
-            .map(|i| self.pool.servers()[i].written())
-            .collect();
-        names.dedup();
+        // Each shard once, in the order the keys first name them.
+        let mut names: Vec<&str> = Vec::new();
+        for i in shards {
+            let name = self.shard_name(i);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         names.join(", ")
     }
 

@@ -285,9 +285,19 @@ fn refusals_send_nothing() {
             codes::UNROUTABLE,
         ),
     ];
+    let names = format!(
+        "{}, {}",
+        s.shard_name_for(a.as_bytes()),
+        s.shard_name_for(b.as_bytes())
+    );
+    assert!(names.starts_with("shard"), "{names}");
     for (cmd, code) in cases {
         let err = s.req_command(&cmd).unwrap_err();
         assert!(err.to_string().contains(code), "{err}");
+        if code == codes::CROSS_SHARD {
+            // The message names the command's shards, each once, by name.
+            assert!(err.to_string().contains(&names), "{err}");
+        }
     }
     // A pipeline with one bad command is refused whole, before any I/O.
     let mut pipe = redis::pipe();
