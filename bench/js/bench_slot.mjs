@@ -9,6 +9,8 @@
 // covers every key once, and after warm-up passes each reports the median
 // ns/key over the passes; ratio = incumbent / keyroute (> 1: faster).
 // Before timing, every row checks that both give the same slot for every key.
+// Rows load the package's main entry, except those that name another (the
+// `keyroute/slots` entry, over its own small wasm).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -35,6 +37,21 @@ const pkgDir = resolve(process.env.KEYROUTE_PKG ?? join(root, "bindings-js/pkg")
 const ROWS = {
   "keySlot(string)": {
     input: "strings",
+    goal: 3,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: (kr) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= kr.keySlot(keys[i]);
+      return x;
+    },
+  },
+  "slots: keySlot(string)": {
+    input: "strings",
+    entry: "dist/slots-node.js",
     goal: 3,
     incumbent: (cks) => (keys) => {
       let x = 0;
@@ -153,7 +170,7 @@ async function runRow(name) {
   const row = ROWS[name];
   const require = createRequire(join(root, "bindings-js/package.json"));
   const cks = require("cluster-key-slot");
-  const kr = await import(pathToFileURL(join(pkgDir, "dist/node.js")).href);
+  const kr = await import(pathToFileURL(join(pkgDir, row.entry ?? "dist/node.js")).href);
   const keys = loadInputs(row.input);
 
   // Agreement first: a fast wrong answer is worth nothing.

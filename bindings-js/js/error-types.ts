@@ -3,23 +3,10 @@
 // side describes a failure as JSON (bindings-js/src/errors.rs); `fromWasm`
 // is the one place that becomes one of these classes.
 
+import { KeyrouteError } from "./error-base.js";
 import type { Key } from "./slot.js";
 
-/**
- * An error raised by keyroute itself (as opposed to a `TypeError` for an
- * argument of the wrong type). `code` tells the kind without parsing the
- * message.
- */
-export class KeyrouteError extends Error {
-  /** A stable identifier of the kind of error, such as `"ERR_KEYROUTE_NOT_READY"`. */
-  readonly code: string;
-
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "KeyrouteError";
-    this.code = code;
-  }
-}
+export { KeyrouteError };
 
 /**
  * A cluster topology that cannot be built from a reply (code

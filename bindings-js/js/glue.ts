@@ -2,6 +2,7 @@
 // through the interfaces of wasm.ts.
 
 import * as generated from "../build/glue/keyroute_glue.js";
+import { fromWasm } from "./error-types.js";
 import type { Backend, Glue, RawExports } from "./wasm.js";
 
 export const { initSync } = generated;
@@ -14,6 +15,7 @@ const glue: Glue = {
   crc16: generated.crc16,
   stageArgs: generated.stageArgs,
   takeError: generated.takeError,
+  error: () => fromWasm(generated.takeError()),
 };
 
 // The wasm-bindgen classes, wrapped by the public classes of cluster.ts,

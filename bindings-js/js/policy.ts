@@ -4,6 +4,8 @@
 import { fromWasm } from "./error-types.js";
 import { asBytes, invalidArgument } from "./errors.js";
 import { WasmHashPolicy } from "./glue.js";
+import { POLICY_SLOTS } from "./slot.js";
+import type { PolicySlots } from "./slot.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
@@ -97,6 +99,12 @@ export class HashPolicy {
   }
 }
 disposable(HashPolicy);
+
+const slotsOfPolicy: PolicySlots = {
+  slot: (policy, key) => policySlot(policy._inner, key),
+  slotsInto: (policy, list, out) => wasm.keySlots(list, out, -1, policy._inner),
+};
+Object.defineProperty(HashPolicy.prototype, POLICY_SLOTS, { value: slotsOfPolicy });
 
 /** The slot of one key under a wasm policy. @internal */
 export function policySlot(inner: WasmHashPolicy, key: unknown): number {

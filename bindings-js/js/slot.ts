@@ -1,10 +1,12 @@
-// The slot functions: keySlot, keySlots, hashTag, patternSlot, crc16.
+// The slot functions: keySlot, keySlots, hashTag, patternSlot, crc16. The
+// `keyroute` and `keyroute/slots` entries both export these, each bundle over
+// its own wasm; neither imports policy.ts here (only its type), so the slots
+// entry does not pull in the full wasm's glue.
 
 import { bytesSlot, stringSlot } from "./crc16.js";
 import { asBytes, invalidArgument } from "./errors.js";
 import * as wasm from "./wasm.js";
 import type { HashPolicy } from "./policy.js";
-import { optionalPolicy, policySlot } from "./policy.js";
 import { initialised, notReady } from "./state.js";
 
 /** A Redis key: a string (hashed as UTF-8) or raw bytes. */
@@ -34,6 +36,26 @@ const STRING_JS_MAX = 64;
 const BYTES_JS_MAX = 64;
 
 /**
+ * What a HashPolicy lends the slot functions, under a registry symbol on its
+ * prototype (set by policy.ts): the slots entry then takes the main entry's
+ * policies, hashed by the main entry's wasm. @internal
+ */
+export const POLICY_SLOTS: unique symbol = Symbol.for("keyroute.policySlots");
+
+/** @internal */
+export interface PolicySlots {
+  slot(policy: HashPolicy, key: unknown): number;
+  slotsInto(policy: HashPolicy, list: ArrayLike<unknown>, out: Uint16Array): void;
+}
+
+/** The policy's slot functions, or a `TypeError` if `value` is not a HashPolicy. */
+function policySlots(value: object): PolicySlots {
+  const hooks = (value as { [POLICY_SLOTS]?: PolicySlots })[POLICY_SLOTS];
+  if (hooks === undefined) throw invalidArgument("options.policy", "a HashPolicy", value);
+  return hooks;
+}
+
+/**
  * The hash slot of `key`, `0 <= slot < 16384`: CRC-16/XMODEM of its hash tag
  * (or of the whole key), as `CLUSTER KEYSLOT` answers. With `policy`, the
  * bytes hashed are the ones the policy picks (see {@link HashPolicy}).
@@ -44,8 +66,8 @@ const BYTES_JS_MAX = 64;
 export function keySlot(key: Key, options?: SlotOptions): number {
   if (!initialised) throw notReady();
   if (options !== undefined) {
-    const policy = optionalPolicy(options?.policy, "options.policy");
-    if (policy !== null) return policySlot(policy._inner, key);
+    const policy = options?.policy;
+    if (policy !== undefined && policy !== null) return policySlots(policy).slot(policy, key);
   }
   if (typeof key === "string") {
     const slot = stringSlot(key, STRING_JS_MAX);
@@ -82,8 +104,12 @@ export function keySlots(keys: readonly Key[] | Iterable<Key>, options?: SlotOpt
     throw invalidArgument("keys", "an array of strings or Uint8Arrays", keys);
   }
   const out = new Uint16Array(list.length);
-  const policy = options === undefined ? null : optionalPolicy(options?.policy, "options.policy");
-  wasm.keySlots(list, out, BYTES_JS_MAX, policy === null ? null : policy._inner);
+  const policy = options?.policy;
+  if (policy !== undefined && policy !== null) {
+    policySlots(policy).slotsInto(policy, list, out);
+  } else {
+    wasm.keySlots(list, out, BYTES_JS_MAX);
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Loading state: whether the wasm module is attached, and `ready`.
 
-import { KeyrouteError } from "./error-types.js";
+import { KeyrouteError } from "./error-base.js";
 import * as wasm from "./wasm.js";
 import type { Backend } from "./wasm.js";
 

@@ -8,7 +8,6 @@
 // allocation may grow wasm memory; every view is rebuilt when that detaches it.
 
 import { bytesSlot } from "./crc16.js";
-import { fromWasm } from "./error-types.js";
 import { asBytes } from "./errors.js";
 
 /** The raw exports of keyroute_bg.wasm the wrapper calls (see src/scratch.rs). */
@@ -28,14 +27,20 @@ export interface RawExports {
   kr_policy_slots_ptr(): number;
 }
 
-/** The wasm-bindgen glue functions (see src/slot.rs): the path for large keys. */
-export interface Glue {
+/** The wasm-bindgen glue functions of src/slot.rs: the path for large keys. */
+export interface SlotGlue {
   keySlot(key: Uint8Array): number;
   hashTag(key: Uint8Array): Uint8Array;
   patternSlot(pattern: Uint8Array): number | undefined;
   crc16(data: Uint8Array): number;
+}
+
+/** The whole glue of the full wasm (the slots wasm has only {@link SlotGlue}). */
+export interface Glue extends SlotGlue {
   stageArgs(bytes: Uint8Array, lens: Uint32Array): void;
   takeError(): string;
+  /** The typed error of the last failed call (takes its description). */
+  error(): Error;
 }
 
 /** A wasm HashPolicy, as the batch path uses it (see src/policy.rs). */
@@ -81,7 +86,14 @@ function refresh(): void {
   scratch = new Uint8Array(buf, raw.kr_scratch_ptr() >>> 0, cap);
   lens = new Uint32Array(buf, raw.kr_batch_lens_ptr() >>> 0, batchMax);
   slots = new Uint16Array(buf, raw.kr_batch_slots_ptr() >>> 0, batchMax);
-  policySlotsView = new Uint16Array(buf, raw.kr_policy_slots_ptr() >>> 0, batchMax);
+}
+
+/** The policy result array (made on first use: the slots wasm has none). */
+function policySlots(): Uint16Array {
+  if (policySlotsView.byteLength === 0) {
+    policySlotsView = new Uint16Array(raw.memory.buffer, raw.kr_policy_slots_ptr() >>> 0, batchMax);
+  }
+  return policySlotsView;
 }
 
 /** The scratch buffer (rebuilt first if memory grew), for packing argument vectors. */
@@ -282,7 +294,7 @@ let hasher: PolicyHasher | null = null;
 
 /** `result`, unless it is the -1 of a failed call: then its typed error. */
 export function checked(result: number): number {
-  if (result < 0) throw fromWasm(glue.takeError());
+  if (result < 0) throw glue.error();
   return result;
 }
 
@@ -290,7 +302,7 @@ function flush(from: number, count: number, out: Uint16Array): void {
   if (hasher !== null) {
     checked(hasher.slotsOf(count, from));
     view(); // the call may have grown memory
-    out.set(policySlotsView.subarray(0, count), from);
+    out.set(policySlots().subarray(0, count), from);
     return;
   }
   const done = raw.kr_slots_of(count);

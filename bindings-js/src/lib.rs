@@ -14,6 +14,10 @@
 //!   leave as JSON descriptions ([`errors`]) the wrapper turns into typed
 //!   `Error`s.
 //!
+//! Cargo features: `full` (the default) is everything the `keyroute` npm
+//! entry uses; `slots` alone is just [`scratch`] and [`slot`], for the
+//! `keyroute/slots` entry.
+//!
 //! Compiled only for wasm, so that `cargo test --workspace` on the host just
 //! works.
 #![cfg(target_family = "wasm")]
@@ -21,13 +25,23 @@
 
 extern crate alloc;
 
+#[cfg(feature = "full")]
 pub mod args;
+#[cfg(feature = "full")]
 pub mod cluster;
+#[cfg(feature = "full")]
 pub mod command;
+#[cfg(feature = "full")]
 mod errors;
+#[cfg(feature = "full")]
 pub mod plan;
+#[cfg(feature = "full")]
 pub mod policy;
+#[cfg(feature = "full")]
 pub mod pool;
+#[cfg(feature = "slots")]
 pub mod scratch;
+#[cfg(feature = "full")]
 pub mod shard;
+#[cfg(feature = "slots")]
 pub mod slot;

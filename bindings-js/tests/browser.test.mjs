@@ -2,7 +2,8 @@
 // browser) loads the package from a static server on 127.0.0.1 and runs the
 // golden vectors: (a) a plain <script type="module"> importing
 // dist/keyroute.js, (b) an esbuild browser bundle, (c) the same as (a) under a
-// strict Content-Security-Policy, (d) inside a module Worker. Any mismatch,
+// strict Content-Security-Policy, (d) inside a module Worker, and (e)
+// dist/slots.js (keyroute/slots) on a page of its own. Any mismatch,
 // page error or console error fails. The browser and the server are closed
 // whatever happens.
 import assert from "node:assert/strict";
@@ -42,6 +43,8 @@ const PAGES = {
   "/a.js": pageMain("/dist/keyroute.js"),
   "/b.html": '<!doctype html><script type="module" src="/bundle.js"></script>',
   "/csp.html": '<!doctype html><script type="module" src="/a.js"></script>',
+  "/s.html": '<!doctype html><script type="module" src="/s.js"></script>',
+  "/s.js": pageMain("/dist/slots.js"),
   "/worker.html": `<!doctype html><script type="module" src="/worker-page.js"></script>`,
   "/worker-page.js": `window.keyrouteCheck = () => new Promise((resolve, reject) => {
   const worker = new Worker("/worker.js", { type: "module" });
@@ -125,9 +128,11 @@ after(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-async function runPage(path) {
+async function runPage(path, forbidden = null) {
   const page = await context.newPage();
   const problems = [];
+  const requested = [];
+  page.on("request", (req) => requested.push(new URL(req.url()).pathname));
   page.on("console", (msg) => {
     if (msg.type() === "error" || msg.type() === "warning") problems.push(`console.${msg.type()}: ${msg.text()}`);
   });
@@ -142,6 +147,7 @@ async function runPage(path) {
     const result = await page.evaluate(() => window.keyrouteCheck());
     assert.equal(result.error, undefined, result.error);
     assert.deepEqual(problems, []);
+    if (forbidden !== null) assert.ok(!requested.some((p) => forbidden.test(p)), requested.join(", "));
     assert.deepEqual(result.failures, [], `${result.failureCount} failures`);
     assert.ok(result.cases >= 1000 && result.checked > 3 * result.cases, JSON.stringify(result));
     console.log(`# ${path}: ${result.checked} checks on ${result.cases} vectors; keySlot(string) ~${result.ns.toFixed(0)} ns/key`);
@@ -154,3 +160,5 @@ test("(a) <script type=module> importing dist/keyroute.js", () => runPage("/a.ht
 test("(b) an esbuild browser bundle of the packed package", () => runPage("/b.html"));
 test(`(c) under Content-Security-Policy: ${CSP}`, () => runPage("/csp.html"));
 test("(d) in a module Worker", () => runPage("/worker.html"));
+test("(e) keyroute/slots: <script type=module> importing dist/slots.js, and nothing else of the package", () =>
+  runPage("/s.html", /^\/dist\/(?!slots\.js$)/));

@@ -1,12 +1,14 @@
 // The package as bundlers see it: esbuild for Node (the bundle must keep
 // working after it is moved: no __dirname, no side file), for browsers (the
 // self-contained ESM entry) and for Cloudflare Workers (the workerd entry,
-// run here with a plugin doing what wrangler does with a .wasm import).
+// run here with a plugin doing what wrangler does with a .wasm import); then
+// the same for `keyroute/slots`, whose bundles must not carry the full wasm.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { CONSUMER, PKG, WORK, tool } from "./helpers.mjs";
 
 const esbuild = tool("esbuild");
@@ -31,6 +33,21 @@ function expected() {
   assert.ok(out.startsWith("12182,3443,8363,10180,4221,"), out);
   return out.trim();
 }
+
+// wrangler turns `import m from "x.wasm"` into a compiled WebAssembly.Module;
+// this plugin does the same from the file esbuild resolved.
+const wasmAsModule = {
+  name: "wasm-module",
+  setup(build) {
+    build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: join(args.resolveDir, args.path), namespace: "wasm" }));
+    build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
+      contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
+        readFileSync(args.path).toString("base64"),
+      )}), (c) => c.charCodeAt(0)));`,
+      loader: "js",
+    }));
+  },
+};
 
 for (const [name, entry, format, ext] of [
   ["ESM", "app-esm.mjs", "esm", "mjs"],
@@ -76,20 +93,6 @@ test("esbuild --platform=browser picks dist/keyroute.js; the bundle has no Node 
 });
 
 test("esbuild --conditions=workerd: the .wasm import, instantiated like wrangler does", async () => {
-  // wrangler turns `import m from "x.wasm"` into a compiled WebAssembly.Module;
-  // this plugin does the same from the file esbuild resolved.
-  const wasmAsModule = {
-    name: "wasm-module",
-    setup(build) {
-      build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: join(args.resolveDir, args.path), namespace: "wasm" }));
-      build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
-        contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
-          readFileSync(args.path).toString("base64"),
-        )}), (c) => c.charCodeAt(0)));`,
-        loader: "js",
-      }));
-    },
-  };
   const result = await esbuild.build({
     entryPoints: [join(CONSUMER, "app-esm.mjs")],
     bundle: true,
@@ -117,4 +120,74 @@ test("esbuild --conditions=workerd: the .wasm import, instantiated like wrangler
     logLevel: "silent",
   });
   assert.match(plain.outputFiles[0].text, /from\s+["']\.\/keyroute_bg\.wasm["']/);
+});
+
+// ---- keyroute/slots ---------------------------------------------------------
+
+writeFileSync(join(CONSUMER, "app-slots.mjs"), appSource('import { keySlot, keySlots } from "keyroute/slots";'));
+
+test("esbuild --platform=browser of keyroute/slots alone: dist/slots.js only, no full wasm, small", async () => {
+  const result = await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-slots.mjs")],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    minify: true,
+    outfile: join(dir, "slots-browser", "app.mjs"),
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => p.includes("node_modules/keyroute/"));
+  assert.deepEqual(inputs.map((p) => p.slice(p.indexOf("node_modules/keyroute/"))), ["node_modules/keyroute/dist/slots.js"]);
+  const file = join(dir, "slots-browser", "app.mjs");
+  const text = readFileSync(file, "utf8");
+  for (const bad of [/import\.meta/, /\brequire\s*\(/, /__dirname/, /["']node:/, /keyroute_glue/]) assert.doesNotMatch(text, bad);
+  const full = gzipSync(readFileSync(join(PKG, "dist", "keyroute.js")), { level: 9 }).length;
+  const gz = gzipSync(text, { level: 9 }).length;
+  console.log(`# browser bundle importing keyroute/slots: ${text.length} bytes, ${gz} gzipped (dist/keyroute.js: ${full} gzipped)`);
+  assert.ok(gz < 24 * 1024, `${gz} bytes gzipped`);
+  assert.ok(gz * 10 < full);
+  const out = execFileSync(process.execPath, [file], { encoding: "utf8" });
+  assert.equal(out.trim(), expected());
+});
+
+test("esbuild --platform=node of keyroute/slots (CJS): the bundle runs after being moved", async () => {
+  const built = join(dir, "slots-node", "app.cjs");
+  const result = await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-slots.mjs")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: built,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs).join("\n");
+  assert.match(inputs, /node_modules\/keyroute\/dist\/slots(-node\.js|\.cjs)/);
+  assert.doesNotMatch(inputs, /dist\/keyroute\.(c?js)/);
+  const elsewhere = join(dir, "elsewhere", "slots");
+  mkdirSync(elsewhere, { recursive: true });
+  renameSync(built, join(elsewhere, "app.cjs"));
+  const out = execFileSync(process.execPath, [join(elsewhere, "app.cjs")], { cwd: elsewhere, encoding: "utf8" });
+  assert.equal(out.trim(), expected());
+});
+
+test("esbuild --conditions=workerd of keyroute/slots: its own .wasm import, instantiated like wrangler does", async () => {
+  const result = await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-slots.mjs")],
+    bundle: true,
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    format: "esm",
+    outfile: join(dir, "slots-workerd", "app.mjs"),
+    metafile: true,
+    plugins: [wasmAsModule],
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((p) => p.endsWith("node_modules/keyroute/dist/slots-workerd.js")), inputs.join(", "));
+  assert.ok(inputs.some((p) => p.endsWith("keyroute_slots_bg.wasm")), inputs.join(", "));
+  assert.ok(!inputs.some((p) => p.endsWith("keyroute_bg.wasm")), inputs.join(", "));
+  const out = execFileSync(process.execPath, [join(dir, "slots-workerd", "app.mjs")], { encoding: "utf8" });
+  assert.equal(out.trim(), expected());
 });

@@ -28,6 +28,15 @@ export const ROOT = dirname(dirname(VECTORS_DIR));
 /** The installed package. */
 export const PKG = join(CONSUMER, "node_modules", "keyroute");
 
+/**
+ * The entries that export the slot functions, with their browser file and
+ * the import namespace of their wasm (to tell their instantiation apart).
+ */
+export const SLOT_ENTRIES = [
+  { spec: "keyroute", file: "dist/keyroute.js", wasmImports: "./keyroute_glue_bg.js" },
+  { spec: "keyroute/slots", file: "dist/slots.js", wasmImports: "./keyroute_slots_glue_bg.js" },
+];
+
 /** A dev dependency of bindings-js (esbuild, typescript, playwright-core...). */
 export const tool = createRequire(join(JS_DIR, "package.json"));
 
@@ -102,6 +111,50 @@ export function rng(seed) {
   };
   next.int = (n) => Math.floor(next() * n);
   return next;
+}
+
+const UNITS = [
+  "{", "}", "{", "}", "a", "b", "z", "0", ":", " ", "\0", "\x7f",
+  "\x80", "é", "ÿ", "€", "中", "\ufffd", "\uffff",
+  "\ud83d\ude00", // a surrogate pair: 4 UTF-8 bytes
+  "\ud800", "\udbff", "\udc00", "\udfff", // lone surrogates: U+FFFD on the wire
+];
+
+function randomLength(r) {
+  const pick = r();
+  if (pick < 0.6) return r.int(48);
+  if (pick < 0.8) return 56 + r.int(20); // around the JS/wasm split
+  if (pick < 0.9) return 100 + r.int(400);
+  if (pick < 0.95) return 5455 + r.int(12); // 3 * 5461 = 16383
+  return 16380 + r.int(10);
+}
+
+/**
+ * A random string key: lengths cluster around the JS/wasm split (64), the
+ * scratch buffer (16 KiB, and a third of it for strings); braces are common,
+ * and a sixth of the units are not ASCII (lone surrogates included) unless
+ * `asciiOnly`.
+ */
+export function randomString(r, asciiOnly) {
+  const n = randomLength(r);
+  let s = "";
+  while (s.length < n) {
+    if (asciiOnly || r() < 0.85) s += String.fromCharCode(32 + r.int(95));
+    else s += UNITS[r.int(UNITS.length)];
+    if (r() < 0.05) s += UNITS[r.int(4)]; // braces, often
+  }
+  return s;
+}
+
+/** Random key bytes, lengths as {@link randomString}, braces common. */
+export function randomBytes(r) {
+  const n = randomLength(r);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = r();
+    out[i] = p < 0.05 ? 0x7b : p < 0.1 ? 0x7d : r.int(256);
+  }
+  return out;
 }
 
 /**

@@ -106,14 +106,16 @@ test("fresh processes: require, import and --input-type=module, no await", () =>
   );
 });
 
-test("require(esm) of the browser entry works, so it has no top-level await", (t) => {
+test("require(esm) of the browser entries works, so they have no top-level await", (t) => {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 19) || (major === 22 && minor < 12)) {
     t.skip(`require(esm) needs Node >= 20.19 or >= 22.12; this is ${process.version}`);
     return;
   }
-  const out = node(["-e", `console.log(require(${JSON.stringify(join(PKG, "dist", "keyroute.js"))}).keySlot("foo"))`]);
-  assert.equal(out, "12182");
+  for (const file of ["keyroute.js", "slots.js"]) {
+    const out = node(["-e", `console.log(require(${JSON.stringify(join(PKG, "dist", file))}).keySlot("foo"))`]);
+    assert.equal(out, "12182", file);
+  }
 });
 
 function listFiles(dir) {
@@ -123,7 +125,7 @@ function listFiles(dir) {
   });
 }
 
-test("the tarball holds exactly package.json, README.md and dist/", () => {
+test("the tarball holds exactly package.json, README.md, dist/ and slots/package.json", () => {
   assert.deepEqual(listFiles(PKG).sort(), [
     "README.md",
     "dist/keyroute.cjs",
@@ -132,9 +134,17 @@ test("the tarball holds exactly package.json, README.md and dist/", () => {
     "dist/keyroute.js",
     "dist/keyroute_bg.wasm",
     "dist/keyroute_bg.wasm.d.ts",
+    "dist/keyroute_slots_bg.wasm",
     "dist/node.js",
+    "dist/slots-node.js",
+    "dist/slots-workerd.js",
+    "dist/slots.cjs",
+    "dist/slots.d.cts",
+    "dist/slots.d.ts",
+    "dist/slots.js",
     "dist/workerd.js",
     "package.json",
+    "slots/package.json",
   ]);
   const pkg = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
   assert.equal(pkg.name, "keyroute");
@@ -150,9 +160,20 @@ test("the tarball holds exactly package.json, README.md and dist/", () => {
   };
   walk(pkg.exports);
   assert.equal(readFileSync(join(PKG, "dist/keyroute.d.ts"), "utf8"), readFileSync(join(PKG, "dist/keyroute.d.cts"), "utf8"));
+  assert.equal(readFileSync(join(PKG, "dist/slots.d.ts"), "utf8"), readFileSync(join(PKG, "dist/slots.d.cts"), "utf8"));
+  // keyroute/slots for resolvers without "exports" support.
+  const legacy = JSON.parse(readFileSync(join(PKG, "slots/package.json"), "utf8"));
+  assert.deepEqual(legacy, { main: "../dist/slots.cjs", module: "../dist/slots.js", types: "../dist/slots.d.cts" });
 });
 
-const ENTRIES = ["dist/keyroute.js", "dist/keyroute.cjs", "dist/workerd.js"];
+const ENTRIES = [
+  "dist/keyroute.js",
+  "dist/keyroute.cjs",
+  "dist/workerd.js",
+  "dist/slots.js",
+  "dist/slots.cjs",
+  "dist/slots-workerd.js",
+];
 const FORBIDDEN = [
   /import\.meta/,
   /__dirname/,
@@ -176,7 +197,7 @@ test("grep guard: no Node built-ins, file paths or import.meta in the entries", 
 
 test("no top-level await in any entry (parsed, not grepped)", () => {
   const ts = tool("typescript");
-  for (const entry of [...ENTRIES, "dist/node.js"]) {
+  for (const entry of [...ENTRIES, "dist/node.js", "dist/slots-node.js"]) {
     const source = ts.createSourceFile(entry, readFileSync(join(PKG, entry), "utf8"), ts.ScriptTarget.Latest, true);
     const found = [];
     const visit = (node, inFunction) => {
@@ -202,6 +223,18 @@ test("the default entries inline the wasm; workerd imports the one .wasm file", 
   }
 });
 
+test("keyroute/slots inlines its own wasm; its workerd entry imports that file", () => {
+  const workerd = readFileSync(join(PKG, "dist/slots-workerd.js"), "utf8");
+  assert.match(workerd, /from\s+["']\.\/keyroute_slots_bg\.wasm["']/);
+  assert.equal(/[A-Za-z0-9+/]{2000,}/.test(workerd), false, "slots-workerd.js must not carry the base64 wasm");
+  const wasm = readFileSync(join(PKG, "dist/keyroute_slots_bg.wasm")).toString("base64");
+  for (const entry of ["dist/slots.js", "dist/slots.cjs"]) {
+    const text = readFileSync(join(PKG, entry), "utf8");
+    assert.ok(text.includes(JSON.stringify(wasm)), `${entry} should inline keyroute_slots_bg.wasm`);
+    assert.equal(/keyroute(_slots)?_bg\.wasm|keyroute_glue/.test(text), false, `${entry} must not reference a .wasm file or the full glue`);
+  }
+});
+
 test("size budget", () => {
   const wasm = statSync(join(PKG, "dist/keyroute_bg.wasm")).size;
   const gz = gzipSync(readFileSync(join(PKG, "dist/keyroute.js")), { level: 9 }).length;
@@ -217,4 +250,16 @@ test("size budget", () => {
   // keyroute.js, inside the budget as it was.
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
   assert.ok(gz <= 440 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 440 KiB`);
+});
+
+test("size budget: keyroute/slots", () => {
+  const wasm = statSync(join(PKG, "dist/keyroute_slots_bg.wasm")).size;
+  const js = statSync(join(PKG, "dist/slots.js")).size;
+  const gz = gzipSync(readFileSync(join(PKG, "dist/slots.js")), { level: 9 }).length;
+  console.log(`# dist/keyroute_slots_bg.wasm: ${wasm} bytes; dist/slots.js: ${js} bytes, gzipped: ${gz} bytes`);
+  // Measured: 18,843 bytes of wasm (the core's slot code, its CRC tables and
+  // the allocator the glue's large-key path uses), 43,582 bytes of slots.js,
+  // 19,265 gzipped.
+  assert.ok(wasm <= 20 * 1024, `slots wasm is ${wasm} bytes, budget 20 KiB`);
+  assert.ok(gz <= 20 * 1024, `slots.js gzipped is ${gz} bytes, budget 20 KiB`);
 });

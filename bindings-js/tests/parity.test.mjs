@@ -6,46 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { crc16, hashTag, keySlot, keySlots } from "keyroute";
-import { mismatches, naiveSlot, rng } from "./helpers.mjs";
+import { mismatches, naiveSlot, randomBytes, randomString, rng } from "./helpers.mjs";
 
 const SEED = 0x5eed1234;
-const UNITS = [
-  "{", "}", "{", "}", "a", "b", "z", "0", ":", " ", "\0", "\x7f",
-  "\x80", "é", "ÿ", "€", "中", "\ufffd", "\uffff",
-  "\ud83d\ude00", // a surrogate pair: 4 UTF-8 bytes
-  "\ud800", "\udbff", "\udc00", "\udfff", // lone surrogates: U+FFFD on the wire
-];
-
-function randomLength(r) {
-  const pick = r();
-  if (pick < 0.6) return r.int(48);
-  if (pick < 0.8) return 56 + r.int(20); // around the JS/wasm split
-  if (pick < 0.9) return 100 + r.int(400);
-  if (pick < 0.95) return 5455 + r.int(12); // 3 * 5461 = 16383
-  return 16380 + r.int(10);
-}
-
-function randomString(r, asciiOnly) {
-  const n = randomLength(r);
-  let s = "";
-  while (s.length < n) {
-    if (asciiOnly || r() < 0.85) s += String.fromCharCode(32 + r.int(95));
-    else s += UNITS[r.int(UNITS.length)];
-    if (r() < 0.05) s += UNITS[r.int(4)]; // braces, often
-  }
-  return s;
-}
-
-function randomBytes(r) {
-  const n = randomLength(r);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = r();
-    out[i] = p < 0.05 ? 0x7b : p < 0.1 ? 0x7d : r.int(256);
-  }
-  return out;
-}
-
 test(`random strings: keySlot(string) = keySlot(bytes) = wasm batch = wasm tag/crc = naive (seed ${SEED})`, () => {
   const r = rng(SEED);
   const strings = [];

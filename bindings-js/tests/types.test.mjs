@@ -99,18 +99,66 @@ import { CrossShardError, CrossShardTransactionError, KeylessCommandError, Shard
 import type { IORedisClientLike, NodeRedisClientLike } from "keyroute";
 `;
 
+// keyroute/slots: the slot functions with the main entry's signatures (each
+// assignable to the other's type), taking the main entry's HashPolicy.
+const SLOTS = `import { KeyrouteError, SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot, ready } from "keyroute/slots";
+import type { Key, SlotOptions } from "keyroute/slots";
+import * as main from "keyroute";
+const a: number = keySlot("foo");
+const b: number = keySlot(new Uint8Array([1, 2]));
+const c: Uint16Array = keySlots(["a", new Uint8Array(0)]);
+const d: Uint16Array = keySlots(new Set<Key>(["a"]));
+const e: Uint8Array = hashTag("{a}b");
+const f: number | null = patternSlot("user:*");
+const g: number = crc16("123456789");
+const h: 16384 = SLOT_COUNT;
+const i: Promise<void> = ready;
+const err = new KeyrouteError("keyroute: x", "ERR_X");
+const code: string = err.code;
+const isError: Error = err;
+const same = [
+  ((x: typeof main.keySlot): typeof keySlot => x)(keySlot),
+  ((x: typeof keySlot): typeof main.keySlot => x)(main.keySlot),
+  ((x: typeof main.keySlots): typeof keySlots => x)(keySlots),
+  ((x: typeof keySlots): typeof main.keySlots => x)(main.keySlots),
+  ((x: typeof main.hashTag): typeof hashTag => x)(hashTag),
+  ((x: typeof main.patternSlot): typeof patternSlot => x)(patternSlot),
+  ((x: typeof main.crc16): typeof crc16 => x)(crc16),
+];
+const pol = main.HashPolicy.enterpriseStandard();
+const j: number = keySlot("a", { policy: pol });
+const k: Uint16Array = keySlots(["a"], { policy: null });
+const opts: SlotOptions = { policy: pol };
+const back: main.SlotOptions = opts;
+const key: main.Key = "a" as Key;
+// @ts-expect-error numbers are not keys
+keySlot(5);
+// @ts-expect-error nor are arrays of numbers
+keySlots([1, 2]);
+// @ts-expect-error patternSlot can be null
+const bad: number = patternSlot("a");
+// @ts-expect-error a policy is a HashPolicy
+keySlot("a", { policy: {} });
+export const usedSlots = [a, b, c, d, e, f, g, h, i, code, isError, same, j, k, back, key, bad];
+`;
+
 const FIXTURES = {
   "node16-cjs": {
     tsconfig: { module: "node16", moduleResolution: "node16" },
-    files: { "index.cts": IMPORT + BODY, "req.cts": 'import kr = require("keyroute");\nexport const s: number = kr.keySlot("a");\n' },
+    files: {
+      "index.cts": IMPORT + BODY,
+      "req.cts": 'import kr = require("keyroute");\nexport const s: number = kr.keySlot("a");\n',
+      "slots.cts": SLOTS,
+      "req-slots.cts": 'import kr = require("keyroute/slots");\nexport const s: number = kr.keySlot("a");\n',
+    },
   },
   "node16-esm": {
     tsconfig: { module: "node16", moduleResolution: "node16" },
-    files: { "index.mts": IMPORT + BODY },
+    files: { "index.mts": IMPORT + BODY, "slots.mts": SLOTS },
   },
   bundler: {
     tsconfig: { module: "esnext", moduleResolution: "bundler" },
-    files: { "index.ts": IMPORT + BODY },
+    files: { "index.ts": IMPORT + BODY, "slots.ts": SLOTS },
   },
 };
 
@@ -144,19 +192,23 @@ for (const [name, fixture] of Object.entries(FIXTURES)) {
       assert.fail(`tsc failed:\n${(err.stdout || "").split("\n").filter((l) => /error TS/.test(l)).join("\n")}`);
     }
     // Which declaration file each fixture resolved to.
-    const want = name === "node16-cjs" ? "keyroute.d.cts" : "keyroute.d.ts";
-    assert.match(out, new RegExp(`successfully resolved to '[^']*node_modules/keyroute/dist/${want.replace(".", "\\.")}'`));
+    const ext = name === "node16-cjs" ? "d.cts" : "d.ts";
+    for (const want of [`keyroute.${ext}`, `slots.${ext}`]) {
+      assert.match(out, new RegExp(`successfully resolved to '[^']*node_modules/keyroute/dist/${want.replaceAll(".", "\\.")}'`));
+    }
   });
 }
 
-test("arethetypeswrong: no problem for node10, node16 (CJS and ESM) and bundler", () => {
+test("arethetypeswrong: no problem for node10, node16 (CJS and ESM) and bundler, on . and ./slots", () => {
   const attw = join(JS_DIR, "node_modules", "@arethetypeswrong", "cli", "dist", "index.js");
+  let out = "";
   try {
-    execFileSync(process.execPath, [attw, TARBALL, "--exclude-entrypoints", "./keyroute_bg.wasm", "--format", "ascii"], {
+    out = execFileSync(process.execPath, [attw, TARBALL, "--exclude-entrypoints", "./keyroute_bg.wasm", "--format", "ascii"], {
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },
     });
   } catch (err) {
     assert.fail(`attw reported problems:\n${err.stdout}${err.stderr}`);
   }
+  assert.match(out, /"keyroute\/slots"/, out);
 });
