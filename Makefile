@@ -38,6 +38,7 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p keyroute-wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p keyroute-wasm --target wasm32-unknown-unknown --no-default-features --features slots -- -D warnings
 
 # Unit, property, vector and CLI tests; then the benchmarks once each in
 # test mode, so they cannot rot.
