@@ -535,11 +535,11 @@ impl ShardRouter {
             .collect())
     }
 
-    /// The group of every key of `argv`, in key order: its slot with a
-    /// cluster map (a cluster node runs a command, or a transaction, only
-    /// within one slot), its shard with a pool.
+    /// `(shard, group)` of every key of `argv`, in key order; the group is
+    /// the key's slot with a cluster map (a cluster node runs a command, or
+    /// a transaction, only within one slot), its shard with a pool.
     #[pyo3(signature = (argv, /))]
-    fn key_groups(&self, argv: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    fn key_places(&self, argv: &Bound<'_, PyAny>) -> PyResult<Vec<(usize, u32)>> {
         let py = argv.py();
         let args = Argv::new(argv, "argv")?;
         let bytes = args.bytes("argv")?;
@@ -549,7 +549,10 @@ impl ShardRouter {
             .placed_keys(&bytes)
             .map_err(|e| command_error(py, e, &|_, p| bytes[p].to_vec()))?;
         keys.iter()
-            .map(|k| self.group_of(&bytes[k.pos], &items[k.pos], k.pos))
+            .map(|k| {
+                let g = self.group_of(&bytes[k.pos], &items[k.pos], k.pos)?;
+                Ok((self.shard_of_group(g), g))
+            })
             .collect()
     }
 

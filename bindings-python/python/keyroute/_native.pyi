@@ -734,8 +734,8 @@ class ShardRouter:
     def placed_keys(self, argv: _Argv, /) -> list[bytes]:
         """The keys that place `argv` (routing keys; key-spec keys for a command such as MSETEX that the server routes without them)."""
 
-    def key_groups(self, argv: _Argv, /) -> list[int]:
-        """The group of every key of `argv`: its slot with a cluster map, its shard with a pool."""
+    def key_places(self, argv: _Argv, /) -> list[tuple[int, int]]:
+        """`(shard, group)` of every key of `argv`; the group is its slot with a cluster map, its shard with a pool."""
 
     def key_shards(self, argv: _Argv, /) -> list[int]:
         """The shard of every key of `argv`, in key order."""

@@ -39,31 +39,27 @@ A sketch (servers as twemproxy writes them; the alias names the shard)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 import redis
 import redis.asyncio
 from redis.commands.core import CoreCommands
 from redis.client import EMPTY_RESPONSE
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 import keyroute
-from keyroute import ShardSplit
 from keyroute.redis._core import (
     Batches,
     CrossShardError,
     CrossShardTransactionError,
-    FanOut,
     KeylessCommandError,
-    Shards,
+    PipelineQueue,
+    ShardHandles,
     ShardingError,
-    TransactionState,
     UnroutableCommandError,
-    combine,
     first_error,
-    merge,
-    split_commands,
+    raise_if_error,
 )
 
 __all__ = [
@@ -167,13 +163,7 @@ def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[int, li
     return results
 
 
-def _raise(reply: Any) -> Any:
-    if isinstance(reply, BaseException):
-        raise reply
-    return reply
-
-
-class ShardedRedis(CoreCommands):
+class ShardedRedis(ShardHandles, CoreCommands):
     """One redis-py client per shard, used as one client.
 
     ``shards``: with ``scheme=`` (and the scheme's pool options, e.g.
@@ -192,32 +182,7 @@ class ShardedRedis(CoreCommands):
 
     _is_async_client: Literal[False] = False
     _event_dispatcher: Any = None
-
-    def __init__(
-        self,
-        shards: Mapping[str, Any] | Sequence[Any],
-        *,
-        scheme: str | None = None,
-        pool: keyroute.Pool | None = None,
-        cluster: keyroute.SlotMap | None = None,
-        strict_tags: bool = False,
-        **pool_options: Any,
-    ) -> None:
-        self._shards = Shards(
-            shards,
-            scheme=scheme,
-            pool=pool,
-            cluster=cluster,
-            strict_tags=strict_tags,
-            pool_options=pool_options,
-            owner=type(self).__name__,
-        )
-        for c in self._shards.clients:
-            if isinstance(c, redis.asyncio.Redis):
-                raise TypeError("an asyncio client: use keyroute.redis.asyncio.ShardedRedis")
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {len(self._shards.names)} shards: {', '.join(self._shards.names)}>"
+    _other_kind = (redis.asyncio.Redis, "an asyncio client: use keyroute.redis.asyncio.ShardedRedis")
 
     # -- routing ------------------------------------------------------------
 
@@ -228,21 +193,11 @@ class ShardedRedis(CoreCommands):
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        clients = shards.clients
         if type(step) is int:
-            return clients[step].execute_command(*args, **options)
-        if isinstance(step, FanOut):
-            results = _run(clients, {s: [(args, options)] for s in range(len(clients))})
-            return _raise(combine(step.combine, [results[s][0] for s in range(len(clients))]))
-        assert isinstance(step, ShardSplit)
-        batches: dict[int, list[_Command]] = {}
-        at: list[tuple[int, int]] = []
-        for shard, part, opts in split_commands(step, options):
-            batch = batches.setdefault(shard, [])
-            at.append((shard, len(batch)))
-            batch.append((part, opts))
-        results = _run(clients, batches)
-        return _raise(merge(step, [results[s][j] for s, j in at]))
+            return shards.clients[step].execute_command(*args, **options)
+        batches = Batches(shards)
+        batches.add(step, args, options)
+        return raise_if_error(batches.assemble(_run(shards.clients, batches.per_shard))[0])
 
     def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name (split per shard either way)."""
@@ -252,28 +207,7 @@ class ShardedRedis(CoreCommands):
         """``mset``, under RedisCluster's name: ``True`` when every shard said OK."""
         return self.mset(mapping)
 
-    def get_encoder(self) -> Any:
-        return self._shards.clients[0].get_encoder()
-
     # -- shards -------------------------------------------------------------
-
-    @property
-    def shards(self) -> dict[str, Any]:
-        """Every shard's name and client, in pool order."""
-        return dict(self._shards.by_name)
-
-    def get_nodes(self) -> dict[str, Any]:
-        """Every shard's name and client, in pool order."""
-        return dict(self._shards.by_name)
-
-    def get_node_from_key(self, key: Any) -> str:
-        """The name of the shard holding ``key``."""
-        return self._shards.names[self._shards.index_for(key)]
-
-    def get_client_for_key(self, key: Any) -> Any:
-        """The client of the shard holding ``key``: WATCH over keys the
-        router cannot check, Lua that reads keys it computes, admin commands."""
-        return self._shards.clients[self._shards.index_for(key)]
 
     def for_each_shard(self, fn: Callable[[Any], T]) -> dict[str, T]:
         """``fn(client)`` for each shard, one after another: ``{name: result}``."""
@@ -305,7 +239,7 @@ class ShardedRedis(CoreCommands):
         self.close()
 
 
-class ShardedPipeline(ShardedRedis):
+class ShardedPipeline(PipelineQueue, ShardedRedis):
     """Commands queued, then run per shard at ``execute()``.
 
     Non-transactional: the whole queue is validated first (nothing is sent
@@ -316,20 +250,6 @@ class ShardedPipeline(ShardedRedis):
     runs as MULTI/EXEC on that one shard through its client's pipeline.
     """
 
-    def __init__(self, shards: Shards, transaction: bool) -> None:
-        self._shards = shards
-        self.transaction = transaction
-        self._queue: list[_Command] = []
-        self._tx = TransactionState(shards)
-        self._watch_pipe: Any = None
-        self._explicit_multi = False
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def __bool__(self) -> bool:
-        return True
-
     def __enter__(self) -> ShardedPipeline:
         return self
 
@@ -339,55 +259,18 @@ class ShardedPipeline(ShardedRedis):
     def close(self) -> None:
         self.reset()
 
-    @property
-    def command_stack(self) -> list[_Command]:
-        return list(self._queue)
-
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        if self._watch_pipe is not None and not self._explicit_multi:
-            # WATCHing: commands run at once on the watched shard, as redis-py does.
-            self._tx.check(args, None)
-            return self._watch_pipe.execute_command(*args, **options)
-        if self.transaction:
-            self._tx.check(args, len(self._queue))
-        self._queue.append((args, options))
-        return self
-
     def watch(self, *names: Any) -> Any:
         """WATCH keys that must all be on the transaction's one shard."""
-        if self._explicit_multi:
-            raise RedisError("Cannot issue a WATCH after a MULTI")
-        if not names:
-            raise RedisError("WATCH needs at least one key")
-        self._tx.check(("WATCH", *names), None, "WATCH")
-        assert self._tx.shard is not None
-        if self._watch_pipe is None:
-            self._watch_pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
-        return self._watch_pipe.watch(*names)
+        return self._watch_pipe_for(names).watch(*names)
 
     def unwatch(self) -> Any:
         if self._watch_pipe is None:
             return True
         return self._watch_pipe.unwatch()
 
-    def multi(self) -> None:
-        """Starts the transactional block after ``watch()``; queued commands
-        must stay on the watched shard."""
-        if self._explicit_multi:
-            raise RedisError("Cannot issue nested calls to MULTI")
-        if self._queue:
-            raise RedisError("Commands without an initial WATCH have already been issued")
-        self._explicit_multi = True
-        self.transaction = True
-        if self._watch_pipe is not None:
-            self._watch_pipe.multi()
-
     def reset(self) -> None:  # type: ignore[override]
-        self._queue = []
-        self._tx.reset()
-        self._explicit_multi = False
-        if self._watch_pipe is not None:
-            pipe, self._watch_pipe = self._watch_pipe, None
+        pipe = self._forget()
+        if pipe is not None:
             pipe.reset()
 
     def execute(self, raise_on_error: bool = True) -> list[Any]:
@@ -410,20 +293,9 @@ class ShardedPipeline(ShardedRedis):
             self.reset()
 
     def _execute_transaction(self, queue: list[_Command], raise_on_error: bool) -> list[Any]:
-        pipe = self._watch_pipe
+        pipe = self._transaction_pipe(queue)
         if pipe is None:
-            if not queue:
-                return []
-            if self._tx.shard is None:
-                raise KeylessCommandError(
-                    "a transaction without keys has no shard: run it on a client from get_nodes()",
-                    "MULTI",
-                )
-            pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
-        elif not self._explicit_multi and queue:
-            pipe.multi()
-        for args, options in queue:
-            pipe.execute_command(*args, **options)
+            return []
         try:
             return list(pipe.execute(raise_on_error=raise_on_error))
         finally:

@@ -298,19 +298,12 @@ class Shards:
             return FanOut(c)
         return r
 
-    def key_shards(self, args: tuple[Any, ...]) -> list[int]:
+    def key_places(self, args: tuple[Any, ...]) -> list[tuple[int, int]]:
+        """``(shard, group)`` of every key (the group: its slot with a
+        cluster map, its shard with a pool)."""
         argv = routing_argv(args)
         try:
-            return self.router.key_shards(argv)
-        except keyroute.KeyrouteError as e:
-            raise self.unroutable(argv, e) from e
-        except TypeError as e:
-            raise DataError(str(e)) from e
-
-    def key_groups(self, args: tuple[Any, ...]) -> list[int]:
-        argv = routing_argv(args)
-        try:
-            return self.router.key_groups(argv)
+            return self.router.key_places(argv)
         except keyroute.KeyrouteError as e:
             raise self.unroutable(argv, e) from e
         except TypeError as e:
@@ -404,40 +397,42 @@ def annotate(e: BaseException, position: int, args: Sequence[Any], verb: str = "
 
 
 class Batches:
-    """A whole non-transactional pipeline planned before any I/O: the
-    commands for each shard, and for each queued command where its replies
-    will be."""
+    """Commands planned before any I/O: the commands for each shard, and for
+    each planned command where its replies will be. A whole
+    non-transactional pipeline, or one split or fanned-out command."""
 
-    __slots__ = ("per_shard", "plan")
+    __slots__ = ("shards", "per_shard", "plan")
 
-    def __init__(self, shards: Shards, queue: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
-        per_shard: dict[int, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
-        plan: list[tuple[Step, list[tuple[int, int]]]] = []
-        n = len(shards.clients)
+    def __init__(self, shards: Shards, queue: Sequence[tuple[tuple[Any, ...], dict[str, Any]]] = ()) -> None:
+        self.shards = shards
+        self.per_shard: dict[int, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
+        self.plan: list[tuple[Step, list[tuple[int, int]]]] = []
         for i, (args, options) in enumerate(queue):
             try:
                 step = shards.plan(args)
             except (ShardingError, DataError) as e:
                 raise annotate(e, i, args, "refused") from None
-            at: list[tuple[int, int]] = []
+            self.add(step, args, options)
 
-            def put(shard: int, a: tuple[Any, ...], o: dict[str, Any]) -> None:
-                batch = per_shard.setdefault(shard, [])
-                at.append((shard, len(batch)))
-                batch.append((a, o))
+    def add(self, step: Step, args: tuple[Any, ...], options: dict[str, Any]) -> None:
+        """One command, planned already."""
+        at: list[tuple[int, int]] = []
 
-            if type(step) is int:
-                put(step, args, options)
-            elif isinstance(step, FanOut):
-                for s in range(n):
-                    put(s, args, options)
-            else:
-                assert isinstance(step, ShardSplit)
-                for shard, a, o in split_commands(step, options):
-                    put(shard, a, o)
-            plan.append((step, at))
-        self.per_shard = per_shard
-        self.plan = plan
+        def put(shard: int, a: tuple[Any, ...], o: dict[str, Any]) -> None:
+            batch = self.per_shard.setdefault(shard, [])
+            at.append((shard, len(batch)))
+            batch.append((a, o))
+
+        if type(step) is int:
+            put(step, args, options)
+        elif isinstance(step, FanOut):
+            for s in range(len(self.shards.clients)):
+                put(s, args, options)
+        else:
+            assert isinstance(step, ShardSplit)
+            for shard, a, o in split_commands(step, options):
+                put(shard, a, o)
+        self.plan.append((step, at))
 
     def assemble(self, results: dict[int, list[Any]]) -> list[Any]:
         out: list[Any] = []
@@ -451,6 +446,13 @@ class Batches:
                 assert isinstance(step, ShardSplit)
                 out.append(merge(step, replies))
         return out
+
+
+def raise_if_error(reply: Any) -> Any:
+    """The reply, or the error it is raised."""
+    if isinstance(reply, BaseException):
+        raise reply
+    return reply
 
 
 def first_error(queue: list[tuple[tuple[Any, ...], dict[str, Any]]], replies: list[Any]) -> None:
@@ -478,22 +480,18 @@ class TransactionState:
         """Takes one queued command (or watched keys, position None);
         raises CrossShardTransactionError at the first one off the shard."""
         name = name or command_name(routing_argv(args))
-        key_shards = self.shards.key_shards(args) if name != "WATCH" else [
-            self.shards.index_for(k) for k in args[1:]
-        ]
-        groups = self.shards.key_groups(args if name != "WATCH" else ("WATCH", *args[1:]))
-        for s, g in zip(key_shards, groups):
+        places = self.shards.key_places(args)
+        for s, g in places:
             if self.shard is None:
                 self.shard, self.group, self.first = s, g, (position, name)
             elif s != self.shard:
                 self._refuse(position, name, [self.shard, s])
             elif g != self.group:
                 self._refuse(position, name, [s], slots=(self.group, g))
-        if self.shards.router.strict_tags and key_shards:
-            keys = list(args[1:]) if name == "WATCH" else self.shards.keys_of(args)
-            together = self.keys + [k if isinstance(k, bytes) else str(k).encode() if isinstance(k, str) else bytes(k) for k in keys]
+        if self.shards.router.strict_tags and places:
+            together = self.keys + self.shards.keys_of(args)
             if not self.shards.router.same_tag(together):
-                self._refuse(position, name, [self.shard if self.shard is not None else key_shards[0]], tags=True)
+                self._refuse(position, name, [self.shard if self.shard is not None else places[0][0]], tags=True)
             self.keys = together
 
     def _refuse(
@@ -530,3 +528,145 @@ class TransactionState:
         self.group = None
         self.first = None
         self.keys = []
+
+
+class ShardHandles:
+    """What the sync and asyncio sharded clients share besides their I/O:
+    construction, and the per-key and per-shard handles."""
+
+    _shards: Shards
+    # The client class of the other kind (sync or asyncio), and the refusal.
+    _other_kind: tuple[type, str]
+
+    def __init__(
+        self,
+        shards: Mapping[str, Any] | Sequence[Any],
+        *,
+        scheme: str | None = None,
+        pool: keyroute.Pool | None = None,
+        cluster: keyroute.SlotMap | None = None,
+        strict_tags: bool = False,
+        **pool_options: Any,
+    ) -> None:
+        self._shards = Shards(
+            shards,
+            scheme=scheme,
+            pool=pool,
+            cluster=cluster,
+            strict_tags=strict_tags,
+            pool_options=pool_options,
+            owner=type(self).__name__,
+        )
+        other, refusal = self._other_kind
+        for c in self._shards.clients:
+            if isinstance(c, other):
+                raise TypeError(refusal)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {len(self._shards.names)} shards: {', '.join(self._shards.names)}>"
+
+    def get_encoder(self) -> Any:
+        return self._shards.clients[0].get_encoder()
+
+    @property
+    def shards(self) -> dict[str, Any]:
+        """Every shard's name and client, in pool order."""
+        return dict(self._shards.by_name)
+
+    def get_nodes(self) -> dict[str, Any]:
+        """Every shard's name and client, in pool order."""
+        return dict(self._shards.by_name)
+
+    def get_node_from_key(self, key: Any) -> str:
+        """The name of the shard holding ``key``."""
+        return self._shards.names[self._shards.index_for(key)]
+
+    def get_client_for_key(self, key: Any) -> Any:
+        """The client of the shard holding ``key``: WATCH over keys the
+        router cannot check, Lua that reads keys it computes, admin commands."""
+        return self._shards.clients[self._shards.index_for(key)]
+
+
+class PipelineQueue:
+    """What the sync and asyncio sharded pipelines share besides their I/O:
+    the queue, the transaction's one shard, WATCH and MULTI bookkeeping."""
+
+    def __init__(self, shards: Shards, transaction: bool) -> None:
+        self._shards = shards
+        self.transaction = transaction
+        self._queue: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        self._tx = TransactionState(shards)
+        self._watch_pipe: Any = None
+        self._explicit_multi = False
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def command_stack(self) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        return list(self._queue)
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        if self._watch_pipe is not None and not self._explicit_multi:
+            # WATCHing: commands run at once on the watched shard, as redis-py does.
+            self._tx.check(args, None)
+            return self._watch_pipe.execute_command(*args, **options)
+        if self.transaction:
+            self._tx.check(args, len(self._queue))
+        self._queue.append((args, options))
+        return self
+
+    def multi(self) -> None:
+        """Starts the transactional block after ``watch()``; queued commands
+        must stay on the watched shard."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue nested calls to MULTI")
+        if self._queue:
+            raise RedisError("Commands without an initial WATCH have already been issued")
+        self._explicit_multi = True
+        self.transaction = True
+        if self._watch_pipe is not None:
+            self._watch_pipe.multi()
+
+    def _watch_pipe_for(self, names: tuple[Any, ...]) -> Any:
+        """The watched shard's own pipeline, after checking ``names``."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue a WATCH after a MULTI")
+        if not names:
+            raise RedisError("WATCH needs at least one key")
+        self._tx.check(("WATCH", *names), None, "WATCH")
+        assert self._tx.shard is not None
+        if self._watch_pipe is None:
+            self._watch_pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
+        return self._watch_pipe
+
+    def _forget(self) -> Any:
+        """Empties the queue and the transaction state; returns the watched
+        shard's pipeline, if any, for the caller to reset."""
+        self._queue = []
+        self._tx.reset()
+        self._explicit_multi = False
+        pipe, self._watch_pipe = self._watch_pipe, None
+        return pipe
+
+    def _transaction_pipe(self, queue: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> Any:
+        """The one shard's pipeline with the queue in it, or ``None`` for an
+        empty transaction."""
+        pipe = self._watch_pipe
+        if pipe is None:
+            if not queue:
+                return None
+            if self._tx.shard is None:
+                raise KeylessCommandError(
+                    "a transaction without keys has no shard: run it on a client from get_nodes()",
+                    "MULTI",
+                )
+            pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
+        elif not self._explicit_multi and queue:
+            pipe.multi()
+        for args, options in queue:
+            pipe.execute_command(*args, **options)
+        return pipe

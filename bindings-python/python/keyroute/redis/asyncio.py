@@ -6,31 +6,27 @@ time (``asyncio.gather``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 import redis
 import redis.asyncio
 from redis.commands.core import AsyncCoreCommands
 from redis.client import EMPTY_RESPONSE
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 import keyroute
-from keyroute import ShardSplit
 from keyroute.redis._core import (
     Batches,
     CrossShardError,
     CrossShardTransactionError,
-    FanOut,
     KeylessCommandError,
-    Shards,
+    PipelineQueue,
+    ShardHandles,
     ShardingError,
-    TransactionState,
     UnroutableCommandError,
-    combine,
     first_error,
-    merge,
-    split_commands,
+    raise_if_error,
 )
 
 __all__ = [
@@ -79,44 +75,15 @@ async def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[i
     return {s: r for s, r in zip(shards, done) if not isinstance(r, BaseException)}
 
 
-def _raise(reply: Any) -> Any:
-    if isinstance(reply, BaseException):
-        raise reply
-    return reply
-
-
-class ShardedRedis(AsyncCoreCommands):
+# redis-py's own async command classes disagree on command_info's type; mypy
+# reports it on any class that adds a base beside them.
+class ShardedRedis(ShardHandles, AsyncCoreCommands):  # type: ignore[misc]
     """One ``redis.asyncio.Redis`` per shard, used as one client; see
     ``keyroute.redis.ShardedRedis`` for the arguments."""
 
     _is_async_client: Literal[True] = True
     _event_dispatcher: Any = None
-
-    def __init__(
-        self,
-        shards: Mapping[str, Any] | Sequence[Any],
-        *,
-        scheme: str | None = None,
-        pool: keyroute.Pool | None = None,
-        cluster: keyroute.SlotMap | None = None,
-        strict_tags: bool = False,
-        **pool_options: Any,
-    ) -> None:
-        self._shards = Shards(
-            shards,
-            scheme=scheme,
-            pool=pool,
-            cluster=cluster,
-            strict_tags=strict_tags,
-            pool_options=pool_options,
-            owner=type(self).__name__,
-        )
-        for c in self._shards.clients:
-            if isinstance(c, redis.Redis):
-                raise TypeError("a sync client: use keyroute.redis.ShardedRedis")
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {len(self._shards.names)} shards: {', '.join(self._shards.names)}>"
+    _other_kind = (redis.Redis, "a sync client: use keyroute.redis.ShardedRedis")
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         """Routes one command by keyroute's command table and runs it on its
@@ -125,22 +92,11 @@ class ShardedRedis(AsyncCoreCommands):
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        clients = shards.clients
         if type(step) is int:
-            return await clients[step].execute_command(*args, **options)
-        if isinstance(step, FanOut):
-            n = len(clients)
-            results = await _run(clients, {s: [(args, options)] for s in range(n)})
-            return _raise(combine(step.combine, [results[s][0] for s in range(n)]))
-        assert isinstance(step, ShardSplit)
-        batches: dict[int, list[_Command]] = {}
-        at: list[tuple[int, int]] = []
-        for shard, part, opts in split_commands(step, options):
-            batch = batches.setdefault(shard, [])
-            at.append((shard, len(batch)))
-            batch.append((part, opts))
-        results = await _run(clients, batches)
-        return _raise(merge(step, [results[s][j] for s, j in at]))
+            return await shards.clients[step].execute_command(*args, **options)
+        batches = Batches(shards)
+        batches.add(step, args, options)
+        return raise_if_error(batches.assemble(await _run(shards.clients, batches.per_shard))[0])
 
     async def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name."""
@@ -149,26 +105,6 @@ class ShardedRedis(AsyncCoreCommands):
     async def mset_nonatomic(self, mapping: Mapping[Any, Any]) -> Any:
         """``mset``, under RedisCluster's name: ``True`` when every shard said OK."""
         return await self.mset(mapping)
-
-    def get_encoder(self) -> Any:
-        return self._shards.clients[0].get_encoder()
-
-    @property
-    def shards(self) -> dict[str, Any]:
-        """Every shard's name and client, in pool order."""
-        return dict(self._shards.by_name)
-
-    def get_nodes(self) -> dict[str, Any]:
-        """Every shard's name and client, in pool order."""
-        return dict(self._shards.by_name)
-
-    def get_node_from_key(self, key: Any) -> str:
-        """The name of the shard holding ``key``."""
-        return self._shards.names[self._shards.index_for(key)]
-
-    def get_client_for_key(self, key: Any) -> Any:
-        """The client of the shard holding ``key``."""
-        return self._shards.clients[self._shards.index_for(key)]
 
     async def for_each_shard(self, fn: Callable[[Any], Awaitable[T]]) -> dict[str, T]:
         """``await fn(client)`` for every shard at the same time: ``{name: result}``."""
@@ -200,23 +136,9 @@ class ShardedRedis(AsyncCoreCommands):
         await self.aclose()
 
 
-class ShardedPipeline(ShardedRedis):
+class ShardedPipeline(PipelineQueue, ShardedRedis):  # type: ignore[misc]
     """The asyncio ``ShardedPipeline``: the same rules as the sync one,
     shards run at the same time."""
-
-    def __init__(self, shards: Shards, transaction: bool) -> None:
-        self._shards = shards
-        self.transaction = transaction
-        self._queue: list[_Command] = []
-        self._tx = TransactionState(shards)
-        self._watch_pipe: Any = None
-        self._explicit_multi = False
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def __bool__(self) -> bool:
-        return True
 
     async def __aenter__(self) -> ShardedPipeline:
         return self
@@ -230,53 +152,18 @@ class ShardedPipeline(ShardedRedis):
     async def _self(self) -> ShardedPipeline:
         return self
 
-    @property
-    def command_stack(self) -> list[_Command]:
-        return list(self._queue)
-
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        if self._watch_pipe is not None and not self._explicit_multi:
-            self._tx.check(args, None)
-            return self._watch_pipe.execute_command(*args, **options)
-        if self.transaction:
-            self._tx.check(args, len(self._queue))
-        self._queue.append((args, options))
-        return self
-
     async def watch(self, *names: Any) -> Any:  # type: ignore[override]
         """WATCH keys that must all be on the transaction's one shard."""
-        if self._explicit_multi:
-            raise RedisError("Cannot issue a WATCH after a MULTI")
-        if not names:
-            raise RedisError("WATCH needs at least one key")
-        self._tx.check(("WATCH", *names), None, "WATCH")
-        assert self._tx.shard is not None
-        if self._watch_pipe is None:
-            self._watch_pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
-        return await self._watch_pipe.watch(*names)
+        return await self._watch_pipe_for(names).watch(*names)
 
     async def unwatch(self) -> Any:  # type: ignore[override]
         if self._watch_pipe is None:
             return True
         return await self._watch_pipe.unwatch()
 
-    def multi(self) -> None:
-        """Starts the transactional block after ``watch()``."""
-        if self._explicit_multi:
-            raise RedisError("Cannot issue nested calls to MULTI")
-        if self._queue:
-            raise RedisError("Commands without an initial WATCH have already been issued")
-        self._explicit_multi = True
-        self.transaction = True
-        if self._watch_pipe is not None:
-            self._watch_pipe.multi()
-
     async def reset(self) -> None:  # type: ignore[override]
-        self._queue = []
-        self._tx.reset()
-        self._explicit_multi = False
-        if self._watch_pipe is not None:
-            pipe, self._watch_pipe = self._watch_pipe, None
+        pipe = self._forget()
+        if pipe is not None:
             await pipe.reset()
 
     async def aclose(self) -> None:
@@ -300,20 +187,9 @@ class ShardedPipeline(ShardedRedis):
             await self.reset()
 
     async def _execute_transaction(self, queue: list[_Command], raise_on_error: bool) -> list[Any]:
-        pipe = self._watch_pipe
+        pipe = self._transaction_pipe(queue)
         if pipe is None:
-            if not queue:
-                return []
-            if self._tx.shard is None:
-                raise KeylessCommandError(
-                    "a transaction without keys has no shard: run it on a client from get_nodes()",
-                    "MULTI",
-                )
-            pipe = self._shards.clients[self._tx.shard].pipeline(transaction=True)
-        elif not self._explicit_multi and queue:
-            pipe.multi()
-        for args, options in queue:
-            pipe.execute_command(*args, **options)
+            return []
         try:
             return list(await pipe.execute(raise_on_error=raise_on_error))
         finally:
