@@ -274,7 +274,7 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
             let (range, argv) = &commands[send.command];
             let out = &mut per_shard[send.shard];
             match (send.part, &p.plan[send.command].0) {
-                (Some(i), Step::Split { parts, .. }) => encode_part(out, argv, &parts[i].1),
+                (Some(i), Step::Split { parts, .. }) => out.extend(encode_part(argv, &parts[i].1)),
                 _ => out.extend_from_slice(&cmd[range.clone()]),
             }
         }
@@ -313,10 +313,8 @@ impl<C: ConnectionLike> Sharded<C> {
                 key_count,
             } => {
                 let mut replies = Vec::with_capacity(parts.len());
-                let mut bytes = Vec::new();
                 for (s, positions, _) in &parts {
-                    bytes.clear();
-                    encode_part(&mut bytes, argv, positions);
+                    let bytes = encode_part(argv, positions);
                     replies.push(self.conns[*s].req_packed_command(&bytes)?);
                 }
                 Ok(merge(m, &parts, key_count, replies))
