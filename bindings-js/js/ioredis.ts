@@ -7,6 +7,7 @@ import {
   Router,
   atPosition,
   combineReplies,
+  eachShard,
   commandMethods,
   mergeReplies,
   settleAll,
@@ -202,11 +203,7 @@ export class ShardedRedis {
 
   /** Runs `fn(client, name, index)` on every shard concurrently; resolves `{name: result}`. */
   async forEachShard<T>(fn: (client: IORedisClientLike, name: string, index: number) => T | Promise<T>): Promise<Record<string, T>> {
-    if (typeof fn !== "function") throw invalidArgument("fn", "a function", fn);
-    const results = await settleAll(this.clients.map(async (c, i) => fn(c, this.shardNames[i], i)));
-    const out: Record<string, T> = {};
-    this.shardNames.forEach((n, i) => (out[n] = results[i] as T));
-    return out;
+    return eachShard(this.clients, this.shardNames, fn);
   }
 
   /** A non-transactional pipeline, split per shard at `exec()`; `commands` as ioredis takes them. */

@@ -9,6 +9,7 @@ import {
   Router,
   atPosition,
   combineReplies,
+  eachShard,
   commandMethods,
   mergeReplies,
   settleAll,
@@ -204,11 +205,7 @@ export class ShardedClient {
 
   /** Runs `fn(client, name, index)` on every shard concurrently; resolves `{name: result}`. */
   async forEachShard<T>(fn: (client: NodeRedisClientLike, name: string, index: number) => T | Promise<T>): Promise<Record<string, T>> {
-    if (typeof fn !== "function") throw invalidArgument("fn", "a function", fn);
-    const results = await settleAll(this.clients.map(async (c, i) => fn(c, this.shardNames[i], i)));
-    const out: Record<string, T> = {};
-    this.shardNames.forEach((n, i) => (out[n] = results[i] as T));
-    return out;
+    return eachShard(this.clients, this.shardNames, fn);
   }
 
   /** `connect()` on every client not yet open; resolves this client. */

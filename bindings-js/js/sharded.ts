@@ -330,6 +330,19 @@ const POOL_OPTION_NAMES = new Set([
 ]);
 
 /** What both constructors accept besides the clients. */
+/** `fn(client, name, index)` on every shard concurrently, as `{name: result}`. */
+export async function eachShard<C, T>(
+  clients: readonly C[],
+  names: readonly string[],
+  fn: (client: C, name: string, index: number) => T | Promise<T>,
+): Promise<Record<string, T>> {
+  if (typeof fn !== "function") throw invalidArgument("fn", "a function", fn);
+  const results = await settleAll(clients.map(async (c, i) => fn(c, names[i], i)));
+  const out: Record<string, T> = {};
+  names.forEach((n, i) => (out[n] = results[i] as T));
+  return out;
+}
+
 export interface ShardSetup<C> {
   pool: Pool;
   clients: C[];
