@@ -22,7 +22,7 @@ def free_port() -> int:
         return port
 
 
-def _wait(port: int, proc: subprocess.Popen[bytes], what: str, log: str) -> None:
+def wait_ready(port: int, proc: subprocess.Popen[bytes], what: str, log: str) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -92,7 +92,7 @@ class Servers:
                  "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
-                _wait(port, proc, "redis-server", log)
+                wait_ready(port, proc, "redis-server", log)
             except RuntimeError:
                 stop([proc])
                 continue
@@ -127,7 +127,7 @@ class Servers:
                  "-o", log, "-p", os.path.join(self.dir, "nutcracker.pid")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
-                _wait(port, proc, "nutcracker", log)
+                wait_ready(port, proc, "nutcracker", log)
             except RuntimeError:
                 stop([proc])
                 continue

@@ -33,13 +33,8 @@ import argparse
 import json
 import os
 import random
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import warnings
 from typing import Any
 
@@ -48,6 +43,8 @@ from uhashring import HashRing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "bindings-python", "tests"))
+import _shard_servers as shard_servers  # noqa: E402
 
 AGENTS: dict[str, tuple[list[str], str]] = {
     "python-sync": ([sys.executable, os.path.join(HERE, "agent.py")], "sync"),
@@ -65,70 +62,46 @@ NUTCRACKER_POOLS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"cross.py: {what} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"cross.py: {what} does not listen on {port}")
-
-
 class Servers:
-    """Four redis-servers and a nutcracker in front of them."""
+    """Four redis-servers (the Python tests' own harness) and a nutcracker
+    with one pool per twemproxy scheme in front of them."""
 
     def __init__(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="keyroute-cross-")
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.ports = [free_port() for _ in range(4)]
-        for p in self.ports:
-            proc = subprocess.Popen(
-                ["redis-server", "--port", str(p), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir],
-                stdout=subprocess.DEVNULL)
-            self.procs.append(proc)
-            wait_for(p, proc, f"redis-server on {p}")
+        self.redis = shard_servers.Servers(count=4).start()
+        self.ports = self.redis.ports
+        self.nutcracker: list[subprocess.Popen[bytes]] = []
+        try:
+            self._start_nutcracker()
+        except BaseException:
+            self.redis.stop()
+            raise
+        self.direct = [redis.Redis(port=p) for p in self.ports]
+
+    def _start_nutcracker(self) -> None:
         self.proxy: dict[str, int] = {}
         yaml = []
         for scheme, (name, hash_, dist) in NUTCRACKER_POOLS.items():
-            port = free_port()
+            port = shard_servers.free_port()
             self.proxy[scheme] = port
             yaml.append(f"{name}:\n  listen: 127.0.0.1:{port}\n  hash: {hash_}\n"
                         f"  distribution: {dist}\n  redis: true\n  servers:\n")
             yaml += [f"   - 127.0.0.1:{p}:1 shard{i}\n" for i, p in enumerate(self.ports)]
-        conf = os.path.join(self.dir, "nutcracker.yml")
+        conf = os.path.join(self.redis.dir, "cross-nutcracker.yml")
+        log = os.path.join(self.redis.dir, "cross-nutcracker.log")
         with open(conf, "w") as f:
             f.write("".join(yaml))
         proc = subprocess.Popen(
-            ["nutcracker", "-c", conf, "-o", os.path.join(self.dir, "nc.log"),
-             "-s", str(free_port()), "-a", "127.0.0.1"])
-        self.procs.append(proc)
+            ["nutcracker", "-c", conf, "-o", log, "-s", str(shard_servers.free_port()),
+             "-a", "127.0.0.1"], start_new_session=True)
+        self.nutcracker.append(proc)
         for port in self.proxy.values():
-            wait_for(port, proc, "nutcracker")
-        self.direct = [redis.Redis(port=p) for p in self.ports]
+            shard_servers.wait_ready(port, proc, "nutcracker", log)
 
     def stop(self) -> None:
         for c in self.direct:
             c.close()
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        shard_servers.stop(self.nutcracker)
+        self.redis.stop()
 
 
 def spec(scheme: str, port: int, i: int) -> str:
