@@ -60,6 +60,14 @@ pub enum TopologyError {
         /// Position of the key in the caller's list (0 for a single key).
         position: usize,
     },
+    /// The shards given for a cluster map and the map's primaries differ.
+    PrimaryMismatch {
+        /// The primary (`host:port`) named on one side only.
+        name: String,
+        /// Whether it is a primary of the map (and no shard was given for
+        /// it), or a shard given that the map does not have as a primary.
+        in_map: bool,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -77,6 +85,12 @@ impl fmt::Display for TopologyError {
             Self::NoPrimary { shard } => write!(f, "shard {shard} of the reply has slots but no primary"),
             Self::NoRuleMatched { position } => {
                 write!(f, "key {position}: no rule of the hashing policy matches it")
+            }
+            Self::PrimaryMismatch { name, in_map: true } => {
+                write!(f, "the cluster's primary {name} is not among the shards given: give a client for every primary")
+            }
+            Self::PrimaryMismatch { name, in_map: false } => {
+                write!(f, "{name} is not a primary of the cluster map: give the primaries as host:port")
             }
             Self::NoAddress { at } => write!(
                 f,

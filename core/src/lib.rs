@@ -36,6 +36,8 @@ pub mod partition;
 #[cfg(feature = "alloc")]
 pub mod plan;
 pub mod policy;
+#[cfg(feature = "alloc")]
+pub mod shard;
 pub mod slot;
 pub mod tag;
 
