@@ -83,7 +83,8 @@ fn router(name: &str, seed: u32) -> ShardRouter {
             ShardRouter::for_cluster(&map, &PRIMARIES).unwrap()
         }
     };
-    r.with_strict_tags(name.ends_with("-strict")).with_seed(seed)
+    r.with_strict_tags(name.ends_with("-strict"))
+        .with_seed(seed)
 }
 
 fn reduce_json(r: &Reduce) -> J {
@@ -102,7 +103,9 @@ fn step_json(s: &Step) -> J {
             "reduce": reduce_json(&s.reduce),
             "key_count": s.key_count,
         }}),
-        Step::FanOut(f) => json!({ "fan_out": { "shards": f.shards, "reduce": reduce_json(&f.reduce) } }),
+        Step::FanOut(f) => {
+            json!({ "fan_out": { "shards": f.shards, "reduce": reduce_json(&f.reduce) } })
+        }
     }
 }
 
@@ -166,7 +169,11 @@ fn run(router: &ShardRouter, session: &mut Session, op: &Op) -> J {
                 Err(e) => error_json(&e),
             },
         ),
-        Op::Watch(a) => ("watch", json!({ "argv": a }), shard(session.watch(router, a).map(Some))),
+        Op::Watch(a) => (
+            "watch",
+            json!({ "argv": a }),
+            shard(session.watch(router, a).map(Some)),
+        ),
         Op::WhileWatching(a) => (
             "while_watching",
             json!({ "argv": a }),
@@ -190,7 +197,11 @@ fn run(router: &ShardRouter, session: &mut Session, op: &Op) -> J {
             },
         ),
         Op::Exec => ("exec", json!({}), shard(session.exec())),
-        Op::Transaction(c) => ("transaction", json!({ "commands": c }), shard(session.transaction(router, c))),
+        Op::Transaction(c) => (
+            "transaction",
+            json!({ "commands": c }),
+            shard(session.transaction(router, c)),
+        ),
         Op::Reset => ("reset", json!({}), json!({ "shard": session.reset() })),
     };
     out["state"] = state_json(session);
@@ -440,27 +451,60 @@ fn reduce_cases() -> J {
             Reduce::Order(vec![0, 2, 1]),
             vec![Arr(vec![st("b"), st("b2")]), Arr(vec![st("a")])],
         ),
-        (Reduce::Order(vec![1, 0]), vec![Arr(vec![Nil]), Arr(vec![st("x")])]),
-        (Reduce::Order(vec![1, 0]), vec![Arr(vec![st("x")]), er("ERR down")]),
+        (
+            Reduce::Order(vec![1, 0]),
+            vec![Arr(vec![Nil]), Arr(vec![st("x")])],
+        ),
+        (
+            Reduce::Order(vec![1, 0]),
+            vec![Arr(vec![st("x")]), er("ERR down")],
+        ),
         (Reduce::Sum, vec![Int(1), Int(2), Int(0)]),
         (Reduce::Sum, vec![Int(1), er("ERR first"), er("ERR second")]),
-        (Reduce::Sum, vec![Arr(vec![Int(1), Int(2)]), Arr(vec![Int(3), Int(4)])]),
+        (
+            Reduce::Sum,
+            vec![Arr(vec![Int(1), Int(2)]), Arr(vec![Int(3), Int(4)])],
+        ),
         (Reduce::Min, vec![Int(3), Int(1), Int(2)]),
         (Reduce::Max, vec![Int(3), Int(1), Int(2)]),
-        (Reduce::And, vec![Arr(vec![Int(1), Int(1), Int(0)]), Arr(vec![Int(1), Int(0), Int(0)])]),
-        (Reduce::And, vec![Arr(vec![Bool(true), Bool(true)]), Arr(vec![Bool(true), Bool(false)])]),
+        (
+            Reduce::And,
+            vec![
+                Arr(vec![Int(1), Int(1), Int(0)]),
+                Arr(vec![Int(1), Int(0), Int(0)]),
+            ],
+        ),
+        (
+            Reduce::And,
+            vec![
+                Arr(vec![Bool(true), Bool(true)]),
+                Arr(vec![Bool(true), Bool(false)]),
+            ],
+        ),
         (Reduce::And, vec![Int(1), Int(1)]),
         (Reduce::Or, vec![Int(0), Int(1)]),
-        (Reduce::Or, vec![Arr(vec![Int(0), Int(0)]), Arr(vec![Int(1), Int(0)])]),
+        (
+            Reduce::Or,
+            vec![Arr(vec![Int(0), Int(0)]), Arr(vec![Int(1), Int(0)])],
+        ),
         (Reduce::AllSucceeded, vec![st("OK"), st("OK")]),
         (Reduce::AllSucceeded, vec![st("OK"), er("ERR no")]),
         (Reduce::AllSucceeded, vec![Bool(true), Bool(true)]),
         (Reduce::OneSucceeded, vec![er("NOTBUSY"), st("OK")]),
         (Reduce::OneSucceeded, vec![er("NOTBUSY a"), er("NOTBUSY b")]),
-        (Reduce::Concat, vec![Arr(vec![st("a")]), Arr(vec![]), Arr(vec![st("b"), st("c")])]),
+        (
+            Reduce::Concat,
+            vec![Arr(vec![st("a")]), Arr(vec![]), Arr(vec![st("b"), st("c")])],
+        ),
         (Reduce::Concat, vec![Arr(vec![st("a")]), er("ERR down")]),
-        (Reduce::Random { pick: 5 }, vec![Nil, st("k1"), Nil, st("k2")]),
-        (Reduce::Random { pick: 4 }, vec![Nil, st("k1"), Nil, st("k2")]),
+        (
+            Reduce::Random { pick: 5 },
+            vec![Nil, st("k1"), Nil, st("k2")],
+        ),
+        (
+            Reduce::Random { pick: 4 },
+            vec![Nil, st("k1"), Nil, st("k2")],
+        ),
         (Reduce::Random { pick: 4 }, vec![Nil, Nil]),
         (Reduce::Sum, vec![Int(1), st("not a number")]),
     ];
@@ -485,7 +529,10 @@ fn generate() -> J {
         for (name, ops) in scenarios(placement) {
             let router = router(placement, 0);
             let mut session = Session::new();
-            let ops: Vec<J> = ops.iter().map(|op| run(&router, &mut session, op)).collect();
+            let ops: Vec<J> = ops
+                .iter()
+                .map(|op| run(&router, &mut session, op))
+                .collect();
             all.push(json!({
                 "name": name,
                 "placement": placement,

@@ -73,6 +73,41 @@ enum Placement {
     },
 }
 
+/// The commands that drive a connection's transaction state rather than
+/// go to a shard of their own: an adapter that sees every command of a
+/// connection hands these to its [`Session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Control {
+    /// `WATCH key...`: [`Session::watch`].
+    Watch,
+    /// `UNWATCH`: [`Session::unwatch`].
+    Unwatch,
+    /// `MULTI`: [`Session::multi`].
+    Multi,
+    /// `EXEC`: [`Session::exec`].
+    Exec,
+    /// `DISCARD`: [`Session::reset`].
+    Discard,
+}
+
+impl Control {
+    /// The transaction command `argv` is, if it is one (any case).
+    pub fn of<A: AsRef<[u8]>>(argv: &[A]) -> Option<Control> {
+        let name = argv.first()?.as_ref();
+        [
+            (&b"watch"[..], Control::Watch),
+            (b"unwatch", Control::Unwatch),
+            (b"multi", Control::Multi),
+            (b"exec", Control::Exec),
+            (b"discard", Control::Discard),
+        ]
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, c)| c)
+    }
+}
+
 /// Where one key goes: its shard and its group. A command's keys stay in one
 /// part when they share a group: a pool groups by shard; a cluster map by
 /// slot (a cluster node refuses keys of two slots in one command or one
