@@ -409,6 +409,10 @@ export function fromWasm(described: unknown, arg?: (command: number, position: n
     return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");
   }
   const { family, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
+  if (family === "value") {
+    // A bad argument value, named by the core: a TypeError like every other.
+    return Object.assign(new TypeError(`keyroute: ${message as string}`), { code, ...fields });
+  }
   if (fields.cause !== null && typeof fields.cause === "object") {
     fields.cause = fromWasm(JSON.stringify(fields.cause));
   }

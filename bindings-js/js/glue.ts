@@ -28,6 +28,7 @@ export {
   Rebalance as WasmRebalance,
   SlotMap as WasmSlotMap,
   parseRedirect as wasmParseRedirect,
+  readFromCode as wasmReadFromCode,
 } from "../build/glue/keyroute_glue.js";
 
 /** The backend for an instance returned by `initSync` or `initAsync`. */

@@ -276,9 +276,20 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::NoLiveServers => "NO_LIVE_SERVERS",
         E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
         E::BadTableSize { .. } => "BAD_TABLE_SIZE",
+        E::UnknownOption { .. } => "UNKNOWN_OPTION",
+        E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
+}
+
+/// A value that is not one of an option's names: a `TypeError` with
+/// Node's `ERR_INVALID_ARG_VALUE`, as every other bad argument.
+pub(crate) fn unknown_name(e: &keyroute::error::UnknownName) -> String {
+    Json::new("value", "ERR_INVALID_ARG_VALUE", e)
+        .str("option", e.what)
+        .str("value", &e.given)
+        .done()
 }
 
 /// A pool that cannot be built.
@@ -292,16 +303,12 @@ pub(crate) fn partition(e: &PartitionError) -> String {
             j.str("value", name)
         }
         E::OptionNotApplicable { scheme, option } => j.str("scheme", scheme).str("option", option),
+        E::UnknownOption { name } => j.str("option", name),
+        E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
+        E::BadOption { option, .. } => j.str("option", option),
         _ => j,
     };
     j.done()
-}
-
-/// A pool option whose value the binding does not know.
-pub(crate) fn bad_option(option: &str, message: &str) -> String {
-    Json::new("partition", "ERR_KEYROUTE_PARTITION_BAD_OPTION", &message)
-        .str("option", option)
-        .done()
 }
 
 /// A nutcracker configuration that cannot be read: `pool` and `field` name

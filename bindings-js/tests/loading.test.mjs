@@ -247,9 +247,12 @@ test("size budget", () => {
   // 431,255 gzipped keyroute.js. With later core changes and the sharded
   // clients (splitByPool and keyShards: 9,350 bytes of wasm; ShardedRedis
   // and createShardedClient in JS): 769,789 bytes of wasm, ~444 KB gzipped
-  // keyroute.js, inside the budget as it was.
+  // keyroute.js, inside the budget as it was. Option values parsed by the
+  // core (one parser for every language, with messages listing the valid
+  // names): 780,405 bytes of wasm, 453,337 gzipped keyroute.js; the budget
+  // moved from 440 to 445 KiB for it.
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
-  assert.ok(gz <= 440 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 440 KiB`);
+  assert.ok(gz <= 445 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 445 KiB`);
 });
 
 test("size budget: keyroute/slots", () => {

@@ -42,7 +42,7 @@ const cl: Cluster = Cluster.fromSlots([], { answeredBy: "127.0.0.1", policy: pol
 const node: Node = cl.nodeFor("k", { readFrom: { azAffinity: "eu" } });
 const port: number = node.port;
 const role: "primary" | "replica" = node.role;
-const groups: NodeGroup[] = cl.groupByNode(["a", new Uint8Array(1)], { readFrom: "preferReplica" });
+const groups: NodeGroup[] = cl.groupByNode(["a", new Uint8Array(1)], { readFrom: "prefer_replica" });
 const pos: Uint32Array = groups[0].slots[0].positions;
 const red: Redirect = cl.applyRedirect(new Error("MOVED 1 h:1"));
 const viaIo: Promise<Cluster> = Cluster.fromIORedis({ call: async () => [], options: { host: "h" } });

@@ -143,7 +143,7 @@ impl SlotMap {
 
     /// `(node, role)` for a slot instead of a key.
     #[pyo3(signature = (slot, /, *, read_from = None))]
-    fn slot_node<'py>(
+    fn node_for_slot<'py>(
         &self,
         py: Python<'py>,
         slot: i64,
@@ -158,6 +158,23 @@ impl SlotMap {
         let rf = ReadFromArg::parse(read_from)?;
         let found = self.map.node_for_slot(slot as u16, rf.get());
         Ok(self.choice(py, found.map_err(|e| topology_error(py, e))?))
+    }
+
+    /// Deprecated since 0.2: `node_for_slot`, the name every language uses.
+    #[pyo3(signature = (slot, /, *, read_from = None))]
+    fn slot_node<'py>(
+        &self,
+        py: Python<'py>,
+        slot: i64,
+        read_from: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+            c"SlotMap.slot_node is deprecated: use node_for_slot",
+            1,
+        )?;
+        self.node_for_slot(py, slot, read_from)
     }
 
     /// Groups `keys` by the node that serves them and, within a node, by

@@ -51,7 +51,7 @@ def cluster() -> keyroute.Cluster:
     assert (host, port, addr, r, health) == ("10.0.0.1", 7000, "10.0.0.1:7000", "primary", "online")
     assert node_id is not None and zone is None
 
-    replica, _ = c.slot_node(3443, read_from="prefer_replica")
+    replica, _ = c.node_for_slot(3443, read_from="prefer_replica")
     in_zone, _ = c.node_for(b"k", read_from=("az_affinity", "us-east-1a"))
     assert replica.port == 7003 and in_zone.port == 7003  # no replica in that zone: any
 

@@ -32,6 +32,8 @@ pub mod command;
 pub mod crc16;
 pub mod error;
 #[cfg(feature = "alloc")]
+mod names;
+#[cfg(feature = "alloc")]
 pub mod partition;
 #[cfg(feature = "alloc")]
 pub mod plan;

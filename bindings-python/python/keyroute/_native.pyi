@@ -258,8 +258,11 @@ class SlotMap:
     def node_for(self, key: _Key, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
         """`(node, role)`: the node that serves `key` for this kind of read."""
 
-    def slot_node(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
+    def node_for_slot(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
         """`(node, role)` for a slot instead of a key."""
+
+    def slot_node(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
+        """Deprecated since 0.2: `node_for_slot`."""
 
     def group_by_node(
         self, keys: Iterable[_Key], /, *, read_from: _ReadFrom = None
@@ -511,7 +514,9 @@ class Pool:
         tag: str | bytes | None = None,
     ) -> Self: ...
     @staticmethod
-    def from_nutcracker(yaml: str, /, pool: str | None = None) -> Pool:
+    def from_nutcracker(
+        yaml: str, positional_pool: str | None = None, /, *, pool: str | None = None
+    ) -> Pool:
         """The pool named `pool` of a nutcracker YAML configuration."""
 
     def index_for(self, key: _Key, /) -> int:

@@ -61,6 +61,47 @@ pub enum ReadFrom<'a> {
     AzAffinity(&'a str),
 }
 
+impl ReadFrom<'_> {
+    /// The names [`ReadFrom::parse`] takes (`az_affinity` needs a zone).
+    pub const NAMES: &'static [&'static str] = &["primary", "prefer_replica", "round_robin"];
+
+    /// A strategy by name: `primary`, `prefer_replica` or `round_robin`
+    /// (`-` for `_` alike; `preferReplica` and `roundRobin`, the spellings
+    /// of keyroute 0.1's npm package, are accepted too). The zone of
+    /// [`ReadFrom::AzAffinity`] is no name: build it directly.
+    pub fn parse(name: &str) -> Result<ReadFrom<'static>, crate::names::UnknownName> {
+        use crate::names::same_name;
+        Ok(match name {
+            n if same_name(n, "primary") => ReadFrom::Primary,
+            n if same_name(n, "prefer_replica") || n == "preferReplica" => ReadFrom::PreferReplica,
+            n if same_name(n, "round_robin") || n == "roundRobin" => ReadFrom::RoundRobin,
+            _ => {
+                return Err(crate::names::UnknownName {
+                    what: "read_from",
+                    given: alloc::string::ToString::to_string(name),
+                    expected: &[
+                        "primary",
+                        "prefer_replica",
+                        "round_robin",
+                        "az_affinity (with a zone)",
+                    ],
+                })
+            }
+        })
+    }
+
+    /// The strategy's name: `primary`, `prefer_replica`, `round_robin` or
+    /// `az_affinity`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            ReadFrom::Primary => "primary",
+            ReadFrom::PreferReplica => "prefer_replica",
+            ReadFrom::RoundRobin => "round_robin",
+            ReadFrom::AzAffinity(_) => "az_affinity",
+        }
+    }
+}
+
 /// The 16384 slots of a cluster, each mapped to the shard that serves it.
 #[derive(Debug)]
 pub struct SlotMap {

@@ -275,6 +275,8 @@ pub enum NodeHashringCompat {
     HashRing,
 }
 
+crate::names::named!(NodeHashringCompat, "compatibility", [Ketama => "ketama", HashRing => "hash_ring"]);
+
 /// npm hashring 3.x over `(point name, weight, own vnodes)`: `vnodes` groups
 /// scaled by weight (`Math.floor(w/W * vnodes * n)`), or a server's own
 /// `vnodes` unscaled.

@@ -37,6 +37,8 @@ pub enum JedisVersion {
     V4,
 }
 
+crate::names::named!(JedisVersion, "jedis", [V2_9 => "2.9", V3 => "3", V4 => "4"]);
+
 /// The order-preserving map from Java's signed `long` order to `u64` order.
 #[inline(always)]
 fn signed_order(h: u64) -> u64 {

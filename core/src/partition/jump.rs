@@ -42,6 +42,8 @@ pub enum JumpHash {
     Xxh64,
 }
 
+crate::names::named!(JumpHash, "jump_hash", [Xxh3 => "xxh3", Xxh64 => "xxh64"]);
+
 /// Jump hash over `len` servers.
 #[derive(Debug, Clone)]
 pub struct Jump {

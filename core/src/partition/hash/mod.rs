@@ -28,6 +28,8 @@ pub enum CharSign {
     Unsigned,
 }
 
+crate::names::named!(CharSign, "char_sign", [Signed => "signed", Unsigned => "unsigned"]);
+
 impl CharSign {
     /// The byte as C converts a `char` holding it to `uint32_t`.
     #[inline(always)]
