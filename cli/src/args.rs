@@ -60,7 +60,16 @@ pub enum Command {
     Node(NodeArgs),
     /// Plans: slot moves in a cluster, key moves in a pool, instance moves
     /// between hosts.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  keyroute plan rebalance --cluster 127.0.0.1:7000 --add NEWID=10.0.0.9:7000
+  keyroute plan moved --nutcracker old.yml --to new.yml
+  keyroute plan preshard --nutcracker nutcracker.yml --host 10.0.0.2=1
+
+`keyroute plan COMMAND --help` tells more about each."
+    )]
     Plan(PlanCommand),
     Completions(CompletionsArgs),
 }
@@ -295,17 +304,6 @@ fn saved_reply_help(what: &str) -> String {
     )
 }
 
-fn scheme_help() -> String {
-    format!(
-        "The client-side sharding scheme: one real implementation's behaviour. One of: {}.",
-        Scheme::ALL
-            .iter()
-            .map(|s| s.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
 /// A client-side sharding pool: a nutcracker YAML pool, or a scheme and servers.
 #[derive(Debug, Args, Default, Clone)]
 pub struct PoolArgs {
@@ -315,8 +313,8 @@ pub struct PoolArgs {
     /// The pool of the nutcracker file (needed when it has several).
     #[arg(long, value_name = "NAME")]
     pub pool: Option<String>,
-    /// The sharding scheme (with --servers).
-    #[arg(long, value_name = "NAME", value_parser = scheme_parser(), long_help = scheme_help())]
+    /// The sharding scheme (with --servers): one real implementation's behaviour.
+    #[arg(long, value_name = "NAME", value_parser = scheme_parser())]
     pub scheme: Option<Scheme>,
     /// host:port[:weight][ alias] entries separated by commas.
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
