@@ -43,6 +43,7 @@ the failure that ends the run with status 1. These field names are stable.";
     name = "keyroute",
     version,
     subcommand_required = true,
+    args_override_self = true,
     after_help = TOP_EXAMPLES,
     max_term_width = 100
 )]

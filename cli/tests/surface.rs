@@ -574,6 +574,28 @@ fn exit_statuses() {
             keyroute::key_slot(b"--hex")
         )
     );
+    // An option given twice: the last one counts, as before clap.
+    let geo = [
+        "GEORADIUS",
+        "g",
+        "0",
+        "0",
+        "1",
+        "km",
+        "STORE",
+        "a",
+        "STOREDIST",
+        "b",
+    ];
+    let o = keyroute(
+        &[
+            &["keys", "--mode", "keyspecs", "--mode", "routing"][..],
+            &geo,
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(stdout(&o), "g\nb\n");
     // Everything from CMD on is the command, options included.
     let o = keyroute(&["keys", "SET", "--hex", "-1"], b"");
     assert_eq!(stdout(&o), "--hex\n");
