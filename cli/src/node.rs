@@ -36,7 +36,6 @@ pub fn run(a: &NodeArgs) -> Result<(), Failure> {
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let done = for_each_key(&a.keys, hex, |key, _| {
-        let mut obj = json::key(key, hex);
         let found = map
             .policy()
             .key_slot(key)
@@ -50,6 +49,7 @@ pub fn run(a: &NodeArgs) -> Result<(), Failure> {
             Ok((slot, n, role)) => {
                 let (node, role) = (map.nodes()[n].addr(), role.as_str());
                 if as_json {
+                    let mut obj = json::key(key, hex);
                     obj.insert("slot".into(), slot.into());
                     obj.insert("node".into(), node.to_string().into());
                     obj.insert("role".into(), role.into());
@@ -62,6 +62,7 @@ pub fn run(a: &NodeArgs) -> Result<(), Failure> {
             }
             Err((slot, msg)) => {
                 if as_json {
+                    let mut obj = json::key(key, hex);
                     if let Some(slot) = slot {
                         obj.insert("slot".into(), slot.into());
                     }

@@ -13,9 +13,9 @@ pub fn slot(a: &SlotArgs) -> Result<(), Failure> {
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let done = for_each_key(&a.keys, hex, |key, place| {
-        let mut obj = json::key(key, hex);
         match policy.key_slot(key) {
             Ok(slot) if as_json => {
+                let mut obj = json::key(key, hex);
                 obj.insert("slot".into(), slot.into());
                 json::line(&mut out, obj)?;
             }
@@ -23,6 +23,7 @@ pub fn slot(a: &SlotArgs) -> Result<(), Failure> {
             Err(e) => {
                 let msg = format!("{}: {e}", place());
                 if as_json {
+                    let mut obj = json::key(key, hex);
                     obj.insert("error".into(), msg.clone().into());
                     json::line(&mut out, obj)?;
                 }
