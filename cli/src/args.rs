@@ -236,8 +236,7 @@ fn timeout_help() -> String {
 /// The network timeout option.
 #[derive(Debug, Args)]
 pub struct TimeoutOption {
-    /// Seconds allowed to connect, and to receive each reply whole (default 10).
-    #[arg(long, value_name = "SECS", value_parser = seconds, long_help = timeout_help())]
+    #[arg(long, value_name = "SECS", value_parser = seconds, help = timeout_help())]
     pub timeout: Option<std::time::Duration>,
 }
 

@@ -89,10 +89,10 @@ pub struct RespLimits {
 
 impl RespLimits {
     /// 64 MiB, 2 Mi values, 64 levels: room for the `CLUSTER SLOTS`,
-    /// `CLUSTER SHARDS` or `CLUSTER NODES` reply of any cluster (16384 slots
-    /// each in a range of its own with a handful of replicas is about 400 K
-    /// values and 20 MB), while what a reader holds stays a few hundred MB
-    /// at worst.
+    /// `CLUSTER SHARDS` or `CLUSTER NODES` reply of any cluster (`CLUSTER
+    /// SLOTS` with each of the 16384 slots in a range of its own, served by
+    /// three nodes, is about 300 K values and 4 MB), while what a reader
+    /// holds stays a few hundred MB at worst.
     pub const DEFAULT: RespLimits = RespLimits {
         max_bytes: 64 << 20,
         max_values: 1 << 21,
