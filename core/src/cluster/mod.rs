@@ -38,7 +38,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 pub use self::node::{Health, Node, NodeAddr, Role, Shard};
 pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
-pub use self::resp::{encode_command, RespError};
+pub use self::resp::{encode_command, RespError, RespLimit, RespLimits, RespReader};
 pub use self::value::Value;
 use crate::error::TopologyError;
 use crate::policy::HashPolicy;
