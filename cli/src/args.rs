@@ -172,7 +172,7 @@ A command the server would refuse (unknown, wrong number of arguments) exits 2."
 pub struct KeysArgs {
     /// Which of the server's two key extractions: `routing` (cluster routing
     /// and CROSSSLOT) or `keyspecs` (COMMAND GETKEYS).
-    #[arg(long, value_name = "MODE", default_value = Mode::Routing.name(), value_parser = mode_parser())]
+    #[arg(long, value_name = "MODE", default_value = Mode::Routing.as_str(), value_parser = mode_parser())]
     pub mode: Mode,
     #[command(flatten)]
     pub opts: KeyOptions,
@@ -203,25 +203,14 @@ pub struct CheckArgs {
     pub argv: Vec<OsString>,
 }
 
-/// Which node of the owning shard serves a read.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ReadFromArg {
-    /// Always the primary.
-    Primary,
-    /// An online replica, taking turns; the primary when none is online.
-    PreferReplica,
-    /// The primary and every online replica, taking turns.
-    RoundRobin,
-}
-
-impl ReadFromArg {
-    pub fn core(self) -> ReadFrom<'static> {
-        match self {
-            Self::Primary => ReadFrom::Primary,
-            Self::PreferReplica => ReadFrom::PreferReplica,
-            Self::RoundRobin => ReadFrom::RoundRobin,
-        }
-    }
+/// Which node of the owning shard serves a read: the core's names, written
+/// with hyphens as command-line values are (`prefer-replica`).
+fn read_from_parser() -> impl TypedValueParser<Value = ReadFrom<'static>> {
+    // Three short names, made once per run for clap, which keeps `&'static str`s.
+    let names = ReadFrom::NAMES
+        .iter()
+        .map(|n| &*Box::leak(n.replace('_', "-").into_boxed_str()));
+    PossibleValuesParser::new(names).try_map(|s| ReadFrom::parse(&s))
 }
 
 fn timeout_help() -> String {
@@ -282,8 +271,8 @@ pub struct NodeArgs {
     #[arg(long, value_name = "FILE", long_help = saved_reply_help("CLUSTER SLOTS"))]
     pub slots_json: Option<PathBuf>,
     /// Which node of the shard serves the read.
-    #[arg(long, value_name = "WHICH", value_enum)]
-    pub read_from: Option<ReadFromArg>,
+    #[arg(long, value_name = "WHICH", value_parser = read_from_parser())]
+    pub read_from: Option<ReadFrom<'static>>,
     #[command(flatten)]
     pub policy: PolicyOption,
     #[command(flatten)]
@@ -481,12 +470,7 @@ fn hash_parser() -> impl TypedValueParser<Value = TwemproxyHash> {
 }
 
 fn mode_parser() -> impl TypedValueParser<Value = Mode> {
-    PossibleValuesParser::new(Mode::ALL.map(|m| m.name())).map(|s| {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .expect("a possible value")
-    })
+    PossibleValuesParser::new(Mode::NAMES).try_map(|s| s.parse::<Mode>())
 }
 
 /// `table`, `json`, then the core's script kinds.
@@ -494,11 +478,11 @@ fn rebalance_formats() -> PossibleValuesParser {
     PossibleValuesParser::new(
         ["table", "json"]
             .into_iter()
-            .chain(ScriptKind::ALL.map(|k| k.name())),
+            .chain(ScriptKind::NAMES.iter().copied()),
     )
 }
 
 /// The script kind a `--format` names, if it names one.
 pub fn script_kind(format: &str) -> Option<ScriptKind> {
-    ScriptKind::ALL.into_iter().find(|k| k.name() == format)
+    format.parse().ok()
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use keyroute::cluster::{ReadFrom, SlotMap, Value};
 
-use crate::args::{NodeArgs, ReadFromArg};
+use crate::args::NodeArgs;
 use crate::input::{for_each_key, load_policy, read_text, REPLY_FILE_MAX};
 use crate::net::Conn;
 use crate::{json, Failure};
@@ -31,7 +31,7 @@ pub fn run(a: &NodeArgs) -> Result<(), Failure> {
         ));
     };
     let map = map.with_policy(load_policy(a.policy.policy_file.as_deref())?);
-    let read_from = a.read_from.map_or(ReadFrom::Primary, ReadFromArg::core);
+    let read_from = a.read_from.unwrap_or(ReadFrom::Primary);
     let (hex, as_json) = (a.opts.hex, a.opts.json);
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());

@@ -164,9 +164,9 @@ fn typos_get_suggestions() {
 fn unknown_values_list_the_valid_names() {
     let schemes: Vec<&str> = Scheme::ALL.iter().map(|s| s.name()).collect();
     let hashes: Vec<&str> = TwemproxyHash::ALL.iter().map(|h| h.name()).collect();
-    let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+    let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
     let mut rebalance = vec!["table", "json"];
-    rebalance.extend(ScriptKind::ALL.iter().map(|k| k.name()));
+    rebalance.extend(ScriptKind::ALL.iter().map(|k| k.as_str()));
     let nodes = Temp::new(
         "nodes.txt",
         "e7d1 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-16383\n",

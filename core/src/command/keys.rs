@@ -23,18 +23,7 @@ pub enum Mode {
     KeySpecs,
 }
 
-impl Mode {
-    /// Both modes.
-    pub const ALL: [Mode; 2] = [Mode::Routing, Mode::KeySpecs];
-
-    /// The mode's name: `routing` or `keyspecs`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Mode::Routing => "routing",
-            Mode::KeySpecs => "keyspecs",
-        }
-    }
-}
+crate::names::named!(Mode, "mode", [Routing => "routing", KeySpecs => "keyspecs"]);
 
 /// A key argument: its position in argv and how the command uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

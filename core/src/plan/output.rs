@@ -69,19 +69,7 @@ pub enum ScriptKind {
     Legacy,
 }
 
-impl ScriptKind {
-    /// Every kind.
-    pub const ALL: [ScriptKind; 3] = [ScriptKind::Valkey9, ScriptKind::Redis84, ScriptKind::Legacy];
-
-    /// The kind's name: `valkey9`, `redis84` or `legacy`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ScriptKind::Valkey9 => "valkey9",
-            ScriptKind::Redis84 => "redis84",
-            ScriptKind::Legacy => "legacy",
-        }
-    }
-}
+crate::names::named!(ScriptKind, "script kind", [Valkey9 => "valkey9", Redis84 => "redis84", Legacy => "legacy"]);
 
 impl Plan {
     /// The plan as JSON, fields in a fixed order (byte-identical for the
