@@ -9,7 +9,7 @@
 # feature (no policies, commands, cluster maps, plans or pools) for
 # `keyroute/slots`.
 #
-# Layout and reasons: shared/reference/wasm-npm-packaging.md section 6.
+# Layout and reasons: docs/npm-packaging.md, "The package layout".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD

@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn reference_table() {
-        // Reference §13.1: Jedis 4.x over 6379, 6380, 6381 in list order.
+        // docs/client-side-sharding.md, "Check values: three servers": Jedis 4.x
+        // over 6379, 6380, 6381 in list order.
         let ring = JedisRing::new(
             &[(None, 1), (None, 1), (None, 1)],
             JedisVersion::V4,

@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn paper_vectors() {
-        // Reference §11.
+        // docs/client-side-sharding.md, "Jump, rendezvous and Maglev".
         assert_eq!(jump_consistent_hash(256, 1024), 520);
         assert_eq!(jump_consistent_hash(1, 10), 6);
         assert_eq!(jump_consistent_hash(0xdead_beef, 100), 87);

@@ -1,4 +1,5 @@
-//! Hash-tag rules of the sharding schemes (reference §2.5): which bytes of a
+//! Hash-tag rules of the sharding schemes (docs/client-side-sharding.md,
+//! "Hash-tag rules"): which bytes of a
 //! key are hashed. `a{}b{c}` alone hashes as the whole key (Redis, twemproxy,
 //! Predis), `}b{c` (Jedis) or the whole key (redis-rb, line-anchored).
 
@@ -142,7 +143,8 @@ mod tests {
 
     #[test]
     fn reference_table() {
-        // Reference §2.5, columns `{user1000}.x`, `x{tag}y`, `a{}b{c}`, `{}x}`, `{a}{b}`.
+        // docs/client-side-sharding.md, "Hash-tag rules", columns `{user1000}.x`,
+        // `x{tag}y`, `a{}b{c}`, `{}x}`, `{a}{b}`.
         let keys: [&[u8]; 5] = [b"{user1000}.x", b"x{tag}y", b"a{}b{c}", b"{}x}", b"{a}{b}"];
         let table: [(KeyTag, [&[u8]; 5]); 4] = [
             (

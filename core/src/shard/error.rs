@@ -51,8 +51,8 @@ pub enum KeylessReason {
     /// shards have no general combination.
     Special,
     /// A merged reply would hide which shard each part came from (SLOWLOG
-    /// GET: its entries' ids are per server): see the shard module's
-    /// definition of keyless commands.
+    /// GET: its entries' ids are per server): see `docs/sharded-clients.md`,
+    /// "Keyless commands".
     PerShard,
     /// A transaction without keys: no shard is its own.
     Transaction,

@@ -2,7 +2,7 @@
 //! language.
 //!
 //! A [`ShardRouter`] places keys on shards, by a client-side
-//! [`Pool`](crate::partition::Pool) (a shard is a server of the pool) or by a
+//! [`Pool`] (a shard is a server of the pool) or by a
 //! cluster [`SlotMap`] (a shard is the primary serving a slot), and plans
 //! each command before any I/O ([`ShardRouter::plan`]):
 //!
