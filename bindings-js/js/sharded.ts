@@ -1,99 +1,516 @@
-// The routing shared by the sharded clients (ioredis.ts, node-redis.ts):
-// which shard each command goes to, how a split command's replies go back
-// together, which keyless commands fan out, and when a transaction may run.
-// Everything here runs before a byte is sent.
+// The core's shard module (src/shard.rs) for the sharded clients
+// (ioredis.ts, node-redis.ts): ShardRouter plans commands and pipelines,
+// ShardSession keeps MULTI/WATCH state, applyReduce puts replies together
+// by the plan's rule. Every decision is the core's; this file converts its
+// answers and holds what both clients share besides I/O.
 
-import { load } from "./argv.js";
+import { checkArray, load } from "./argv.js";
+import type { Cluster } from "./cluster.js";
 import { CommandTable } from "./command.js";
-import {
-  CommandError,
-  CrossShardError,
-  CrossShardTransactionError,
-  KeylessCommandError,
-  ShardingError,
-  UnroutableCommandError,
-  fromWasm,
-} from "./error-types.js";
-import { describe, invalidArgument, invalidValue } from "./errors.js";
+import { ShardingError, fromWasm } from "./error-types.js";
+import { asBytes, describe, invalidArgument, invalidValue } from "./errors.js";
+import { WasmShardRouter, WasmShardSession } from "./glue.js";
 import { Pool } from "./pool.js";
 import type { PoolOptions } from "./pool.js";
+import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
 /** A command argument as sent: a string (UTF-8) or bytes. */
 export type ShardArg = string | Uint8Array;
 
-/** A split sub-command: its shard, its argv (name first), its keys' ordinals. */
+/**
+ * How the replies of a split or a fan-out become one reply (the core's
+ * `Reduce`). Under every rule but `oneSucceeded`, the first error reply (in
+ * part or shard order) is the result.
+ *
+ * - `order`: the replies are arrays, concatenated in order; element
+ *   `order[i]` of the concatenation is element `i` of the result (MGET);
+ * - `sum`, `min`, `max`, `and`, `or`: integer replies combined, arrays of
+ *   integers element by element (booleans stay booleans);
+ * - `allSucceeded`: the first reply, when none failed;
+ * - `oneSucceeded`: the first reply that is not an error;
+ * - `concat`: array replies concatenated in shard order (KEYS);
+ * - `random`: the `pick`-th (modulo their count) of the replies that are
+ *   not nil, or nil (RANDOMKEY).
+ */
+export type Reduce =
+  | { readonly kind: "order"; readonly order: Uint32Array }
+  | { readonly kind: "sum" | "min" | "max" | "and" | "or" | "allSucceeded" | "oneSucceeded" | "concat" }
+  | { readonly kind: "random"; readonly pick: number };
+
+/** A sub-command of a split: its shard, its argv as positions in the command's argv (name first), its keys' ordinals. */
 export interface Part {
-  shard: number;
-  argv: ShardArg[];
-  keys: number[];
+  readonly shard: number;
+  readonly argv: Uint32Array;
+  readonly keys: Uint32Array;
 }
 
-/** How a fan-out command's replies combine. */
-export const enum Combine {
-  First,
-  Sum,
-  And,
-  Concat,
-}
-
-export const enum Merge {
-  ByKeyPosition,
-  Sum,
-  AllOk,
-  Single,
-}
-
-/** Where one command goes. */
+/** Where one command goes (the core's `Step`). */
 export type Step =
-  | { kind: "one"; shard: number }
-  | { kind: "split"; parts: Part[]; merge: Merge; keyCount: number }
-  | { kind: "fanout"; combine: Combine };
+  | { readonly kind: "one"; readonly shard: number }
+  | { readonly kind: "split"; readonly parts: readonly Part[]; readonly reduce: Reduce; readonly keyCount: number }
+  | { readonly kind: "fanOut"; readonly shards: Uint32Array; readonly reduce: Reduce };
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-
-function text(a: ShardArg | undefined): string {
-  if (a === undefined) return "";
-  return typeof a === "string" ? a : decoder.decode(a);
+/** One command to send in a pipeline: which command, and which part of its split (`null`: the command as given). */
+export interface Send {
+  readonly command: number;
+  readonly part: number | null;
 }
 
-/** The command's name as messages show it: `MGET`, `SCRIPT LOAD`. */
-export function commandName(argv: readonly ShardArg[]): string {
-  const name = text(argv[0]).toUpperCase();
-  if ((name === "SCRIPT" || name === "CLIENT" || name === "CONFIG" || name === "OBJECT" || name === "MEMORY") && argv.length > 1) {
-    return `${name} ${text(argv[1]).toUpperCase()}`;
+/** A non-transactional pipeline planned before any I/O (the core's `Pipeline`). */
+export interface Pipeline {
+  /** Each command's step. */
+  readonly steps: readonly Step[];
+  /** Per shard, what to send to it, in order. */
+  readonly batches: readonly (readonly Send[])[];
+  /** Per command, where its replies are, in the order its reduce rule takes them: `[shard, index in that shard's batch]`. */
+  readonly replies: readonly (readonly (readonly [number, number])[])[];
+}
+
+/** Options of {@link ShardRouter.forPool} and {@link ShardRouter.forCluster}. */
+export interface ShardRouterOptions {
+  /** See {@link ShardingOptions.strictTags}. Default `false`. */
+  strictTags?: boolean;
+  /** Seeds RANDOMKEY's choice of shard (the same seed, the same picks). Default: a random seed. */
+  seed?: number;
+}
+
+const SIMPLE: readonly (Reduce | undefined)[] = [
+  undefined,
+  { kind: "sum" },
+  { kind: "min" },
+  { kind: "max" },
+  { kind: "and" },
+  { kind: "or" },
+  { kind: "allSucceeded" },
+  { kind: "oneSucceeded" },
+  { kind: "concat" },
+].map((r) => (r === undefined ? r : Object.freeze(r as Reduce)));
+
+/** Reading position in the result array while a plan is decoded (see src/shard.rs). */
+let at = 0;
+
+function readList(o: Uint32Array): Uint32Array {
+  const n = o[at];
+  const list = o.slice(at + 1, at + 1 + n);
+  at += 1 + n;
+  return list;
+}
+
+function readReduce(o: Uint32Array): Reduce {
+  const code = o[at++];
+  if (code === 0) return { kind: "order", order: readList(o) };
+  if (code === 9) return { kind: "random", pick: o[at++] };
+  const r = SIMPLE[code];
+  if (r === undefined) throw new ShardingError(`keyroute: reduce rule ${code} is unknown to this build`, "ERR_KEYROUTE_SHARDING");
+  return r;
+}
+
+function readStep(o: Uint32Array, ones: readonly Step[]): Step {
+  const kind = o[at++];
+  if (kind === 0) return ones[o[at++]];
+  if (kind === 1) {
+    const keyCount = o[at];
+    const n = o[at + 1];
+    at += 2;
+    const parts = new Array<Part>(n);
+    for (let p = 0; p < n; p++) {
+      const shard = o[at++];
+      const argv = readList(o);
+      parts[p] = { shard, argv, keys: readList(o) };
+    }
+    return { kind: "split", parts, reduce: readReduce(o), keyCount };
   }
-  return name;
+  const shards = readList(o);
+  return { kind: "fanOut", shards, reduce: readReduce(o) };
 }
 
-function fanOut(argv: readonly ShardArg[]): Combine | null {
-  const name = text(argv[0]).toUpperCase();
-  const sub = argv.length > 1 ? text(argv[1]).toUpperCase() : "";
-  if (name === "PING" || name === "FLUSHDB" || name === "FLUSHALL") return Combine.First;
-  if (name === "SCRIPT" && (sub === "LOAD" || sub === "FLUSH")) return Combine.First;
-  if (name === "DBSIZE") return Combine.Sum;
-  if (name === "SCRIPT" && sub === "EXISTS") return Combine.And;
-  if (name === "KEYS") return Combine.Concat;
-  return null;
+/** The answer "no shard" of src/shard.rs. */
+const NONE = -2;
+
+function shardOrNull(r: number): number | null {
+  return r === NONE ? null : wasm.checked(r);
 }
 
-/** The name a shard goes by: the alias of its server spec, else the spec. */
-export function shardName(spec: string): string {
-  const space = spec.indexOf(" ");
-  return space >= 0 ? spec.slice(space + 1) : spec;
+/** `argv` checked and loaded for the next call; whether it was staged. */
+function loadArgv(argv: readonly ShardArg[]): [number, boolean] {
+  const list = checkArray(argv, "argv");
+  return [list.length, load(list, "argv")];
 }
 
-/** Sets the read-only fields of a freshly built error. */
-function withFields<E extends Error>(err: E, fields: Record<string, unknown>): E {
-  return Object.assign(err, fields);
+/** The argvs of a pipeline, loaded back to back for the next call; their lengths and whether they were staged. */
+function loadCommands(commands: readonly (readonly ShardArg[])[]): [Uint32Array, boolean] {
+  const list = checkArray(commands, "commands") as readonly unknown[];
+  const counts = new Uint32Array(list.length);
+  const flat: unknown[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const argv = checkArray(list[i], `commands[${i}]`);
+    for (let j = 0; j < argv.length; j++) {
+      const a = argv[j];
+      flat.push(typeof a === "string" || a instanceof Uint8Array ? a : asBytes(a, `commands[${i}][${j}]`));
+    }
+    counts[i] = argv.length;
+  }
+  return [counts, load(flat, "commands")];
 }
 
-/** `err` with the pipeline position of the refused command in its message. */
-export function atPosition(err: unknown, position: number, what = "pipeline"): unknown {
-  if (!(err instanceof ShardingError)) return err;
-  err.message = `keyroute: command ${position} of the ${what}: ${err.message.replace(/^keyroute: /, "")}`;
-  return withFields(err, { position });
+/**
+ * Places keys on shards and plans commands for a sharded client, before any
+ * I/O: where each command goes (one shard, a split with its reduce rule, a
+ * fan-out by the command's own tips), or why not (a {@link ShardingError}).
+ * The sharded clients ({@link ShardedRedis}, {@link createShardedClient})
+ * are built on it; it serves any other client library as well.
+ */
+export class ShardRouter {
+  /** @internal */
+  readonly _inner: WasmShardRouter;
+  /** The shards' names, in shard order: a pool server's alias, else the server as written; a cluster primary's `host:port` as given. */
+  readonly names: readonly string[];
+  /** Whether strict colocation is on ({@link ShardingOptions.strictTags}). */
+  readonly strictTags: boolean;
+  /** @internal The step "all on shard i", one per shard. */
+  readonly _ones: readonly Step[];
+
+  private constructor(inner: WasmShardRouter, strictTags: boolean) {
+    this._inner = inner;
+    this.strictTags = strictTags;
+    this.names = Object.freeze(inner.names);
+    this._ones = Object.freeze(this.names.map((_, shard) => Object.freeze({ kind: "one" as const, shard })));
+  }
+
+  /** @internal */
+  static _options(options: ShardRouterOptions | undefined): [boolean, number] {
+    if (options === undefined) options = {};
+    if (options === null || typeof options !== "object") throw invalidArgument("options", "an object", options);
+    const strict = options.strictTags ?? false;
+    if (typeof strict !== "boolean") throw invalidArgument("options.strictTags", "a boolean", strict);
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+      throw invalidArgument("options.seed", "an integer from 0 to 2**32 - 1", seed);
+    }
+    return [strict, seed];
+  }
+
+  /** A router over a pool's servers (the pool as it is now): shard `i` is server `i`. */
+  static forPool(pool: Pool, options?: ShardRouterOptions): ShardRouter {
+    checkReady();
+    if (!(pool instanceof Pool)) throw invalidArgument("pool", "a keyroute Pool", pool);
+    const [strict, seed] = ShardRouter._options(options);
+    return new ShardRouter(WasmShardRouter.forPool(pool._inner, strict, seed), strict);
+  }
+
+  /**
+   * A router over a cluster map (as it is now): shard `i` is the primary
+   * `primaries[i]` (`host:port`), which must name every primary of the map once.
+   * @throws {TopologyError} when `primaries` and the map's primaries differ.
+   */
+  static forCluster(cluster: Cluster, primaries: readonly string[], options?: ShardRouterOptions): ShardRouter {
+    checkReady();
+    const map = (cluster as { _map?: unknown } | null)?._map;
+    if (map === undefined) throw invalidArgument("cluster", "a keyroute Cluster", cluster);
+    if (!Array.isArray(primaries) || !primaries.every((p) => typeof p === "string")) {
+      throw invalidArgument("primaries", "an array of host:port strings", primaries);
+    }
+    const [strict, seed] = ShardRouter._options(options);
+    let inner: WasmShardRouter;
+    try {
+      inner = WasmShardRouter.forCluster(cluster._map, [...primaries], strict, seed);
+    } catch (e) {
+      throw e instanceof Error ? e : fromWasm(e);
+    }
+    return new ShardRouter(inner, strict);
+  }
+
+  /** How many shards there are. */
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** The shard holding `key`. */
+  shardOf(key: ShardArg): number {
+    const len = wasm.load(typeof key === "string" ? key : asBytes(key, "key"));
+    return wasm.checked(len >= 0 ? this._inner.shardOfScratch(len) : this._inner.shardOf(wasm.utf8(key)));
+  }
+
+  /**
+   * Where `argv` goes.
+   * @throws {ShardingError} (a subclass) when it cannot go anywhere.
+   */
+  plan(argv: readonly ShardArg[]): Step {
+    const [argc, staged] = loadArgv(argv);
+    const o = wasm.outputs(wasm.checked(this._inner.plan(argc, staged)));
+    at = 0;
+    return readStep(o, this._ones);
+  }
+
+  /**
+   * Every command of a non-transactional pipeline planned at once.
+   * @throws {ShardingError} when any command is refused (its `position` says which): then nothing should be sent.
+   */
+  planPipeline(commands: readonly (readonly ShardArg[])[]): Pipeline {
+    const [counts, staged] = loadCommands(commands);
+    const o = wasm.outputs(wasm.checked(this._inner.planPipeline(counts, staged)));
+    at = 0;
+    const steps = new Array<Step>(o[at++]);
+    for (let i = 0; i < steps.length; i++) steps[i] = readStep(o, this._ones);
+    const batches = this.names.map(() => {
+      const batch = new Array<Send>(o[at++]);
+      for (let j = 0; j < batch.length; j++, at += 2) batch[j] = { command: o[at], part: o[at + 1] === 0 ? null : o[at + 1] - 1 };
+      return batch;
+    });
+    const replies = steps.map(() => {
+      const where = new Array<[number, number]>(o[at++]);
+      for (let j = 0; j < where.length; j++, at += 2) where[j] = [o[at], o[at + 1]];
+      return where;
+    });
+    return { steps, batches, replies };
+  }
+
+  /** Releases the wasm memory now; the router cannot be used afterwards. */
+  free(): void {
+    this._inner.free();
+  }
+}
+disposable(ShardRouter);
+
+/**
+ * The MULTI / EXEC / WATCH state of one sharded connection (the core's
+ * `Session`): a transaction runs on one shard, which the first key of WATCH
+ * or of a queued command pins. Methods return the shard to send to (or
+ * `null`: nothing to send), or throw the refusal; a method that throws
+ * leaves the state as it was.
+ */
+export class ShardSession {
+  /** @internal */
+  readonly _inner: WasmShardSession;
+
+  /** No transaction, nothing watched. */
+  constructor() {
+    checkReady();
+    this._inner = new WasmShardSession();
+  }
+
+  /** WATCH `argv` (`["WATCH", key, ...]`): the shard to send it to. */
+  watch(router: ShardRouter, argv: readonly ShardArg[]): number {
+    const [argc, staged] = loadArgv(argv);
+    return wasm.checked(this._inner.watch(router._inner, argc, staged));
+  }
+
+  /** UNWATCH outside MULTI: the shard the watch went to, or `null` (nothing watched, nothing to send). */
+  unwatch(): number | null {
+    return shardOrNull(this._inner.unwatch());
+  }
+
+  /** A command run at once while watching, before MULTI: its shard, the watched one. */
+  whileWatching(router: ShardRouter, argv: readonly ShardArg[]): number {
+    const [argc, staged] = loadArgv(argv);
+    return wasm.checked(this._inner.whileWatching(router._inner, argc, staged));
+  }
+
+  /** MULTI: starts the transaction's queue. */
+  multi(): void {
+    wasm.checked(this._inner.multi());
+  }
+
+  /** Queues `argv` in the transaction (its keys must be on the transaction's shard). */
+  queue(router: ShardRouter, argv: readonly ShardArg[]): void {
+    const [argc, staged] = loadArgv(argv);
+    wasm.checked(this._inner.queue(router._inner, argc, staged));
+  }
+
+  /** EXEC: the shard to run the transaction on, or `null` (nothing queued or watched: the reply is an empty list). */
+  exec(): number | null {
+    return shardOrNull(this._inner.exec());
+  }
+
+  /** A whole MULTI..EXEC block at once: the shard to run it on, or `null`. */
+  transaction(router: ShardRouter, commands: readonly (readonly ShardArg[])[]): number | null {
+    const [counts, staged] = loadCommands(commands);
+    return shardOrNull(this._inner.transaction(router._inner, counts, staged));
+  }
+
+  /** DISCARD, or a reset: the shard that was pinned (where a watch or a transaction must be released), or `null`. */
+  reset(): number | null {
+    return shardOrNull(this._inner.reset());
+  }
+
+  /** The shard the transaction is pinned to, or `null`. */
+  get pinned(): number | null {
+    return this._inner.pinned ?? null;
+  }
+
+  /** Whether keys are watched. */
+  get watching(): boolean {
+    return this._inner.watching;
+  }
+
+  /** Whether MULTI was given and EXEC or DISCARD not yet. */
+  get inMulti(): boolean {
+    return this._inner.inMulti;
+  }
+
+  /** How many commands are queued. */
+  get queued(): number {
+    return this._inner.queued;
+  }
+
+  /** Releases the wasm memory now. */
+  free(): void {
+    this._inner.free();
+  }
+}
+disposable(ShardSession);
+
+// ---- replies ------------------------------------------------------------
+// The core applies its Reduce rules through a Reply trait (core/src/shard/
+// reduce.rs); JS values cannot cross into wasm, so the same rules are
+// applied here, to ioredis's and node-redis's values, and checked against
+// every reduce case of tests/vectors/sharded.json.
+
+const isError = (r: unknown): r is Error => r instanceof Error;
+const isNil = (r: unknown): boolean => r === null || r === undefined;
+const asInt = (r: unknown): number | null => (typeof r === "number" && Number.isInteger(r) ? r : typeof r === "boolean" ? +r : null);
+/** An integer reply of the same kind as `like`: a boolean stays a boolean. */
+const intLike = (n: number, like: unknown): unknown => (typeof like === "boolean" && (n === 0 || n === 1) ? n === 1 : n);
+
+type Op = (a: number, b: number) => number;
+const OPS: Record<string, Op> = {
+  sum: (a, b) => a + b,
+  min: Math.min,
+  max: Math.max,
+  and: (a, b) => +(a !== 0 && b !== 0),
+  or: (a, b) => +(a !== 0 || b !== 0),
+};
+
+/** Integers combined by `op`; arrays of integers element by element (the shortest array's length). */
+function fold(replies: readonly unknown[], op: Op): unknown {
+  if (replies.length === 0) return null;
+  const first = replies[0];
+  const n = asInt(first);
+  if (n !== null) {
+    let acc = n;
+    for (let i = 1; i < replies.length; i++) {
+      const m = asInt(replies[i]);
+      if (m === null) return replies[i];
+      acc = op(acc, m);
+    }
+    return intLike(acc, first);
+  }
+  if (!Array.isArray(first)) return first;
+  const acc = first.slice();
+  for (let i = 1; i < replies.length; i++) {
+    const items = replies[i];
+    if (!Array.isArray(items)) return items;
+    if (items.length < acc.length) acc.length = items.length;
+    for (let j = 0; j < acc.length; j++) {
+      const x = asInt(acc[j]);
+      const y = asInt(items[j]);
+      if (x === null || y === null) return items[j];
+      acc[j] = intLike(op(x, y), acc[j]);
+    }
+  }
+  return acc;
+}
+
+/**
+ * The reply of a split or fan-out command from its parts' (or shards')
+ * replies, in order, by the plan's {@link Reduce} rule. Error replies are
+ * `Error` objects, nil is `null`; the result may be an error reply too.
+ */
+export function applyReduce(reduce: Reduce, replies: readonly unknown[]): unknown {
+  if (reduce.kind === "oneSucceeded") {
+    const i = replies.findIndex((r) => !isError(r));
+    return i >= 0 ? replies[i] : replies.length > 0 ? replies[0] : null;
+  }
+  for (const r of replies) if (isError(r)) return r;
+  switch (reduce.kind) {
+    case "order": {
+      const all: unknown[] = [];
+      for (const r of replies) {
+        if (!Array.isArray(r)) return r;
+        for (let j = 0; j < r.length; j++) all.push(r[j]);
+      }
+      const { order } = reduce;
+      const out = new Array<unknown>(order.length);
+      for (let i = 0; i < order.length; i++) {
+        const j = order[i];
+        if (j < all.length && all[j] !== TAKEN) {
+          out[i] = all[j];
+          all[j] = TAKEN;
+        } else out[i] = null;
+      }
+      return out;
+    }
+    case "allSucceeded":
+      return replies.length > 0 ? replies[0] : null;
+    case "concat": {
+      const out: unknown[] = [];
+      for (const r of replies) {
+        if (!Array.isArray(r)) return r;
+        for (let j = 0; j < r.length; j++) out.push(r[j]);
+      }
+      return out;
+    }
+    case "random": {
+      const found = replies.filter((r) => !isNil(r));
+      return found.length > 0 ? found[reduce.pick % found.length] : null;
+    }
+    default:
+      return fold(replies, OPS[reduce.kind]);
+  }
+}
+
+/** An element of `order`'s concatenation already placed (each is placed once). */
+const TAKEN: unknown = Symbol("taken");
+
+// ---- what both clients share --------------------------------------------
+
+/** The sub-command of `argv` at `positions`. */
+export function subArgv(argv: readonly ShardArg[], positions: Uint32Array): ShardArg[] {
+  const out = new Array<ShardArg>(positions.length);
+  for (let i = 0; i < positions.length; i++) out[i] = argv[positions[i]];
+  return out;
+}
+
+/** A reply, or the error the promise rejected with. */
+function settle(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    (v) => v,
+    (e: unknown) => (isError(e) ? e : new Error(String(e))),
+  );
+}
+
+/** Every promise's reply or error, once all are in. */
+export function settled(promises: readonly Promise<unknown>[]): Promise<unknown[]> {
+  return Promise.all(promises.map(settle));
+}
+
+/**
+ * A split or a fan-out: each part (or the command itself) sent to its
+ * shard by `send`, concurrently, and the replies reduced; rejects with the
+ * resulting error reply.
+ * @internal
+ */
+export async function runStep(step: Exclude<Step, { kind: "one" }>, argv: readonly ShardArg[], send: (shard: number, argv: readonly ShardArg[]) => Promise<unknown>): Promise<unknown> {
+  const sends = step.kind === "split" ? step.parts.map((p) => send(p.shard, subArgv(argv, p.argv))) : Array.from(step.shards, (s) => send(s, argv));
+  const reply = applyReduce(step.reduce, await settled(sends));
+  if (isError(reply)) throw reply;
+  return reply;
+}
+
+/** What command `send` of a pipeline sends: the queued argv, or its part. */
+export function sendArgv(plan: Pipeline, send: Send, argv: readonly ShardArg[]): readonly ShardArg[] {
+  if (send.part === null) return argv;
+  const step = plan.steps[send.command] as Extract<Step, { kind: "split" }>;
+  return subArgv(argv, step.parts[send.part].argv);
+}
+
+/** Command `i`'s reply from its shards' replies (`[shard][index]`): one reply as is, several reduced. */
+export function pipelineReply(plan: Pipeline, i: number, replies: readonly (readonly unknown[])[]): unknown {
+  const at = plan.replies[i];
+  const step = plan.steps[i];
+  if (step.kind === "one") return replies[at[0][0]][at[0][1]];
+  return applyReduce(step.reduce, at.map(([s, j]) => replies[s][j]));
 }
 
 /** Options every sharded client reads besides the pool's. */
@@ -109,213 +526,6 @@ export interface ShardingOptions {
   strictTags?: boolean;
 }
 
-/**
- * Routes argvs over a pool: the pool's placement, the built-in command
- * table, and the shards' names.
- * @internal
- */
-export class Router {
-  readonly table = new CommandTable();
-  readonly names: readonly string[];
-
-  constructor(
-    readonly pool: Pool,
-    readonly strict: boolean,
-  ) {
-    this.names = Object.freeze(pool.servers.map(shardName));
-  }
-
-  /** The shard holding `key`. */
-  shardOf(key: ShardArg): number {
-    return this.pool.indexFor(key);
-  }
-
-  private unroutable(argv: readonly ShardArg[], json: string): Error {
-    const cause = fromWasm(json);
-    if (!(cause instanceof CommandError)) return cause;
-    const name = commandName(argv);
-    return withFields(new UnroutableCommandError(`keyroute: ${name || "(empty command)"} cannot be routed: ${cause.message.replace(/^keyroute: /, "")}`, "ERR_KEYROUTE_UNROUTABLE", { cause }), { command: name || null });
-  }
-
-  private crossShard(argv: readonly ShardArg[], json: string): Error {
-    const d = JSON.parse(json) as { message: string; shards: number[]; strict: boolean };
-    const names = d.shards.map((i) => this.names[i]);
-    const command = commandName(argv);
-    const message = d.strict
-      ? `keyroute: ${command} has keys without one common hash tag (strictTags), on shards ${names.join(", ")}`
-      : `keyroute: ${command} has keys on several shards (${names.join(", ")}) and cannot be split`;
-    return withFields(new CrossShardError(message, "ERR_KEYROUTE_CROSS_SHARD"), {
-      command,
-      shards: Object.freeze(names),
-      shardIndexes: Object.freeze(d.shards),
-      strict: d.strict,
-    });
-  }
-
-  /** Where `argv` goes, or the typed refusal. */
-  step(argv: ShardArg[]): Step {
-    const staged = load(argv, "argv");
-    const n = this.table._table.splitByPool(this.pool._inner, argv.length, staged, this.strict);
-    if (n < 0) {
-      const json = wasm.takeError();
-      throw json.includes('"ERR_KEYROUTE_CROSS_SHARD"') ? this.crossShard(argv, json) : this.unroutable(argv, json);
-    }
-    const o = wasm.outputs(n);
-    const merge = o[0] as Merge;
-    const keyCount = o[1];
-    if (keyCount === 0) {
-      const combine = fanOut(argv);
-      if (combine === null) {
-        const name = commandName(argv);
-        throw withFields(
-          new KeylessCommandError(`keyroute: ${name} has no keys: run it on a shard's own client (forEachShard, getShardClientForKey)`, "ERR_KEYROUTE_KEYLESS"),
-          { command: name },
-        );
-      }
-      return { kind: "fanout", combine };
-    }
-    if (merge === Merge.Single) return { kind: "one", shard: o[3] };
-    const parts: Part[] = [];
-    let i = 3;
-    for (let p = 0; p < o[2]; p++) {
-      const shard = o[i];
-      const n = o[i + 1];
-      const sub = new Array<ShardArg>(n);
-      for (let j = 0; j < n; j++) sub[j] = argv[o[i + 2 + j]];
-      i += 2 + n;
-      const k = o[i];
-      const keys = new Array<number>(k);
-      for (let j = 0; j < k; j++) keys[j] = o[i + 1 + j];
-      i += 1 + k;
-      parts.push({ shard, argv: sub, keys });
-    }
-    return { kind: "split", parts, merge, keyCount };
-  }
-
-  /** Each key of `argv`: its shard and its tag (`null`: hashed whole). */
-  keys(argv: ShardArg[]): { key: ShardArg; shard: number; tag: string | null }[] {
-    const staged = load(argv, "argv");
-    const n = this.table._table.keyShards(this.pool._inner, argv.length, staged);
-    if (n < 0) throw this.unroutable(argv, wasm.takeError());
-    const o = wasm.outputs(n).slice();
-    const out = [];
-    for (let i = 0; i < n; i += 4) {
-      const key = argv[o[i]];
-      let tag: string | null = null;
-      if (o[i + 2] !== 0xffffffff) {
-        const bytes = typeof key === "string" ? encoder.encode(key) : key;
-        tag = latin1(bytes.subarray(o[i + 2], o[i + 2] + o[i + 3]));
-      }
-      out.push({ key, shard: o[i + 1], tag });
-    }
-    return out;
-  }
-
-  /**
-   * The one shard of a transaction: every key of every command (and every
-   * watched key, on `watched`) on it, and under strictTags one common tag.
-   * Keyless commands go along.
-   */
-  transactionShard(commands: ShardArg[][], watched?: { shard: number; keys: ShardArg[] } | null): number {
-    let first: { at: number; shard: number; name: string } | null = null;
-    let strictFirst: { at: number; tag: string | null; key: string; name: string } | null = null;
-    const visit = (at: number, name: string, entries: { key: ShardArg; shard: number; tag: string | null }[]) => {
-      for (const e of entries) {
-        if (first === null) first = { at, shard: e.shard, name };
-        else if (first.shard !== e.shard) throw this.crossTransaction(first, { at, shard: e.shard, name }, false);
-        if (this.strict) {
-          const key = typeof e.key === "string" ? e.key : latin1(e.key);
-          if (strictFirst === null) strictFirst = { at, tag: e.tag, key, name };
-          else if (!(strictFirst.tag !== null && strictFirst.tag === e.tag) && !(strictFirst.tag === null && e.tag === null && strictFirst.key === key)) {
-            throw this.crossTransaction({ at: strictFirst.at, shard: first.shard, name: strictFirst.name }, { at, shard: e.shard, name }, true);
-          }
-        }
-      }
-    };
-    if (watched) {
-      visit(-1, "WATCH", watched.keys.map((k) => ({ key: k, shard: this.shardOf(k), tag: this.keys(["EXISTS", k])[0].tag })));
-    }
-    commands.forEach((argv, i) => {
-      let entries;
-      try {
-        entries = this.keys(argv);
-      } catch (e) {
-        throw atPosition(e, i, "transaction");
-      }
-      visit(i, commandName(argv), entries);
-    });
-    if (first === null) {
-      throw new KeylessCommandError("keyroute: a transaction without keys: run it on a shard's own client (forEachShard, getShardClientForKey)", "ERR_KEYROUTE_KEYLESS");
-    }
-    return (first as { shard: number }).shard;
-  }
-
-  private crossTransaction(a: { at: number; shard: number; name: string }, b: { at: number; shard: number; name: string }, strict: boolean): Error {
-    const where = (x: { at: number; name: string }) => (x.at < 0 ? "WATCH" : `${x.at} (${x.name})`);
-    const shards = a.shard === b.shard ? [a.shard] : [a.shard, b.shard];
-    const names = shards.map((s) => this.names[s]);
-    const why = strict ? `have no common hash tag (strictTags; shards ${names.join(", ")})` : `touch shards ${names.join(", ")}`;
-    return withFields(
-      new CrossShardTransactionError(
-        `keyroute: transaction commands ${where(a)} and ${where(b)} ${why}; a non-transactional pipeline can split them`,
-        "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION",
-      ),
-      { command: b.name, shards: Object.freeze(names), shardIndexes: Object.freeze(shards), strict, commands: Object.freeze([a.at, b.at]), position: b.at < 0 ? null : b.at },
-    );
-  }
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-  return s;
-}
-
-function isOk(v: unknown): boolean {
-  if (v === "OK") return true;
-  return v instanceof Uint8Array && v.length === 2 && v[0] === 0x4f && v[1] === 0x4b;
-}
-
-/** The reply of a split command from its parts' replies (errors already handled). */
-export function mergeReplies(merge: Merge, parts: Part[], keyCount: number, replies: unknown[]): unknown {
-  switch (merge) {
-    case Merge.ByKeyPosition: {
-      const out = new Array<unknown>(keyCount).fill(null);
-      parts.forEach((p, i) => {
-        const r = replies[i];
-        if (Array.isArray(r)) p.keys.forEach((k, j) => (out[k] = r[j]));
-      });
-      return out;
-    }
-    case Merge.Sum:
-      return replies.reduce((a: number, r) => a + Number(r), 0);
-    default:
-      return replies.find((r) => !isOk(r)) ?? replies[0];
-  }
-}
-
-/** The reply of a fan-out command from every shard's reply. */
-export function combineReplies(combine: Combine, replies: unknown[]): unknown {
-  switch (combine) {
-    case Combine.First:
-      return replies[0];
-    case Combine.Sum:
-      return replies.reduce((a: number, r) => a + Number(r), 0);
-    case Combine.And: {
-      const arrays = replies.map((r) => (Array.isArray(r) ? r : []));
-      const len = Math.min(...arrays.map((a) => a.length));
-      const truthy = (v: unknown) => v === 1 || v === true || v === "1";
-      const bools = arrays.some((a) => typeof a[0] === "boolean");
-      return Array.from({ length: len }, (_, i) => {
-        const all = arrays.every((a) => truthy(a[i]));
-        return bools ? all : all ? 1 : 0;
-      });
-    }
-    default:
-      return replies.flatMap((r) => (Array.isArray(r) ? r : []));
-  }
-}
-
 /** Waits for every promise; rejects with the first rejection in order, else the values. */
 export async function settleAll(promises: Promise<unknown>[]): Promise<unknown[]> {
   const settled = await Promise.allSettled(promises);
@@ -329,7 +539,6 @@ const POOL_OPTION_NAMES = new Set([
   "compatibility", "vnodes", "jumpHash", "tableSize", "tag",
 ]);
 
-/** What both constructors accept besides the clients. */
 /** `fn(client, name, index)` on every shard concurrently, as `{name: result}`. */
 export async function eachShard<C, T>(
   clients: readonly C[],
@@ -343,16 +552,18 @@ export async function eachShard<C, T>(
   return out;
 }
 
+/** What both constructors build from their arguments. */
 export interface ShardSetup<C> {
   pool: Pool;
+  router: ShardRouter;
   clients: C[];
-  strict: boolean;
 }
 
 /**
- * The pool and the clients in pool order, from `shards` (an object or Map
- * `{server spec: client}` in pool order, or, with `options.pool`, keyed by
- * alias or spec, or an array in pool order) and the options.
+ * The pool, its router and the clients in pool order, from `shards` (an
+ * object or Map `{server spec: client}` in pool order, or, with
+ * `options.pool`, keyed by shard name or spec, or an array in pool order)
+ * and the options.
  * @internal
  */
 export function setUp<C>(
@@ -360,7 +571,6 @@ export function setUp<C>(
   options: unknown,
   isClient: (c: unknown) => boolean,
   clientKind: string,
-  extraOptions: readonly string[],
 ): ShardSetup<C> {
   if (options === undefined) options = {};
   if (options === null || typeof options !== "object") throw invalidArgument("options", "an object", options);
@@ -368,12 +578,10 @@ export function setUp<C>(
   const poolOptions: Record<string, unknown> = {};
   for (const k of Object.keys(o)) {
     if (POOL_OPTION_NAMES.has(k)) poolOptions[k] = o[k];
-    else if (k !== "pool" && k !== "strictTags" && !extraOptions.includes(k)) {
-      throw invalidValue("options", `pool options, pool, strictTags${extraOptions.map((e) => `, ${e}`).join("")}`, k);
-    }
+    else if (k !== "pool" && k !== "strictTags") throw invalidValue("options", "pool options, pool, strictTags", k);
   }
-  const strict = o.strictTags ?? false;
-  if (typeof strict !== "boolean") throw invalidArgument("options.strictTags", "a boolean", strict);
+  const strictTags = o.strictTags ?? false;
+  if (typeof strictTags !== "boolean") throw invalidArgument("options.strictTags", "a boolean", strictTags);
   let entries: [string | null, unknown][];
   if (shards instanceof Map) entries = [...shards.entries()].map(([k, v]) => [typeof k === "string" ? k : null, v]);
   else if (Array.isArray(shards)) entries = shards.map((c) => [null, c]);
@@ -384,6 +592,7 @@ export function setUp<C>(
     if (!isClient(c)) throw invalidArgument(`shards[${JSON.stringify(k ?? i)}]`, clientKind, c);
   });
   let pool: Pool;
+  let router: ShardRouter;
   let clients: C[];
   if (o.pool !== undefined) {
     if (!(o.pool instanceof Pool)) throw invalidArgument("options.pool", "a keyroute Pool", o.pool);
@@ -392,15 +601,17 @@ export function setUp<C>(
     if (entries.length !== pool.length) {
       throw invalidValue("shards", `one client per server of the pool (${pool.length})`, `${entries.length} clients`);
     }
+    router = ShardRouter.forPool(pool, { strictTags });
     if (Array.isArray(shards)) clients = entries.map(([, c]) => c as C);
     else {
       const byName = new Map(entries.map(([k, c]) => [k, c]));
-      clients = pool.servers.map((spec) => {
-        const c = byName.get(shardName(spec)) ?? byName.get(spec);
+      const names = router.names;
+      clients = pool.servers.map((spec, i) => {
+        const c = byName.get(names[i]) ?? byName.get(spec);
         if (c === undefined) throw invalidValue("shards", `a client for every server of the pool, keyed by alias or spec`, `nothing for ${JSON.stringify(spec)}`);
         return c as C;
       });
-      const known = new Set(pool.servers.flatMap((s) => [s, shardName(s)]));
+      const known = new Set([...pool.servers, ...names]);
       for (const [k] of entries) if (k === null || !known.has(k)) throw invalidValue("shards", "keys naming the pool's servers", k === null ? describe(k) : k);
     }
   } else {
@@ -411,13 +622,17 @@ export function setUp<C>(
       return k;
     });
     pool = new Pool(specs, poolOptions as unknown as PoolOptions);
+    router = ShardRouter.forPool(pool, { strictTags });
     clients = entries.map(([, c]) => c as C);
   }
-  return { pool, clients, strict };
+  return { pool, router, clients };
 }
 
-/** Function-valued properties along `obj`'s prototype chain that name commands of `table`. */
-export function commandMethods(obj: object, table: CommandTable, reserved: ReadonlySet<string>, suffix?: string): string[] {
+let methodTable: CommandTable | null = null;
+
+/** Function-valued properties along `obj`'s prototype chain that name commands of the built-in table. */
+export function commandMethods(obj: object, reserved: ReadonlySet<string>, suffix?: string): string[] {
+  const table = (methodTable ??= new CommandTable());
   const out = new Set<string>();
   for (let p: object | null = obj; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {
@@ -430,6 +645,11 @@ export function commandMethods(obj: object, table: CommandTable, reserved: Reado
     }
   }
   return [...out];
+}
+
+/** Whether the built-in command table knows `name`. */
+export function isCommand(name: string): boolean {
+  return (methodTable ??= new CommandTable()).has(name);
 }
 
 export { ShardingError };
