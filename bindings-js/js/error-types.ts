@@ -375,7 +375,7 @@ export class CrossShardTransactionError extends CrossShardError {
 export class KeylessCommandError extends ShardingError {
   static readonly code: string = "ERR_KEYROUTE_KEYLESS";
   /** Why: no request policy, special handling, per-shard replies, or a transaction without keys. */
-  readonly reason: "noPolicy" | "special" | "perShard" | "transaction" = "noPolicy";
+  readonly reason: "no_policy" | "special" | "per_shard" | "transaction" = "no_policy";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
     this.name = "KeylessCommandError";

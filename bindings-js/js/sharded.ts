@@ -20,22 +20,23 @@ export type ShardArg = string | Uint8Array;
 
 /**
  * How the replies of a split or a fan-out become one reply (the core's
- * `Reduce`). Under every rule but `oneSucceeded`, the first error reply (in
+ * `Reduce`; kinds are the core's names). Under every rule but
+ * `one_succeeded`, the first error reply (in
  * part or shard order) is the result.
  *
  * - `order`: the replies are arrays, concatenated in order; element
  *   `order[i]` of the concatenation is element `i` of the result (MGET);
  * - `sum`, `min`, `max`, `and`, `or`: integer replies combined, arrays of
  *   integers element by element (booleans stay booleans);
- * - `allSucceeded`: the first reply, when none failed;
- * - `oneSucceeded`: the first reply that is not an error;
+ * - `all_succeeded`: the first reply, when none failed;
+ * - `one_succeeded`: the first reply that is not an error;
  * - `concat`: array replies concatenated in shard order (KEYS);
  * - `random`: the `pick`-th (modulo their count) of the replies that are
  *   not nil, or nil (RANDOMKEY).
  */
 export type Reduce =
   | { readonly kind: "order"; readonly order: Uint32Array }
-  | { readonly kind: "sum" | "min" | "max" | "and" | "or" | "allSucceeded" | "oneSucceeded" | "concat" }
+  | { readonly kind: "sum" | "min" | "max" | "and" | "or" | "all_succeeded" | "one_succeeded" | "concat" }
   | { readonly kind: "random"; readonly pick: number };
 
 /** A sub-command of a split: its shard, its argv as positions in the command's argv (name first), its keys' ordinals. */
@@ -49,7 +50,7 @@ export interface Part {
 export type Step =
   | { readonly kind: "one"; readonly shard: number }
   | { readonly kind: "split"; readonly parts: readonly Part[]; readonly reduce: Reduce; readonly keyCount: number }
-  | { readonly kind: "fanOut"; readonly shards: Uint32Array; readonly reduce: Reduce };
+  | { readonly kind: "fan_out"; readonly shards: Uint32Array; readonly reduce: Reduce };
 
 /** One command to send in a pipeline: which command, and which part of its split (`null`: the command as given). */
 export interface Send {
@@ -82,8 +83,8 @@ const SIMPLE: readonly (Reduce | undefined)[] = [
   { kind: "max" },
   { kind: "and" },
   { kind: "or" },
-  { kind: "allSucceeded" },
-  { kind: "oneSucceeded" },
+  { kind: "all_succeeded" },
+  { kind: "one_succeeded" },
   { kind: "concat" },
 ].map((r) => (r === undefined ? r : Object.freeze(r as Reduce)));
 
@@ -122,7 +123,7 @@ function readStep(o: Uint32Array, ones: readonly Step[]): Step {
     return { kind: "split", parts, reduce: readReduce(o), keyCount };
   }
   const shards = readList(o);
-  return { kind: "fanOut", shards, reduce: readReduce(o) };
+  return { kind: "fan_out", shards, reduce: readReduce(o) };
 }
 
 /** The answer "no shard" of src/shard.rs. */
@@ -292,35 +293,32 @@ export class ShardSession {
 
   /** WATCH `argv` (`["WATCH", key, ...]`): the shard to send it to. */
   watch(router: ShardRouter, argv: readonly ShardArg[]): number {
-    const [argc, staged] = loadArgv(argv);
-    return wasm.checked(this._inner.watch(router._inner, argc, staged));
+    return this._join(0, router, argv);
   }
 
   /** UNWATCH outside MULTI: the shard the watch went to, or `null` (nothing watched, nothing to send). */
   unwatch(): number | null {
-    return shardOrNull(this._inner.unwatch());
+    return shardOrNull(this._inner.control(0));
   }
 
   /** A command run at once while watching, before MULTI: its shard, the watched one. */
   whileWatching(router: ShardRouter, argv: readonly ShardArg[]): number {
-    const [argc, staged] = loadArgv(argv);
-    return wasm.checked(this._inner.whileWatching(router._inner, argc, staged));
+    return this._join(1, router, argv);
   }
 
   /** MULTI: starts the transaction's queue. */
   multi(): void {
-    wasm.checked(this._inner.multi());
+    wasm.checked(this._inner.control(1));
   }
 
   /** Queues `argv` in the transaction (its keys must be on the transaction's shard). */
   queue(router: ShardRouter, argv: readonly ShardArg[]): void {
-    const [argc, staged] = loadArgv(argv);
-    wasm.checked(this._inner.queue(router._inner, argc, staged));
+    this._join(2, router, argv);
   }
 
   /** EXEC: the shard to run the transaction on, or `null` (nothing queued or watched: the reply is an empty list). */
   exec(): number | null {
-    return shardOrNull(this._inner.exec());
+    return shardOrNull(this._inner.control(2));
   }
 
   /** A whole MULTI..EXEC block at once: the shard to run it on, or `null`. */
@@ -331,27 +329,39 @@ export class ShardSession {
 
   /** DISCARD, or a reset: the shard that was pinned (where a watch or a transaction must be released), or `null`. */
   reset(): number | null {
-    return shardOrNull(this._inner.reset());
+    return shardOrNull(this._inner.control(3));
   }
 
   /** The shard the transaction is pinned to, or `null`. */
   get pinned(): number | null {
-    return this._inner.pinned ?? null;
+    const p = this._state()[0];
+    return p === 0xffffffff ? null : p;
   }
 
   /** Whether keys are watched. */
   get watching(): boolean {
-    return this._inner.watching;
+    return this._state()[1] === 1;
   }
 
   /** Whether MULTI was given and EXEC or DISCARD not yet. */
   get inMulti(): boolean {
-    return this._inner.inMulti;
+    return this._state()[2] === 1;
   }
 
   /** How many commands are queued. */
   get queued(): number {
-    return this._inner.queued;
+    return this._state()[3];
+  }
+
+  /** @internal */
+  _join(op: number, router: ShardRouter, argv: readonly ShardArg[]): number {
+    const [argc, staged] = loadArgv(argv);
+    return wasm.checked(this._inner.join(op, router._inner, argc, staged));
+  }
+
+  /** @internal */
+  _state(): Uint32Array {
+    return wasm.outputs(this._inner.state());
   }
 
   /** Releases the wasm memory now. */
@@ -418,7 +428,7 @@ function fold(replies: readonly unknown[], op: Op): unknown {
  * `Error` objects, nil is `null`; the result may be an error reply too.
  */
 export function applyReduce(reduce: Reduce, replies: readonly unknown[]): unknown {
-  if (reduce.kind === "oneSucceeded") {
+  if (reduce.kind === "one_succeeded") {
     const i = replies.findIndex((r) => !isError(r));
     return i >= 0 ? replies[i] : replies.length > 0 ? replies[0] : null;
   }
@@ -441,7 +451,7 @@ export function applyReduce(reduce: Reduce, replies: readonly unknown[]): unknow
       }
       return out;
     }
-    case "allSucceeded":
+    case "all_succeeded":
       return replies.length > 0 ? replies[0] : null;
     case "concat": {
       const out: unknown[] = [];

@@ -373,21 +373,6 @@ fn numbers(items: impl IntoIterator<Item = usize>) -> String {
     s
 }
 
-/// A core name (`no_policy`) as JS spells option and enum values (`noPolicy`).
-fn camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else {
-            out.push(if upper { c.to_ascii_uppercase() } else { c });
-            upper = false;
-        }
-    }
-    out
-}
-
 /// A position, or `null`.
 fn position(p: Option<usize>) -> String {
     p.map_or_else(|| String::from("null"), |p| p.to_string())
@@ -445,7 +430,7 @@ pub(crate) fn shard(e: &ShardError) -> String {
                 ),
             )
             .raw("commands", &commands)
-            .str("conflict", &camel(conflict.as_str()))
+            .str("conflict", conflict.as_str())
             .raw("slots", &slots(pair))
             .raw(
                 "strict",
@@ -456,7 +441,7 @@ pub(crate) fn shard(e: &ShardError) -> String {
                 },
             )
         }
-        ShardError::Keyless { reason, .. } => j.str("reason", &camel(reason.as_str())),
+        ShardError::Keyless { reason, .. } => j.str("reason", reason.as_str()),
         ShardError::Unroutable { cause, .. } => match cause {
             Unroutable::Command(c) => j.raw("cause", &command(c)),
             Unroutable::Topology(t) => j.raw("cause", &topology(t)),

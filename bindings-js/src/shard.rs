@@ -193,7 +193,9 @@ impl Router {
     }
 }
 
-/// MULTI / EXEC / WATCH state of one sharded connection (the core's `Session`).
+/// MULTI / EXEC / WATCH state of one sharded connection (the core's
+/// `Session`). Few exports, each taking the operation as a number: every
+/// export costs the module its own glue.
 #[wasm_bindgen(js_name = ShardSession)]
 #[derive(Default)]
 pub struct ShardSession(Session);
@@ -206,39 +208,27 @@ impl ShardSession {
         ShardSession::default()
     }
 
-    /// WATCH (the whole argv): the shard to send it to, or -1.
-    pub fn watch(&mut self, router: &Router, argc: u32, staged: bool) -> i32 {
-        shard_or_refusal(self.0.watch(&router.0, argv(argc, staged)))
+    /// A command's keys joining the session: `op` 0 WATCH (the whole
+    /// argv), 1 a command run at once while watching, 2 a command queued
+    /// in the transaction. Returns the shard (0 when queued), or -1.
+    pub fn join(&mut self, op: u32, router: &Router, argc: u32, staged: bool) -> i32 {
+        let argv = argv(argc, staged);
+        let r = &router.0;
+        shard_or_refusal(match op {
+            0 => self.0.watch(r, argv),
+            1 => self.0.while_watching(r, argv),
+            _ => self.0.queue(r, argv).map(|()| 0),
+        })
     }
 
-    /// UNWATCH outside MULTI: the shard to send it to, or -2 (nothing to send).
-    pub fn unwatch(&mut self) -> i32 {
-        maybe_shard(self.0.unwatch())
-    }
-
-    /// A command run at once while watching: its shard, or -1.
-    #[wasm_bindgen(js_name = whileWatching)]
-    pub fn while_watching(&mut self, router: &Router, argc: u32, staged: bool) -> i32 {
-        shard_or_refusal(self.0.while_watching(&router.0, argv(argc, staged)))
-    }
-
-    /// MULTI: 0, or -1.
-    pub fn multi(&mut self) -> i32 {
-        self.0.multi().map_or_else(|e| refused(&e), |()| 0)
-    }
-
-    /// Queues the argv in the transaction: 0, or -1.
-    pub fn queue(&mut self, router: &Router, argc: u32, staged: bool) -> i32 {
-        self.0
-            .queue(&router.0, argv(argc, staged))
-            .map_or_else(|e| refused(&e), |()| 0)
-    }
-
-    /// EXEC: the shard to run the transaction on, -2 (nothing to send), or -1.
-    pub fn exec(&mut self) -> i32 {
-        match self.0.exec() {
-            Ok(s) => maybe_shard(s),
-            Err(e) => refused(&e),
+    /// `op` 0 UNWATCH, 1 MULTI, 2 EXEC, 3 DISCARD (a reset): the shard to
+    /// send to, -2 (nothing to send), or -1; MULTI answers 0.
+    pub fn control(&mut self, op: u32) -> i32 {
+        match op {
+            0 => maybe_shard(self.0.unwatch()),
+            1 => self.0.multi().map_or_else(|e| refused(&e), |()| 0),
+            2 => self.0.exec().map_or_else(|e| refused(&e), maybe_shard),
+            _ => maybe_shard(self.0.reset()),
         }
     }
 
@@ -251,32 +241,17 @@ impl ShardSession {
         }
     }
 
-    /// DISCARD or a reset: the shard that was pinned, or -2.
-    pub fn reset(&mut self) -> i32 {
-        maybe_shard(self.0.reset())
-    }
-
-    /// The shard the transaction is pinned to, if any.
-    #[wasm_bindgen(getter)]
-    pub fn pinned(&self) -> Option<u32> {
-        self.0.pinned().map(|s| s as u32)
-    }
-
-    /// Whether keys are watched.
-    #[wasm_bindgen(getter)]
-    pub fn watching(&self) -> bool {
-        self.0.watching()
-    }
-
-    /// Whether MULTI was given and EXEC or DISCARD not yet.
-    #[wasm_bindgen(getter, js_name = inMulti)]
-    pub fn in_multi(&self) -> bool {
-        self.0.in_multi()
-    }
-
-    /// How many commands are queued.
-    #[wasm_bindgen(getter)]
-    pub fn queued(&self) -> u32 {
-        self.0.queued() as u32
+    /// The state into the result array: `[pinned shard or 2^32 - 1,
+    /// watching, in MULTI, queued]`.
+    pub fn state(&self) -> i32 {
+        let s = &self.0;
+        out_with(|o| {
+            o.extend([
+                s.pinned().map_or(u32::MAX, |p| p as u32),
+                s.watching() as u32,
+                s.in_multi() as u32,
+                s.queued() as u32,
+            ])
+        })
     }
 }

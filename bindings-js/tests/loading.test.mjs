@@ -255,7 +255,12 @@ test("size budget", () => {
   // keyroute.js, inside the budget as it was. Option values parsed by the
   // core (one parser for every language, with messages listing the valid
   // names): 780,405 bytes of wasm, 453,337 gzipped keyroute.js; the budget
-  // moved from 440 to 445 KiB for it.
+  // moved from 440 to 445 KiB for it. The sharded clients on the core's
+  // shard module (ShardRouter, ShardSession: plans, pipelines, sessions,
+  // refusals) cost ~28 KB of wasm over splitByPool and keyShards;
+  // movedFraction's shares leaving as float bits instead of printed floats
+  // (no float formatting in the module: ~22 KB) and the glue without its
+  // JSDoc (~3 KB gzipped) made room: MEASURED.
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
   assert.ok(gz <= 445 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 445 KiB`);
 });

@@ -13,7 +13,6 @@ import { VECTORS_DIR } from "./helpers.mjs";
 
 const doc = JSON.parse(readFileSync(join(VECTORS_DIR, "sharded.json"), "utf8"));
 
-const snake = (s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (s) => s.replace(/_(.)/g, (_, c) => c.toUpperCase());
 
 /** The router of a placement of the file, seeded as the scenario says. */
@@ -32,12 +31,12 @@ function router(name, seed) {
 function reduceOut(r) {
   if (r.kind === "order") return { order: [...r.order] };
   if (r.kind === "random") return { random: r.pick };
-  return snake(r.kind);
+  return r.kind;
 }
 
 /** A Reduce from the file. */
 function reduceIn(r) {
-  if (typeof r === "string") return { kind: camel(r) };
+  if (typeof r === "string") return { kind: r };
   if ("order" in r) return { kind: "order", order: Uint32Array.from(r.order) };
   return { kind: "random", pick: r.random };
 }
@@ -55,7 +54,7 @@ function stepOut(s) {
           reduce: reduceOut(s.reduce),
         },
       };
-    case "fanOut":
+    case "fan_out":
       return { fan_out: { reduce: reduceOut(s.reduce), shards: [...s.shards] } };
     default:
       assert.fail(`unknown step ${s.kind}`);
@@ -198,7 +197,7 @@ test("applyReduce gives every reduce case's result", () => {
     kinds.add(rule.kind);
     assert.deepEqual(replyOut(kr.applyReduce(rule, c.replies.map(replyIn))), c.expect, JSON.stringify(c));
   }
-  assert.deepEqual([...kinds].sort(), ["allSucceeded", "and", "concat", "max", "min", "oneSucceeded", "or", "order", "random", "sum"]);
+  assert.deepEqual([...kinds].sort(), ["all_succeeded", "and", "concat", "max", "min", "one_succeeded", "or", "order", "random", "sum"]);
 });
 
 test("the sharding error tree: each class its static code, instances their own", () => {
@@ -255,7 +254,7 @@ test("refusals carry what their kind names: transaction origins, slots, reasons,
   assert.equal(tags.strict, true);
   const nc = thrown(() => router("pool-strict", 0).plan(["RENAME", "a", "{a}1"]));
   assert.ok(nc instanceof kr.NotColocatedError && nc instanceof kr.CrossShardError);
-  for (const [argv, reason] of [[["TIME"], "noPolicy"], [["INFO"], "special"], [["SLOWLOG", "GET"], "perShard"]]) {
+  for (const [argv, reason] of [[["TIME"], "no_policy"], [["INFO"], "special"], [["SLOWLOG", "GET"], "per_shard"]]) {
     const k = thrown(() => pool.plan(argv));
     assert.ok(k instanceof kr.KeylessCommandError && k.reason === reason, `${argv}: ${k.reason}`);
   }
