@@ -19,7 +19,7 @@ const glue: Glue = {
 };
 
 // The wasm-bindgen classes, wrapped by the public classes of cluster.ts,
-// command.ts, policy.ts, plan.ts, pool.ts and sharded.ts.
+// command.ts, policy.ts, plan.ts, pool.ts and shard.ts.
 export {
   CommandTable as WasmCommandTable,
   HashPolicy as WasmHashPolicy,

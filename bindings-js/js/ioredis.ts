@@ -3,8 +3,10 @@
 
 import { invalidArgument, invalidValue } from "./errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
-import { ShardSession, commandMethods, eachShard, isCommand, pipelineReply, runStep, sendArgv, settleAll, setUp } from "./sharded.js";
-import type { ShardArg, ShardRouter, ShardingOptions } from "./sharded.js";
+import { ShardSession } from "./shard.js";
+import type { ShardArg, ShardRouter } from "./shard.js";
+import { commandMethods, eachShard, isCommand, pipelineReply, runStep, sendArgv, settleAll, setUp } from "./sharded.js";
+import type { ShardingOptions } from "./sharded.js";
 
 /** What ShardedRedis needs of an ioredis pipeline or MULTI (duck-typed). */
 export interface IORedisPipelineLike {

@@ -91,8 +91,9 @@ export { ShardedPipeline, ShardedRedis } from "./ioredis.js";
 export type { IORedisClientLike, IORedisPipelineLike, RedisKey, RedisValue, ShardedRedisOptions } from "./ioredis.js";
 export { ShardedClient, ShardedMulti, createShardedClient } from "./node-redis.js";
 export type { NodeRedisClientLike, NodeRedisMultiLike, ShardedClientOptions } from "./node-redis.js";
-export { ShardRouter, ShardSession, applyReduce } from "./sharded.js";
-export type { Part, Pipeline, Reduce, Send, ShardArg, ShardRouterOptions, ShardingOptions, Step } from "./sharded.js";
+export { ShardRouter, ShardSession, applyReduce } from "./shard.js";
+export type { Part, Pipeline, Reduce, Send, ShardArg, ShardRouterOptions, Step } from "./shard.js";
+export type { ShardingOptions } from "./sharded.js";
 export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
 
 /**

@@ -5,8 +5,10 @@
 
 import { invalidArgument } from "./errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
-import { ShardSession, commandMethods, eachShard, pipelineReply, runStep, sendArgv, settleAll, settled, setUp } from "./sharded.js";
-import type { ShardArg, ShardRouter, ShardingOptions, Step } from "./sharded.js";
+import { ShardSession } from "./shard.js";
+import type { ShardArg, ShardRouter, Step } from "./shard.js";
+import { commandMethods, eachShard, pipelineReply, runStep, sendArgv, settleAll, settled, setUp } from "./sharded.js";
+import type { ShardingOptions } from "./sharded.js";
 import { UnroutableCommandError } from "./error-types.js";
 
 type Transform = ((reply: unknown, preserve?: unknown, typeMapping?: unknown) => unknown) | undefined;

@@ -276,6 +276,8 @@ test("bad arguments are TypeErrors; shardOf agrees with the pool and the cluster
   assert.throws(() => r.planPipeline([["GET", "a"], ["GET", {}]]), /commands\[1\]\[1\]/);
   assert.throws(() => new kr.ShardSession().watch(r, null), TypeError);
   assert.throws(() => kr.ShardRouter.forPool({}), TypeError);
+  assert.throws(() => kr.ShardRouter.forCluster({ _map: {} }, []), TypeError);
+  assert.throws(() => kr.ShardRouter.forCluster(kr.Cluster.fromSlots([[0, 16383, ["127.0.0.1", 7000]]]), [7000]), TypeError);
   assert.throws(() => kr.ShardRouter.forPool(new kr.Pool(["a:1"], { scheme: "twemproxy-ketama" }), { seed: -1 }), TypeError);
   const p = doc.placements.pool;
   const pool = new kr.Pool(p.servers, { scheme: p.scheme });
