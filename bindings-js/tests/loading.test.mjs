@@ -260,7 +260,8 @@ test("size budget", () => {
   // refusals) cost ~28 KB of wasm over splitByPool and keyShards;
   // movedFraction's shares leaving as float bits instead of printed floats
   // (no float formatting in the module: ~22 KB) and the glue without its
-  // JSDoc (~3 KB gzipped) made room: MEASURED.
+  // JSDoc (~3 KB gzipped) made room: 787,156 bytes of wasm, 452,756
+  // gzipped keyroute.js.
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
   assert.ok(gz <= 445 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 445 KiB`);
 });
