@@ -19,7 +19,7 @@ const glue: Glue = {
 };
 
 // The wasm-bindgen classes, wrapped by the public classes of cluster.ts,
-// command.ts, policy.ts, plan.ts and pool.ts.
+// command.ts, policy.ts, plan.ts, pool.ts and shard.ts.
 export {
   CommandTable as WasmCommandTable,
   HashPolicy as WasmHashPolicy,
@@ -27,6 +27,8 @@ export {
   movedFraction as wasmMovedFraction,
   Rebalance as WasmRebalance,
   SlotMap as WasmSlotMap,
+  ShardRouter as WasmShardRouter,
+  ShardSession as WasmShardSession,
   parseRedirect as wasmParseRedirect,
   readFromCode as wasmReadFromCode,
 } from "../build/glue/keyroute_glue.js";

@@ -340,10 +340,14 @@ export interface MovedFractionOptions {
   sampleLog2?: number;
 }
 
-interface RawShare { num: string; log2den: number; value: number }
+/** `bits`: the core's float value as its IEEE 754 bits (src/pool.rs `share_json`). */
+interface RawShare { num: string; log2den: number; bits: string }
+
+const float = new DataView(new ArrayBuffer(8));
 
 function share(s: RawShare): Share {
-  return Object.freeze({ num: s.num, den: (1n << BigInt(s.log2den)).toString(), value: s.value });
+  float.setBigUint64(0, BigInt(s.bits));
+  return Object.freeze({ num: s.num, den: (1n << BigInt(s.log2den)).toString(), value: float.getFloat64(0) });
 }
 
 /** The share of the key-hash space each old server hands to each new server, exact. Plain data. */

@@ -1,7 +1,8 @@
 //! The one place each core error becomes a description the JS wrapper turns
 //! into a typed `Error`: JSON `{"family", "code", "message", ...fields}`.
 //! `family` picks the class (`topology`, `redirect`, `command`, `policy`,
-//! `plan`, `partition`, `config`), `code` the kind; the message is the core error's `Display`.
+//! `plan`, `partition`, `config`, `sharding`), `code` the kind; the message
+//! is the core error's `Display`.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -12,6 +13,7 @@ use keyroute::error::{
     RedirectError, TopologyError,
 };
 use keyroute::plan::MovedError;
+use keyroute::shard::{Conflict, ShardError, Unroutable};
 use wasm_bindgen::JsValue;
 
 /// A JSON object under construction.
@@ -353,6 +355,98 @@ pub(crate) fn moved(e: &MovedError) -> String {
     let j = &mut Json::new("partition", "ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH", e);
     let j = match e {
         MovedError::DifferentKeyHash { old, new } => j.str("oldHash", old).str("newHash", new),
+        _ => j,
+    };
+    j.done()
+}
+
+/// `[1,2]`.
+fn numbers(items: impl IntoIterator<Item = usize>) -> String {
+    let mut s = String::from("[");
+    for (i, n) in items.into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "{n}");
+    }
+    s.push(']');
+    s
+}
+
+/// A position, or `null`.
+fn position(p: Option<usize>) -> String {
+    p.map_or_else(|| String::from("null"), |p| p.to_string())
+}
+
+/// A sharded client's refusal: the core's code, message, command and
+/// shards (names and indexes), the pipeline position, and what each kind
+/// names besides: a transaction's two commands (`positions`, `commands`)
+/// and `conflict`, the `slots` of a cluster refusal, a keyless command's
+/// `reason`, an unroutable command's `cause`. `strict` marks the refusals
+/// of strict tags (kept for callers of the earlier `CrossShardError.strict`).
+pub(crate) fn shard(e: &ShardError) -> String {
+    let j = &mut Json::new("sharding", e.code(), e);
+    j.str("command", e.command());
+    let mut names = String::from("[");
+    for (i, n) in e.shards().iter().enumerate() {
+        if i > 0 {
+            names.push(',');
+        }
+        quote(&mut names, n);
+    }
+    names.push(']');
+    if !e.shards().is_empty() {
+        j.raw("shards", &names)
+            .raw("shardIndexes", &numbers(e.shard_indexes().iter().copied()));
+    }
+    j.raw("position", &position(e.position()));
+    let slots = |s: Option<(u16, u16)>| {
+        s.map_or_else(|| String::from("null"), |(a, b)| format!("[{a},{b}]"))
+    };
+    match e.inner() {
+        ShardError::CrossShard { slots: s, .. } => j.raw("slots", &slots(*s)),
+        ShardError::NotColocated { .. } => j.raw("strict", "true"),
+        ShardError::CrossShardTransaction {
+            first,
+            other,
+            conflict,
+            ..
+        } => {
+            let pair = match conflict {
+                Conflict::Slots(a, b) => Some((*a, *b)),
+                _ => None,
+            };
+            let mut commands = String::from("[");
+            quote(&mut commands, &first.command);
+            commands.push(',');
+            quote(&mut commands, &other.command);
+            commands.push(']');
+            j.raw(
+                "positions",
+                &format!(
+                    "[{},{}]",
+                    position(first.position),
+                    position(other.position)
+                ),
+            )
+            .raw("commands", &commands)
+            .str("conflict", conflict.as_str())
+            .raw("slots", &slots(pair))
+            .raw(
+                "strict",
+                if *conflict == Conflict::Tags {
+                    "true"
+                } else {
+                    "false"
+                },
+            )
+        }
+        ShardError::Keyless { reason, .. } => j.str("reason", reason.as_str()),
+        ShardError::Unroutable { cause, .. } => match cause {
+            Unroutable::Command(c) => j.raw("cause", &command(c)),
+            Unroutable::Topology(t) => j.raw("cause", &topology(t)),
+            _ => j,
+        },
         _ => j,
     };
     j.done()

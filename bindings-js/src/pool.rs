@@ -32,13 +32,15 @@ fn partition_error(e: keyroute::error::PartitionError) -> JsValue {
     errors::js(errors::partition(&e))
 }
 
-/// A share as JSON: `{"num": "n", "log2den": k, "value": f}`.
+/// A share as JSON: `{"num": "n", "log2den": k, "bits": "b"}`, `b` the
+/// bits of the core's `f64` value (formatting floats would link ~22 KB of
+/// float printing into the module; JS reads the bits back exactly).
 fn share_json(out: &mut String, s: Share) {
     out.push_str(&format!(
-        "{{\"num\":\"{}\",\"log2den\":{},\"value\":{:?}}}",
+        "{{\"num\":\"{}\",\"log2den\":{},\"bits\":\"{}\"}}",
         s.numerator(),
         s.log2_denominator(),
-        s.as_f64()
+        s.as_f64().to_bits()
     ));
 }
 

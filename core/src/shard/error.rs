@@ -40,6 +40,17 @@ pub enum Conflict {
     Tags,
 }
 
+impl Conflict {
+    /// A stable lower-case name: `shards`, `slots` or `tags`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Conflict::Shards => "shards",
+            Conflict::Slots(..) => "slots",
+            Conflict::Tags => "tags",
+        }
+    }
+}
+
 /// Why a keyless command has no place to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -56,6 +67,19 @@ pub enum KeylessReason {
     PerShard,
     /// A transaction without keys: no shard is its own.
     Transaction,
+}
+
+impl KeylessReason {
+    /// A stable lower-case name: `no_policy`, `special`, `per_shard` or
+    /// `transaction`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeylessReason::NoPolicy => "no_policy",
+            KeylessReason::Special => "special",
+            KeylessReason::PerShard => "per_shard",
+            KeylessReason::Transaction => "transaction",
+        }
+    }
 }
 
 /// A transaction command given out of turn (the server's own errors).
