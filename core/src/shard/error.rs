@@ -58,6 +58,19 @@ pub enum KeylessReason {
     Transaction,
 }
 
+impl KeylessReason {
+    /// A stable lower-case name, the same in every language: `no_policy`,
+    /// `special`, `per_shard` or `transaction`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoPolicy => "no_policy",
+            Self::Special => "special",
+            Self::PerShard => "per_shard",
+            Self::Transaction => "transaction",
+        }
+    }
+}
+
 /// A transaction command given out of turn (the server's own errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -544,3 +544,17 @@ fn reduce_rules() {
     assert_eq!(Reduce::Sum.apply(vec![Int(1), Text("x")]), Text("x"));
     let _ = ToString::to_string(&1);
 }
+
+#[test]
+fn keyless_reasons_have_the_documented_names() {
+    let names: Vec<&str> = [
+        KeylessReason::NoPolicy,
+        KeylessReason::Special,
+        KeylessReason::PerShard,
+        KeylessReason::Transaction,
+    ]
+    .into_iter()
+    .map(KeylessReason::as_str)
+    .collect();
+    assert_eq!(names, ["no_policy", "special", "per_shard", "transaction"]);
+}
