@@ -69,6 +69,7 @@ __all__ = [
     "ShardRouter",
     "ShardSplit",
     "PipelinePlan",
+    "Reduce",
     "Session",
     "HashPolicy",
     "rebalance",
@@ -756,11 +757,7 @@ class ShardSplit:
         """`(shard, arguments)` per send: the caller's own argument objects."""
 
     @property
-    def reduce(self) -> _Reduce | None: ...
-    @property
-    def order(self) -> list[int] | None: ...
-    @property
-    def pick(self) -> int | None: ...
+    def reduce(self) -> Reduce | None: ...
     def gather(self, replies: Sequence[Any], /) -> Any:
         """The command's reply from its sends' replies, by the core's rule (an error reply is returned)."""
 
@@ -770,6 +767,25 @@ class ShardSplit:
 
     @property
     def key_count(self) -> int: ...
+
+@final
+class Reduce:
+    """How the replies of a split or a fan-out become one reply: the core's rule, applied by the core."""
+
+    def __new__(
+        cls, name: _Reduce, /, *, order: Sequence[int] | None = None, pick: int | None = None
+    ) -> Self: ...
+    @property
+    def name(self) -> _Reduce: ...
+    @property
+    def order(self) -> list[int] | None: ...
+    @property
+    def pick(self) -> int | None: ...
+    def apply(self, replies: Iterable[Any], /) -> Any:
+        """One reply from `replies`, in part or shard order (an error reply is returned)."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
 class PipelinePlan:

@@ -1,6 +1,6 @@
 //! The core's shard module for Python: `ShardRouter` (where each command of
 //! a sharded client goes, or its refusal), `ShardSplit` and `PipelinePlan`
-//! (the plans, with the core's reduce rules applied to Python replies),
+//! (the plans) and `Reduce` (the core's rules, applied to Python replies),
 //! `Session` (MULTI / EXEC / WATCH state), and the refusals as exception
 //! classes. Every decision is the core's; this module converts.
 
@@ -257,6 +257,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ShardRouter>()?;
     m.add_class::<ShardSplit>()?;
     m.add_class::<PipelinePlan>()?;
+    m.add_class::<reduce::PyReduce>()?;
     m.add_class::<Session>()?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::reduce::apply;
+use super::reduce::{apply, PyReduce};
 use crate::errors::obj;
 use crate::key::items_of;
 
@@ -145,31 +145,10 @@ impl ShardSplit {
         self.commands.bind(py).clone()
     }
 
-    /// The core's rule for the replies: `"order"`, `"sum"`, `"min"`,
-    /// `"max"`, `"and"`, `"or"`, `"all_succeeded"`, `"one_succeeded"`,
-    /// `"concat"` or `"random"`; `None` for one shard.
+    /// The core's rule for the replies (`None` for one shard).
     #[getter]
-    fn reduce(&self) -> Option<&'static str> {
-        self.step.reduce().map(Reduce::as_str)
-    }
-
-    /// With `"order"`: element `order[i]` of the parts' replies, concatenated,
-    /// is element `i` of the reply.
-    #[getter]
-    fn order(&self) -> Option<Vec<u32>> {
-        match self.step.reduce() {
-            Some(Reduce::Order(o)) => Some(o.clone()),
-            _ => None,
-        }
-    }
-
-    /// With `"random"`: the pick drawn when the command was planned.
-    #[getter]
-    fn pick(&self) -> Option<u32> {
-        match self.step.reduce() {
-            Some(Reduce::Random { pick }) => Some(*pick),
-            _ => None,
-        }
+    fn reduce(&self) -> Option<PyReduce> {
+        self.step.reduce().map(|r| PyReduce { inner: r.clone() })
     }
 
     /// The former name of `reduce` (deprecated): `"by_key_position"` for
@@ -222,8 +201,9 @@ impl ShardSplit {
         Ok(format!(
             "ShardSplit(kind='{}', reduce={}, key_count={}, parts={})",
             self.kind(),
-            self.reduce()
-                .map_or_else(|| "None".to_owned(), |r| format!("'{r}'")),
+            self.step
+                .reduce()
+                .map_or_else(|| "None".to_owned(), |r| format!("'{}'", r.as_str())),
             self.key_count,
             self.parts(py)?.repr()?
         ))

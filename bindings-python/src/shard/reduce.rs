@@ -5,7 +5,7 @@
 //! first reply's kind), an array is a `list` or `tuple`.
 
 use keyroute::shard::{Reduce, Reply};
-use pyo3::exceptions::PyBaseException;
+use pyo3::exceptions::{PyBaseException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PyTuple};
 
@@ -83,4 +83,80 @@ pub(crate) fn apply<'py>(
 ) -> Bound<'py, PyAny> {
     let replies = replies.into_iter().map(|r| PyReply(r.unbind())).collect();
     reduce.apply::<PyReply>(replies).0.into_bound(py)
+}
+
+/// How the replies of a split or a fan-out become one reply: the core's
+/// rule, applied to Python replies by the core.
+#[pyclass(name = "Reduce", module = "keyroute", frozen, eq)]
+#[derive(PartialEq)]
+pub(crate) struct PyReduce {
+    pub(crate) inner: Reduce,
+}
+
+#[pymethods]
+impl PyReduce {
+    /// The rule named `name`: `"sum"`, `"min"`, `"max"`, `"and"`, `"or"`,
+    /// `"all_succeeded"`, `"one_succeeded"`, `"concat"`; `"order"` with
+    /// `order=` (element `order[i]` of the replies' elements, concatenated,
+    /// is element `i` of the result); `"random"` with `pick=` (the
+    /// `pick`-th reply that is not nil, modulo their count).
+    #[new]
+    #[pyo3(signature = (name, /, *, order = None, pick = None))]
+    fn new(name: &str, order: Option<Vec<u32>>, pick: Option<u32>) -> PyResult<Self> {
+        let inner = match (name, order, pick) {
+            ("order", Some(order), None) => Reduce::Order(order),
+            ("random", None, Some(pick)) => Reduce::Random { pick },
+            (name, None, None) => Reduce::from_name(name).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "no reduce rule {name:?} (\"order\" takes order=, \"random\" takes pick=)"
+                ))
+            })?,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "order= goes with \"order\" alone, pick= with \"random\" alone",
+                ))
+            }
+        };
+        Ok(PyReduce { inner })
+    }
+
+    /// The rule's name.
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.inner.as_str()
+    }
+
+    /// `order`'s index map, else `None`.
+    #[getter]
+    fn order(&self) -> Option<Vec<u32>> {
+        match &self.inner {
+            Reduce::Order(o) => Some(o.clone()),
+            _ => None,
+        }
+    }
+
+    /// `random`'s pick, else `None`.
+    #[getter]
+    fn pick(&self) -> Option<u32> {
+        match self.inner {
+            Reduce::Random { pick } => Some(pick),
+            _ => None,
+        }
+    }
+
+    /// One reply from `replies` (in part or shard order). An error reply
+    /// (an exception instance) stands for the whole and is returned, not
+    /// raised.
+    #[pyo3(signature = (replies, /))]
+    fn apply<'py>(&self, replies: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(apply(replies.py(), &self.inner, crate::key::items_of(replies)?))
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.inner {
+            Reduce::Order(o) => format!("Reduce('order', order={o:?})"),
+            Reduce::Random { pick } => format!("Reduce('random', pick={pick})"),
+            r => format!("Reduce('{}')", r.as_str()),
+        }
+    }
 }

@@ -558,3 +558,23 @@ fn keyless_reasons_have_the_documented_names() {
     .collect();
     assert_eq!(names, ["no_policy", "special", "per_shard", "transaction"]);
 }
+
+#[test]
+fn reduce_names_read_back() {
+    for r in [
+        Reduce::Sum,
+        Reduce::Min,
+        Reduce::Max,
+        Reduce::And,
+        Reduce::Or,
+        Reduce::AllSucceeded,
+        Reduce::OneSucceeded,
+        Reduce::Concat,
+    ] {
+        assert_eq!(Reduce::from_name(r.as_str()), Some(r));
+    }
+    assert_eq!(Reduce::Order(vec![1, 0]).as_str(), "order");
+    for name in ["order", "random", "SUM", "", "first"] {
+        assert_eq!(Reduce::from_name(name), None, "{name}");
+    }
+}
