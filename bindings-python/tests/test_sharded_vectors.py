@@ -9,6 +9,7 @@ results."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -157,16 +158,16 @@ class Err(Exception):
     """An error reply."""
 
 
-def reply(v: Any) -> Any:
+def reply(v: dict[str, Any]) -> Any:
     ((kind, x),) = v.items()
-    return {
-        "int": lambda: x,
-        "bool": lambda: x,
-        "str": lambda: x.encode(),
-        "nil": lambda: None,
-        "error": lambda: Err(x),
-        "array": lambda: [reply(i) for i in x],
-    }[kind]()
+    if kind == "str":
+        return x.encode()
+    if kind == "error":
+        return Err(x)
+    if kind == "array":
+        return [reply(i) for i in x]
+    assert kind in ("int", "bool", "nil")
+    return x
 
 
 def same(got: Any, want: Any) -> bool:
@@ -201,8 +202,12 @@ def test_reduce_is_the_cores(case: dict[str, Any]) -> None:
 def test_reduce_arguments() -> None:
     with pytest.raises(ValueError, match="no reduce rule"):
         keyroute.Reduce("first")  # type: ignore[arg-type]
-    for bad in (lambda: keyroute.Reduce("order"), lambda: keyroute.Reduce("sum", pick=1),
-                lambda: keyroute.Reduce("random", order=[0])):
+    bad_calls: list[Callable[[], object]] = [
+        lambda: keyroute.Reduce("order"),
+        lambda: keyroute.Reduce("sum", pick=1),
+        lambda: keyroute.Reduce("random", order=[0]),
+    ]
+    for bad in bad_calls:
         with pytest.raises(ValueError):
             bad()
     assert keyroute.Reduce("sum") == keyroute.Reduce("sum") != keyroute.Reduce("min")

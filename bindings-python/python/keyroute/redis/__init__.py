@@ -202,7 +202,7 @@ class ShardedRedis(ShardHandles, CoreCommands):
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        if type(step) is int:
+        if isinstance(step, int):
             return shards.clients[step].execute_command(*args, **options)
         one = OneCommand(step, args, options)
         return one.reply(_run(shards.clients, one.per_shard))

@@ -374,6 +374,11 @@ class ShardHandles:
     def get_encoder(self) -> Any:
         return self._shards.clients[0].get_encoder()
 
+    def get_connection_kwargs(self) -> Any:
+        """The first shard client's connection options: some of redis-py's
+        commands (SLOWLOG GET) read ``decode_responses`` there."""
+        return self._shards.clients[0].get_connection_kwargs()
+
     @property
     def shards(self) -> dict[str, Any]:
         """Every shard's name and client, in pool order."""

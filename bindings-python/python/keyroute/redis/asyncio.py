@@ -96,7 +96,7 @@ class ShardedRedis(ShardHandles, AsyncCoreCommands):  # type: ignore[misc]
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        if type(step) is int:
+        if isinstance(step, int):
             return await shards.clients[step].execute_command(*args, **options)
         one = OneCommand(step, args, options)
         return one.reply(await _run(shards.clients, one.per_shard))
