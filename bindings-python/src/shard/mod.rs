@@ -157,8 +157,9 @@ impl ShardRouter {
             .zip(&commands)
             .map(|(step, c)| match step {
                 Step::One(s) => Ok(obj(py, *s)),
-                step => Ok(Bound::new(py, ShardSplit::new(py, step.clone(), c.items(), 0)?)?
-                    .into_any()),
+                step => Ok(
+                    Bound::new(py, ShardSplit::new(py, step.clone(), c.items(), 0)?)?.into_any(),
+                ),
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PipelinePlan::new(plan, PyList::new(py, steps)?.unbind()))

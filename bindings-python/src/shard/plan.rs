@@ -54,7 +54,11 @@ impl ShardSplit {
                     .sends()
                     .map(|(shard, _)| PyTuple::new(py, [obj(py, shard), args.clone()]))
                     .collect::<PyResult<Vec<_>>>()?;
-                let keys = if matches!(step, Step::One(_)) { key_count } else { 0 };
+                let keys = if matches!(step, Step::One(_)) {
+                    key_count
+                } else {
+                    0
+                };
                 (commands, keys)
             }
         };
@@ -179,14 +183,18 @@ impl ShardSplit {
             )));
         }
         let Some(reduce) = self.step.reduce() else {
-            return Ok(replies.into_iter().next().unwrap_or_else(|| py.None().into_bound(py)));
+            return Ok(replies
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| py.None().into_bound(py)));
         };
         if let Reduce::Order(_) = reduce {
             // A part answers one value per key: anything else would put
             // values under the wrong keys.
             for (r, &n) in replies.iter().zip(&counts) {
                 if let Ok(items) = r.len() {
-                    if items != n && (r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>()) {
+                    if items != n && (r.is_instance_of::<PyList>() || r.is_instance_of::<PyTuple>())
+                    {
                         return Err(PyValueError::new_err(format!(
                             "a part of {n} keys answered {items} values"
                         )));
@@ -257,7 +265,8 @@ impl PipelinePlan {
     #[pyo3(signature = (results, /))]
     fn assemble<'py>(&self, results: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let py = results.py();
-        let mut per_shard: Vec<Option<Vec<Bound<'py, PyAny>>>> = vec![None; self.plan.batches.len()];
+        let mut per_shard: Vec<Option<Vec<Bound<'py, PyAny>>>> =
+            vec![None; self.plan.batches.len()];
         for (shard, batch) in self.plan.batches.iter().enumerate() {
             if !batch.is_empty() {
                 let got = items_of(&results.get_item(shard)?)?;

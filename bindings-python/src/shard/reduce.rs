@@ -149,7 +149,11 @@ impl PyReduce {
     /// raised.
     #[pyo3(signature = (replies, /))]
     fn apply<'py>(&self, replies: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(apply(replies.py(), &self.inner, crate::key::items_of(replies)?))
+        Ok(apply(
+            replies.py(),
+            &self.inner,
+            crate::key::items_of(replies)?,
+        ))
     }
 
     fn __repr__(&self) -> String {

@@ -1,6 +1,10 @@
 //! `Session`: the core's MULTI / EXEC / WATCH state of one sharded
 //! connection or pipeline, over one `ShardRouter`.
 
+// The core's refusals are large and unboxed (its shard module says why);
+// the closures here only pass them on.
+#![allow(clippy::result_large_err)]
+
 use pyo3::prelude::*;
 
 use super::error::shard_error;
@@ -155,8 +159,16 @@ impl Session {
             self.inner
                 .pinned()
                 .map_or_else(|| "None".to_owned(), |s| s.to_string()),
-            if self.inner.watching() { "True" } else { "False" },
-            if self.inner.in_multi() { "True" } else { "False" },
+            if self.inner.watching() {
+                "True"
+            } else {
+                "False"
+            },
+            if self.inner.in_multi() {
+                "True"
+            } else {
+                "False"
+            },
             self.inner.queued()
         )
     }
