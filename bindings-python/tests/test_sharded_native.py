@@ -130,3 +130,20 @@ def test_msetex_is_placed_by_its_keys() -> None:
     assert router.route(["MSETEX", 1, b"m0", 1, "NX"]) == POOL.index_for(b"m0")
     assert router.placed_keys(["MSETEX", 2, b"m0", 1, apart, 2]) == [b"m0", apart]
     assert router.key_shards(["MSETEX", 2, b"m0", 1, apart, 2]) == [POOL.index_for(b"m0"), POOL.index_for(apart)]
+
+
+def test_part_keys_follow_the_parts() -> None:
+    router = keyroute.ShardRouter(POOL)
+    ks = keys(200, 7)
+    named = [f"key{i}" for i in range(len(ks))]  # redis-py's keys= may hold other objects
+    s = router.split(["MGET", *ks])
+    assert s.kind == "split"
+    shares = s.part_keys(named)
+    assert shares == [[named[o] for o in ordinals] for _, _, ordinals in s.parts]
+    with pytest.raises(IndexError):
+        s.part_keys(named[:-1])
+    one = router.split(["MGET", ks[0], ks[0]])
+    assert one.kind == "one" and one.part_keys(["a", "b"]) == [["a", "b"]]
+    fan = router.plan(["DBSIZE"])
+    assert isinstance(fan, keyroute.ShardSplit) and fan.kind == "fan_out"
+    assert fan.part_keys([]) == [[]] * len(POOL.servers) and fan.key_count == 0

@@ -756,6 +756,9 @@ class ShardSplit:
     def commands(self) -> list[tuple[int, tuple[Any, ...]]]:
         """`(shard, arguments)` per send: the caller's own argument objects."""
 
+    def part_keys(self, keys: Sequence[Any], /) -> list[list[Any]]:
+        """Each send's share of `keys`, given in the command's key order."""
+
     @property
     def reduce(self) -> Reduce | None: ...
     def gather(self, replies: Sequence[Any], /) -> Any:

@@ -4,7 +4,7 @@
 //! replies).
 
 use keyroute::shard::{Pipeline, Reduce, Step};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -147,6 +147,46 @@ impl ShardSplit {
     #[getter]
     fn commands<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
         self.commands.bind(py).clone()
+    }
+
+    /// Each send's share of `keys`, a sequence in the command's key order
+    /// (such as redis-py's `keys=` option): the items at the part's key
+    /// ordinals (all of them for one shard, none for a fan-out). Raises
+    /// `IndexError` when `keys` is shorter than the command's keys.
+    #[pyo3(signature = (keys, /))]
+    fn part_keys<'py>(&self, keys: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyList>>> {
+        let py = keys.py();
+        // redis-py hands a list: its items are taken as they are needed.
+        let owned;
+        let list = match keys.cast_exact::<PyList>() {
+            Ok(list) => list,
+            Err(_) => {
+                owned = PyList::new(py, items_of(keys)?)?;
+                &owned
+            }
+        };
+        if list.len() < self.key_count {
+            return Err(PyIndexError::new_err(format!(
+                "{} keys given for a command of {}",
+                list.len(),
+                self.key_count
+            )));
+        }
+        let share = |ordinals: &mut dyn Iterator<Item = usize>| {
+            let items = ordinals
+                .map(|k| list.get_item(k))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)
+        };
+        match &self.step {
+            Step::Split(s) => s
+                .parts
+                .iter()
+                .map(|p| share(&mut p.keys.iter().copied()))
+                .collect(),
+            Step::One(_) => Ok(vec![share(&mut (0..self.key_count))?]),
+            _ => self.step.sends().map(|_| Ok(PyList::empty(py))).collect(),
+        }
     }
 
     /// The core's rule for the replies (`None` for one shard).

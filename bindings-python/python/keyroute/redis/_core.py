@@ -249,16 +249,12 @@ def sends(step: ShardSplit, args: tuple[Any, ...], options: dict[str, Any]) -> l
         return [(shard, a, options) for shard, a in commands]
     # redis-py's `keys` option (for its client-side cache) names the
     # command's keys; each part gets its own.
-    everything = options["keys"]
-    out = []
-    for (shard, a), (_, _, keys) in zip(commands, step.parts):
-        o = dict(options)
-        try:
-            o["keys"] = [everything[k] for k in keys]
-        except (TypeError, IndexError, KeyError):
-            o.pop("keys")
-        out.append((shard, a, o))
-    return out
+    try:
+        shares = step.part_keys(options["keys"])
+    except (TypeError, IndexError):
+        bare = {k: v for k, v in options.items() if k != "keys"}
+        return [(shard, a, bare) for shard, a in commands]
+    return [(shard, a, {**options, "keys": keys}) for (shard, a), keys in zip(commands, shares)]
 
 
 class OneCommand:
