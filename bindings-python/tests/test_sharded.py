@@ -634,12 +634,13 @@ def test_randomkey(shard_servers: Servers, r: ShardedRedis) -> None:
 
 
 def test_refusals_by_the_tips_send_nothing(shard_servers: Servers, r: ShardedRedis) -> None:
-    for call, reason in [
+    calls: list[tuple[Callable[[], object], str]] = [
         (r.slowlog_get, "per_shard"),
         (r.info, "special"),
         (r.time, "no_policy"),
         (lambda: r.scan(0), "special"),
-    ]:
+    ]
+    for call, reason in calls:
         e = counters_unchanged(shard_servers, call, KeylessCommandError)
         assert isinstance(e, KeylessCommandError) and e.reason == reason
         assert "run it on a shard's own client" in str(e)

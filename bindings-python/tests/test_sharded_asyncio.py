@@ -202,7 +202,9 @@ def test_tip_fan_outs_and_refusals(shard_servers: Servers) -> None:
         got = [await r.randomkey() for _ in range(64)]
         assert set(got) <= keys and len({r.get_node_from_key(k) for k in got if k is not None}) > 1
         before = shard_servers.command_calls()
-        for call, reason in [(r.slowlog_get, "per_shard"), (r.info, "special"), (r.time, "no_policy")]:
+        calls: list[tuple[Callable[[], Awaitable[Any]], str]] = [
+            (r.slowlog_get, "per_shard"), (r.info, "special"), (r.time, "no_policy")]
+        for call, reason in calls:
             with pytest.raises(KeylessCommandError) as info:
                 await call()
             assert info.value.reason == reason and isinstance(info.value, redis.RedisError)
