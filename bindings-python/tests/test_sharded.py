@@ -710,3 +710,29 @@ def test_unwatch_frees_the_shard(shard_servers: Servers, r: ShardedRedis) -> Non
     before = shard_servers.command_calls()
     assert p.unwatch() is True  # nothing watched: nothing sent
     assert shard_servers.command_calls() == before
+
+
+def test_each_part_names_its_keys_for_the_cache() -> None:
+    """redis-py's client-side cache reads a command's `keys=` option: each
+    part of a split gets its own keys (when a shard client caches; the
+    cache needs Redis 7.4, so this is checked without servers)."""
+    from keyroute.redis._core import sends
+
+    specs = [f"127.0.0.1:{7000 + i}:1 s{i}" for i in range(4)]
+    r = ShardedRedis({s: redis.Redis(port=1) for s in specs}, **SCHEME)
+    ks = corpus(31, 300)
+    for name in ("MGET", "EXISTS"):
+        args = (name, *ks)
+        step = r._shards.plan(args)
+        assert isinstance(step, keyroute.ShardSplit) and len(step.shards) == 4
+        options = {"keys": list(ks)}
+        out = sends(step, args, options, True)
+        assert [(s, a) for s, a, _ in out] == step.commands
+        assert [o["keys"] for _, a, o in out] == [list(a[1:]) for _, a, _ in out]
+        # Without a caching client the option is passed on as it is.
+        assert all(o is options for _, _, o in sends(step, args, options, False))
+    # A keys= option that does not name the keys is dropped rather than misread.
+    step = r._shards.plan(("MGET", *ks))
+    assert isinstance(step, keyroute.ShardSplit)
+    assert all("keys" not in o for _, _, o in sends(step, ("MGET", *ks), {"keys": ks[:3]}, True))
+    r.close()

@@ -204,7 +204,7 @@ class ShardedRedis(ShardHandles, CoreCommands):
         step = shards.plan(args)
         if isinstance(step, int):
             return shards.clients[step].execute_command(*args, **options)
-        one = OneCommand(step, args, options)
+        one = OneCommand(step, args, options, shards.caching)
         return one.reply(_run(shards.clients, one.per_shard))
 
     def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
@@ -302,7 +302,7 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):
             if not queue:
                 return []
             plan = self._shards.plan_pipeline(queue)
-            results = _run(self._shards.clients, pipeline_batches(plan, queue))
+            results = _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
             replies = plan.assemble(results)
             if raise_on_error:
                 first_error(queue, replies)

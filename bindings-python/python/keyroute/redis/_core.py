@@ -117,7 +117,7 @@ def routing_argv(args: tuple[Any, ...]) -> tuple[Any, ...]:
 class Shards:
     """The shard list and the router of one sharded client."""
 
-    __slots__ = ("router", "names", "clients", "by_name")
+    __slots__ = ("router", "names", "clients", "by_name", "caching")
 
     def __init__(
         self,
@@ -217,6 +217,8 @@ class Shards:
         self.names = names
         self.clients = clients
         self.by_name = dict(zip(names, clients))
+        # redis-py's client-side cache is what reads the `keys=` option.
+        self.caching = any(getattr(getattr(c, "connection_pool", None), "cache", None) is not None for c in clients)
 
     def plan(self, args: tuple[Any, ...]) -> int | ShardSplit:
         """Where one command goes (a shard index, or a split or fan-out),
@@ -237,18 +239,20 @@ class Shards:
         return ask(self.router.index_for, key)
 
 
-def sends(step: ShardSplit, args: tuple[Any, ...], options: dict[str, Any]) -> list[tuple[int, tuple[Any, ...], dict[str, Any]]]:
+def sends(
+    step: ShardSplit, args: tuple[Any, ...], options: dict[str, Any], caching: bool
+) -> list[tuple[int, tuple[Any, ...], dict[str, Any]]]:
     """``(shard, arguments, options)`` for each reply ``step.gather`` takes,
-    in order."""
+    in order. ``caching``: a shard client has redis-py's client-side cache."""
     if step.kind != "split":
         # The command as the caller gave it: redis-py's own name (e.g.
         # "SCRIPT LOAD") picks the shard client's reply callback.
         return [(shard, args, options) for shard in step.shards]
     commands = step.commands
-    if "keys" not in options:
+    if not caching or "keys" not in options:
         return [(shard, a, options) for shard, a in commands]
-    # redis-py's `keys` option (for its client-side cache) names the
-    # command's keys; each part gets its own.
+    # redis-py's `keys` option names the command's keys for its cache; each
+    # part gets its own.
     try:
         shares = step.part_keys(options["keys"])
     except (TypeError, IndexError):
@@ -263,11 +267,11 @@ class OneCommand:
 
     __slots__ = ("step", "per_shard", "at")
 
-    def __init__(self, step: ShardSplit, args: tuple[Any, ...], options: dict[str, Any]) -> None:
+    def __init__(self, step: ShardSplit, args: tuple[Any, ...], options: dict[str, Any], caching: bool) -> None:
         self.step = step
         self.per_shard: dict[int, list[Command]] = {}
         self.at: list[tuple[int, int]] = []
-        for shard, a, o in sends(step, args, options):
+        for shard, a, o in sends(step, args, options, caching):
             batch = self.per_shard.setdefault(shard, [])
             self.at.append((shard, len(batch)))
             batch.append((a, o))
@@ -277,7 +281,7 @@ class OneCommand:
         return raise_if_error(self.step.gather([results[s][j] for s, j in self.at]))
 
 
-def pipeline_batches(plan: PipelinePlan, queue: Sequence[Command]) -> dict[int, list[Command]]:
+def pipeline_batches(plan: PipelinePlan, queue: Sequence[Command], caching: bool) -> dict[int, list[Command]]:
     """Each shard's commands of a planned pipeline, in the plan's order."""
     steps = plan.steps
     parts: dict[int, list[Command]] = {}
@@ -294,7 +298,7 @@ def pipeline_batches(plan: PipelinePlan, queue: Sequence[Command]) -> dict[int, 
                 args, options = queue[i]
                 step = steps[i]
                 assert isinstance(step, ShardSplit)
-                parts[i] = [(a, o) for _, a, o in sends(step, args, options)]
+                parts[i] = [(a, o) for _, a, o in sends(step, args, options, caching)]
             commands.append(parts[i][part])
         out[shard] = commands
     return out

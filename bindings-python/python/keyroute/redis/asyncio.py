@@ -98,7 +98,7 @@ class ShardedRedis(ShardHandles, AsyncCoreCommands):  # type: ignore[misc]
         step = shards.plan(args)
         if isinstance(step, int):
             return await shards.clients[step].execute_command(*args, **options)
-        one = OneCommand(step, args, options)
+        one = OneCommand(step, args, options, shards.caching)
         return one.reply(await _run(shards.clients, one.per_shard))
 
     async def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
@@ -191,7 +191,7 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):  # type: ignore[misc]
             if not queue:
                 return []
             plan = self._shards.plan_pipeline(queue)
-            results = await _run(self._shards.clients, pipeline_batches(plan, queue))
+            results = await _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
             replies = plan.assemble(results)
             if raise_on_error:
                 first_error(queue, replies)
