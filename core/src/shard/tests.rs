@@ -557,6 +557,8 @@ fn keyless_reasons_have_the_documented_names() {
     .map(KeylessReason::as_str)
     .collect();
     assert_eq!(names, ["no_policy", "special", "per_shard", "transaction"]);
+    assert_eq!(KeylessReason::NAMES, names.as_slice());
+    assert_eq!("per_shard".parse(), Ok(KeylessReason::PerShard));
 }
 
 #[test]
