@@ -227,9 +227,9 @@ impl Pool {
     }
 
     /// `argv` broken into one part per server (one part when its keys are
-    /// all on one server): see `ShardSplit`. Raises `NotSplittableError`,
-    /// with `command` and `shards` (server indexes), when its keys are on
-    /// several servers and the command cannot be split.
+    /// all on one server), as `ShardRouter(pool).split(argv)`: see
+    /// `ShardSplit`. Raises a `ShardingError` subclass (`CrossShardError`
+    /// when its keys are on several servers and it cannot be split).
     #[pyo3(signature = (argv, /, *, table = None))]
     fn split(
         &self,
@@ -239,7 +239,8 @@ impl Pool {
         let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
             t.table().clone()
         });
-        crate::shard::ShardRouter::for_pool(self, table, false).split_whole(argv)
+        let router = keyroute::shard::ShardRouter::for_pool(self.inner.clone()).with_table(table);
+        crate::shard::ShardRouter::split_of(&router, argv)
     }
 
     /// Each server's alias (the name after the space), or `None` for a

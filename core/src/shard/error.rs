@@ -69,18 +69,13 @@ pub enum KeylessReason {
     Transaction,
 }
 
-impl KeylessReason {
-    /// A stable lower-case name: `no_policy`, `special`, `per_shard` or
-    /// `transaction`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            KeylessReason::NoPolicy => "no_policy",
-            KeylessReason::Special => "special",
-            KeylessReason::PerShard => "per_shard",
-            KeylessReason::Transaction => "transaction",
-        }
-    }
-}
+// Stable names, the same in every language (a binding's `reason`).
+crate::names::named!(KeylessReason, "keyless reason", [
+    NoPolicy => "no_policy",
+    Special => "special",
+    PerShard => "per_shard",
+    Transaction => "transaction",
+]);
 
 /// A transaction command given out of turn (the server's own errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

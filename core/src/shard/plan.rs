@@ -111,6 +111,24 @@ impl Reduce {
             Reduce::Random { .. } => "random",
         }
     }
+
+    /// The rule named `name` ([`as_str`](Self::as_str)), for the rules that
+    /// carry no data: `None` for `order` and `random` and for any other
+    /// name.
+    pub fn from_name(name: &str) -> Option<Reduce> {
+        [
+            Reduce::Sum,
+            Reduce::Min,
+            Reduce::Max,
+            Reduce::And,
+            Reduce::Or,
+            Reduce::AllSucceeded,
+            Reduce::OneSucceeded,
+            Reduce::Concat,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
 }
 
 impl Step {

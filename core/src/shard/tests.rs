@@ -544,3 +544,39 @@ fn reduce_rules() {
     assert_eq!(Reduce::Sum.apply(vec![Int(1), Text("x")]), Text("x"));
     let _ = ToString::to_string(&1);
 }
+
+#[test]
+fn keyless_reasons_have_the_documented_names() {
+    let names: Vec<&str> = [
+        KeylessReason::NoPolicy,
+        KeylessReason::Special,
+        KeylessReason::PerShard,
+        KeylessReason::Transaction,
+    ]
+    .into_iter()
+    .map(KeylessReason::as_str)
+    .collect();
+    assert_eq!(names, ["no_policy", "special", "per_shard", "transaction"]);
+    assert_eq!(KeylessReason::NAMES, names.as_slice());
+    assert_eq!("per_shard".parse(), Ok(KeylessReason::PerShard));
+}
+
+#[test]
+fn reduce_names_read_back() {
+    for r in [
+        Reduce::Sum,
+        Reduce::Min,
+        Reduce::Max,
+        Reduce::And,
+        Reduce::Or,
+        Reduce::AllSucceeded,
+        Reduce::OneSucceeded,
+        Reduce::Concat,
+    ] {
+        assert_eq!(Reduce::from_name(r.as_str()), Some(r));
+    }
+    assert_eq!(Reduce::Order(vec![1, 0]).as_str(), "order");
+    for name in ["order", "random", "SUM", "", "first"] {
+        assert_eq!(Reduce::from_name(name), None, "{name}");
+    }
+}
