@@ -34,7 +34,7 @@ def test_public_names() -> None:
          "UncoveredSlotsError", "SlotOverlapError", "UnknownNodeError", "BadWeightError",
          "DifferentKeyHashError",
          # sharded clients (keyroute.redis builds on these)
-         "ShardRouter", "ShardSplit", "PipelinePlan", "Reduce", "Session", "ShardingError",
+         "ShardRouter", "ShardSplit", "PipelinePlan", "Reduce", "ShardSession", "ShardingError",
          "CrossShardError", "NotColocatedError", "CrossShardTransactionError",
          "KeylessCommandError", "UnroutableCommandError", "TransactionStateError"]
     )

@@ -1,5 +1,5 @@
 """tests/vectors/sharded.json, generated from the core: the planning the
-sharded clients ask for (ShardRouter.plan and plan_pipeline, Session) gives
+sharded clients ask for (ShardRouter.plan and plan_pipeline, ShardSession) gives
 exactly the core's steps, reduce data, refusals (class, code, message,
 shard names and indexes, position) and session states, op after op; and
 the core's reduce rules applied to Python replies (Reduce.apply, the path
@@ -93,11 +93,11 @@ def error_json(e: keyroute.ShardingError) -> Any:
     }}
 
 
-def state_json(s: keyroute.Session) -> Any:
+def state_json(s: keyroute.ShardSession) -> Any:
     return {"pinned": s.pinned, "watching": s.watching, "in_multi": s.in_multi, "queued": s.queued}
 
 
-def run(r: keyroute.ShardRouter, s: keyroute.Session, op: dict[str, Any]) -> Any:
+def run(r: keyroute.ShardRouter, s: keyroute.ShardSession, op: dict[str, Any]) -> Any:
     name = op["op"]
     try:
         if name == "plan":
@@ -141,7 +141,7 @@ def run(r: keyroute.ShardRouter, s: keyroute.Session, op: dict[str, Any]) -> Any
 )
 def test_planning_is_the_cores(scenario: dict[str, Any]) -> None:
     r = router(scenario["placement"], scenario["seed"])
-    s = keyroute.Session(r)
+    s = keyroute.ShardSession(r)
     for n, op in enumerate(scenario["ops"]):
         assert run(r, s, op) == op["expect"], (n, op)
 

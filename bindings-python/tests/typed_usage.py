@@ -205,7 +205,7 @@ def shard_splits() -> None:
         named: list[str] = e.shards
         indexes: list[int] = e.shard_indexes
         assert e.command == "RENAME" and named and indexes and e.code.startswith("ERR_KEYROUTE_")
-    session = keyroute.Session(router)
+    session = keyroute.ShardSession(router)
     shard: int = session.watch(["WATCH", "x"])
     assert session.pinned == shard and session.exec() == shard
     plan: keyroute.PipelinePlan = router.plan_pipeline([["GET", "x"], ["DBSIZE"]])

@@ -70,7 +70,7 @@ __all__ = [
     "ShardSplit",
     "PipelinePlan",
     "Reduce",
-    "Session",
+    "ShardSession",
     "HashPolicy",
     "rebalance",
     "Plan",
@@ -158,7 +158,7 @@ class NotSplittableError(CommandError):
 
     command: str
 
-# The refusals of a sharded client (ShardRouter, Session): codes, messages
+# The refusals of a sharded client (ShardRouter, ShardSession): codes, messages
 # and the tree are the core's.
 class ShardingError(KeyrouteError):
     """A sharded client's refusal: nothing was sent to any shard."""
@@ -857,7 +857,7 @@ class ShardRouter:
     def __len__(self) -> int: ...
 
 @final
-class Session:
+class ShardSession:
     """MULTI / EXEC / WATCH state of one sharded connection or pipeline."""
 
     def __new__(cls, router: ShardRouter, /) -> Self: ...

@@ -1,7 +1,7 @@
 //! The core's shard module for Python: `ShardRouter` (where each command of
 //! a sharded client goes, or its refusal), `ShardSplit` and `PipelinePlan`
 //! (the plans) and `Reduce` (the core's rules, applied to Python replies),
-//! `Session` (MULTI / EXEC / WATCH state), and the refusals as exception
+//! `ShardSession` (MULTI / EXEC / WATCH state), and the refusals as exception
 //! classes. Every decision is the core's; this module converts.
 
 mod error;
@@ -25,7 +25,7 @@ use crate::pool::Pool;
 
 pub(crate) use self::error::shard_error;
 pub(crate) use self::plan::{PipelinePlan, ShardSplit};
-pub(crate) use self::session::Session;
+pub(crate) use self::session::ShardSession;
 
 /// The bytes of argument `p`, for an error that names it.
 fn arg(bytes: &[Cow<'_, [u8]>], p: usize) -> Vec<u8> {
@@ -259,6 +259,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ShardSplit>()?;
     m.add_class::<PipelinePlan>()?;
     m.add_class::<reduce::PyReduce>()?;
-    m.add_class::<Session>()?;
+    m.add_class::<ShardSession>()?;
     Ok(())
 }

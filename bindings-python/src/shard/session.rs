@@ -1,4 +1,4 @@
-//! `Session`: the core's MULTI / EXEC / WATCH state of one sharded
+//! `ShardSession`: the core's MULTI / EXEC / WATCH state of one sharded
 //! connection or pipeline, over one `ShardRouter`.
 
 // The core's refusals are large and unboxed (its shard module says why);
@@ -15,12 +15,12 @@ use crate::argv::{commands, Argv};
 /// shard a transaction (or WATCH) is pinned to, and the refusals. Methods
 /// that refuse leave the state as it was.
 #[pyclass(module = "keyroute")]
-pub(crate) struct Session {
+pub(crate) struct ShardSession {
     router: Py<ShardRouter>,
     inner: keyroute::shard::Session,
 }
 
-impl Session {
+impl ShardSession {
     /// Runs `f` on the state with the arguments of `argv`.
     fn with_argv<T>(
         &mut self,
@@ -44,12 +44,12 @@ fn arg(bytes: &[std::borrow::Cow<'_, [u8]>], p: usize) -> Vec<u8> {
 }
 
 #[pymethods]
-impl Session {
+impl ShardSession {
     /// No transaction and nothing watched, over `router`.
     #[new]
     #[pyo3(signature = (router, /))]
     fn new(router: Py<ShardRouter>) -> Self {
-        Session {
+        ShardSession {
             router,
             inner: keyroute::shard::Session::new(),
         }
@@ -155,7 +155,7 @@ impl Session {
 
     fn __repr__(&self) -> String {
         format!(
-            "Session(pinned={}, watching={}, in_multi={}, queued={})",
+            "ShardSession(pinned={}, watching={}, in_multi={}, queued={})",
             self.inner
                 .pinned()
                 .map_or_else(|| "None".to_owned(), |s| s.to_string()),

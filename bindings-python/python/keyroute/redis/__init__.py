@@ -9,7 +9,7 @@ is the asyncio twin.
   routed by keyroute's command table; replies are what the wrapped client
   returns (its response callbacks, its ``decode_responses``).
 - Where each command goes is keyroute's core's decision (``keyroute.ShardRouter``,
-  ``keyroute.Session``), the same in every language: MGET, MSET, DEL,
+  ``keyroute.ShardSession``), the same in every language: MGET, MSET, DEL,
   EXISTS, TOUCH and UNLINK over several shards are split per shard and put
   back together (MGET in the caller's order, counts summed, MSET ``True``
   only if every shard said OK); keyless commands go where the server's

@@ -2,7 +2,7 @@
 
 Every decision is the core's: ``keyroute.ShardRouter`` plans each command
 and each pipeline (which shard, split or fan-out, the reply rule, the
-refusals) and ``keyroute.Session`` carries MULTI/EXEC/WATCH state. What is
+refusals) and ``keyroute.ShardSession`` carries MULTI/EXEC/WATCH state. What is
 left here is redis-py-shaped: building the shard list from the caller's
 clients, the refusal classes that are also ``RedisError``, redis-py's
 ``keys=`` option per part, its multi-word command names, and its pipeline
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from redis.exceptions import DataError, RedisError
 
 import keyroute
-from keyroute import PipelinePlan, Session, ShardRouter, ShardSplit
+from keyroute import PipelinePlan, ShardSession, ShardRouter, ShardSplit
 
 __all__ = [
     "ShardingError",
@@ -400,7 +400,7 @@ class ShardHandles:
 
 class PipelineQueue:
     """What the sync and asyncio sharded pipelines share besides their I/O:
-    the queue, and the core's ``Session`` deciding where a transaction and
+    the queue, and the core's ``ShardSession`` deciding where a transaction and
     a WATCH go. ``_watch_pipe`` is the watched shard's own redis-py
     pipeline: it holds the connection the WATCH was sent on."""
 
@@ -408,7 +408,7 @@ class PipelineQueue:
         self._shards = shards
         self.transaction = transaction
         self._queue: list[Command] = []
-        self._session = Session(shards.router)
+        self._session = ShardSession(shards.router)
         self._watch_pipe: Any = None
 
     def __len__(self) -> int:
