@@ -207,6 +207,16 @@ pub(crate) fn policy(e: &PolicyError) -> String {
             .str("code", "ERR_KEYROUTE_POLICY_UNSUPPORTED")
             .num("rule", rule)
             .str("reason", reason),
+        E::DiffersFromPcre {
+            rule,
+            offset,
+            construct,
+        } => j
+            .str("code", "ERR_KEYROUTE_POLICY_NOT_PCRE")
+            .num("rule", rule)
+            .num("offset", offset)
+            .str("construct", construct)
+            .str("reason", &format!("{construct} at offset {offset}")),
         _ => j.str("code", "ERR_KEYROUTE_POLICY"),
     };
     j.done()

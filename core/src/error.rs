@@ -434,13 +434,25 @@ pub enum PolicyError {
         /// Index of the rule.
         rule: usize,
     },
-    /// A rule the engine cannot compile or honour (backreferences,
-    /// look-around, bad syntax).
+    /// A rule the engine cannot compile (bad syntax, too large).
     Unsupported {
         /// Index of the rule.
         rule: usize,
         /// Why.
         reason: String,
+    },
+    /// A construct that PCRE2, the engine of Redis Software's policies,
+    /// reads in a way this engine does not reproduce (possessive
+    /// quantifiers, atomic groups, look-around, backreferences, `$`, `\Z`,
+    /// and the others listed in `docs/policies.md`): keys would hash
+    /// differently, so the rule is refused.
+    DiffersFromPcre {
+        /// Index of the rule.
+        rule: usize,
+        /// Byte offset of the construct in the rule.
+        offset: usize,
+        /// The construct, and what PCRE2 makes of it.
+        construct: &'static str,
     },
 }
 
@@ -460,6 +472,16 @@ impl fmt::Display for PolicyError {
                 write!(f, "rule {rule} has no named group `tag`, e.g. (?<tag>...)")
             }
             Self::Unsupported { rule, reason } => write!(f, "rule {rule} cannot be used: {reason}"),
+            Self::DiffersFromPcre {
+                rule,
+                offset,
+                construct,
+            } => write!(
+                f,
+                "rule {rule} cannot be used: {construct} at offset {offset}; PCRE2 reads it \
+                 differently than this engine can, so keys would not hash as Redis Software \
+                 hashes them"
+            ),
         }
     }
 }
