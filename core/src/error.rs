@@ -60,6 +60,12 @@ pub enum TopologyError {
         /// Position of the key in the caller's list (0 for a single key).
         position: usize,
     },
+    /// More shards than a map holds (`CLUSTER SHARDS` entries, or primaries
+    /// in `CLUSTER SLOTS`).
+    TooManyShards {
+        /// The limit, [`crate::cluster::MAX_SHARDS`].
+        max: usize,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -67,6 +73,9 @@ impl fmt::Display for TopologyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SlotNotServed { slot } => write!(f, "hash slot {slot} is not served by any shard"),
+            Self::Overlap { slot, first, second } if first == second => {
+                write!(f, "slot {slot} is claimed twice by {first}")
+            }
             Self::Overlap { slot, first, second } => {
                 write!(f, "slot {slot} is claimed by both {first} and {second}")
             }
@@ -82,6 +91,9 @@ impl fmt::Display for TopologyError {
                 f,
                 "node at {at} has no usable address (empty, \"?\" or null) and no answering node was given"
             ),
+            Self::TooManyShards { max } => {
+                write!(f, "more than {max} shards: a cluster map holds at most {max}")
+            }
         }
     }
 }
@@ -101,6 +113,9 @@ pub enum RedirectError {
     BadEndpoint,
     /// The endpoint's host is empty or `?` and no answering node was given.
     UnknownHost,
+    /// A `MOVED` to a new node when the map already holds
+    /// [`crate::cluster::MAX_SHARDS`] shards; the map is unchanged.
+    TooManyShards,
 }
 
 impl fmt::Display for RedirectError {
@@ -110,6 +125,7 @@ impl fmt::Display for RedirectError {
             Self::BadSlot => "bad slot in redirect: expected a number in 0..=16383",
             Self::BadEndpoint => "bad endpoint in redirect: expected <host>:<port> with a port in 1..=65535",
             Self::UnknownHost => "redirect names no host (empty or \"?\") and no answering node was given",
+            Self::TooManyShards => "MOVED to a new node refused: the map already holds 65535 shards, the most it can",
         })
     }
 }
@@ -341,6 +357,14 @@ pub enum PartitionError {
         /// The size as given.
         size: u64,
     },
+    /// More ring points than a pool may have
+    /// ([`crate::partition::MAX_RING_POINTS`]).
+    TooManyPoints {
+        /// The points the configuration would lay out.
+        points: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -373,6 +397,11 @@ impl fmt::Display for PartitionError {
             Self::BadTableSize { size } => write!(
                 f,
                 "maglev table size {size} is not a prime >= the number of servers and <= 2^24"
+            ),
+            Self::TooManyPoints { points, max } => write!(
+                f,
+                "the ring would have {points} points; at most {max} are allowed (fewer servers, \
+                 smaller weights or vnodes)"
             ),
             Self::Server(e) => e.fmt(f),
         }
