@@ -97,6 +97,9 @@ pub(crate) fn topology(e: &TopologyError) -> String {
         E::NoPrimary { shard } => j.str("code", "ERR_KEYROUTE_NO_PRIMARY").num("shard", shard),
         E::NoAddress { at } => j.str("code", "ERR_KEYROUTE_NO_ADDRESS").str("at", at),
         E::NoRuleMatched { position } => return no_rule(*position),
+        E::TooManyShards { max } => j
+            .str("code", "ERR_KEYROUTE_TOO_MANY_SHARDS")
+            .num("max", max),
         _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
     };
     j.done()
@@ -108,6 +111,7 @@ pub(crate) fn redirect(e: &RedirectError) -> String {
         RedirectError::BadSlot => "badSlot",
         RedirectError::BadEndpoint => "badEndpoint",
         RedirectError::UnknownHost => "unknownHost",
+        RedirectError::TooManyShards => "tooManyShards",
         _ => "other",
     };
     Json::new("redirect", "ERR_KEYROUTE_REDIRECT", e)
@@ -286,6 +290,7 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::NoLiveServers => "NO_LIVE_SERVERS",
         E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
         E::BadTableSize { .. } => "BAD_TABLE_SIZE",
+        E::TooManyPoints { .. } => "TOO_MANY_POINTS",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
@@ -302,6 +307,7 @@ pub(crate) fn partition(e: &PartitionError) -> String {
             j.str("value", name)
         }
         E::OptionNotApplicable { scheme, option } => j.str("scheme", scheme).str("option", option),
+        E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
         _ => j,
     };
     j.done()
