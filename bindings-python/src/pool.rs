@@ -213,10 +213,11 @@ impl Pool {
     fn split(
         &self,
         argv: &Bound<'_, PyAny>,
-        table: Option<PyRef<'_, crate::command::CommandTable>>,
+        table: Option<&Bound<'_, crate::command::CommandTable>>,
     ) -> PyResult<crate::shard::ShardSplit> {
+        // A copy, taken at once: the table is not borrowed while argv runs.
         let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
-            t.table().clone()
+            t.borrow().table().clone()
         });
         crate::shard::ShardRouter::for_pool(self, table, false).split_whole(argv)
     }
