@@ -243,11 +243,19 @@ pub(crate) fn plan(e: &PlanError) -> String {
         E::BadSlotStats { .. } => "BAD_SLOT_STATS",
         E::NoNodeId { .. } => "NO_NODE_ID",
         E::BadNodesLine { .. } => "BAD_NODES_LINE",
+        E::BadNodeId { .. } => "BAD_NODE_ID",
+        E::BadAddress { .. } => "BAD_ADDRESS",
+        E::NoAddress { .. } => "NO_ADDRESS",
         _ => "OTHER",
     };
     let j = &mut Json::new("plan", &format!("ERR_KEYROUTE_PLAN_{code}"), e);
     let j = match e {
-        E::DuplicateNode { id } | E::UnknownNode { id } | E::BadRange { id, .. } => j.str("id", id),
+        E::DuplicateNode { id }
+        | E::UnknownNode { id }
+        | E::BadRange { id, .. }
+        | E::BadNodeId { id }
+        | E::NoAddress { id } => j.str("id", id),
+        E::BadAddress { id, addr } => j.str("id", id).str("addr", addr),
         E::BadNodesLine { line, .. } => j.num("line", line),
         E::Overlap {
             slot,

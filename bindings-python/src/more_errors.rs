@@ -274,9 +274,17 @@ pub(crate) fn plan_error(py: Python<'_>, e: CorePlan) -> PyErr {
             BadWeightError::new_err(msg),
             [("text", Ok(obj(py, text)))],
         ),
-        CorePlan::DuplicateNode { id } | CorePlan::BadRange { id, .. } => {
+        CorePlan::DuplicateNode { id }
+        | CorePlan::BadRange { id, .. }
+        | CorePlan::BadNodeId { id }
+        | CorePlan::NoAddress { id } => {
             with_attrs(py, PlanError::new_err(msg), [("id", Ok(obj(py, id)))])
         }
+        CorePlan::BadAddress { id, addr } => with_attrs(
+            py,
+            PlanError::new_err(msg),
+            [("id", Ok(obj(py, id))), ("addr", Ok(obj(py, addr)))],
+        ),
         CorePlan::BadNodesLine { line, .. } => {
             with_attrs(py, PlanError::new_err(msg), [("line", Ok(obj(py, line)))])
         }

@@ -102,9 +102,9 @@ fn rebalance(args: &[Vec<u8>]) -> Result<(), Failure> {
     let text = match format.as_str() {
         "json" => plan.to_json() + "\n",
         "table" => table(&plan),
-        "valkey9" => plan.script(ScriptKind::Valkey9),
-        "redis84" => plan.script(ScriptKind::Redis84),
-        "legacy" => plan.script(ScriptKind::Legacy),
+        "valkey9" => script(&plan, ScriptKind::Valkey9)?,
+        "redis84" => script(&plan, ScriptKind::Redis84)?,
+        "legacy" => script(&plan, ScriptKind::Legacy)?,
         other => {
             return Err(usage(format!(
                 "--format {other:?}: expected json, table, valkey9, redis84 or legacy"
@@ -113,6 +113,10 @@ fn rebalance(args: &[Vec<u8>]) -> Result<(), Failure> {
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())
+}
+
+fn script(plan: &Plan, kind: ScriptKind) -> Result<String, Failure> {
+    plan.script(kind).map_err(|e| usage(e.to_string()))
 }
 
 /// `CLUSTER NODES` from the given node and from every master it lists, so

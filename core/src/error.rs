@@ -709,6 +709,26 @@ pub enum PlanError {
         /// What is wrong.
         reason: String,
     },
+    /// A node id that is not 40 lowercase hexadecimal characters, as the
+    /// server makes them.
+    BadNodeId {
+        /// The id as given.
+        id: String,
+    },
+    /// A node address that is not `host:port` (an IPv4 or IPv6 address or a
+    /// host name, a port in 1..=65535).
+    BadAddress {
+        /// The node.
+        id: String,
+        /// The address as given.
+        addr: String,
+    },
+    /// A script that needs the address of a node given without one (the
+    /// legacy script names every node's).
+    NoAddress {
+        /// The node.
+        id: String,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -758,6 +778,20 @@ impl fmt::Display for PlanError {
             }
             Self::NoNodeId { addr } => write!(f, "primary {addr} has no node id"),
             Self::BadNodesLine { line, reason } => write!(f, "CLUSTER NODES line {line}: {reason}"),
+            Self::BadNodeId { id } => write!(
+                f,
+                "node id {id:?} is not 40 lowercase hexadecimal characters, as the server makes them"
+            ),
+            Self::BadAddress { id, addr } => write!(
+                f,
+                "node {id}: address {addr:?} is not host:port (an IP address or host name, a port in \
+                 1..=65535)"
+            ),
+            Self::NoAddress { id } => write!(
+                f,
+                "node {id} has no address, which the legacy script needs for every node: give it as \
+                 id=host:port"
+            ),
         }
     }
 }
