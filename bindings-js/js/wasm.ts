@@ -58,6 +58,24 @@ export interface Backend {
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The most bytes one call copies into wasm memory: 512 MiB, the largest key
+ * Redis accepts. wasm memory is 32-bit and cannot shrink: a larger copy may
+ * not fit at all (a 2 GiB key made the allocator trap) and would hold the
+ * memory for good. Past it, a RangeError before anything is copied.
+ */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** The RangeError for `bytes` bytes of input in one call, with Node's code. */
+export function tooLarge(what: string, bytes: number): RangeError {
+  const err = new RangeError(
+    `keyroute: ${what} is ${bytes} bytes; at most ${MAX_INPUT_BYTES} (512 MiB, the largest Redis key) ` +
+      "cross into wasm in one call",
+  );
+  (err as RangeError & { code: string }).code = "ERR_OUT_OF_RANGE";
+  return err;
+}
+
 let raw: RawExports;
 let glue: Glue;
 let cap = 0;
@@ -138,9 +156,16 @@ function view(): Uint8Array {
   return scratch;
 }
 
-/** UTF-8 bytes of a key, as a client sends them. */
-export function utf8(key: string | Uint8Array): Uint8Array {
-  return typeof key === "string" ? encoder.encode(key) : key;
+/**
+ * UTF-8 bytes of a key, as a client sends them, for the glue's copying
+ * functions: a RangeError past {@link MAX_INPUT_BYTES}.
+ */
+export function utf8(key: string | Uint8Array, what = "key"): Uint8Array {
+  // Every UTF-16 unit is at least one byte.
+  if (key.length > MAX_INPUT_BYTES) throw tooLarge(what, key.length);
+  const bytes = typeof key === "string" ? encoder.encode(key) : key;
+  if (bytes.length > MAX_INPUT_BYTES) throw tooLarge(what, bytes.length);
+  return bytes;
 }
 
 /**

@@ -234,10 +234,11 @@ impl Pool {
     fn split(
         &self,
         argv: &Bound<'_, PyAny>,
-        table: Option<PyRef<'_, crate::command::CommandTable>>,
+        table: Option<&Bound<'_, crate::command::CommandTable>>,
     ) -> PyResult<crate::shard::ShardSplit> {
+        // A copy, taken at once: the table is not borrowed while argv runs.
         let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
-            t.table().clone()
+            t.borrow().table().clone()
         });
         let router = keyroute::shard::ShardRouter::for_pool(self.inner.clone()).with_table(table);
         crate::shard::ShardRouter::split_of(&router, argv)

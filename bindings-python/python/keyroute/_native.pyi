@@ -462,10 +462,14 @@ class PolicyError(KeyrouteError):
     """A hashing policy that cannot be built, or that has no rule for a key."""
 
 class InvalidRuleError(PolicyError):
-    """A rule the policy cannot use: no `tag` group, too long, or a feature the engine cannot honour."""
+    """A rule the policy cannot use: no `tag` group, too long, or a construct PCRE2 reads otherwise."""
 
     rule: int
     reason: str
+    # A construct PCRE2 reads otherwise (e.g. a possessive quantifier), and
+    # its byte offset in the rule; absent for the other refusals.
+    construct: str
+    offset: int
 
 class NoRuleMatchedError(PolicyError):
     """No rule of the hashing policy matches the key."""
