@@ -131,6 +131,7 @@ test("the tarball holds exactly package.json, README.md, the licenses, dist/ and
     "LICENSE-MIT",
     "README.md",
     "dist/keyroute-core.js",
+    "dist/keyroute-impl.cjs",
     "dist/keyroute.cjs",
     "dist/keyroute.d.cts",
     "dist/keyroute.d.ts",
@@ -175,6 +176,7 @@ test("the tarball holds exactly package.json, README.md, the licenses, dist/ and
 const ENTRIES = [
   "dist/keyroute.js",
   "dist/keyroute.cjs",
+  "dist/keyroute-impl.cjs",
   "dist/keyroute-core.js",
   "dist/workerd.js",
   "dist/slots.js",
@@ -182,9 +184,9 @@ const ENTRIES = [
   "dist/slots-core.js",
   "dist/slots-workerd.js",
 ];
-// The one require() a CJS entry makes: its own wasm payload, a JSON file
-// every bundler and Jest load with no configuration.
-const PAYLOAD_REQUIRE = /\brequire\("\.\/keyroute(_slots)?_wasm\.json"\)/g;
+// The require() calls the CJS files make: their own wasm payload, a JSON file
+// every bundler and Jest load with no configuration, and keyroute.cjs its code.
+const PAYLOAD_REQUIRE = /\brequire\("\.\/(keyroute(_slots)?_wasm\.json|keyroute-impl\.cjs)"\)/g;
 const FORBIDDEN = [
   /import\.meta/,
   /__dirname/,
@@ -228,7 +230,7 @@ const jsonImportOf = (name) => new RegExp(`from\\s+["']\\./${name.replace(/\./g,
 const requireOf = (name) => new RegExp(`require\\(["']\\./${name.replace(/\./g, "\\.")}["']\\)`);
 
 for (const [label, wasmFile, payload, esm, cjs, workerd, core] of [
-  ["keyroute", "keyroute_bg.wasm", "keyroute_wasm.json", "keyroute.js", "keyroute.cjs", "workerd.js", "keyroute-core.js"],
+  ["keyroute", "keyroute_bg.wasm", "keyroute_wasm.json", "keyroute.js", "keyroute-impl.cjs", "workerd.js", "keyroute-core.js"],
   ["keyroute/slots", "keyroute_slots_bg.wasm", "keyroute_slots_wasm.json", "slots.js", "slots.cjs", "slots-workerd.js", "slots-core.js"],
 ]) {
   test(`${label}: the wasm once as ${payload} for ESM and CJS, once as ${wasmFile} for workerd`, () => {
