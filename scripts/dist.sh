@@ -66,8 +66,8 @@ WHEELS=(
   "aarch64-unknown-linux-musl musllinux_1_2 musllinux_1_2_aarch64"
 )
 
-wheel_of() { # the one wheel in dist/ whose platform tag starts with $1
-  local found=("$DIST"/keyroute-"$VERSION"-cp310-abi3-"$1"*.whl)
+wheel_of() { # the one wheel in dist/ tagged $1 (maturin also writes the legacy alias: manylinux2014_x86_64.manylinux_2_17_x86_64)
+  local found=("$DIST"/keyroute-"$VERSION"-cp310-abi3-*"$1"*.whl)
   [ "${#found[@]}" -eq 1 ] && [ -f "${found[0]}" ] || fail "expected one wheel tagged $1 in dist/, found: ${found[*]}"
   echo "${found[0]}"
 }
@@ -120,7 +120,9 @@ sdist_builds() {
   rm -rf "$WORK/sdist"
   mkdir -p "$WORK/sdist"
   tar xzf "$DIST/keyroute-$VERSION.tar.gz" -C "$WORK/sdist"
-  (cd "$WORK/sdist/keyroute-$VERSION" && maturin build --release -o "$WORK/sdist/wheel" 2>&1 | tail -n 2)
+  # The repository's target directory: the dependencies are built already.
+  (cd "$WORK/sdist/keyroute-$VERSION" && CARGO_TARGET_DIR="$ROOT/target" \
+    maturin build --release -o "$WORK/sdist/wheel" 2>&1 | tail -n 2)
   ls "$WORK/sdist/wheel"/keyroute-"$VERSION"-*.whl >/dev/null || fail "the sdist did not build"
 }
 
