@@ -9,7 +9,19 @@
 # feature (no policies, commands, cluster maps, plans or pools) for
 # `keyroute/slots`.
 #
-# Layout and reasons: shared/reference/wasm-npm-packaging.md section 6.
+# dist/ (the exports map is npm/package.json):
+#   keyroute.js        ESM for browsers and bundlers; imports keyroute-core.js
+#                      and the bytes, keyroute_wasm.json (a JSON module)
+#   keyroute.cjs       CJS (require, Jest): a few lines over keyroute-impl.cjs,
+#                      which requires keyroute_wasm.json
+#   node.js            Node's import: re-exports keyroute.cjs, so that import
+#                      and require share one instance
+#   workerd.js         Cloudflare Workers: imports keyroute-core.js and
+#                      keyroute_bg.wasm (Workers may not compile bytes)
+#   keyroute_bg.wasm   the wasm itself; keyroute_wasm.json: it in hex
+#   slots*.js/.cjs, keyroute_slots_*: the same for keyroute/slots
+# No entry reads a file or uses import.meta: a bundle of any of them keeps
+# working wherever it is moved.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
