@@ -79,10 +79,59 @@ build_wheels() {
     maturin build --release --zig --target "$target" --compatibility "$compat" \
       -m bindings-python/Cargo.toml -o "$DIST" 2>&1 | grep -vE '^\s+(Compiling|Downloaded|Downloading)' || true
     [ "${PIPESTATUS[0]}" -eq 0 ] || fail "maturin failed for $target"
+    case "$tag" in musllinux*) musl_soname "$(wheel_of "$tag")" "${target%%-*}" ;; esac
     wheel_of "$tag" >/dev/null
   done
   log "maturin sdist"
   maturin sdist -m bindings-python/Cargo.toml -o "$DIST"
+}
+
+# zig links the extension against musl under the name `libc.so` (the name of
+# its link-time stub). musl's loader accepts that name, but it is not musl's
+# soname, and auditwheel (rightly) counts `libc.so` as an external library:
+# the wheel would not be musllinux. A musl toolchain (Alpine's gcc) writes
+# `libc.musl-<arch>.so.1`; patchelf writes the same, and `wheel pack`
+# rewrites the wheel's RECORD. musl_check below loads the result with musl's
+# own loader.
+musl_soname() { # wheel arch
+  local whl=$1 arch=$2 dir=$WORK/musl-fix so
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  wheel unpack -d "$dir" "$whl" >/dev/null
+  so=$(find "$dir" -name '_native*.so')
+  readelf -d "$so" | grep -q 'NEEDED.*\[libc\.so\]' || return 0
+  patchelf --replace-needed libc.so "libc.musl-$arch.so.1" "$so"
+  rm -f "$whl"
+  wheel pack -d "$DIST" "$dir"/keyroute-"$VERSION" >/dev/null
+  log "$(basename "$whl"): NEEDED libc.so -> libc.musl-$arch.so.1"
+}
+
+# musl's dynamic loader (x86_64: Debian's musl; aarch64: the arm64 root's
+# musl under qemu) lists the extension's libraries: every one must resolve,
+# and the only unresolved symbols may be Python's own C API (the interpreter
+# provides them at import). No musl CPython is among Debian's packages, so
+# this is as far as the musllinux wheels run here; auditwheel checks the rest.
+musl_check() { # wheel loader [qemu root]
+  local whl=$1 loader=$2 root=${3:-} dir=$WORK/musl-check so out
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && unzip -q "$whl")
+  so=$(find "$dir" -name '_native*.so')
+  if [ -n "$root" ]; then
+    out=$(qemu-aarch64-static -L "$root" "$root$loader" --list "$so" 2>&1 || true)
+  else
+    out=$("$loader" --list "$so" 2>&1 || true)
+  fi
+  grep -q "libc.musl-.*\.so\.1 => " <<<"$out" || fail "$(basename "$whl"): musl's loader did not resolve libc:
+$out"
+  local missing others
+  missing=$(grep -c 'symbol not found' <<<"$out" || true)
+  others=$(grep 'symbol not found' <<<"$out" | grep -vE ': _?Py[A-Za-z_]*: symbol not found' || true)
+  [ -z "$others" ] || fail "$(basename "$whl"): symbols musl does not have:
+$others"
+  grep -vE 'symbol not found|=>|^\s*/' <<<"$out" | grep -q . && fail "$(basename "$whl"): musl's loader says:
+$out"
+  SUMMARY[${#SUMMARY[@]}]="    $(basename "$whl" .whl | sed 's/.*-abi3-//'): musl's loader ($loader${root:+ under qemu}) resolves libc and every non-Python symbol ($missing Python C-API symbols left to the interpreter)"
 }
 
 # auditwheel's verdict must be the tag in the file name; both license texts
@@ -102,6 +151,7 @@ $report"
         || fail "$(basename "$whl") has no .dist-info/licenses/$lic"
     done
     note "$(basename "$whl")" "auditwheel: $policy; licenses in .dist-info; twine check"
+    [ "$tag" = musllinux_1_2_x86_64 ] && musl_check "$whl" /lib/ld-musl-x86_64.so.1
   done
   local sdist="$DIST/keyroute-$VERSION.tar.gz"
   [ -f "$sdist" ] || fail "no sdist $sdist"
@@ -149,9 +199,11 @@ test_wheel() {
   log "pytest bindings-python/tests against $where"
   # Some tests compare with the CLI (target/release/keyroute).
   cargo build --release -p keyroute-cli --quiet
-  (cd /tmp && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/bindings-python/tests" 2>&1 | tail -n 3)
-  [ "${PIPESTATUS[0]}" -eq 0 ] || fail "the Python suite failed against $(basename "$whl")"
-  SUMMARY[${#SUMMARY[@]}]="    ^ installed in a fresh venv: the Python suite passed against it"
+  local status=0
+  PYTEST_LAST=$(cd /tmp && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/bindings-python/tests" 2>&1) || status=$?
+  tail -n 3 <<<"$PYTEST_LAST"
+  [ "$status" -eq 0 ] || fail "the Python suite failed against $(basename "$whl")"
+  SUMMARY[${#SUMMARY[@]}]="    manylinux_2_17_x86_64: installed in a fresh venv, the Python suite passed against it ($(tail -n 1 <<<"$PYTEST_LAST"))"
 }
 
 # The aarch64 wheel on an arm64 Debian root (debootstrap --foreign, from
@@ -165,10 +217,10 @@ aarch64_check() {
   local whl rootfs site
   whl=$(wheel_of manylinux_2_17_aarch64)
   rootfs=$WORK/arm64-root
-  if [ ! -x "$rootfs/usr/bin/python3" ]; then
-    log "debootstrap --arch=arm64 --foreign (bookworm, python3) into target/dist-work/arm64-root"
+  if [ ! -x "$rootfs/usr/bin/python3" ] || [ ! -e "$rootfs/lib/ld-musl-aarch64.so.1" ]; then
+    log "debootstrap --arch=arm64 --foreign (bookworm, python3, musl) into target/dist-work/arm64-root"
     rm -rf "$rootfs"
-    debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 bookworm "$rootfs" \
+    debootstrap --arch=arm64 --foreign --variant=minbase --include=python3,musl bookworm "$rootfs" \
       http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 \
       || { tail -n 20 "$WORK/debootstrap.log" >&2; fail "debootstrap failed"; }
     # The first stage unpacks only the essential packages; python3 and its
@@ -203,7 +255,8 @@ sys.exit(1 if bad or batch != want or tags != len(keys) else 0)
   grep -q " 0 key_slot mismatches; 0 key_slots mismatches; 0 hash_tag mismatches" <<<"$out" || fail "aarch64: the slot vectors failed"
   local n
   n=$(sed -n 's/^\([0-9]*\) vectors;.*/\1/p' <<<"$out")
-  SUMMARY[${#SUMMARY[@]}]="    ^ aarch64 manylinux: $n slot vectors pass under qemu-aarch64 (Debian arm64, $py)"
+  SUMMARY[${#SUMMARY[@]}]="    manylinux_2_17_aarch64: $n slot vectors pass under qemu-aarch64 (Debian arm64 root, $py)"
+  musl_check "$(wheel_of musllinux_1_2_aarch64)" /lib/ld-musl-aarch64.so.1 "$rootfs"
 }
 
 # ---- npm -----------------------------------------------------------------------

@@ -94,9 +94,10 @@ if [ "$DIST" -eq 1 ]; then
     .venv/bin/python -m pip install -q -r "$REQ"
     echo "$want" > .venv/.requirements-dist-stamp
   fi
-  # An arm64 Debian root run under qemu-user (the aarch64 wheel's check).
+  # An arm64 Debian root run under qemu-user (the aarch64 wheel's check);
+  # musl's own dynamic loader (the x86_64 musllinux wheel's check).
   missing=()
-  for p in debootstrap qemu-user-static; do
+  for p in debootstrap qemu-user-static musl; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
