@@ -126,7 +126,7 @@ musl_check() { # wheel loader [qemu root]
 $out"
   local missing others
   missing=$(grep -c 'symbol not found' <<<"$out" || true)
-  others=$(grep 'symbol not found' <<<"$out" | grep -vE ': _?Py[A-Za-z_]*: symbol not found' || true)
+  others=$(grep 'symbol not found' <<<"$out" | grep -vE ': _?Py[A-Za-z0-9_]*: symbol not found' || true)
   [ -z "$others" ] || fail "$(basename "$whl"): symbols musl does not have:
 $others"
   grep -vE 'symbol not found|=>|^\s*/' <<<"$out" | grep -q . && fail "$(basename "$whl"): musl's loader says:
