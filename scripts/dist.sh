@@ -99,7 +99,7 @@ musl_soname() { # wheel arch
   mkdir -p "$dir"
   wheel unpack -d "$dir" "$whl" >/dev/null
   so=$(find "$dir" -name '_native*.so')
-  readelf -d "$so" | grep -q 'NEEDED.*\[libc\.so\]' || return 0
+  grep -q 'NEEDED.*\[libc\.so\]' <<<"$(readelf -d "$so")" || return 0
   patchelf --replace-needed libc.so "libc.musl-$arch.so.1" "$so"
   rm -f "$whl"
   wheel pack -d "$DIST" "$dir"/keyroute-"$VERSION" >/dev/null
@@ -147,7 +147,7 @@ verify_wheels() {
     [ "$policy" = "$tag" ] || fail "auditwheel show $(basename "$whl"): policy '$policy', the wheel says $tag:
 $report"
     for lic in LICENSE-MIT LICENSE-APACHE; do
-      unzip -l "$whl" | grep -q "keyroute-$VERSION.dist-info/licenses/$lic\$" \
+      grep -q "keyroute-$VERSION.dist-info/licenses/$lic\$" <<<"$(unzip -l "$whl")" \
         || fail "$(basename "$whl") has no .dist-info/licenses/$lic"
     done
     note "$(basename "$whl")" "auditwheel: $policy; licenses in .dist-info; twine check"
@@ -156,7 +156,7 @@ $report"
   local sdist="$DIST/keyroute-$VERSION.tar.gz"
   [ -f "$sdist" ] || fail "no sdist $sdist"
   for lic in LICENSE-MIT LICENSE-APACHE; do
-    tar tzf "$sdist" | grep -q "^keyroute-$VERSION/.*$lic\$" || fail "the sdist has no $lic"
+    grep -q "^keyroute-$VERSION/$lic\$" <<<"$(tar tzf "$sdist")" || fail "the sdist has no $lic at its root"
   done
   log "twine check --strict"
   twine check --strict "$DIST"/keyroute-"$VERSION"*.whl "$sdist"
@@ -268,7 +268,7 @@ npm_package() {
   tgz=$(cd bindings-js/pkg && npm pack --pack-destination "$DIST" --loglevel=error | tail -n 1)
   [ -f "$DIST/$tgz" ] || fail "npm pack made no $tgz"
   for f in package/LICENSE-MIT package/LICENSE-APACHE package/README.md; do
-    tar tzf "$DIST/$tgz" | grep -qx "$f" || fail "$tgz has no $f"
+    grep -qx "$f" <<<"$(tar tzf "$DIST/$tgz")" || fail "$tgz has no $f"
   done
   log "attw (arethetypeswrong) $tgz"
   node bindings-js/node_modules/@arethetypeswrong/cli/dist/index.js "$DIST/$tgz" \
@@ -303,10 +303,10 @@ crates() {
     local crate="target/package/$c-$VERSION.crate"
     [ -f "$crate" ] || fail "no $crate"
     for f in README.md LICENSE-MIT LICENSE-APACHE Cargo.toml; do
-      tar tzf "$crate" | grep -qx "$c-$VERSION/$f" || fail "$c-$VERSION.crate has no $f"
+      grep -qx "$c-$VERSION/$f" <<<"$(tar tzf "$crate")" || fail "$c-$VERSION.crate has no $f"
     done
     # A README about this crate, not the repository's.
-    tar xzf "$crate" -O "$c-$VERSION/README.md" | head -n 1 | grep -qx "# $c" \
+    grep -qx "# $c" <<<"$(tar xzf "$crate" -O "$c-$VERSION/README.md" | sed -n 1p)" \
       || fail "$c-$VERSION.crate: its README is not its own"
     cp "$crate" "$DIST/"
   done
