@@ -1,5 +1,5 @@
 "use strict";
-// The CommonJS entry (`require("keyroute")`, and Node's `import` through
+// The CommonJS entry (what require of "keyroute" loads, and Node's import via
 // node.js): the package is keyroute-impl.cjs. The indirection is for Node's
 // ESM loader, which scans a CommonJS file it imports for export names: it
 // scans these lines, not the 165 KB of code (exporting the required module
