@@ -384,6 +384,14 @@ pub enum PartitionError {
         /// The size as given.
         size: u64,
     },
+    /// More ring points than a pool may have
+    /// ([`crate::partition::MAX_RING_POINTS`]).
+    TooManyPoints {
+        /// The points the configuration would lay out.
+        points: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -428,6 +436,11 @@ impl fmt::Display for PartitionError {
             Self::BadTableSize { size } => write!(
                 f,
                 "maglev table size {size} is not a prime >= the number of servers and <= 2^24"
+            ),
+            Self::TooManyPoints { points, max } => write!(
+                f,
+                "the ring would have {points} points; at most {max} are allowed (fewer servers, \
+                 smaller weights or vnodes)"
             ),
             Self::Server(e) => e.fmt(f),
         }

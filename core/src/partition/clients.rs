@@ -180,15 +180,22 @@ fn php_round(x: f64) -> f64 {
     }
 }
 
+/// Predis `HashRing`'s points per node: `round(w / W * n * 128)`.
+pub(crate) fn predis_replicas(weights: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    let total: f64 = weights.iter().map(|&w| w as f64).sum();
+    let count = weights.len() as f64;
+    weights
+        .iter()
+        .map(move |&w| php_round(w as f64 / total * count * 128.0) as u32)
+}
+
 /// Predis `HashRing` (its default distributor) over node strings
 /// (`host:port`, or the socket path) and weights (Predis's default is 100).
 pub fn predis(nodes: &[(&[u8], u32)]) -> ClientRing {
-    let total: f64 = nodes.iter().map(|n| n.1 as f64).sum();
-    let count = nodes.len() as f64;
+    let weights: Vec<u32> = nodes.iter().map(|n| n.1).collect();
     let mut pts = Vec::new();
     let mut digits = [0u8; 10];
-    for (owner, &(name, w)) in nodes.iter().enumerate() {
-        let replicas = php_round(w as f64 / total * count * 128.0) as u32;
+    for ((owner, &(name, _)), replicas) in nodes.iter().enumerate().zip(predis_replicas(&weights)) {
         for i in 0..replicas {
             pts.push((
                 crc32_parts(&[name, b":", decimal(i, &mut digits)]),

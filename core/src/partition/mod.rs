@@ -51,7 +51,7 @@ pub mod twemproxy;
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
 pub use self::pool::Pool;
 pub use self::python::python_bytes_str;
-pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme};
+pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme, MAX_RING_POINTS};
 pub use self::server::Server;
 pub use self::tags::KeyTag;
 pub use self::twemproxy::{Distribution, Twemproxy};

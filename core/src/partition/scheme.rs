@@ -254,6 +254,66 @@ impl Options {
     }
 }
 
+/// The most points a pool's ring (or continuum, or list of virtual nodes)
+/// may have: 2^22 = 4,194,304.
+///
+/// Every ring is built in memory before the first key is routed, so its
+/// size must be bounded, as nutcracker bounds its continuum to 160 points
+/// per server. The bound is on the total, whatever gives it (servers,
+/// weights, `vnodes`): 2^22 holds the default rings of 26,214 servers (or
+/// weight units, where points scale with weight) in every scheme, costs at
+/// most 80 MiB (uhashring's 128-bit points) and a second to build, and
+/// leaves wasm's 4 GiB far away. uhashring with `vnodes=2**31-1`, or npm
+/// hashring with `vnodes: 5e7`, is refused instead of exhausting memory.
+pub const MAX_RING_POINTS: u64 = 1 << 22;
+
+/// The points the scheme lays out for these servers (virtual nodes for
+/// rendezvous, continuum entries for modula; none for jump, pymemcache and
+/// maglev, whose table size is bounded on its own), computed with the
+/// builders' own formulas before anything is built.
+pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u64 {
+    use super::ketama::GroupCount;
+    use alloc::vec::Vec;
+    use Scheme::*;
+    let n = servers.len();
+    let weights: Vec<u32> = servers.iter().map(Server::weight).collect();
+    // Predis's default weight is 100, not 1.
+    let predis: Vec<u32> = servers
+        .iter()
+        .map(|s| s.weight_given().unwrap_or(100))
+        .collect();
+    let total = |ws: &[u32]| ws.iter().map(|&w| w as u64).sum::<u64>();
+    let groups = |count: GroupCount, words: u64, ws: &[u32]| {
+        let sum = total(ws);
+        ws.iter()
+            .map(|&w| count.groups(w, sum, n) as u64 * words)
+            .sum::<u64>()
+    };
+    match scheme {
+        TwemproxyKetama => groups(GroupCount::TwemproxyF32, 4, &weights),
+        TwemproxyModula | Rendezvous => total(&weights),
+        LibmemcachedKetama => groups(GroupCount::LibmemcachedF32, 4, &weights),
+        Predis => super::clients::predis_replicas(&predis)
+            .map(u64::from)
+            .sum(),
+        PredisKetama => groups(GroupCount::PredisF64, 4, &predis),
+        RedisRb4 | RedisRb5 => 160 * n as u64,
+        Jedis if o.jedis == JedisVersion::V4 => 160 * n as u64,
+        Jedis => 160 * total(&weights),
+        Uhashring => o.vnodes.unwrap_or(160) as u64 * total(&weights),
+        UhashringKetama => groups(GroupCount::UhashringExact { vnodes: 40 }, 4, &weights),
+        NodeHashring => {
+            let words = match o.compatibility {
+                NodeHashringCompat::Ketama => 4,
+                NodeHashringCompat::HashRing => 3,
+            };
+            let vnodes = o.vnodes.unwrap_or(40);
+            groups(GroupCount::NodeHashringF64 { vnodes }, words, &weights)
+        }
+        Pymemcache | Jump | Maglev => 0,
+    }
+}
+
 pub(crate) fn not_applicable(scheme: Scheme, option: &'static str) -> PartitionError {
     PartitionError::OptionNotApplicable {
         scheme: scheme.name(),
@@ -325,6 +385,13 @@ pub(crate) fn validate(
     if total > 1 << 24 {
         return Err(PartitionError::WeightTooLarge);
     }
+    let points = ring_points(scheme, servers, o);
+    if points > MAX_RING_POINTS {
+        return Err(PartitionError::TooManyPoints {
+            points,
+            max: MAX_RING_POINTS,
+        });
+    }
     for s in servers {
         if s.weight_given().is_some() && !weighted {
             return Err(not_applicable(scheme, "weight"));
@@ -334,4 +401,121 @@ pub(crate) fn validate(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::partition::pool::Router;
+    use crate::partition::Pool;
+
+    fn servers(n: usize, weight: impl Fn(usize) -> u32) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("10.0.{}.{}:6379:{}", i / 250, i % 250, weight(i)))
+            .collect()
+    }
+
+    /// The points the built ring holds (distinct ones: equal points merge).
+    fn built(pool: &Pool) -> u64 {
+        (match pool.router() {
+            Router::Twemproxy(t) => match t.modula_continuum() {
+                Some(c) => c.len(),
+                None => t.points().count(),
+            },
+            Router::Ring(r) => r.ring().len(),
+            Router::Jedis(r) => r.ring().len(),
+            Router::Meta(r) => r.ring().len(),
+            Router::Rendezvous(r) => r.vnodes(),
+            Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
+        }) as u64
+    }
+
+    #[test]
+    fn the_count_is_what_the_builders_lay_out() {
+        for &scheme in Scheme::ALL {
+            let weighted = !matches!(
+                scheme,
+                Scheme::RedisRb4 | Scheme::RedisRb5 | Scheme::Pymemcache | Scheme::Jump
+            );
+            for n in [1, 2, 3, 7, 25] {
+                let list = if weighted {
+                    servers(n, |i| 1 + (i as u32 * 7) % 5)
+                } else {
+                    (0..n).map(|i| format!("10.0.0.{i}:6379")).collect()
+                };
+                let mut o = Options::default();
+                if scheme == Scheme::Jedis {
+                    o.jedis = crate::partition::jedis::JedisVersion::V3;
+                }
+                let pool = Pool::with_options(scheme, &list, &o).unwrap();
+                let parsed: Vec<Server> = list.iter().map(|s| Server::parse(s).unwrap()).collect();
+                let count = ring_points(scheme, &parsed, &o);
+                let have = built(&pool);
+                // Equal points merge in the ring; they are rare.
+                assert!(
+                    have <= count && count - have <= 2,
+                    "{scheme} n={n}: {count} vs {have}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn huge_rings_are_refused_naming_the_limit() {
+        let three = servers(3, |_| 1);
+        let mut o = Options::default();
+        o.vnodes = Some(i32::MAX as u32);
+        let e = Pool::with_options(Scheme::Uhashring, &three, &o).unwrap_err();
+        assert_eq!(
+            e,
+            PartitionError::TooManyPoints {
+                points: 3 * i32::MAX as u64,
+                max: MAX_RING_POINTS
+            }
+        );
+        assert!(e.to_string().contains("4194304"), "{e}");
+        o.vnodes = Some(50_000_000);
+        let list: Vec<String> = (0..3).map(|i| format!("10.0.0.{i}:6379")).collect();
+        assert!(matches!(
+            Pool::with_options(Scheme::NodeHashring, &list, &o),
+            Err(PartitionError::TooManyPoints {
+                max: MAX_RING_POINTS,
+                ..
+            })
+        ));
+        // 26,215 servers of 160 points pass the limit; weights that make
+        // jedis lay out 160 points per unit too.
+        let many = servers(26_215, |_| 1);
+        assert!(matches!(
+            Pool::new(Scheme::TwemproxyKetama, &many),
+            Err(PartitionError::TooManyPoints {
+                points: 4_194_400,
+                ..
+            })
+        ));
+        let mut o = Options::default();
+        o.jedis = crate::partition::jedis::JedisVersion::V3;
+        assert!(matches!(
+            Pool::with_options(Scheme::Jedis, &servers(2, |_| 20_000), &o),
+            Err(PartitionError::TooManyPoints {
+                points: 6_400_000,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_limit_itself_is_allowed() {
+        let one = [Server::parse("10.0.0.1:6379").unwrap()];
+        let mut o = Options::default();
+        o.vnodes = Some(MAX_RING_POINTS as u32);
+        assert_eq!(ring_points(Scheme::Uhashring, &one, &o), MAX_RING_POINTS);
+        assert_eq!(validate(Scheme::Uhashring, &one, &o), Ok(()));
+        o.vnodes = Some(MAX_RING_POINTS as u32 + 1);
+        assert!(validate(Scheme::Uhashring, &one, &o).is_err());
+    }
 }
