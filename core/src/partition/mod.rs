@@ -32,6 +32,7 @@
 //! ```
 
 pub mod clients;
+pub mod entry;
 pub mod hash;
 pub mod jedis;
 pub mod jump;
@@ -43,11 +44,14 @@ pub mod pool;
 pub mod python;
 pub mod rendezvous;
 pub mod ring;
+#[cfg(feature = "regex")]
+pub mod ruby_tag;
 pub mod scheme;
 pub mod server;
 pub mod tags;
 pub mod twemproxy;
 
+pub use self::entry::{server_from_entry, EntryValue};
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
 pub use self::pool::Pool;
 pub use self::python::python_bytes_str;

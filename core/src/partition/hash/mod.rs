@@ -6,6 +6,7 @@
 //! - [`murmur`]: MurmurHash64A (Jedis), MurmurHash3 x86 32-bit (pymemcache).
 //! - Here: MD5 and its ketama words, CRC-32/IEEE, xxHash64 and XXH3-64.
 
+pub mod digest;
 pub mod murmur;
 pub mod twemproxy;
 
