@@ -150,7 +150,7 @@ fn translate(pattern: &str) -> Result<String, &'static str> {
                 out.push_str(t);
             }
             b'[' => {
-                if p.get(i + 1) == Some(&b':') || p[i + 1..].starts_with(b"^:") {
+                if p.get(i + 1) == Some(&b':') {
                     return Err("POSIX brackets ([:alpha:])");
                 }
                 class += 1;

@@ -515,7 +515,10 @@ pub(crate) fn validate(
 }
 
 #[cfg(test)]
-#[allow(clippy::field_reassign_with_default, clippy::needless_borrows_for_generic_args)]
+#[allow(
+    clippy::field_reassign_with_default,
+    clippy::needless_borrows_for_generic_args
+)]
 mod tests {
     use alloc::format;
     use alloc::string::String;
