@@ -394,6 +394,7 @@ _Scheme: TypeAlias = Literal[
     "predis-ketama",
     "redis-rb-4",
     "redis-rb-5",
+    "redis-rb-hashring",
     "jedis",
     "uhashring",
     "uhashring-ketama",
@@ -497,7 +498,7 @@ class Pool:
 
     def __new__(
         cls,
-        servers: Iterable[str],
+        servers: Iterable[str] | Mapping[str, int | Mapping[str, Any]],
         /,
         *,
         scheme: _Scheme,
@@ -512,6 +513,8 @@ class Pool:
         jump_hash: Literal["xxh3", "xxh64"] | None = None,
         table_size: int | None = None,
         tag: str | bytes | None = None,
+        replicas: int | None = None,
+        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

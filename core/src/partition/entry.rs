@@ -28,6 +28,8 @@ pub enum EntryValue<'a> {
     Number(u64),
     /// An object of fields (`{"a:1": {"vnodes": 70}}`).
     Fields(&'a [(&'a str, OptionValue<'a>)]),
+    /// A value of another kind, which no library reads as a server.
+    Other,
 }
 
 fn bad(server: &str, field: &str, expected: &'static str) -> PartitionError {
@@ -55,8 +57,11 @@ pub fn server_from_entry(
     key: &str,
     value: EntryValue<'_>,
 ) -> Result<Server, PartitionError> {
-    if key.is_empty() {
-        return Err(bad(key, "key", "a non-empty name"));
+    if key.is_empty() || key.contains(' ') {
+        return Err(bad(key, "key", "a non-empty name without spaces"));
+    }
+    if value == EntryValue::Other {
+        return Err(bad(key, "value", "a number (the weight) or a mapping of fields"));
     }
     match scheme {
         Scheme::NodeHashring => node_hashring(key, value),
@@ -80,6 +85,7 @@ fn node_hashring(key: &str, value: EntryValue<'_>) -> Result<Server, PartitionEr
                 }
             }
         }
+        EntryValue::Other => return Err(bad(key, "value", "a number or a mapping")),
     }
     let weight = u32_of(key, "weight", weight.max(1))?;
     let vnodes = u32_of(key, "vnodes", vnodes)?;
@@ -132,6 +138,7 @@ fn uhashring(key: &str, value: EntryValue<'_>) -> Result<Server, PartitionError>
                 }
             }
         }
+        EntryValue::Other => return Err(bad(key, "value", "a number or a mapping")),
     }
     if weight == 0 {
         return Err(bad(key, "weight", "a positive integer"));

@@ -499,7 +499,10 @@ pub(crate) fn validate(
             return Err(not_applicable(scheme, "weight"));
         }
         if s.is_portless() && !portless {
-            return Err(not_applicable(scheme, "server without a port"));
+            // As before bare names were read: not a server of this scheme.
+            return Err(PartitionError::Server(crate::error::ServerError::BadFormat {
+                server: s.written().into(),
+            }));
         }
         if s.url().is_some() && !redis_rb {
             return Err(not_applicable(scheme, "server URL"));
