@@ -61,7 +61,11 @@ pub fn server_from_entry(
         return Err(bad(key, "key", "a non-empty name without spaces"));
     }
     if value == EntryValue::Other {
-        return Err(bad(key, "value", "a number (the weight) or a mapping of fields"));
+        return Err(bad(
+            key,
+            "value",
+            "a number (the weight) or a mapping of fields",
+        ));
     }
     match scheme {
         Scheme::NodeHashring => node_hashring(key, value),

@@ -500,9 +500,11 @@ pub(crate) fn validate(
         }
         if s.is_portless() && !portless {
             // As before bare names were read: not a server of this scheme.
-            return Err(PartitionError::Server(crate::error::ServerError::BadFormat {
-                server: s.written().into(),
-            }));
+            return Err(PartitionError::Server(
+                crate::error::ServerError::BadFormat {
+                    server: s.written().into(),
+                },
+            ));
         }
         if s.url().is_some() && !redis_rb {
             return Err(not_applicable(scheme, "server URL"));
