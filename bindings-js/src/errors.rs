@@ -97,9 +97,6 @@ pub(crate) fn topology(e: &TopologyError) -> String {
         E::NoPrimary { shard } => j.str("code", "ERR_KEYROUTE_NO_PRIMARY").num("shard", shard),
         E::NoAddress { at } => j.str("code", "ERR_KEYROUTE_NO_ADDRESS").str("at", at),
         E::NoRuleMatched { position } => return no_rule(*position),
-        E::TooManyShards { max } => j
-            .str("code", "ERR_KEYROUTE_TOO_MANY_SHARDS")
-            .num("max", max),
         _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
     };
     j.done()
@@ -111,7 +108,6 @@ pub(crate) fn redirect(e: &RedirectError) -> String {
         RedirectError::BadSlot => "badSlot",
         RedirectError::BadEndpoint => "badEndpoint",
         RedirectError::UnknownHost => "unknownHost",
-        RedirectError::TooManyShards => "tooManyShards",
         _ => "other",
     };
     Json::new("redirect", "ERR_KEYROUTE_REDIRECT", e)
@@ -283,6 +279,9 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::UnknownOption { .. } => "UNKNOWN_OPTION",
         E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
         E::TooManyPoints { .. } => "TOO_MANY_POINTS",
+        E::BadEntry { .. } => "BAD_ENTRY",
+        E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
+        E::RandomTie { .. } => "RANDOM_TIE",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
@@ -312,6 +311,8 @@ pub(crate) fn partition(e: &PartitionError) -> String {
         E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
         E::BadOption { option, .. } => j.str("option", option),
         E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
+        E::BadEntry { server, field, .. } => j.str("server", server).str("field", field),
+        E::BadTagPattern { pattern, .. } => j.str("pattern", pattern),
         _ => j,
     };
     j.done()

@@ -154,10 +154,22 @@ class NotSplittableError(CommandError):
 class NotColocatedError(NotSplittableError):
     """strict_tags: the keys of a command that is not split do not share one hash tag."""
 
-def key_slot(key: _Key, /, *, policy: HashPolicy | None = None) -> int:
+def key_slot(
+    key: _Key,
+    /,
+    *,
+    policy: HashPolicy | None = None,
+    scheme: Literal["redis-cluster", "codis"] | None = None,
+) -> int:
     """The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy` hashes it)."""
 
-def key_slots(keys: Iterable[_Key], /, *, policy: HashPolicy | None = None) -> array.array[int]:
+def key_slots(
+    keys: Iterable[_Key],
+    /,
+    *,
+    policy: HashPolicy | None = None,
+    scheme: Literal["redis-cluster", "codis"] | None = None,
+) -> array.array[int]:
     """The slot of every key of `keys`, in order, as an `array.array('H')`."""
 
 def pattern_slot(pattern: _Key, /) -> int | None:
