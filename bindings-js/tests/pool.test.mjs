@@ -267,3 +267,15 @@ test("large keys and large batches take the generic path with the same answers",
   assert.deepEqual(Array.from(pool.indexesFor(new Set(keys.slice(3)))), one.slice(3));
   assert.equal(one[0], one[2]);
 });
+
+test("Codis slots: every case of codis.json, one key at a time and in a batch", () => {
+  const doc = JSON.parse(readFileSync(join(VECTORS_DIR, "codis.json"), "utf8"));
+  assert.ok(doc.cases.length >= 500);
+  const keys = doc.cases.map((c) => fromHex(c.key));
+  const want = doc.cases.map((c) => c.slot);
+  assert.deepEqual(keys.map((k) => kr.keySlot(k, { scheme: "codis" })), want);
+  assert.deepEqual(Array.from(kr.keySlots(keys, { scheme: "codis" })), want);
+  assert.equal(kr.keySlot("foo", { scheme: "codis" }), 289);
+  assert.equal(kr.keySlot("foo", { scheme: "redis-cluster" }), 12182);
+  assert.throws(() => kr.keySlot("foo", { scheme: "codys" }), /codis/);
+});
