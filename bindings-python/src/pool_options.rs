@@ -66,11 +66,13 @@ pub(crate) fn pool_from_mapping(
     servers: &Bound<'_, PyMapping>,
     options: &Options,
 ) -> PyResult<Pool> {
-    // Owned copies first: the core reads borrowed fields.
+    // Owned copies first: the core reads borrowed fields. A field is its
+    // name, its text, its kind (0: text, 1: int, 2: other) and its int.
+    type Field = (String, Vec<u8>, u8, u64);
     struct Entry {
         key: String,
         number: Option<u64>,
-        fields: Option<Vec<(String, Vec<u8>, u8, u64)>>,
+        fields: Option<Vec<Field>>,
     }
     let mut entries = Vec::new();
     for (i, item) in servers.items()?.iter().enumerate() {
