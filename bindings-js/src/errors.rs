@@ -303,6 +303,9 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::UnknownOption { .. } => "UNKNOWN_OPTION",
         E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
         E::TooManyPoints { .. } => "TOO_MANY_POINTS",
+        E::BadEntry { .. } => "BAD_ENTRY",
+        E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
+        E::RandomTie { .. } => "RANDOM_TIE",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
@@ -332,6 +335,8 @@ pub(crate) fn partition(e: &PartitionError) -> String {
         E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
         E::BadOption { option, .. } => j.str("option", option),
         E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
+        E::BadEntry { server, field, .. } => j.str("server", server).str("field", field),
+        E::BadTagPattern { pattern, .. } => j.str("pattern", pattern),
         _ => j,
     };
     j.done()
