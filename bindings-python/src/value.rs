@@ -186,9 +186,12 @@ fn convert(
         || obj.is_instance_of::<PyMemoryView>()
     {
         if obj.is_instance_of::<PyMemoryView>() {
-            // Its size, before with_key copies it out.
+            // Its size, without copying it out (with_key copies a view).
             let nbytes: usize = obj.getattr(pyo3::intern!(obj.py(), "nbytes"))?.extract()?;
             budget.take(nbytes, path)?;
+            if pass == Pass::Measure {
+                return Ok(Value::Nil);
+            }
             budget.bytes -= nbytes;
         }
         return with_key(obj, |b| bytes_value(b, path, budget, pass))?;

@@ -49,7 +49,7 @@ pub mod tags;
 pub mod twemproxy;
 
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
-pub use self::pool::Pool;
+pub use self::pool::{Pool, PoolHandle};
 pub use self::python::python_bytes_str;
 pub use self::scheme::{Options, RedisRbId, Scheme, MAX_RING_POINTS};
 pub use self::server::Server;
