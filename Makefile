@@ -86,7 +86,7 @@ test-vectors: setup
 
 # A few seconds of each fuzz target (libFuzzer through cargo-fuzz; the
 # sanitizer flags need RUSTC_BOOTSTRAP on a stable toolchain).
-FUZZ_TARGETS := argv policy replies configs plan_script
+FUZZ_TARGETS := argv policy replies configs resp_reader plan_script
 FUZZ_SECONDS ?= 5
 fuzz-smoke: setup
 	for t in $(FUZZ_TARGETS); do \

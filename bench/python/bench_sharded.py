@@ -173,9 +173,9 @@ def main() -> None:
               "round trip included (noisy on a shared machine)")
         router = keyroute.ShardRouter(pool)
         argvs = [("GET", k) for k in singles]
-        (route_times,) = time_passes([lambda: [router.route(a) for a in argvs]], args.passes)
+        (route_times,) = time_passes([lambda: [router.plan(a) for a in argvs]], args.passes)
         route_ns, route_iqr = summary(route_times, len(singles))
-        print(f"{'routing one GET alone (ShardRouter.route)':<40}{route_ns / 1000:>10.2f}{route_iqr:>6.0%}")
+        print(f"{'planning one GET alone (ShardRouter.plan)':<40}{route_ns / 1000:>10.2f}{route_iqr:>6.0%}")
 
         loop.run_until_complete(asharded.aclose())
         loop.run_until_complete(arc.aclose())

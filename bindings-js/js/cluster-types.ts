@@ -6,12 +6,21 @@ import type { HashPolicy } from "./policy.js";
 
 /**
  * Which node of the owning shard serves a read: `"primary"` (the default,
- * required for writes), `"preferReplica"` (online replicas in turn, else the
- * primary), `"roundRobin"` (the primary and its online replicas in turn), or
- * `{ azAffinity: zone }` (online replicas in that zone, else any replica,
- * else the primary).
+ * required for writes), `"prefer_replica"` (online replicas in turn, else
+ * the primary), `"round_robin"` (the primary and its online replicas in
+ * turn), or `{ azAffinity: zone }` (online replicas in that zone, else any
+ * replica, else the primary). The names are the core's, the same in every
+ * language (`-` for `_` alike).
  */
-export type ReadFrom = "primary" | "preferReplica" | "roundRobin" | { readonly azAffinity: string };
+export type ReadFrom =
+  | "primary"
+  | "prefer_replica"
+  | "round_robin"
+  | { readonly azAffinity: string }
+  /** @deprecated since 0.2: use `"prefer_replica"`. */
+  | "preferReplica"
+  /** @deprecated since 0.2: use `"round_robin"`. */
+  | "roundRobin";
 
 /** Options of the routing methods. */
 export interface RouteOptions {

@@ -4,7 +4,7 @@
 import { pack } from "./argv.js";
 import { fromWasm, TopologyError } from "./error-types.js";
 import { asBytes, invalidArgument, invalidValue } from "./errors.js";
-import { WasmSlotMap, wasmParseRedirect } from "./glue.js";
+import { WasmSlotMap, wasmParseRedirect, wasmReadFromCode } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply, rawShards, rawSlots } from "./reply.js";
 import { keySlot, slotsInto } from "./slot.js";
@@ -22,6 +22,9 @@ import type {
   Shard,
   SlotGroup,
 } from "./cluster-types.js";
+
+/** Read strategies by name, as the core parsed them: name -> code of src/cluster.rs. */
+const READ_FROM = new Map<string, number>();
 
 export type {
   ClusterOptions,
@@ -275,8 +278,16 @@ export class Cluster {
   _readFrom(options: RouteOptions | undefined): number {
     const rf = options?.readFrom;
     if (rf === undefined || rf === "primary") return 0;
-    if (rf === "preferReplica") return 1;
-    if (rf === "roundRobin") return 2;
+    if (typeof rf === "string") {
+      // Named as the core names them; the code per name is kept.
+      let code = READ_FROM.get(rf);
+      if (code === undefined) {
+        code = wasmReadFromCode(rf);
+        if (code < 0) throw fromWasm(wasm.takeError());
+        READ_FROM.set(rf, code);
+      }
+      return code;
+    }
     if (rf !== null && typeof rf === "object" && typeof rf.azAffinity === "string") {
       if (rf.azAffinity !== this._zone) {
         this._map.setZone(rf.azAffinity);
@@ -284,11 +295,7 @@ export class Cluster {
       }
       return 3;
     }
-    throw invalidValue(
-      "options.readFrom",
-      '"primary", "preferReplica", "roundRobin" or { azAffinity: zone }',
-      rf,
-    );
+    throw invalidValue("options.readFrom", '"primary", "prefer_replica", "round_robin" or { azAffinity: zone }', rf);
   }
 
   /** The hashing policy keys are routed by (`null`: the open-source rule). */

@@ -45,23 +45,23 @@ export interface KeyPosition {
 /** Where to send a command. */
 export interface RoutePlan {
   /**
-   * `slot`: the node serving `slot`; `anyNode`: no keys, any node;
-   * `allPrimaries` / `allNodes`: every primary / node (`request_policy`);
-   * `multiShard`: keys in several slots, see {@link split}; `special`: the
+   * `slot`: the node serving `slot`; `any_node`: no keys, any node;
+   * `all_primaries` / `all_nodes`: every primary / node (`request_policy`);
+   * `multi_shard`: keys in several slots, see {@link split}; `special`: the
    * command needs its own handling.
    */
-  readonly target: "slot" | "anyNode" | "allPrimaries" | "allNodes" | "multiShard" | "special";
+  readonly target: "slot" | "any_node" | "all_primaries" | "all_nodes" | "multi_shard" | "special";
   /** The slot, when `target` is `"slot"`. */
   readonly slot: number | null;
   /** How to combine replies from several nodes (the `response_policy` tip). */
   readonly response:
-    | "oneSucceeded"
-    | "allSucceeded"
-    | "aggLogicalAnd"
-    | "aggLogicalOr"
-    | "aggMin"
-    | "aggMax"
-    | "aggSum"
+    | "one_succeeded"
+    | "all_succeeded"
+    | "agg_logical_and"
+    | "agg_logical_or"
+    | "agg_min"
+    | "agg_max"
+    | "agg_sum"
     | "special"
     | null;
 }
@@ -75,21 +75,23 @@ export interface SplitPart {
   readonly keys: number[];
 }
 
-const TARGETS = ["slot", "anyNode", "allPrimaries", "allNodes", "multiShard", "special"] as const;
-const RESPONSES = [null, "oneSucceeded", "allSucceeded", "aggLogicalAnd", "aggLogicalOr", "aggMin", "aggMax", "aggSum", "special"] as const;
-const MERGES = ["byKeyPosition", "sum", "allOk", "single"] as const;
+// The wire codes of src/command.rs, named as the core names them
+// (Route::as_str, ResponsePolicy::as_str, Merge::as_str).
+const TARGETS = ["slot", "any_node", "all_primaries", "all_nodes", "multi_shard", "special"] as const;
+const RESPONSES = [null, "one_succeeded", "all_succeeded", "agg_logical_and", "agg_logical_or", "agg_min", "agg_max", "agg_sum", "special"] as const;
+const MERGES = ["by_key_position", "sum", "all_ok", "single"] as const;
 const NO_KEYS = 16384;
 
 /**
  * A command broken into per-slot parts, and how to put the replies back:
- * `byKeyPosition` (MGET: element `i` of part `p` goes to `parts[p].keys[i]`),
- * `sum` (DEL, EXISTS, UNLINK, TOUCH), `allOk` (MSET), `single` (not split).
+ * `by_key_position` (MGET: element `i` of part `p` goes to `parts[p].keys[i]`),
+ * `sum` (DEL, EXISTS, UNLINK, TOUCH), `all_ok` (MSET), `single` (not split).
  */
 export class Split {
   /** @internal */
   constructor(
     readonly parts: SplitPart[],
-    readonly merge: "byKeyPosition" | "sum" | "allOk" | "single",
+    readonly merge: "by_key_position" | "sum" | "all_ok" | "single",
     readonly keyCount: number,
   ) {}
 

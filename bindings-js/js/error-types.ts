@@ -297,13 +297,16 @@ export class ConfigError extends KeyrouteError {
 }
 
 /**
- * A sharded client refused a command before sending anything (the base of
- * {@link CrossShardError}, {@link CrossShardTransactionError},
- * {@link KeylessCommandError} and {@link UnroutableCommandError}). In a
- * pipeline, `position` is the index of the refused command.
+ * A sharded client refused a command before sending anything (code
+ * `ERR_KEYROUTE_SHARDING` on the class; each instance carries its kind's
+ * code). The subclasses are the kinds of the core's `ShardError`; the
+ * message is the core's. In a pipeline or transaction, `position` is the
+ * index of the refused command.
  */
 export class ShardingError extends KeyrouteError {
-  /** The command, upper case (`SCRIPT LOAD` for a subcommand), when one is to blame. */
+  /** The code of every sharding refusal's base class. */
+  static readonly code: string = "ERR_KEYROUTE_SHARDING";
+  /** The refused command as messages show it, upper case (`SCRIPT LOAD` for a subcommand; empty for an empty command). */
   readonly command: string | null = null;
   /** The pipeline or transaction position of the refused command, or `null`. */
   readonly position: number | null = null;
@@ -314,16 +317,22 @@ export class ShardingError extends KeyrouteError {
 }
 
 /**
- * The keys of a command that cannot be split live on several shards, or
- * (`strict`) do not share one hash tag under `strictTags` (code
- * `ERR_KEYROUTE_CROSS_SHARD`). `shards` names them as the user named them.
+ * The keys of a command that cannot be split live on several shards (with
+ * a cluster map: in several hash slots, `slots` naming the first two)
+ * (code `ERR_KEYROUTE_CROSS_SHARD`). `shards` names them as the user named them.
  */
 export class CrossShardError extends ShardingError {
-  /** The shards of the command's keys, by name, first appearance first. */
+  static readonly code: string = "ERR_KEYROUTE_CROSS_SHARD";
+  /** The shards involved, by name, each once, first appearance first. */
   readonly shards: readonly string[] = [];
-  /** The same shards as positions in the pool. */
+  /** The same shards as positions in the pool (or in the cluster's primaries). */
   readonly shardIndexes: readonly number[] = [];
-  /** Refused by `strictTags` (one common hash tag), not by placement. */
+  /** With a cluster map, the slots of the first two keys that differ, else `null`. */
+  readonly slots: readonly [number, number] | null = null;
+  /**
+   * Refused by `strictTags` (one common hash tag), not by placement.
+   * @deprecated Test `instanceof NotColocatedError`, or a transaction's `conflict === "tags"`.
+   */
   readonly strict: boolean = false;
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
@@ -332,15 +341,32 @@ export class CrossShardError extends ShardingError {
 }
 
 /**
- * A transaction (`multi()`, or `watch()` and then `multi()`) whose keys are
- * on several shards, or without one common hash tag under `strictTags`
- * (code `ERR_KEYROUTE_CROSS_SHARD_TRANSACTION`). `commands` are the two
- * offending positions in the transaction (`-1`: a watched key); a
- * non-transactional pipeline can split the same commands.
+ * Under `strictTags`, a command that is not split has keys without one
+ * common hash tag: they share a shard today by placement alone (code
+ * `ERR_KEYROUTE_NOT_COLOCATED`).
+ */
+export class NotColocatedError extends CrossShardError {
+  static readonly code: string = "ERR_KEYROUTE_NOT_COLOCATED";
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "NotColocatedError";
+  }
+}
+
+/**
+ * A transaction (`multi()`, or `watch()` and then `multi()`) whose keys
+ * cannot run on one shard (code `ERR_KEYROUTE_CROSS_SHARD_TRANSACTION`):
+ * `positions` and `commands` are the command that fixed the shard and the
+ * one that cannot join it; a non-transactional pipeline can split them.
  */
 export class CrossShardTransactionError extends CrossShardError {
-  /** Positions of the first command and of the one on another shard (`-1`: WATCH). */
-  readonly commands: readonly [number, number] = [0, 0];
+  static readonly code: string = "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION";
+  /** Positions of the two commands in the transaction (`null`: WATCH, or a command run while watching). */
+  readonly positions: readonly [number | null, number | null] = [null, null];
+  /** The two commands' names. */
+  readonly commands: readonly [string, string] = ["", ""];
+  /** What keeps them apart: other shards, other slots of one cluster shard, or (strictTags) no common hash tag. */
+  readonly conflict: "shards" | "slots" | "tags" = "shards";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
     this.name = "CrossShardTransactionError";
@@ -348,12 +374,15 @@ export class CrossShardTransactionError extends CrossShardError {
 }
 
 /**
- * A command without keys outside the fan-out set (PING, DBSIZE, FLUSHDB,
- * FLUSHALL, SCRIPT LOAD/EXISTS/FLUSH, KEYS), or a transaction without keys
+ * A command without keys whose tips send it to no shard or give several
+ * shards' replies no general combination, or a transaction without keys
  * (code `ERR_KEYROUTE_KEYLESS`): run it on a shard's own client
  * (`forEachShard`, `getShardClientForKey`).
  */
 export class KeylessCommandError extends ShardingError {
+  static readonly code: string = "ERR_KEYROUTE_KEYLESS";
+  /** Why: no request policy, special handling, per-shard replies, or a transaction without keys. */
+  readonly reason: "no_policy" | "special" | "per_shard" | "transaction" = "no_policy";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
     this.name = "KeylessCommandError";
@@ -362,13 +391,24 @@ export class KeylessCommandError extends ShardingError {
 
 /**
  * A command the command table does not know, or whose arguments the server
- * would refuse (wrong arity...), so its keys cannot be found (code
- * `ERR_KEYROUTE_UNROUTABLE`); the table's {@link CommandError} is the `cause`.
+ * would refuse (wrong arity...), or a key no shard serves (code
+ * `ERR_KEYROUTE_UNROUTABLE`); the table's {@link CommandError} (or the
+ * map's {@link TopologyError}) is the `cause`.
  */
 export class UnroutableCommandError extends ShardingError {
+  static readonly code: string = "ERR_KEYROUTE_UNROUTABLE";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
     this.name = "UnroutableCommandError";
+  }
+}
+
+/** MULTI, WATCH, EXEC or DISCARD out of turn (code `ERR_KEYROUTE_TRANSACTION_STATE`). */
+export class TransactionStateError extends ShardingError {
+  static readonly code: string = "ERR_KEYROUTE_TRANSACTION_STATE";
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "TransactionStateError";
   }
 }
 
@@ -393,6 +433,12 @@ const BY_CODE: Record<string, ErrorClass> = {
   ERR_KEYROUTE_PLAN_OVERLAP: SlotOverlapError,
   ERR_KEYROUTE_PLAN_UNKNOWN_NODE: UnknownNodeError,
   ERR_KEYROUTE_PLAN_BAD_WEIGHT: BadWeightError,
+  ERR_KEYROUTE_CROSS_SHARD: CrossShardError,
+  ERR_KEYROUTE_NOT_COLOCATED: NotColocatedError,
+  ERR_KEYROUTE_CROSS_SHARD_TRANSACTION: CrossShardTransactionError,
+  ERR_KEYROUTE_KEYLESS: KeylessCommandError,
+  ERR_KEYROUTE_UNROUTABLE: UnroutableCommandError,
+  ERR_KEYROUTE_TRANSACTION_STATE: TransactionStateError,
 };
 
 const BY_FAMILY: Record<string, ErrorClass> = {
@@ -403,6 +449,7 @@ const BY_FAMILY: Record<string, ErrorClass> = {
   plan: PlanError,
   partition: PartitionError,
   config: ConfigError,
+  sharding: ShardingError,
 };
 
 /**
@@ -417,6 +464,10 @@ export function fromWasm(described: unknown, arg?: (command: number, position: n
     return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");
   }
   const { family, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
+  if (family === "value") {
+    // A bad argument value, named by the core: a TypeError like every other.
+    return Object.assign(new TypeError(`keyroute: ${message as string}`), { code, ...fields });
+  }
   if (fields.cause !== null && typeof fields.cause === "object") {
     fields.cause = fromWasm(JSON.stringify(fields.cause));
   }

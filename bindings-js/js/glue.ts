@@ -19,7 +19,7 @@ const glue: Glue = {
 };
 
 // The wasm-bindgen classes, wrapped by the public classes of cluster.ts,
-// command.ts, policy.ts, plan.ts and pool.ts.
+// command.ts, policy.ts, plan.ts, pool.ts and shard.ts.
 export {
   CommandTable as WasmCommandTable,
   HashPolicy as WasmHashPolicy,
@@ -27,7 +27,10 @@ export {
   movedFraction as wasmMovedFraction,
   Rebalance as WasmRebalance,
   SlotMap as WasmSlotMap,
+  ShardRouter as WasmShardRouter,
+  ShardSession as WasmShardSession,
   parseRedirect as wasmParseRedirect,
+  readFromCode as wasmReadFromCode,
 } from "../build/glue/keyroute_glue.js";
 
 /** The backend for an instance returned by `initSync` or `initAsync`. */

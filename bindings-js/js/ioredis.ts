@@ -3,17 +3,10 @@
 
 import { invalidArgument, invalidValue } from "./errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
-import {
-  Router,
-  atPosition,
-  combineReplies,
-  eachShard,
-  commandMethods,
-  mergeReplies,
-  settleAll,
-  setUp,
-} from "./sharded.js";
-import type { ShardArg, ShardingOptions, Step } from "./sharded.js";
+import { ShardSession } from "./shard.js";
+import type { ShardArg, ShardRouter } from "./shard.js";
+import { commandMethods, eachShard, isCommand, pipelineReply, runStep, sendArgv, settleAll, setUp } from "./sharded.js";
+import type { ShardingOptions } from "./sharded.js";
 
 /** What ShardedRedis needs of an ioredis pipeline or MULTI (duck-typed). */
 export interface IORedisPipelineLike {
@@ -114,9 +107,9 @@ export class ShardedRedis {
   /** The wrapped clients, in pool order. */
   readonly clients: readonly IORedisClientLike[];
   /** @internal */
-  readonly _router: Router;
-  /** @internal */
-  _watched: { shard: number; keys: ShardArg[] } | null = null;
+  readonly _router: ShardRouter;
+  /** @internal The WATCH / MULTI state of the wrapped connections. */
+  readonly _session: ShardSession;
 
   /**
    * @param shards `{server spec: client}` (object or Map) in pool order, the
@@ -126,7 +119,7 @@ export class ShardedRedis {
    * @throws {TypeError} for bad shards or options; {@link PartitionError} for a bad pool.
    */
   constructor(shards: Record<string, IORedisClientLike> | Map<string, IORedisClientLike> | readonly IORedisClientLike[], options: ShardedRedisOptions) {
-    const { pool, clients, strict } = setUp<IORedisClientLike>(shards, options, isClient, "an ioredis client", []);
+    const { pool, router, clients } = setUp<IORedisClientLike>(shards, options, isClient, "an ioredis client");
     clients.forEach((c, i) => {
       const prefix = (c as unknown as { options?: { keyPrefix?: unknown } }).options?.keyPrefix;
       if (prefix !== undefined && prefix !== null && prefix !== "") {
@@ -134,15 +127,16 @@ export class ShardedRedis {
       }
     });
     this.pool = pool;
-    this._router = new Router(pool, strict);
-    this.shardNames = this._router.names;
+    this._router = router;
+    this._session = new ShardSession();
+    this.shardNames = router.names;
     this.clients = Object.freeze(clients);
     const proto = Object.getPrototypeOf(clients[0]) as object;
     let names = methodCache.get(proto);
-    if (names === undefined) methodCache.set(proto, (names = commandMethods(clients[0], this._router.table, RESERVED, "Buffer")));
+    if (names === undefined) methodCache.set(proto, (names = commandMethods(clients[0], RESERVED, "Buffer")));
     for (const name of names) {
       if (name in this) continue;
-      const buffer = name.endsWith("Buffer") && !this._router.table.has(name);
+      const buffer = name.endsWith("Buffer") && !isCommand(name);
       const command = buffer ? name.slice(0, -6) : name;
       Object.defineProperty(this, name, {
         value: (...args: unknown[]) => {
@@ -171,19 +165,10 @@ export class ShardedRedis {
   async _send(buffer: boolean, command: unknown, args: unknown[]): Promise<unknown> {
     if (typeof command !== "string" || command === "") throw invalidArgument("command", "a command name", command);
     const argv = normalize(command, args);
-    const step = this._router.step(argv);
-    const send = (shard: number, a: ShardArg[]) =>
-      buffer ? this.clients[shard].callBuffer(a[0] as string, ...a.slice(1)) : this.clients[shard].call(text(a[0]), ...a.slice(1));
-    switch (step.kind) {
-      case "one":
-        return send(step.shard, argv);
-      case "split": {
-        const replies = await settleAll(step.parts.map((p) => send(p.shard, p.argv)));
-        return mergeReplies(step.merge, step.parts, step.keyCount, replies);
-      }
-      default:
-        return combineReplies(step.combine, await settleAll(this.clients.map((_, s) => send(s, argv))));
-    }
+    const step = this._router.plan(argv);
+    const send = (shard: number, a: readonly ShardArg[]) =>
+      buffer ? this.clients[shard].callBuffer(text(a[0]), ...a.slice(1)) : this.clients[shard].call(text(a[0]), ...a.slice(1));
+    return step.kind === "one" ? send(step.shard, argv) : runStep(step, argv, send);
   }
 
   /** The index (pool order) of the shard holding `key`. */
@@ -217,25 +202,20 @@ export class ShardedRedis {
   }
 
   /**
-   * WATCH on the shard of `keys` (all on one shard, else
-   * {@link CrossShardTransactionError}); the next `multi()` must run there.
+   * WATCH on the shard of `keys` (all on the shard of every key watched
+   * so far, else {@link CrossShardTransactionError}); the next `multi()`
+   * must run there.
    */
   async watch(...keys: unknown[]): Promise<unknown> {
     const argv = normalize("watch", keys);
-    const list = argv.slice(1);
-    if (list.length === 0) throw invalidValue("keys", "at least one key", "none");
-    const watched = this._watched;
-    const shard = this._router.transactionShard([], { shard: 0, keys: watched ? [...watched.keys, ...list] : list });
-    const reply = await this.clients[shard].call("watch", ...list);
-    this._watched = { shard, keys: watched ? [...watched.keys, ...list] : list };
-    return reply;
+    const shard = this._session.watch(this._router, argv);
+    return this.clients[shard].call("watch", ...argv.slice(1));
   }
 
-  /** UNWATCH on the shard `watch()` used. */
+  /** UNWATCH on the shard `watch()` used ("OK" without sending when nothing is watched). */
   async unwatch(): Promise<unknown> {
-    const w = this._watched;
-    this._watched = null;
-    return w === null ? "OK" : this.clients[w.shard].call("unwatch");
+    const shard = this._session.unwatch();
+    return shard === null ? "OK" : this.clients[shard].call("unwatch");
   }
 
   /** `quit()` on every client; resolves "OK". */
@@ -270,7 +250,7 @@ export class ShardedPipeline {
   ) {
     for (const name of methodCache.get(Object.getPrototypeOf(redis.clients[0]) as object) ?? []) {
       if (name in this) continue;
-      const buffer = name.endsWith("Buffer") && !redis._router.table.has(name);
+      const buffer = name.endsWith("Buffer") && !isCommand(name);
       const command = buffer ? name.slice(0, -6) : name;
       Object.defineProperty(this, name, {
         value: (...args: unknown[]) => this._add(buffer, command, args),
@@ -319,17 +299,15 @@ export class ShardedPipeline {
     return withCallback(this.transaction ? this._execMulti() : this._execPipeline(), callback);
   }
 
-  private add(p: IORedisPipelineLike, buffer: boolean, argv: ShardArg[]): void {
+  private add(p: IORedisPipelineLike, buffer: boolean, argv: readonly ShardArg[]): void {
     if (buffer) p.callBuffer(text(argv[0]), ...argv.slice(1));
     else p.call(text(argv[0]), ...argv.slice(1));
   }
 
   private async _execMulti(): Promise<[Error | null, unknown][] | null> {
     const r = this.redis;
-    const watched = r._watched;
-    r._watched = null;
-    if (this._queue.length === 0 && watched === null) return [];
-    const shard = r._router.transactionShard(this._queue.map((q) => q.argv), watched);
+    const shard = r._session.transaction(r._router, this._queue.map((q) => q.argv));
+    if (shard === null) return [];
     const m = r.clients[shard].multi();
     for (const q of this._queue) this.add(m, q.buffer, q.argv);
     return m.exec();
@@ -337,38 +315,24 @@ export class ShardedPipeline {
 
   private async _execPipeline(): Promise<[Error | null, unknown][]> {
     const r = this.redis;
-    const n = r.clients.length;
-    const steps: Step[] = this._queue.map((q, i) => {
-      try {
-        return r._router.step(q.argv);
-      } catch (e) {
-        throw atPosition(e, i);
-      }
-    });
-    if (steps.length === 0) return [];
-    // Per shard: its pipeline and, per command, where its replies are.
-    const pipes: (IORedisPipelineLike | null)[] = new Array(n).fill(null);
-    const counts = new Array<number>(n).fill(0);
-    const at: [number, number][][] = steps.map((step, i) => {
-      const q = this._queue[i];
-      const push = (s: number, argv: ShardArg[]): [number, number] => {
-        const p = (pipes[s] ??= r.clients[s].pipeline());
-        this.add(p, q.buffer, argv);
-        return [s, counts[s]++];
-      };
-      if (step.kind === "one") return [push(step.shard, q.argv)];
-      if (step.kind === "split") return step.parts.map((p) => push(p.shard, p.argv));
-      return r.clients.map((_, s) => push(s, q.argv));
-    });
-    const results = await Promise.all(pipes.map((p) => (p === null ? Promise.resolve([]) : p.exec().then((x) => x ?? []))));
-    return steps.map((step, i): [Error | null, unknown] => {
-      const pairs = at[i].map(([s, j]) => results[s][j] ?? [new Error("keyroute: no reply from the shard's pipeline"), null]);
-      const err = pairs.find((p) => p[0] !== null && p[0] !== undefined);
-      if (err !== undefined) return [err[0], null];
-      const values = pairs.map((p) => p[1]);
-      if (step.kind === "one") return [null, values[0]];
-      if (step.kind === "split") return [null, mergeReplies(step.merge, step.parts, step.keyCount, values)];
-      return [null, combineReplies(step.combine, values)];
+    const plan = r._router.planPipeline(this._queue.map((q) => q.argv));
+    if (plan.steps.length === 0) return [];
+    const replies = await Promise.all(
+      plan.batches.map(async (batch, s) => {
+        if (batch.length === 0) return [];
+        const p = r.clients[s].pipeline();
+        for (const send of batch) {
+          const q = this._queue[send.command];
+          this.add(p, q.buffer, sendArgv(plan, send, q.argv));
+        }
+        // [err, reply] pairs as replies: an error reply is its Error.
+        const got = (await p.exec()) ?? [];
+        return batch.map((_, j) => (got[j] === undefined ? new Error("keyroute: no reply from the shard's pipeline") : (got[j][0] ?? got[j][1])));
+      }),
+    );
+    return plan.steps.map((_, i): [Error | null, unknown] => {
+      const reply = pipelineReply(plan, i, replies);
+      return reply instanceof Error ? [reply, null] : [null, reply];
     });
   }
 }

@@ -13,7 +13,8 @@
  *   {@link split}, {@link CommandTable};
  * - hashing policies: {@link HashPolicy};
  * - client-side sharding: {@link Pool} (twemproxy, client libraries, jump, rendezvous, maglev);
- * - sharded clients: {@link ShardedRedis} (ioredis), {@link createShardedClient} (node-redis);
+ * - sharded clients: {@link ShardedRedis} (ioredis), {@link createShardedClient} (node-redis),
+ *   both on {@link ShardRouter} and {@link ShardSession} (what a sharded client does with each command);
  * - resharding: {@link plan} (slot plans; what a pool change moves).
  *
  * @packageDocumentation
@@ -35,7 +36,9 @@ export {
   CrossShardError,
   CrossShardTransactionError,
   KeylessCommandError,
+  NotColocatedError,
   ShardingError,
+  TransactionStateError,
   UnroutableCommandError,
   InvalidArgumentsError,
   InvalidRuleError,
@@ -88,7 +91,9 @@ export { ShardedPipeline, ShardedRedis } from "./ioredis.js";
 export type { IORedisClientLike, IORedisPipelineLike, RedisKey, RedisValue, ShardedRedisOptions } from "./ioredis.js";
 export { ShardedClient, ShardedMulti, createShardedClient } from "./node-redis.js";
 export type { NodeRedisClientLike, NodeRedisMultiLike, ShardedClientOptions } from "./node-redis.js";
-export type { ShardArg, ShardingOptions } from "./sharded.js";
+export { ShardRouter, ShardSession, applyReduce } from "./shard.js";
+export type { Part, Pipeline, Reduce, Send, ShardArg, ShardRouterOptions, Step } from "./shard.js";
+export type { ShardingOptions } from "./sharded.js";
 export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
 
 /**

@@ -5,17 +5,10 @@
 
 import { invalidArgument } from "./errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
-import {
-  Router,
-  atPosition,
-  combineReplies,
-  eachShard,
-  commandMethods,
-  mergeReplies,
-  settleAll,
-  setUp,
-} from "./sharded.js";
-import type { ShardArg, ShardingOptions, Step } from "./sharded.js";
+import { ShardSession } from "./shard.js";
+import type { ShardArg, ShardRouter, Step } from "./shard.js";
+import { commandMethods, eachShard, pipelineReply, runStep, sendArgv, settleAll, settled, setUp } from "./sharded.js";
+import type { ShardingOptions } from "./sharded.js";
 import { UnroutableCommandError } from "./error-types.js";
 
 type Transform = ((reply: unknown, preserve?: unknown, typeMapping?: unknown) => unknown) | undefined;
@@ -31,6 +24,8 @@ export interface NodeRedisMultiLike {
 export interface NodeRedisClientLike {
   sendCommand(args: ShardArg[], options?: unknown): Promise<unknown>;
   multi(): NodeRedisMultiLike;
+  watch?(keys: ShardArg | ShardArg[]): Promise<unknown>;
+  unwatch?(): Promise<unknown>;
   close?(): Promise<unknown>;
   destroy?(): void;
   connect?(): Promise<unknown>;
@@ -107,7 +102,9 @@ function typeMapping(client: NodeRedisClientLike): unknown {
  * node-redis clients, one per server of a {@link Pool}, used as one, as
  * `createCluster({...})` is: `sendCommand(args)` routes any command; every
  * command method of the wrapped client (`get`, `mGet`, `hSet`, `HGETALL`...)
- * is a method here, with node-redis's reply shapes.
+ * is a method here, with node-redis's reply shapes. Where each command goes,
+ * how replies combine and what a transaction may touch are decided by
+ * keyroute's {@link ShardRouter} and {@link ShardSession}.
  */
 export class ShardedClient {
   /** The pool that places keys. */
@@ -117,15 +114,18 @@ export class ShardedClient {
   /** The wrapped clients, in pool order. */
   readonly clients: readonly NodeRedisClientLike[];
   /** @internal */
-  readonly _router: Router;
+  readonly _router: ShardRouter;
+  /** @internal The WATCH state of the wrapped connections (shared with `withTypeMapping`'s views). */
+  readonly _session: ShardSession;
 
   /** @internal */
-  constructor(pool: Pool, router: Router, clients: NodeRedisClientLike[]) {
+  constructor(pool: Pool, router: ShardRouter, clients: NodeRedisClientLike[], session: ShardSession = new ShardSession()) {
     this.pool = pool;
     this._router = router;
+    this._session = session;
     this.shardNames = router.names;
     this.clients = Object.freeze(clients);
-    for (const name of methods(clients[0], router)) {
+    for (const name of methods(clients[0])) {
       if (name in this) continue;
       Object.defineProperty(this, name, {
         value: (...args: unknown[]) => this._method(name, args),
@@ -140,7 +140,7 @@ export class ShardedClient {
     const c = capture(this.clients[0], name, args);
     if (c === null) throw new UnroutableCommandError(`keyroute: ${name} cannot be routed; use getShardClientForKey or forEachShard`, "ERR_KEYROUTE_UNROUTABLE");
     if (c instanceof Promise) return c;
-    const step = this._router.step(c.argv);
+    const step = this._router.plan(c.argv);
     if (step.kind === "one") {
       const client = this.clients[step.shard] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
       return client[name](...args);
@@ -148,26 +148,47 @@ export class ShardedClient {
     return this._raw(step, c.argv, c.transform);
   }
 
-  /** @internal Split or fan-out: raw replies merged, then node-redis's transform. */
-  async _raw(step: Step, argv: Captured["argv"], transform: Transform, options?: unknown): Promise<unknown> {
-    let merged: unknown;
-    if (step.kind === "split") {
-      const replies = await settleAll(step.parts.map((p) => this.clients[p.shard].sendCommand(p.argv, options)));
-      merged = mergeReplies(step.merge, step.parts, step.keyCount, replies);
-    } else if (step.kind === "fanout") {
-      merged = combineReplies(step.combine, await settleAll(this.clients.map((c) => c.sendCommand(argv, options))));
-    } else {
-      merged = await this.clients[step.shard].sendCommand(argv, options);
-    }
-    return transform ? transform(merged, argv.preserve, typeMapping(this.clients[0])) : merged;
+  /** @internal Split or fan-out: raw replies reduced, then node-redis's transform. */
+  async _raw(step: Exclude<Step, { kind: "one" }>, argv: Captured["argv"], transform: Transform, options?: unknown): Promise<unknown> {
+    const reply = await runStep(step, argv, (s, a) => this.clients[s].sendCommand(a as ShardArg[], options));
+    return transform ? transform(reply, argv.preserve, typeMapping(this.clients[0])) : reply;
   }
 
   /** Sends a raw argv (`["MGET", "a", "b"]`), routed by its keys; the reply as node-redis's `sendCommand`. */
   async sendCommand(args: ShardArg[], options?: unknown): Promise<unknown> {
     if (!Array.isArray(args)) throw invalidArgument("args", "an array of strings or Buffers", args);
-    const step = this._router.step(args);
+    const step = this._router.plan(args);
     if (step.kind === "one") return this.clients[step.shard].sendCommand(args, options);
     return this._raw(step, args, undefined, options);
+  }
+
+  /**
+   * WATCH `keys` on their shard (every key watched so far on one shard,
+   * else {@link CrossShardTransactionError}, nothing sent); the next
+   * `multi().exec()` must run there.
+   */
+  async watch(keys: ShardArg | ShardArg[]): Promise<unknown> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    const client = this.clients[this._session.watch(this._router, ["WATCH", ...list])];
+    return typeof client.watch === "function" ? client.watch(list) : client.sendCommand(["WATCH", ...list]);
+  }
+
+  /** {@link watch}. */
+  WATCH(keys: ShardArg | ShardArg[]): Promise<unknown> {
+    return this.watch(keys);
+  }
+
+  /** UNWATCH on the shard `watch()` used ("OK" without sending when nothing is watched). */
+  async unwatch(): Promise<unknown> {
+    const shard = this._session.unwatch();
+    if (shard === null) return "OK";
+    const client = this.clients[shard];
+    return typeof client.unwatch === "function" ? client.unwatch() : client.sendCommand(["UNWATCH"]);
+  }
+
+  /** {@link unwatch}. */
+  UNWATCH(): Promise<unknown> {
+    return this.unwatch();
   }
 
   /** A queue of commands: `exec()` as one transaction on one shard, `execAsPipeline()` split per shard. */
@@ -182,10 +203,15 @@ export class ShardedClient {
 
   /** The same shards seen through each client's `withTypeMapping(mapping)` (e.g. Buffers for blob strings). */
   withTypeMapping(mapping: unknown): ShardedClient {
-    return new ShardedClient(this.pool, this._router, this.clients.map((c) => {
-      if (typeof c.withTypeMapping !== "function") throw invalidArgument("client", "a node-redis client with withTypeMapping", c);
-      return c.withTypeMapping(mapping);
-    }));
+    return new ShardedClient(
+      this.pool,
+      this._router,
+      this.clients.map((c) => {
+        if (typeof c.withTypeMapping !== "function") throw invalidArgument("client", "a node-redis client with withTypeMapping", c);
+        return c.withTypeMapping(mapping);
+      }),
+      this._session,
+    );
   }
 
   /** The index (pool order) of the shard holding `key`. */
@@ -225,7 +251,7 @@ export class ShardedClient {
   }
 }
 
-function methods(client: NodeRedisClientLike, router: Router): string[] {
+function methods(client: NodeRedisClientLike): string[] {
   const proto = Object.getPrototypeOf(client) as object;
   let names = methodCache.get(proto);
   if (names === undefined) {
@@ -235,7 +261,7 @@ function methods(client: NodeRedisClientLike, router: Router): string[] {
     let holder: object | null = client;
     while (holder !== null && !Object.prototype.hasOwnProperty.call(holder, "GET")) holder = Object.getPrototypeOf(holder) as object | null;
     names = holder === null
-      ? commandMethods(client, router.table, RESERVED)
+      ? commandMethods(client, RESERVED)
       : Object.getOwnPropertyNames(holder).filter((n) => {
           if (RESERVED.has(n) || n.startsWith("_") || !/^[A-Za-z][A-Za-z0-9_]*$/.test(n)) return false;
           const d = Object.getOwnPropertyDescriptor(holder, n);
@@ -253,7 +279,7 @@ export class ShardedMulti {
 
   /** @internal */
   constructor(readonly client: ShardedClient) {
-    for (const name of methods(client.clients[0], client._router)) {
+    for (const name of methods(client.clients[0])) {
       if (name in this) continue;
       Object.defineProperty(this, name, {
         value: (...args: unknown[]) => {
@@ -284,11 +310,15 @@ export class ShardedMulti {
     return this.addCommand(args);
   }
 
-  /** Runs the queue as one MULTI/EXEC on its one shard (else {@link CrossShardTransactionError}, nothing sent). */
+  /**
+   * Runs the queue as one MULTI/EXEC on its one shard, the watched one if
+   * `watch()` pinned it (else {@link CrossShardTransactionError}, nothing sent).
+   */
   async exec(): Promise<unknown[]> {
-    if (this._queue.length === 0) return [];
-    const shard = this.client._router.transactionShard(this._queue.map((q) => q.argv));
-    const m = this.client.clients[shard].multi();
+    const c = this.client;
+    const shard = c._session.transaction(c._router, this._queue.map((q) => q.argv));
+    if (shard === null) return [];
+    const m = c.clients[shard].multi();
     for (const q of this._queue) m.addCommand(q.argv, q.transform);
     return m.exec();
   }
@@ -306,22 +336,18 @@ export class ShardedMulti {
    */
   async execAsPipeline(): Promise<unknown[]> {
     const c = this.client;
-    const steps: Step[] = this._queue.map((q, i) => {
-      try {
-        return c._router.step(q.argv);
-      } catch (e) {
-        throw atPosition(e, i);
-      }
-    });
+    const plan = c._router.planPipeline(this._queue.map((q) => q.argv));
+    const replies = await Promise.all(
+      plan.batches.map((batch, s) => settled(batch.map((send) => c.clients[s].sendCommand(sendArgv(plan, send, this._queue[send.command].argv) as ShardArg[])))),
+    );
     const mapping = typeMapping(c.clients[0]);
-    const sent = steps.map((step, i) => {
-      const q = this._queue[i];
-      if (step.kind === "one") {
-        return c.clients[step.shard].sendCommand(q.argv).then((r) => (q.transform ? q.transform(r, q.argv.preserve, mapping) : r));
-      }
-      return c._raw(step, q.argv, q.transform);
+    const out = this._queue.map((q, i) => {
+      const reply = pipelineReply(plan, i, replies);
+      return reply instanceof Error || !q.transform ? reply : q.transform(reply, q.argv.preserve, mapping);
     });
-    return settleAll(sent);
+    const failed = out.find((r) => r instanceof Error);
+    if (failed !== undefined) throw failed;
+    return out;
   }
 }
 
@@ -376,6 +402,6 @@ export interface ShardedMulti {
 export function createShardedClient(options: ShardedClientOptions): ShardedClient {
   if (options === null || typeof options !== "object") throw invalidArgument("options", "an object with shards", options);
   const { shards, ...rest } = options;
-  const { pool, clients, strict } = setUp<NodeRedisClientLike>(shards, rest, isClient, "a node-redis client", []);
-  return new ShardedClient(pool, new Router(pool, strict), clients);
+  const { pool, router, clients } = setUp<NodeRedisClientLike>(shards, rest, isClient, "a node-redis client");
+  return new ShardedClient(pool, router, clients);
 }

@@ -65,30 +65,32 @@ export interface NutcrackerOptions {
 
 type PoolKey = string | Uint8Array;
 
-const OPTION_NAMES = new Set([
-  "scheme", "hash", "hashTag", "charSign", "redisRbId", "jedis", "defaultPort",
-  "compatibility", "vnodes", "jumpHash", "tableSize", "tag",
-]);
-
-function optText(options: Record<string, unknown>, name: string): string | undefined {
-  const v = options[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string") throw invalidArgument(`options.${name}`, "a string", v);
-  return v;
-}
-
-function optBytes(options: Record<string, unknown>, name: string): Uint8Array | undefined {
-  const v = options[name];
-  if (v === undefined) return undefined;
-  return wasm.utf8(typeof v === "string" ? v : asBytes(v, `options.${name}`)).slice();
-}
-
-function optInt(options: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
-  const v = options[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== "number") throw invalidArgument(`options.${name}`, "a number", v);
-  if (!Number.isInteger(v) || v < min || v > max) throw invalidValue(`options.${name}`, `an integer in ${min}..${max}`, v);
-  return v;
+/**
+ * The pool's options as the wasm constructor takes them: names and values
+ * (strings, numbers, or `null` for bytes, whose runs follow in `bytes`).
+ * The core parses every name and value.
+ */
+function optionArgs(o: Record<string, unknown>): [string[], (string | number | null)[], Uint8Array, Uint32Array] {
+  const names: string[] = [];
+  const values: (string | number | null)[] = [];
+  const runs: Uint8Array[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (k === "scheme" || v === undefined) continue;
+    names.push(k);
+    if (typeof v === "string") values.push(v);
+    else if (typeof v === "number") {
+      if (!Number.isSafeInteger(v) || v < 0) throw invalidValue(`options.${k}`, "a non-negative integer", v);
+      values.push(v);
+    } else {
+      runs.push(asBytes(v, `options.${k}`).slice());
+      values.push(null);
+    }
+  }
+  const bytes = new Uint8Array(runs.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const r of runs) (bytes.set(r, at), (at += r.length));
+  return [names, values, bytes, Uint32Array.from(runs, (r) => r.length)];
 }
 
 /**
@@ -139,28 +141,10 @@ export class Pool {
       });
       if (options === null || typeof options !== "object") throw invalidArgument("options", "an object with a scheme", options);
       const o = options as unknown as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        if (!OPTION_NAMES.has(k)) throw invalidValue("options", `one of ${[...OPTION_NAMES].join(", ")}`, k);
-      }
-      const scheme = optText(o, "scheme");
-      if (scheme === undefined) throw invalidArgument("options.scheme", "a string", undefined);
-      const tableSize = optInt(o, "tableSize", 1, Number.MAX_SAFE_INTEGER);
+      const scheme = o.scheme;
+      if (typeof scheme !== "string") throw invalidArgument("options.scheme", "a string", scheme);
       try {
-        inner = new WasmPool(
-          scheme,
-          [...servers],
-          optText(o, "hash"),
-          optBytes(o, "hashTag"),
-          optText(o, "charSign"),
-          optText(o, "redisRbId"),
-          optText(o, "jedis"),
-          optInt(o, "defaultPort", 0, 65535),
-          optText(o, "compatibility"),
-          optInt(o, "vnodes", 0, 4294967295),
-          optText(o, "jumpHash"),
-          tableSize,
-          optBytes(o, "tag"),
-        );
+        inner = new WasmPool(scheme, [...servers], ...optionArgs(o));
       } catch (e) {
         throw e instanceof Error ? e : fromWasm(e);
       }
@@ -363,10 +347,14 @@ export interface MovedFractionOptions {
   sampleLog2?: number;
 }
 
-interface RawShare { num: string; log2den: number; value: number }
+/** `bits`: the core's float value as its IEEE 754 bits (src/pool.rs `share_json`). */
+interface RawShare { num: string; log2den: number; bits: string }
+
+const float = new DataView(new ArrayBuffer(8));
 
 function share(s: RawShare): Share {
-  return Object.freeze({ num: s.num, den: (1n << BigInt(s.log2den)).toString(), value: s.value });
+  float.setBigUint64(0, BigInt(s.bits));
+  return Object.freeze({ num: s.num, den: (1n << BigInt(s.log2den)).toString(), value: float.getFloat64(0) });
 }
 
 /** The share of the key-hash space each old server hands to each new server, exact. Plain data. */

@@ -87,6 +87,16 @@ pub(crate) fn out(items: impl IntoIterator<Item = u32>) -> i32 {
     o.len() as i32
 }
 
+/// Replaces the result array with what `fill` writes into it; returns how
+/// many numbers there are.
+pub(crate) fn out_with(fill: impl FnOnce(&mut Vec<u32>)) -> i32 {
+    // SAFETY: single thread; no borrow of OUT outlives a call.
+    let o = unsafe { OUT.get() };
+    o.clear();
+    fill(o);
+    o.len() as i32
+}
+
 /// Records a failure for [`take_error`] and returns the failure sentinel.
 pub(crate) fn fail(json: String) -> i32 {
     // SAFETY: single thread; no borrow of ERROR outlives a call.

@@ -105,6 +105,19 @@ impl Map {
     }
 }
 
+/// The code [`Map`]'s lookups take for a read strategy named as the core
+/// names it (`primary`, `prefer_replica`, `round_robin`), or -1 with the
+/// error for `takeError`.
+#[wasm_bindgen(js_name = readFromCode)]
+pub fn read_from_code(name: &str) -> i32 {
+    match ReadFrom::parse(name) {
+        Ok(ReadFrom::PreferReplica) => 1,
+        Ok(ReadFrom::RoundRobin) => 2,
+        Ok(_) => 0,
+        Err(e) => crate::args::fail(crate::errors::unknown_name(&e)),
+    }
+}
+
 #[wasm_bindgen(js_class = SlotMap)]
 impl Map {
     /// The map from a `CLUSTER SLOTS` reply (RESP bytes).

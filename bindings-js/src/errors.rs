@@ -1,7 +1,8 @@
 //! The one place each core error becomes a description the JS wrapper turns
 //! into a typed `Error`: JSON `{"family", "code", "message", ...fields}`.
 //! `family` picks the class (`topology`, `redirect`, `command`, `policy`,
-//! `plan`, `partition`, `config`), `code` the kind; the message is the core error's `Display`.
+//! `plan`, `partition`, `config`, `sharding`), `code` the kind; the message
+//! is the core error's `Display`.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -12,6 +13,7 @@ use keyroute::error::{
     RedirectError, TopologyError,
 };
 use keyroute::plan::MovedError;
+use keyroute::shard::{Conflict, ShardError, Unroutable};
 use wasm_bindgen::JsValue;
 
 /// A JSON object under construction.
@@ -299,9 +301,20 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
         E::BadTableSize { .. } => "BAD_TABLE_SIZE",
         E::TooManyPoints { .. } => "TOO_MANY_POINTS",
+        E::UnknownOption { .. } => "UNKNOWN_OPTION",
+        E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
+}
+
+/// A value that is not one of an option's names: a `TypeError` with
+/// Node's `ERR_INVALID_ARG_VALUE`, as every other bad argument.
+pub(crate) fn unknown_name(e: &keyroute::error::UnknownName) -> String {
+    Json::new("value", "ERR_INVALID_ARG_VALUE", e)
+        .str("option", e.what)
+        .str("value", &e.given)
+        .done()
 }
 
 /// A pool that cannot be built.
@@ -316,16 +329,12 @@ pub(crate) fn partition(e: &PartitionError) -> String {
         }
         E::OptionNotApplicable { scheme, option } => j.str("scheme", scheme).str("option", option),
         E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
+        E::UnknownOption { name } => j.str("option", name),
+        E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
+        E::BadOption { option, .. } => j.str("option", option),
         _ => j,
     };
     j.done()
-}
-
-/// A pool option whose value the binding does not know.
-pub(crate) fn bad_option(option: &str, message: &str) -> String {
-    Json::new("partition", "ERR_KEYROUTE_PARTITION_BAD_OPTION", &message)
-        .str("option", option)
-        .done()
 }
 
 /// A nutcracker configuration that cannot be read: `pool` and `field` name
@@ -370,6 +379,98 @@ pub(crate) fn moved(e: &MovedError) -> String {
     let j = &mut Json::new("partition", "ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH", e);
     let j = match e {
         MovedError::DifferentKeyHash { old, new } => j.str("oldHash", old).str("newHash", new),
+        _ => j,
+    };
+    j.done()
+}
+
+/// `[1,2]`.
+fn numbers(items: impl IntoIterator<Item = usize>) -> String {
+    let mut s = String::from("[");
+    for (i, n) in items.into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "{n}");
+    }
+    s.push(']');
+    s
+}
+
+/// A position, or `null`.
+fn position(p: Option<usize>) -> String {
+    p.map_or_else(|| String::from("null"), |p| p.to_string())
+}
+
+/// A sharded client's refusal: the core's code, message, command and
+/// shards (names and indexes), the pipeline position, and what each kind
+/// names besides: a transaction's two commands (`positions`, `commands`)
+/// and `conflict`, the `slots` of a cluster refusal, a keyless command's
+/// `reason`, an unroutable command's `cause`. `strict` marks the refusals
+/// of strict tags (kept for callers of the earlier `CrossShardError.strict`).
+pub(crate) fn shard(e: &ShardError) -> String {
+    let j = &mut Json::new("sharding", e.code(), e);
+    j.str("command", e.command());
+    let mut names = String::from("[");
+    for (i, n) in e.shards().iter().enumerate() {
+        if i > 0 {
+            names.push(',');
+        }
+        quote(&mut names, n);
+    }
+    names.push(']');
+    if !e.shards().is_empty() {
+        j.raw("shards", &names)
+            .raw("shardIndexes", &numbers(e.shard_indexes().iter().copied()));
+    }
+    j.raw("position", &position(e.position()));
+    let slots = |s: Option<(u16, u16)>| {
+        s.map_or_else(|| String::from("null"), |(a, b)| format!("[{a},{b}]"))
+    };
+    match e.inner() {
+        ShardError::CrossShard { slots: s, .. } => j.raw("slots", &slots(*s)),
+        ShardError::NotColocated { .. } => j.raw("strict", "true"),
+        ShardError::CrossShardTransaction {
+            first,
+            other,
+            conflict,
+            ..
+        } => {
+            let pair = match conflict {
+                Conflict::Slots(a, b) => Some((*a, *b)),
+                _ => None,
+            };
+            let mut commands = String::from("[");
+            quote(&mut commands, &first.command);
+            commands.push(',');
+            quote(&mut commands, &other.command);
+            commands.push(']');
+            j.raw(
+                "positions",
+                &format!(
+                    "[{},{}]",
+                    position(first.position),
+                    position(other.position)
+                ),
+            )
+            .raw("commands", &commands)
+            .str("conflict", conflict.as_str())
+            .raw("slots", &slots(pair))
+            .raw(
+                "strict",
+                if *conflict == Conflict::Tags {
+                    "true"
+                } else {
+                    "false"
+                },
+            )
+        }
+        ShardError::Keyless { reason, .. } => j.str("reason", reason.as_str()),
+        ShardError::Unroutable { cause, .. } => match cause {
+            Unroutable::Command(c) => j.raw("cause", &command(c)),
+            Unroutable::Topology(t) => j.raw("cause", &topology(t)),
+            _ => j,
+        },
         _ => j,
     };
     j.done()

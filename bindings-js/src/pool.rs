@@ -11,12 +11,7 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use keyroute::partition::clients::NodeHashringCompat;
-use keyroute::partition::hash::twemproxy::TwemproxyHash;
-use keyroute::partition::hash::CharSign;
-use keyroute::partition::jedis::JedisVersion;
-use keyroute::partition::jump::JumpHash;
-use keyroute::partition::{parse_nutcracker, KeyTag, Options, RedisRbId, Scheme};
+use keyroute::partition::{parse_nutcracker, OptionValue, Options, Scheme};
 use keyroute::plan::{Basis, RingChange, Share};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -83,50 +78,15 @@ fn partition_error(e: keyroute::error::PartitionError) -> JsValue {
     errors::js(errors::partition(&e))
 }
 
-/// A `PartitionError` for an option value that is not one of `expected`.
-fn bad(option: &str, value: &str, expected: &str) -> JsValue {
-    errors::js(errors::bad_option(
-        option,
-        &format!("{option} {value:?}: expected {expected}"),
-    ))
-}
-
-/// Looks `value` up among `(name, choice)` pairs.
-fn choose<T: Copy>(option: &str, value: &str, choices: &[(&str, T)]) -> Result<T, JsValue> {
-    match choices.iter().find(|(name, _)| *name == value) {
-        Some(&(_, v)) => Ok(v),
-        None => {
-            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
-            Err(bad(option, value, &format!("one of {}", names.join(", "))))
-        }
-    }
-}
-
-/// A tag rule: `none`, `redis`, `redis-rb`, `jedis`, or two bytes.
-fn key_tag(b: &[u8]) -> Result<KeyTag, JsValue> {
-    Ok(match b {
-        b"none" => KeyTag::None,
-        b"redis" => KeyTag::Redis,
-        b"redis-rb" => KeyTag::RedisRb,
-        b"jedis" => KeyTag::Jedis,
-        &[open, close] => KeyTag::Pair(open, close),
-        _ => {
-            return Err(bad(
-                "tag",
-                &String::from_utf8_lossy(b),
-                "\"none\", \"redis\", \"redis-rb\", \"jedis\" or two characters",
-            ))
-        }
-    })
-}
-
-/// A share as JSON: `{"num": "n", "log2den": k, "value": f}`.
+/// A share as JSON: `{"num": "n", "log2den": k, "bits": "b"}`, `b` the
+/// bits of the core's `f64` value (formatting floats would link ~22 KB of
+/// float printing into the module; JS reads the bits back exactly).
 fn share_json(out: &mut String, s: Share) {
     out.push_str(&format!(
-        "{{\"num\":\"{}\",\"log2den\":{},\"value\":{:?}}}",
+        "{{\"num\":\"{}\",\"log2den\":{},\"bits\":\"{}\"}}",
         s.numerator(),
         s.log2_denominator(),
-        s.as_f64()
+        s.as_f64().to_bits()
     ));
 }
 
@@ -144,84 +104,36 @@ fn strings_json(out: &mut String, items: impl IntoIterator<Item = impl AsRef<str
 #[wasm_bindgen(js_class = Pool)]
 impl Pool {
     /// A pool of servers written `host:port[:weight][ alias]`, routed by
-    /// `scheme`, with the options of the core's `Options` (unset: `None`).
+    /// `scheme`, with the options `names[i] = values[i]`, each handed to
+    /// the core's `Options::set`: a string, a number (the wrapper passes
+    /// only safe integers >= 0), or `null` for bytes, which are the next
+    /// `byte_lengths` run of `bytes`.
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         scheme: &str,
         servers: Vec<String>,
-        hash: Option<String>,
-        hash_tag: Option<Vec<u8>>,
-        char_sign: Option<String>,
-        redis_rb_id: Option<String>,
-        jedis: Option<String>,
-        default_port: Option<u16>,
-        compatibility: Option<String>,
-        vnodes: Option<u32>,
-        jump_hash: Option<String>,
-        table_size: Option<f64>,
-        tag: Option<Vec<u8>>,
+        names: Vec<String>,
+        values: Vec<JsValue>,
+        bytes: Vec<u8>,
+        byte_lengths: Vec<u32>,
     ) -> Result<Pool, JsValue> {
         let scheme: Scheme = scheme.parse().map_err(partition_error)?;
         let mut o = Options::default();
-        if let Some(h) = &hash {
-            let names: Vec<&str> = TwemproxyHash::ALL.iter().map(|h| h.name()).collect();
-            o.hash = Some(
-                h.parse()
-                    .map_err(|_| bad("hash", h, &format!("one of {}", names.join(", "))))?,
-            );
-        }
-        if let Some(t) = &hash_tag {
-            o.hash_tag = Some(<[u8; 2]>::try_from(t.as_slice()).map_err(|_| {
-                bad(
-                    "hashTag",
-                    &String::from_utf8_lossy(t),
-                    "exactly two characters",
-                )
-            })?);
-        }
-        if let Some(s) = &char_sign {
-            let c = [
-                ("signed", CharSign::Signed),
-                ("unsigned", CharSign::Unsigned),
-            ];
-            o.char_sign = choose("charSign", s, &c)?;
-        }
-        if let Some(s) = &redis_rb_id {
-            let c = [
-                ("with_db", RedisRbId::WithDb),
-                ("without_db", RedisRbId::WithoutDb),
-            ];
-            o.redis_rb_id = choose("redisRbId", s, &c)?;
-        }
-        if let Some(s) = &jedis {
-            let c = [
-                ("2.9", JedisVersion::V2_9),
-                ("3", JedisVersion::V3),
-                ("4", JedisVersion::V4),
-            ];
-            o.jedis = choose("jedis", s, &c)?;
-        }
-        o.default_port = default_port;
-        if let Some(s) = &compatibility {
-            let c = [
-                ("ketama", NodeHashringCompat::Ketama),
-                ("hash_ring", NodeHashringCompat::HashRing),
-            ];
-            o.compatibility = choose("compatibility", s, &c)?;
-        }
-        if vnodes == Some(0) {
-            return Err(bad("vnodes", "0", "a positive number"));
-        }
-        o.vnodes = vnodes;
-        if let Some(s) = &jump_hash {
-            let c = [("xxh3", JumpHash::Xxh3), ("xxh64", JumpHash::Xxh64)];
-            o.jump_hash = choose("jumpHash", s, &c)?;
-        }
-        // The wrapper passes only safe integers >= 1.
-        o.table_size = table_size.map(|t| t as u64);
-        if let Some(t) = &tag {
-            o.tag = Some(key_tag(t)?);
+        let (mut at, mut runs) = (0usize, byte_lengths.iter());
+        for (name, v) in names.iter().zip(&values) {
+            let text;
+            let value = if let Some(s) = v.as_string() {
+                text = s;
+                OptionValue::Text(text.as_bytes())
+            } else if let Some(n) = v.as_f64() {
+                OptionValue::Int(n as u64)
+            } else {
+                let n = runs.next().map_or(0, |&n| n as usize);
+                let run = bytes.get(at..at + n).unwrap_or_default();
+                at += n;
+                OptionValue::Text(run)
+            };
+            o.set(name, value).map_err(partition_error)?;
         }
         let inner = match recent_pool(scheme, &o, &servers) {
             Some(p) => p,

@@ -1,170 +1,257 @@
-//! Sharded clients: a command split per server of a [`Pool`] (the core's
-//! `CommandTable::split_by` grouped by `Pool::index_for`), and the servers
-//! of a command's keys, for transactions and strict colocation.
+//! Sharded clients: the core's [`keyroute::shard`] router and session,
+//! exposed as they are. Every decision (where a command goes, how replies
+//! combine, what a transaction may touch, every refusal) is the core's.
 //!
-//! Both take the argv the way every command method does ([`crate::args`])
-//! and answer in the result array; a failure returns -1 with its JSON
-//! description for `takeError`.
+//! Methods take their argv the way every command method does
+//! ([`crate::args`]) and answer with numbers: a shard, or a plan in the
+//! result array. A refusal returns -1 and leaves the core's `ShardError`,
+//! as JSON, for `takeError` ([`errors::shard`]); "nothing" (an `Option`'s
+//! `None`) is -2.
+//!
+//! A plan in the result array:
+//! - `[0, shard]`: the whole command on one shard;
+//! - `[1, key_count, parts, (shard, n, argv position*, k, key ordinal*)*, reduce]`;
+//! - `[2, n, shard*, reduce]`: the command on those shards;
+//!
+//! with `reduce` as `[code]` (the code is the rule's position in the
+//! core's `Reduce`), `[0, n, order*]` for `Order`, `[9, pick]` for `Random`.
+//! A pipeline: `[commands, plan*, (n, (command, part + 1, or 0: the whole
+//! command)*) per shard, (n, (shard, index)*) per command]`.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use keyroute::command::Merge;
-use keyroute::error::CommandError;
+use keyroute::shard::{Reduce, Session, ShardError, ShardRouter, Step};
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
-use crate::args::{argv, fail, out};
-use crate::command::Table;
+use crate::args::{argv, fail, out_with};
+use crate::cluster::Map;
 use crate::errors;
 use crate::pool::Pool;
 
-/// No tag: the key is hashed whole.
-const NO_TAG: u32 = u32::MAX;
+/// The answer "nothing" (no shard).
+const NONE: i32 = -2;
 
-/// The tag strict colocation compares: the tag the pool's own scheme hashes
-/// (`Pool::key_tag`), so that keys pass only when placement itself keeps
-/// them together. A pool that hashes whole keys (twemproxy without
-/// `hash_tag`, uhashring...) has no tags: only one key repeated passes.
-fn strict_tag<'k>(pool: &Pool, key: &'k [u8]) -> Option<&'k [u8]> {
-    pool.inner.key_tag(key)
-}
+/// A reduce rule the wrapper does not know (a newer core than the wrapper).
+const UNKNOWN_REDUCE: u32 = u32::MAX;
 
-/// `[1, 2]` as JSON.
-fn json_list(items: &[u32]) -> String {
-    let mut s = String::from("[");
-    for (i, n) in items.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
+fn reduce(o: &mut Vec<u32>, r: &Reduce) {
+    match r {
+        Reduce::Order(order) => {
+            o.extend([0, order.len() as u32]);
+            o.extend_from_slice(order);
         }
-        s.push_str(&format!("{n}"));
+        Reduce::Sum => o.push(1),
+        Reduce::Min => o.push(2),
+        Reduce::Max => o.push(3),
+        Reduce::And => o.push(4),
+        Reduce::Or => o.push(5),
+        Reduce::AllSucceeded => o.push(6),
+        Reduce::OneSucceeded => o.push(7),
+        Reduce::Concat => o.push(8),
+        Reduce::Random { pick } => o.extend([9, *pick]),
+        _ => o.push(UNKNOWN_REDUCE),
     }
-    s.push(']');
-    s
 }
 
-/// The refusal of a command whose keys cannot go together: `shards` are the
-/// servers of its keys (first appearance order, no repeats); `strict` when
-/// only the tag rule refuses it.
-fn cross_shard(command: &str, shards: &[u32], strict: bool) -> String {
-    let mut o =
-        String::from("{\"family\":\"sharding\",\"code\":\"ERR_KEYROUTE_CROSS_SHARD\",\"message\":");
-    let why = if strict {
-        "keys without one common hash tag (strictTags)"
-    } else {
-        "keys on several shards and cannot be split"
-    };
-    errors::quote(
-        &mut o,
-        &format!("{} has {why}", command.to_ascii_uppercase()),
-    );
-    o.push_str(",\"command\":");
-    errors::quote(&mut o, command);
-    o.push_str(&format!(
-        ",\"shards\":{},\"strict\":{strict}}}",
-        json_list(shards)
-    ));
-    o
-}
-
-fn distinct(items: impl IntoIterator<Item = u32>) -> Vec<u32> {
-    let mut v: Vec<u32> = Vec::new();
-    for i in items {
-        if !v.contains(&i) {
-            v.push(i);
-        }
-    }
-    v
-}
-
-#[wasm_bindgen(js_class = CommandTable)]
-impl Table {
-    /// The argv split per server of `pool`, into the result array:
-    /// `[merge, key_count, parts, (shard, n, argv index*, k, key ordinal*)*]`,
-    /// merge as `split` writes it. With `strict`, a command that cannot be
-    /// split needs one common tag on all its keys (or one key repeated).
-    #[wasm_bindgen(js_name = splitByPool)]
-    pub fn split_by_pool(&self, pool: &Pool, argc: u32, staged: bool, strict: bool) -> i32 {
-        let args = argv(argc, staged);
-        // Both splits go through one `dyn` closure type: one copy of
-        // `split_by` in the module instead of two.
-        type Group<'a> = &'a mut dyn FnMut(&[u8], usize) -> Result<u32, CommandError>;
-        let mut by_shard = |key: &[u8], _| Ok(pool.inner.index_for(key) as u32);
-        let refused = |command: String, strict: bool| {
-            let keys = self.0.placed_keys(args).unwrap_or_default();
-            let shards = distinct(
-                keys.iter()
-                    .map(|k| pool.inner.index_for(args[k.pos]) as u32),
-            );
-            fail(cross_shard(&command, &shards, strict))
-        };
-        if strict {
-            // Grouped by tag instead of server: a command the table cannot
-            // split must then be in one group.
-            let mut seen: Vec<(bool, &[u8])> = Vec::new();
-            let mut tag_group = |_: &[u8], pos: usize| {
-                let key: &[u8] = args[pos];
-                let id = match strict_tag(pool, key) {
-                    Some(t) => (true, t),
-                    None => (false, key),
-                };
-                Ok(match seen.iter().position(|s| *s == id) {
-                    Some(i) => i as u32,
-                    None => {
-                        seen.push(id);
-                        seen.len() as u32 - 1
-                    }
-                })
-            };
-            match self.0.split_by(args, &mut tag_group as Group) {
-                Ok(_) => {}
-                Err(CommandError::NotSplittable { command }) => return refused(command, true),
-                Err(e) => return fail(errors::command(&e)),
+fn step(o: &mut Vec<u32>, s: &Step) {
+    match s {
+        Step::One(shard) => o.extend([0, *shard as u32]),
+        Step::Split(split) => {
+            o.extend([1, split.key_count as u32, split.parts.len() as u32]);
+            for p in &split.parts {
+                o.extend([p.shard as u32, p.argv.len() as u32]);
+                o.extend(p.argv.iter().map(|&i| i as u32));
+                o.push(p.keys.len() as u32);
+                o.extend(p.keys.iter().map(|&k| k as u32));
             }
+            reduce(o, &split.reduce);
         }
-        match self.0.split_by(args, &mut by_shard as Group) {
-            Ok(s) => {
-                let merge = match s.merge {
-                    Merge::ByKeyPosition => 0,
-                    Merge::Sum => 1,
-                    Merge::AllOk => 2,
-                    _ => 3,
-                };
-                let mut o = Vec::with_capacity(3 + 4 * s.parts.len() + 2 * s.key_count);
-                o.extend([merge, s.key_count as u32, s.parts.len() as u32]);
-                for p in &s.parts {
-                    o.extend([p.group, p.argv.len() as u32]);
-                    o.extend(p.argv.iter().map(|&i| i as u32));
-                    o.push(p.keys.len() as u32);
-                    o.extend(p.keys.iter().map(|&k| k as u32));
+        Step::FanOut(f) => {
+            o.extend([2, f.shards.len() as u32]);
+            o.extend(f.shards.iter().map(|&s| s as u32));
+            reduce(o, &f.reduce);
+        }
+    }
+}
+
+/// The argvs of a pipeline or transaction: `counts[i]` items each, in turn,
+/// from the argv loaded for this call.
+fn commands(counts: &[u32], staged: bool) -> Vec<&'static [&'static [u8]]> {
+    let total: usize = counts.iter().map(|&c| c as usize).sum();
+    let mut rest = argv(total.min(u32::MAX as usize) as u32, staged);
+    let mut out = Vec::with_capacity(counts.len());
+    for &c in counts {
+        let (argv, tail) = rest.split_at((c as usize).min(rest.len()));
+        out.push(argv);
+        rest = tail;
+    }
+    out
+}
+
+fn refused(e: &ShardError) -> i32 {
+    fail(errors::shard(e))
+}
+
+fn shard_or_refusal(r: Result<usize, ShardError>) -> i32 {
+    r.map_or_else(|e| refused(&e), |s| s as i32)
+}
+
+fn maybe_shard(s: Option<usize>) -> i32 {
+    s.map_or(NONE, |s| s as i32)
+}
+
+/// Places keys on shards and plans commands (the core's `ShardRouter`).
+#[wasm_bindgen(js_name = ShardRouter)]
+pub struct Router(ShardRouter);
+
+#[wasm_bindgen(js_class = ShardRouter)]
+impl Router {
+    /// Over a pool's servers (a copy of the pool as it is now).
+    #[wasm_bindgen(js_name = forPool)]
+    pub fn for_pool(pool: &Pool, strict_tags: bool, seed: u32) -> Router {
+        Router(
+            ShardRouter::for_pool(pool.inner.clone())
+                .with_strict_tags(strict_tags)
+                .with_seed(seed),
+        )
+    }
+
+    /// Over a cluster map as it is now: shard `i` is the primary `primaries[i]`.
+    #[wasm_bindgen(js_name = forCluster)]
+    pub fn for_cluster(
+        map: &Map,
+        primaries: Vec<String>,
+        strict_tags: bool,
+        seed: u32,
+    ) -> Result<Router, JsValue> {
+        match ShardRouter::for_cluster(&map.map, &primaries) {
+            Ok(r) => Ok(Router(r.with_strict_tags(strict_tags).with_seed(seed))),
+            Err(e) => Err(errors::js(errors::topology(&e))),
+        }
+    }
+
+    /// Every shard's name, in shard order.
+    #[wasm_bindgen(getter)]
+    pub fn names(&self) -> Vec<String> {
+        self.0.names().to_vec()
+    }
+
+    /// The shard of the key in `scratch[..len]`, or -1.
+    #[wasm_bindgen(js_name = shardOfScratch)]
+    pub fn shard_of_scratch(&self, len: u32) -> i32 {
+        self.shard(crate::scratch::key(len as usize))
+    }
+
+    /// The shard of a key too large for the scratch buffer, or -1.
+    #[wasm_bindgen(js_name = shardOf)]
+    pub fn shard_of(&self, key: &[u8]) -> i32 {
+        self.shard(key)
+    }
+
+    fn shard(&self, key: &[u8]) -> i32 {
+        match self.0.shard_of(key) {
+            Ok(s) => s as i32,
+            Err(e) => fail(errors::topology(&e)),
+        }
+    }
+
+    /// The plan of the argv, into the result array (see the module docs).
+    pub fn plan(&self, argc: u32, staged: bool) -> i32 {
+        match self.0.plan(argv(argc, staged)) {
+            Ok(s) => out_with(|o| step(o, &s)),
+            Err(e) => refused(&e),
+        }
+    }
+
+    /// The plan of a pipeline of `counts.len()` commands, `counts[i]`
+    /// arguments each, loaded back to back; into the result array.
+    #[wasm_bindgen(js_name = planPipeline)]
+    pub fn plan_pipeline(&self, counts: &[u32], staged: bool) -> i32 {
+        let commands = commands(counts, staged);
+        match self.0.plan_pipeline(&commands) {
+            Ok(p) => out_with(|o| {
+                o.push(p.steps.len() as u32);
+                for s in &p.steps {
+                    step(o, s);
                 }
-                out(o)
-            }
-            Err(CommandError::NotSplittable { command }) => refused(command, false),
-            Err(e) => fail(errors::command(&e)),
+                for batch in &p.batches {
+                    o.push(batch.len() as u32);
+                    for send in batch {
+                        o.extend([send.command as u32, send.part.map_or(0, |p| p as u32 + 1)]);
+                    }
+                }
+                for at in &p.replies {
+                    o.push(at.len() as u32);
+                    for &(shard, index) in at {
+                        o.extend([shard as u32, index as u32]);
+                    }
+                }
+            }),
+            Err(e) => refused(&e),
+        }
+    }
+}
+
+/// MULTI / EXEC / WATCH state of one sharded connection (the core's
+/// `Session`). Few exports, each taking the operation as a number: every
+/// export costs the module its own glue.
+#[wasm_bindgen(js_name = ShardSession)]
+#[derive(Default)]
+pub struct ShardSession(Session);
+
+#[wasm_bindgen(js_class = ShardSession)]
+impl ShardSession {
+    /// No transaction, nothing watched.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> ShardSession {
+        ShardSession::default()
+    }
+
+    /// A command's keys joining the session: `op` 0 WATCH (the whole
+    /// argv), 1 a command run at once while watching, 2 a command queued
+    /// in the transaction. Returns the shard (0 when queued), or -1.
+    pub fn join(&mut self, op: u32, router: &Router, argc: u32, staged: bool) -> i32 {
+        let argv = argv(argc, staged);
+        let r = &router.0;
+        shard_or_refusal(match op {
+            0 => self.0.watch(r, argv),
+            1 => self.0.while_watching(r, argv),
+            _ => self.0.queue(r, argv).map(|()| 0),
+        })
+    }
+
+    /// `op` 0 UNWATCH, 1 MULTI, 2 EXEC, 3 DISCARD (a reset): the shard to
+    /// send to, -2 (nothing to send), or -1; MULTI answers 0.
+    pub fn control(&mut self, op: u32) -> i32 {
+        match op {
+            0 => maybe_shard(self.0.unwatch()),
+            1 => self.0.multi().map_or_else(|e| refused(&e), |()| 0),
+            2 => self.0.exec().map_or_else(|e| refused(&e), maybe_shard),
+            _ => maybe_shard(self.0.reset()),
         }
     }
 
-    /// The keys of the argv with their servers and tags, into the result
-    /// array: `(argv position, shard, tag start, tag length)` per key, tag
-    /// start `u32::MAX` for a key without a tag (by the rule strict
-    /// colocation uses). Returns four times the key count.
-    #[wasm_bindgen(js_name = keyShards)]
-    pub fn key_shards(&self, pool: &Pool, argc: u32, staged: bool) -> i32 {
-        let args = argv(argc, staged);
-        match self.0.placed_keys(args) {
-            Ok(keys) => out(keys.iter().flat_map(|k| {
-                let key = args[k.pos];
-                let (start, len) = match strict_tag(pool, key) {
-                    // A tag is a subslice of its key.
-                    Some(t) => (
-                        (t.as_ptr() as usize - key.as_ptr() as usize) as u32,
-                        t.len() as u32,
-                    ),
-                    None => (NO_TAG, 0),
-                };
-                [k.pos as u32, pool.inner.index_for(key) as u32, start, len]
-            })),
-            Err(e) => fail(errors::command(&e)),
+    /// A whole MULTI..EXEC block (commands loaded as for `planPipeline`):
+    /// its shard, -2 (nothing to send), or -1 (the state left as it was).
+    pub fn transaction(&mut self, router: &Router, counts: &[u32], staged: bool) -> i32 {
+        match self.0.transaction(&router.0, &commands(counts, staged)) {
+            Ok(s) => maybe_shard(s),
+            Err(e) => refused(&e),
         }
+    }
+
+    /// The state into the result array: `[pinned shard or 2^32 - 1,
+    /// watching, in MULTI, queued]`.
+    pub fn state(&self) -> i32 {
+        let s = &self.0;
+        out_with(|o| {
+            o.extend([
+                s.pinned().map_or(u32::MAX, |p| p as u32),
+                s.watching() as u32,
+                s.in_multi() as u32,
+                s.queued() as u32,
+            ])
+        })
     }
 }

@@ -75,7 +75,7 @@ function runStateful(kr, check) {
   const node = (port) => ["10.0.0.1", port, String(port).repeat(10)];
   const cluster = kr.Cluster.fromSlots([[0, 8191, node(7000), node(7003)], [8192, 16383, node(7001), node(7004)]]);
   check("nodeFor", cluster.nodeFor("{user1000}.following").addr, "10.0.0.1:7000");
-  check("nodeFor replica", cluster.nodeFor("a", { readFrom: "preferReplica" }).port, 7004);
+  check("nodeFor replica", cluster.nodeFor("a", { readFrom: "prefer_replica" }).port, 7004);
   const groups = cluster.groupByNode(["a", "b", "{a}c"]);
   check("groupByNode", groups.map((g) => `${g.node.port}:${Array.from(g.positions).join("+")}`).join(), "7001:0+2,7000:1");
   check("applyRedirect", cluster.applyRedirect("MOVED 3443 10.0.0.9:7009").kind, "moved");
@@ -90,7 +90,7 @@ function runStateful(kr, check) {
     cross = `${err.name} ${err.code} ${err.firstKey} ${err.otherKey} ${err instanceof kr.KeyrouteError}`;
   }
   check("CrossSlotError", cross, "CrossSlotError ERR_KEYROUTE_CROSSSLOT a b true");
-  check("route", kr.route(["DBSIZE"]).target, "allPrimaries");
+  check("route", kr.route(["DBSIZE"]).target, "all_primaries");
   check("split", kr.split(["MGET", "a", "b"]).parts.length, 2);
   const policy = kr.HashPolicy.enterpriseStandard();
   check("policy", kr.keySlot("{}a", { policy }), kr.keySlot("{}b", { policy }));

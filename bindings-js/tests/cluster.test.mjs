@@ -60,9 +60,9 @@ test("nodes are plain frozen objects, one per node and role", () => {
   });
   assert.ok(Object.isFrozen(n));
   assert.equal(c.nodeFor("{user1000}.x"), n, "the same object every time");
-  const r = c.nodeFor("{user1000}", { readFrom: "preferReplica" });
+  const r = c.nodeFor("{user1000}", { readFrom: "prefer_replica" });
   assert.deepEqual([r.port, r.role], [7003, "replica"]);
-  const rr = new Set(Array.from({ length: 4 }, () => c.nodeFor("a", { readFrom: "roundRobin" }).port));
+  const rr = new Set(Array.from({ length: 4 }, () => c.nodeFor("a", { readFrom: "round_robin" }).port));
   assert.deepEqual([...rr].sort(), [7002, 7005]);
   assert.equal(c.nodeFor("a", { readFrom: { azAffinity: "eu-1" } }).role, "replica");
   assert.deepEqual(c.nodes.map((x) => `${x.port}:${x.role}`), ["7000:primary", "7003:replica", "7001:primary", "7004:replica", "7002:primary", "7005:replica"]);
@@ -92,7 +92,7 @@ test("groupByNode keeps positions, per node and per slot", () => {
   assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4, 5]);
   assert.deepEqual([...groups[0].slots[0].positions], [0, 2, 4]);
   assert.deepEqual(c.groupByNode([]), []);
-  const replicas = c.groupByNode(keys, { readFrom: "preferReplica" });
+  const replicas = c.groupByNode(keys, { readFrom: "prefer_replica" });
   assert.ok(replicas.every((g) => g.role === "replica" && g.node.role === "replica"));
   assert.throws(() => c.groupByNode(["a", null]), { name: "TypeError", message: "keyroute: keys[1] must be a string or Uint8Array, got null" });
 });
@@ -112,7 +112,7 @@ test("applyRedirect: MOVED updates the map, ASK does not; every error form", () 
   // A failover: the replica named by MOVED becomes the primary.
   c.applyRedirect(Buffer.from(`-MOVED 0 127.0.0.1:7003`));
   assert.equal(c.nodeForSlot(0).port, 7003);
-  assert.equal(c.nodeForSlot(0, { readFrom: "preferReplica" }).port, 7000);
+  assert.equal(c.nodeForSlot(0, { readFrom: "prefer_replica" }).port, 7000);
   // A new node; an endpoint without a host is the answering node.
   c.applyRedirect("MOVED 1 :7999", { answeredBy: "10.0.0.5" });
   assert.equal(c.nodeForSlot(1).addr, "10.0.0.5:7999");
@@ -297,7 +297,7 @@ test("groupByNode equals the core's own grouping: random keys, every read-from, 
     [(o) => kr.Cluster.fromSlots([[0, 100, ["h", 1]], [200, 16383, ["h", 2]]], o)],
   ];
   const policies = [undefined, kr.HashPolicy.enterpriseStandard(), new kr.HashPolicy(["user:(?<tag>\\d*)", "(?<tag>.)"])];
-  const reads = [undefined, { readFrom: "primary" }, { readFrom: "preferReplica" }, { readFrom: "roundRobin" }, { readFrom: { azAffinity: "z1" } }];
+  const reads = [undefined, { readFrom: "primary" }, { readFrom: "prefer_replica" }, { readFrom: "round_robin" }, { readFrom: { azAffinity: "z1" } }];
   let compared = 0;
   for (const [make] of layouts) {
     for (const policy of policies) {
@@ -327,4 +327,15 @@ test("groupByNode equals the core's own grouping: random keys, every read-from, 
   // Iterables, and groups' slots made once.
   const g = c.groupByNode(new Set(["a", "b", "{a}c"]));
   assert.equal(g[0].slots, g[0].slots);
+});
+
+test("read strategies are named as the core names them; 0.1's spellings still work", () => {
+  const c = kr.Cluster.fromSlots([[0, 16383, ["127.0.0.1", 7000], ["127.0.0.1", 7004]]]);
+  for (const name of ["prefer_replica", "prefer-replica", "preferReplica"]) {
+    assert.equal(c.nodeFor("a", { readFrom: name }).port, 7004, name);
+  }
+  assert.throws(
+    () => c.nodeFor("a", { readFrom: "prefer_replicas" }),
+    (e) => e instanceof TypeError && e.code === "ERR_INVALID_ARG_VALUE" && /expected "primary", "prefer_replica", "round_robin"/.test(e.message),
+  );
 });

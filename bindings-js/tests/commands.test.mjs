@@ -99,24 +99,24 @@ test("checkTransaction: one slot across commands, or both keys named", () => {
 
 test("route: targets and response policies", () => {
   assert.deepEqual(kr.route(["GET", "a"]), { target: "slot", slot: 15495, response: null });
-  assert.deepEqual(kr.route(["DBSIZE"]), { target: "allPrimaries", slot: null, response: "aggSum" });
-  assert.deepEqual(kr.route(["MGET", "a", "b"]), { target: "multiShard", slot: null, response: null });
-  assert.equal(kr.route(["ECHO", "x"]).target, "anyNode");
-  assert.deepEqual(kr.route(["PING"]), { target: "allPrimaries", slot: null, response: "allSucceeded" });
+  assert.deepEqual(kr.route(["DBSIZE"]), { target: "all_primaries", slot: null, response: "agg_sum" });
+  assert.deepEqual(kr.route(["MGET", "a", "b"]), { target: "multi_shard", slot: null, response: null });
+  assert.equal(kr.route(["ECHO", "x"]).target, "any_node");
+  assert.deepEqual(kr.route(["PING"]), { target: "all_primaries", slot: null, response: "all_succeeded" });
   assert.throws(() => kr.route(["SUNION", "a", "b"]), { name: "CrossSlotError" });
 });
 
 test("split: per-slot sub-commands with the original arguments, and how to merge", () => {
   const s = kr.split(["MSET", "a", "1", "b", "2", "{a}c", "3"]);
   assert.ok(s instanceof kr.Split);
-  assert.equal(s.merge, "allOk");
+  assert.equal(s.merge, "all_ok");
   assert.equal(s.keyCount, 3);
   assert.deepEqual(s.parts, [
     { slot: 15495, argv: ["MSET", "a", "1", "{a}c", "3"], keys: [0, 2] },
     { slot: 3300, argv: ["MSET", "b", "2"], keys: [1] },
   ]);
   assert.equal(kr.split(["DEL", "a", "b"]).merge, "sum");
-  assert.equal(kr.split(["MGET", "a", "b"]).merge, "byKeyPosition");
+  assert.equal(kr.split(["MGET", "a", "b"]).merge, "by_key_position");
   assert.equal(kr.split(["GET", "a"]).merge, "single");
   assert.throws(() => kr.split(["MSETNX", "a", "1", "b", "2"]), {
     name: "NotSplittableError",

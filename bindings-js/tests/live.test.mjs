@@ -90,7 +90,7 @@ test("maps from CLUSTER SLOTS and SHARDS: ioredis (RESP2), node-redis (RESP2 and
     assert.deepEqual(m.unassigned(), [], name);
     for (let slot = 0; slot < 16384; slot++) {
       if (m.nodeForSlot(slot).addr !== ref.nodeForSlot(slot).addr) assert.fail(`${name}: slot ${slot}`);
-      if (m.nodeForSlot(slot, { readFrom: "preferReplica" }).role !== "replica") assert.fail(`${name}: slot ${slot} replica`);
+      if (m.nodeForSlot(slot, { readFrom: "prefer_replica" }).role !== "replica") assert.fail(`${name}: slot ${slot} replica`);
     }
   }
   t.diagnostic(`${Object.keys(maps).length} maps agree on all 16384 slots`);
@@ -126,7 +126,7 @@ test("10,000 keys SET on the primary keyroute picks: zero MOVED; replica reads w
   assert.deepEqual(moved, [], "keys sent to the wrong node");
   assert.equal(written, keys.length);
 
-  const replicas = map.groupByNode(keys, { readFrom: "preferReplica" });
+  const replicas = map.groupByNode(keys, { readFrom: "prefer_replica" });
   assert.equal(replicas.length, 3);
   let read = 0;
   for (const g of replicas) {
@@ -304,7 +304,7 @@ test("a failover: the refreshed map writes to the new primary; a stale one learn
   }
   stale.applyRedirect(moved);
   assert.equal(stale.nodeForSlot(slot).port, newPort);
-  const replica = stale.nodeForSlot(slot, { readFrom: "preferReplica" });
+  const replica = stale.nodeForSlot(slot, { readFrom: "prefer_replica" });
   assert.deepEqual([replica.port, replica.role], [old.port, "replica"]);
   assert.equal(await redis(newPort).get(key), "after");
 });

@@ -30,6 +30,7 @@ const API = [
   "MovedFraction",
   "NoKeyArgumentsError",
   "NoRuleMatchedError",
+  "NotColocatedError",
   "NotSplittableError",
   "OpenSlotsError",
   "PartitionError",
@@ -39,6 +40,8 @@ const API = [
   "Pool",
   "RedirectError",
   "SLOT_COUNT",
+  "ShardRouter",
+  "ShardSession",
   "ShardedClient",
   "ShardedMulti",
   "ShardedPipeline",
@@ -48,11 +51,13 @@ const API = [
   "SlotOverlapError",
   "Split",
   "TopologyError",
+  "TransactionStateError",
   "UncoveredSlotsError",
   "UnknownCommandError",
   "UnknownNodeError",
   "UnroutableCommandError",
   "WrongArityError",
+  "applyReduce",
   "check",
   "checkTransaction",
   "commandKeyPositions",
@@ -247,9 +252,18 @@ test("size budget", () => {
   // 431,255 gzipped keyroute.js. With later core changes and the sharded
   // clients (splitByPool and keyShards: 9,350 bytes of wasm; ShardedRedis
   // and createShardedClient in JS): 769,789 bytes of wasm, ~444 KB gzipped
-  // keyroute.js, inside the budget as it was.
+  // keyroute.js, inside the budget as it was. Option values parsed by the
+  // core (one parser for every language, with messages listing the valid
+  // names): 780,405 bytes of wasm, 453,337 gzipped keyroute.js; the budget
+  // moved from 440 to 445 KiB for it. The sharded clients on the core's
+  // shard module (ShardRouter, ShardSession: plans, pipelines, sessions,
+  // refusals) cost ~28 KB of wasm over splitByPool and keyShards;
+  // movedFraction's shares leaving as float bits instead of printed floats
+  // (no float formatting in the module: ~22 KB) and the glue without its
+  // JSDoc (~3 KB gzipped) made room: 787,156 bytes of wasm, 452,756
+  // gzipped keyroute.js.
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
-  assert.ok(gz <= 440 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 440 KiB`);
+  assert.ok(gz <= 445 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 445 KiB`);
 });
 
 test("size budget: keyroute/slots", () => {

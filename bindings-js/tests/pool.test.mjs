@@ -220,11 +220,15 @@ test("bad configurations: typed errors naming the problem", () => {
     assert.fail(`no error (${code})`);
   };
   check(() => new kr.Pool([], { scheme: "jump" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_NO_SERVERS");
-  check(() => new kr.Pool(servers, { scheme: "ketama" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_SCHEME", { value: "ketama" });
+  const ketama = check(() => new kr.Pool(servers, { scheme: "ketama" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_SCHEME", { value: "ketama" });
+  assert.match(ketama.message, /expected one of "twemproxy-ketama", "twemproxy-modula", /);
   check(() => new kr.Pool(["a:1 x", "b:1 x"], { scheme: "twemproxy-ketama" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_DUPLICATE_NAME");
   check(() => new kr.Pool(servers, { scheme: "jump", hash: "md5" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE", { option: "hash" });
-  check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hash: "sha1" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_OPTION", { option: "hash" });
-  check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hashTag: "{" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_OPTION", { option: "hashTag" });
+  const sha1 = check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hash: "sha1" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_HASH", { value: "sha1" });
+  assert.match(sha1.message, /expected one of "one_at_a_time", "md5", .*"jenkins"/);
+  check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hashTag: "{" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_HASH_TAG");
+  check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", charSign: "usigned" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_OPTION", { option: "char_sign", value: "usigned" });
+  check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hashtagg: "{}" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_OPTION", { option: "hashtagg" });
   check(() => new kr.Pool(servers, { scheme: "node-hashring", vnodes: 0 }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_OPTION");
   check(() => new kr.Pool(servers, { scheme: "maglev", tableSize: 4 }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_TABLE_SIZE");
   check(() => new kr.Pool(["127.0.0.1:7000:0"], { scheme: "predis" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_SERVER");
@@ -239,8 +243,10 @@ test("bad configurations: typed errors naming the problem", () => {
   check(() => kr.Pool.fromNutcracker("p: [\n"), kr.ConfigError, "ERR_KEYROUTE_CONFIG_SYNTAX");
   // Arguments of the wrong type: TypeErrors with Node's codes.
   assert.throws(() => new kr.Pool("127.0.0.1:7000", { scheme: "jump" }), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
-  assert.throws(() => new kr.Pool(servers, { scheme: "jump", typo: 1 }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
-  assert.throws(() => new kr.Pool(servers, { scheme: "node-hashring", defaultPort: 70000 }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
+  // Option names and values are the core's to check: PartitionErrors naming them.
+  assert.throws(() => new kr.Pool(servers, { scheme: "jump", typo: 1 }), { name: "PartitionError", code: "ERR_KEYROUTE_PARTITION_UNKNOWN_OPTION" });
+  assert.throws(() => new kr.Pool(servers, { scheme: "node-hashring", defaultPort: 70000 }), { name: "PartitionError", code: "ERR_KEYROUTE_PARTITION_BAD_OPTION" });
+  assert.throws(() => new kr.Pool(servers, { scheme: "node-hashring", defaultPort: 1.5 }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
   const pool = new kr.Pool(servers, { scheme: "jump" });
   assert.throws(() => pool.indexFor(42), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
   assert.throws(() => pool.indexesFor("abc"), { name: "TypeError" });

@@ -259,10 +259,10 @@ test("refusals reject before anything is sent, with typed errors naming command 
       assert.deepEqual([...e.shards], names);
       assert.match(e.message, new RegExp(`${e.command}.*${names[0]}, ${names[1]}`));
     }
-    for (const call of [() => r.call("INFO"), () => r.call("CLIENT", "LIST"), () => c.sendCommand(["INFO"]), () => r.call("RANDOMKEY")]) {
+    for (const call of [() => r.call("INFO"), () => r.call("CLIENT", "LIST"), () => c.sendCommand(["INFO"]), () => r.call("TIME"), () => r.call("SLOWLOG", "GET"), () => c.sendCommand(["SLOWLOG", "GET", "10"])]) {
       const e = await rejection(call());
       assert.ok(e instanceof kr.KeylessCommandError, String(e));
-      assert.match(e.message, /forEachShard/);
+      assert.match(e.message, /a shard's own client/);
     }
     for (const call of [() => r.call("NOSUCHCOMMAND", "x"), () => r.call("GET"), () => c.sendCommand(["GET", "a", "b"]), () => c.sendCommand([])]) {
       const e = await rejection(call());
@@ -279,14 +279,17 @@ test("refusals reject before anything is sent, with typed errors naming command 
     // Transactions over two shards.
     const t1 = await rejection(r.multi().set(a, 1).set(b, 2).exec());
     assert.ok(t1 instanceof kr.CrossShardTransactionError && t1 instanceof kr.CrossShardError);
-    assert.deepEqual([...t1.commands], [0, 1]);
-    assert.match(t1.message, /commands 0 \(SET\) and 1 \(SET\).*non-transactional pipeline/);
+    assert.deepEqual([...t1.positions], [0, 1]);
+    assert.deepEqual([...t1.commands], ["SET", "SET"]);
+    assert.match(t1.message, /command 0 \(SET\) and command 1 \(SET\).*non-transactional pipeline/);
     const t2 = await rejection(c.multi().set(a, "1").get(b).exec());
     assert.ok(t2 instanceof kr.CrossShardTransactionError);
     const t3 = await rejection(r.watch(a, b));
     assert.ok(t3 instanceof kr.CrossShardTransactionError);
     const t4 = await rejection(r.multi().ping().exec());
     assert.ok(t4 instanceof kr.KeylessCommandError);
+    const t5 = await rejection(c.watch([a, b]));
+    assert.ok(t5 instanceof kr.CrossShardTransactionError);
   });
   // The same pipeline without the refused command goes through.
   assert.deepEqual(await r.pipeline().set("x", 1).get("x").exec(), [[null, "OK"], [null, "1"]]);
@@ -333,7 +336,8 @@ test("transactions on one shard run atomically; watch pins the shard", async () 
   await r.watch("{u1}a");
   const e = await sendsNothing(() => rejection(r.multi().set(other, 1).exec()));
   assert.ok(e instanceof kr.CrossShardTransactionError);
-  assert.deepEqual([...e.commands], [-1, 0]);
+  assert.deepEqual([...e.positions], [null, 0]);
+  assert.deepEqual([...e.commands], ["WATCH", "SET"]);
   await r.unwatch();
   const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
   assert.deepEqual(await c.multi().set("{u2}a", "1").incr("{u2}a").get("{u2}a").exec(), ["OK", 2, "2"]);
@@ -352,9 +356,9 @@ test("strictTags: unsplittable commands and transactions need one common hash ta
   await loose.set(a, 1);
   assert.equal(await loose.rename(a, b), "OK");
   const e = await sendsNothing(() => rejection(r.rename(b, a)));
-  assert.ok(e instanceof kr.CrossShardError && e.strict);
+  assert.ok(e instanceof kr.NotColocatedError && e instanceof kr.CrossShardError && e.strict);
   const t = await sendsNothing(() => rejection(r.multi().set(a, 1).set(b, 1).exec()));
-  assert.ok(t instanceof kr.CrossShardTransactionError && t.strict);
+  assert.ok(t instanceof kr.CrossShardTransactionError && t.conflict === "tags" && t.strict);
   // Tagged keys pass; splittable commands are split as usual.
   await r.set("{t}x", 1);
   assert.equal(await r.rename("{t}x", "{t}y"), "OK");
@@ -363,7 +367,7 @@ test("strictTags: unsplittable commands and transactions need one common hash ta
   assert.equal(await r.rename("{t}y", "{t}y"), "OK");
   const c = kr.createShardedClient({ shards: await nodeShards(), ...TAGGED, strictTags: true });
   const e2 = await rejection(c.rename(b, a));
-  assert.ok(e2 instanceof kr.CrossShardError && e2.strict);
+  assert.ok(e2 instanceof kr.NotColocatedError);
   // Without hash_tag twemproxy hashes whole keys: "{t}x" and "{t}y" share
   // no tag there, whatever their braces say.
   const whole = new kr.ShardedRedis(ioShards(), { ...OPTIONS, strictTags: true });
@@ -403,6 +407,93 @@ test("fan-out set: PING, DBSIZE, FLUSHDB, SCRIPT LOAD/EXISTS/FLUSH, KEYS on ever
   const each = await r.forEachShard((client, name, i) => client.ping().then((p) => `${p}:${name}:${i}`));
   assert.deepEqual(Object.keys(each), [...r.shardNames]);
   assert.equal(each.shard1, "PONG:shard1:1");
+});
+
+/** Per server: the calls of one command (its INFO commandstats name). */
+async function callsOf(command) {
+  return Promise.all(
+    servers.ports.map(async (p) => {
+      const [info] = await raw(p, [["INFO", "commandstats"]]);
+      const m = Buffer.from(info).toString("latin1").match(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m"));
+      return m === null ? 0 : Number(m[1]);
+    }),
+  );
+}
+
+test("fan-outs by the command tips: CONFIG SET on every shard, SLOWLOG LEN summed, WAIT 0 0 the least", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const own = servers.ports.map((p) => ioredis(p));
+  try {
+    // CONFIG SET: request_policy:all_nodes, response_policy:all_succeeded.
+    assert.equal(await r.call("CONFIG", "SET", "slowlog-log-slower-than", "0"), "OK");
+    for (const o of own) assert.deepEqual(await o.call("CONFIG", "GET", "slowlog-log-slower-than"), ["slowlog-log-slower-than", "0"]);
+    assert.equal(await c.sendCommand(["SLOWLOG", "RESET"]), "OK");
+    const keys = Array.from({ length: 40 }, (_, i) => `slow${i}`);
+    await r.mset(keys.flatMap((k) => [k, "1"]));
+    assert.equal(await r.ping(), "PONG");
+    // A negative threshold logs nothing more: the lengths read below stay put.
+    assert.equal(await c.sendCommand(["CONFIG", "SET", "slowlog-log-slower-than", "-1"]), "OK");
+    for (const o of own) assert.deepEqual(await o.call("CONFIG", "GET", "slowlog-log-slower-than"), ["slowlog-log-slower-than", "-1"]);
+    const lens = await Promise.all(own.map((o) => o.call("SLOWLOG", "LEN")));
+    assert.ok(lens.every((n) => n > 0), `every shard logged something: ${lens}`);
+    const sum = lens.reduce((a, b) => a + b, 0);
+    // SLOWLOG LEN: response_policy:agg_sum.
+    assert.equal(await r.call("SLOWLOG", "LEN"), sum);
+    assert.equal(await c.sendCommand(["SLOWLOG", "LEN"]), sum);
+    // WAIT: response_policy:agg_min; no replica anywhere acknowledges.
+    const before = await callsOf("wait");
+    assert.equal(await r.call("WAIT", 0, 0), 0);
+    assert.equal(await c.sendCommand(["WAIT", "0", "0"]), 0);
+    assert.deepEqual(await callsOf("wait"), before.map((n) => n + 2));
+  } finally {
+    await r.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+  }
+});
+
+test("RANDOMKEY: a key that exists, from a random shard that has one; nil when no shard has one", async () => {
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const before = await callsOf("randomkey");
+  assert.equal(await r.call("RANDOMKEY"), null);
+  assert.equal(await c.randomKey(), null);
+  assert.deepEqual(await callsOf("randomkey"), before.map((n) => n + 2), "every shard asked");
+  // One key: the other shards' nil replies never win.
+  await r.set("only", "1");
+  for (let i = 0; i < 10; i++) assert.equal(await r.call("RANDOMKEY"), "only");
+  assert.equal(await c.randomKey(), "only");
+  await r.del("only");
+  // Keys on every shard: each answer is one of them, and the answers span shards.
+  const keys = Array.from({ length: 80 }, (_, i) => `randomkey:${i}:${i * 7919}`);
+  await r.mset(keys.flatMap((k) => [k, "1"]));
+  const holding = await Promise.all(servers.ports.map((p) => raw(p, [["DBSIZE"]]).then(([n]) => n)));
+  assert.ok(holding.filter((n) => n > 0).length > 1, `keys should span shards: ${holding}`);
+  const seen = new Set();
+  for (let i = 0; i < 40; i++) {
+    const k = i % 2 ? await r.call("RANDOMKEY") : await c.randomKey();
+    assert.ok(keys.includes(k), String(k));
+    seen.add(r.getShardIndexForKey(k));
+  }
+  assert.ok(seen.size > 1, "every answer from one shard");
+});
+
+test("node-redis: watch pins the shard; a write from elsewhere aborts EXEC; a cross-shard transaction sends nothing", async () => {
+  const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
+  const shard = c.getShardIndexForKey("{u4}a");
+  assert.equal(await c.watch("{u4}a"), "OK");
+  await raw(servers.ports[shard], [["SET", "{u4}a", "9"]]);
+  const e = await rejection(c.multi().set("{u4}a", "3").exec());
+  assert.equal(e.constructor, nodeRedis.WatchError);
+  assert.equal(await c.get("{u4}a"), "9");
+  let other = null;
+  for (let i = 0; other === null; i++) if (c.getShardIndexForKey(`o${i}`) !== shard) other = `o${i}`;
+  await c.watch(["{u4}a", "{u4}b"]);
+  const t = await sendsNothing(() => rejection(c.multi().set(other, "1").exec()));
+  assert.ok(t instanceof kr.CrossShardTransactionError);
+  assert.deepEqual([...t.positions], [null, 0]);
+  assert.equal(await c.unwatch(), "OK");
+  assert.equal(await c.unwatch(), "OK");
+  assert.deepEqual(await c.multi().set(other, "1").get(other).exec(), ["OK", "1"]);
 });
 
 test("constructors refuse bad input with typed errors; a Pool and shards by alias or array", async () => {

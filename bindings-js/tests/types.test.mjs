@@ -42,7 +42,7 @@ const cl: Cluster = Cluster.fromSlots([], { answeredBy: "127.0.0.1", policy: pol
 const node: Node = cl.nodeFor("k", { readFrom: { azAffinity: "eu" } });
 const port: number = node.port;
 const role: "primary" | "replica" = node.role;
-const groups: NodeGroup[] = cl.groupByNode(["a", new Uint8Array(1)], { readFrom: "preferReplica" });
+const groups: NodeGroup[] = cl.groupByNode(["a", new Uint8Array(1)], { readFrom: "prefer_replica" });
 const pos: Uint32Array = groups[0].slots[0].positions;
 const red: Redirect = cl.applyRedirect(new Error("MOVED 1 h:1"));
 const viaIo: Promise<Cluster> = Cluster.fromIORedis({ call: async () => [], options: { host: "h" } });
@@ -85,18 +85,54 @@ const cseCommand: string | null | undefined = cse?.command;
 const cseShards: readonly string[] | undefined = cse?.shards;
 const shErrs: ShardingError[] = [new CrossShardError("m", "C"), new CrossShardTransactionError("m", "C"), new KeylessCommandError("m", "C"), new UnroutableCommandError("m", "C")];
 const shBase: KeyrouteError = new ShardingError("m", "C");
+const nce: CrossShardError = new NotColocatedError("m", "C");
+const tse: ShardingError = new TransactionStateError("m", "C");
+const sCode: string = ShardingError.code;
+let txe: CrossShardTransactionError | undefined;
+const txPos: readonly [number | null, number | null] | undefined = txe?.positions;
+const txCmds: readonly [string, string] | undefined = txe?.commands;
+const txConflict: "shards" | "slots" | "tags" | undefined = txe?.conflict;
+let kle: KeylessCommandError | undefined;
+const why: "no_policy" | "special" | "per_shard" | "transaction" | undefined = kle?.reason;
+const rt: ShardRouter = ShardRouter.forPool(new Pool(["a:1"], { scheme: "twemproxy-ketama" }), { strictTags: true, seed: 7 });
+const rtc: ShardRouter = ShardRouter.forCluster(cl, ["127.0.0.1:7000"]);
+const step: Step = rt.plan(["MGET", "a", new Uint8Array(1)]);
+if (step.kind === "split") {
+  const order: Uint32Array | undefined = step.reduce.kind === "order" ? step.reduce.order : undefined;
+  const partShard: number = step.parts[0].shard;
+  const red: unknown = applyReduce(step.reduce, [["x"], ["y"]]);
+  void [order, partShard, red];
+} else if (step.kind === "fan_out") {
+  const shards: Uint32Array = step.shards;
+  void shards;
+}
+const pipe: Pipeline = rt.planPipeline([["GET", "a"], ["DBSIZE"]]);
+const firstSend: Send = pipe.batches[0][0];
+const sess = new ShardSession();
+const pinnedShard: number | null = sess.pinned;
+const watchShard: number = sess.watch(rt, ["WATCH", "a"]);
+const execShard: number | null = sess.transaction(rt, [["SET", "a", "1"]]);
+const rdc: Reduce = { kind: "sum" };
+// @ts-expect-error reduce kinds are a closed set
+const badReduce: Reduce = { kind: "average" };
+// @ts-expect-error a step is one of three kinds
+const badStep: Step = { kind: "two", shard: 0 };
+// @ts-expect-error numbers are not command arguments
+rt.plan(["EXPIRE", "k", 10]);
+const usedShard = [nce, tse, sCode, txPos, txCmds, txConflict, why, rtc, firstSend, pinnedShard, watchShard, execShard, rdc, badReduce, badStep];
 // @ts-expect-error scheme names are a closed set
 new ShardedRedis({}, { scheme: "ketama" });
 // @ts-expect-error createShardedClient needs shards
 createShardedClient({ scheme: "predis" });
-export const used = [srv, src, srp, srx, srn, sre, scm, scp, cseCommand, cseShards, shErrs, shBase, a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, second, split, RedirectError];
+export const used = [usedShard, srv, src, srp, srx, srn, sre, scm, scp, cseCommand, cseShards, shErrs, shBase, a, b, c, d, e, f, g, h, i, code, isError, bad, j, k, port, role, pos, red, viaIo, keys, slot, tx, rp, sp, added, script, firstKey, errs, second, split, RedirectError];
 `;
 const IMPORT = `import { KeyrouteError, SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot, ready } from "keyroute";
 import { Cluster, CommandTable, CrossSlotError, HashPolicy, InvalidRuleError, NoRuleMatchedError, Plan, PlanError, PolicyError, RedirectError, SlotOverlapError, Split, TopologyError } from "keyroute";
 import { check, checkTransaction, commandKeys, plan, route, split } from "keyroute";
 import type { Key, Node, NodeGroup, Redirect, RoutePlan } from "keyroute";
 import { CrossShardError, CrossShardTransactionError, KeylessCommandError, ShardedClient, ShardedPipeline, ShardedRedis, ShardingError, UnroutableCommandError, createShardedClient } from "keyroute";
-import type { IORedisClientLike, NodeRedisClientLike } from "keyroute";
+import { NotColocatedError, Pool, ShardRouter, ShardSession, TransactionStateError, applyReduce } from "keyroute";
+import type { IORedisClientLike, NodeRedisClientLike, Pipeline, Reduce, Send, Step } from "keyroute";
 `;
 
 // keyroute/slots: the slot functions with the main entry's signatures (each

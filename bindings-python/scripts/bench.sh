@@ -19,7 +19,8 @@ KEYS=target/bench-keys.txt
 if [ ! -f "$KEYS" ]; then
   "$PY" bench/corpus.py --count 200000 --out "$KEYS"
 fi
-# Pinned to one CPU, as the reference measurements were, when possible. The
+# Pinned to one CPU when possible, as the measurements in docs/performance.md
+# ("How the measurements were taken") were. The
 # scripts that start servers pin themselves after starting them, so that
 # the servers answer from another CPU.
 pin=()

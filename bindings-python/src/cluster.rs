@@ -171,7 +171,7 @@ impl SlotMap {
 
     /// `(node, role)` for a slot instead of a key.
     #[pyo3(signature = (slot, /, *, read_from = None))]
-    fn slot_node<'py>(
+    fn node_for_slot<'py>(
         slf: &Bound<'py, Self>,
         slot: i64,
         read_from: Option<&Bound<'py, PyAny>>,
@@ -184,6 +184,23 @@ impl SlotMap {
         }
         let rf = ReadFromArg::parse(read_from)?;
         Self::answer(slf, |m| m.node_for_slot(slot as u16, rf.get()))
+    }
+
+    /// Deprecated since 0.2: `node_for_slot`, the name every language uses.
+    #[pyo3(signature = (slot, /, *, read_from = None))]
+    fn slot_node<'py>(
+        slf: &Bound<'py, Self>,
+        slot: i64,
+        read_from: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
+        let py = slf.py();
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+            c"SlotMap.slot_node is deprecated: use node_for_slot",
+            1,
+        )?;
+        Self::node_for_slot(slf, slot, read_from)
     }
 
     /// Groups `keys` by the node that serves them and, within a node, by

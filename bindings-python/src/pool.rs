@@ -11,7 +11,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use crate::key::{at_item, items_of, refuse_single};
 use crate::more_errors::{config_error, partition_error};
 use crate::pool_key::{with_pool_key, KeyForm};
-use crate::pool_options::PoolOptions;
+use crate::pool_options;
 
 /// A list of servers routed by one sharding scheme.
 #[pyclass(module = "keyroute", frozen)]
@@ -69,16 +69,16 @@ impl Pool {
     fn new<'py>(
         servers: &Bound<'py, PyAny>,
         scheme: &str,
-        hash: Option<String>,
+        hash: Option<Bound<'py, PyAny>>,
         hash_tag: Option<Bound<'py, PyAny>>,
-        char_sign: Option<String>,
-        redis_rb_id: Option<String>,
-        jedis: Option<String>,
-        default_port: Option<u16>,
-        compatibility: Option<String>,
-        vnodes: Option<u32>,
-        jump_hash: Option<String>,
-        table_size: Option<u64>,
+        char_sign: Option<Bound<'py, PyAny>>,
+        redis_rb_id: Option<Bound<'py, PyAny>>,
+        jedis: Option<Bound<'py, PyAny>>,
+        default_port: Option<Bound<'py, PyAny>>,
+        compatibility: Option<Bound<'py, PyAny>>,
+        vnodes: Option<Bound<'py, PyAny>>,
+        jump_hash: Option<Bound<'py, PyAny>>,
+        table_size: Option<Bound<'py, PyAny>>,
         tag: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let py = servers.py();
@@ -99,20 +99,22 @@ impl Pool {
             })
             .collect::<PyResult<Vec<String>>>()?;
         let scheme: Scheme = scheme.parse().map_err(|e| partition_error(py, e))?;
-        let options = PoolOptions {
-            hash,
-            hash_tag,
-            char_sign,
-            redis_rb_id,
-            jedis,
-            default_port,
-            compatibility,
-            vnodes,
-            jump_hash,
-            table_size,
-            tag,
-        }
-        .to_core()?;
+        let options = pool_options::to_core(
+            py,
+            &[
+                ("hash", hash),
+                ("hash_tag", hash_tag),
+                ("char_sign", char_sign),
+                ("redis_rb_id", redis_rb_id),
+                ("jedis", jedis),
+                ("default_port", default_port),
+                ("compatibility", compatibility),
+                ("vnodes", vnodes),
+                ("jump_hash", jump_hash),
+                ("table_size", table_size),
+                ("tag", tag),
+            ],
+        )?;
         let inner = keyroute::partition::Pool::with_options(scheme, &list, &options)
             .map_err(|e| partition_error(py, e))?;
         Ok(Self::wrap(py, inner))
@@ -121,9 +123,28 @@ impl Pool {
     /// The pool named `pool` of a nutcracker YAML configuration (its only
     /// pool when `pool` is `None`), routed as twemproxy 0.5.0 routes it.
     #[staticmethod]
-    #[pyo3(signature = (yaml, /, pool = None))]
-    fn from_nutcracker(py: Python<'_>, yaml: &str, pool: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (yaml, positional_pool = None, /, *, pool = None))]
+    fn from_nutcracker<'a>(
+        py: Python<'_>,
+        yaml: &str,
+        positional_pool: Option<&'a str>,
+        pool: Option<&'a str>,
+    ) -> PyResult<Self> {
         use keyroute::error::ConfigError as E;
+        if positional_pool.is_some() {
+            if pool.is_some() {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "from_nutcracker() got the pool twice (give pool= only)",
+                ));
+            }
+            PyErr::warn(
+                py,
+                &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+                c"Pool.from_nutcracker(yaml, pool) is deprecated: give pool= as a keyword",
+                1,
+            )?;
+        }
+        let pool = pool.or(positional_pool);
         let pools = parse_nutcracker(yaml).map_err(|e| config_error(py, e))?;
         let count = pools.len();
         let chosen = match pool {
@@ -206,9 +227,9 @@ impl Pool {
     }
 
     /// `argv` broken into one part per server (one part when its keys are
-    /// all on one server): see `ShardSplit`. Raises `NotSplittableError`,
-    /// with `command` and `shards` (server indexes), when its keys are on
-    /// several servers and the command cannot be split.
+    /// all on one server), as `ShardRouter(pool).split(argv)`: see
+    /// `ShardSplit`. Raises a `ShardingError` subclass (`CrossShardError`
+    /// when its keys are on several servers and it cannot be split).
     #[pyo3(signature = (argv, /, *, table = None))]
     fn split(
         &self,
@@ -219,7 +240,8 @@ impl Pool {
         let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
             t.borrow().table().clone()
         });
-        crate::shard::ShardRouter::for_pool(self, table, false).split_whole(argv)
+        let router = keyroute::shard::ShardRouter::for_pool(self.inner.clone()).with_table(table);
+        crate::shard::ShardRouter::split_of(&router, argv)
     }
 
     /// Each server's alias (the name after the space), or `None` for a

@@ -21,14 +21,11 @@ impl ReadFromArg {
             return Ok(Self::Primary);
         };
         if let Ok(s) = arg.cast::<PyString>() {
-            return match s.to_str()? {
-                "primary" => Ok(Self::Primary),
-                "prefer_replica" => Ok(Self::PreferReplica),
-                "round_robin" => Ok(Self::RoundRobin),
-                other => Err(PyValueError::new_err(format!(
-                    "read_from must be 'primary', 'prefer_replica', 'round_robin' or \
-                     ('az_affinity', zone), not '{other}'"
-                ))),
+            return match ReadFrom::parse(s.to_str()?) {
+                Ok(ReadFrom::PreferReplica) => Ok(Self::PreferReplica),
+                Ok(ReadFrom::RoundRobin) => Ok(Self::RoundRobin),
+                Ok(_) => Ok(Self::Primary),
+                Err(e) => Err(PyValueError::new_err(e.to_string())),
             };
         }
         if let Ok(t) = arg.cast::<PyTuple>() {

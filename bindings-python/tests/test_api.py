@@ -34,7 +34,9 @@ def test_public_names() -> None:
          "UncoveredSlotsError", "SlotOverlapError", "UnknownNodeError", "BadWeightError",
          "DifferentKeyHashError",
          # sharded clients (keyroute.redis builds on these)
-         "ShardRouter", "ShardSplit", "NotColocatedError"]
+         "ShardRouter", "ShardSplit", "PipelinePlan", "Reduce", "ShardSession", "ShardingError",
+         "CrossShardError", "NotColocatedError", "CrossShardTransactionError",
+         "KeylessCommandError", "UnroutableCommandError", "TransactionStateError"]
     )
     for name in keyroute.__all__:
         if name not in ("Cluster", "plan"):

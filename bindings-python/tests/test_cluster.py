@@ -74,7 +74,7 @@ def shards_reply_resp3(decode: bool = False) -> list[Any]:
 
 
 def owners(cluster: keyroute.SlotMap) -> list[int]:
-    return [cluster.slot_node(s)[0].port for s in range(keyroute.SLOT_COUNT)]
+    return [cluster.node_for_slot(s)[0].port for s in range(keyroute.SLOT_COUNT)]
 
 
 WANT = [7000] * 5461 + [7001] * 5462 + [7002] * 5461
@@ -112,7 +112,7 @@ def test_every_reply_shape_gives_the_layout(name: str, build: Any) -> None:
         (7000, [7003], [(0, 5460)]), (7001, [7004], [(5461, 10922)]),
         (7002, [7005], [(10923, 16383)])]
     for s in range(0, keyroute.SLOT_COUNT, 97):
-        node, role = cluster.slot_node(s, read_from="prefer_replica")
+        node, role = cluster.node_for_slot(s, read_from="prefer_replica")
         assert (node.port, role) == (WANT[s] + 3, "replica")
 
 
@@ -135,12 +135,12 @@ def test_node_for_matches_key_slot() -> None:
     keys: list[str | bytes | bytearray | memoryview] = [
         "a", b"b", bytearray(b"{x}y"), memoryview(b"zz"), "é", b"\xff\x00"]
     for key in keys:
-        assert cluster.node_for(key)[0] == cluster.slot_node(keyroute.key_slot(key))[0]
+        assert cluster.node_for(key)[0] == cluster.node_for_slot(keyroute.key_slot(key))[0]
     with pytest.raises(TypeError, match="not int"):
         cluster.node_for(5)  # type: ignore[arg-type]
     for slot in [-1, 16384, 2**40]:
         with pytest.raises(ValueError, match="slot must be in 0..=16383"):
-            cluster.slot_node(slot)
+            cluster.node_for_slot(slot)
 
 
 def test_read_from() -> None:
@@ -165,7 +165,7 @@ def test_read_from() -> None:
     az_c = {cluster.node_for(key, read_from=("az_affinity", "az-c"))[0].port for _ in range(10)}
     assert az_c == {7003, 7010}
     for bad in ["replica", "PRIMARY", ""]:
-        with pytest.raises(ValueError, match="read_from must be"):
+        with pytest.raises(ValueError, match="unknown read_from"):
             cluster.node_for(key, read_from=bad)  # type: ignore[arg-type]
     for bad_arg in [("az_affinity",), ("az_affinity", 5), ("other", "x"), 1]:
         with pytest.raises(TypeError):
@@ -177,8 +177,8 @@ def test_unhealthy_replicas_are_not_read_from() -> None:
     reply[0][b"nodes"][1][b"health"] = b"loading"
     reply[1][b"nodes"][1][b"health"] = b"fail"
     cluster = Cluster.from_shards(reply)
-    assert cluster.slot_node(0, read_from="prefer_replica")[0].port == 7000
-    assert cluster.slot_node(6000, read_from="prefer_replica")[1] == "primary"
+    assert cluster.node_for_slot(0, read_from="prefer_replica")[0].port == 7000
+    assert cluster.node_for_slot(6000, read_from="prefer_replica")[1] == "primary"
     health = {n.port: n.health for n in cluster.nodes}
     assert (health[7003], health[7004], health[7005]) == ("loading", "failed", "online")
     assert "health='loading'" in repr(next(n for n in cluster.nodes if n.port == 7003))
@@ -223,18 +223,18 @@ def test_moved_and_ask() -> None:
     # MOVED to a node of another shard: the slot joins that shard.
     r = cluster.apply_redirect(b"-MOVED 3443 10.0.0.1:7001\r\n")
     assert r.kind == "moved" and cluster != before
-    assert cluster.slot_node(3443)[0].port == 7001
-    assert before.slot_node(3443)[0].port == 7000  # the copy is independent
+    assert cluster.node_for_slot(3443)[0].port == 7001
+    assert before.node_for_slot(3443)[0].port == 7000  # the copy is independent
     # MOVED to an unknown node: it joins the map; empty host = the sender.
     r = cluster.apply_redirect("MOVED 100 :7777", answered_by="10.0.0.9")
     assert (r.host, r.port) == ("10.0.0.9", 7777)
-    node, role = cluster.slot_node(100)
+    node, role = cluster.node_for_slot(100)
     assert (node.addr, role) == ("10.0.0.9:7777", "primary") and node in cluster.nodes
     assert len(cluster.shards) == 4
     # MOVED to the slot's replica (a failover): roles swap.
     cluster.apply_redirect("MOVED 6000 10.0.0.1:7004")
-    assert cluster.slot_node(6000)[0].port == 7004
-    assert cluster.slot_node(6000, read_from="prefer_replica")[0].port == 7001
+    assert cluster.node_for_slot(6000)[0].port == 7004
+    assert cluster.node_for_slot(6000, read_from="prefer_replica")[0].port == 7001
     assert copy.copy(cluster) == cluster
 
 
@@ -245,7 +245,7 @@ def test_redis_py_exceptions_as_redirects() -> None:
     ask = AskError("12 10.0.0.1:7002", status_code="ASK")
     assert cluster.apply_redirect(ask).kind == "ask"
     assert cluster.apply_redirect(moved).kind == "moved"
-    assert cluster.slot_node(3443)[0].port == 7001
+    assert cluster.node_for_slot(3443)[0].port == 7001
     # Built without a status code (as application code might), or a plain
     # ResponseError carrying the whole text.
     assert cluster.apply_redirect(MovedError("5 10.0.0.1:7002")).slot == 5
@@ -309,7 +309,7 @@ def test_overlap_and_no_address_messages() -> None:
         Cluster.from_slots([[0, 1, [b"", 1]]])
     # An empty host is the node that answered.
     cluster = Cluster.from_slots([[0, 16383, [b"", 7000]]], answered_by="seed")
-    assert cluster.slot_node(0)[0].addr == "seed:7000"
+    assert cluster.node_for_slot(0)[0].addr == "seed:7000"
 
 
 def shard_with(**changes: Any) -> list[Any]:
@@ -383,3 +383,9 @@ def test_subclasses_keep_their_class() -> None:
     mine = Mine.from_shards(shards_reply_resp2())
     assert type(mine) is Mine and type(mine.copy()) is Mine
     assert mine == Cluster.from_shards(shards_reply_resp2())
+
+
+def test_slot_node_is_node_for_slot_under_its_old_name() -> None:
+    cluster = keyroute.Cluster.from_slots([[0, 16383, ["127.0.0.1", 7000]]])
+    with pytest.warns(DeprecationWarning, match="node_for_slot"):
+        assert cluster.slot_node(5) == cluster.node_for_slot(5)

@@ -71,7 +71,7 @@ def maps_from(port: int) -> dict[str, Cluster]:
 
 
 def owner(cluster: keyroute.SlotMap, slot: int, read_from: Any = None) -> tuple[int, str]:
-    node, role = cluster.slot_node(slot, read_from=read_from)
+    node, role = cluster.node_for_slot(slot, read_from=read_from)
     return node.port, role
 
 
@@ -147,7 +147,7 @@ def test_slot_migration_ask_then_moved(cluster_map: Cluster) -> None:
     cluster = cluster_map.copy()
     key = b"{migrating}key"
     slot = keyroute.key_slot(key)
-    src = cluster.slot_node(slot)[0]
+    src = cluster.node_for_slot(slot)[0]
     dst = next(s.primary for s in cluster.shards if s.primary != src)
     with conn(src.port) as a, conn(dst.port) as b:
         a.set(key, "v1")
@@ -186,7 +186,7 @@ def test_failover(live_cluster: Any) -> None:
         stale = Cluster.from_redis(r)
     key = b"{failover}key"
     slot = keyroute.key_slot(key)
-    old = stale.slot_node(slot)[0]
+    old = stale.node_for_slot(slot)[0]
     shard = next(s for s in stale.shards if any(a <= slot <= b for a, b in s.slots))
     new_port = shard.replicas[0].port
     with conn(new_port) as r:

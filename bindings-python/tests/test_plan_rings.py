@@ -95,7 +95,8 @@ def test_moved_fraction_equals_the_cli(cli: Path, tmp_path: Path, case: dict[str
 
 
 def test_reference_figures() -> None:
-    # reference §4.2 (servers 127.0.0.1:7000...): twemproxy ketama 3 -> 4
+    # docs/resharding.md, "Ring schemes: what moves" (servers
+    # 127.0.0.1:7000...): twemproxy ketama 3 -> 4
     # moves 24.01% of the hash space, all to the new server; 24 -> 25 moves
     # 5.75%, 1.84% of it between servers both pools keep (160 -> 156 points).
     servers = [f"127.0.0.1:{7000 + i}" for i in range(25)]

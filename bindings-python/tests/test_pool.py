@@ -120,7 +120,7 @@ def test_python_schemes_hash_str_of_key() -> None:
 
 
 def test_nutcracker_pool() -> None:
-    alpha = keyroute.Pool.from_nutcracker(YAML, "alpha")
+    alpha = keyroute.Pool.from_nutcracker(YAML, pool="alpha")
     assert (alpha.name, alpha.scheme, alpha.auto_eject_hosts) == ("alpha", "twemproxy-ketama", True)
     assert alpha.servers == ["127.0.0.1:6379:1 one", "127.0.0.1:6380:1 two",
                              "127.0.0.1:6381:1 three"]
@@ -136,7 +136,7 @@ def test_nutcracker_pool() -> None:
 
 
 def test_ejected_servers() -> None:
-    pool = keyroute.Pool.from_nutcracker(YAML, "alpha")
+    pool = keyroute.Pool.from_nutcracker(YAML, pool="alpha")
     down = pool.with_live([True, False, True])
     assert down.live == [True, False, True] and pool.live is None
     keys = [f"key:{i}" for i in range(500)]
@@ -223,7 +223,7 @@ BAD_POOLS: list[tuple[Callable[[], object], type[Exception], str]] = [
     (lambda: keyroute.Pool(THREE, scheme="jedis", jedis="5"),  # type: ignore[arg-type]
      keyroute.PartitionError, "jedis"),
     (lambda: keyroute.Pool.from_nutcracker(YAML), keyroute.ConfigError, "2 pools"),
-    (lambda: keyroute.Pool.from_nutcracker(YAML, "gamma"), keyroute.ConfigError, "gamma"),
+    (lambda: keyroute.Pool.from_nutcracker(YAML, pool="gamma"), keyroute.ConfigError, "gamma"),
     (lambda: keyroute.Pool.from_nutcracker("p:\n  listen: x\n  distribution: random\n"
                                            "  servers:\n   - a:1:1\n"),
      keyroute.ConfigError, "random"),
@@ -246,11 +246,11 @@ def test_errors_name_what_is_wrong() -> None:
     assert s.value.server == "b:2:x"
     bad_server = YAML.replace("127.0.0.1:6380:1 two", "127.0.0.1:6380:0 two")
     with pytest.raises(keyroute.ConfigError) as c:
-        keyroute.Pool.from_nutcracker(bad_server, "alpha")
+        keyroute.Pool.from_nutcracker(bad_server, pool="alpha")
     assert (c.value.pool, c.value.field, c.value.line) == ("alpha", "servers", None)
     assert isinstance(c.value.__cause__, keyroute.ServerSpecError)
     with pytest.raises(keyroute.ConfigError) as u:
-        keyroute.Pool.from_nutcracker(YAML, "gamma")
+        keyroute.Pool.from_nutcracker(YAML, pool="gamma")
     assert (u.value.pool, u.value.field) == ("gamma", None)
     for bad in ("abc", b"a:1"):
         with pytest.raises(TypeError):
@@ -288,3 +288,14 @@ def test_random_configurations_never_crash() -> None:
         built += 1
         assert 0 <= pool.index_for(rng.randbytes(8)) < len(pool)
     assert built > 100
+
+
+def test_renamed_calls_still_work_with_a_deprecation_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert keyroute.Pool.from_nutcracker(YAML, "alpha").name == "alpha"
+    assert [w.category for w in caught] == [DeprecationWarning]
+    with pytest.raises(TypeError, match="pool twice"):
+        keyroute.Pool.from_nutcracker(YAML, "alpha", pool="alpha")

@@ -157,13 +157,13 @@ def test_nutcracker_reader_agrees_with_nutcracker() -> None:
         if c["name"] == "random-distribution":
             # nutcracker accepts it; keyroute refuses what nobody can reproduce.
             with pytest.raises(keyroute.ConfigError) as e:
-                keyroute.Pool.from_nutcracker(c["yaml"], "p")
+                keyroute.Pool.from_nutcracker(c["yaml"], pool="p")
             assert (e.value.pool, e.value.field) == ("p", "distribution")
             assert isinstance(e.value.__cause__, keyroute.PartitionError)
             continue
         if c["nutcracker_accepts"]:
             for name in names or ["p"]:
-                assert keyroute.Pool.from_nutcracker(c["yaml"], name).name == name, c["name"]
+                assert keyroute.Pool.from_nutcracker(c["yaml"], pool=name).name == name, c["name"]
         else:
             with pytest.raises(keyroute.ConfigError):
-                keyroute.Pool.from_nutcracker(c["yaml"], "p")
+                keyroute.Pool.from_nutcracker(c["yaml"], pool="p")

@@ -184,7 +184,6 @@ def test_refusals_send_nothing(shard_servers: Servers, r: ShardedRedis) -> None:
     counters_unchanged(shard_servers, lambda: r.sinterstore(a, [b]), CrossShardError)
     counters_unchanged(shard_servers, lambda: r.eval("return 1", 2, a, b), CrossShardError)
     counters_unchanged(shard_servers, r.info, KeylessCommandError)
-    counters_unchanged(shard_servers, r.randomkey, KeylessCommandError)
     counters_unchanged(shard_servers, lambda: r.scan(0), KeylessCommandError)
     counters_unchanged(shard_servers, lambda: r.execute_command("NOSUCHCOMMAND", a), UnroutableCommandError)
     counters_unchanged(shard_servers, lambda: r.execute_command("GET"), UnroutableCommandError)
@@ -196,7 +195,8 @@ def test_refusals_send_nothing(shard_servers: Servers, r: ShardedRedis) -> None:
         p.execute()
 
     e = counters_unchanged(shard_servers, refused_pipeline, CrossShardError)
-    assert str(e).startswith("Command # 4 (RENAME ")
+    assert isinstance(e, CrossShardError) and e.position == 3 and e.command == "RENAME"
+    assert str(e).startswith("command 3 of the pipeline: RENAME has keys on several shards")
 
     def keyless_in_pipeline() -> None:
         r.pipeline(transaction=False).set(a, 1).execute_command("CLIENT LIST").execute()
@@ -211,7 +211,9 @@ def test_refusals_send_nothing(shard_servers: Servers, r: ShardedRedis) -> None:
 
     e = counters_unchanged(shard_servers, cross_transaction, CrossShardTransactionError)
     assert "command 0 (SET)" in str(e) and "command 2 (GET)" in str(e)
-    assert "transaction=False" in str(e)
+    assert isinstance(e, CrossShardTransactionError)
+    assert e.positions == (0, 2) and e.commands == ("SET", "GET")
+    assert "a non-transactional pipeline can split them" in str(e)
 
     def cross_watch() -> None:
         r.pipeline().watch(a, b)
@@ -566,4 +568,171 @@ def test_connection_errors_surface_unchanged(shard_servers: Servers) -> None:
     with pytest.raises(redis.ConnectionError):
         r.mget(keys)  # nothing re-routed: the shard's error, not a miss
     assert r.mget(alive[:1]) == [b"1"]
+    r.close()
+
+
+def calls_delta(before: list[dict[str, int]], after: list[dict[str, int]]) -> list[dict[str, int]]:
+    """Per server, the commands called between the two readings."""
+    out = []
+    for x, y in zip(before, after):
+        out.append({k: y.get(k, 0) - x.get(k, 0) for k in set(x) | set(y) if y.get(k, 0) != x.get(k, 0)})
+    return out
+
+
+def test_tip_fan_outs(shard_servers: Servers, r: ShardedRedis) -> None:
+    """Keyless commands that go to every shard by their command tips, and
+    whose replies combine by the tips' response policy."""
+    own = list(r.get_nodes().values())
+    # SLOWLOG LEN, summed: every shard logs every command while the
+    # threshold is 0 (CONFIG SET reaches every shard), then stops logging.
+    assert r.slowlog_reset() is True
+    assert r.config_set("slowlog-log-slower-than", 0) is True
+    # Keys on every shard (twemproxy's ketama puts similar short keys on
+    # one shard, so they come from the corpus).
+    keys = corpus(21, 40)
+    assert {r.get_node_from_key(k) for k in keys} == set(r.get_nodes())
+    for k in keys:
+        r.set(k, 1)
+    assert r.config_set("slowlog-log-slower-than", -1) is True
+    per_shard = [c.slowlog_len() for c in own]
+    assert all(n > 0 for n in per_shard), per_shard
+    assert r.slowlog_len() == sum(per_shard)
+    assert r.slowlog_reset() is True and [c.slowlog_len() for c in own] == [0] * 4
+    assert r.config_set("slowlog-log-slower-than", 10000) is True
+    # CONFIG SET on every shard, read back by each shard's own client.
+    assert r.config_set("maxmemory-policy", "allkeys-lru") is True
+    assert [c.config_get("maxmemory-policy") for c in own] == [{"maxmemory-policy": "allkeys-lru"}] * 4
+    assert r.config_set("maxmemory-policy", "noeviction") is True
+    assert [c.config_get("maxmemory-policy") for c in own] == [{"maxmemory-policy": "noeviction"}] * 4
+    # WAIT 0 0: every shard asked, the least count of replicas (none here).
+    before = shard_servers.command_calls()
+    assert r.wait(0, 0) == 0
+    assert calls_delta(before, shard_servers.command_calls()) == [{"cmdstat_wait": 1}] * 4
+
+
+def test_randomkey(shard_servers: Servers, r: ShardedRedis) -> None:
+    # Empty everywhere: nil, after asking every shard.
+    before = shard_servers.command_calls()
+    assert r.randomkey() is None
+    assert calls_delta(before, shard_servers.command_calls()) == [{"cmdstat_randomkey": 1}] * 4
+    # One key on one shard: the empty shards' nils never win.
+    r.set("only", 1)
+    assert all(r.randomkey() == b"only" for _ in range(20))
+    # Keys on every shard: each answer is a key that exists, and the shard
+    # it comes from is drawn at random (4 shards: 64 draws from one shard
+    # only would happen once in 4**63).
+    keys = set(corpus(22, 200)) | {b"only"}
+    r.mset({k: 1 for k in keys})
+    got = [r.randomkey() for _ in range(64)]
+    assert set(got) <= keys
+    assert len({r.get_node_from_key(k) for k in got if k is not None}) > 1
+    # In a pipeline too.
+    p = r.pipeline(transaction=False)
+    p.randomkey().dbsize().wait(0, 0)
+    picked, size, replicas = p.execute()
+    assert picked in keys and size == len(keys) and replicas == 0
+
+
+def test_refusals_by_the_tips_send_nothing(shard_servers: Servers, r: ShardedRedis) -> None:
+    calls: list[tuple[Callable[[], object], str]] = [
+        (r.slowlog_get, "per_shard"),
+        (r.info, "special"),
+        (r.time, "no_policy"),
+        (lambda: r.scan(0), "special"),
+    ]
+    for call, reason in calls:
+        e = counters_unchanged(shard_servers, call, KeylessCommandError)
+        assert isinstance(e, KeylessCommandError) and e.reason == reason
+        assert "run it on a shard's own client" in str(e)
+
+
+def test_error_tree(shard_servers: Servers, r: ShardedRedis) -> None:
+    """The refusals are redis-py RedisErrors and keyroute's own classes at
+    once, with the core's codes."""
+    from keyroute.redis import NotColocatedError, TransactionStateError
+
+    a, b = two_keys_on_different_shards(r)
+    try:
+        r.rename(a, b)
+    except keyroute.CrossShardError as e:
+        assert isinstance(e, redis.RedisError) and isinstance(e, CrossShardError)
+        assert isinstance(e, keyroute.ShardingError) and isinstance(e, keyroute.KeyrouteError)
+        assert e.code == CrossShardError.code == keyroute.CrossShardError.code == "ERR_KEYROUTE_CROSS_SHARD"
+        assert e.shard_indexes == [list(r.get_nodes()).index(n) for n in e.shards] and e.position is None
+    else:
+        raise AssertionError("not refused")
+    pairs = [
+        (ShardingError, keyroute.ShardingError, "ERR_KEYROUTE_SHARDING"),
+        (CrossShardError, keyroute.CrossShardError, "ERR_KEYROUTE_CROSS_SHARD"),
+        (NotColocatedError, keyroute.NotColocatedError, "ERR_KEYROUTE_NOT_COLOCATED"),
+        (CrossShardTransactionError, keyroute.CrossShardTransactionError, "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION"),
+        (KeylessCommandError, keyroute.KeylessCommandError, "ERR_KEYROUTE_KEYLESS"),
+        (UnroutableCommandError, keyroute.UnroutableCommandError, "ERR_KEYROUTE_UNROUTABLE"),
+        (TransactionStateError, keyroute.TransactionStateError, "ERR_KEYROUTE_TRANSACTION_STATE"),
+    ]
+    for mine, core, code in pairs:
+        assert issubclass(mine, core) and issubclass(mine, redis.RedisError)
+        assert mine.code == core.code == code and mine.__name__ == core.__name__
+    for child, parent in [(CrossShardError, ShardingError), (NotColocatedError, CrossShardError),
+                          (CrossShardTransactionError, CrossShardError), (KeylessCommandError, ShardingError),
+                          (UnroutableCommandError, ShardingError), (TransactionStateError, ShardingError)]:
+        assert issubclass(child, parent)
+    # The core's cause of an unroutable command.
+    with pytest.raises(UnroutableCommandError) as info:
+        r.execute_command("NOSUCHCOMMAND", a)
+    assert isinstance(info.value.__cause__, keyroute.UnknownCommandError)
+    # MULTI and WATCH out of turn.
+    with r.pipeline() as p:
+        p.watch(a)
+        p.multi()
+        with pytest.raises(TransactionStateError, match="MULTI calls can not be nested"):
+            p.multi()
+        with pytest.raises(TransactionStateError, match="WATCH inside MULTI"):
+            p.watch(a)
+
+
+def test_unwatch_frees_the_shard(shard_servers: Servers, r: ShardedRedis) -> None:
+    a, b = two_keys_on_different_shards(r)
+    r.set(a, 1)
+    r.set(b, 1)
+    shard_a = list(r.get_nodes()).index(r.get_node_from_key(a))
+    with r.pipeline() as p:
+        p.watch(a)
+        before = shard_servers.command_calls()
+        assert p.unwatch() is True
+        assert calls_delta(before, shard_servers.command_calls()) == [
+            {"cmdstat_unwatch": 1} if i == shard_a else {} for i in range(4)]
+        # Nothing watched any more: another shard may be watched.
+        p.watch(b)
+        p.multi()
+        p.incr(b)
+        assert p.execute() == [2]
+    before = shard_servers.command_calls()
+    assert p.unwatch() is True  # nothing watched: nothing sent
+    assert shard_servers.command_calls() == before
+
+
+def test_each_part_names_its_keys_for_the_cache() -> None:
+    """redis-py's client-side cache reads a command's `keys=` option: each
+    part of a split gets its own keys (when a shard client caches; the
+    cache needs Redis 7.4, so this is checked without servers)."""
+    from keyroute.redis._core import sends
+
+    specs = [f"127.0.0.1:{7000 + i}:1 s{i}" for i in range(4)]
+    r = ShardedRedis({s: redis.Redis(port=1) for s in specs}, **SCHEME)
+    ks = corpus(31, 300)
+    for name in ("MGET", "EXISTS"):
+        args = (name, *ks)
+        step = r._shards.plan(args)
+        assert isinstance(step, keyroute.ShardSplit) and len(step.shards) == 4
+        options = {"keys": list(ks)}
+        out = sends(step, args, options, True)
+        assert [(s, a) for s, a, _ in out] == step.commands
+        assert [o["keys"] for _, a, o in out] == [list(a[1:]) for _, a, _ in out]
+        # Without a caching client the option is passed on as it is.
+        assert all(o is options for _, _, o in sends(step, args, options, False))
+    # A keys= option that does not name the keys is dropped rather than misread.
+    step = r._shards.plan(("MGET", *ks))
+    assert isinstance(step, keyroute.ShardSplit)
+    assert all("keys" not in o for _, _, o in sends(step, ("MGET", *ks), {"keys": ks[:3]}, True))
     r.close()

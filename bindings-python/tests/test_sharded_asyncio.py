@@ -169,3 +169,65 @@ def test_reply_shapes_match_plain_redis(shard_servers: Servers, decode: bool) ->
 def test_sync_clients_refused() -> None:
     with pytest.raises(TypeError, match="sync client"):
         ShardedRedis({"127.0.0.1:1:1 a": redis.Redis(port=1)}, scheme="twemproxy-ketama")
+
+
+def test_tip_fan_outs_and_refusals(shard_servers: Servers) -> None:
+    """The keyless commands the command tips send to every shard (SLOWLOG
+    LEN summed, CONFIG SET on all, WAIT the least, RANDOMKEY one key that
+    exists), and the ones they refuse (SLOWLOG GET, INFO, TIME) sending
+    nothing."""
+    from test_sharded import calls_delta
+
+    async def body(r: ShardedRedis) -> None:
+        own = [redis.asyncio.Redis(port=p) for p in shard_servers.ports]
+        assert await r.slowlog_reset() is True
+        assert await r.config_set("slowlog-log-slower-than", 0) is True
+        for k in corpus(23, 40):
+            await r.set(k, 1)
+        assert await r.config_set("slowlog-log-slower-than", -1) is True
+        per_shard = [await c.slowlog_len() for c in own]
+        assert all(n > 0 for n in per_shard) and await r.slowlog_len() == sum(per_shard)
+        assert await r.slowlog_reset() is True
+        assert await r.config_set("slowlog-log-slower-than", 10000) is True
+        assert [await c.config_get("slowlog-log-slower-than") for c in own] == [
+            {"slowlog-log-slower-than": "10000"}] * 4
+        before = shard_servers.command_calls()
+        assert await r.wait(0, 0) == 0
+        assert calls_delta(before, shard_servers.command_calls()) == [{"cmdstat_wait": 1}] * 4
+        # RANDOMKEY: a key that exists, nil when every shard is empty.
+        assert await r.flushdb() is True and await r.randomkey() is None
+        keys = set(corpus(24, 100))
+        assert {r.get_node_from_key(k) for k in keys} == set(r.get_nodes())
+        await r.mset({k: 1 for k in keys})
+        got = [await r.randomkey() for _ in range(64)]
+        assert set(got) <= keys and len({r.get_node_from_key(k) for k in got if k is not None}) > 1
+        before = shard_servers.command_calls()
+        calls: list[tuple[Callable[[], Awaitable[Any]], str]] = [
+            (r.slowlog_get, "per_shard"), (r.info, "special"), (r.time, "no_policy")]
+        for call, reason in calls:
+            with pytest.raises(KeylessCommandError) as info:
+                await call()
+            assert info.value.reason == reason and isinstance(info.value, redis.RedisError)
+        assert shard_servers.command_calls() == before
+        for c in own:
+            await c.aclose()
+
+    run(shard_servers, body)
+
+
+def test_unwatch(shard_servers: Servers) -> None:
+    async def body(r: ShardedRedis) -> None:
+        sync = sync_twin(shard_servers)
+        a, b = two_keys_on_different_shards(sync)
+        sync.close()
+        await r.set(b, 1)
+        async with r.pipeline() as p:
+            await p.watch(a)
+            assert await p.unwatch() is True
+            await p.watch(b)  # the first shard is free again
+            p.multi()
+            p.incr(b)
+            assert await p.execute() == [2]
+        assert await p.unwatch() is True
+
+    run(shard_servers, body)

@@ -55,16 +55,20 @@ def test_router_route_key_shards_and_refusals() -> None:
     assert router.route(["GET", a]) == POOL.index_for(a)
     assert router.key_shards(["MSET", a, 1, b, 2]) == [POOL.index_for(a), POOL.index_for(b)]
     assert router.index_for(a) == POOL.index_for(a) and len(router) == 4
-    with pytest.raises(keyroute.NotSplittableError) as info:
+    with pytest.raises(keyroute.CrossShardError) as info:
         router.route(["RENAME", a, b])
-    assert info.value.command == "RENAME"
-    assert info.value.shards == [POOL.index_for(a), POOL.index_for(b)]
-    with pytest.raises(keyroute.NotSplittableError):
+    assert info.value.command == "RENAME" and info.value.code == "ERR_KEYROUTE_CROSS_SHARD"
+    assert info.value.shard_indexes == [POOL.index_for(a), POOL.index_for(b)]
+    assert info.value.shards == [SPECS[POOL.index_for(a)].split()[1], SPECS[POOL.index_for(b)].split()[1]]
+    with pytest.raises(keyroute.CrossShardError):
         POOL.split(["MSETNX", a, 1, b, 2])
-    with pytest.raises(keyroute.UnknownCommandError):
+    # The table's verdict is the refusal's cause.
+    with pytest.raises(keyroute.UnroutableCommandError) as unroutable:
         router.route(["NOSUCH", a])
-    with pytest.raises(keyroute.WrongArityError):
+    assert isinstance(unroutable.value.__cause__, keyroute.UnknownCommandError)
+    with pytest.raises(keyroute.UnroutableCommandError) as unroutable:
         router.route(["GET"])
+    assert isinstance(unroutable.value.__cause__, keyroute.WrongArityError)
     with pytest.raises(TypeError):
         router.route(["SET", a, True])
     with pytest.raises(TypeError):
@@ -78,7 +82,8 @@ def test_strict_tags_router() -> None:
     same = [k for k in (f"k{i}".encode() for i in range(500)) if POOL.index_for(k) == 0][:2]
     with pytest.raises(keyroute.NotColocatedError) as info:
         strict.route(["RENAME", *same])
-    assert info.value.command == "RENAME" and info.value.shards == [0]
+    assert info.value.command == "RENAME" and info.value.shard_indexes == [0] and info.value.shards == ["s0"]
+    assert isinstance(info.value, keyroute.CrossShardError)
     assert strict.route(["RENAME", same[0], same[0]]) == 0
     assert isinstance(strict.route(["MGET", *same]), int)  # MGET could be split: no tag needed
     # twemproxy without hash_tag hashes whole keys: braces are no tag.
@@ -119,9 +124,26 @@ def test_msetex_is_placed_by_its_keys() -> None:
     # must still send it where its keys live, or refuse it.
     router = keyroute.ShardRouter(POOL)
     apart = [k for k in (f"m{i}".encode() for i in range(100)) if POOL.index_for(k) != POOL.index_for(b"m0")][0]
-    with pytest.raises(keyroute.NotSplittableError) as info:
+    with pytest.raises(keyroute.CrossShardError) as info:
         router.route(["MSETEX", 2, b"m0", 1, apart, 2, "EX", 10])
     assert info.value.command == "MSETEX"
     assert router.route(["MSETEX", 1, b"m0", 1, "NX"]) == POOL.index_for(b"m0")
     assert router.placed_keys(["MSETEX", 2, b"m0", 1, apart, 2]) == [b"m0", apart]
     assert router.key_shards(["MSETEX", 2, b"m0", 1, apart, 2]) == [POOL.index_for(b"m0"), POOL.index_for(apart)]
+
+
+def test_part_keys_follow_the_parts() -> None:
+    router = keyroute.ShardRouter(POOL)
+    ks = keys(200, 7)
+    named = [f"key{i}" for i in range(len(ks))]  # redis-py's keys= may hold other objects
+    s = router.split(["MGET", *ks])
+    assert s.kind == "split"
+    shares = s.part_keys(named)
+    assert shares == [[named[o] for o in ordinals] for _, _, ordinals in s.parts]
+    with pytest.raises(IndexError):
+        s.part_keys(named[:-1])
+    one = router.split(["MGET", ks[0], ks[0]])
+    assert one.kind == "one" and one.part_keys(["a", "b"]) == [["a", "b"]]
+    fan = router.plan(["DBSIZE"])
+    assert isinstance(fan, keyroute.ShardSplit) and fan.kind == "fan_out"
+    assert fan.part_keys([]) == [[]] * len(POOL.servers) and fan.key_count == 0

@@ -70,7 +70,7 @@ def keyroute_verdict(cluster: keyroute.Cluster, here: keyroute.Node,
         return ("arity", None)
     except keyroute.UnknownCommandError:
         return ("unknown", None)
-    if slot is None or cluster.slot_node(slot)[0] == here:
+    if slot is None or cluster.node_for_slot(slot)[0] == here:
         return ("queued", None)
     return ("moved", slot)
 

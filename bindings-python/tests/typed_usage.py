@@ -51,7 +51,7 @@ def cluster() -> keyroute.Cluster:
     assert (host, port, addr, r, health) == ("10.0.0.1", 7000, "10.0.0.1:7000", "primary", "online")
     assert node_id is not None and zone is None
 
-    replica, _ = c.slot_node(3443, read_from="prefer_replica")
+    replica, _ = c.node_for_slot(3443, read_from="prefer_replica")
     in_zone, _ = c.node_for(b"k", read_from=("az_affinity", "us-east-1a"))
     assert replica.port == 7003 and in_zone.port == 7003  # no replica in that zone: any
 
@@ -195,16 +195,23 @@ def shard_splits() -> None:
     split: keyroute.ShardSplit = pool.split(["MGET", "x", "y", "z"])
     parts: list[tuple[int, list[int], list[int]]] = split.parts
     commands: list[tuple[int, tuple[object, ...]]] = split.commands
-    values: list[object] = split.gather([a[1:] for _, a in commands])
+    values: list[object] = split.gather([list(a[1:]) for _, a in commands])
     assert values == [b"x", b"y", b"z"] or values == ["x", "y", "z"]
     router = keyroute.ShardRouter(pool, strict_tags=True)
     where: int | keyroute.ShardSplit = router.route(["GET", "x"])
     shards: list[int] = router.key_shards(["MSET", "x", 1, "y", 2])
     try:
         router.route(["RENAME", "x", "y"])
-    except keyroute.NotSplittableError as e:
-        named: list[int] = e.shards
-        assert e.command == "RENAME" and named
+    except keyroute.CrossShardError as e:
+        named: list[str] = e.shards
+        indexes: list[int] = e.shard_indexes
+        assert e.command == "RENAME" and named and indexes and e.code.startswith("ERR_KEYROUTE_")
+    session = keyroute.ShardSession(router)
+    shard: int = session.watch(["WATCH", "x"])
+    assert session.pinned == shard and session.exec() == shard
+    plan: keyroute.PipelinePlan = router.plan_pipeline([["GET", "x"], ["DBSIZE"]])
+    replies: list[object] = plan.assemble([[b"1", 1] if i == shard else [1] for i in range(2)])
+    assert replies == [b"1", 2]
     assert aliases == ["a", "b"] and len(parts) >= 1 and isinstance(where, int) and len(shards) == 2
 
 

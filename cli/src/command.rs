@@ -1,49 +1,32 @@
 //! `keyroute keys` and `keyroute check`: a command's keys and its slot, offline.
 
+use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 
-use keyroute::command::{CommandTable, Mode};
+use keyroute::command::CommandTable;
 use keyroute::error::CommandError;
+use serde_json::Value;
 
-use crate::{to_hex, Failure, USAGE};
+use crate::args::{CheckArgs, KeysArgs};
+use crate::input::{decode_key, load_policy, os_bytes};
+use crate::{hex::to_hex, json, Failure};
 
-/// `keys [--mode routing|keyspecs] [--hex] CMD ARG...`: one key per line.
-pub fn keys(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let mut mode = Mode::Routing;
-    let mut hex = false;
-    let mut rest = args;
-    loop {
-        match rest.first().map(Vec::as_slice) {
-            Some(b"--mode") => {
-                mode = match rest.get(1).map(Vec::as_slice) {
-                    Some(b"routing") => Mode::Routing,
-                    Some(b"keyspecs") => Mode::KeySpecs,
-                    _ => {
-                        return Err(Failure::Usage(format!(
-                            "--mode takes routing or keyspecs\n{USAGE}"
-                        )))
-                    }
-                };
-                rest = &rest[2..];
-            }
-            Some(b"--hex") => {
-                hex = true;
-                rest = &rest[1..];
-            }
-            Some(b"--") => {
-                rest = &rest[1..];
-                break;
-            }
-            _ => break,
-        }
-    }
-    let argv = decode_argv(rest, hex)?;
-    let found = CommandTable::builtin().keys(&argv, mode).map_err(refusal)?;
+/// One key per line, as the chosen extraction finds them.
+pub fn keys(a: &KeysArgs) -> Result<(), Failure> {
+    let hex = a.opts.hex;
+    let argv = decode_argv(&a.argv, hex)?;
+    let found = CommandTable::builtin()
+        .keys(&argv, a.mode)
+        .map_err(refusal)?;
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     for k in found {
         let key = &argv[k.pos];
-        if hex {
+        if a.opts.json {
+            let mut obj = json::key(key, hex);
+            obj.insert("pos".into(), k.pos.into());
+            json::line(&mut out, obj)?;
+        } else if hex {
             writeln!(out, "{}", to_hex(key))?;
         } else {
             out.write_all(key)?;
@@ -54,56 +37,60 @@ pub fn keys(args: &[Vec<u8>]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `check [--hex] [--policy-file FILE] CMD ARG...`: the slot, `none` for keyless commands, or
-/// CROSSSLOT with exit status 1.
-pub fn check(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let (mut hex, mut policy_file, mut rest) = (false, None, args);
-    loop {
-        match rest.first().map(Vec::as_slice) {
-            Some(b"--hex") => {
-                hex = true;
-                rest = &rest[1..];
-            }
-            Some(b"--policy-file") if rest.len() > 1 => {
-                policy_file = Some(String::from_utf8_lossy(&rest[1]).into_owned());
-                rest = &rest[2..];
-            }
-            Some(b"--") => {
-                rest = &rest[1..];
-                break;
-            }
-            _ => break,
-        }
-    }
-    let argv = decode_argv(rest, hex)?;
-    let table = CommandTable::builtin().with_policy(crate::load_policy(policy_file.as_deref())?);
-    match table.check(&argv) {
-        Ok(Some(slot)) => println!("{slot}"),
-        Ok(None) => println!("none"),
+/// The slot, `none` for keyless commands, or CROSSSLOT with exit status 1.
+pub fn check(a: &CheckArgs) -> Result<(), Failure> {
+    let (hex, as_json) = (a.opts.hex, a.opts.json);
+    let argv = decode_argv(&a.argv, hex)?;
+    let table = CommandTable::builtin().with_policy(load_policy(a.policy.policy_file.as_deref())?);
+    let mut out = io::stdout().lock();
+    let slot = match table.check(&argv) {
+        Ok(slot) => slot,
         Err(CommandError::CrossSlot {
             first,
             other,
             first_slot,
             other_slot,
         }) => {
-            return Err(Failure::Failed(format!(
+            let msg = format!(
                 "CROSSSLOT: {:?} is in slot {first_slot}, {:?} in slot {other_slot}",
                 String::from_utf8_lossy(&argv[first]),
                 String::from_utf8_lossy(&argv[other])
-            )))
+            );
+            if as_json {
+                let place = |pos: usize, slot: u16| {
+                    let mut k = json::key(&argv[pos], hex);
+                    k.insert("pos".into(), pos.into());
+                    k.insert("slot".into(), slot.into());
+                    Value::Object(k)
+                };
+                let mut obj = json::Object::new();
+                obj.insert("error".into(), msg.clone().into());
+                obj.insert("first".into(), place(first, first_slot));
+                obj.insert("other".into(), place(other, other_slot));
+                json::line(&mut out, obj)?;
+            }
+            return Err(Failure::Failed(msg));
         }
         Err(e) => return Err(refusal(e)),
+    };
+    if as_json {
+        let mut obj = json::Object::new();
+        obj.insert("slot".into(), slot.into());
+        json::line(&mut out, obj)?;
+    } else {
+        match slot {
+            Some(slot) => writeln!(out, "{slot}")?,
+            None => writeln!(out, "none")?,
+        }
     }
+    out.flush()?;
     Ok(())
 }
 
-fn decode_argv(args: &[Vec<u8>], hex: bool) -> Result<Vec<Vec<u8>>, Failure> {
-    if args.is_empty() {
-        return Err(Failure::Usage(format!("missing CMD\n{USAGE}")));
-    }
+fn decode_argv(args: &[OsString], hex: bool) -> Result<Vec<Vec<u8>>, Failure> {
     args.iter()
         .enumerate()
-        .map(|(i, a)| crate::decode_key(a, hex, || format!("argument {}", i + 1)))
+        .map(|(i, a)| decode_key(&os_bytes(a), hex, || format!("argument {}", i + 1)))
         .collect()
 }
 

@@ -4,76 +4,56 @@
 
 use std::io::{self, Write};
 
+use clap::ArgMatches;
 use keyroute::cluster::{SlotMap, Value};
-use keyroute::plan::{Plan, Rebalance, ScriptKind, Weight};
+use keyroute::plan::{Plan, Rebalance, Weight};
 
-use crate::node::{ask, connect, read_json};
-use crate::{Failure, USAGE};
-
-pub fn run(args: &[Vec<u8>]) -> Result<(), Failure> {
-    match args.first().map(Vec::as_slice) {
-        Some(b"rebalance") => rebalance(&args[1..]),
-        Some(b"moved") => crate::rings::moved(&args[1..]),
-        Some(b"preshard") => crate::preshard::preshard(&args[1..]),
-        _ => Err(Failure::Usage(format!(
-            "plan needs a subcommand: rebalance, moved or preshard\n{USAGE}"
-        ))),
-    }
-}
+use crate::args::{script_kind, RebalanceArgs};
+use crate::input::{read_text, REPLY_FILE_MAX};
+use crate::net::Conn;
+use crate::node::read_json;
+use crate::Failure;
 
 fn usage(msg: String) -> Failure {
     Failure::Usage(msg)
 }
 
-fn rebalance(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let mut input: Option<Rebalance> = None;
-    let mut edits: Vec<(String, String)> = Vec::new();
-    let mut format = "table".to_string();
-    let mut tolerance = 0u32;
-    let mut it = args.iter().map(|a| String::from_utf8_lossy(a).into_owned());
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| usage(format!("{arg} needs a value\n{USAGE}")))
-        };
-        match arg.as_str() {
-            "--cluster" => input = Some(from_live(&value()?)?),
-            "--shards-json" => {
-                let path = value()?;
-                let map = SlotMap::from_shards(&read_json(&path)?, None)
-                    .map_err(|e| usage(format!("{path}: {e}")))?;
-                input = Some(
-                    Rebalance::from_slot_map(&map).map_err(|e| usage(format!("{path}: {e}")))?,
-                );
-            }
-            "--nodes-file" => {
-                let path = value()?;
-                let text =
-                    std::fs::read_to_string(&path).map_err(|e| usage(format!("{path}: {e}")))?;
-                input = Some(
-                    Rebalance::from_cluster_nodes(&text)
-                        .map_err(|e| usage(format!("{path}: {e}")))?,
-                );
-            }
-            "--weight" | "--add" | "--drain" | "--target" => edits.push((arg.clone(), value()?)),
-            "--tolerance" => {
-                let v = value()?;
-                tolerance = v
-                    .parse()
-                    .map_err(|_| usage(format!("--tolerance {v:?}: expected a slot count")))?;
-            }
-            "--format" => format = value()?,
-            other => return Err(usage(format!("unknown option {other:?}\n{USAGE}"))),
+/// `--weight`, `--add`, `--drain` and `--target` in the order given: a
+/// weight may name a node added before it.
+pub fn edits_in_order(m: &ArgMatches) -> Vec<(&'static str, String)> {
+    let mut edits = Vec::new();
+    for (id, flag) in [
+        ("weight", "--weight"),
+        ("add", "--add"),
+        ("drain", "--drain"),
+        ("target", "--target"),
+    ] {
+        if let (Some(at), Some(values)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            edits.extend(at.zip(values).map(|(i, v)| (i, flag, v.clone())));
         }
     }
-    let mut r = input.ok_or_else(|| {
-        usage(format!(
-            "plan rebalance needs --cluster, --shards-json or --nodes-file\n{USAGE}"
-        ))
-    })?;
+    edits.sort_by_key(|e| e.0);
+    edits.into_iter().map(|(_, f, v)| (f, v)).collect()
+}
+
+pub fn rebalance(a: &RebalanceArgs, edits: Vec<(&'static str, String)>) -> Result<(), Failure> {
+    let mut r = if let Some(addr) = &a.cluster {
+        from_live(addr, a.timeout.timeout)?
+    } else if let Some(path) = &a.shards_json {
+        let shown = path.display();
+        let map = SlotMap::from_shards(&read_json(path)?, None)
+            .map_err(|e| usage(format!("{shown}: {e}")))?;
+        Rebalance::from_slot_map(&map).map_err(|e| usage(format!("{shown}: {e}")))?
+    } else if let Some(path) = &a.nodes_file {
+        let text = read_text(path, REPLY_FILE_MAX, "a saved reply")?;
+        Rebalance::from_cluster_nodes(&text)
+            .map_err(|e| usage(format!("{}: {e}", path.display())))?
+    } else {
+        unreachable!("clap requires one source")
+    };
     for (flag, v) in edits {
         let bad = |e: keyroute::error::PlanError| usage(format!("{flag} {v}: {e}"));
-        match flag.as_str() {
+        match flag {
             "--add" => {
                 let (id, addr) = v
                     .split_once('=')
@@ -97,34 +77,24 @@ fn rebalance(args: &[Vec<u8>]) -> Result<(), Failure> {
             _ => unreachable!("only the flags above are collected"),
         }
     }
-    r.tolerance(tolerance);
+    r.tolerance(a.tolerance);
     let plan = r.plan().map_err(|e| usage(e.to_string()))?;
-    let text = match format.as_str() {
-        "json" => plan.to_json() + "\n",
-        "table" => table(&plan),
-        "valkey9" => script(&plan, ScriptKind::Valkey9)?,
-        "redis84" => script(&plan, ScriptKind::Redis84)?,
-        "legacy" => script(&plan, ScriptKind::Legacy)?,
-        other => {
-            return Err(usage(format!(
-                "--format {other:?}: expected json, table, valkey9, redis84 or legacy"
-            )))
-        }
+    let text = match (a.format.as_str(), script_kind(&a.format)) {
+        (_, Some(kind)) => plan.script(kind).map_err(|e| usage(e.to_string()))?,
+        ("json", _) => plan.to_json() + "\n",
+        _ => table(&plan),
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())
 }
 
-fn script(plan: &Plan, kind: ScriptKind) -> Result<String, Failure> {
-    plan.script(kind).map_err(|e| usage(e.to_string()))
-}
-
 /// `CLUSTER NODES` from the given node and from every master it lists, so
 /// that a slot open on any of them is seen.
-fn from_live(addr: &str) -> Result<Rebalance, Failure> {
+fn from_live(addr: &str, timeout: Option<std::time::Duration>) -> Result<Rebalance, Failure> {
     let nodes = |addr: &str| -> Result<String, Failure> {
-        let (mut conn, _) = connect(addr)?;
-        match ask(&mut conn, &["CLUSTER", "NODES"])
+        let mut conn = Conn::open(addr, timeout)?;
+        match conn
+            .ask(&["CLUSTER", "NODES"])
             .map_err(|e| Failure::Failed(format!("{addr}: {e}")))?
         {
             Ok(Value::Bytes(b)) => Ok(String::from_utf8_lossy(&b).into_owned()),

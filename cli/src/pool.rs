@@ -1,11 +1,15 @@
 //! Client-side sharding pools from the command line: a nutcracker YAML
 //! pool, or a scheme and a server list.
 
+use std::path::Path;
+
 use keyroute::error::ConfigError;
 use keyroute::partition::hash::twemproxy::TwemproxyHash;
 use keyroute::partition::{parse_nutcracker, Options, Pool, Scheme};
 
-use crate::{Failure, USAGE};
+use crate::args::PoolArgs;
+use crate::input::{read_text, CONFIG_FILE_MAX};
+use crate::Failure;
 
 /// A pool and what the command line said about it.
 pub struct Loaded {
@@ -16,74 +20,50 @@ pub struct Loaded {
     pub auto_eject: bool,
 }
 
-/// Where a pool comes from, as flags give it.
-#[derive(Default, Clone)]
-pub struct PoolSource {
-    pub nutcracker: Option<String>,
-    pub pool: Option<String>,
-    pub scheme: Option<String>,
-    pub servers: Option<String>,
-    pub hash: Option<String>,
-    pub hash_tag: Option<String>,
-}
-
-impl PoolSource {
-    /// Takes `flag` (with its value) if it is one of the pool flags.
-    pub fn take(
-        &mut self,
-        flag: &str,
-        value: &mut dyn FnMut() -> Result<String, Failure>,
-    ) -> Result<bool, Failure> {
-        let slot = match flag {
-            "--nutcracker" => &mut self.nutcracker,
-            "--pool" => &mut self.pool,
-            "--scheme" => &mut self.scheme,
-            "--servers" => &mut self.servers,
-            "--hash" => &mut self.hash,
-            "--hash-tag" => &mut self.hash_tag,
-            _ => return Ok(false),
-        };
-        *slot = Some(value()?);
-        Ok(true)
-    }
-
-    /// Whether any pool flag was given.
+impl PoolArgs {
+    /// Whether any option that only a pool takes was given.
     pub fn given(&self) -> bool {
-        self.nutcracker.is_some() || self.scheme.is_some() || self.servers.is_some()
+        self.nutcracker.is_some()
+            || self.scheme.is_some()
+            || self.servers.is_some()
+            || self.pool.is_some()
+            || self.hash.is_some()
+            || self.hash_tag.is_some()
     }
 
     pub fn load(&self) -> Result<Loaded, Failure> {
-        let usage = |m: String| Failure::Usage(m);
+        let usage = |m: &str| Err(Failure::Usage(m.to_string()));
         match (&self.nutcracker, &self.scheme, &self.servers) {
             (Some(path), None, None) => {
                 if self.hash.is_some() || self.hash_tag.is_some() {
-                    return Err(usage(format!(
-                        "--hash and --hash-tag go with --scheme; a nutcracker pool has its own\n{USAGE}"
-                    )));
+                    return usage(
+                        "--hash and --hash-tag go with --scheme; a nutcracker pool has its own",
+                    );
                 }
                 nutcracker(path, self.pool.as_deref())
             }
             (None, Some(scheme), Some(list)) => {
                 if self.pool.is_some() {
-                    return Err(usage(format!("--pool goes with --nutcracker\n{USAGE}")));
+                    return usage("--pool goes with --nutcracker");
                 }
-                from_list(scheme, list, self.hash.as_deref(), self.hash_tag.as_deref())
+                from_list(*scheme, list, self.hash, self.hash_tag.as_deref())
             }
-            (None, Some(_), None) => Err(usage(format!("--scheme needs --servers\n{USAGE}"))),
-            (None, None, Some(_)) => Err(usage(format!("--servers needs --scheme\n{USAGE}"))),
-            (Some(_), _, _) => Err(usage(format!(
-                "give either --nutcracker or --scheme with --servers, not both\n{USAGE}"
-            ))),
-            (None, None, None) => Err(usage(format!(
-                "a pool needs --nutcracker FILE or --scheme NAME --servers LIST\n{USAGE}"
-            ))),
+            (None, Some(_), None) => usage("--scheme needs --servers"),
+            (None, None, Some(_)) => usage("--servers needs --scheme"),
+            (Some(_), _, _) => {
+                usage("give either --nutcracker or --scheme with --servers, not both")
+            }
+            (None, None, None) => {
+                usage("a pool needs --nutcracker FILE or --scheme NAME --servers LIST")
+            }
         }
     }
 }
 
-fn nutcracker(path: &str, pool: Option<&str>) -> Result<Loaded, Failure> {
-    let fail = |e: ConfigError| Failure::Usage(format!("{path}: {e}"));
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+fn nutcracker(path: &Path, pool: Option<&str>) -> Result<Loaded, Failure> {
+    let shown = path.display();
+    let fail = |e: ConfigError| Failure::Usage(format!("{shown}: {e}"));
+    let text = read_text(path, CONFIG_FILE_MAX, "a nutcracker configuration")?;
     let pools = parse_nutcracker(&text).map_err(fail)?;
     let count = pools.len();
     let chosen = match pool {
@@ -97,7 +77,7 @@ fn nutcracker(path: &str, pool: Option<&str>) -> Result<Loaded, Failure> {
     let (name, auto_eject) = (chosen.name.clone(), chosen.auto_eject_hosts);
     let pool = Pool::from_nutcracker_pool(chosen).map_err(fail)?;
     Ok(Loaded {
-        label: format!("pool {name} of {path} ({})", pool.scheme()),
+        label: format!("pool {name} of {shown} ({})", pool.scheme()),
         pool,
         auto_eject,
     })
@@ -105,22 +85,14 @@ fn nutcracker(path: &str, pool: Option<&str>) -> Result<Loaded, Failure> {
 
 /// `host:port[:weight][ alias]` entries separated by commas.
 fn from_list(
-    scheme: &str,
+    scheme: Scheme,
     list: &str,
-    hash: Option<&str>,
+    hash: Option<TwemproxyHash>,
     tag: Option<&str>,
 ) -> Result<Loaded, Failure> {
     let bad = |e: keyroute::error::PartitionError| Failure::Usage(format!("{scheme} pool: {e}"));
-    let scheme: Scheme = scheme
-        .parse()
-        .map_err(|e| Failure::Usage(format!("--scheme: {e}; one of {}", names())))?;
     let mut options = Options::default();
-    if let Some(h) = hash {
-        options.hash = Some(
-            h.parse::<TwemproxyHash>()
-                .map_err(|_| Failure::Usage(format!("--hash {h:?}: not a twemproxy hash")))?,
-        );
-    }
+    options.hash = hash;
     if let Some(t) = tag {
         let b = t.as_bytes();
         if b.len() != 2 {
@@ -141,12 +113,4 @@ fn from_list(
         pool,
         auto_eject: false,
     })
-}
-
-fn names() -> String {
-    Scheme::ALL
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -5,48 +5,29 @@ use std::io::{self, Write};
 use keyroute::plan::{Presharding, Weight};
 use serde_json::json;
 
-use crate::pool::PoolSource;
-use crate::rings::{each_flag, usage};
-use crate::{Failure, USAGE};
+use crate::args::{PreshardArgs, PreshardFormat};
+use crate::Failure;
 
-pub fn preshard(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let mut source = PoolSource::default();
-    let (mut hosts, mut tolerance, mut format) = (Vec::new(), 0u32, "table".to_string());
-    each_flag(args, |flag, value| {
-        if source.take(flag, value)? {
-            return Ok(());
-        }
-        match flag {
-            "--host" => hosts.push(value()?),
-            "--tolerance" => {
-                let v = value()?;
-                tolerance = v.parse().map_err(|_| {
-                    usage(format!("--tolerance {v:?}: expected a number of instances"))
-                })?;
-            }
-            "--format" => format = value()?,
-            other => return Err(usage(format!("unknown option {other:?}\n{USAGE}"))),
-        }
-        Ok(())
-    })?;
-    let loaded = source.load()?;
+pub fn preshard(a: &PreshardArgs) -> Result<(), Failure> {
+    let usage = Failure::Usage;
+    let loaded = a.pool.load()?;
     let mut p = Presharding::from_pool(&loaded.pool).map_err(|e| Failure::Failed(e.to_string()))?;
-    for h in &hosts {
+    for h in &a.host {
         let (host, w) = h
             .rsplit_once('=')
             .ok_or_else(|| usage(format!("--host {h:?}: expected HOST=WEIGHT")))?;
         let w = Weight::parse(w).map_err(|e| usage(format!("--host {h:?}: {e}")))?;
         p.host(host, w);
     }
-    p.tolerance(tolerance);
+    p.tolerance(a.tolerance);
     let plan = p.plan().map_err(|e| usage(e.to_string()))?;
-    let text = match format.as_str() {
-        "steps" => plan.steps(),
-        "json" => {
+    let text = match a.format {
+        PreshardFormat::Steps => plan.steps(),
+        PreshardFormat::Json => {
             let doc = json!({
                 "format": "keyroute.preshard-plan/1",
                 "pool": loaded.label,
-                "tolerance_instances": tolerance,
+                "tolerance_instances": a.tolerance,
                 "hosts": plan.hosts.iter().map(|h| json!({
                     "host": h.host, "weight": h.weight.to_string(),
                     "quota": format!("{}/{}", h.quota.0, h.quota.1),
@@ -61,7 +42,7 @@ pub fn preshard(args: &[Vec<u8>]) -> Result<(), Failure> {
             });
             serde_json::to_string_pretty(&doc).map_err(io::Error::from)? + "\n"
         }
-        "table" => {
+        PreshardFormat::Table => {
             let mut o = format!(
                 "{:<24} {:>7} {:>10} {:>7} {:>7}\n",
                 "host", "weight", "quota", "before", "after"
@@ -89,11 +70,6 @@ pub fn preshard(args: &[Vec<u8>]) -> Result<(), Failure> {
                 o.push('\n');
             }
             o
-        }
-        other => {
-            return Err(usage(format!(
-                "--format {other:?}: expected table, json or steps"
-            )))
         }
     };
     io::stdout().write_all(text.as_bytes())?;

@@ -1,15 +1,17 @@
 //! `keyroute plan moved`: what a client-side pool change moves.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 
 use keyroute::plan::rings::Warning;
 use keyroute::plan::{Basis, MovedFraction, RingChange, Share};
 use serde_json::{json, Value};
 
-use crate::pool::{Loaded, PoolSource};
-use crate::{decode_key, Failure, USAGE};
+use crate::args::{MovedArgs, PoolArgs, TableOrJson};
+use crate::input::for_each_key_line;
+use crate::pool::Loaded;
+use crate::Failure;
 
-pub(crate) fn usage(msg: String) -> Failure {
+fn usage(msg: String) -> Failure {
     Failure::Usage(msg)
 }
 
@@ -21,86 +23,40 @@ fn share_json(s: Share) -> Value {
     json!({"share": s.to_string(), "fraction": s.as_f64()})
 }
 
-/// Flags as strings, each with a way to take its value.
-pub(crate) fn each_flag(
-    args: &[Vec<u8>],
-    mut f: impl FnMut(&str, &mut dyn FnMut() -> Result<String, Failure>) -> Result<(), Failure>,
-) -> Result<(), Failure> {
-    let mut it = args.iter().map(|a| String::from_utf8_lossy(a).into_owned());
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| usage(format!("{arg} needs a value\n{USAGE}")))
-        };
-        f(&arg, &mut value)?;
-    }
-    Ok(())
-}
-
-pub fn moved(args: &[Vec<u8>]) -> Result<(), Failure> {
-    let mut old = PoolSource::default();
-    let (mut to, mut to_pool, mut to_servers, mut to_scheme) = (None, None, None, None);
-    let (mut keys_file, mut hex, mut format, mut sample) = (None, false, "table".to_string(), None);
-    each_flag(args, |flag, value| {
-        if old.take(flag, value)? {
-            return Ok(());
-        }
-        match flag {
-            "--to" => to = Some(value()?),
-            "--to-pool" => to_pool = Some(value()?),
-            "--to-servers" => to_servers = Some(value()?),
-            "--to-scheme" => to_scheme = Some(value()?),
-            "--keys" => keys_file = Some(value()?),
-            "--hex" => hex = true,
-            "--format" => format = value()?,
-            "--sample-log2" => {
-                let v = value()?;
-                sample = Some(v.parse::<u32>().map_err(|_| {
-                    usage(format!("--sample-log2 {v:?}: expected a number of bits"))
-                })?);
-            }
-            other => return Err(usage(format!("unknown option {other:?}\n{USAGE}"))),
-        }
-        Ok(())
-    })?;
-    if !matches!(format.as_str(), "table" | "json") {
-        return Err(usage(format!(
-            "--format {format:?}: expected table or json"
-        )));
-    }
-    let mut new = PoolSource::default();
-    match (&to, &to_servers) {
+pub fn moved(m: &MovedArgs) -> Result<(), Failure> {
+    let old = &m.old;
+    let hex = m.hex;
+    let mut new = PoolArgs::default();
+    match (&m.to, &m.to_servers) {
         (Some(path), None) if old.nutcracker.is_some() => {
             new.nutcracker = Some(path.clone());
-            new.pool = to_pool.clone().or_else(|| old.pool.clone());
+            new.pool = m.to_pool.clone().or_else(|| old.pool.clone());
         }
         (None, Some(list)) if old.scheme.is_some() => {
-            new.scheme = to_scheme.clone().or_else(|| old.scheme.clone());
+            new.scheme = m.to_scheme.or(old.scheme);
             new.servers = Some(list.clone());
             // --hash and --hash-tag carry over to a twemproxy scheme only.
-            if new.scheme.as_deref().is_some_and(|s| s.starts_with("twemproxy")) {
-                new.hash = old.hash.clone();
+            if new.scheme.is_some_and(|s| s.name().starts_with("twemproxy")) {
+                new.hash = old.hash;
                 new.hash_tag = old.hash_tag.clone();
             }
         }
         _ => {
-            return Err(usage(format!(
-                "plan moved needs --nutcracker OLD --to NEW, or --scheme S --servers OLD --to-servers NEW\n{USAGE}"
-            )))
+            return Err(usage(
+                "plan moved needs --nutcracker OLD --to NEW, or --scheme S --servers OLD --to-servers NEW"
+                    .into(),
+            ))
         }
     }
     let (a, b) = (old.load()?, new.load()?);
     let mut change = RingChange::new(&a.pool, &b.pool);
     change.auto_eject_hosts(a.auto_eject, b.auto_eject);
-    if let Some(k) = sample {
+    if let Some(k) = m.sample_log2 {
         change.sample_log2(k);
     }
     let fraction = change.fraction();
     let warnings = change.warnings();
-    let keys = keys_file
-        .as_deref()
-        .map(|p| read_keys(p, hex))
-        .transpose()?;
+    let keys = m.keys.as_deref().map(|p| read_keys(p, hex)).transpose()?;
     let moved_keys = keys
         .as_ref()
         .map(|k| change.moved_keys(k.iter().map(Vec::as_slice)));
@@ -109,7 +65,7 @@ pub fn moved(args: &[Vec<u8>]) -> Result<(), Failure> {
     }
     let out = io::stdout();
     let mut out = io::BufWriter::new(out.lock());
-    if format == "json" {
+    if m.format == TableOrJson::Json {
         let mut doc = json!({
             "format": "keyroute.moved/1",
             "old": side(&a),
@@ -129,10 +85,10 @@ pub fn moved(args: &[Vec<u8>]) -> Result<(), Failure> {
                 "total": keys.len(),
                 "moved": moved.len(),
                 "moved_keys": moved.iter().map(|m| {
-                    let mut e = key_json(m.key, hex);
-                    e["from"] = json!(m.old);
-                    e["to"] = json!(m.new);
-                    e
+                    let mut e = crate::json::key(m.key, hex);
+                    e.insert("from".into(), json!(m.old));
+                    e.insert("to".into(), json!(m.new));
+                    Value::Object(e)
                 }).collect::<Vec<_>>(),
             });
         }
@@ -313,35 +269,16 @@ fn kind(w: &Warning) -> &'static str {
     }
 }
 
-fn read_keys(path: &str, hex: bool) -> Result<Vec<Vec<u8>>, Failure> {
-    let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
-    let mut input = BufReader::new(file);
-    let (mut keys, mut line, mut number) = (Vec::new(), Vec::new(), 0usize);
-    loop {
-        line.clear();
-        if input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| usage(format!("{path}: {e}")))?
-            == 0
-        {
-            return Ok(keys);
-        }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-        }
-        keys.push(decode_key(&line, hex, || format!("{path}: line {number}"))?);
-    }
-}
-
-fn key_json(key: &[u8], hex: bool) -> Value {
-    match std::str::from_utf8(key) {
-        Ok(s) if !hex => json!({"key": s}),
-        _ => json!({"key_hex": crate::hex::to_hex(key)}),
-    }
+fn read_keys(path: &std::path::Path, hex: bool) -> Result<Vec<Vec<u8>>, Failure> {
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| usage(format!("{shown}: {e}")))?;
+    let mut keys = Vec::new();
+    let place = |n: usize| format!("{shown}: line {n}");
+    for_each_key_line(&mut BufReader::new(file), hex, &place, |k| {
+        keys.push(k.to_vec());
+        Ok(())
+    })?;
+    Ok(keys)
 }
 
 fn write_key(out: &mut dyn Write, key: &[u8], hex: bool) -> io::Result<()> {

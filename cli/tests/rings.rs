@@ -158,7 +158,7 @@ fn node_answers_as_the_libraries() {
         ],
         b"",
     );
-    // Reference §13.1, md5 row.
+    // docs/client-side-sharding.md, "Check values: three servers", md5 row.
     assert_eq!(stdout(&o), "127.0.0.1:6379:1\n127.0.0.1:6381:1\n");
 }
 
@@ -279,7 +279,7 @@ fn moved_between_server_lists_and_refusals() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    // Reference §4.2: 29.87%, all of it to :6382.
+    // docs/resharding.md, "Ring schemes: what moves": 29.87%, all of it to :6382.
     let moved = v["moved"]["fraction"].as_f64().unwrap();
     assert!((moved - 0.2987).abs() < 5e-5, "{moved}");
     assert_eq!(v["moved"], v["to_added"]);

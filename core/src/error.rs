@@ -5,6 +5,9 @@
 use core::fmt;
 
 #[cfg(feature = "alloc")]
+pub use crate::names::UnknownName;
+
+#[cfg(feature = "alloc")]
 use alloc::string::String;
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
@@ -66,6 +69,14 @@ pub enum TopologyError {
         /// The limit, [`crate::cluster::MAX_SHARDS`].
         max: usize,
     },
+    /// The shards given for a cluster map and the map's primaries differ.
+    PrimaryMismatch {
+        /// The primary (`host:port`) named on one side only.
+        name: String,
+        /// Whether it is a primary of the map (and no shard was given for
+        /// it), or a shard given that the map does not have as a primary.
+        in_map: bool,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -86,6 +97,12 @@ impl fmt::Display for TopologyError {
             Self::NoPrimary { shard } => write!(f, "shard {shard} of the reply has slots but no primary"),
             Self::NoRuleMatched { position } => {
                 write!(f, "key {position}: no rule of the hashing policy matches it")
+            }
+            Self::PrimaryMismatch { name, in_map: true } => {
+                write!(f, "the cluster's primary {name} is not among the shards given: give a client for every primary")
+            }
+            Self::PrimaryMismatch { name, in_map: false } => {
+                write!(f, "{name} is not a primary of the cluster map: give the primaries as host:port")
             }
             Self::NoAddress { at } => write!(
                 f,
@@ -294,6 +311,18 @@ impl fmt::Display for ServerError {
 #[cfg(feature = "alloc")]
 impl core::error::Error for ServerError {}
 
+/// `"a", "b", "c"`
+#[cfg(feature = "alloc")]
+fn names<'a>(f: &mut fmt::Formatter<'_>, names: impl Iterator<Item = &'a str>) -> fmt::Result {
+    for (i, n) in names.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "\"{n}\"")?;
+    }
+    Ok(())
+}
+
 /// A sharded pool that cannot be built as configured.
 #[cfg(feature = "alloc")]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,6 +380,20 @@ pub enum PartitionError {
         /// The option.
         option: &'static str,
     },
+    /// An option name keyroute does not know.
+    UnknownOption {
+        /// The name as given.
+        name: String,
+    },
+    /// An option value that is not one of the option's names.
+    UnknownValue(UnknownName),
+    /// An option value of the wrong kind or out of range.
+    BadOption {
+        /// The option.
+        option: &'static str,
+        /// What it takes.
+        expected: &'static str,
+    },
     /// A maglev table size that is not a prime at least as large as the
     /// number of servers, or is larger than 2^24.
     BadTableSize {
@@ -381,8 +424,14 @@ impl fmt::Display for PartitionError {
             Self::RandomDistribution => f.write_str(
                 "distribution \"random\" cannot be reproduced: twemproxy picks a server with random()",
             ),
-            Self::UnknownScheme { name } => write!(f, "unknown scheme {name:?}"),
-            Self::UnknownHash { name } => write!(f, "unknown hash {name:?}"),
+            Self::UnknownScheme { name } => {
+                write!(f, "unknown scheme {name:?}: expected one of ")?;
+                names(f, crate::partition::Scheme::ALL.iter().map(|s| s.name()))
+            }
+            Self::UnknownHash { name } => {
+                write!(f, "unknown hash {name:?}: expected one of ")?;
+                names(f, crate::partition::hash::twemproxy::TwemproxyHash::ALL.iter().map(|h| h.name()))
+            }
             Self::UnknownDistribution { name } => {
                 write!(f, "unknown distribution {name:?} (expected ketama or modula)")
             }
@@ -394,6 +443,12 @@ impl fmt::Display for PartitionError {
             Self::OptionNotApplicable { scheme, option } => {
                 write!(f, "scheme {scheme} has no option {option}")
             }
+            Self::UnknownOption { name } => {
+                write!(f, "unknown option \"{name}\": expected one of ")?;
+                names(f, crate::partition::Options::NAMES.iter().copied())
+            }
+            Self::UnknownValue(e) => e.fmt(f),
+            Self::BadOption { option, expected } => write!(f, "option {option}: expected {expected}"),
             Self::BadTableSize { size } => write!(
                 f,
                 "maglev table size {size} is not a prime >= the number of servers and <= 2^24"

@@ -32,10 +32,14 @@ pub mod command;
 pub mod crc16;
 pub mod error;
 #[cfg(feature = "alloc")]
+mod names;
+#[cfg(feature = "alloc")]
 pub mod partition;
 #[cfg(feature = "alloc")]
 pub mod plan;
 pub mod policy;
+#[cfg(feature = "alloc")]
+pub mod shard;
 pub mod slot;
 pub mod tag;
 

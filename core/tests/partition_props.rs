@@ -98,8 +98,9 @@ proptest! {
 }
 
 /// twemproxy at 24 -> 25 servers: every server drops from 160 to 156 points,
-/// so keys also move between old servers (reference §2.4). keyroute
-/// reproduces that, not the textbook property.
+/// so keys also move between old servers (docs/client-side-sharding.md,
+/// "Ketama point counts"). keyroute reproduces that, not the textbook
+/// property.
 #[test]
 fn twemproxy_156_point_step_moves_keys_between_old_servers() {
     let ks = keys(7, 20_000);

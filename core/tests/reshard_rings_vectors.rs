@@ -2,7 +2,7 @@
 //! (`tests/vectors/reshard/rings.json`, written by
 //! `tests/oracles/reshard_rings.py`): keyroute's moved-key set must be
 //! exactly nutcracker's, case by case, and the counts must match the
-//! reference's §4.3 figures.
+//! figures of docs/resharding.md, "Ring schemes: moved keys of a sample".
 
 use keyroute::partition::{parse_nutcracker, Pool};
 use keyroute::plan::rings::Warning;
@@ -126,8 +126,9 @@ fn moved_key_sets_equal_nutcracker() {
     assert!(total > 80_000, "{total} moved keys compared");
 }
 
-/// Reference §4.3, over key:0 ... key:19999 alone, from nutcracker's own
-/// answers (and so from keyroute's, equal above).
+/// docs/resharding.md, "Ring schemes: moved keys of a sample", over key:0
+/// ... key:19999 alone, from nutcracker's own answers (and so from
+/// keyroute's, equal above).
 #[test]
 fn reference_key_counts() {
     let doc: Value = serde_json::from_str(VECTORS).unwrap();

@@ -1,14 +1,15 @@
-//! The same routing over async connections (`redis::aio::ConnectionLike`):
+//! The same plans over async connections (`redis::aio::ConnectionLike`):
 //! the parts of a split command and the per-shard halves of a pipeline run
 //! concurrently.
 
 use futures_util::future::{try_join_all, FutureExt};
+use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
 
-use crate::exec::{assemble, combine, merge};
-use crate::route::{refuse, Argv, Step};
-use crate::{codes, Sharded};
+use crate::exec::assemble;
+use crate::route::{reduce, refusal, unreadable, Argv};
+use crate::Sharded;
 
 /// The command made of `argv`'s arguments at `positions`.
 fn part_cmd(argv: &[&[u8]], positions: &[usize]) -> Cmd {
@@ -21,51 +22,50 @@ fn part_cmd(argv: &[&[u8]], positions: &[usize]) -> Cmd {
 
 /// The command's arguments as the server will receive them, borrowed.
 fn argv_of(cmd: &Cmd) -> redis::RedisResult<Argv<'_>> {
-    let argv: Argv<'_> = cmd
-        .args_iter()
+    cmd.args_iter()
         .map(|a| match a {
             Arg::Simple(b) => Ok(b),
-            _ => Err(refuse(
-                codes::UNROUTABLE,
-                "a cursor argument cannot be routed".into(),
-            )),
+            _ => Err(unreadable("a cursor argument cannot be routed")),
         })
-        .collect::<Result<_, _>>()?;
-    if argv.is_empty() {
-        return Err(refuse(codes::UNROUTABLE, "an empty command".into()));
-    }
-    Ok(argv)
+        .collect()
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
             let argv = argv_of(cmd)?;
-            let (step, watch) = self.step_watching(&argv)?;
-            let reply = match step {
-                Step::One(s) => self.conns[s].req_packed_command(cmd).await,
-                Step::Split {
-                    parts,
-                    merge: m,
-                    key_count,
-                } => {
-                    let cmds: Vec<(usize, Cmd)> = parts
-                        .iter()
-                        .map(|(s, positions, _)| (*s, part_cmd(&argv, positions)))
-                        .collect();
-                    let replies = run_on_shards(&mut self.conns, &cmds).await?;
-                    Ok(merge(m, &parts, key_count, replies))
+            match Control::of(&argv) {
+                Some(Control::Watch) => {
+                    // The watch holds only if the server took it.
+                    let mut next = self.session.clone();
+                    let shard = next.watch(&self.router, &argv).map_err(refusal)?;
+                    let reply = self.conns[shard].req_packed_command(cmd).await?;
+                    if !matches!(reply, Value::ServerError(_)) {
+                        self.session = next;
+                    }
+                    return Ok(reply);
                 }
-                Step::FanOut(c) => {
-                    let cmds: Vec<(usize, Cmd)> =
-                        (0..self.conns.len()).map(|s| (s, cmd.clone())).collect();
-                    Ok(combine(c, run_on_shards(&mut self.conns, &cmds).await?))
+                Some(Control::Unwatch) if argv.len() == 1 => {
+                    return match self.session.unwatch() {
+                        Some(shard) => self.conns[shard].req_packed_command(cmd).await,
+                        None => Ok(Value::Okay),
+                    };
                 }
-            }?;
-            if !matches!(reply, Value::ServerError(_)) {
-                self.apply_watch(watch);
+                _ => {}
             }
-            Ok(reply)
+            let step = self.router.plan(&argv).map_err(refusal)?;
+            if let Step::One(s) = step {
+                return self.conns[s].req_packed_command(cmd).await;
+            }
+            let cmds: Vec<(usize, Cmd)> = step
+                .sends()
+                .map(|(shard, part)| match (part, &step) {
+                    (Some(i), Step::Split(split)) => (shard, part_cmd(&argv, &split.parts[i].argv)),
+                    _ => (shard, cmd.clone()),
+                })
+                .collect();
+            let replies = run_on_shards(&mut self.conns, &cmds).await?;
+            Ok(reduce(&step, replies))
         }
         .boxed()
     }
@@ -79,39 +79,52 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         async move {
             let commands: Vec<Argv<'_>> = pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
             if pipe.is_transaction() {
-                let shard = self.transaction_shard(&commands)?;
-                // EXEC ends the watch, whatever the outcome.
-                self.watching = None;
-                return self.conns[shard]
-                    .req_packed_commands(pipe, offset, count)
-                    .await;
+                return match self
+                    .session
+                    .transaction(&self.router, &commands)
+                    .map_err(refusal)?
+                {
+                    Some(shard) => {
+                        self.conns[shard]
+                            .req_packed_commands(pipe, offset, count)
+                            .await
+                    }
+                    None => Ok(Vec::new()),
+                };
             }
-            let p = self.plan_pipeline(commands.iter().map(Vec::as_slice))?;
+            let p = self.router.plan_pipeline(&commands).map_err(refusal)?;
             // One sub-pipeline per shard, all shards at once.
             let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
-            let mut subs: Vec<(usize, RedisPipeline)> =
-                (0..self.conns.len()).map(|s| (s, redis::pipe())).collect();
-            for send in &p.sends {
-                let sub = &mut subs[send.shard].1;
-                match (send.part, &p.plan[send.command].0) {
-                    (Some(i), Step::Split { parts, .. }) => {
-                        sub.add_command(part_cmd(&commands[send.command], &parts[i].1));
+            let subs: Vec<RedisPipeline> = p
+                .batches
+                .iter()
+                .map(|batch| {
+                    let mut sub = redis::pipe();
+                    for send in batch {
+                        match (send.part, &p.steps[send.command]) {
+                            (Some(i), Step::Split(split)) => {
+                                sub.add_command(part_cmd(
+                                    &commands[send.command],
+                                    &split.parts[i].argv,
+                                ));
+                            }
+                            _ => {
+                                sub.add_command(originals[send.command].clone());
+                            }
+                        }
                     }
-                    _ => {
-                        sub.add_command(originals[send.command].clone());
-                    }
-                }
-            }
-            let futures = self.conns.iter_mut().zip(&subs).map(|(conn, (s, sub))| {
-                let n = p.counts[*s];
-                async move {
-                    if n == 0 {
+                    sub
+                })
+                .collect();
+            let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
+                |((conn, sub), batch)| async move {
+                    if batch.is_empty() {
                         Ok(Vec::new())
                     } else {
-                        conn.req_packed_commands(sub, 0, n).await
+                        conn.req_packed_commands(sub, 0, batch.len()).await
                     }
-                }
-            });
+                },
+            );
             let shard_replies = try_join_all(futures).await?;
             let all = assemble(p, shard_replies);
             Ok(all.into_iter().skip(offset).take(count).collect())
@@ -132,10 +145,7 @@ async fn run_on_shards<C: ConnectionLike + Send>(
 ) -> redis::RedisResult<Vec<Value>> {
     let mut per_shard: Vec<Vec<(usize, &Cmd)>> = (0..conns.len()).map(|_| Vec::new()).collect();
     for (i, (s, c)) in cmds.iter().enumerate() {
-        per_shard
-            .get_mut(*s)
-            .ok_or_else(|| refuse(codes::UNROUTABLE, "shard out of range".into()))?
-            .push((i, c));
+        per_shard[*s].push((i, c));
     }
     let futures = conns
         .iter_mut()

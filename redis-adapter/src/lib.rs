@@ -16,10 +16,14 @@
 //!   (`redis::pipe().atomic()`) run only when every command is on one shard.
 //! - WATCH goes to its keys' shard and pins the next transaction to it
 //!   (`redis::transaction` works when its keys share a shard); UNWATCH goes
-//!   to the watched shard, or to every shard when nothing is watched.
-//! - Keyless commands run only if they are in a small fan-out set (PING,
-//!   DBSIZE, FLUSHDB, FLUSHALL, SCRIPT LOAD/EXISTS/FLUSH, KEYS); anything else
-//!   keyless is refused: use [`Sharded::shard`] for a shard's own connection.
+//!   to the watched shard, and answers OK without I/O when nothing is watched.
+//! - Keyless commands follow the command's own tips: `request_policy`
+//!   `all_shards`/`all_nodes` run on every shard, the replies combined by the
+//!   `response_policy` (DBSIZE and SLOWLOG LEN summed, WAIT the least, PING,
+//!   FLUSHALL, CONFIG SET and SCRIPT LOAD every shard OK, SCRIPT EXISTS
+//!   element-wise AND, KEYS concatenated, RANDOMKEY a random shard's key);
+//!   anything else keyless (INFO, SCAN, TIME, SLOWLOG GET...) is refused:
+//!   use [`Sharded::shard`] for a shard's own connection.
 //! - [`Sharded::strict_tags`] requires a shared hash tag, not just a shared
 //!   shard, for whatever must stay together.
 //!
@@ -50,19 +54,21 @@ struct ReadmeDoctests;
 mod aio;
 
 pub use keyroute::partition::Pool;
+pub use keyroute::shard::ShardError;
 
 use keyroute::command::CommandTable;
+use keyroute::shard::{Session, ShardRouter};
 use redis::{ErrorKind, RedisError};
 
-/// Connections to the shards of a [`Pool`], routed as one.
+/// Connections to the shards of a [`Pool`], routed as one. Every decision
+/// (where a command goes, how a split's replies go back together, what a
+/// transaction may touch, every refusal and its message) is the core's
+/// [`keyroute::shard`]; this crate converts and does the I/O.
 pub struct Sharded<C> {
-    pool: Pool,
+    router: ShardRouter,
     conns: Vec<C>,
-    table: CommandTable,
-    strict_tags: bool,
-    /// The shard a WATCH went to and the keys watched, until the
-    /// transaction or UNWATCH.
-    watching: Option<(usize, Vec<Vec<u8>>)>,
+    /// WATCH / MULTI state of the connection.
+    session: Session,
 }
 
 impl<C> Sharded<C> {
@@ -80,11 +86,9 @@ impl<C> Sharded<C> {
             )));
         }
         Ok(Sharded {
-            pool,
+            router: ShardRouter::for_pool(pool),
             conns,
-            table: CommandTable::builtin(),
-            strict_tags: false,
-            watching: None,
+            session: Session::new(),
         })
     }
 
@@ -95,36 +99,40 @@ impl<C> Sharded<C> {
     /// that land on one shard by chance are accepted, and code can come to
     /// rely on a placement that adding a server breaks.
     pub fn strict_tags(mut self, on: bool) -> Self {
-        self.strict_tags = on;
+        self.router = self.router.with_strict_tags(on);
         self
     }
 
     /// The command table used for routing (extend it with module commands).
     pub fn table_mut(&mut self) -> &mut CommandTable {
-        &mut self.table
+        self.router.table_mut()
+    }
+
+    /// The router that makes every decision.
+    pub fn router(&self) -> &ShardRouter {
+        &self.router
     }
 
     /// The pool that places keys.
     pub fn pool(&self) -> &Pool {
-        &self.pool
+        self.router.pool().expect("built from a pool")
     }
 
     /// The index of the shard holding `key`, and its connection.
     pub fn shard_for(&mut self, key: &[u8]) -> (usize, &mut C) {
-        let i = self.pool.index_for(key);
+        let i = self.pool().index_for(key);
         (i, &mut self.conns[i])
     }
 
     /// The name of the shard holding `key`: its server's alias, else the
     /// server as written (the name the Python and JS adapters give it).
     pub fn shard_name_for(&self, key: &[u8]) -> &str {
-        self.shard_name(self.pool.index_for(key))
+        self.shard_name(self.pool().index_for(key))
     }
 
     /// The name of shard `index` (alias, else the server as written).
     pub fn shard_name(&self, index: usize) -> &str {
-        let server = &self.pool.servers()[index];
-        server.alias().unwrap_or_else(|| server.written())
+        self.router.name(index)
     }
 
     /// A shard's own connection, for keyless commands and anything the
@@ -140,15 +148,38 @@ impl<C> Sharded<C> {
 }
 
 /// Why the adapter refused a command before sending it. The `RedisError` it
-/// returns has kind `Client`, this code as its detail's first word, and a
-/// message naming the command and the shards.
+/// returns has kind `Client`, the core's stable code ([`ShardError::code`])
+/// as its description, and the core's message naming the command and the
+/// shards as its detail.
 pub mod codes {
-    /// Keys on several shards, in a command that cannot be split.
-    pub const CROSS_SHARD: &str = "CROSSSHARD";
+    /// Keys on several shards (or cluster slots), in a command that cannot be split.
+    pub const CROSS_SHARD: &str = "ERR_KEYROUTE_CROSS_SHARD";
+    /// Strict tags: keys of a command that is not split without one common tag.
+    pub const NOT_COLOCATED: &str = "ERR_KEYROUTE_NOT_COLOCATED";
     /// A transaction whose commands are on several shards.
-    pub const CROSS_SHARD_TRANSACTION: &str = "CROSSSHARDTX";
-    /// A keyless command outside the fan-out set.
-    pub const KEYLESS: &str = "KEYLESS";
+    pub const CROSS_SHARD_TRANSACTION: &str = "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION";
+    /// A keyless command the command's tips send nowhere.
+    pub const KEYLESS: &str = "ERR_KEYROUTE_KEYLESS";
     /// A command the table does not know, or the server would refuse.
-    pub const UNROUTABLE: &str = "UNROUTABLE";
+    pub const UNROUTABLE: &str = "ERR_KEYROUTE_UNROUTABLE";
+    /// MULTI, WATCH, EXEC or DISCARD out of turn.
+    pub const TRANSACTION_STATE: &str = "ERR_KEYROUTE_TRANSACTION_STATE";
+
+    /// The refusal's code, when `e` is one of this crate's refusals.
+    pub fn of(e: &redis::RedisError) -> Option<&'static str> {
+        let text = e.to_string();
+        [
+            CROSS_SHARD_TRANSACTION,
+            CROSS_SHARD,
+            NOT_COLOCATED,
+            KEYLESS,
+            UNROUTABLE,
+            TRANSACTION_STATE,
+        ]
+        .into_iter()
+        .find(|c| {
+            text.strip_prefix(c)
+                .is_some_and(|rest| !rest.starts_with(|ch: char| ch == '_' || ch.is_alphanumeric()))
+        })
+    }
 }

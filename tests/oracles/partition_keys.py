@@ -20,7 +20,7 @@ def base_keys() -> list[tuple[str, bytes]]:
         seen.add(key)
         keys.append((name, key))
 
-    # The reference's table keys first (§13.1).
+    # The keys of docs/client-side-sharding.md, "Check values: three servers", first.
     for k in [b"foo", b"bar", b"baz", b"hello", b"user:1000", b"key0", b"key1", b"key2", b"key3"]:
         add("table/" + k.decode(), k)
     for i in range(100):

@@ -9,11 +9,12 @@ tests/vectors/reshard/rings.json.
                                 answers a random sample of cases differently
 
 For each case, the same keys (the partition corpus plus key:0 ... key:19999,
-the reference's §4.3 sample) are SET through a nutcracker running the old
-pool, then through one running the new pool; after each, KEYS * on every
+the sample of docs/resharding.md, "Ring schemes: moved keys of a sample")
+are SET through a nutcracker running the old pool, then through one running
+the new pool; after each, KEYS * on every
 backend says which server holds each key. A key moved when its old and new
 backends differ. The cases: ketama 3 -> 4 and 24 -> 25 (and 49 -> 50) with
-the reference's names (aliases 127.0.0.1:70xx), md5 and fnv1a_64; 25 -> 24;
+the names of those figures (aliases 127.0.0.1:70xx), md5 and fnv1a_64; 25 -> 24;
 modula 3 -> 4 and 24 -> 25; unaliased addresses; an unequal-weight change;
 one aliased instance moved to another host (presharding); ketama to modula;
 hash_tag with crc32a. Also the same keys through ruby-redis's
@@ -61,7 +62,7 @@ def servers(n: int, alias=None, weights=None, hosts=None) -> list[str]:
 
 
 def ref_name(i: int) -> str:
-    """The reference's server names (§4.2, §4.3): 127.0.0.1:7000 + i."""
+    """The server names of docs/resharding.md's ring figures: 127.0.0.1:7000 + i."""
     return f"127.0.0.1:{7000 + i}"
 
 

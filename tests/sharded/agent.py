@@ -25,8 +25,8 @@ from typing import Any
 
 def _key(raw: bytes, scheme: str) -> Any:
     # Keys go in as bytes, whatever the scheme: a Redis key is its bytes on
-    # the wire, so b"k" must land where "k" does (the reference places the
-    # decoded text).
+    # the wire, so b"k" must land where "k" does (cross.py's uhashring
+    # read-back places the decoded text).
     return raw
 
 

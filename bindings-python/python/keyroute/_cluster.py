@@ -91,7 +91,7 @@ class Cluster(SlotMap):
 
     Build it with `Cluster.from_redis(client)`, `Cluster.from_shards(reply)`
     or `Cluster.from_slots(reply)`; route with `node_for(key)` (returns
-    `(node, role)`), `slot_node(slot)` and `group_by_node(keys)`; keep it
+    `(node, role)`), `node_for_slot(slot)` and `group_by_node(keys)`; keep it
     right with `apply_redirect(error)`.
     """
 

@@ -59,9 +59,18 @@ __all__ = [
     "BadWeightError",
     "DifferentKeyHashError",
     "Pool",
+    "ShardingError",
+    "CrossShardError",
     "NotColocatedError",
+    "CrossShardTransactionError",
+    "KeylessCommandError",
+    "UnroutableCommandError",
+    "TransactionStateError",
     "ShardRouter",
     "ShardSplit",
+    "PipelinePlan",
+    "Reduce",
+    "ShardSession",
     "HashPolicy",
     "rebalance",
     "Plan",
@@ -148,11 +157,40 @@ class NotSplittableError(CommandError):
     """Keys span several slots and splitting the command would break its atomicity."""
 
     command: str
-    # Set by Pool.split and ShardRouter: the shard index of each shard involved.
-    shards: list[int]
 
-class NotColocatedError(NotSplittableError):
+# The refusals of a sharded client (ShardRouter, ShardSession): codes, messages
+# and the tree are the core's.
+class ShardingError(KeyrouteError):
+    """A sharded client's refusal: nothing was sent to any shard."""
+
+    code: ClassVar[str]
+    command: str
+    shards: list[str]
+    shard_indexes: list[int]
+    position: int | None
+
+class CrossShardError(ShardingError):
+    """The keys of a command that cannot be split are on several shards (or, with a cluster map, in several slots)."""
+
+class NotColocatedError(CrossShardError):
     """strict_tags: the keys of a command that is not split do not share one hash tag."""
+
+class CrossShardTransactionError(CrossShardError):
+    """A transaction (or WATCH) whose commands cannot run on one shard."""
+
+    positions: tuple[int | None, int | None]
+    commands: tuple[str, str]
+
+class KeylessCommandError(ShardingError):
+    """A command without keys that no shard is the home of: run it on a shard's own client."""
+
+    reason: Literal["no_policy", "special", "per_shard", "transaction"]
+
+class UnroutableCommandError(ShardingError):
+    """A command the table cannot route (unknown, wrong arity) or a key no shard serves."""
+
+class TransactionStateError(ShardingError):
+    """MULTI, WATCH, EXEC or DISCARD out of turn."""
 
 def key_slot(key: _Key, /, *, policy: HashPolicy | None = None) -> int:
     """The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy` hashes it)."""
@@ -258,8 +296,11 @@ class SlotMap:
     def node_for(self, key: _Key, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
         """`(node, role)`: the node that serves `key` for this kind of read."""
 
-    def slot_node(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
+    def node_for_slot(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
         """`(node, role)` for a slot instead of a key."""
+
+    def slot_node(self, slot: int, /, *, read_from: _ReadFrom = None) -> tuple[Node, _Role]:
+        """Deprecated since 0.2: `node_for_slot`."""
 
     def group_by_node(
         self, keys: Iterable[_Key], /, *, read_from: _ReadFrom = None
@@ -515,7 +556,9 @@ class Pool:
         tag: str | bytes | None = None,
     ) -> Self: ...
     @staticmethod
-    def from_nutcracker(yaml: str, /, pool: str | None = None) -> Pool:
+    def from_nutcracker(
+        yaml: str, positional_pool: str | None = None, /, *, pool: str | None = None
+    ) -> Pool:
         """The pool named `pool` of a nutcracker YAML configuration."""
 
     def index_for(self, key: _Key, /) -> int:
@@ -693,32 +736,86 @@ class MovedFraction:
     def warnings(self) -> list[str]: ...
 
 _Merge: TypeAlias = Literal["by_key_position", "sum", "all_ok", "single"]
+_Reduce: TypeAlias = Literal[
+    "order", "sum", "min", "max", "and", "or", "all_succeeded", "one_succeeded", "concat", "random"
+]
 
 @final
 class ShardSplit:
-    """A command broken into one part per shard, and how to merge the replies."""
+    """A command sent to several shards (split, or to every shard), or from `split()` to one, and how its replies become one."""
 
+    @property
+    def kind(self) -> Literal["split", "fan_out", "one"]: ...
     @property
     def shard(self) -> int | None: ...
     @property
+    def shards(self) -> list[int]:
+        """The shard of each send, in the order `gather` takes the replies."""
+
+    @property
     def parts(self) -> list[tuple[int, list[int], list[int]]]:
-        """`(shard, argv positions, key ordinals)` per part."""
+        """`(shard, argv positions, key ordinals)` per send."""
 
     @property
     def commands(self) -> list[tuple[int, tuple[Any, ...]]]:
-        """`(shard, arguments)` per part: the caller's own argument objects."""
+        """`(shard, arguments)` per send: the caller's own argument objects."""
 
-    def gather(self, replies: Sequence[Sequence[Any]], /) -> list[Any]:
-        """MGET's reply from the parts' replies, in the caller's key order."""
+    def part_keys(self, keys: Sequence[Any], /) -> list[list[Any]]:
+        """Each send's share of `keys`, given in the command's key order."""
 
     @property
-    def merge(self) -> _Merge: ...
+    def reduce(self) -> Reduce | None: ...
+    def gather(self, replies: Sequence[Any], /) -> Any:
+        """The command's reply from its sends' replies, by the core's rule (an error reply is returned)."""
+
+    @property
+    def merge(self) -> _Merge | _Reduce:
+        """The former name of `reduce` (deprecated)."""
+
     @property
     def key_count(self) -> int: ...
 
 @final
+class Reduce:
+    """How the replies of a split or a fan-out become one reply: the core's rule, applied by the core."""
+
+    def __new__(
+        cls, name: _Reduce, /, *, order: Sequence[int] | None = None, pick: int | None = None
+    ) -> Self: ...
+    @property
+    def name(self) -> _Reduce: ...
+    @property
+    def order(self) -> list[int] | None: ...
+    @property
+    def pick(self) -> int | None: ...
+    def apply(self, replies: Iterable[Any], /) -> Any:
+        """One reply from `replies`, in part or shard order (an error reply is returned)."""
+
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class PipelinePlan:
+    """A whole pipeline planned before any I/O."""
+
+    @property
+    def steps(self) -> list[int | ShardSplit]: ...
+    @property
+    def batches(self) -> list[list[tuple[int, int | None]]]:
+        """Per shard: `(command, part)` to send, in order."""
+
+    @property
+    def replies(self) -> list[list[tuple[int, int]]]:
+        """Per command: `(shard, index among that shard's replies)`."""
+
+    def assemble(self, results: Sequence[Sequence[Any]] | Mapping[int, Sequence[Any]], /) -> list[Any]:
+        """Each command's reply, in pipeline order, from each shard's replies."""
+
+    def __len__(self) -> int: ...
+
+@final
 class ShardRouter:
-    """Keys of commands placed on shards, and commands split per shard."""
+    """Places keys on shards and plans commands for a sharded client."""
 
     def __new__(
         cls,
@@ -728,12 +825,19 @@ class ShardRouter:
         primaries: Sequence[str] | None = None,
         table: CommandTable | None = None,
         strict_tags: bool = False,
+        seed: int | None = None,
     ) -> Self: ...
+    def plan(self, argv: _Argv, /) -> int | ShardSplit:
+        """The one shard of the whole command, or its split or fan-out."""
+
     def route(self, argv: _Argv, /) -> int | ShardSplit:
-        """The one shard of the whole command, or its split."""
+        """`plan`, under its former name."""
 
     def split(self, argv: _Argv, /) -> ShardSplit:
         """`argv` broken into one part per shard."""
+
+    def plan_pipeline(self, commands: Iterable[_Argv], /) -> PipelinePlan:
+        """Every command of a non-transactional pipeline, planned at once."""
 
     def placed_keys(self, argv: _Argv, /) -> list[bytes]:
         """The keys that place `argv` (routing keys; key-spec keys for a command such as MSETEX that the server routes without them)."""
@@ -751,5 +855,31 @@ class ShardRouter:
         """Whether `keys` share one hash tag (or are all one key)."""
 
     @property
+    def names(self) -> list[str]: ...
+    @property
     def strict_tags(self) -> bool: ...
     def __len__(self) -> int: ...
+
+@final
+class ShardSession:
+    """MULTI / EXEC / WATCH state of one sharded connection or pipeline."""
+
+    def __new__(cls, router: ShardRouter, /) -> Self: ...
+    @property
+    def router(self) -> ShardRouter: ...
+    def watch(self, argv: _Argv, /) -> int: ...
+    def unwatch(self) -> int | None: ...
+    def while_watching(self, argv: _Argv, /) -> int: ...
+    def multi(self) -> None: ...
+    def queue(self, argv: _Argv, /) -> None: ...
+    def exec(self) -> int | None: ...
+    def transaction(self, commands: Iterable[_Argv], /) -> int | None: ...
+    def reset(self) -> int | None: ...
+    @property
+    def pinned(self) -> int | None: ...
+    @property
+    def watching(self) -> bool: ...
+    @property
+    def in_multi(self) -> bool: ...
+    @property
+    def queued(self) -> int: ...

@@ -39,10 +39,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 pub use self::node::{Health, Node, NodeAddr, Role, Shard};
 pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
-pub use self::resp::{encode_command, RespError};
+pub use self::resp::{encode_command, RespError, RespLimit, RespLimits, RespReader};
 pub use self::store::MAX_SHARDS;
 use self::store::{Store, UNASSIGNED};
-pub use self::value::{Value, MAX_REPLY_BYTES, MAX_REPLY_VALUES};
+pub use self::value::Value;
 use crate::error::TopologyError;
 use crate::policy::HashPolicy;
 use crate::slot::SLOT_COUNT;
@@ -60,6 +60,47 @@ pub enum ReadFrom<'a> {
     /// Online replicas in this availability zone, taking turns; else any
     /// online replica; else the primary.
     AzAffinity(&'a str),
+}
+
+impl ReadFrom<'_> {
+    /// The names [`ReadFrom::parse`] takes (`az_affinity` needs a zone).
+    pub const NAMES: &'static [&'static str] = &["primary", "prefer_replica", "round_robin"];
+
+    /// A strategy by name: `primary`, `prefer_replica` or `round_robin`
+    /// (`-` for `_` alike; `preferReplica` and `roundRobin`, the spellings
+    /// of keyroute 0.1's npm package, are accepted too). The zone of
+    /// [`ReadFrom::AzAffinity`] is no name: build it directly.
+    pub fn parse(name: &str) -> Result<ReadFrom<'static>, crate::names::UnknownName> {
+        use crate::names::same_name;
+        Ok(match name {
+            n if same_name(n, "primary") => ReadFrom::Primary,
+            n if same_name(n, "prefer_replica") || n == "preferReplica" => ReadFrom::PreferReplica,
+            n if same_name(n, "round_robin") || n == "roundRobin" => ReadFrom::RoundRobin,
+            _ => {
+                return Err(crate::names::UnknownName {
+                    what: "read_from",
+                    given: alloc::string::ToString::to_string(name),
+                    expected: &[
+                        "primary",
+                        "prefer_replica",
+                        "round_robin",
+                        "az_affinity (with a zone)",
+                    ],
+                })
+            }
+        })
+    }
+
+    /// The strategy's name: `primary`, `prefer_replica`, `round_robin` or
+    /// `az_affinity`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            ReadFrom::Primary => "primary",
+            ReadFrom::PreferReplica => "prefer_replica",
+            ReadFrom::RoundRobin => "round_robin",
+            ReadFrom::AzAffinity(_) => "az_affinity",
+        }
+    }
 }
 
 /// The 16384 slots of a cluster, each mapped to the shard that serves it.

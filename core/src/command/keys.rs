@@ -23,6 +23,8 @@ pub enum Mode {
     KeySpecs,
 }
 
+crate::names::named!(Mode, "mode", [Routing => "routing", KeySpecs => "keyspecs"]);
+
 /// A key argument: its position in argv and how the command uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyRef {

@@ -35,6 +35,7 @@ use core::cmp::Ordering;
 pub use self::keys::{KeyRef, Mode};
 pub use self::route::{ResponsePolicy, Route, RoutePlan};
 pub use self::spec::{BeginSearch, Command, CommandFlags, FindKeys, GetKeys, KeyFlags, KeySpec};
+pub(crate) use self::split::merge_of;
 pub use self::split::{GroupPart, GroupSplit, Merge, Split, SplitPart};
 pub use self::table::GENERATED_FROM;
 use crate::error::CommandError;

@@ -182,14 +182,45 @@ impl CommandTable {
                 key_count: keys.len(),
             });
         }
-        let refuse = || CommandError::NotSplittable {
+        let merge = merge_of(cmd).ok_or_else(|| CommandError::NotSplittable {
             command: cmd.name.as_ref().into(),
-        };
-        let merge = merge_of(cmd).ok_or_else(refuse)?;
-        let step = cmd.legacy_range.2 as usize;
+        })?;
+        let parts = self.split_places(argv, cmd, &keys, |i| groups[i])?;
+        Ok(GroupSplit {
+            parts,
+            merge,
+            key_count: keys.len(),
+        })
+    }
+
+    /// The parts of splittable `cmd` whose `keys` (its placed keys) are in
+    /// the groups `group(key ordinal)` names, in order of each group's first
+    /// key. The server checks the shape of a key range with values (MSET's
+    /// pairs) before running anything, so a split must too: a key left
+    /// without its value is the server's arity error, and nothing is sent.
+    pub(crate) fn split_places<A, G>(
+        &self,
+        argv: &[A],
+        cmd: &super::Command,
+        keys: &[super::KeyRef],
+        mut group: G,
+    ) -> Result<Vec<GroupPart>, CommandError>
+    where
+        A: AsRef<[u8]>,
+        G: FnMut(usize) -> u32,
+    {
+        let (first, _, step) = cmd.legacy_range;
+        let step = step.max(1) as usize;
+        let first = first.max(1) as usize;
+        if argv.len() < first || (argv.len() - first) % step != 0 {
+            return Err(CommandError::WrongArity {
+                command: cmd.name.as_ref().into(),
+            });
+        }
         let mut parts: Vec<GroupPart> = Vec::new();
-        for (ordinal, (k, &g)) in keys.iter().zip(&groups).enumerate() {
-            let part = match parts.iter_mut().position(|p| p.group == g) {
+        for (ordinal, k) in keys.iter().enumerate() {
+            let g = group(ordinal);
+            let part = match parts.iter().position(|p| p.group == g) {
                 Some(i) => &mut parts[i],
                 None => {
                     parts.push(GroupPart {
@@ -200,15 +231,9 @@ impl CommandTable {
                     parts.last_mut().expect("just pushed")
                 }
             };
-            // An odd MSET leaves its last key without a value: the part
-            // carries what there is and gets the server's own error.
-            part.argv.extend(k.pos..(k.pos + step).min(argv.len()));
+            part.argv.extend(k.pos..k.pos + step);
             part.keys.push(ordinal);
         }
-        Ok(GroupSplit {
-            parts,
-            merge,
-            key_count: keys.len(),
-        })
+        Ok(parts)
     }
 }

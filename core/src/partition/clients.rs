@@ -282,6 +282,8 @@ pub enum NodeHashringCompat {
     HashRing,
 }
 
+crate::names::named!(NodeHashringCompat, "compatibility", [Ketama => "ketama", HashRing => "hash_ring"]);
+
 /// npm hashring 3.x over `(point name, weight, own vnodes)`: `vnodes` groups
 /// scaled by weight (`Math.floor(w/W * vnodes * n)`), or a server's own
 /// `vnodes` unscaled.
@@ -326,8 +328,8 @@ mod tests {
         [b"127.0.0.1:6379", b"127.0.0.1:6380", b"127.0.0.1:6381"]
     }
 
-    /// Reference §13.1, produced by the real libraries; full proof is in
-    /// tests/partition_vectors.rs.
+    /// docs/client-side-sharding.md, "Check values: three servers", produced by
+    /// the real libraries; full proof is in tests/partition_vectors.rs.
     #[test]
     fn reference_table() {
         let keys: [&[u8]; 9] = [
@@ -379,7 +381,8 @@ mod tests {
             route(&node_hashring(&nh, 40, NodeHashringCompat::HashRing)),
             [6379, 6381, 6380, 6379, 6381, 6379, 6381, 6380, 6381]
         );
-        // An exact point hit: lower bound vs upper bound (reference §13.1).
+        // An exact point hit: lower bound vs upper bound (docs/client-side-sharding.md,
+        // "Check values: three servers").
         assert_eq!(6379 + predis_ketama(&w).node_for(b"127.0.0.1:6379-0"), 6379);
         assert_eq!(
             6379 + uhashring_ketama(&w).node_for(b"127.0.0.1:6379-0"),
@@ -388,8 +391,8 @@ mod tests {
         // redis-rb 4.8 tags.
         let ids: Vec<&[u8]> = ids4.iter().map(|v| v.as_slice()).collect();
         let rb = redis_rb(&ids, RedisRbVersion::V4);
-        // The reference says 6380 for `a{}b{c}`; ruby-redis 4.8.0 itself answers
-        // 6379, the whole key's server (tests/vectors/partition/redis-rb-4.json).
+        // `a{}b{c}` has no tag for redis-rb; ruby-redis 4.8.0 answers 6379, the
+        // whole key's server (tests/vectors/partition/redis-rb-4.json).
         assert_eq!(
             [&b"{user1000}.following"[..], b"a{}b{c}", b"{}x}"].map(|k| 6379 + rb.node_for(k)),
             [6379, 6379, 6381]

@@ -37,6 +37,8 @@ pub enum JedisVersion {
     V4,
 }
 
+crate::names::named!(JedisVersion, "jedis", [V2_9 => "2.9", V3 => "3", V4 => "4"]);
+
 /// The order-preserving map from Java's signed `long` order to `u64` order.
 #[inline(always)]
 fn signed_order(h: u64) -> u64 {
@@ -110,7 +112,8 @@ mod tests {
 
     #[test]
     fn reference_table() {
-        // Reference §13.1: Jedis 4.x over 6379, 6380, 6381 in list order.
+        // docs/client-side-sharding.md, "Check values: three servers": Jedis 4.x
+        // over 6379, 6380, 6381 in list order.
         let ring = JedisRing::new(
             &[(None, 1), (None, 1), (None, 1)],
             JedisVersion::V4,

@@ -42,6 +42,8 @@ pub enum JumpHash {
     Xxh64,
 }
 
+crate::names::named!(JumpHash, "jump_hash", [Xxh3 => "xxh3", Xxh64 => "xxh64"]);
+
 /// Jump hash over `len` servers.
 #[derive(Debug, Clone)]
 pub struct Jump {
@@ -90,7 +92,7 @@ mod tests {
 
     #[test]
     fn paper_vectors() {
-        // Reference §11.
+        // docs/client-side-sharding.md, "Jump, rendezvous and Maglev".
         assert_eq!(jump_consistent_hash(256, 1024), 520);
         assert_eq!(jump_consistent_hash(1, 10), 6);
         assert_eq!(jump_consistent_hash(0xdead_beef, 100), 87);

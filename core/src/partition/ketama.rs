@@ -1,5 +1,5 @@
 //! The MD5 ketama continuum and the point-count formulas of each library
-//! that claims to be "ketama-compatible" (reference §2.4).
+//! that claims to be "ketama-compatible" (docs/client-side-sharding.md, "Ketama point counts").
 //!
 //! Every profile hashes `name-i` with MD5 and takes little-endian words of
 //! the digest as points; they differ in how many groups `i` a server gets, in
@@ -155,7 +155,8 @@ pub fn build_ring(profile: KetamaProfile, servers: &[(&[u8], u32, u32, Option<u3
 mod tests {
     use super::*;
 
-    /// Pool sizes n <= 200 at which equal weights give 39 groups, reference §2.4.
+    /// Pool sizes n <= 200 at which equal weights give 39 groups
+    /// (docs/client-side-sharding.md, "Ketama point counts").
     fn short(count: GroupCount) -> Vec<usize> {
         (1..=200)
             .filter(|&n| count.groups(1, n as u64, n) == 39)
@@ -194,7 +195,8 @@ mod tests {
 
     #[test]
     fn unequal_weights() {
-        // Reference §2.4: {1,2} -> 104/212 points; {3,3,4} -> 144/144/192.
+        // docs/client-side-sharding.md, "Ketama point counts": {1,2} -> 104/212
+        // points; {3,3,4} -> 144/144/192.
         let g = |ws: &[u32]| -> Vec<u32> {
             let t: u64 = ws.iter().map(|&w| w as u64).sum();
             ws.iter()

@@ -60,7 +60,8 @@ mod tests {
 
     #[test]
     fn reference_table() {
-        // Reference §13.1: uhashring default over 127.0.0.1:6379..6381.
+        // docs/client-side-sharding.md, "Check values: three servers": uhashring
+        // default over 127.0.0.1:6379..6381.
         let nodes: [(&[u8], u32); 3] = [
             (b"127.0.0.1:6379", 1),
             (b"127.0.0.1:6380", 1),

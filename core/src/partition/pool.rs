@@ -426,6 +426,13 @@ impl Pool {
         n
     }
 
+    /// [`set_live`](Self::set_live) as a builder: the pool with only the
+    /// servers marked `true` live (the name the Python and JS packages use).
+    pub fn with_live(mut self, live: &[bool]) -> Result<Pool, PartitionError> {
+        self.set_live(live)?;
+        Ok(self)
+    }
+
     /// twemproxy only: which servers are live (`auto_eject_hosts` ejected the
     /// others), in configuration order; the continuum is rebuilt as
     /// nutcracker rebuilds it.

@@ -102,6 +102,8 @@ pub enum RedisRbId {
     WithoutDb,
 }
 
+crate::names::named!(RedisRbId, "redis_rb_id", [WithDb => "with_db", WithoutDb => "without_db"]);
+
 /// Options of the schemes that have any. Each scheme reads only its own;
 /// setting another scheme's option is an error, so a typo cannot be ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +209,108 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
             groups(GroupCount::NodeHashringF64 { vnodes }, words, &weights)
         }
         Pymemcache | Jump | Maglev => 0,
+    }
+}
+
+/// An option value as a binding or the command line hands it over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValue<'a> {
+    /// A name or text (a `str`, or `bytes` where a value is bytes, such as
+    /// `hash_tag`).
+    Text(&'a [u8]),
+    /// A number.
+    Int(u64),
+}
+
+impl Options {
+    /// Every option's name, as [`Options::set`] takes them.
+    pub const NAMES: &'static [&'static str] = &[
+        "hash",
+        "hash_tag",
+        "char_sign",
+        "redis_rb_id",
+        "jedis",
+        "default_port",
+        "compatibility",
+        "vnodes",
+        "jump_hash",
+        "table_size",
+        "tag",
+    ];
+
+    /// Sets the option `name` (`hash_tag`, or in a language's own case,
+    /// `hashTag`: case and `_`/`-` are ignored) from `value`, parsing names
+    /// as the core names them. Every binding and the CLI set options through
+    /// this one function; whether the scheme has the option is checked when
+    /// the pool is built.
+    pub fn set(&mut self, name: &str, value: OptionValue<'_>) -> Result<(), PartitionError> {
+        let key = |n: &str| {
+            n.bytes()
+                .filter(|b| !matches!(b, b'_' | b'-'))
+                .map(|b| b.to_ascii_lowercase())
+                .collect::<alloc::vec::Vec<u8>>()
+        };
+        let wanted = key(name);
+        let Some(&option) = Options::NAMES.iter().find(|n| key(n) == wanted) else {
+            return Err(PartitionError::UnknownOption {
+                name: name.to_string(),
+            });
+        };
+        let (given_text, given_number) = match value {
+            OptionValue::Text(t) => (Some(t), None),
+            OptionValue::Int(n) => (None, Some(n)),
+        };
+        let bad = |expected| PartitionError::BadOption { option, expected };
+        let text = || given_text.ok_or(bad("a name"));
+        let number = || given_number.ok_or(bad("a number"));
+        let name_of = || text().and_then(|t| core::str::from_utf8(t).map_err(|_| bad("a name")));
+        let unknown = PartitionError::UnknownValue;
+        match option {
+            "hash" => {
+                let h = name_of()?;
+                self.hash = Some(h.parse().map_err(|_| PartitionError::UnknownHash {
+                    name: h.to_string(),
+                })?);
+            }
+            "hash_tag" => {
+                let t = text()?;
+                self.hash_tag =
+                    Some(
+                        <[u8; 2]>::try_from(t).map_err(|_| PartitionError::BadHashTag {
+                            tag: alloc::string::String::from_utf8_lossy(t).into_owned(),
+                        })?,
+                    );
+            }
+            "char_sign" => self.char_sign = name_of()?.parse().map_err(unknown)?,
+            "redis_rb_id" => self.redis_rb_id = name_of()?.parse().map_err(unknown)?,
+            "jedis" => self.jedis = name_of()?.parse().map_err(unknown)?,
+            "compatibility" => self.compatibility = name_of()?.parse().map_err(unknown)?,
+            "jump_hash" => self.jump_hash = name_of()?.parse().map_err(unknown)?,
+            "tag" => self.tag = Some(KeyTag::parse(text()?).map_err(unknown)?),
+            "default_port" => {
+                let p = number()?;
+                self.default_port = Some(
+                    u16::try_from(p)
+                        .ok()
+                        .filter(|&p| p > 0)
+                        .ok_or(bad("a port in 1..=65535"))?,
+                );
+            }
+            "vnodes" => {
+                let n = number()?;
+                self.vnodes = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(bad("a positive number below 2^32"))?,
+                );
+            }
+            _ => {
+                let n = number()?;
+                self.table_size = Some(n);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Hash-tag rules of the sharding schemes (reference §2.5): which bytes of a
+//! Hash-tag rules of the sharding schemes (docs/client-side-sharding.md,
+//! "Hash-tag rules"): which bytes of a
 //! key are hashed. `a{}b{c}` alone hashes as the whole key (Redis, twemproxy,
 //! Predis), `}b{c` (Jedis) or the whole key (redis-rb, line-anchored).
 
@@ -25,6 +26,47 @@ pub enum KeyTag {
 }
 
 impl KeyTag {
+    /// The names of the rules a [`KeyTag::parse`] value may be, besides two
+    /// bytes.
+    pub const NAMES: &'static [&'static str] = &["none", "redis", "redis-rb", "jedis"];
+
+    /// A rule by name (`none`, `redis`, `redis-rb`, `jedis`), or two bytes:
+    /// the open and close bytes of a [`KeyTag::Pair`] (twemproxy's
+    /// `hash_tag`).
+    pub fn parse(value: &[u8]) -> Result<KeyTag, crate::names::UnknownName> {
+        let named = core::str::from_utf8(value).ok().and_then(|s| {
+            [KeyTag::None, KeyTag::Redis, KeyTag::RedisRb, KeyTag::Jedis]
+                .into_iter()
+                .find(|t| crate::names::same_name(s, t.as_str()))
+        });
+        match (named, value) {
+            (Some(t), _) => Ok(t),
+            (None, &[open, close]) => Ok(KeyTag::Pair(open, close)),
+            _ => Err(crate::names::UnknownName {
+                what: "tag",
+                given: alloc::string::String::from_utf8_lossy(value).into_owned(),
+                expected: &[
+                    "none",
+                    "redis",
+                    "redis-rb",
+                    "jedis",
+                    "two characters such as {}",
+                ],
+            }),
+        }
+    }
+
+    /// The rule's name (`pair` for two bytes).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyTag::None => "none",
+            KeyTag::Redis => "redis",
+            KeyTag::Pair(..) => "pair",
+            KeyTag::RedisRb => "redis-rb",
+            KeyTag::Jedis => "jedis",
+        }
+    }
+
     /// The bytes of `key` that are hashed.
     pub fn apply(self, key: &[u8]) -> &[u8] {
         match self {
@@ -101,7 +143,8 @@ mod tests {
 
     #[test]
     fn reference_table() {
-        // Reference §2.5, columns `{user1000}.x`, `x{tag}y`, `a{}b{c}`, `{}x}`, `{a}{b}`.
+        // docs/client-side-sharding.md, "Hash-tag rules", columns `{user1000}.x`,
+        // `x{tag}y`, `a{}b{c}`, `{}x}`, `{a}{b}`.
         let keys: [&[u8]; 5] = [b"{user1000}.x", b"x{tag}y", b"a{}b{c}", b"{}x}", b"{a}{b}"];
         let table: [(KeyTag, [&[u8]; 5]); 4] = [
             (

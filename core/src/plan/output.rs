@@ -71,6 +71,8 @@ pub enum ScriptKind {
     Legacy,
 }
 
+crate::names::named!(ScriptKind, "script kind", [Valkey9 => "valkey9", Redis84 => "redis84", Legacy => "legacy"]);
+
 impl Plan {
     /// The plan as JSON, fields in a fixed order (byte-identical for the
     /// same input).

@@ -1,4 +1,4 @@
-//! Presharding (reference §3.2, §6.5): many small instances with stable
+//! Presharding (docs/resharding.md, "Presharding"): many small instances with stable
 //! names, moved whole between hosts by replication. Because the ring hashes
 //! the names (twemproxy aliases, redis-rb ids, ...), not the addresses, a
 //! move changes no key's instance: only where the instance runs.

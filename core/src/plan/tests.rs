@@ -107,8 +107,9 @@ fn input(
     (layout, r)
 }
 
+/// docs/resharding.md, "Minimal slot rebalancing", the worked examples.
 #[test]
-fn worked_examples_from_the_reference() {
+fn worked_examples() {
     let (l, r) = input(
         &[("a", vec![(0, 8191)]), ("b", vec![(8192, 16383)])],
         &["c"],

@@ -8,15 +8,20 @@ is the asyncio twin.
 - Every command of redis-py's API goes through ``execute_command`` and is
   routed by keyroute's command table; replies are what the wrapped client
   returns (its response callbacks, its ``decode_responses``).
-- MGET, MSET, DEL, EXISTS, TOUCH and UNLINK over several shards are split
-  per shard and put back together: MGET in the caller's order, counts
-  summed, MSET ``True`` only if every shard said OK.
+- Where each command goes is keyroute's core's decision (``keyroute.ShardRouter``,
+  ``keyroute.ShardSession``), the same in every language: MGET, MSET, DEL,
+  EXISTS, TOUCH and UNLINK over several shards are split per shard and put
+  back together (MGET in the caller's order, counts summed, MSET ``True``
+  only if every shard said OK); keyless commands go where the server's
+  command tips send them (PING, FLUSHALL, CONFIG SET: every shard must
+  succeed; DBSIZE, SLOWLOG LEN: summed; WAIT: the least; SCRIPT EXISTS:
+  element-wise AND; KEYS: concatenated in shard order; RANDOMKEY: a key of
+  a random non-empty shard), and are refused where the tips give no
+  combination (INFO, SCAN, SLOWLOG GET, TIME, CLIENT LIST...).
 - Any other command whose keys are on several shards raises
-  ``CrossShardError`` before a byte is sent; keyless commands run only if
-  they are in the fan-out set (PING, FLUSHDB, FLUSHALL, SCRIPT LOAD/FLUSH:
-  every shard must succeed, first reply; DBSIZE: sum; SCRIPT EXISTS:
-  element-wise AND; KEYS: concatenated in shard order), else
-  ``KeylessCommandError``.
+  ``CrossShardError`` before a byte is sent; the refusals
+  (``ShardingError`` and its subclasses) are also ``keyroute``'s classes of
+  the same names, with their ``code``.
 - Pipelines are split per shard and reassembled in queue order;
   transactions (the default ``pipeline()``, ``watch()``, ``multi()``) run
   only when every command and watched key is on one shard.
@@ -50,16 +55,19 @@ from redis.exceptions import ResponseError
 
 import keyroute
 from keyroute.redis._core import (
-    Batches,
+    Command,
     CrossShardError,
     CrossShardTransactionError,
     KeylessCommandError,
+    NotColocatedError,
+    OneCommand,
     PipelineQueue,
     ShardHandles,
     ShardingError,
+    TransactionStateError,
     UnroutableCommandError,
     first_error,
-    raise_if_error,
+    pipeline_batches,
 )
 
 __all__ = [
@@ -67,13 +75,14 @@ __all__ = [
     "ShardedPipeline",
     "ShardingError",
     "CrossShardError",
+    "NotColocatedError",
     "CrossShardTransactionError",
     "KeylessCommandError",
     "UnroutableCommandError",
+    "TransactionStateError",
 ]
 
 T = TypeVar("T")
-_Command = tuple[tuple[Any, ...], dict[str, Any]]
 
 
 def _plain(client: Any) -> bool:
@@ -94,7 +103,7 @@ def _special(args: tuple[Any, ...]) -> bool:
     return isinstance(name, (str, bytes)) and name[:7].upper() in ("HIMPORT", b"HIMPORT")
 
 
-def _send(client: Any, commands: list[_Command]) -> Any:
+def _send(client: Any, commands: list[Command]) -> Any:
     pool = client.connection_pool
     conn = pool.get_connection()
     try:
@@ -106,7 +115,7 @@ def _send(client: Any, commands: list[_Command]) -> Any:
     return conn
 
 
-def _read(client: Any, conn: Any, commands: list[_Command]) -> list[Any]:
+def _read(client: Any, conn: Any, commands: list[Command]) -> list[Any]:
     out: list[Any] = []
     try:
         for args, options in commands:
@@ -122,7 +131,7 @@ def _read(client: Any, conn: Any, commands: list[_Command]) -> list[Any]:
     return out
 
 
-def _pipelined(client: Any, commands: list[_Command]) -> list[Any]:
+def _pipelined(client: Any, commands: list[Command]) -> list[Any]:
     pipe = client.pipeline(transaction=False)
     try:
         for args, options in commands:
@@ -132,7 +141,7 @@ def _pipelined(client: Any, commands: list[_Command]) -> list[Any]:
         pipe.reset()
 
 
-def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[int, list[Any]]:
+def _run(clients: list[Any], batches: dict[int, list[Command]]) -> dict[int, list[Any]]:
     """Runs each shard's commands; error replies come back inline. Every
     shard's commands are written before any reply is read (plain clients),
     so the shards work at the same time."""
@@ -193,11 +202,10 @@ class ShardedRedis(ShardHandles, CoreCommands):
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        if type(step) is int:
+        if isinstance(step, int):
             return shards.clients[step].execute_command(*args, **options)
-        batches = Batches(shards)
-        batches.add(step, args, options)
-        return raise_if_error(batches.assemble(_run(shards.clients, batches.per_shard))[0])
+        one = OneCommand(step, args, options, shards.caching)
+        return one.reply(_run(shards.clients, one.per_shard))
 
     def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name (split per shard either way)."""
@@ -264,9 +272,19 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):
         return self._watch_pipe_for(names).watch(*names)
 
     def unwatch(self) -> Any:
-        if self._watch_pipe is None:
+        s = self._session
+        if s.in_multi:
+            # Inside MULTI, redis-py queues UNWATCH when watching.
+            return self.execute_command("UNWATCH") if s.watching else True
+        pipe = self._unwatch_pipe()
+        if pipe is None:
             return True
-        return self._watch_pipe.unwatch()
+        try:
+            return pipe.unwatch()
+        finally:
+            done = self._unpinned_pipe()
+            if done is not None:
+                done.reset()
 
     def reset(self) -> None:  # type: ignore[override]
         pipe = self._forget()
@@ -279,24 +297,21 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):
         its position, else return errors inline."""
         queue = self._queue
         try:
-            if self.transaction or self._watch_pipe is not None:
+            if self._transactional():
                 return self._execute_transaction(queue, raise_on_error)
             if not queue:
                 return []
-            batches = Batches(self._shards, queue)
-            results = _run(self._shards.clients, batches.per_shard)
-            replies = batches.assemble(results)
+            plan = self._shards.plan_pipeline(queue)
+            results = _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
+            replies = plan.assemble(results)
             if raise_on_error:
                 first_error(queue, replies)
             return replies
         finally:
             self.reset()
 
-    def _execute_transaction(self, queue: list[_Command], raise_on_error: bool) -> list[Any]:
+    def _execute_transaction(self, queue: list[Command], raise_on_error: bool) -> list[Any]:
         pipe = self._transaction_pipe(queue)
         if pipe is None:
             return []
-        try:
-            return list(pipe.execute(raise_on_error=raise_on_error))
-        finally:
-            pipe.reset()
+        return list(pipe.execute(raise_on_error=raise_on_error))

@@ -17,16 +17,19 @@ from redis.exceptions import ResponseError
 
 import keyroute
 from keyroute.redis._core import (
-    Batches,
+    Command,
     CrossShardError,
     CrossShardTransactionError,
     KeylessCommandError,
+    NotColocatedError,
+    OneCommand,
     PipelineQueue,
     ShardHandles,
     ShardingError,
+    TransactionStateError,
     UnroutableCommandError,
     first_error,
-    raise_if_error,
+    pipeline_batches,
 )
 
 __all__ = [
@@ -34,16 +37,17 @@ __all__ = [
     "ShardedPipeline",
     "ShardingError",
     "CrossShardError",
+    "NotColocatedError",
     "CrossShardTransactionError",
     "KeylessCommandError",
     "UnroutableCommandError",
+    "TransactionStateError",
 ]
 
 T = TypeVar("T")
-_Command = tuple[tuple[Any, ...], dict[str, Any]]
 
 
-async def _one_shard(client: Any, commands: list[_Command]) -> list[Any]:
+async def _one_shard(client: Any, commands: list[Command]) -> list[Any]:
     if len(commands) == 1:
         args, options = commands[0]
         try:
@@ -59,7 +63,7 @@ async def _one_shard(client: Any, commands: list[_Command]) -> list[Any]:
         await pipe.reset()
 
 
-async def _run(clients: list[Any], batches: dict[int, list[_Command]]) -> dict[int, list[Any]]:
+async def _run(clients: list[Any], batches: dict[int, list[Command]]) -> dict[int, list[Any]]:
     """Every shard's commands at the same time; error replies inline. Any
     other error (a lost connection) is raised once every shard is done."""
     if len(batches) == 1:
@@ -92,11 +96,10 @@ class ShardedRedis(ShardHandles, AsyncCoreCommands):  # type: ignore[misc]
         if len(args) == 1 and EMPTY_RESPONSE in options:
             return options[EMPTY_RESPONSE]  # e.g. mget([]): redis-py's own answer
         step = shards.plan(args)
-        if type(step) is int:
+        if isinstance(step, int):
             return await shards.clients[step].execute_command(*args, **options)
-        batches = Batches(shards)
-        batches.add(step, args, options)
-        return raise_if_error(batches.assemble(await _run(shards.clients, batches.per_shard))[0])
+        one = OneCommand(step, args, options, shards.caching)
+        return one.reply(await _run(shards.clients, one.per_shard))
 
     async def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name."""
@@ -157,9 +160,19 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):  # type: ignore[misc]
         return await self._watch_pipe_for(names).watch(*names)
 
     async def unwatch(self) -> Any:  # type: ignore[override]
-        if self._watch_pipe is None:
+        s = self._session
+        if s.in_multi:
+            # Inside MULTI, redis-py queues UNWATCH when watching.
+            return self.execute_command("UNWATCH") if s.watching else True
+        pipe = self._unwatch_pipe()
+        if pipe is None:
             return True
-        return await self._watch_pipe.unwatch()
+        try:
+            return await pipe.unwatch()
+        finally:
+            done = self._unpinned_pipe()
+            if done is not None:
+                await done.reset()
 
     async def reset(self) -> None:  # type: ignore[override]
         pipe = self._forget()
@@ -173,24 +186,21 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):  # type: ignore[misc]
         """Runs the queue; replies in queue order (see the sync pipeline)."""
         queue = self._queue
         try:
-            if self.transaction or self._watch_pipe is not None:
+            if self._transactional():
                 return await self._execute_transaction(queue, raise_on_error)
             if not queue:
                 return []
-            batches = Batches(self._shards, queue)
-            results = await _run(self._shards.clients, batches.per_shard)
-            replies = batches.assemble(results)
+            plan = self._shards.plan_pipeline(queue)
+            results = await _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
+            replies = plan.assemble(results)
             if raise_on_error:
                 first_error(queue, replies)
             return replies
         finally:
             await self.reset()
 
-    async def _execute_transaction(self, queue: list[_Command], raise_on_error: bool) -> list[Any]:
+    async def _execute_transaction(self, queue: list[Command], raise_on_error: bool) -> list[Any]:
         pipe = self._transaction_pipe(queue)
         if pipe is None:
             return []
-        try:
-            return list(await pipe.execute(raise_on_error=raise_on_error))
-        finally:
-            await pipe.reset()
+        return list(await pipe.execute(raise_on_error=raise_on_error))

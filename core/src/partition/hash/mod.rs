@@ -28,6 +28,8 @@ pub enum CharSign {
     Unsigned,
 }
 
+crate::names::named!(CharSign, "char_sign", [Signed => "signed", Unsigned => "unsigned"]);
+
 impl CharSign {
     /// The byte as C converts a `char` holding it to `uint32_t`.
     #[inline(always)]
@@ -154,7 +156,8 @@ mod tests {
 
     #[test]
     fn ketama_words_of_a_point_string() {
-        // Reference §3.4: the four points of "127.0.0.1:6379-0".
+        // docs/client-side-sharding.md, "twemproxy: the ketama continuum": the four
+        // points of "127.0.0.1:6379-0".
         let d = md5(b"127.0.0.1:6379-0");
         let words: [u32; 4] = core::array::from_fn(|k| le32(&d, k));
         assert_eq!(words, [0x8bb7_5706, 0x0810_66aa, 0x6c98_c6fe, 0x28ff_9e77]);

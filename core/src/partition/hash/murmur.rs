@@ -112,14 +112,16 @@ mod tests {
 
     #[test]
     fn jedis_check_values() {
-        // Reference §13.3: Jedis MurmurHash.hash64A(bytes, 0x1234ABCD).
+        // docs/client-side-sharding.md, "Check values: other hashes": Jedis
+        // MurmurHash.hash64A(bytes, 0x1234ABCD).
         let seed = 0x1234_ABCD;
         assert_eq!(murmur64a(b"", seed), 0x742d_0865_aa62_7b0b);
         assert_eq!(murmur64a(b"a", seed), 0x6ee2_d45a_1217_e2fd);
         assert_eq!(murmur64a(b"foo", seed), 0x9df7_e7ee_73c2_b95f);
         assert_eq!(murmur64a(b"hello", seed), 0x9c6a_0b91_ce5d_8807);
         assert_eq!(murmur64a(b"SHARD-0-NODE-0", seed), 0xbd32_a55c_5369_ab7c);
-        // Envoy / libstdc++ std::hash, seed 0xc70f6907 (reference §10).
+        // Envoy / libstdc++ std::hash, seed 0xc70f6907 (docs/client-side-sharding.md,
+        // "Envoy, Codis and Dragonfly").
         assert_eq!(murmur64a(b"foo", 0xc70f_6907), 0x85a8_e535_edf1_1e5a);
     }
 
@@ -132,7 +134,8 @@ mod tests {
 
     #[test]
     fn pymemcache_check_values() {
-        // Reference §6.3: "hello" -> 0x248bfa47; "é" is the one byte 0xE9.
+        // docs/client-side-sharding.md, "pymemcache": "hello" -> 0x248bfa47; "é" is
+        // the one byte 0xE9.
         assert_eq!(murmur3_32(python_char_bytes(b"hello"), 0), 0x248b_fa47);
         assert_eq!(
             murmur3_32(python_char_bytes("é".as_bytes()), 0),

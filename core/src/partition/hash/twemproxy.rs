@@ -371,7 +371,8 @@ pub fn lookup3_hashlittle(key: &[u8], initval: u32) -> u32 {
 mod tests {
     use super::*;
 
-    /// The keys of the reference's check-value table (§13.2), in column order.
+    /// The keys of the check-value table (docs/client-side-sharding.md, "Check values: twemproxy
+    /// hashes"), in column order.
     const KEYS: [&[u8]; 9] = [
         b"",
         b"a",
@@ -385,7 +386,7 @@ mod tests {
     ];
 
     /// twemproxy 0.5.0's `src/hashkit/*.c` compiled on x86-64 (signed char),
-    /// reference §13.2.
+    /// docs/client-side-sharding.md, "Check values: twemproxy hashes".
     const SIGNED: [(&str, [u32; 9]); 12] = [
         (
             "one_at_a_time",
@@ -474,7 +475,8 @@ mod tests {
     ];
 
     /// The same code built with unsigned `char`: only these values differ
-    /// (columns 5, 6 and 7; `None` means unchanged), reference §13.2.
+    /// (columns 5, 6 and 7; `None` means unchanged), docs/client-side-sharding.md,
+    /// "Check values: twemproxy hashes".
     const UNSIGNED: [(&str, [Option<u32>; 3]); 6] = [
         (
             "one_at_a_time",

@@ -319,7 +319,9 @@ mod tests {
         let e = err("  hash: foo\n  servers:\n  - h:1:1\n");
         assert_eq!(
             alloc::format!("{e}"),
-            "pool \"p\", hash: unknown hash \"foo\""
+            "pool \"p\", hash: unknown hash \"foo\": expected one of \"one_at_a_time\", \"md5\", \
+             \"crc16\", \"crc32\", \"crc32a\", \"fnv1_64\", \"fnv1a_64\", \"fnv1_32\", \"fnv1a_32\", \
+             \"hsieh\", \"murmur\", \"jenkins\""
         );
     }
 

@@ -1,4 +1,4 @@
-//! The replication step list of a presharding plan (reference §3.2).
+//! The replication step list of a presharding plan (docs/resharding.md, "Presharding").
 
 use alloc::string::String;
 use core::fmt::Write;

@@ -33,7 +33,8 @@
 //! let new = Pool::new(Scheme::TwemproxyKetama, &s)?;
 //! let change = RingChange::new(&old, &new);
 //! let f = change.fraction().unwrap();
-//! // Everything that moves goes to the new server (reference §4.2: 29.87%).
+//! // Everything that moves goes to the new server (docs/resharding.md,
+//! // "Ring schemes: what moves": 29.87%).
 //! assert_eq!(f.moved(), f.to_added());
 //! assert!((f.moved().as_f64() - 0.2987).abs() < 0.0001);
 //! # Ok::<(), keyroute::error::PartitionError>(())

@@ -69,7 +69,8 @@ fn ring_segments<P: Point + Into<u128>>(ring: &Ring<P>, bits: u32) -> Vec<(u128,
     segments(&pts, ring.boundary(), bits)
 }
 
-/// Whether twemproxy's hash reads bytes as `char` (reference §3.3).
+/// Whether twemproxy's hash reads bytes as `char` (docs/client-side-sharding.md,
+/// "twemproxy hash functions").
 fn sign_sensitive(h: TwemproxyHash) -> bool {
     use TwemproxyHash::*;
     matches!(

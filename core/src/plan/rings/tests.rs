@@ -24,8 +24,9 @@ fn grow(scheme: Scheme, from: usize, to: usize, base: u32) -> MovedFraction {
     RingChange::new(&old, &new).fraction().unwrap()
 }
 
-/// Reference §4.2: twemproxy ketama, names `127.0.0.1:70xx`, weight 1,
-/// exact over all 2^32 hashes: (moved, to the added server, between kept).
+/// docs/resharding.md, "Ring schemes: what moves": twemproxy ketama, names
+/// `127.0.0.1:70xx`, weight 1, exact over all 2^32 hashes: (moved, to the
+/// added server, between kept).
 #[test]
 fn reference_twemproxy_table() {
     let rows: [(usize, usize, f64, f64, f64); 9] = [
@@ -42,7 +43,7 @@ fn reference_twemproxy_table() {
     for (a, b, moved, added, between) in rows {
         let f = grow(Scheme::TwemproxyKetama, a, b, 7000);
         assert_eq!(f.basis(), Basis::HashSpace { bits: 32 });
-        // The reference rounds to 0.01% (its 25 -> 26 "1.87" is 1.8647).
+        // The table rounds to 0.01% (its 25 -> 26 "1.87" is 1.8647).
         let got = [f.moved(), f.to_added(), f.between_kept()].map(|s| s.as_f64() * 100.0);
         for (g, want) in got.iter().zip([moved, added, between]) {
             assert!((g - want).abs() < 0.006, "{a} -> {b}: {got:?}");
@@ -54,7 +55,7 @@ fn reference_twemproxy_table() {
     }
 }
 
-/// Reference §4.2: 127.0.0.1:6379..6381 plus :6382.
+/// docs/resharding.md, "Ring schemes: what moves": 127.0.0.1:6379..6381 plus :6382.
 #[test]
 fn reference_four_servers() {
     let f = grow(Scheme::TwemproxyKetama, 3, 4, 6379);

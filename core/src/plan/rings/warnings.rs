@@ -1,4 +1,5 @@
-//! Warnings about a configuration change (reference §6.5): what moves keys
+//! Warnings about a configuration change (docs/resharding.md, "Warnings about a pool
+//! change"): what moves keys
 //! between servers that both configurations keep, and what makes the
 //! hash-space figures describe real keys less well.
 

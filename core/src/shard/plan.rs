@@ -1,0 +1,360 @@
+//! Planning one command, or a whole pipeline, before any I/O.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use super::{command_name, KeylessReason, Place, ShardError, ShardRouter, Unroutable};
+use crate::command::{Command, Merge, ResponsePolicy};
+
+/// Where one command goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The whole command, as given, on this shard.
+    One(usize),
+    /// One sub-command per part, the replies put back together by `reduce`.
+    Split(Split),
+    /// The command, as given, on every shard, the replies combined.
+    FanOut(FanOut),
+}
+
+/// A command broken into parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The parts, in the order of each part's first key.
+    pub parts: Vec<Part>,
+    /// How the parts' replies (in part order) become the command's reply.
+    pub reduce: Reduce,
+    /// How many keys the command has.
+    pub key_count: usize,
+}
+
+/// One sub-command of a split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The shard it goes to (a cluster map may give one shard several
+    /// parts, one per slot).
+    pub shard: usize,
+    /// The sub-command as positions in the original argv, the command name
+    /// (position 0) first.
+    pub argv: Vec<usize>,
+    /// The ordinals, among the command's keys, of this part's keys.
+    pub keys: Vec<usize>,
+}
+
+/// A keyless command sent to every shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanOut {
+    /// The shards, in shard order (every shard).
+    pub shards: Vec<usize>,
+    /// How the replies (in the order of `shards`) become the command's reply.
+    pub reduce: Reduce,
+}
+
+/// How the replies of a split or a fan-out become one reply: data each
+/// adapter applies to its own reply type.
+///
+/// Errors first: under every rule but [`OneSucceeded`](Self::OneSucceeded),
+/// the first error reply (in part or shard order) is the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reduce {
+    /// The replies are arrays (MGET's parts): concatenated in order, element
+    /// `order[i]` of the concatenation is element `i` of the result, so the
+    /// result is in the caller's key order, duplicates repeated.
+    Order(Vec<u32>),
+    /// The sum of integer replies (`agg_sum`; DEL, EXISTS, DBSIZE, SLOWLOG
+    /// LEN); arrays of integers element by element.
+    Sum,
+    /// The least integer reply (`agg_min`: WAIT, WAITAOF), arrays element
+    /// by element.
+    Min,
+    /// The greatest integer reply (`agg_max`), arrays element by element.
+    Max,
+    /// 1 when every integer reply is non-zero, else 0 (`agg_logical_and`:
+    /// SCRIPT EXISTS), arrays element by element; booleans stay booleans.
+    And,
+    /// 1 when any integer reply is non-zero (`agg_logical_or`), likewise.
+    Or,
+    /// Every reply must succeed; the result is the first (`all_succeeded`:
+    /// MSET, PING, FLUSHALL, CONFIG SET, SCRIPT LOAD).
+    AllSucceeded,
+    /// The first reply that is not an error; the first error only when
+    /// every reply is one (`one_succeeded`: SCRIPT KILL, FUNCTION KILL).
+    OneSucceeded,
+    /// Array replies concatenated in shard order (a request policy without
+    /// a response policy: KEYS).
+    Concat,
+    /// One of the replies that are not nil, chosen at random: the
+    /// `pick`-th modulo their count (nil when all are). RANDOMKEY: a random
+    /// key of a random non-empty shard, never a list.
+    Random {
+        /// A random number drawn when the command was planned.
+        pick: u32,
+    },
+}
+
+impl Reduce {
+    /// A stable lower-case name: `order`, `sum`, `min`, `max`, `and`, `or`,
+    /// `all_succeeded`, `one_succeeded`, `concat` or `random`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reduce::Order(_) => "order",
+            Reduce::Sum => "sum",
+            Reduce::Min => "min",
+            Reduce::Max => "max",
+            Reduce::And => "and",
+            Reduce::Or => "or",
+            Reduce::AllSucceeded => "all_succeeded",
+            Reduce::OneSucceeded => "one_succeeded",
+            Reduce::Concat => "concat",
+            Reduce::Random { .. } => "random",
+        }
+    }
+
+    /// The rule named `name` ([`as_str`](Self::as_str)), for the rules that
+    /// carry no data: `None` for `order` and `random` and for any other
+    /// name.
+    pub fn from_name(name: &str) -> Option<Reduce> {
+        [
+            Reduce::Sum,
+            Reduce::Min,
+            Reduce::Max,
+            Reduce::And,
+            Reduce::Or,
+            Reduce::AllSucceeded,
+            Reduce::OneSucceeded,
+            Reduce::Concat,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
+}
+
+impl Step {
+    /// The rule that makes one reply of several, `None` for [`Step::One`].
+    pub fn reduce(&self) -> Option<&Reduce> {
+        match self {
+            Step::One(_) => None,
+            Step::Split(s) => Some(&s.reduce),
+            Step::FanOut(f) => Some(&f.reduce),
+        }
+    }
+
+    /// What to send: `(shard, part)` in reply order, `part` indexing
+    /// [`Split::parts`] (`None`: the command as given).
+    pub fn sends(&self) -> impl Iterator<Item = (usize, Option<usize>)> + '_ {
+        let (one, parts, fan): (Option<usize>, &[Part], &[usize]) = match self {
+            Step::One(s) => (Some(*s), &[], &[]),
+            Step::Split(s) => (None, &s.parts, &[]),
+            Step::FanOut(f) => (None, &[], &f.shards),
+        };
+        one.map(|s| (s, None))
+            .into_iter()
+            .chain(parts.iter().enumerate().map(|(i, p)| (p.shard, Some(i))))
+            .chain(fan.iter().map(|&s| (s, None)))
+    }
+}
+
+/// One command to send in a pipeline: which command, and which part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Send {
+    /// The command's position in the pipeline.
+    pub command: usize,
+    /// The part of its split ([`Split::parts`]), `None` for the command as given.
+    pub part: Option<usize>,
+}
+
+/// A pipeline planned before any I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    /// Each command's step.
+    pub steps: Vec<Step>,
+    /// Per shard, what to send to it, in order (empty for a shard with nothing).
+    pub batches: Vec<Vec<Send>>,
+    /// Per command, where its replies are, in the order its step's reduce
+    /// rule takes them: `(shard, index among that shard's replies)`.
+    pub replies: Vec<Vec<(usize, usize)>>,
+}
+
+/// What a keyless command does, from its tips (and the one decision of the
+/// core where the documented default would change a reply's shape).
+fn keyless(cmd: &Command, pick: &AtomicU32) -> Result<Reduce, KeylessReason> {
+    let everywhere = matches!(cmd.request_policy(), Some("all_shards" | "all_nodes"));
+    if !everywhere {
+        return Err(match cmd.request_policy() {
+            Some("special") => KeylessReason::Special,
+            _ => KeylessReason::NoPolicy,
+        });
+    }
+    match cmd.response_policy() {
+        Some(tip) => match ResponsePolicy::from_tip(tip) {
+            Some(ResponsePolicy::AggSum) => Ok(Reduce::Sum),
+            Some(ResponsePolicy::AggMin) => Ok(Reduce::Min),
+            Some(ResponsePolicy::AggMax) => Ok(Reduce::Max),
+            Some(ResponsePolicy::AggLogicalAnd) => Ok(Reduce::And),
+            Some(ResponsePolicy::AggLogicalOr) => Ok(Reduce::Or),
+            Some(ResponsePolicy::AllSucceeded) => Ok(Reduce::AllSucceeded),
+            Some(ResponsePolicy::OneSucceeded) => Ok(Reduce::OneSucceeded),
+            _ => Err(KeylessReason::Special),
+        },
+        // No response policy: the documented default concatenates the
+        // replies (KEYS). Where that changes the reply's shape, the core
+        // decides (docs/sharded-clients.md, "Keyless commands").
+        None => match cmd.name.as_ref() {
+            "randomkey" => Ok(Reduce::Random {
+                pick: next_random(pick),
+            }),
+            "slowlog|get" => Err(KeylessReason::PerShard),
+            _ => Ok(Reduce::Concat),
+        },
+    }
+}
+
+/// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
+/// finaliser): RANDOMKEY's choice need not be cryptographic, only spread.
+fn next_random(state: &AtomicU32) -> u32 {
+    let mut z = state
+        .fetch_add(0x9e37_79b9, Ordering::Relaxed)
+        .wrapping_add(0x9e37_79b9);
+    z = (z ^ (z >> 16)).wrapping_mul(0x85eb_ca6b);
+    z = (z ^ (z >> 13)).wrapping_mul(0xc2b2_ae35);
+    z ^ (z >> 16)
+}
+
+impl ShardRouter {
+    /// Where `argv` goes, or why it cannot go anywhere.
+    pub fn plan<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Step, ShardError> {
+        let cmd = self
+            .table
+            .lookup(argv)
+            .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
+        let keys = self
+            .table
+            .placed_keys(argv)
+            .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
+        let Some(first) = keys.first() else {
+            return match keyless(cmd, &self.random) {
+                Ok(reduce) => Ok(Step::FanOut(FanOut {
+                    shards: (0..self.len()).collect(),
+                    reduce,
+                })),
+                Err(reason) => Err(ShardError::Keyless {
+                    command: command_name(&self.table, argv),
+                    reason,
+                }),
+            };
+        };
+        // Most commands: one key, or keys all in one group.
+        let head = self.place_at(argv, first.pos)?;
+        let mut places: Vec<Place> = Vec::new();
+        let mut together = true;
+        for (i, k) in keys.iter().enumerate().skip(1) {
+            let p = self.place_at(argv, k.pos)?;
+            if together && p.group != head.group {
+                together = false;
+                places.reserve(keys.len());
+                places.extend(core::iter::repeat_n(head, i));
+            }
+            if !together {
+                places.push(p);
+            }
+        }
+        let merge = crate::command::merge_of(cmd);
+        if together {
+            if self.strict_tags
+                && keys.len() > 1
+                && merge.is_none()
+                && !self.same_tag(keys.iter().map(|k| argv[k.pos].as_ref()))
+            {
+                let (shards, indexes) = self.shard_list([head.shard]);
+                return Err(ShardError::NotColocated {
+                    command: command_name(&self.table, argv),
+                    shards,
+                    indexes,
+                });
+            }
+            return Ok(Step::One(head.shard));
+        }
+        let Some(merge) = merge else {
+            let (shards, indexes) = self.shard_list(places.iter().map(|p| p.shard));
+            let slots = self.is_cluster().then(|| {
+                let other = places
+                    .iter()
+                    .find(|p| p.group != head.group)
+                    .map_or(head.group, |p| p.group);
+                (head.group as u16, other as u16)
+            });
+            return Err(ShardError::CrossShard {
+                command: command_name(&self.table, argv),
+                shards,
+                indexes,
+                slots,
+            });
+        };
+        let split = self
+            .table
+            .split_places(argv, cmd, &keys, |i| places[i].group)
+            .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
+        let mut parts: Vec<Part> = Vec::with_capacity(split.len());
+        for p in split {
+            let shard = places[p.keys[0]].shard;
+            parts.push(Part {
+                shard,
+                argv: p.argv,
+                keys: p.keys,
+            });
+        }
+        let reduce = match merge {
+            Merge::ByKeyPosition => {
+                let mut order = vec![0u32; keys.len()];
+                let mut at = 0u32;
+                for p in &parts {
+                    for &k in &p.keys {
+                        order[k] = at;
+                        at += 1;
+                    }
+                }
+                Reduce::Order(order)
+            }
+            Merge::Sum => Reduce::Sum,
+            _ => Reduce::AllSucceeded,
+        };
+        Ok(Step::Split(Split {
+            parts,
+            reduce,
+            key_count: keys.len(),
+        }))
+    }
+
+    /// Plans every command of a non-transactional pipeline: the whole
+    /// pipeline is refused (nothing sent) when any command is, the refusal
+    /// naming its position.
+    pub fn plan_pipeline<A, C>(&self, commands: &[C]) -> Result<Pipeline, ShardError>
+    where
+        A: AsRef<[u8]>,
+        C: AsRef<[A]>,
+    {
+        let mut steps = Vec::with_capacity(commands.len());
+        let mut batches: Vec<Vec<super::Send>> = vec![Vec::new(); self.len()];
+        let mut replies = Vec::with_capacity(commands.len());
+        for (i, argv) in commands.iter().enumerate() {
+            let step = self.plan(argv.as_ref()).map_err(|e| e.at(i))?;
+            let at: Vec<(usize, usize)> = step
+                .sends()
+                .map(|(shard, part)| {
+                    let batch = &mut batches[shard];
+                    batch.push(Send { command: i, part });
+                    (shard, batch.len() - 1)
+                })
+                .collect();
+            steps.push(step);
+            replies.push(at);
+        }
+        Ok(Pipeline {
+            steps,
+            batches,
+            replies,
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! Applying a [`Reduce`] rule to any client's reply type.
+
+use alloc::vec::Vec;
+
+use super::Reduce;
+
+/// What [`Reduce::apply`] needs of a client library's reply type. The
+/// adapters implement it for their own replies (`redis::Value`, Python
+/// objects); the rule itself is written once, here.
+pub trait Reply: Sized {
+    /// Whether the reply is an error (it then stands for the whole command).
+    fn is_error(&self) -> bool;
+    /// Whether the reply is nil.
+    fn is_nil(&self) -> bool;
+    /// The reply as an integer, if it is one (a boolean counts as 0 or 1).
+    fn as_int(&self) -> Option<i64>;
+    /// The elements of an array reply, or the reply back when it is not one.
+    fn into_items(self) -> Result<Vec<Self>, Self>;
+    /// An integer reply of the same kind as `like` (a boolean when `like`
+    /// is one and `n` is 0 or 1).
+    fn int_like(n: i64, like: &Self) -> Self;
+    /// An array reply.
+    fn array(items: Vec<Self>) -> Self;
+    /// A nil reply.
+    fn nil() -> Self;
+}
+
+/// The first reply that is an error or not of the expected shape, taken out.
+fn first_bad<R: Reply>(replies: &mut Vec<R>, bad: impl Fn(&R) -> bool) -> Option<R> {
+    let i = replies.iter().position(bad)?;
+    Some(replies.swap_remove(i))
+}
+
+impl Reduce {
+    /// The command's reply from its parts' (or shards') replies, in order.
+    /// An error reply stands for the whole (under
+    /// [`OneSucceeded`](Reduce::OneSucceeded): only when all are errors), as
+    /// does a reply of a shape the rule cannot combine.
+    pub fn apply<R: Reply>(&self, mut replies: Vec<R>) -> R {
+        if let Reduce::OneSucceeded = self {
+            return match replies.iter().position(|r| !r.is_error()) {
+                Some(i) => replies.swap_remove(i),
+                None => replies.into_iter().next().unwrap_or_else(R::nil),
+            };
+        }
+        if let Some(e) = first_bad(&mut replies, R::is_error) {
+            return e;
+        }
+        match self {
+            Reduce::Order(order) => {
+                let mut all: Vec<Option<R>> = Vec::with_capacity(order.len());
+                for r in replies {
+                    match r.into_items() {
+                        Ok(items) => all.extend(items.into_iter().map(Some)),
+                        Err(other) => return other,
+                    }
+                }
+                let out = order
+                    .iter()
+                    .map(|&i| {
+                        all.get_mut(i as usize)
+                            .and_then(Option::take)
+                            .unwrap_or_else(R::nil)
+                    })
+                    .collect();
+                R::array(out)
+            }
+            Reduce::Sum => fold(replies, |a, b| a.saturating_add(b)),
+            Reduce::Min => fold(replies, core::cmp::min),
+            Reduce::Max => fold(replies, core::cmp::max),
+            Reduce::And => fold(replies, |a, b| i64::from(a != 0 && b != 0)),
+            Reduce::Or => fold(replies, |a, b| i64::from(a != 0 || b != 0)),
+            Reduce::AllSucceeded | Reduce::OneSucceeded => {
+                replies.into_iter().next().unwrap_or_else(R::nil)
+            }
+            Reduce::Concat => {
+                let mut out = Vec::new();
+                for r in replies {
+                    match r.into_items() {
+                        Ok(items) => out.extend(items),
+                        Err(other) => return other,
+                    }
+                }
+                R::array(out)
+            }
+            Reduce::Random { pick } => {
+                let mut found: Vec<R> = replies.into_iter().filter(|r| !r.is_nil()).collect();
+                if found.is_empty() {
+                    R::nil()
+                } else {
+                    let i = *pick as usize % found.len();
+                    found.swap_remove(i)
+                }
+            }
+        }
+    }
+}
+
+/// Integers combined by `op`; arrays of integers element by element (the
+/// shortest array's length).
+fn fold<R: Reply>(replies: Vec<R>, op: impl Fn(i64, i64) -> i64 + Copy) -> R {
+    let mut iter = replies.into_iter();
+    let Some(first) = iter.next() else {
+        return R::nil();
+    };
+    if let Some(n) = first.as_int() {
+        let mut acc = n;
+        for r in iter {
+            match r.as_int() {
+                Some(m) => acc = op(acc, m),
+                None => return r,
+            }
+        }
+        return R::int_like(acc, &first);
+    }
+    let mut acc: Vec<R> = match first.into_items() {
+        Ok(items) => items,
+        Err(other) => return other,
+    };
+    for r in iter {
+        let items = match r.into_items() {
+            Ok(items) => items,
+            Err(other) => return other,
+        };
+        acc.truncate(items.len());
+        for (a, b) in acc.iter_mut().zip(items) {
+            match (a.as_int(), b.as_int()) {
+                (Some(x), Some(y)) => *a = R::int_like(op(x, y), a),
+                _ => return b,
+            }
+        }
+    }
+    R::array(acc)
+}

@@ -1,0 +1,582 @@
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::cluster::{SlotMap, Value};
+use crate::partition::Scheme;
+
+fn pool_router() -> ShardRouter {
+    let pool = Pool::new(
+        Scheme::TwemproxyKetama,
+        [
+            "127.0.0.1:7001:1 s0",
+            "127.0.0.1:7002:1 s1",
+            "127.0.0.1:7003:1 s2",
+            "127.0.0.1:7004:1 s3",
+        ],
+    )
+    .unwrap();
+    ShardRouter::for_pool(pool)
+}
+
+fn cluster_map() -> SlotMap {
+    let node = |port| Value::Array(vec![Value::str("127.0.0.1"), Value::Int(port)]);
+    let range = |a, b, port| Value::Array(vec![Value::Int(a), Value::Int(b), node(port)]);
+    let reply = Value::Array(vec![
+        range(0, 5460, 7000),
+        range(5461, 10922, 7001),
+        range(10923, 16383, 7002),
+    ]);
+    SlotMap::from_slots(&reply, None).unwrap()
+}
+
+fn cluster_router() -> ShardRouter {
+    ShardRouter::for_cluster(
+        &cluster_map(),
+        &["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"],
+    )
+    .unwrap()
+}
+
+/// Two keys (with a prefix) on different shards of `r`.
+fn apart(r: &ShardRouter, prefix: &str) -> (String, String) {
+    let a = alloc::format!("{prefix}0");
+    let sa = r.shard_of(a.as_bytes()).unwrap();
+    for i in 1..1000 {
+        let b = alloc::format!("{prefix}{i}");
+        if r.shard_of(b.as_bytes()).unwrap() != sa {
+            return (a, b);
+        }
+    }
+    unreachable!("every key on one shard")
+}
+
+/// Two keys on the same shard of `r` without a common tag.
+fn together(r: &ShardRouter) -> (String, String) {
+    let a = String::from("k0");
+    let sa = r.shard_of(a.as_bytes()).unwrap();
+    for i in 1..1000 {
+        let b = alloc::format!("k{i}");
+        if r.shard_of(b.as_bytes()).unwrap() == sa {
+            return (a, b);
+        }
+    }
+    unreachable!()
+}
+
+fn fan_out(r: &ShardRouter, argv: &[&str]) -> Reduce {
+    match r.plan(argv).unwrap() {
+        Step::FanOut(f) => {
+            assert_eq!(f.shards, (0..r.len()).collect::<Vec<_>>());
+            f.reduce
+        }
+        other => panic!("{argv:?}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_fan_out_set_comes_from_the_tips() {
+    let r = pool_router();
+    // What the sharded clients fanned out before the rules came from tips.
+    for argv in [
+        &["PING"][..],
+        &["FLUSHDB"],
+        &["FLUSHALL"],
+        &["SCRIPT", "LOAD", "return 1"],
+        &["SCRIPT", "FLUSH"],
+    ] {
+        assert_eq!(fan_out(&r, argv), Reduce::AllSucceeded, "{argv:?}");
+    }
+    assert_eq!(fan_out(&r, &["DBSIZE"]), Reduce::Sum);
+    assert_eq!(fan_out(&r, &["SCRIPT", "EXISTS", "abc"]), Reduce::And);
+    assert_eq!(fan_out(&r, &["KEYS", "*"]), Reduce::Concat);
+    // And what the tips add.
+    assert_eq!(fan_out(&r, &["SLOWLOG", "LEN"]), Reduce::Sum);
+    assert_eq!(
+        fan_out(&r, &["CONFIG", "SET", "x", "y"]),
+        Reduce::AllSucceeded
+    );
+    assert_eq!(fan_out(&r, &["WAIT", "0", "0"]), Reduce::Min);
+    assert_eq!(fan_out(&r, &["SCRIPT", "KILL"]), Reduce::OneSucceeded);
+    assert!(matches!(fan_out(&r, &["RANDOMKEY"]), Reduce::Random { .. }));
+    for (argv, reason) in [
+        (&["SLOWLOG", "GET"][..], KeylessReason::PerShard),
+        (&["INFO"], KeylessReason::Special),
+        (&["SCAN", "0"], KeylessReason::Special),
+        (&["TIME"], KeylessReason::NoPolicy),
+        (&["CLIENT", "LIST"], KeylessReason::NoPolicy),
+    ] {
+        match r.plan(argv) {
+            Err(ShardError::Keyless { reason: got, .. }) => assert_eq!(got, reason, "{argv:?}"),
+            other => panic!("{argv:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn random_picks_follow_the_seed() {
+    let picks = |seed| {
+        let r = pool_router().with_seed(seed);
+        (0..4)
+            .map(|_| match fan_out(&r, &["RANDOMKEY"]) {
+                Reduce::Random { pick } => pick,
+                _ => unreachable!(),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(picks(7), picks(7));
+    assert_ne!(picks(7), picks(8));
+    let p = picks(0);
+    assert!(p.windows(2).all(|w| w[0] != w[1]), "{p:?}");
+}
+
+#[test]
+fn one_shard_or_a_split_in_key_order() {
+    let r = pool_router();
+    let (a, b) = apart(&r, "k");
+    assert_eq!(
+        r.plan(&["GET", &a]).unwrap(),
+        Step::One(r.shard_of(a.as_bytes()).unwrap())
+    );
+    let Step::Split(s) = r.plan(&["MGET", &b, &a, &b]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.key_count, 3);
+    assert_eq!(s.parts.len(), 2);
+    assert_eq!(s.parts[0].shard, r.shard_of(b.as_bytes()).unwrap());
+    assert_eq!(s.parts[0].argv, [0, 1, 3]);
+    assert_eq!(s.parts[0].keys, [0, 2]);
+    assert_eq!(s.parts[1].argv, [0, 2]);
+    // Part 0 answers [b, b], part 1 [a]: the caller's order is b, a, b.
+    assert_eq!(s.reduce, Reduce::Order(vec![0, 2, 1]));
+    let Step::Split(s) = r.plan(&["MSET", &a, "1", &b, "2"]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.reduce, Reduce::AllSucceeded);
+    assert_eq!(s.parts[0].argv, [0, 1, 2]);
+    assert_eq!(s.parts[1].argv, [0, 3, 4]);
+    let Step::Split(s) = r.plan(&["DEL", &a, &b]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.reduce, Reduce::Sum);
+}
+
+#[test]
+fn a_split_checks_what_the_server_checks_first() {
+    let r = pool_router();
+    let (a, b) = apart(&r, "k");
+    // A key without its value: the server writes nothing, so nothing is sent.
+    match r.plan(&["MSET", &a, "1", &b]) {
+        Err(ShardError::Unroutable {
+            cause: Unroutable::Command(CommandError::WrongArity { .. }),
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // On one shard the server answers its own error, as a single server does.
+    let (c, d) = together(&r);
+    assert!(matches!(r.plan(&["MSET", &c, "1", &d]), Ok(Step::One(_))));
+}
+
+#[test]
+fn commands_that_cannot_split_are_refused_with_their_shards() {
+    let r = pool_router();
+    let (a, b) = apart(&r, "k");
+    let e = r.plan(&["RENAME", &a, &b]).unwrap_err();
+    assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD");
+    assert_eq!(e.command(), "RENAME");
+    let names: Vec<&str> = [&a, &b]
+        .iter()
+        .map(|k| r.name(r.shard_of(k.as_bytes()).unwrap()))
+        .collect();
+    assert_eq!(e.shards(), names.as_slice());
+    assert_eq!(
+        e.to_string(),
+        alloc::format!(
+            "RENAME has keys on several shards ({}, {}) and cannot be split",
+            names[0],
+            names[1]
+        )
+    );
+    let e = r.plan(&["MSETNX", &a, "1", &b, "2"]).unwrap_err();
+    assert_eq!(e.command(), "MSETNX");
+    let e = r.plan(&["EVAL", "return 1", "2", &a, &b]).unwrap_err();
+    assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD");
+}
+
+#[test]
+fn strict_tags_refuse_keys_together_by_chance() {
+    let r = pool_router().with_strict_tags(true);
+    let (a, b) = together(&r);
+    let e = r.plan(&["RENAME", &a, &b]).unwrap_err();
+    assert_eq!(e.code(), "ERR_KEYROUTE_NOT_COLOCATED");
+    assert_eq!(e.shards().len(), 1);
+    // A splittable command on one shard needs no tag; one key repeated is fine.
+    assert!(matches!(r.plan(&["MGET", &a, &b]), Ok(Step::One(_))));
+    assert!(matches!(r.plan(&["RENAME", &a, &a]), Ok(Step::One(_))));
+    // Without strict tags the same command runs.
+    let r = pool_router();
+    assert!(matches!(r.plan(&["RENAME", &a, &b]), Ok(Step::One(_))));
+}
+
+#[test]
+fn a_cluster_splits_per_slot_and_refuses_per_slot() {
+    let r = cluster_router();
+    // foo (slot 12182) and bar (5061) are on different shards; two keys
+    // of one shard in different slots still split.
+    let Step::Split(s) = r.plan(&["MGET", "foo", "bar"]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.parts.iter().map(|p| p.shard).collect::<Vec<_>>(), [2, 0]);
+    let (a, b) = ("a", "b"); // slots 15495 and 3300
+    assert_eq!(crate::key_slot(a.as_bytes()), 15495);
+    let e = r.plan(&["RENAME", a, b]).unwrap_err();
+    match &e {
+        ShardError::CrossShard { slots, .. } => assert_eq!(*slots, Some((15495, 3300))),
+        other => panic!("{other:?}"),
+    }
+    // Same shard, two slots: still a cross-slot refusal (a node refuses it).
+    let c = "c"; // slot 7365, shard 1
+    let d = (0..)
+        .map(|i| alloc::format!("d{i}"))
+        .find(|k| {
+            let s = crate::key_slot(k.as_bytes());
+            (5461..=10922).contains(&s) && s != 7365
+        })
+        .unwrap();
+    let e = r.plan(&["RENAME", c, &d]).unwrap_err();
+    assert_eq!(e.shards(), ["127.0.0.1:7001"]);
+    assert!(e.to_string().contains("hash slots 7365 and"), "{e}");
+    let Step::Split(s) = r.plan(&["DEL", c, &d]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.parts.iter().map(|p| p.shard).collect::<Vec<_>>(), [1, 1]);
+}
+
+#[test]
+fn cluster_shards_are_named_as_given() {
+    let map = cluster_map();
+    let r = ShardRouter::for_cluster(
+        &map,
+        &["127.0.0.1:7002", "127.0.0.1:7000", "127.0.0.1:7001"],
+    )
+    .unwrap();
+    assert_eq!(r.shard_of(b"foo").unwrap(), 0);
+    assert_eq!(r.name(0), "127.0.0.1:7002");
+    assert!(matches!(
+        ShardRouter::for_cluster(&map, &["127.0.0.1:7000", "127.0.0.1:7001"]),
+        Err(TopologyError::PrimaryMismatch { in_map: true, .. })
+    ));
+    assert!(matches!(
+        ShardRouter::for_cluster(
+            &map,
+            &[
+                "127.0.0.1:7000",
+                "127.0.0.1:7001",
+                "127.0.0.1:7002",
+                "127.0.0.1:7009"
+            ]
+        ),
+        Err(TopologyError::PrimaryMismatch { in_map: false, .. })
+    ));
+}
+
+#[test]
+fn unroutable_commands_name_the_command() {
+    let r = pool_router();
+    for (argv, name) in [
+        (&["NOSUCH", "x"][..], "NOSUCH"),
+        (&["GET"], "GET"),
+        (&["script", "nosuch"], "SCRIPT NOSUCH"),
+    ] {
+        let e = r.plan(argv).unwrap_err();
+        assert_eq!(e.code(), "ERR_KEYROUTE_UNROUTABLE");
+        assert_eq!(e.command(), name);
+    }
+    let empty: [&str; 0] = [];
+    assert_eq!(
+        r.plan(&empty).unwrap_err().to_string(),
+        "an empty command cannot be routed"
+    );
+    assert_eq!(r.command_name(&["script", "load", "x"]), "SCRIPT LOAD");
+    assert_eq!(r.command_name(&["config", "SET", "a", "b"]), "CONFIG SET");
+}
+
+#[test]
+fn a_pipeline_is_planned_whole() {
+    let r = pool_router();
+    let (a, b) = apart(&r, "k");
+    let (sa, sb) = (
+        r.shard_of(a.as_bytes()).unwrap(),
+        r.shard_of(b.as_bytes()).unwrap(),
+    );
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["SET", &a, "1"],
+        vec!["MGET", &a, &b],
+        vec!["DBSIZE"],
+        vec!["GET", &b],
+    ];
+    let p = r.plan_pipeline(&commands).unwrap();
+    assert_eq!(p.steps.len(), 4);
+    assert_eq!(p.replies[0], [(sa, 0)]);
+    assert_eq!(p.replies[1], [(sa, 1), (sb, 0)]);
+    assert_eq!(p.replies[2].len(), 4);
+    assert_eq!(p.replies[3], [(sb, 2)]);
+    assert_eq!(
+        p.batches[sa][1],
+        Send {
+            command: 1,
+            part: Some(0)
+        }
+    );
+    let total: usize = p.batches.iter().map(Vec::len).sum();
+    assert_eq!(total, 1 + 2 + 4 + 1);
+    // One refused command refuses the whole pipeline, naming its position.
+    let commands: Vec<Vec<&str>> = vec![vec!["GET", &a], vec!["RENAME", &a, &b]];
+    let e = r.plan_pipeline(&commands).unwrap_err();
+    assert_eq!(e.position(), Some(1));
+    assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD");
+    assert!(
+        e.to_string()
+            .starts_with("command 1 of the pipeline: RENAME"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_transaction_stays_on_its_shard() {
+    let r = pool_router();
+    let (a, b) = apart(&r, "k");
+    let sa = r.shard_of(a.as_bytes()).unwrap();
+    let mut s = Session::new();
+    assert_eq!(s.watch(&r, &["WATCH", &a]).unwrap(), sa);
+    assert!(s.watching());
+    // A watch on another shard is refused, and changes nothing.
+    let e = s.watch(&r, &["WATCH", &b]).unwrap_err();
+    assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION");
+    assert!(
+        e.to_string()
+            .starts_with("transaction WATCH and WATCH touch shards"),
+        "{e}"
+    );
+    assert_eq!(s.pinned(), Some(sa));
+    s.multi().unwrap();
+    assert!(s.multi().is_err());
+    assert!(s.watch(&r, &["WATCH", &a]).is_err());
+    s.queue(&r, &["INCR", &a]).unwrap();
+    s.queue(&r, &["PING"]).unwrap(); // keyless commands go along
+    let e = s.queue(&r, &["GET", &b]).unwrap_err();
+    match &e {
+        ShardError::CrossShardTransaction { first, other, .. } => {
+            assert_eq!(first.position, None);
+            assert_eq!(other.position, Some(2));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.queued(), 2);
+    assert_eq!(s.exec().unwrap(), Some(sa));
+    assert_eq!(s, Session::new());
+    // Without a watch, the first key pins.
+    let e = s
+        .transaction(&r, &[vec!["SET", &b, "1"], vec!["SET", &a, "1"]])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("transaction command 0 (SET) and command 1 (SET) touch shards"),
+        "{e}"
+    );
+    // A refused transaction leaves the watch in place.
+    s.watch(&r, &["WATCH", &a]).unwrap();
+    assert!(s.transaction(&r, &[vec!["GET", &b]]).is_err());
+    assert_eq!(s.pinned(), Some(sa));
+    assert_eq!(s.transaction(&r, &[vec!["GET", &a]]).unwrap(), Some(sa));
+    assert!(!s.watching());
+    // Keyless transactions have no shard; empty ones have nothing to send.
+    assert!(matches!(
+        s.transaction(&r, &[vec!["PING"]]),
+        Err(ShardError::Keyless {
+            reason: KeylessReason::Transaction,
+            ..
+        })
+    ));
+    let none: [Vec<&str>; 0] = [];
+    assert_eq!(s.transaction(&r, &none).unwrap(), None);
+    // UNWATCH goes where the watch went, or nowhere.
+    assert_eq!(s.unwatch(), None);
+    s.watch(&r, &["WATCH", &a]).unwrap();
+    assert_eq!(s.unwatch(), Some(sa));
+    assert_eq!(s.pinned(), None);
+}
+
+#[test]
+fn strict_transactions_share_a_tag_and_cluster_ones_a_slot() {
+    let r = pool_router().with_strict_tags(true);
+    let (a, b) = together(&r);
+    let mut s = Session::new();
+    s.queue(&r, &["SET", &a, "1"]).unwrap();
+    let e = s.queue(&r, &["SET", &b, "1"]).unwrap_err();
+    assert!(matches!(
+        e,
+        ShardError::CrossShardTransaction {
+            conflict: Conflict::Tags,
+            ..
+        }
+    ));
+    s.queue(&r, &["SET", &a, "2"]).unwrap();
+    let r = cluster_router();
+    let mut s = Session::new();
+    s.queue(&r, &["SET", "c", "1"]).unwrap();
+    let e = s.queue(&r, &["SET", "{c}x", "1"]);
+    assert!(e.is_ok());
+    let d = (0..)
+        .map(|i| alloc::format!("d{i}"))
+        .find(|k| {
+            let s = crate::key_slot(k.as_bytes());
+            (5461..=10922).contains(&s) && s != 7365
+        })
+        .unwrap();
+    let e = s.queue(&r, &["SET", &d, "1"]).unwrap_err();
+    assert!(matches!(
+        e,
+        ShardError::CrossShardTransaction {
+            conflict: Conflict::Slots(7365, _),
+            ..
+        }
+    ));
+}
+
+/// A reply type for testing the reduce rules.
+#[derive(Debug, Clone, PartialEq)]
+enum R {
+    Nil,
+    Int(i64),
+    Bool(bool),
+    Text(&'static str),
+    Err(&'static str),
+    Arr(Vec<R>),
+}
+
+impl Reply for R {
+    fn is_error(&self) -> bool {
+        matches!(self, R::Err(_))
+    }
+    fn is_nil(&self) -> bool {
+        matches!(self, R::Nil)
+    }
+    fn as_int(&self) -> Option<i64> {
+        match self {
+            R::Int(n) => Some(*n),
+            R::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+    fn into_items(self) -> Result<Vec<Self>, Self> {
+        match self {
+            R::Arr(a) => Ok(a),
+            other => Err(other),
+        }
+    }
+    fn int_like(n: i64, like: &Self) -> Self {
+        match like {
+            R::Bool(_) => R::Bool(n != 0),
+            _ => R::Int(n),
+        }
+    }
+    fn array(items: Vec<Self>) -> Self {
+        R::Arr(items)
+    }
+    fn nil() -> Self {
+        R::Nil
+    }
+}
+
+#[test]
+fn reduce_rules() {
+    use R::*;
+    let order = Reduce::Order(vec![0, 2, 1]);
+    assert_eq!(
+        order.apply(vec![Arr(vec![Text("b"), Text("b2")]), Arr(vec![Text("a")])]),
+        Arr(vec![Text("b"), Text("a"), Text("b2")])
+    );
+    assert_eq!(Reduce::Sum.apply(vec![Int(1), Int(2)]), Int(3));
+    assert_eq!(
+        Reduce::Sum.apply(vec![Int(1), Err("ERR x"), Err("ERR y")]),
+        Err("ERR x")
+    );
+    assert_eq!(Reduce::Min.apply(vec![Int(3), Int(2)]), Int(2));
+    assert_eq!(Reduce::Max.apply(vec![Int(3), Int(2)]), Int(3));
+    assert_eq!(
+        Reduce::And.apply(vec![Arr(vec![Int(1), Int(1)]), Arr(vec![Int(1), Int(0)])]),
+        Arr(vec![Int(1), Int(0)])
+    );
+    assert_eq!(
+        Reduce::And.apply(vec![Arr(vec![Bool(true)]), Arr(vec![Bool(true)])]),
+        Arr(vec![Bool(true)])
+    );
+    assert_eq!(Reduce::Or.apply(vec![Int(0), Int(1)]), Int(1));
+    assert_eq!(
+        Reduce::AllSucceeded.apply(vec![Text("OK"), Text("OK")]),
+        Text("OK")
+    );
+    assert_eq!(
+        Reduce::OneSucceeded.apply(vec![Err("E1"), Text("OK")]),
+        Text("OK")
+    );
+    assert_eq!(
+        Reduce::OneSucceeded.apply(vec![Err("E1"), Err("E2")]),
+        Err("E1")
+    );
+    assert_eq!(
+        Reduce::Concat.apply(vec![
+            Arr(vec![Text("a")]),
+            Arr(vec![]),
+            Arr(vec![Text("b")])
+        ]),
+        Arr(vec![Text("a"), Text("b")])
+    );
+    assert_eq!(
+        Reduce::Random { pick: 3 }.apply(vec![Nil, Text("a"), Nil, Text("b")]),
+        Text("b")
+    );
+    assert_eq!(Reduce::Random { pick: 3 }.apply(vec![Nil, Nil]), Nil);
+    // A reply of the wrong shape stands for the whole.
+    assert_eq!(Reduce::Sum.apply(vec![Int(1), Text("x")]), Text("x"));
+    let _ = ToString::to_string(&1);
+}
+
+#[test]
+fn keyless_reasons_have_the_documented_names() {
+    let names: Vec<&str> = [
+        KeylessReason::NoPolicy,
+        KeylessReason::Special,
+        KeylessReason::PerShard,
+        KeylessReason::Transaction,
+    ]
+    .into_iter()
+    .map(KeylessReason::as_str)
+    .collect();
+    assert_eq!(names, ["no_policy", "special", "per_shard", "transaction"]);
+    assert_eq!(KeylessReason::NAMES, names.as_slice());
+    assert_eq!("per_shard".parse(), Ok(KeylessReason::PerShard));
+}
+
+#[test]
+fn reduce_names_read_back() {
+    for r in [
+        Reduce::Sum,
+        Reduce::Min,
+        Reduce::Max,
+        Reduce::And,
+        Reduce::Or,
+        Reduce::AllSucceeded,
+        Reduce::OneSucceeded,
+        Reduce::Concat,
+    ] {
+        assert_eq!(Reduce::from_name(r.as_str()), Some(r));
+    }
+    assert_eq!(Reduce::Order(vec![1, 0]).as_str(), "order");
+    for name in ["order", "random", "SUM", "", "first"] {
+        assert_eq!(Reduce::from_name(name), None, "{name}");
+    }
+}
