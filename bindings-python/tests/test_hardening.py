@@ -39,7 +39,7 @@ def test_more_than_65535_shards_are_refused_not_misrouted() -> None:
         keyroute.Cluster.from_shards(shards_reply(70_000, 65_535))
     m = keyroute.Cluster.from_shards(shards_reply(65_535, 65_535 - 16384))
     for slot in (0, 1, 4464, 16383):
-        node, _ = m.slot_node(slot)
+        node, _ = m.node_for_slot(slot)
         assert node.host == host(65_535 - 16384 + slot)
 
 
@@ -56,10 +56,10 @@ def test_a_moved_storm_to_new_nodes_routes_right_and_forgets_the_rest() -> None:
         r = m.apply_redirect(f"MOVED {slot} {host(i)}:{7000 + i % 7}")
         assert r.slot == slot
         if i % 997 == 0:
-            assert m.slot_node(slot)[0].addr == f"{host(i)}:{7000 + i % 7}"
+            assert m.node_for_slot(slot)[0].addr == f"{host(i)}:{7000 + i % 7}"
     assert len(m.shards) == 16384 and len(m.nodes) == 16384
     for i in range(n - 16384, n):
-        node, role = m.slot_node((i * 7) % 16384, read_from="prefer_replica")
+        node, role = m.node_for_slot((i * 7) % 16384, read_from="prefer_replica")
         assert (node.addr, role) == (f"{host(i)}:{7000 + i % 7}", "primary")
     groups = m.group_by_node([b"a", b"b", b"c"])
     assert sum(len(g.positions) for g in groups) == 3
@@ -166,7 +166,7 @@ def test_another_thread_applies_a_redirect_while_keys_are_read() -> None:
     t.join()
     assert errors == []
     assert {g.node.addr for g in groups} == {"10.0.0.1:7000", "10.0.0.2:7000"}
-    assert m.slot_node(5)[0].addr == "10.0.0.3:7000"
+    assert m.node_for_slot(5)[0].addr == "10.0.0.3:7000"
 
 
 COMMAND_REPLY = [["mymodule.get", 2, ["readonly"], 1, 1, 1, ["@read"], [], [], []]]
@@ -213,7 +213,7 @@ def test_split_by_node_reads_its_options_before_holding_the_map() -> None:
 
     groups = s.by_node(m, read_from=(Zone("az_affinity"), "eu"))  # type: ignore[arg-type]
     assert sum(len(parts) for _, parts in groups) == 2
-    assert m.slot_node(0)[0].addr == "10.0.0.9:7000"
+    assert m.node_for_slot(0)[0].addr == "10.0.0.9:7000"
 
 
 def test_plans_refuse_hostile_input_at_once() -> None:

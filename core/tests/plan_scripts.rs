@@ -180,7 +180,7 @@ fn scripts_of_hostile_plans_run_nothing_but_redis_cli() {
                     &b_id
                 };
                 assert!(
-                    args.iter().any(|a| *a == named),
+                    args.contains(&named),
                     "{kind:?}: {named:?} not passed whole: {log}"
                 );
             }

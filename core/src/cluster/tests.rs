@@ -568,6 +568,9 @@ struct Model {
     owner: Vec<Option<usize>>,
 }
 
+/// A slot's primary and replicas, by name (`None`: unserved).
+type SlotView = Option<(String, Vec<String>)>;
+
 /// The slots the model follows (the maps it is used on serve no others).
 const MODEL_SLOTS: u16 = 12;
 
@@ -626,7 +629,7 @@ impl Model {
     }
 
     /// Per slot: primary and replicas; and every node name listed.
-    fn view(&self) -> (Vec<Option<(String, Vec<String>)>>, Vec<String>) {
+    fn view(&self) -> (Vec<SlotView>, Vec<String>) {
         let slots = self
             .owner
             .iter()
@@ -718,8 +721,8 @@ fn redirect_changes_name_the_nodes_to_refresh() {
     let c = m.redirect_changes().to_vec();
     assert_eq!(c, [0, 1]);
     // Every index whose node differs from before is listed.
-    for i in 0..3 {
-        assert_eq!(m.nodes()[i] != before[i], c.contains(&i), "{i} {c:?}");
+    for (i, (now, was)) in m.nodes().iter().zip(&before).enumerate() {
+        assert_eq!(now != was, c.contains(&i), "{i} {c:?}");
     }
     check_invariants(&m);
 }
