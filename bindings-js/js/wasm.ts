@@ -33,6 +33,9 @@ export interface SlotGlue {
   hashTag(key: Uint8Array): Uint8Array;
   patternSlot(pattern: Uint8Array): number | undefined;
   crc16(data: Uint8Array): number;
+  codisSlot(key: Uint8Array): number;
+  slotScheme(name: string): number;
+  slotSchemeNames(): string[];
 }
 
 /** The whole glue of the full wasm (the slots wasm has only {@link SlotGlue}). */
@@ -197,6 +200,20 @@ export function patternSlot(pattern: string | Uint8Array): number | null {
     return slot < 0 ? null : slot;
   }
   return glue.patternSlot(utf8(pattern)) ?? null;
+}
+
+/** The Codis slot of `key`. */
+export function codisSlot(key: string | Uint8Array): number {
+  return glue.codisSlot(utf8(key));
+}
+
+/** The position of the slot scheme `name` in the core's list, or -1; and the list. */
+export function slotScheme(name: string): number {
+  return glue.slotScheme(name);
+}
+
+export function slotSchemeNames(): string[] {
+  return glue.slotSchemeNames();
 }
 
 export function crc16(data: string | Uint8Array): number {

@@ -300,9 +300,12 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::NoLiveServers => "NO_LIVE_SERVERS",
         E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
         E::BadTableSize { .. } => "BAD_TABLE_SIZE",
-        E::TooManyPoints { .. } => "TOO_MANY_POINTS",
         E::UnknownOption { .. } => "UNKNOWN_OPTION",
         E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
+        E::TooManyPoints { .. } => "TOO_MANY_POINTS",
+        E::BadEntry { .. } => "BAD_ENTRY",
+        E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
+        E::RandomTie { .. } => "RANDOM_TIE",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
@@ -328,10 +331,12 @@ pub(crate) fn partition(e: &PartitionError) -> String {
             j.str("value", name)
         }
         E::OptionNotApplicable { scheme, option } => j.str("scheme", scheme).str("option", option),
-        E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
         E::UnknownOption { name } => j.str("option", name),
         E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
         E::BadOption { option, .. } => j.str("option", option),
+        E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
+        E::BadEntry { server, field, .. } => j.str("server", server).str("field", field),
+        E::BadTagPattern { pattern, .. } => j.str("pattern", pattern),
         _ => j,
     };
     j.done()

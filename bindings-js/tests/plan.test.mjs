@@ -118,11 +118,11 @@ test("bad inputs: PlanError naming the problem", () => {
   for (const bad of [5, null, [[0, 1]], { a: "0-1" }, { a: [[0]] }, { a: [[-1, 5]] }]) {
     assert.throws(() => kr.plan.rebalance(bad), { name: "TypeError" });
   }
-  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { tolerance: -1 }), { name: "TypeError" });
-  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: [5] }), { name: "TypeError" });
-  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: [{ id: "b", addr: 7 }] }), { name: "TypeError" });
-  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { drain: [null] }), { name: "TypeError" });
-  assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: null } }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { tolerance: -1 }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [5] }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [{ id: id("b"), addr: 7 }] }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { drain: [null] }), { name: "TypeError" });
+  assert.throws(() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { weights: { [id("a")]: null } }), { name: "TypeError" });
 });
 
 test("hostile node ids and addresses are PlanErrors, never part of a script", () => {

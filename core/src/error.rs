@@ -63,12 +63,6 @@ pub enum TopologyError {
         /// Position of the key in the caller's list (0 for a single key).
         position: usize,
     },
-    /// More shards than a map holds (`CLUSTER SHARDS` entries, or primaries
-    /// in `CLUSTER SLOTS`).
-    TooManyShards {
-        /// The limit, [`crate::cluster::MAX_SHARDS`].
-        max: usize,
-    },
     /// The shards given for a cluster map and the map's primaries differ.
     PrimaryMismatch {
         /// The primary (`host:port`) named on one side only.
@@ -76,6 +70,12 @@ pub enum TopologyError {
         /// Whether it is a primary of the map (and no shard was given for
         /// it), or a shard given that the map does not have as a primary.
         in_map: bool,
+    },
+    /// More shards than a map holds (`CLUSTER SHARDS` entries, or primaries
+    /// in `CLUSTER SLOTS`).
+    TooManyShards {
+        /// The limit, [`crate::cluster::MAX_SHARDS`].
+        max: usize,
     },
 }
 
@@ -408,6 +408,30 @@ pub enum PartitionError {
         /// The limit.
         max: u64,
     },
+    /// A server given as a mapping entry with a field the library does not
+    /// read that way (see `partition::entry`).
+    BadEntry {
+        /// The entry's key.
+        server: String,
+        /// The field.
+        field: String,
+        /// What the library takes there.
+        expected: &'static str,
+    },
+    /// redis-rb's `tag:` pattern that keyroute cannot read as Ruby does
+    /// (see `partition::ruby_tag`).
+    BadTagPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What in it is refused, or why it does not compile.
+        reason: String,
+    },
+    /// Two servers' points coincide where the library breaks the tie at
+    /// random (go-redis v5 to v7 iterate a Go map), so no answer is certain.
+    RandomTie {
+        /// The two servers, as written.
+        servers: [String; 2],
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -457,6 +481,19 @@ impl fmt::Display for PartitionError {
                 f,
                 "the ring would have {points} points; at most {max} are allowed (fewer servers, \
                  smaller weights or vnodes)"
+            ),
+            Self::BadEntry {
+                server,
+                field,
+                expected,
+            } => write!(f, "server {server:?}: field {field:?}: expected {expected}"),
+            Self::BadTagPattern { pattern, reason } => {
+                write!(f, "tag pattern {pattern:?} is refused: {reason}")
+            }
+            Self::RandomTie { servers } => write!(
+                f,
+                "servers {:?} and {:?} share a ring point, which the library gives to either at random",
+                servers[0], servers[1]
             ),
             Self::Server(e) => e.fmt(f),
         }

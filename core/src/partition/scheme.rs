@@ -5,6 +5,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use super::clients::NodeHashringCompat;
+use super::hash::digest::Algorithm;
 use super::hash::twemproxy::TwemproxyHash;
 use super::hash::CharSign;
 use super::jedis::JedisVersion;
@@ -51,6 +52,9 @@ schemes! {
     RedisRb4 => "redis-rb-4",
     /// redis-rb 5.x `Redis::Distributed` (MD5 points).
     RedisRb5 => "redis-rb-5",
+    /// redis-rb 4.x `Redis::HashRing` used directly: the whole key hashed,
+    /// [`Options::replicas`] points per node.
+    RedisRbHashring => "redis-rb-hashring",
     /// Jedis sharding (version from [`Options::jedis`]).
     Jedis => "jedis",
     /// uhashring 2.x default ring (128-bit MD5 points).
@@ -132,6 +136,14 @@ pub struct Options {
     /// The hash-tag rule, replacing the scheme's own (only for jedis, jump,
     /// rendezvous and maglev, whose tag rule is the application's choice).
     pub tag: Option<KeyTag>,
+    /// The `tag` value as given: redis-rb's `tag:` reads it as a Ruby
+    /// regular expression (`none` and `redis-rb` name the built-in rules).
+    pub tag_pattern: Option<alloc::string::String>,
+    /// redis-rb `HashRing.new(nodes, replicas)`: points per node (160);
+    /// uhashring ketama `replicas`: words per digest (4).
+    pub replicas: Option<u32>,
+    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5).
+    pub algorithm: Option<Algorithm>,
 }
 
 impl Default for Options {
@@ -148,7 +160,139 @@ impl Default for Options {
             jump_hash: JumpHash::Xxh3,
             table_size: None,
             tag: None,
+            tag_pattern: None,
+            replicas: None,
+            algorithm: None,
         }
+    }
+}
+
+/// An option value as a binding or the command line hands it over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValue<'a> {
+    /// A name or text (a `str`, or `bytes` where a value is bytes, such as
+    /// `hash_tag`).
+    Text(&'a [u8]),
+    /// A number.
+    Int(u64),
+    /// A value of another kind (an object): accepted only where the
+    /// library keeps it without reading it (uhashring's `instance`).
+    Other,
+}
+
+impl Options {
+    /// Every option's name, as [`Options::set`] takes them.
+    pub const NAMES: &'static [&'static str] = &[
+        "hash",
+        "hash_tag",
+        "char_sign",
+        "redis_rb_id",
+        "jedis",
+        "default_port",
+        "compatibility",
+        "vnodes",
+        "jump_hash",
+        "table_size",
+        "tag",
+        "replicas",
+        "algorithm",
+    ];
+
+    /// Sets the option `name` (`hash_tag`, or in a language's own case,
+    /// `hashTag`: case and `_`/`-` are ignored) from `value`, parsing names
+    /// as the core names them. Every binding and the CLI set options through
+    /// this one function; whether the scheme has the option is checked when
+    /// the pool is built.
+    pub fn set(&mut self, name: &str, value: OptionValue<'_>) -> Result<(), PartitionError> {
+        let key = |n: &str| {
+            n.bytes()
+                .filter(|b| !matches!(b, b'_' | b'-'))
+                .map(|b| b.to_ascii_lowercase())
+                .collect::<alloc::vec::Vec<u8>>()
+        };
+        let wanted = key(name);
+        let Some(&option) = Options::NAMES.iter().find(|n| key(n) == wanted) else {
+            return Err(PartitionError::UnknownOption {
+                name: name.to_string(),
+            });
+        };
+        let (given_text, given_number) = match value {
+            OptionValue::Text(t) => (Some(t), None),
+            OptionValue::Int(n) => (None, Some(n)),
+            OptionValue::Other => (None, None),
+        };
+        let bad = |expected| PartitionError::BadOption { option, expected };
+        let text = || given_text.ok_or(bad("a name"));
+        let number = || given_number.ok_or(bad("a number"));
+        let name_of = || text().and_then(|t| core::str::from_utf8(t).map_err(|_| bad("a name")));
+        let unknown = PartitionError::UnknownValue;
+        match option {
+            "hash" => {
+                let h = name_of()?;
+                self.hash = Some(h.parse().map_err(|_| PartitionError::UnknownHash {
+                    name: h.to_string(),
+                })?);
+            }
+            "hash_tag" => {
+                let t = text()?;
+                self.hash_tag =
+                    Some(
+                        <[u8; 2]>::try_from(t).map_err(|_| PartitionError::BadHashTag {
+                            tag: alloc::string::String::from_utf8_lossy(t).into_owned(),
+                        })?,
+                    );
+            }
+            "char_sign" => self.char_sign = name_of()?.parse().map_err(unknown)?,
+            "redis_rb_id" => self.redis_rb_id = name_of()?.parse().map_err(unknown)?,
+            "jedis" => self.jedis = name_of()?.parse().map_err(unknown)?,
+            "compatibility" => self.compatibility = name_of()?.parse().map_err(unknown)?,
+            "jump_hash" => self.jump_hash = name_of()?.parse().map_err(unknown)?,
+            "tag" => {
+                let t = text()?;
+                let pattern = core::str::from_utf8(t).ok();
+                // Refused when it is neither a rule nor text (a pattern);
+                // which reading applies is the scheme's (`validate`).
+                self.tag = match KeyTag::parse(t) {
+                    Ok(tag) => Some(tag),
+                    Err(e) if pattern.is_none() => return Err(unknown(e)),
+                    Err(_) => None,
+                };
+                self.tag_pattern = pattern.map(ToString::to_string);
+            }
+            "algorithm" => self.algorithm = Some(name_of()?.parse().map_err(unknown)?),
+            "replicas" => {
+                let n = number()?;
+                self.replicas = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(bad("a positive number below 2^32"))?,
+                );
+            }
+            "default_port" => {
+                let p = number()?;
+                self.default_port = Some(
+                    u16::try_from(p)
+                        .ok()
+                        .filter(|&p| p > 0)
+                        .ok_or(bad("a port in 1..=65535"))?,
+                );
+            }
+            "vnodes" => {
+                let n = number()?;
+                self.vnodes = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(bad("a positive number below 2^32"))?,
+                );
+            }
+            _ => {
+                let n = number()?;
+                self.table_size = Some(n);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -196,122 +340,47 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
             .sum(),
         PredisKetama => groups(GroupCount::PredisF64, 4, &predis),
         RedisRb4 | RedisRb5 => 160 * n as u64,
+        RedisRbHashring => o.replicas.unwrap_or(160) as u64 * n as u64,
         Jedis if o.jedis == JedisVersion::V4 => 160 * n as u64,
         Jedis => 160 * total(&weights),
-        Uhashring => o.vnodes.unwrap_or(160) as u64 * total(&weights),
-        UhashringKetama => groups(GroupCount::UhashringExact { vnodes: 40 }, 4, &weights),
+        Uhashring => servers
+            .iter()
+            .map(|s| s.vnodes().or(o.vnodes).unwrap_or(160) as u64 * s.weight() as u64)
+            .sum(),
+        UhashringKetama => servers
+            .iter()
+            .map(|s| {
+                let vnodes = s.vnodes().or(o.vnodes).unwrap_or(40);
+                let g =
+                    GroupCount::UhashringExact { vnodes }.groups(s.weight(), total(&weights), n);
+                g as u64 * o.replicas.unwrap_or(4) as u64
+            })
+            .sum(),
         NodeHashring => {
             let words = match o.compatibility {
                 NodeHashringCompat::Ketama => 4,
                 NodeHashringCompat::HashRing => 3,
             };
             let vnodes = o.vnodes.unwrap_or(40);
-            groups(GroupCount::NodeHashringF64 { vnodes }, words, &weights)
+            let count = GroupCount::NodeHashringF64 { vnodes };
+            let sum = total(&weights);
+            servers
+                .iter()
+                .map(|s| match node_hashring_own_groups(s, vnodes) {
+                    Some(g) => g as u64 * words,
+                    None => count.groups(s.weight(), sum, n) as u64 * words,
+                })
+                .sum()
         }
         Pymemcache | Jump | Maglev => 0,
     }
 }
 
-/// An option value as a binding or the command line hands it over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptionValue<'a> {
-    /// A name or text (a `str`, or `bytes` where a value is bytes, such as
-    /// `hash_tag`).
-    Text(&'a [u8]),
-    /// A number.
-    Int(u64),
-}
-
-impl Options {
-    /// Every option's name, as [`Options::set`] takes them.
-    pub const NAMES: &'static [&'static str] = &[
-        "hash",
-        "hash_tag",
-        "char_sign",
-        "redis_rb_id",
-        "jedis",
-        "default_port",
-        "compatibility",
-        "vnodes",
-        "jump_hash",
-        "table_size",
-        "tag",
-    ];
-
-    /// Sets the option `name` (`hash_tag`, or in a language's own case,
-    /// `hashTag`: case and `_`/`-` are ignored) from `value`, parsing names
-    /// as the core names them. Every binding and the CLI set options through
-    /// this one function; whether the scheme has the option is checked when
-    /// the pool is built.
-    pub fn set(&mut self, name: &str, value: OptionValue<'_>) -> Result<(), PartitionError> {
-        let key = |n: &str| {
-            n.bytes()
-                .filter(|b| !matches!(b, b'_' | b'-'))
-                .map(|b| b.to_ascii_lowercase())
-                .collect::<alloc::vec::Vec<u8>>()
-        };
-        let wanted = key(name);
-        let Some(&option) = Options::NAMES.iter().find(|n| key(n) == wanted) else {
-            return Err(PartitionError::UnknownOption {
-                name: name.to_string(),
-            });
-        };
-        let (given_text, given_number) = match value {
-            OptionValue::Text(t) => (Some(t), None),
-            OptionValue::Int(n) => (None, Some(n)),
-        };
-        let bad = |expected| PartitionError::BadOption { option, expected };
-        let text = || given_text.ok_or(bad("a name"));
-        let number = || given_number.ok_or(bad("a number"));
-        let name_of = || text().and_then(|t| core::str::from_utf8(t).map_err(|_| bad("a name")));
-        let unknown = PartitionError::UnknownValue;
-        match option {
-            "hash" => {
-                let h = name_of()?;
-                self.hash = Some(h.parse().map_err(|_| PartitionError::UnknownHash {
-                    name: h.to_string(),
-                })?);
-            }
-            "hash_tag" => {
-                let t = text()?;
-                self.hash_tag =
-                    Some(
-                        <[u8; 2]>::try_from(t).map_err(|_| PartitionError::BadHashTag {
-                            tag: alloc::string::String::from_utf8_lossy(t).into_owned(),
-                        })?,
-                    );
-            }
-            "char_sign" => self.char_sign = name_of()?.parse().map_err(unknown)?,
-            "redis_rb_id" => self.redis_rb_id = name_of()?.parse().map_err(unknown)?,
-            "jedis" => self.jedis = name_of()?.parse().map_err(unknown)?,
-            "compatibility" => self.compatibility = name_of()?.parse().map_err(unknown)?,
-            "jump_hash" => self.jump_hash = name_of()?.parse().map_err(unknown)?,
-            "tag" => self.tag = Some(KeyTag::parse(text()?).map_err(unknown)?),
-            "default_port" => {
-                let p = number()?;
-                self.default_port = Some(
-                    u16::try_from(p)
-                        .ok()
-                        .filter(|&p| p > 0)
-                        .ok_or(bad("a port in 1..=65535"))?,
-                );
-            }
-            "vnodes" => {
-                let n = number()?;
-                self.vnodes = Some(
-                    u32::try_from(n)
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or(bad("a positive number below 2^32"))?,
-                );
-            }
-            _ => {
-                let n = number()?;
-                self.table_size = Some(n);
-            }
-        }
-        Ok(())
-    }
+/// npm hashring: a server's own `vnodes` as its group count, unscaled,
+/// unless it equals the pool's count (then the weight scales it, as
+/// `if (vnodes !== self.vnode) length = vnodes` leaves it).
+pub(crate) fn node_hashring_own_groups(s: &Server, vnodes: u32) -> Option<u32> {
+    s.vnodes().filter(|&v| v != vnodes)
 }
 
 pub(crate) fn not_applicable(scheme: Scheme, option: &'static str) -> PartitionError {
@@ -330,7 +399,8 @@ pub(crate) fn validate(
     use Scheme::*;
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
-    let checks: [(&'static str, bool, bool); 11] = [
+    let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
+    let checks: [(&'static str, bool, bool); 13] = [
         ("hash", o.hash != d.hash, twem),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
@@ -353,20 +423,46 @@ pub(crate) fn validate(
         (
             "vnodes",
             o.vnodes != d.vnodes,
-            matches!(scheme, NodeHashring | Uhashring),
+            matches!(scheme, NodeHashring | Uhashring | UhashringKetama),
         ),
         ("jump_hash", o.jump_hash != d.jump_hash, scheme == Jump),
         ("table_size", o.table_size != d.table_size, scheme == Maglev),
         (
             "tag",
-            o.tag != d.tag,
-            matches!(scheme, Jedis | Jump | Rendezvous | Maglev),
+            o.tag != d.tag || o.tag_pattern != d.tag_pattern,
+            matches!(
+                scheme,
+                Jedis | Jump | Rendezvous | Maglev | RedisRb4 | RedisRb5
+            ),
+        ),
+        (
+            "replicas",
+            o.replicas != d.replicas,
+            matches!(scheme, RedisRbHashring | UhashringKetama),
+        ),
+        (
+            "algorithm",
+            o.algorithm != d.algorithm,
+            scheme == NodeHashring,
         ),
     ];
     for (name, set, allowed) in checks {
         if set && !allowed {
             return Err(not_applicable(scheme, name));
         }
+    }
+    if !redis_rb && o.tag.is_none() {
+        if let Some(p) = &o.tag_pattern {
+            // Not a rule name: only redis-rb reads a pattern.
+            KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
+        }
+    }
+    if scheme == UhashringKetama && o.replicas.is_some_and(|r| r > 4) {
+        // Word 4 of an MD5 digest does not exist: uhashring raises IndexError.
+        return Err(PartitionError::BadOption {
+            option: "replicas",
+            expected: "1 to 4 words of an MD5 digest",
+        });
     }
     if servers.is_empty() {
         return Err(PartitionError::NoServers);
@@ -375,7 +471,7 @@ pub(crate) fn validate(
         return Err(PartitionError::TooManyServers);
     }
     let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
-    let weighted = !(jedis4 || matches!(scheme, RedisRb4 | RedisRb5 | Pymemcache | Jump));
+    let weighted = !(jedis4 || redis_rb || matches!(scheme, Pymemcache | Jump));
     let named = !(jedis4
         || matches!(
             scheme,
@@ -392,9 +488,29 @@ pub(crate) fn validate(
             max: MAX_RING_POINTS,
         });
     }
+    // Names without a port: where the library names servers so, or adds
+    // its default port itself.
+    let portless = matches!(
+        scheme,
+        Uhashring | UhashringKetama | NodeHashring | Pymemcache | Jump | Rendezvous | Maglev
+    );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
             return Err(not_applicable(scheme, "weight"));
+        }
+        if s.is_portless() && !portless {
+            // As before bare names were read: not a server of this scheme.
+            return Err(PartitionError::Server(
+                crate::error::ServerError::BadFormat {
+                    server: s.written().into(),
+                },
+            ));
+        }
+        if s.url().is_some() && !redis_rb {
+            return Err(not_applicable(scheme, "server URL"));
+        }
+        if s.vnodes().is_some() && !matches!(scheme, NodeHashring | Uhashring | UhashringKetama) {
+            return Err(not_applicable(scheme, "vnodes"));
         }
         if s.alias().is_some() && !named {
             return Err(not_applicable(scheme, "alias"));
@@ -404,6 +520,10 @@ pub(crate) fn validate(
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::field_reassign_with_default,
+    clippy::needless_borrows_for_generic_args
+)]
 mod tests {
     use alloc::format;
     use alloc::string::String;
@@ -439,7 +559,11 @@ mod tests {
         for &scheme in Scheme::ALL {
             let weighted = !matches!(
                 scheme,
-                Scheme::RedisRb4 | Scheme::RedisRb5 | Scheme::Pymemcache | Scheme::Jump
+                Scheme::RedisRb4
+                    | Scheme::RedisRb5
+                    | Scheme::RedisRbHashring
+                    | Scheme::Pymemcache
+                    | Scheme::Jump
             );
             for n in [1, 2, 3, 7, 25] {
                 let list = if weighted {
