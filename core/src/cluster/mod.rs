@@ -371,7 +371,10 @@ impl SlotMap {
         if self.store.stale {
             return self.nodes.iter().position(|n| n.is_at(host, port));
         }
-        self.indexed(host, port)
+        self.store
+            .by_addr
+            .get(&(host.to_ascii_lowercase(), port))
+            .copied()
     }
 
     /// The shard `node` leads, if it is a primary (the first, in the rare

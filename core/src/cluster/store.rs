@@ -9,9 +9,10 @@
 //! reused, so there are never more than [`MAX_SHARDS`] of them, and a slot
 //! fits in 16 bits: the table is 32 KiB per map.
 
+use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 
 use super::{Node, Shard, SlotMap};
 use crate::error::TopologyError;
@@ -75,59 +76,16 @@ pub(super) struct Store {
     pub shard_slots: Vec<u32>,
     /// Node index -> its shards.
     pub links: Vec<Links>,
-    /// Node indexes, ordered by address (host without case, then port):
-    /// found by binary search, no key kept beside the nodes.
-    pub by_addr: Vec<u32>,
+    /// `(lower-case host, port)` -> node index.
+    pub by_addr: BTreeMap<(String, u16), usize>,
     /// Set by [`SlotMap::nodes_mut`]: addresses may have changed.
     pub stale: bool,
     /// Node indexes the last redirect added, replaced or changed the role of.
     pub changed: Vec<usize>,
 }
 
-/// `node`'s address against `host:port`, hosts compared without case.
-fn cmp_addr(node: &Node, host: &str, port: u16) -> Ordering {
-    let (a, b) = (node.host.as_bytes(), host.as_bytes());
-    let mut i = 0;
-    while i < a.len() && i < b.len() {
-        let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
-        if x != y {
-            return x.cmp(&y);
-        }
-        i += 1;
-    }
-    a.len().cmp(&b.len()).then(node.port.cmp(&port))
-}
-
-impl SlotMap {
-    /// Where `host:port` is, or would go, in the address index.
-    fn addr_position(&self, host: &str, port: u16) -> Result<usize, usize> {
-        self.store
-            .by_addr
-            .binary_search_by(|&i| cmp_addr(&self.nodes[i as usize], host, port))
-    }
-
-    /// The index of the node at `host:port`, by the address index.
-    pub(super) fn indexed(&self, host: &str, port: u16) -> Option<usize> {
-        let at = self.addr_position(host, port).ok()?;
-        Some(self.store.by_addr[at] as usize)
-    }
-
-    /// The address index made again (after [`SlotMap::nodes_mut`]).
-    fn reindex(&mut self) {
-        let mut order: Vec<u32> = (0..self.nodes.len() as u32).collect();
-        let nodes = &self.nodes;
-        order.sort_by(|&a, &b| {
-            let n = &nodes[b as usize];
-            cmp_addr(&nodes[a as usize], &n.host, n.port)
-        });
-        // Equal addresses (a caller may have made them): the first stays.
-        order.dedup_by(|b, a| {
-            let n = &nodes[*a as usize];
-            cmp_addr(&nodes[*b as usize], &n.host, n.port) == Ordering::Equal
-        });
-        self.store.by_addr = order;
-        self.store.stale = false;
-    }
+fn key(host: &str, port: u16) -> (String, u16) {
+    (host.to_ascii_lowercase(), port)
 }
 
 impl SlotMap {
@@ -173,16 +131,24 @@ impl SlotMap {
 
     pub(super) fn lookup(&mut self, host: &str, port: u16) -> Option<usize> {
         if self.store.stale {
-            self.reindex();
+            self.store.by_addr = self
+                .nodes
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, n)| (key(&n.host, n.port), i))
+                .collect();
+            self.store.stale = false;
         }
-        self.indexed(host, port)
+        self.store.by_addr.get(&key(host, port)).copied()
     }
 
     pub(super) fn push_node(&mut self, node: Node) -> usize {
         let i = self.nodes.len();
-        if let Err(at) = self.addr_position(&node.host, node.port) {
-            self.store.by_addr.insert(at, i as u32);
-        }
+        self.store
+            .by_addr
+            .entry(key(&node.host, node.port))
+            .or_insert(i);
         self.nodes.push(node);
         self.store.links.push(UNLINKED);
         self.store.changed.push(i);
@@ -300,29 +266,24 @@ impl SlotMap {
 
     /// Removes a node no shard lists; the last node moves into its place.
     fn remove_node(&mut self, node: usize) {
-        // The address index, while both nodes are still in place: the node
-        // leaves it, and the last node's entry takes its index.
-        let last = self.nodes.len() - 1;
-        if let Ok(at) = self.addr_position(&self.nodes[node].host, self.nodes[node].port) {
-            if self.store.by_addr[at] as usize == node {
-                self.store.by_addr.remove(at);
-            }
-        }
-        if node != last {
-            let moved = &self.nodes[last];
-            if let Ok(at) = self.addr_position(&moved.host, moved.port) {
-                if self.store.by_addr[at] as usize == last {
-                    self.store.by_addr[at] = node as u32;
-                }
-            }
-        }
-        self.nodes.swap_remove(node);
+        let gone = self.nodes.swap_remove(node);
         self.store.links.swap_remove(node);
+        let k = key(&gone.host, gone.port);
+        if self.store.by_addr.get(&k) == Some(&node) {
+            self.store.by_addr.remove(&k);
+        }
+        let last = self.nodes.len();
         self.store.changed.retain(|&c| c < last);
         if node == last {
             return;
         }
         self.store.changed.push(node);
+        let moved = &self.nodes[node];
+        if let Some(i) = self.store.by_addr.get_mut(&key(&moved.host, moved.port)) {
+            if *i == last {
+                *i = node;
+            }
+        }
         let l = self.store.links[node];
         let rename = |s: &mut Shard| {
             if s.primary == last {
