@@ -871,9 +871,11 @@ fn replies_with_more_ranges_than_slots_are_refused_at_once() {
         "slot 0 is claimed twice by 10.0.0.1:7000"
     );
     // The largest valid reply: one range per slot, each with its own
-    // primary and three replicas (65,536 nodes); nodes were found by
-    // scanning all of them before (2 billion comparisons).
+    // primary and three replicas (65,536 nodes, in descending address order:
+    // a sorted list of nodes would shift them all for each new one); nodes
+    // were found by scanning all of them before (2 billion comparisons).
     let host = |i: usize| {
+        let i = 65535 - i;
         Value::str(&alloc::format!(
             "10.{}.{}.{}",
             i >> 16,
@@ -892,7 +894,7 @@ fn replies_with_more_ranges_than_slots_are_refused_at_once() {
     let m = SlotMap::from_slots(&reply, None).unwrap();
     assert_eq!((m.shards().len(), m.nodes().len()), (16384, 65536));
     let (n, _) = m.node_for_slot(12345, ReadFrom::Primary).unwrap();
-    assert_eq!(addr(&m, n), "10.0.192.228:7000");
+    assert_eq!(addr(&m, n), "10.0.63.27:7000");
     assert_eq!(
         m.shards()[m.shard_of_slot(12345).unwrap()].replicas.len(),
         3
