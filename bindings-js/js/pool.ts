@@ -275,6 +275,13 @@ export class Pool {
   }
 
   /** Releases the wasm memory now; the pool cannot be used afterwards. */
+  /**
+   * `free()`, for `using` (TypeScript 5.2+; defined where the engine has
+   * `Symbol.dispose`): `using pool = new Pool(servers);` frees the
+   * wasm memory at the end of the block.
+   */
+  declare [Symbol.dispose]: () => void;
+
   free(): void {
     this._inner.free();
   }

@@ -17,6 +17,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::errors;
+use crate::scratch::Shared;
+use core::cell::UnsafeCell;
 
 /// A list of servers routed by one sharding scheme.
 #[wasm_bindgen(js_name = Pool)]
@@ -26,6 +28,50 @@ pub struct Pool {
     auto_eject_hosts: bool,
     /// The nutcracker pool's name.
     name: Option<String>,
+}
+
+/// The pools made last, by configuration: a pool made again with the same
+/// scheme, options and servers, while one of them is alive, shares its
+/// ring (the large part of a pool, thousands of points) instead of building
+/// another, so that pools dropped without `free()` cost wasm memory only
+/// for their server list until the garbage collector frees them. Weak
+/// handles: the list keeps no pool alive. At most [`RECENT_POOLS`].
+type RecentPool = (
+    Scheme,
+    Options,
+    Vec<String>,
+    keyroute::partition::PoolHandle,
+);
+static RECENT: Shared<Vec<RecentPool>> = Shared(UnsafeCell::new(Vec::new()));
+const RECENT_POOLS: usize = 4;
+
+fn recent_pool(
+    scheme: Scheme,
+    o: &Options,
+    servers: &[String],
+) -> Option<keyroute::partition::Pool> {
+    // SAFETY: wasm32 without atomics has one thread, and nothing else
+    // borrows RECENT meanwhile.
+    let recent = unsafe { RECENT.get() };
+    recent
+        .iter()
+        .find(|(s, opts, list, _)| *s == scheme && opts == o && list == servers)
+        .and_then(|(.., p)| p.upgrade())
+}
+
+fn remember_pool(
+    scheme: Scheme,
+    o: Options,
+    servers: Vec<String>,
+    pool: &keyroute::partition::Pool,
+) {
+    // SAFETY: as in recent_pool.
+    let recent = unsafe { RECENT.get() };
+    recent.retain(|(.., p)| p.upgrade().is_some());
+    if recent.len() == RECENT_POOLS {
+        recent.remove(0);
+    }
+    recent.push((scheme, o, servers, pool.handle()));
 }
 
 fn partition_error(e: keyroute::error::PartitionError) -> JsValue {
@@ -101,8 +147,15 @@ impl Pool {
     ) -> Result<Pool, JsValue> {
         let scheme: Scheme = scheme.parse().map_err(partition_error)?;
         let o = options(&names, &values, &bytes, &byte_lengths)?;
-        let inner = keyroute::partition::Pool::with_options(scheme, &servers, &o)
-            .map_err(partition_error)?;
+        let inner = match recent_pool(scheme, &o, &servers) {
+            Some(p) => p,
+            None => {
+                let p = keyroute::partition::Pool::with_options(scheme, &servers, &o)
+                    .map_err(partition_error)?;
+                remember_pool(scheme, o, servers, &p);
+                p
+            }
+        };
         Ok(Pool {
             inner,
             auto_eject_hosts: false,

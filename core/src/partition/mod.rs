@@ -54,7 +54,7 @@ pub mod twemproxy;
 
 pub use self::entry::{server_from_entry, EntryValue};
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
-pub use self::pool::Pool;
+pub use self::pool::{Pool, PoolHandle};
 pub use self::python::python_bytes_str;
 pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme, MAX_RING_POINTS};
 pub use self::server::Server;

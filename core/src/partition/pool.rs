@@ -5,6 +5,7 @@
 //! whatever order the scheme sorts its servers in internally.
 
 use alloc::string::{String, ToString};
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use super::clients::{self, ClientRing, RedisRbVersion};
@@ -38,11 +39,15 @@ pub(crate) enum Router {
 }
 
 /// A server list routed by one scheme.
+///
+/// Cloning a pool shares its routing state (the ring, continuum or table:
+/// the large part) instead of copying it; [`Pool::set_live`] on a clone
+/// copies it first.
 #[derive(Debug, Clone)]
 pub struct Pool {
     scheme: Scheme,
     servers: Vec<Server>,
-    router: Router,
+    router: Arc<Router>,
 }
 
 /// The node name of the schemes that hash `alias`, else `host:port`.
@@ -324,7 +329,7 @@ impl Pool {
         Ok(Pool {
             scheme,
             servers,
-            router,
+            router: Arc::new(router),
         })
     }
 
@@ -388,7 +393,7 @@ impl Pool {
     }
 
     fn partitioner(&self) -> &dyn Partitioner {
-        match &self.router {
+        match &*self.router {
             Router::Twemproxy(p) => p,
             Router::Ring(p) => p,
             Router::Jedis(p) => p,
@@ -405,6 +410,21 @@ impl Pool {
         &self.router
     }
 
+    /// Whether `other` shares this pool's routing state (it is a clone).
+    pub fn shares_routing_with(&self, other: &Pool) -> bool {
+        Arc::ptr_eq(&self.router, &other.router)
+    }
+
+    /// A weak handle that makes this pool again, sharing its routing state,
+    /// while some clone of it is alive; it keeps nothing alive itself.
+    pub fn handle(&self) -> PoolHandle {
+        PoolHandle {
+            scheme: self.scheme,
+            servers: self.servers.clone(),
+            router: Arc::downgrade(&self.router),
+        }
+    }
+
     /// The scheme.
     pub fn scheme(&self) -> Scheme {
         self.scheme
@@ -418,7 +438,7 @@ impl Pool {
     /// The position, in the list as given, of the server that holds `key`.
     #[inline]
     pub fn index_for(&self, key: &[u8]) -> usize {
-        match &self.router {
+        match &*self.router {
             Router::Twemproxy(p) => p.node_for(key),
             Router::Ring(p) => p.node_for(key),
             Router::Jedis(p) => p.node_for(key),
@@ -434,7 +454,7 @@ impl Pool {
     /// scheme hashes in place of the whole key, or `None` when it hashes the
     /// whole key (no tag, or a scheme without tags).
     pub fn key_tag<'k>(&self, key: &'k [u8]) -> Option<&'k [u8]> {
-        let hashed = match &self.router {
+        let hashed = match &*self.router {
             Router::Twemproxy(p) => p.tagged(key),
             Router::Ring(p) => p.hashed(key),
             Router::Jedis(p) => p.tag().apply(key),
@@ -504,10 +524,32 @@ impl Pool {
     /// others), in configuration order; the continuum is rebuilt as
     /// nutcracker rebuilds it.
     pub fn set_live(&mut self, live: &[bool]) -> Result<(), PartitionError> {
-        match &mut self.router {
-            Router::Twemproxy(t) => t.set_live(live),
-            _ => Err(not_applicable(self.scheme, "live set")),
+        // Checked first: a shared ring is copied only to be changed.
+        if matches!(&*self.router, Router::Twemproxy(_)) {
+            if let Router::Twemproxy(t) = Arc::make_mut(&mut self.router) {
+                return t.set_live(live);
+            }
         }
+        Err(not_applicable(self.scheme, "live set"))
+    }
+}
+
+/// A weak handle to a pool ([`Pool::handle`]).
+#[derive(Debug, Clone)]
+pub struct PoolHandle {
+    scheme: Scheme,
+    servers: Vec<Server>,
+    router: Weak<Router>,
+}
+
+impl PoolHandle {
+    /// The pool, sharing its routing state, if some clone of it is alive.
+    pub fn upgrade(&self) -> Option<Pool> {
+        Some(Pool {
+            scheme: self.scheme,
+            servers: self.servers.clone(),
+            router: self.router.upgrade()?,
+        })
     }
 }
 

@@ -571,10 +571,14 @@ mod tests {
                 } else {
                     (0..n).map(|i| format!("10.0.0.{i}:6379")).collect()
                 };
-                let mut o = Options::default();
-                if scheme == Scheme::Jedis {
-                    o.jedis = crate::partition::jedis::JedisVersion::V3;
-                }
+                let o = Options {
+                    jedis: if scheme == Scheme::Jedis {
+                        crate::partition::jedis::JedisVersion::V3
+                    } else {
+                        Options::default().jedis
+                    },
+                    ..Options::default()
+                };
                 let pool = Pool::with_options(scheme, &list, &o).unwrap();
                 let parsed: Vec<Server> = list.iter().map(|s| Server::parse(s).unwrap()).collect();
                 let count = ring_points(scheme, &parsed, &o);
@@ -591,8 +595,10 @@ mod tests {
     #[test]
     fn huge_rings_are_refused_naming_the_limit() {
         let three = servers(3, |_| 1);
-        let mut o = Options::default();
-        o.vnodes = Some(i32::MAX as u32);
+        let mut o = Options {
+            vnodes: Some(i32::MAX as u32),
+            ..Options::default()
+        };
         let e = Pool::with_options(Scheme::Uhashring, &three, &o).unwrap_err();
         assert_eq!(
             e,
@@ -621,8 +627,10 @@ mod tests {
                 ..
             })
         ));
-        let mut o = Options::default();
-        o.jedis = crate::partition::jedis::JedisVersion::V3;
+        let o = Options {
+            jedis: crate::partition::jedis::JedisVersion::V3,
+            ..Options::default()
+        };
         assert!(matches!(
             Pool::with_options(Scheme::Jedis, servers(2, |_| 20_000), &o),
             Err(PartitionError::TooManyPoints {
@@ -635,8 +643,10 @@ mod tests {
     #[test]
     fn the_limit_itself_is_allowed() {
         let one = [Server::parse("10.0.0.1:6379").unwrap()];
-        let mut o = Options::default();
-        o.vnodes = Some(MAX_RING_POINTS as u32);
+        let mut o = Options {
+            vnodes: Some(MAX_RING_POINTS as u32),
+            ..Options::default()
+        };
         assert_eq!(ring_points(Scheme::Uhashring, &one, &o), MAX_RING_POINTS);
         assert_eq!(validate(Scheme::Uhashring, &one, &o), Ok(()));
         o.vnodes = Some(MAX_RING_POINTS as u32 + 1);
