@@ -25,7 +25,9 @@ export type Scheme =
   | "pymemcache"
   | "jump"
   | "rendezvous"
-  | "maglev";
+  | "maglev"
+  | "go-redis-ring"
+  | "go-redis-ring-v5";
 
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another

@@ -25,6 +25,8 @@ const SCHEME_FILES = {
   "jump.json": [12, 4000],
   "rendezvous.json": [5, 1500],
   "maglev.json": [6, 1800],
+  "go-redis-ring.json": [6, 2200],
+  "go-redis-ring-v5.json": [7, 2900],
 };
 // The file's option names, as Pool's options.
 const OPTION_NAMES = { vnode_count: "vnodes", default_port: "defaultPort", jump_hash: "jumpHash", table_size: "tableSize", hash_tag: "hashTag" };

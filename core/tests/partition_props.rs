@@ -56,7 +56,8 @@ proptest! {
     #[test]
     fn rendezvous_and_jump_move_only_to_the_new_server(n in 1usize..60, seed in any::<u64>()) {
         let ks = keys(seed, 400);
-        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache, Scheme::RedisRbHashring, Scheme::RedisRb4] {
+        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache, Scheme::RedisRbHashring, Scheme::RedisRb4,
+                       Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
             for (_, to) in moves(scheme, n, &ks) {
                 prop_assert_eq!(to, n, "{}", scheme);
             }
@@ -80,7 +81,7 @@ proptest! {
 
     /// No input makes a parser or a constructor panic.
     #[test]
-    fn server_strings_never_panic(s in ".{0,40}", scheme in 0usize..15) {
+    fn server_strings_never_panic(s in ".{0,40}", scheme in 0usize..Scheme::ALL.len()) {
         let _ = Server::parse(&s);
         let _ = Server::parse_nutcracker(&s);
         let _ = Pool::new(Scheme::ALL[scheme], [s.as_str(), "10.0.0.1:6379"]);
@@ -402,4 +403,71 @@ fn same_tag_follows_redis_rb() {
     let rb = Pool::new(Scheme::RedisRb4, ["127.0.0.1:6379 a", "127.0.0.1:6380 b"]).unwrap();
     assert_eq!(rb.key_tag(b"{u1}a"), Some(b"u1".as_slice()));
     assert_eq!(rb.key_tag(b"x{u1}a"), None);
+}
+
+/// go-redis v8/v9 is keyroute's rendezvous with unit weights and the Redis
+/// Cluster tag rule, over shard names (aliases, else addresses).
+#[test]
+fn go_redis_ring_is_unit_weight_rendezvous() {
+    for list in [
+        servers(9),
+        (0..5)
+            .map(|i| format!("10.0.0.{i}:6379 shard{i}"))
+            .collect::<Vec<_>>(),
+    ] {
+        let go = Pool::new(Scheme::GoRedisRing, &list).unwrap();
+        let mut o = Options::default();
+        o.tag = Some(keyroute::partition::KeyTag::Redis);
+        let rv = Pool::with_options(Scheme::Rendezvous, &list, &o).unwrap();
+        for k in keys(5, 2_000).iter().chain(&[b"{}x".to_vec(), b"a{b}c".to_vec()]) {
+            assert_eq!(go.index_for(k), rv.index_for(k));
+        }
+    }
+}
+
+/// The go-redis pools the property tests grow (1 to 60 servers) have no
+/// shared points, so the properties never meet a refused pool.
+#[test]
+fn go_redis_property_pools_have_no_ties() {
+    for n in 1..=61 {
+        for scheme in [Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
+            assert!(Pool::new(scheme, &servers(n)[..]).is_ok(), "{scheme} {n}");
+        }
+    }
+}
+
+/// go-redis adds shards in a Go map's random order: a point two shards
+/// share (v5) has no single owner, and the pool is refused; so are weights
+/// and a name given twice.
+#[test]
+fn go_redis_refusals() {
+    use PartitionError::*;
+    let tie = ["10.0.0.1:6379 node-83e431ae89", "10.0.0.2:6379 node-123dcd2cae"];
+    assert_eq!(
+        Pool::new(Scheme::GoRedisRingV5, tie).unwrap_err(),
+        RandomTie {
+            servers: [tie[0].into(), tie[1].into()]
+        }
+    );
+    // The same two names do not tie under v9's rendezvous.
+    assert!(Pool::new(Scheme::GoRedisRing, tie).is_ok());
+    for scheme in [Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
+        assert!(matches!(
+            Pool::new(scheme, ["10.0.0.1:6379:2"]),
+            Err(OptionNotApplicable {
+                option: "weight",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Pool::new(scheme, ["10.0.0.1:6379 a", "10.0.0.2:6379 a"]),
+            Err(DuplicateName { .. })
+        ));
+        let mut o = Options::default();
+        o.tag = Some(keyroute::partition::KeyTag::Jedis);
+        assert!(matches!(
+            Pool::with_options(scheme, ["10.0.0.1:6379"], &o),
+            Err(OptionNotApplicable { option: "tag", .. })
+        ));
+    }
 }

@@ -281,6 +281,8 @@ scheme_vectors! {
     jump_matches_its_definition: "jump.json", 12, 4000;
     rendezvous_matches_its_definition: "rendezvous.json", 5, 1500;
     maglev_matches_its_definition: "maglev.json", 6, 1800;
+    go_redis_ring_matches_go_redis_v9: "go-redis-ring.json", 6, 2200;
+    go_redis_ring_v5_matches_go_redis_v5: "go-redis-ring-v5.json", 7, 2900;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

@@ -20,6 +20,8 @@ library's own routing function is called):
     node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
     libmemcached-ketama  libmemcached 1.1.4 (Debian libmemcached-dev),
                     KETAMA_WEIGHTED + memcached_generate_hash, compiled with gcc  partition/libmemcached.c
+    go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
+                    lookup, compiled with go                            partition/go_redis_v5.go
 
 Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
 it); the npm library is installed from tests/oracles/partition's lock file on
@@ -146,6 +148,9 @@ def pool_defs() -> dict[str, list[dict]]:
                               P("25/hash_ring", addr_list(25), options={"compatibility": "hash_ring"})]
                              + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)]
                              + node_hashring_extra(P))
+    shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
+    defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
+                                + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
     return defs
 
 
@@ -233,9 +238,52 @@ def ask_libmemcached(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list
     return version, answers
 
 
+def go_redis_v5_ties(names: list[str]) -> None:
+    """go-redis v5 adds shards in a Go map's random order: a point two
+    shards share goes to either. Such a pool has no single answer."""
+    import zlib
+    owner: dict[int, str] = {}
+    for n in names:
+        for i in range(100):
+            p = zlib.crc32(f"{i}{n}".encode())
+            if owner.setdefault(p, n) != n:
+                raise RuntimeError(f"shards {owner[p]!r} and {n!r} share point {p}: no single answer")
+
+
+def ask_go_redis_v5(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    """Builds partition/go_redis_v5.go against Debian's gopkg.in/redis.v5 with
+    partition/go_redis_v5_shim.go laid into the package (go build -overlay)."""
+    import tempfile
+    pkg = "/usr/share/gocode/src/gopkg.in/redis.v5"
+    with tempfile.TemporaryDirectory() as d:
+        overlay = os.path.join(d, "overlay.json")
+        with open(overlay, "w") as f:
+            json.dump({"Replace": {os.path.join(pkg, "zz_oracle_shim.go"): os.path.join(LIB, "go_redis_v5_shim.go")}}, f)
+        exe = os.path.join(d, "go_redis_v5")
+        env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=os.path.join(d, "cache"),
+                   GOFLAGS="")
+        subprocess.run(["go", "build", "-overlay", overlay, "-o", exe, os.path.join(LIB, "go_redis_v5.go")],
+                       check=True, env=env)
+        answers = {}
+        for pool in pools:
+            shards = []
+            for s in map(parse, pool["servers"]):
+                addr = f"{s['host']}:{s['port']}"
+                shards.append([s.get("alias", addr), addr])
+            go_redis_v5_ties([n for n, _ in shards])
+            out = run([exe], {"pools": [{"name": pool["name"], "shards": shards}],
+                              "keys": [k.hex() for k in keys_for(pool, keys, bulk)]})
+            answers[pool["name"]] = out["answers"][pool["name"]]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "golang-gopkg-redis.v5-dev"],
+                             capture_output=True, text=True).stdout.strip()
+    return version, answers
+
+
 def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
     if scheme == "libmemcached-ketama":
         return ask_libmemcached(pools, keys, bulk)
+    if scheme == "go-redis-ring-v5":
+        return ask_go_redis_v5(pools, keys, bulk)
     answers: dict[str, list] = {}
     version = ""
     for pool in pools:  # one request per pool: pools differ in key lists
@@ -333,6 +381,7 @@ SOURCES = {
     "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
     "node-hashring": "hashring (npm) HashRing(servers, algorithm, options).get",
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
+    "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
 }
 
 

@@ -453,6 +453,8 @@ _Scheme: TypeAlias = Literal[
     "jump",
     "rendezvous",
     "maglev",
+    "go-redis-ring",
+    "go-redis-ring-v5",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",

@@ -306,6 +306,28 @@ impl Pool {
                 o.jump_hash,
                 o.tag.unwrap_or(KeyTag::None),
             )),
+            Scheme::GoRedisRing | Scheme::GoRedisRingV5 => {
+                // A shard's name (the key of `RingOptions.Addrs`): its
+                // alias, else its address.
+                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                unique(&names)?;
+                let tie = |(a, b): super::go_redis::Tie| PartitionError::RandomTie {
+                    servers: [
+                        servers[a].written().to_string(),
+                        servers[b].written().to_string(),
+                    ],
+                };
+                let list = bytes(&names);
+                if scheme == Scheme::GoRedisRingV5 {
+                    Router::Ring(super::go_redis::ring_v5(&list).map_err(tie)?)
+                } else {
+                    if let Some(t) = super::go_redis::v9_tie(&list) {
+                        return Err(tie(t));
+                    }
+                    let unit: Vec<(&[u8], u32)> = list.iter().map(|&n| (n, 1)).collect();
+                    Router::Rendezvous(Rendezvous::new(&unit, KeyTag::Redis))
+                }
+            }
             Scheme::Rendezvous | Scheme::Maglev => {
                 let names: Vec<String> = servers.iter().map(alias_or_address).collect();
                 unique(&names)?;

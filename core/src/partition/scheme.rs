@@ -71,6 +71,10 @@ schemes! {
     Rendezvous => "rendezvous",
     /// Maglev over XXH64.
     Maglev => "maglev",
+    /// go-redis v8/v9 `Ring`: rendezvous over XXH64 of shard names.
+    GoRedisRing => "go-redis-ring",
+    /// go-redis v5 to v7 `Ring`: 100 CRC-32 points per shard name.
+    GoRedisRingV5 => "go-redis-ring-v5",
 }
 
 impl fmt::Display for Scheme {
@@ -373,6 +377,8 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
                 .sum()
         }
         Pymemcache | Jump | Maglev => 0,
+        GoRedisRing => n as u64,
+        GoRedisRingV5 => super::go_redis::V5_POINTS as u64 * n as u64,
     }
 }
 
@@ -471,7 +477,9 @@ pub(crate) fn validate(
         return Err(PartitionError::TooManyServers);
     }
     let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
-    let weighted = !(jedis4 || redis_rb || matches!(scheme, Pymemcache | Jump));
+    let weighted = !(jedis4
+        || redis_rb
+        || matches!(scheme, Pymemcache | Jump | GoRedisRing | GoRedisRingV5));
     let named = !(jedis4
         || matches!(
             scheme,
@@ -564,6 +572,8 @@ mod tests {
                     | Scheme::RedisRbHashring
                     | Scheme::Pymemcache
                     | Scheme::Jump
+                    | Scheme::GoRedisRing
+                    | Scheme::GoRedisRingV5
             );
             for n in [1, 2, 3, 7, 25] {
                 let list = if weighted {
