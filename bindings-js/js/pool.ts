@@ -27,7 +27,8 @@ export type Scheme =
   | "rendezvous"
   | "maglev"
   | "go-redis-ring"
-  | "go-redis-ring-v5";
+  | "go-redis-ring-v5"
+  | "python-memcached";
 
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another

@@ -27,6 +27,7 @@ const SCHEME_FILES = {
   "maglev.json": [6, 1800],
   "go-redis-ring.json": [6, 2200],
   "go-redis-ring-v5.json": [7, 2900],
+  "python-memcached.json": [10, 3700],
 };
 // The file's option names, as Pool's options.
 const OPTION_NAMES = { vnode_count: "vnodes", default_port: "defaultPort", jump_hash: "jumpHash", table_size: "tableSize", hash_tag: "hashTag" };

@@ -17,6 +17,7 @@ const PREDIS: &str = include_str!("../../tests/vectors/partition/predis.json");
 const UHASHRING_KETAMA: &str = include_str!("../../tests/vectors/partition/uhashring-ketama.json");
 const GO_REDIS_RING: &str = include_str!("../../tests/vectors/partition/go-redis-ring.json");
 const GO_REDIS_RING_V5: &str = include_str!("../../tests/vectors/partition/go-redis-ring-v5.json");
+const PYTHON_MEMCACHED: &str = include_str!("../../tests/vectors/partition/python-memcached.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
 
 fn stderr(o: &Output) -> String {
@@ -110,13 +111,14 @@ fn node_answers_as_the_libraries() {
         (UHASHRING_KETAMA, "uhashring-ketama"),
         (GO_REDIS_RING, "go-redis-ring"),
         (GO_REDIS_RING_V5, "go-redis-ring-v5"),
+        (PYTHON_MEMCACHED, "python-memcached"),
     ] {
         let doc: Value = serde_json::from_str(text).unwrap();
         let (base, bulk) = (hex_keys(&doc, "keys"), hex_keys(&doc, "bulk_keys"));
         for pool in doc["pools"].as_array().unwrap() {
             // Pools with bytes keys or servers given as a mapping (which a
             // --servers list cannot express) are the bindings' tests.
-            if pool["key_form"].as_str().is_some_and(|f| f != "text")
+            if pool["key_form"] == "python-bytes"
                 || pool.get("entries").is_some()
             {
                 continue;

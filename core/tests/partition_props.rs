@@ -471,3 +471,34 @@ fn go_redis_refusals() {
         ));
     }
 }
+
+/// python-memcached: a bucket list, so a server of weight `w` takes `w`
+/// buckets (about `w / Σw` of the keys), and growing the list by one
+/// server remaps most keys (modulo, not consistent hashing).
+#[test]
+fn python_memcached_buckets() {
+    let ks = keys(13, 40_000);
+    let p = Pool::new(Scheme::PythonMemcached, ["10.0.0.1:11211:1", "cache-b:3"]).unwrap();
+    let heavy = ks.iter().filter(|k| p.index_for(k) == 1).count() as f64 / ks.len() as f64;
+    assert!((heavy - 0.75).abs() < 0.02, "{heavy}");
+    let moved = moves(Scheme::PythonMemcached, 9, &ks[..4000]);
+    assert!(moved.len() > 3000, "{}", moved.len());
+    // Names play no part: the same weights route the same.
+    let q = Pool::new(Scheme::PythonMemcached, ["/tmp/a.sock:1", "[::1]:1:3"]).unwrap();
+    assert!(ks.iter().all(|k| p.index_for(k) == q.index_for(k)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// python-memcached equals its definition, written out here.
+    #[test]
+    fn python_memcached_equals_its_definition(weights in proptest::collection::vec(1u32..6, 1..8),
+                                              key in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let list: Vec<String> = weights.iter().enumerate().map(|(i, w)| format!("10.0.0.{i}:11211:{w}")).collect();
+        let p = Pool::new(Scheme::PythonMemcached, &list).unwrap();
+        let buckets: Vec<usize> = weights.iter().enumerate().flat_map(|(i, &w)| std::iter::repeat(i).take(w as usize)).collect();
+        let h = (keyroute::partition::hash::crc32(&key) >> 16) & 0x7fff;
+        prop_assert_eq!(p.index_for(&key), buckets[h as usize % buckets.len()]);
+    }
+}

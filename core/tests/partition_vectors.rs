@@ -283,6 +283,7 @@ scheme_vectors! {
     maglev_matches_its_definition: "maglev.json", 6, 1800;
     go_redis_ring_matches_go_redis_v9: "go-redis-ring.json", 6, 2200;
     go_redis_ring_v5_matches_go_redis_v5: "go-redis-ring-v5.json", 7, 2900;
+    python_memcached_matches_pypi: "python-memcached.json", 10, 3700;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

@@ -20,6 +20,8 @@ library's own routing function is called):
     node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
     libmemcached-ketama  libmemcached 1.1.4 (Debian libmemcached-dev),
                     KETAMA_WEIGHTED + memcached_generate_hash, compiled with gcc  partition/libmemcached.c
+    python-memcached  python-memcached 1.62 (PyPI), Client._get_server with every
+                    server taken as up (no connection)                in this script
     go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
                     lookup, compiled with go                            partition/go_redis_v5.go
 
@@ -28,7 +30,9 @@ it); the npm library is installed from tests/oracles/partition's lock file on
 first use. Python libraries see keys
 as `str` (pools with key_form "text"; keys that are not UTF-8 are skipped
 there, null in the file) or as `bytes` (key_form "python-bytes": they hash
-`str(b'...')`, keyroute's python_bytes_str).
+`str(b'...')`, keyroute's python_bytes_str); python-memcached encodes a `str`
+key as UTF-8 and takes `bytes` as they are, so it is given every key as
+`bytes` (key_form "bytes").
 """
 from __future__ import annotations
 
@@ -148,6 +152,12 @@ def pool_defs() -> dict[str, list[dict]]:
                               P("25/hash_ring", addr_list(25), options={"compatibility": "hash_ring"})]
                              + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)]
                              + node_hashring_extra(P))
+    mc = ["cache-a:11211", "cache-b", "/tmp/mc.sock", "[::1]:11213", "10.0.0.5:11211"]
+    defs["python-memcached"] = ([P("3", THREE, key_form="bytes"), P("3/alias", aliased(THREE, ALIASES), key_form="bytes"),
+                                 P("5w", WEIGHTS_5, key_form="bytes"), P("6w", WEIGHTS_ODD, key_form="bytes"),
+                                 P("5/forms", mc, key_form="bytes"),
+                                 P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]), key_form="bytes")]
+                                + [P(n, s, key_form="bytes") for n, s in sizes(7, 25, 50, 100)])
     shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
     defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
                                 + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
@@ -187,7 +197,11 @@ def parse(server: str) -> dict:
     addr, _, alias = server.partition(" ")
     if addr.startswith(("redis://", "rediss://")):
         return {"url": addr, **({"alias": alias} if alias else {})}
-    parts = addr.split(":")
+    if addr.startswith("["):
+        host, _, rest = addr[1:].partition("]")
+        parts = [host] + rest[1:].split(":")
+    else:
+        parts = addr.split(":")
     if len(parts) == 1:
         return {"host": parts[0]}
     out = {"host": parts[0], "port": int(parts[1])}
@@ -329,7 +343,7 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
 
 
 def python_key(k: bytes, form: str):
-    if form == "python-bytes":
+    if form in ("python-bytes", "bytes"):
         return k
     try:
         return k.decode("utf-8")
@@ -357,6 +371,22 @@ def ask_python(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[st
             ring = HashRing(nodes=nodes, **kw)
             route = ring.get_node
             ver = dist_version("uhashring")
+        elif scheme == "python-memcached":
+            import memcache
+            # Every server is taken as up: _get_server's choice without a
+            # connection (a server that cannot be reached sends the key on
+            # to a rehash, which keyroute does not model).
+            memcache._Host.connect = lambda self: 1
+            hosts = []
+            for s in servers:
+                h = s["host"]
+                spec = f"unix:{h}" if h.startswith("/") else (
+                    f"inet6:[{h}]:{s['port']}" if ":" in h else (f"{h}:{s['port']}" if "port" in s else h))
+                hosts.append((spec, s["weight"]) if "weight" in s else spec)
+            client = memcache.Client(hosts)
+            route = lambda k, c=client: c._get_server(c._encode_key(k))[0]  # noqa: E731
+            names = client.servers
+            ver = dist_version("python-memcached")
         else:
             from pymemcache.client.hash import HashClient
             names = [f"{s['host']}:{s['port']}" for s in servers]
@@ -381,12 +411,13 @@ SOURCES = {
     "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
     "node-hashring": "hashring (npm) HashRing(servers, algorithm, options).get",
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
+    "python-memcached": "python-memcached (PyPI) Client._get_server, every server up",
     "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
 }
 
 
 def ask(scheme: str, pools: list[dict], keys, bulk):
-    if scheme in ("uhashring", "uhashring-ketama", "pymemcache"):
+    if scheme in ("uhashring", "uhashring-ketama", "pymemcache", "python-memcached"):
         return ask_python(scheme, pools, keys, bulk)
     return ask_external(scheme, pools, keys, bulk)
 

@@ -455,6 +455,7 @@ _Scheme: TypeAlias = Literal[
     "maglev",
     "go-redis-ring",
     "go-redis-ring-v5",
+    "python-memcached",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",

@@ -20,6 +20,7 @@
 //! | `pymemcache` | pymemcache 4 `HashClient` rendezvous | pymemcache 4.0.0 |
 //! | `go-redis-ring` | go-redis v8/v9 `Ring` ([`go_redis`]: rendezvous over XXH64 of shard names) | go-redis 9.7.0 built once from its source; re-checked against a second implementation of the definition |
 //! | `go-redis-ring-v5` | go-redis v5 to v7 `Ring` ([`go_redis::ring_v5`]) | golang-gopkg-redis.v5 5.2.9 |
+//! | `python-memcached` | python-memcached 1.62 bucket list ([`buckets`]) | python-memcached 1.62 |
 //! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
 //!
 //! Keys are bytes. The Python libraries hash `str(key)`: a Python `bytes`
@@ -34,6 +35,7 @@
 //! # Ok::<(), keyroute::error::PartitionError>(())
 //! ```
 
+pub mod buckets;
 pub mod clients;
 pub mod entry;
 pub mod go_redis;

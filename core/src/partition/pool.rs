@@ -7,6 +7,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use super::buckets::Buckets;
 use super::clients::{self, ClientRing, RedisRbVersion};
 use super::jedis::JedisRing;
 use super::jump::Jump;
@@ -35,6 +36,7 @@ pub(crate) enum Router {
     Jump(Jump),
     Rendezvous(Rendezvous),
     Maglev(Maglev),
+    Buckets(Buckets),
 }
 
 /// A server list routed by one scheme.
@@ -328,6 +330,10 @@ impl Pool {
                     Router::Rendezvous(Rendezvous::new(&unit, KeyTag::Redis))
                 }
             }
+            Scheme::PythonMemcached => {
+                // Names play no part: only the order and the weights.
+                Router::Buckets(Buckets::python_memcached(&weights))
+            }
             Scheme::Rendezvous | Scheme::Maglev => {
                 let names: Vec<String> = servers.iter().map(alias_or_address).collect();
                 unique(&names)?;
@@ -419,6 +425,7 @@ impl Pool {
             Router::Jump(p) => p,
             Router::Rendezvous(p) => p,
             Router::Maglev(p) => p,
+            Router::Buckets(p) => p,
         }
     }
 
@@ -449,6 +456,7 @@ impl Pool {
             Router::Jump(p) => p.node_for(key),
             Router::Rendezvous(p) => p.node_for(key),
             Router::Maglev(p) => p.node_for(key),
+            Router::Buckets(p) => p.node_for(key),
         }
     }
 
@@ -463,7 +471,7 @@ impl Pool {
             Router::Jump(p) => p.tag().apply(key),
             Router::Rendezvous(p) => p.tag().apply(key),
             Router::Maglev(p) => p.tag().apply(key),
-            Router::Meta(_) | Router::Pymemcache(_) => key,
+            Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)

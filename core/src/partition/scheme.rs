@@ -75,6 +75,9 @@ schemes! {
     GoRedisRing => "go-redis-ring",
     /// go-redis v5 to v7 `Ring`: 100 CRC-32 points per shard name.
     GoRedisRingV5 => "go-redis-ring-v5",
+    /// python-memcached 1.62: each server `weight` times in a bucket list,
+    /// CRC-32 bits 16 to 30 modulo its length.
+    PythonMemcached => "python-memcached",
 }
 
 impl fmt::Display for Scheme {
@@ -379,6 +382,7 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
         Pymemcache | Jump | Maglev => 0,
         GoRedisRing => n as u64,
         GoRedisRingV5 => super::go_redis::V5_POINTS as u64 * n as u64,
+        PythonMemcached => total(&weights),
     }
 }
 
@@ -500,7 +504,14 @@ pub(crate) fn validate(
     // its default port itself.
     let portless = matches!(
         scheme,
-        Uhashring | UhashringKetama | NodeHashring | Pymemcache | Jump | Rendezvous | Maglev
+        Uhashring
+            | UhashringKetama
+            | NodeHashring
+            | Pymemcache
+            | Jump
+            | Rendezvous
+            | Maglev
+            | PythonMemcached
     );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
@@ -558,6 +569,7 @@ mod tests {
             Router::Jedis(r) => r.ring().len(),
             Router::Meta(r) => r.ring().len(),
             Router::Rendezvous(r) => r.vnodes(),
+            Router::Buckets(b) => b.buckets().len(),
             Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
         }) as u64
     }

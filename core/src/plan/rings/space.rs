@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use super::geometry::{segments, Geometry};
+use crate::partition::buckets::BucketHash;
 use crate::partition::clients::KeyHash;
 use crate::partition::hash::twemproxy::TwemproxyHash;
 use crate::partition::hash::CharSign;
@@ -31,6 +32,8 @@ pub(crate) enum KeyFn {
     Xxh64,
     /// pymemcache: murmur3 over `node-key` text, no key hash of its own.
     KeyText,
+    /// python-memcached: bits 16 to 30 of the CRC-32.
+    Crc32High15,
 }
 
 impl KeyFn {
@@ -45,6 +48,7 @@ impl KeyFn {
             KeyFn::Xxh3 => "xxh3",
             KeyFn::Xxh64 => "xxh64",
             KeyFn::KeyText => "murmur3 of node-key (pymemcache)",
+            KeyFn::Crc32High15 => "crc32 bits 16-30 (python-memcached)",
         }
     }
 }
@@ -161,5 +165,13 @@ pub(crate) fn describe(pool: &Pool) -> Described<'_> {
         ),
         Router::Rendezvous(r) => plain(KeyFn::Xxh64, 64, r.tag(), Geometry::Rendezvous(r)),
         Router::Maglev(m) => plain(KeyFn::Xxh64, 64, m.tag(), Geometry::Table(m.table())),
+        Router::Buckets(b) => match b.hash() {
+            BucketHash::Crc32High15 => plain(
+                KeyFn::Crc32High15,
+                15,
+                KeyTag::None,
+                Geometry::Modula(b.buckets().to_vec()),
+            ),
+        },
     }
 }
