@@ -478,7 +478,7 @@ fn go_redis_refusals() {
 #[test]
 fn python_memcached_buckets() {
     let ks = keys(13, 40_000);
-    let p = Pool::new(Scheme::PythonMemcached, ["10.0.0.1:11211:1", "cache-b:3"]).unwrap();
+    let p = Pool::new(Scheme::PythonMemcached, ["10.0.0.1:11211:1", "cache-b:11211:3"]).unwrap();
     let heavy = ks.iter().filter(|k| p.index_for(k) == 1).count() as f64 / ks.len() as f64;
     assert!((heavy - 0.75).abs() < 0.02, "{heavy}");
     let moved = moves(Scheme::PythonMemcached, 9, &ks[..4000]);
