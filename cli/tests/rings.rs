@@ -18,6 +18,7 @@ const UHASHRING_KETAMA: &str = include_str!("../../tests/vectors/partition/uhash
 const GO_REDIS_RING: &str = include_str!("../../tests/vectors/partition/go-redis-ring.json");
 const GO_REDIS_RING_V5: &str = include_str!("../../tests/vectors/partition/go-redis-ring-v5.json");
 const PYTHON_MEMCACHED: &str = include_str!("../../tests/vectors/partition/python-memcached.json");
+const PHPREDIS_ARRAY: &str = include_str!("../../tests/vectors/partition/phpredis-array.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
 
 fn stderr(o: &Output) -> String {
@@ -112,15 +113,14 @@ fn node_answers_as_the_libraries() {
         (GO_REDIS_RING, "go-redis-ring"),
         (GO_REDIS_RING_V5, "go-redis-ring-v5"),
         (PYTHON_MEMCACHED, "python-memcached"),
+        (PHPREDIS_ARRAY, "phpredis-array"),
     ] {
         let doc: Value = serde_json::from_str(text).unwrap();
         let (base, bulk) = (hex_keys(&doc, "keys"), hex_keys(&doc, "bulk_keys"));
         for pool in doc["pools"].as_array().unwrap() {
             // Pools with bytes keys or servers given as a mapping (which a
             // --servers list cannot express) are the bindings' tests.
-            if pool["key_form"] == "python-bytes"
-                || pool.get("entries").is_some()
-            {
+            if pool["key_form"] == "python-bytes" || pool.get("entries").is_some() {
                 continue;
             }
             // Options by name, as --option NAME=VALUE.

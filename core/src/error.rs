@@ -77,6 +77,14 @@ pub enum TopologyError {
         /// The limit, [`crate::cluster::MAX_SHARDS`].
         max: usize,
     },
+    /// The pool's library has no server for the key
+    /// ([`PartitionError::NoServerForKey`]).
+    NoServerForKey {
+        /// The pool's scheme.
+        scheme: &'static str,
+        /// Position of the key in the caller's list (0 for a single key).
+        position: usize,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -98,6 +106,10 @@ impl fmt::Display for TopologyError {
             Self::NoRuleMatched { position } => {
                 write!(f, "key {position}: no rule of the hashing policy matches it")
             }
+            Self::NoServerForKey { scheme, position } => write!(
+                f,
+                "key {position}: {scheme} has no server for it (the library computes a position past its server list)"
+            ),
             Self::PrimaryMismatch { name, in_map: true } => {
                 write!(f, "the cluster's primary {name} is not among the shards given: give a client for every primary")
             }
@@ -432,6 +444,13 @@ pub enum PartitionError {
         /// The two servers, as written.
         servers: [String; 2],
     },
+    /// A key the library reproduced has no server for: phpredis
+    /// RedisArray computes a position past its host list (see
+    /// `partition::phpredis`), where it reads past its own memory.
+    NoServerForKey {
+        /// The scheme.
+        scheme: &'static str,
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -494,6 +513,10 @@ impl fmt::Display for PartitionError {
                 f,
                 "servers {:?} and {:?} share a ring point, which the library gives to either at random",
                 servers[0], servers[1]
+            ),
+            Self::NoServerForKey { scheme } => write!(
+                f,
+                "{scheme} has no server for this key: the library computes a position past its server list"
             ),
             Self::Server(e) => e.fmt(f),
         }

@@ -419,7 +419,10 @@ fn go_redis_ring_is_unit_weight_rendezvous() {
         let mut o = Options::default();
         o.tag = Some(keyroute::partition::KeyTag::Redis);
         let rv = Pool::with_options(Scheme::Rendezvous, &list, &o).unwrap();
-        for k in keys(5, 2_000).iter().chain(&[b"{}x".to_vec(), b"a{b}c".to_vec()]) {
+        for k in keys(5, 2_000)
+            .iter()
+            .chain(&[b"{}x".to_vec(), b"a{b}c".to_vec()])
+        {
             assert_eq!(go.index_for(k), rv.index_for(k));
         }
     }
@@ -442,7 +445,10 @@ fn go_redis_property_pools_have_no_ties() {
 #[test]
 fn go_redis_refusals() {
     use PartitionError::*;
-    let tie = ["10.0.0.1:6379 node-83e431ae89", "10.0.0.2:6379 node-123dcd2cae"];
+    let tie = [
+        "10.0.0.1:6379 node-83e431ae89",
+        "10.0.0.2:6379 node-123dcd2cae",
+    ];
     assert_eq!(
         Pool::new(Scheme::GoRedisRingV5, tie).unwrap_err(),
         RandomTie {
@@ -478,7 +484,11 @@ fn go_redis_refusals() {
 #[test]
 fn python_memcached_buckets() {
     let ks = keys(13, 40_000);
-    let p = Pool::new(Scheme::PythonMemcached, ["10.0.0.1:11211:1", "cache-b:11211:3"]).unwrap();
+    let p = Pool::new(
+        Scheme::PythonMemcached,
+        ["10.0.0.1:11211:1", "cache-b:11211:3"],
+    )
+    .unwrap();
     let heavy = ks.iter().filter(|k| p.index_for(k) == 1).count() as f64 / ks.len() as f64;
     assert!((heavy - 0.75).abs() < 0.02, "{heavy}");
     let moved = moves(Scheme::PythonMemcached, 9, &ks[..4000]);
@@ -497,8 +507,108 @@ proptest! {
                                               key in proptest::collection::vec(any::<u8>(), 0..40)) {
         let list: Vec<String> = weights.iter().enumerate().map(|(i, w)| format!("10.0.0.{i}:11211:{w}")).collect();
         let p = Pool::new(Scheme::PythonMemcached, &list).unwrap();
-        let buckets: Vec<usize> = weights.iter().enumerate().flat_map(|(i, &w)| std::iter::repeat(i).take(w as usize)).collect();
+        let buckets: Vec<usize> = weights.iter().enumerate().flat_map(|(i, &w)| std::iter::repeat_n(i, w as usize)).collect();
         let h = (keyroute::partition::hash::crc32(&key) >> 16) & 0x7fff;
         prop_assert_eq!(p.index_for(&key), buckets[h as usize % buckets.len()]);
     }
+}
+
+/// phpredis RedisArray: the key part follows C strings (a NUL byte ends
+/// the search for braces; an empty `{}` counts); names play no part
+/// without `consistent`; under `crc32b` a key whose part is empty has no
+/// server, which is refused rather than answered.
+#[test]
+fn phpredis_array() {
+    use keyroute::partition::OptionValue;
+    let three = ["127.0.0.1:6379", "127.0.0.1:6380", "127.0.0.1:6381"];
+    let p = Pool::new(Scheme::PhpredisArray, three).unwrap();
+    assert_eq!(p.key_tag(b"a{}b"), Some(&b""[..]));
+    assert_eq!(p.key_tag(b"x\0{a}"), None);
+    assert!(p.same_tag([&b"{}a"[..], b"{}b"]));
+    let renamed = Pool::new(
+        Scheme::PhpredisArray,
+        ["localhost", "/tmp/r.sock", "[::1]:7000"],
+    )
+    .unwrap();
+    for k in keys(3, 2_000) {
+        assert_eq!(p.index_for(&k), renamed.index_for(&k));
+        assert_eq!(p.try_index_for(&k), Ok(p.index_for(&k)));
+    }
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let crc32b = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
+    let refused = PartitionError::NoServerForKey {
+        scheme: "phpredis-array",
+    };
+    for k in [&b""[..], b"{}", b"a{}b{c}"] {
+        assert_eq!(crc32b.try_index_for(k), Err(refused.clone()));
+        assert_eq!(crc32b.try_node_for(k), Err(refused.clone()));
+    }
+    o.set("consistent", OptionValue::Flag(true)).unwrap();
+    let ring = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
+    assert!(ring.try_index_for(b"{}").is_ok());
+    // Weights, aliases, npm hashring's crc32b and a non-flag are refused.
+    assert!(Pool::new(Scheme::PhpredisArray, ["h:1:2"]).is_err());
+    assert!(Pool::new(Scheme::PhpredisArray, ["h:1 a"]).is_err());
+    let mut nh = Options::default();
+    nh.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    assert!(matches!(
+        Pool::with_options(Scheme::NodeHashring, three, &nh),
+        Err(PartitionError::BadOption {
+            option: "algorithm",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Options::default().set("consistent", OptionValue::Int(2)),
+        Err(PartitionError::BadOption {
+            option: "consistent",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::with_options(Scheme::Predis, three, &o),
+        Err(PartitionError::OptionNotApplicable { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Without `consistent`, RedisArray's index is the CRC-32 of the part
+    /// scaled to the host count, refused exactly when it reaches the count.
+    #[test]
+    fn phpredis_index_equals_its_definition(n in 1usize..40, key in proptest::collection::vec(prop_oneof![Just(b'{'), Just(b'}'), Just(0u8), any::<u8>()], 0..12)) {
+        let p = Pool::new(Scheme::PhpredisArray, servers(n)).unwrap();
+        let part = keyroute::partition::phpredis::part(&key);
+        let crc = keyroute::partition::hash::crc32(part) as u64;
+        let pos = (crc * n as u64 / 0xffff_ffff) as usize;
+        let want = if pos < n { Ok(pos) } else { Err(PartitionError::NoServerForKey { scheme: "phpredis-array" }) };
+        prop_assert_eq!(p.try_index_for(&key), want);
+    }
+}
+
+/// The sharded clients' router refuses a key the pool's library has no
+/// server for, instead of sending it somewhere.
+#[test]
+fn shard_router_refuses_keys_without_a_server() {
+    use keyroute::error::TopologyError;
+    use keyroute::partition::OptionValue;
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let pool = Pool::with_options(
+        Scheme::PhpredisArray,
+        ["10.0.0.1:6379", "10.0.0.2:6379"],
+        &o,
+    )
+    .unwrap();
+    let router = keyroute::shard::ShardRouter::for_pool(pool);
+    assert_eq!(
+        router.shard_of(b"user:{}"),
+        Err(TopologyError::NoServerForKey {
+            scheme: "phpredis-array",
+            position: 0
+        })
+    );
+    assert!(router.shard_of(b"user:{1}").is_ok());
 }

@@ -22,6 +22,7 @@ library's own routing function is called):
                     KETAMA_WEIGHTED + memcached_generate_hash, compiled with gcc  partition/libmemcached.c
     python-memcached  python-memcached 1.62 (PyPI), Client._get_server with every
                     server taken as up (no connection)                in this script
+    phpredis-array  php-redis 5.3 (Debian), RedisArray::_target (lazy_connect)  partition/phpredis.php
     go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
                     lookup, compiled with go                            partition/go_redis_v5.go
 
@@ -158,6 +159,20 @@ def pool_defs() -> dict[str, list[dict]]:
                                  P("5/forms", mc, key_form="bytes"),
                                  P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]), key_form="bytes")]
                                 + [P(n, s, key_form="bytes") for n, s in sizes(7, 25, 50, 100)])
+    hosts = ["localhost", "[::1]:6380", "/tmp/redis.sock", "cache-b:6379", "10.0.0.5:7000"]
+    defs["phpredis-array"] = ([P("3", THREE), P("5/forms", hosts)]
+                              + [P(n, s) for n, s in sizes(4, 25, 50, 100)]
+                              + [P("3/consistent", THREE, options={"consistent": True}),
+                                 P("5/forms/consistent", hosts, options={"consistent": True}),
+                                 P("25/consistent", addr_list(25), options={"consistent": True})]
+                              + [P(f"3/{a}", THREE, options={"algorithm": a})
+                                 for a in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "crc32b")]
+                              + [P("25/crc32b", addr_list(25), options={"algorithm": "crc32b"}),
+                                 P("25/sha1", addr_list(25), options={"algorithm": "sha1"}),
+                                 P("3/consistent/md5", THREE, options={"consistent": True, "algorithm": "md5"}),
+                                 P("3/consistent/crc32b", THREE, options={"consistent": True, "algorithm": "crc32b"}),
+                                 P("25/consistent/sha256", addr_list(25),
+                                   options={"consistent": True, "algorithm": "sha256"})])
     shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
     defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
                                 + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
@@ -293,6 +308,31 @@ def ask_go_redis_v5(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]
     return version, answers
 
 
+def ask_phpredis(rp: dict, ks: list[str], at: int = 0) -> tuple[list, list[int]]:
+    """phpredis.php's answers for the keys `ks` (hex), and the positions of
+    the keys it has no host for. A key whose position is past the host list
+    makes the extension read past its memory: it answers something that is
+    not a host, or the process dies; the keys are then asked in halves, and
+    a key that kills the process alone is refused too."""
+    p = subprocess.run(["php", "phpredis.php"], input=json.dumps({"pools": [rp], "keys": ks}),
+                       capture_output=True, text=True, cwd=LIB)
+    if p.returncode == 0:
+        out = json.loads(p.stdout)
+        refused = (out["refused"] or {}).get(rp["name"], [])  # PHP encodes {} as []
+        return out["answers"][rp["name"]], [at + i for i in refused]
+    if len(ks) == 1:
+        return [None], [at]
+    half = len(ks) // 2
+    a, ra = ask_phpredis(rp, ks[:half], at)
+    b, rb = ask_phpredis(rp, ks[half:], at + half)
+    return a + b, ra + rb
+
+
+# phpredis-array: per pool, the keys (positions) for which the extension
+# computed a position past its host list; keyroute refuses exactly these.
+REFUSED: dict[str, list[int]] = {}
+
+
 def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
     if scheme == "libmemcached-ketama":
         return ask_libmemcached(pools, keys, bulk)
@@ -312,6 +352,15 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
                 rp["ring"] = "hashring"
                 rp.update({k: v for k, v in pool["options"].items() if k == "replicas"})
             out = run(["ruby", "redis_rb.rb"], {"pools": [rp], "keys": ks})
+        elif scheme == "phpredis-array":
+            # The host strings exactly as configured.
+            rp = {"name": pool["name"], "hosts": pool["servers"], **pool["options"]}
+            nodes, refused = ask_phpredis(rp, ks)
+            REFUSED[pool["name"]] = refused
+            answers[pool["name"]] = nodes
+            version = subprocess.run(["php", "-r", "echo phpversion('redis');"], capture_output=True,
+                                     text=True, check=True).stdout
+            continue
         elif scheme in ("predis", "predis-ketama"):
             ring = "ketama" if scheme == "predis-ketama" else "hashring"
             out = run(["php", "predis.php"],
@@ -412,6 +461,7 @@ SOURCES = {
     "node-hashring": "hashring (npm) HashRing(servers, algorithm, options).get",
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
     "python-memcached": "python-memcached (PyPI) Client._get_server, every server up",
+    "phpredis-array": "php-redis (Debian) RedisArray::_target (ra_find_node), lazy_connect",
     "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
 }
 
@@ -429,13 +479,16 @@ def document(scheme: str, pools: list[dict], keys, bulk, version: str, answers: 
                        "were asked `keys` then `bulk_keys`; null marks a key the pool's key form cannot "
                        "express. `servers` use keyroute's server syntax (host:port[:weight][ alias]); "
                        "a pool with `entries` was given to the library as that mapping ([key, value] "
-                       "pairs in order). `options` use keyroute's option names. "
+                       "pairs in order). `options` use keyroute's option names. `refused` lists the "
+                       "keys (positions) the library has no server for (null in `nodes`). "
                        "Written by tests/oracles/clients.py.",
         "source": {"system": SOURCES[scheme], "version": version},
         "scheme": scheme,
         "keys": [{"name": n, "key": k.hex()} for n, k in keys],
         "bulk_keys": [{"name": n, "key": k.hex()} for n, k in bulk],
-        "pools": [dict(p, nodes=answers.get(p["name"])) for p in pools],
+        "pools": [dict(p, nodes=answers.get(p["name"]),
+                       **({"refused": REFUSED[p["name"]]} if REFUSED.get(p["name"]) else {}))
+                  for p in pools],
     }
 
 
@@ -468,7 +521,7 @@ def main() -> int:
         for field in ("keys", "bulk_keys"):
             if fresh[field] != committed[field]:
                 problems.append(f"{scheme}: the key corpus ({field}) changed; run --write")
-        strip = lambda p: {k: v for k, v in p.items() if k != "nodes"}  # noqa: E731
+        strip = lambda p: {k: v for k, v in p.items() if k not in ("nodes", "refused")}  # noqa: E731
         if [strip(p) for p in fresh["pools"]] != [strip(p) for p in committed["pools"]]:
             problems.append(f"{scheme}: the pool definitions changed; run --write")
         sample = random.sample(pools, min(args.sample, len(pools)))
@@ -477,6 +530,8 @@ def main() -> int:
         for p in sample:
             if by_name.get(p["name"], {}).get("nodes") != answers[p["name"]]:
                 problems.append(f"{scheme} {p['name']}: the committed answers differ from {version}'s")
+            if by_name.get(p["name"], {}).get("refused", []) != REFUSED.get(p["name"], []):
+                problems.append(f"{scheme} {p['name']}: the committed refusals differ from {version}'s")
         if committed["source"]["version"] != version:
             problems.append(f"{scheme}: vectors from {committed['source']['version']}, library is {version}")
         print(f"{scheme}: {len(sample)} of {len(pools)} pools re-asked from {version} "

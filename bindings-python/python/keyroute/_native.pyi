@@ -456,6 +456,7 @@ _Scheme: TypeAlias = Literal[
     "go-redis-ring",
     "go-redis-ring-v5",
     "python-memcached",
+    "phpredis-array",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",
@@ -571,7 +572,9 @@ class Pool:
         table_size: int | None = None,
         tag: str | bytes | None = None,
         replicas: int | None = None,
-        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] | None = None,
+        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "crc32b"]
+        | None = None,
+        consistent: bool | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

@@ -51,7 +51,7 @@ impl Buckets {
         let buckets = weights
             .iter()
             .enumerate()
-            .flat_map(|(i, &w)| core::iter::repeat(i as u32).take(w as usize))
+            .flat_map(|(i, &w)| core::iter::repeat_n(i as u32, w as usize))
             .collect();
         Buckets {
             buckets,

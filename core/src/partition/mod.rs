@@ -21,6 +21,7 @@
 //! | `go-redis-ring` | go-redis v8/v9 `Ring` ([`go_redis`]: rendezvous over XXH64 of shard names) | go-redis 9.7.0 built once from its source; re-checked against a second implementation of the definition |
 //! | `go-redis-ring-v5` | go-redis v5 to v7 `Ring` ([`go_redis::ring_v5`]) | golang-gopkg-redis.v5 5.2.9 |
 //! | `python-memcached` | python-memcached 1.62 bucket list ([`buckets`]) | python-memcached 1.62 |
+//! | `phpredis-array` | phpredis 5.3 `RedisArray` ([`phpredis`]: CRC-32 or `algorithm`, `consistent`; a key it has no host for is refused) | php-redis 5.3.7 |
 //! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
 //!
 //! Keys are bytes. The Python libraries hash `str(key)`: a Python `bytes`
@@ -46,6 +47,7 @@ pub mod ketama;
 pub mod maglev;
 pub mod meta;
 pub mod nutcracker;
+pub mod phpredis;
 pub mod pool;
 pub mod python;
 pub mod rendezvous;

@@ -14,6 +14,7 @@ use super::jump::Jump;
 use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
 use super::meta::MetaRing;
 use super::nutcracker::{parse_nutcracker, NutcrackerPool};
+use super::phpredis::RedisArray;
 use super::rendezvous::{Pymemcache, Rendezvous};
 use super::scheme::{
     node_hashring_own_groups, not_applicable, validate, Options, RedisRbId, Scheme,
@@ -37,6 +38,7 @@ pub(crate) enum Router {
     Rendezvous(Rendezvous),
     Maglev(Maglev),
     Buckets(Buckets),
+    PhpRedis(RedisArray),
 }
 
 /// A server list routed by one scheme.
@@ -330,6 +332,11 @@ impl Pool {
                     Router::Rendezvous(Rendezvous::new(&unit, KeyTag::Redis))
                 }
             }
+            Scheme::PhpredisArray => {
+                // The host strings as configured (no weights, no aliases).
+                let hosts: Vec<&[u8]> = servers.iter().map(|s| s.written().as_bytes()).collect();
+                Router::PhpRedis(RedisArray::new(&hosts, o.algorithm, o.consistent))
+            }
             Scheme::PythonMemcached => {
                 // Names play no part: only the order and the weights.
                 Router::Buckets(Buckets::python_memcached(&weights))
@@ -426,6 +433,7 @@ impl Pool {
             Router::Rendezvous(p) => p,
             Router::Maglev(p) => p,
             Router::Buckets(p) => p,
+            Router::PhpRedis(p) => p,
         }
     }
 
@@ -457,7 +465,31 @@ impl Pool {
             Router::Rendezvous(p) => p.node_for(key),
             Router::Maglev(p) => p.node_for(key),
             Router::Buckets(p) => p.node_for(key),
+            Router::PhpRedis(p) => p.node_for(key),
         }
+    }
+
+    /// The position of `key`'s server, or [`PartitionError::NoServerForKey`]
+    /// where the library reproduced has no server for it (phpredis
+    /// RedisArray computes a position past its host list for the keys whose
+    /// value is 0; see [`super::phpredis`]). [`Pool::index_for`] answers the
+    /// last server for those keys: every front end that must not place them
+    /// (the bindings, the command line, the sharded clients) asks this.
+    #[inline]
+    pub fn try_index_for(&self, key: &[u8]) -> Result<usize, PartitionError> {
+        match &self.router {
+            Router::PhpRedis(p) => p.try_node_for(key).ok_or(PartitionError::NoServerForKey {
+                scheme: self.scheme.name(),
+            }),
+            _ => Ok(self.index_for(key)),
+        }
+    }
+
+    /// The server that holds `key` as written, or the error of
+    /// [`Pool::try_index_for`].
+    #[inline]
+    pub fn try_node_for(&self, key: &[u8]) -> Result<&str, PartitionError> {
+        Ok(self.servers[self.try_index_for(key)?].written())
     }
 
     /// The hash tag `key` carries under the pool's scheme: the bytes the
@@ -472,6 +504,7 @@ impl Pool {
             Router::Rendezvous(p) => p.tag().apply(key),
             Router::Maglev(p) => p.tag().apply(key),
             Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
+            Router::PhpRedis(_) => super::phpredis::part(key),
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)

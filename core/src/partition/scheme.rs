@@ -78,6 +78,9 @@ schemes! {
     /// python-memcached 1.62: each server `weight` times in a bucket list,
     /// CRC-32 bits 16 to 30 modulo its length.
     PythonMemcached => "python-memcached",
+    /// phpredis 5.3 `RedisArray`: CRC-32 (or [`Options::algorithm`]) scaled
+    /// to the host count, or its [`Options::consistent`] ring.
+    PhpredisArray => "phpredis-array",
 }
 
 impl fmt::Display for Scheme {
@@ -149,8 +152,11 @@ pub struct Options {
     /// redis-rb `HashRing.new(nodes, replicas)`: points per node (160);
     /// uhashring ketama `replicas`: words per digest (4).
     pub replicas: Option<u32>,
-    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5).
+    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5);
+    /// phpredis RedisArray: its `algorithm` (CRC-32 when unset).
     pub algorithm: Option<Algorithm>,
+    /// phpredis RedisArray: `consistent` (a ring of 160 MD5 points per host).
+    pub consistent: bool,
 }
 
 impl Default for Options {
@@ -170,6 +176,7 @@ impl Default for Options {
             tag_pattern: None,
             replicas: None,
             algorithm: None,
+            consistent: false,
         }
     }
 }
@@ -182,6 +189,9 @@ pub enum OptionValue<'a> {
     Text(&'a [u8]),
     /// A number.
     Int(u64),
+    /// A boolean (Python's `True`, JavaScript's `true`): only a flag
+    /// option (`consistent`) takes one.
+    Flag(bool),
     /// A value of another kind (an object): accepted only where the
     /// library keeps it without reading it (uhashring's `instance`).
     Other,
@@ -203,6 +213,7 @@ impl Options {
         "tag",
         "replicas",
         "algorithm",
+        "consistent",
     ];
 
     /// Sets the option `name` (`hash_tag`, or in a language's own case,
@@ -226,7 +237,7 @@ impl Options {
         let (given_text, given_number) = match value {
             OptionValue::Text(t) => (Some(t), None),
             OptionValue::Int(n) => (None, Some(n)),
-            OptionValue::Other => (None, None),
+            OptionValue::Other | OptionValue::Flag(_) => (None, None),
         };
         let bad = |expected| PartitionError::BadOption { option, expected };
         let text = || given_text.ok_or(bad("a name"));
@@ -267,6 +278,16 @@ impl Options {
                 self.tag_pattern = pattern.map(ToString::to_string);
             }
             "algorithm" => self.algorithm = Some(name_of()?.parse().map_err(unknown)?),
+            "consistent" => {
+                // A boolean from a binding, or `true`/`false` as text (the
+                // command line).
+                self.consistent = match (value, given_text) {
+                    (OptionValue::Flag(b), _) => b,
+                    (_, Some(b"false")) => false,
+                    (_, Some(b"true")) => true,
+                    _ => return Err(bad("true or false")),
+                };
+            }
             "replicas" => {
                 let n = number()?;
                 self.replicas = Some(
@@ -383,6 +404,8 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
         GoRedisRing => n as u64,
         GoRedisRingV5 => super::go_redis::V5_POINTS as u64 * n as u64,
         PythonMemcached => total(&weights),
+        PhpredisArray if o.consistent => 160 * n as u64,
+        PhpredisArray => 0,
     }
 }
 
@@ -410,7 +433,7 @@ pub(crate) fn validate(
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
     let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
-    let checks: [(&'static str, bool, bool); 13] = [
+    let checks: [(&'static str, bool, bool); 14] = [
         ("hash", o.hash != d.hash, twem),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
@@ -453,7 +476,12 @@ pub(crate) fn validate(
         (
             "algorithm",
             o.algorithm != d.algorithm,
-            scheme == NodeHashring,
+            matches!(scheme, NodeHashring | PhpredisArray),
+        ),
+        (
+            "consistent",
+            o.consistent != d.consistent,
+            scheme == PhpredisArray,
         ),
     ];
     for (name, set, allowed) in checks {
@@ -466,6 +494,13 @@ pub(crate) fn validate(
             // Not a rule name: only redis-rb reads a pattern.
             KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
         }
+    }
+    if scheme == NodeHashring && o.algorithm == Some(Algorithm::Crc32b) {
+        // Node's crypto.createHash has no crc32b: npm hashring throws.
+        return Err(PartitionError::BadOption {
+            option: "algorithm",
+            expected: "a digest of Node's crypto (md5, sha1, sha224, sha256, sha384, sha512)",
+        });
     }
     if scheme == UhashringKetama && o.replicas.is_some_and(|r| r > 4) {
         // Word 4 of an MD5 digest does not exist: uhashring raises IndexError.
@@ -483,11 +518,14 @@ pub(crate) fn validate(
     let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
     let weighted = !(jedis4
         || redis_rb
-        || matches!(scheme, Pymemcache | Jump | GoRedisRing | GoRedisRingV5));
+        || matches!(
+            scheme,
+            Pymemcache | Jump | GoRedisRing | GoRedisRingV5 | PhpredisArray
+        ));
     let named = !(jedis4
         || matches!(
             scheme,
-            LibmemcachedKetama | NodeHashring | Pymemcache | Jump
+            LibmemcachedKetama | NodeHashring | Pymemcache | Jump | PhpredisArray
         ));
     let total: u64 = servers.iter().map(|s| s.weight() as u64).sum();
     if total > 1 << 24 {
@@ -512,6 +550,7 @@ pub(crate) fn validate(
             | Rendezvous
             | Maglev
             | PythonMemcached
+            | PhpredisArray
     );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
@@ -550,6 +589,7 @@ mod tests {
 
     use super::*;
     use crate::partition::pool::Router;
+    use crate::partition::ring::Ring;
     use crate::partition::Pool;
 
     fn servers(n: usize, weight: impl Fn(usize) -> u32) -> Vec<String> {
@@ -570,6 +610,7 @@ mod tests {
             Router::Meta(r) => r.ring().len(),
             Router::Rendezvous(r) => r.vnodes(),
             Router::Buckets(b) => b.buckets().len(),
+            Router::PhpRedis(p) => p.ring().map_or(0, Ring::len),
             Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
         }) as u64
     }
@@ -586,6 +627,7 @@ mod tests {
                     | Scheme::Jump
                     | Scheme::GoRedisRing
                     | Scheme::GoRedisRingV5
+                    | Scheme::PhpredisArray
             );
             for n in [1, 2, 3, 7, 25] {
                 let list = if weighted {

@@ -290,7 +290,19 @@ impl ShardRouter {
     pub fn place(&self, key: &[u8]) -> Result<Place, TopologyError> {
         match &self.placement {
             Placement::Pool(pool) => {
-                let shard = pool.index_for(key);
+                let shard = pool.try_index_for(key).map_err(|e| match e {
+                    crate::error::PartitionError::NoServerForKey { scheme } => {
+                        TopologyError::NoServerForKey {
+                            scheme,
+                            position: 0,
+                        }
+                    }
+                    // try_index_for refuses nothing else.
+                    _ => TopologyError::NoServerForKey {
+                        scheme: pool.scheme().name(),
+                        position: 0,
+                    },
+                })?;
                 Ok(Place {
                     shard,
                     group: shard as u32,
@@ -376,6 +388,10 @@ impl ShardRouter {
                 TopologyError::NoRuleMatched { .. } => {
                     TopologyError::NoRuleMatched { position: pos }
                 }
+                TopologyError::NoServerForKey { scheme, .. } => TopologyError::NoServerForKey {
+                    scheme,
+                    position: pos,
+                },
                 e => e,
             };
             self.unroutable(argv, Unroutable::Topology(e))
