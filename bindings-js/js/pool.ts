@@ -29,7 +29,8 @@ export type Scheme =
   | "go-redis-ring"
   | "go-redis-ring-v5"
   | "python-memcached"
-  | "phpredis-array";
+  | "phpredis-array"
+  | "dalli";
 
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another

@@ -19,6 +19,7 @@ const GO_REDIS_RING: &str = include_str!("../../tests/vectors/partition/go-redis
 const GO_REDIS_RING_V5: &str = include_str!("../../tests/vectors/partition/go-redis-ring-v5.json");
 const PYTHON_MEMCACHED: &str = include_str!("../../tests/vectors/partition/python-memcached.json");
 const PHPREDIS_ARRAY: &str = include_str!("../../tests/vectors/partition/phpredis-array.json");
+const DALLI: &str = include_str!("../../tests/vectors/partition/dalli.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
 
 fn stderr(o: &Output) -> String {
@@ -114,6 +115,7 @@ fn node_answers_as_the_libraries() {
         (GO_REDIS_RING_V5, "go-redis-ring-v5"),
         (PYTHON_MEMCACHED, "python-memcached"),
         (PHPREDIS_ARRAY, "phpredis-array"),
+        (DALLI, "dalli"),
     ] {
         let doc: Value = serde_json::from_str(text).unwrap();
         let (base, bulk) = (hex_keys(&doc, "keys"), hex_keys(&doc, "bulk_keys"));

@@ -612,3 +612,32 @@ fn shard_router_refuses_keys_without_a_server() {
     );
     assert!(router.shard_of(b"user:{1}").is_ok());
 }
+
+/// Dalli: names add the default port and drop IPv6 brackets, weights scale
+/// point counts, a point two servers share is refused, and adding a server
+/// of equal weight moves keys only to it (below the step where every
+/// server's count changes; at equal weights counts stay 160).
+#[test]
+fn dalli_ring() {
+    let a = Pool::new(Scheme::Dalli, ["localhost", "[::1]:11213", "/tmp/m.sock"]).unwrap();
+    let b = Pool::new(
+        Scheme::Dalli,
+        ["localhost:11211", "::1:11213", "/tmp/m.sock"],
+    )
+    .unwrap();
+    let ks = keys(21, 3_000);
+    assert!(ks.iter().all(|k| a.index_for(k) == b.index_for(k)));
+    assert!(matches!(
+        Pool::new(Scheme::Dalli, ["localhost", "localhost:11211"]),
+        Err(PartitionError::DuplicateName { .. })
+    ));
+    let w = Pool::new(Scheme::Dalli, ["10.0.0.1:11211:1", "10.0.0.2:11211:3"]).unwrap();
+    let heavy = ks.iter().filter(|k| w.index_for(k) == 1).count() as f64 / ks.len() as f64;
+    assert!((heavy - 0.75).abs() < 0.05, "{heavy}");
+    for n in 1..20 {
+        for (_, to) in moves(Scheme::Dalli, n, &ks[..500]) {
+            assert_eq!(to, n);
+        }
+    }
+    assert!(Pool::new(Scheme::Dalli, ["h:1 alias"]).is_err());
+}

@@ -314,6 +314,7 @@ scheme_vectors! {
     go_redis_ring_v5_matches_go_redis_v5: "go-redis-ring-v5.json", 7, 2900;
     python_memcached_matches_pypi: "python-memcached.json", 10, 3700;
     phpredis_array_matches_php_redis: "phpredis-array.json", 21, 8100;
+    dalli_matches_ruby_dalli: "dalli.json", 12, 4300;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

@@ -23,6 +23,8 @@ library's own routing function is called):
     python-memcached  python-memcached 1.62 (PyPI), Client._get_server with every
                     server taken as up (no connection)                in this script
     phpredis-array  php-redis 5.3 (Debian), RedisArray::_target (lazy_connect)  partition/phpredis.php
+    dalli           ruby-dalli 3.0 (Debian), Dalli::Ring#server_for_key, every
+                    server up                                           partition/dalli.rb
     go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
                     lookup, compiled with go                            partition/go_redis_v5.go
 
@@ -173,6 +175,11 @@ def pool_defs() -> dict[str, list[dict]]:
                                  P("3/consistent/crc32b", THREE, options={"consistent": True, "algorithm": "crc32b"}),
                                  P("25/consistent/sha256", addr_list(25),
                                    options={"consistent": True, "algorithm": "sha256"})])
+    mc_forms = ["localhost", "[::1]:11213", "/tmp/mc.sock", "cache-b:11211:2", "10.0.0.5:11211"]
+    defs["dalli"] = ([P("1", THREE[:1]), P("2", THREE[:2]), P("3", THREE), P("3-11211", c11211),
+                      P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD), P("5/forms", mc_forms),
+                      P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]))]
+                     + [P(n, s) for n, s in sizes(7, 25, 50, 100)])
     shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
     defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
                                 + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
@@ -308,6 +315,29 @@ def ask_go_redis_v5(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]
     return version, answers
 
 
+def dalli_ties(servers: list[str]) -> None:
+    """Dalli sorts its points with Ruby's unstable sort: a point two servers
+    share has no defined owner, so no such pool is recorded."""
+    import hashlib
+    import re
+    names, weights = [], []
+    for s in servers:
+        m = re.fullmatch(r"(\[([0-9a-f:]+)\]|[^:]+)(?::(\d+))?(?::(\d+))?", s)
+        host = m.group(2) or m.group(1)
+        if host.startswith("/"):
+            names.append(host)
+            weights.append(int(m.group(3) or 1))
+        else:
+            names.append(f"{host}:{m.group(3) or 11211}")
+            weights.append(int(m.group(4) or 1))
+    owner: dict[int, str] = {}
+    for n, w in zip(names, weights):
+        for i in range(len(names) * 160 * w // sum(weights)):
+            p = int(hashlib.sha1(f"{n}:{i}".encode()).hexdigest()[:8], 16)
+            if owner.setdefault(p, n) != n:
+                raise RuntimeError(f"servers {owner[p]!r} and {n!r} share point {p}: no defined answer")
+
+
 def ask_phpredis(rp: dict, ks: list[str], at: int = 0) -> tuple[list, list[int]]:
     """phpredis.php's answers for the keys `ks` (hex), and the positions of
     the keys it has no host for. A key whose position is past the host list
@@ -352,6 +382,12 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
                 rp["ring"] = "hashring"
                 rp.update({k: v for k, v in pool["options"].items() if k == "replicas"})
             out = run(["ruby", "redis_rb.rb"], {"pools": [rp], "keys": ks})
+        elif scheme == "dalli":
+            dalli_ties(pool["servers"])
+            # keyroute's server strings are Dalli's own (host:port:weight,
+            # [v6]:port, /path, a bare host).
+            out = run(["ruby", "dalli.rb"], {"pools": [{"name": pool["name"], "servers": pool["servers"]}],
+                                             "keys": ks})
         elif scheme == "phpredis-array":
             # The host strings exactly as configured.
             rp = {"name": pool["name"], "hosts": pool["servers"], **pool["options"]}
@@ -462,6 +498,7 @@ SOURCES = {
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
     "python-memcached": "python-memcached (PyPI) Client._get_server, every server up",
     "phpredis-array": "php-redis (Debian) RedisArray::_target (ra_find_node), lazy_connect",
+    "dalli": "ruby-dalli (Debian) Dalli::Ring#server_for_key, every server up",
     "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
 }
 

@@ -457,6 +457,7 @@ _Scheme: TypeAlias = Literal[
     "go-redis-ring-v5",
     "python-memcached",
     "phpredis-array",
+    "dalli",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",

@@ -337,6 +337,27 @@ impl Pool {
                 let hosts: Vec<&[u8]> = servers.iter().map(|s| s.written().as_bytes()).collect();
                 Router::PhpRedis(RedisArray::new(&hosts, o.algorithm, o.consistent))
             }
+            Scheme::Dalli => {
+                // host:port, the default port added; a socket by its path.
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match (s.is_socket(), s.port()) {
+                        (true, _) => s.host().to_string(),
+                        (false, Some(p)) => alloc::format!("{}:{p}", s.host()),
+                        (false, None) => alloc::format!("{}:11211", s.host()),
+                    })
+                    .collect();
+                unique(&names)?;
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                Router::Ring(super::dalli::ring(&list).map_err(|(a, b)| {
+                    PartitionError::RandomTie {
+                        servers: [
+                            servers[a].written().to_string(),
+                            servers[b].written().to_string(),
+                        ],
+                    }
+                })?)
+            }
             Scheme::PythonMemcached => {
                 // Names play no part: only the order and the weights.
                 Router::Buckets(Buckets::python_memcached(&weights))

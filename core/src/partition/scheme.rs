@@ -81,6 +81,9 @@ schemes! {
     /// phpredis 5.3 `RedisArray`: CRC-32 (or [`Options::algorithm`]) scaled
     /// to the host count, or its [`Options::consistent`] ring.
     PhpredisArray => "phpredis-array",
+    /// Dalli 3.0 `Dalli::Ring` (Ruby memcached): SHA-1 points by weight,
+    /// CRC-32 keys, the last point at or below.
+    Dalli => "dalli",
 }
 
 impl fmt::Display for Scheme {
@@ -406,6 +409,10 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
         PythonMemcached => total(&weights),
         PhpredisArray if o.consistent => 160 * n as u64,
         PhpredisArray => 0,
+        Dalli => servers
+            .iter()
+            .map(|s| super::dalli::point_count(n, s.weight(), total(&weights)))
+            .sum(),
     }
 }
 
@@ -525,7 +532,7 @@ pub(crate) fn validate(
     let named = !(jedis4
         || matches!(
             scheme,
-            LibmemcachedKetama | NodeHashring | Pymemcache | Jump | PhpredisArray
+            LibmemcachedKetama | NodeHashring | Pymemcache | Jump | PhpredisArray | Dalli
         ));
     let total: u64 = servers.iter().map(|s| s.weight() as u64).sum();
     if total > 1 << 24 {
@@ -551,6 +558,7 @@ pub(crate) fn validate(
             | Maglev
             | PythonMemcached
             | PhpredisArray
+            | Dalli
     );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
