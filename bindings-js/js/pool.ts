@@ -70,6 +70,10 @@ export interface PoolOptions {
   algorithm?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512" | "crc32b";
   /** phpredis-array: RedisArray's `consistent` (a ring of 160 MD5 points per host). */
   consistent?: boolean;
+  /** dalli: keys as `Dalli::Client` hands them to its ring (empty keys refused, the namespace prefixed, keys over 250 characters shortened with an MD5). */
+  clientKeys?: boolean;
+  /** dalli (with `clientKeys`): the client's `namespace`. */
+  namespace?: string;
 }
 
 /** Servers in the library's own mapping form (npm hashring): `{"host:port": weight}` or `{"host:port": {weight, vnodes}}`. */

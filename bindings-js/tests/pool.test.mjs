@@ -29,7 +29,7 @@ const SCHEME_FILES = {
   "go-redis-ring-v5.json": [7, 2900],
   "python-memcached.json": [10, 3700],
   "phpredis-array.json": [21, 8100],
-  "dalli.json": [12, 4300],
+  "dalli.json": [15, 5400],
 };
 // The file's option names, as Pool's options.
 const OPTION_NAMES = { vnode_count: "vnodes", default_port: "defaultPort", jump_hash: "jumpHash", table_size: "tableSize", hash_tag: "hashTag" };

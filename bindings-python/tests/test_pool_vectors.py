@@ -39,7 +39,7 @@ SCHEME_FILES = {
     "go-redis-ring-v5.json": (7, 2900),
     "python-memcached.json": (10, 3700),
     "phpredis-array.json": (21, 8100),
-    "dalli.json": (12, 4300),
+    "dalli.json": (15, 5400),
 }
 # The file's option names, as Pool's keywords.
 OPTION_NAMES = {"vnode_count": "vnodes"}

@@ -539,6 +539,7 @@ fn phpredis_array() {
     let crc32b = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
     let refused = PartitionError::NoServerForKey {
         scheme: "phpredis-array",
+        reason: keyroute::partition::phpredis::PAST_THE_END,
     };
     for k in [&b""[..], b"{}", b"a{}b{c}"] {
         assert_eq!(crc32b.try_index_for(k), Err(refused.clone()));
@@ -583,7 +584,7 @@ proptest! {
         let part = keyroute::partition::phpredis::part(&key);
         let crc = keyroute::partition::hash::crc32(part) as u64;
         let pos = (crc * n as u64 / 0xffff_ffff) as usize;
-        let want = if pos < n { Ok(pos) } else { Err(PartitionError::NoServerForKey { scheme: "phpredis-array" }) };
+        let want = if pos < n { Ok(pos) } else { Err(PartitionError::NoServerForKey { scheme: "phpredis-array", reason: keyroute::partition::phpredis::PAST_THE_END }) };
         prop_assert_eq!(p.try_index_for(&key), want);
     }
 }
@@ -607,6 +608,7 @@ fn shard_router_refuses_keys_without_a_server() {
         router.shard_of(b"user:{}"),
         Err(TopologyError::NoServerForKey {
             scheme: "phpredis-array",
+            reason: keyroute::partition::phpredis::PAST_THE_END,
             position: 0
         })
     );
@@ -640,4 +642,50 @@ fn dalli_ring() {
         }
     }
     assert!(Pool::new(Scheme::Dalli, ["h:1 alias"]).is_err());
+}
+
+/// Dalli's client keys: a namespace changes where keys go (it is hashed),
+/// the empty key is refused, and a long key goes where its shortened form
+/// goes.
+#[test]
+fn dalli_client_keys() {
+    use keyroute::partition::OptionValue;
+    let three = ["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"];
+    let plain = Pool::new(Scheme::Dalli, three).unwrap();
+    let mut o = Options::default();
+    o.set("client_keys", OptionValue::Flag(true)).unwrap();
+    let keys_only = Pool::with_options(Scheme::Dalli, three, &o).unwrap();
+    o.set("namespace", OptionValue::Text(b"app")).unwrap();
+    let ns = Pool::with_options(Scheme::Dalli, three, &o).unwrap();
+    let ks = keys(4, 2_000);
+    assert!(ks
+        .iter()
+        .all(|k| keys_only.index_for(k) == plain.index_for(k)));
+    assert!(ks
+        .iter()
+        .all(|k| ns.index_for(k) == plain.index_for(&[b"app:", k.as_slice()].concat())));
+    assert!(matches!(
+        keys_only.try_index_for(b""),
+        Err(PartitionError::NoServerForKey {
+            scheme: "dalli",
+            ..
+        })
+    ));
+    let long = vec![b'k'; 300];
+    let short = keyroute::partition::dalli::client_key(&long, None).unwrap();
+    assert_eq!(keys_only.index_for(&long), plain.index_for(&short));
+    // A namespace without client_keys, or for another scheme, is refused.
+    let mut bad = Options::default();
+    bad.set("namespace", OptionValue::Text(b"app")).unwrap();
+    assert!(matches!(
+        Pool::with_options(Scheme::Dalli, three, &bad),
+        Err(PartitionError::BadOption {
+            option: "namespace",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::with_options(Scheme::Predis, three, &o),
+        Err(PartitionError::OptionNotApplicable { .. })
+    ));
 }

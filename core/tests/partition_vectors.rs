@@ -267,12 +267,9 @@ fn check_scheme(json: &str, min_pools: usize, min_answers: usize) {
         for (i, k) in all.iter().enumerate() {
             let r = pool_.try_index_for(k);
             if refused.contains(&i) {
-                assert_eq!(
-                    r,
-                    Err(keyroute::error::PartitionError::NoServerForKey {
-                        scheme: scheme.name()
-                    }),
-                    "{} key {i}",
+                assert!(
+                    matches!(r, Err(keyroute::error::PartitionError::NoServerForKey { scheme: s, .. }) if s == scheme.name()),
+                    "{} key {i}: {r:?}",
                     pool["name"]
                 );
             } else if pool["key_form"].as_str() != Some("python-bytes") {
@@ -314,7 +311,7 @@ scheme_vectors! {
     go_redis_ring_v5_matches_go_redis_v5: "go-redis-ring-v5.json", 7, 2900;
     python_memcached_matches_pypi: "python-memcached.json", 10, 3700;
     phpredis_array_matches_php_redis: "phpredis-array.json", 21, 8100;
-    dalli_matches_ruby_dalli: "dalli.json", 12, 4300;
+    dalli_matches_ruby_dalli: "dalli.json", 15, 5400;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

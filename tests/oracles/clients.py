@@ -179,7 +179,11 @@ def pool_defs() -> dict[str, list[dict]]:
     defs["dalli"] = ([P("1", THREE[:1]), P("2", THREE[:2]), P("3", THREE), P("3-11211", c11211),
                       P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD), P("5/forms", mc_forms),
                       P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]))]
-                     + [P(n, s) for n, s in sizes(7, 25, 50, 100)])
+                     + [P(n, s) for n, s in sizes(7, 25, 50, 100)]
+                     + [P("3/client-keys", THREE, options={"client_keys": True}),
+                        P("3/client-keys/namespace", THREE, options={"client_keys": True, "namespace": "app"}),
+                        P("25/client-keys/namespace", addr_list(25),
+                          options={"client_keys": True, "namespace": "ns-é"})])
     shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
     defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
                                 + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
@@ -386,8 +390,9 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
             dalli_ties(pool["servers"])
             # keyroute's server strings are Dalli's own (host:port:weight,
             # [v6]:port, /path, a bare host).
-            out = run(["ruby", "dalli.rb"], {"pools": [{"name": pool["name"], "servers": pool["servers"]}],
-                                             "keys": ks})
+            out = run(["ruby", "dalli.rb"], {"pools": [{"name": pool["name"], "servers": pool["servers"],
+                                                        **pool["options"]}], "keys": ks})
+            REFUSED[pool["name"]] = (out["refused"] or {}).get(pool["name"], [])
         elif scheme == "phpredis-array":
             # The host strings exactly as configured.
             rp = {"name": pool["name"], "hosts": pool["servers"], **pool["options"]}

@@ -576,6 +576,8 @@ class Pool:
         algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "crc32b"]
         | None = None,
         consistent: bool | None = None,
+        client_keys: bool | None = None,
+        namespace: str | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

@@ -52,6 +52,10 @@ pub fn value(part: &[u8], algorithm: Option<Algorithm>) -> u64 {
     }
 }
 
+/// Why RedisArray has no host for a key.
+pub const PAST_THE_END: &str =
+    "the library computes a position past its server list and reads past its memory";
+
 /// phpredis `RedisArray` over its hosts.
 #[derive(Debug, Clone)]
 pub struct RedisArray {

@@ -39,6 +39,7 @@ pub(crate) enum Router {
     Maglev(Maglev),
     Buckets(Buckets),
     PhpRedis(RedisArray),
+    DalliKeys(super::dalli::ClientKeys),
 }
 
 /// A server list routed by one scheme.
@@ -349,14 +350,19 @@ impl Pool {
                     .collect();
                 unique(&names)?;
                 let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
-                Router::Ring(super::dalli::ring(&list).map_err(|(a, b)| {
-                    PartitionError::RandomTie {
+                let ring =
+                    super::dalli::ring(&list).map_err(|(a, b)| PartitionError::RandomTie {
                         servers: [
                             servers[a].written().to_string(),
                             servers[b].written().to_string(),
                         ],
-                    }
-                })?)
+                    })?;
+                if o.client_keys {
+                    let ns = o.namespace.as_deref().map(str::as_bytes);
+                    Router::DalliKeys(super::dalli::ClientKeys::new(ring, ns))
+                } else {
+                    Router::Ring(ring)
+                }
             }
             Scheme::PythonMemcached => {
                 // Names play no part: only the order and the weights.
@@ -455,6 +461,7 @@ impl Pool {
             Router::Maglev(p) => p,
             Router::Buckets(p) => p,
             Router::PhpRedis(p) => p,
+            Router::DalliKeys(p) => p,
         }
     }
 
@@ -487,6 +494,7 @@ impl Pool {
             Router::Maglev(p) => p.node_for(key),
             Router::Buckets(p) => p.node_for(key),
             Router::PhpRedis(p) => p.node_for(key),
+            Router::DalliKeys(p) => p.node_for(key),
         }
     }
 
@@ -501,7 +509,15 @@ impl Pool {
         match &self.router {
             Router::PhpRedis(p) => p.try_node_for(key).ok_or(PartitionError::NoServerForKey {
                 scheme: self.scheme.name(),
+                reason: super::phpredis::PAST_THE_END,
             }),
+            Router::DalliKeys(d) => {
+                d.try_node_for(key)
+                    .map_err(|reason| PartitionError::NoServerForKey {
+                        scheme: self.scheme.name(),
+                        reason,
+                    })
+            }
             _ => Ok(self.index_for(key)),
         }
     }
@@ -526,6 +542,7 @@ impl Pool {
             Router::Maglev(p) => p.tag().apply(key),
             Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
             Router::PhpRedis(_) => super::phpredis::part(key),
+            Router::DalliKeys(_) => key,
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)

@@ -160,6 +160,11 @@ pub struct Options {
     pub algorithm: Option<Algorithm>,
     /// phpredis RedisArray: `consistent` (a ring of 160 MD5 points per host).
     pub consistent: bool,
+    /// Dalli: keys as `Dalli::Client` hands them to its ring (empty keys
+    /// refused, the namespace prefixed, long keys shortened with an MD5).
+    pub client_keys: bool,
+    /// Dalli (with `client_keys`): the client's `namespace`.
+    pub namespace: Option<alloc::string::String>,
 }
 
 impl Default for Options {
@@ -180,6 +185,8 @@ impl Default for Options {
             replicas: None,
             algorithm: None,
             consistent: false,
+            client_keys: false,
+            namespace: None,
         }
     }
 }
@@ -217,6 +224,8 @@ impl Options {
         "replicas",
         "algorithm",
         "consistent",
+        "client_keys",
+        "namespace",
     ];
 
     /// Sets the option `name` (`hash_tag`, or in a language's own case,
@@ -281,16 +290,21 @@ impl Options {
                 self.tag_pattern = pattern.map(ToString::to_string);
             }
             "algorithm" => self.algorithm = Some(name_of()?.parse().map_err(unknown)?),
-            "consistent" => {
+            "consistent" | "client_keys" => {
                 // A boolean from a binding, or `true`/`false` as text (the
                 // command line).
-                self.consistent = match (value, given_text) {
+                let flag = match (value, given_text) {
                     (OptionValue::Flag(b), _) => b,
                     (_, Some(b"false")) => false,
                     (_, Some(b"true")) => true,
                     _ => return Err(bad("true or false")),
                 };
+                match option {
+                    "consistent" => self.consistent = flag,
+                    _ => self.client_keys = flag,
+                }
             }
+            "namespace" => self.namespace = Some(name_of()?.to_string()),
             "replicas" => {
                 let n = number()?;
                 self.replicas = Some(
@@ -440,7 +454,7 @@ pub(crate) fn validate(
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
     let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
-    let checks: [(&'static str, bool, bool); 14] = [
+    let checks: [(&'static str, bool, bool); 16] = [
         ("hash", o.hash != d.hash, twem),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
@@ -490,6 +504,12 @@ pub(crate) fn validate(
             o.consistent != d.consistent,
             scheme == PhpredisArray,
         ),
+        (
+            "client_keys",
+            o.client_keys != d.client_keys,
+            scheme == Dalli,
+        ),
+        ("namespace", o.namespace != d.namespace, scheme == Dalli),
     ];
     for (name, set, allowed) in checks {
         if set && !allowed {
@@ -501,6 +521,13 @@ pub(crate) fn validate(
             // Not a rule name: only redis-rb reads a pattern.
             KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
         }
+    }
+    if o.namespace.is_some() && !o.client_keys {
+        // Dalli's namespace is part of its client's key handling.
+        return Err(PartitionError::BadOption {
+            option: "namespace",
+            expected: "client_keys=true with it (the client's key handling adds the namespace)",
+        });
     }
     if scheme == NodeHashring && o.algorithm == Some(Algorithm::Crc32b) {
         // Node's crypto.createHash has no crc32b: npm hashring throws.
@@ -619,6 +646,7 @@ mod tests {
             Router::Rendezvous(r) => r.vnodes(),
             Router::Buckets(b) => b.buckets().len(),
             Router::PhpRedis(p) => p.ring().map_or(0, Ring::len),
+            Router::DalliKeys(d) => d.ring().ring().len(),
             Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
         }) as u64
     }

@@ -291,15 +291,17 @@ impl ShardRouter {
         match &self.placement {
             Placement::Pool(pool) => {
                 let shard = pool.try_index_for(key).map_err(|e| match e {
-                    crate::error::PartitionError::NoServerForKey { scheme } => {
+                    crate::error::PartitionError::NoServerForKey { scheme, reason } => {
                         TopologyError::NoServerForKey {
                             scheme,
+                            reason,
                             position: 0,
                         }
                     }
                     // try_index_for refuses nothing else.
                     _ => TopologyError::NoServerForKey {
                         scheme: pool.scheme().name(),
+                        reason: "the library refuses it",
                         position: 0,
                     },
                 })?;
@@ -388,10 +390,13 @@ impl ShardRouter {
                 TopologyError::NoRuleMatched { .. } => {
                     TopologyError::NoRuleMatched { position: pos }
                 }
-                TopologyError::NoServerForKey { scheme, .. } => TopologyError::NoServerForKey {
-                    scheme,
-                    position: pos,
-                },
+                TopologyError::NoServerForKey { scheme, reason, .. } => {
+                    TopologyError::NoServerForKey {
+                        scheme,
+                        reason,
+                        position: pos,
+                    }
+                }
                 e => e,
             };
             self.unroutable(argv, Unroutable::Topology(e))

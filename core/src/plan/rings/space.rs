@@ -38,6 +38,8 @@ pub(crate) enum KeyFn {
     /// phpredis RedisArray's value (of its C-string tag): the CRC-32
     /// register, or its `algorithm`'s.
     PhpRedis(Option<Algorithm>),
+    /// Dalli with its client's key handling: CRC-32 of the transformed key.
+    DalliClientKey,
 }
 
 impl KeyFn {
@@ -55,6 +57,7 @@ impl KeyFn {
             KeyFn::Crc32High15 => "crc32 bits 16-30 (python-memcached)",
             KeyFn::PhpRedis(None) => "crc32 register (phpredis)",
             KeyFn::PhpRedis(Some(a)) => a.as_str(),
+            KeyFn::DalliClientKey => "crc32 of Dalli's client key",
         }
     }
 }
@@ -175,6 +178,12 @@ pub(crate) fn describe(pool: &Pool) -> Described<'_> {
         // itself; the key function keeps other schemes out of a comparison.
         Router::PhpRedis(p) => plain(
             KeyFn::PhpRedis(p.algorithm()),
+            32,
+            KeyTag::None,
+            Geometry::Keys(pool),
+        ),
+        Router::DalliKeys(_) => plain(
+            KeyFn::DalliClientKey,
             32,
             KeyTag::None,
             Geometry::Keys(pool),
