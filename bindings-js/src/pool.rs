@@ -118,6 +118,8 @@ fn options(
             OptionValue::Text(text.as_bytes())
         } else if let Some(n) = v.as_f64() {
             OptionValue::Int(n as u64)
+        } else if let Some(b) = v.as_bool() {
+            OptionValue::Flag(b)
         } else {
             let n = runs.next().map_or(0, |&n| n as usize);
             let run = bytes.get(at..at + n).unwrap_or_default();
@@ -128,6 +130,25 @@ fn options(
     }
     Ok(o)
 }
+
+impl Pool {
+    /// The position of `key`'s server, or [`NO_INDEX`] with the core's
+    /// refusal recorded for `takeError` (a key the library has no server
+    /// for).
+    #[inline]
+    fn index(&self, key: &[u8]) -> u32 {
+        match self.inner.try_index_for(key) {
+            Ok(i) => i as u32,
+            Err(e) => {
+                crate::args::fail(errors::partition(&e));
+                NO_INDEX
+            }
+        }
+    }
+}
+
+/// The index answer that means "refused: see `takeError`".
+const NO_INDEX: u32 = u32::MAX;
 
 #[wasm_bindgen(js_class = Pool)]
 impl Pool {
@@ -263,13 +284,13 @@ impl Pool {
     /// The position of the server of the key in `scratch[..len]`.
     #[wasm_bindgen(js_name = indexOfScratch)]
     pub fn index_of_scratch(&self, len: u32) -> u32 {
-        self.inner.index_for(crate::scratch::key(len as usize)) as u32
+        self.index(crate::scratch::key(len as usize))
     }
 
     /// The position of the server of a key too large for the scratch buffer.
     #[wasm_bindgen(js_name = indexFor)]
     pub fn index_for(&self, key: &[u8]) -> u32 {
-        self.inner.index_for(key) as u32
+        self.index(key)
     }
 
     /// The positions of the `count` keys packed in the scratch buffer, into
@@ -277,7 +298,22 @@ impl Pool {
     #[wasm_bindgen(js_name = indexesOf)]
     pub fn indexes_of(&self, count: u32) -> i32 {
         let keys = crate::args::argv(count, false);
-        crate::args::out(keys.iter().map(|k| self.inner.index_for(k) as u32))
+        let mut refused = None;
+        let n = crate::args::out_with(|o| {
+            for k in keys.iter() {
+                match self.inner.try_index_for(k) {
+                    Ok(i) => o.push(i as u32),
+                    Err(e) => {
+                        refused = Some(e);
+                        return;
+                    }
+                }
+            }
+        });
+        match refused {
+            Some(e) => crate::args::fail(errors::partition(&e)),
+            None => n,
+        }
     }
 
     /// The servers as written, in configuration order.

@@ -8,12 +8,14 @@ use alloc::string::{String, ToString};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
+use super::buckets::Buckets;
 use super::clients::{self, ClientRing, RedisRbVersion};
 use super::jedis::JedisRing;
 use super::jump::Jump;
 use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
 use super::meta::MetaRing;
 use super::nutcracker::{parse_nutcracker, NutcrackerPool};
+use super::phpredis::RedisArray;
 use super::rendezvous::{Pymemcache, Rendezvous};
 use super::scheme::{
     node_hashring_own_groups, not_applicable, validate, Options, RedisRbId, Scheme,
@@ -36,6 +38,9 @@ pub(crate) enum Router {
     Jump(Jump),
     Rendezvous(Rendezvous),
     Maglev(Maglev),
+    Buckets(Buckets),
+    PhpRedis(RedisArray),
+    DalliKeys(super::dalli::ClientKeys),
 }
 
 /// A server list routed by one scheme.
@@ -311,6 +316,63 @@ impl Pool {
                 o.jump_hash,
                 o.tag.unwrap_or(KeyTag::None),
             )),
+            Scheme::GoRedisRing | Scheme::GoRedisRingV5 => {
+                // A shard's name (the key of `RingOptions.Addrs`): its
+                // alias, else its address.
+                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                unique(&names)?;
+                let tie = |(a, b): super::go_redis::Tie| PartitionError::RandomTie {
+                    servers: [
+                        servers[a].written().to_string(),
+                        servers[b].written().to_string(),
+                    ],
+                };
+                let list = bytes(&names);
+                if scheme == Scheme::GoRedisRingV5 {
+                    Router::Ring(super::go_redis::ring_v5(&list).map_err(tie)?)
+                } else {
+                    if let Some(t) = super::go_redis::v9_tie(&list) {
+                        return Err(tie(t));
+                    }
+                    let unit: Vec<(&[u8], u32)> = list.iter().map(|&n| (n, 1)).collect();
+                    Router::Rendezvous(Rendezvous::new(&unit, KeyTag::Redis))
+                }
+            }
+            Scheme::PhpredisArray => {
+                // The host strings as configured (no weights, no aliases).
+                let hosts: Vec<&[u8]> = servers.iter().map(|s| s.written().as_bytes()).collect();
+                Router::PhpRedis(RedisArray::new(&hosts, o.algorithm, o.consistent))
+            }
+            Scheme::Dalli => {
+                // host:port, the default port added; a socket by its path.
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match (s.is_socket(), s.port()) {
+                        (true, _) => s.host().to_string(),
+                        (false, Some(p)) => alloc::format!("{}:{p}", s.host()),
+                        (false, None) => alloc::format!("{}:11211", s.host()),
+                    })
+                    .collect();
+                unique(&names)?;
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                let ring =
+                    super::dalli::ring(&list).map_err(|(a, b)| PartitionError::RandomTie {
+                        servers: [
+                            servers[a].written().to_string(),
+                            servers[b].written().to_string(),
+                        ],
+                    })?;
+                if o.client_keys {
+                    let ns = o.namespace.as_deref().map(str::as_bytes);
+                    Router::DalliKeys(super::dalli::ClientKeys::new(ring, ns))
+                } else {
+                    Router::Ring(ring)
+                }
+            }
+            Scheme::PythonMemcached => {
+                // Names play no part: only the order and the weights.
+                Router::Buckets(Buckets::python_memcached(&weights))
+            }
             Scheme::Rendezvous | Scheme::Maglev => {
                 let names: Vec<String> = servers.iter().map(alias_or_address).collect();
                 unique(&names)?;
@@ -402,6 +464,9 @@ impl Pool {
             Router::Jump(p) => p,
             Router::Rendezvous(p) => p,
             Router::Maglev(p) => p,
+            Router::Buckets(p) => p,
+            Router::PhpRedis(p) => p,
+            Router::DalliKeys(p) => p,
         }
     }
 
@@ -447,7 +512,41 @@ impl Pool {
             Router::Jump(p) => p.node_for(key),
             Router::Rendezvous(p) => p.node_for(key),
             Router::Maglev(p) => p.node_for(key),
+            Router::Buckets(p) => p.node_for(key),
+            Router::PhpRedis(p) => p.node_for(key),
+            Router::DalliKeys(p) => p.node_for(key),
         }
+    }
+
+    /// The position of `key`'s server, or [`PartitionError::NoServerForKey`]
+    /// where the library reproduced has no server for it (phpredis
+    /// RedisArray computes a position past its host list for the keys whose
+    /// value is 0; see [`super::phpredis`]). [`Pool::index_for`] answers the
+    /// last server for those keys: every front end that must not place them
+    /// (the bindings, the command line, the sharded clients) asks this.
+    #[inline]
+    pub fn try_index_for(&self, key: &[u8]) -> Result<usize, PartitionError> {
+        match &*self.router {
+            Router::PhpRedis(p) => p.try_node_for(key).ok_or(PartitionError::NoServerForKey {
+                scheme: self.scheme.name(),
+                reason: super::phpredis::PAST_THE_END,
+            }),
+            Router::DalliKeys(d) => {
+                d.try_node_for(key)
+                    .map_err(|reason| PartitionError::NoServerForKey {
+                        scheme: self.scheme.name(),
+                        reason,
+                    })
+            }
+            _ => Ok(self.index_for(key)),
+        }
+    }
+
+    /// The server that holds `key` as written, or the error of
+    /// [`Pool::try_index_for`].
+    #[inline]
+    pub fn try_node_for(&self, key: &[u8]) -> Result<&str, PartitionError> {
+        Ok(self.servers[self.try_index_for(key)?].written())
     }
 
     /// The hash tag `key` carries under the pool's scheme: the bytes the
@@ -461,7 +560,9 @@ impl Pool {
             Router::Jump(p) => p.tag().apply(key),
             Router::Rendezvous(p) => p.tag().apply(key),
             Router::Maglev(p) => p.tag().apply(key),
-            Router::Meta(_) | Router::Pymemcache(_) => key,
+            Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
+            Router::PhpRedis(_) => super::phpredis::part(key),
+            Router::DalliKeys(_) => key,
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)
