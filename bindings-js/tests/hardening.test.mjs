@@ -4,28 +4,9 @@
 // answer within a memory ceiling, never a wasm trap, a misroute or growth
 // without bound. Memory is read from a fresh instance of dist/keyroute.js.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
 import * as kr from "keyroute";
-import { PKG } from "./helpers.mjs";
-
-/** A fresh dist/keyroute.js and its wasm memory. */
-export async function instrumented(tag) {
-  const Instance = WebAssembly.Instance;
-  let instance = null;
-  WebAssembly.Instance = function (module, imports) {
-    instance = new Instance(module, imports);
-    return instance;
-  };
-  try {
-    const m = await import(`${pathToFileURL(join(PKG, "dist", "keyroute.js")).href}?${tag}`);
-    assert.ok(instance !== null, "the wasm instance was not created synchronously");
-    return { m, memory: () => instance.exports.memory.buffer.byteLength };
-  } finally {
-    WebAssembly.Instance = Instance;
-  }
-}
+import { instrumented } from "./helpers.mjs";
 
 const host = (i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
 const MiB = 1024 * 1024;
@@ -92,7 +73,7 @@ test("huge rings are PartitionErrors naming the limit", () => {
 });
 
 test("keys of 2 GiB and over 512 MiB are RangeErrors before wasm, never a trap", async () => {
-  const { m, memory } = await instrumented("huge-keys");
+  const { m, memory } = await instrumented();
   const before = memory();
   // Allocated, not written: no page is touched unless it is copied.
   const huge = new Uint8Array(2 ** 31);
@@ -152,7 +133,7 @@ test("many nutcracker pools are read in linear time", () => {
 test("100,000 maps and pools dropped without free() share their tables", async () => {
   // Each Cluster held a 32 KiB slot table in wasm memory until a finalizer
   // ran (3.3 GB for these), each Pool its ring (670 MB).
-  const { m, memory } = await instrumented("dropped");
+  const { m, memory } = await instrumented();
   const slots = [[0, 5460, ["10.0.0.1", 7000]], [5461, 10922, ["10.0.0.2", 7001]], [10923, 16383, ["10.0.0.3", 7002]]];
   const keep = m.Cluster.fromSlots(slots);
   let before = memory();

@@ -4,12 +4,12 @@
 // ceiling on growth, not a timing: the calls take a few seconds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { instrumented } from "./hardening.test.mjs";
+import { instrumented } from "./helpers.mjs";
 
 const CALLS = 1_000_000;
 
 test(`wasm memory stays flat across ${CALLS} calls`, async () => {
-  const { m, memory } = await instrumented("soak");
+  const { m, memory } = await instrumented();
   const slots = [[0, 5460, ["10.0.0.1", 7000, "a".repeat(40), []], ["10.0.0.4", 7003]], [5461, 10922, ["10.0.0.2", 7001]], [10923, 16383, ["10.0.0.3", 7002]]];
   const cluster = m.Cluster.fromSlots(slots);
   const policy = new m.HashPolicy(["user:(?<tag>\\d+):.*", "(?<tag>.*)"]);
