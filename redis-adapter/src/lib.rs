@@ -42,6 +42,7 @@
 //! ```
 
 mod exec;
+mod fault;
 mod route;
 
 /// The README's Rust examples (the core's and this crate's), compiled and
@@ -64,6 +65,7 @@ struct CoreReadmeDoctests;
 #[cfg(feature = "aio")]
 mod aio;
 
+pub use fault::PartialError;
 pub use keyroute::partition::Pool;
 pub use keyroute::shard::ShardError;
 
