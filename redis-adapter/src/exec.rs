@@ -177,8 +177,9 @@ impl<C: ConnectionLike> Sharded<C> {
         let mut results = Vec::new();
         for (shard, part) in step.sends() {
             results.push(match (part, step) {
-                (Some(i), Step::Split(split)) => self.conns[shard]
-                    .req_packed_command(&encode_part(argv, &split.parts[i].argv)),
+                (Some(i), Step::Split(split)) => {
+                    self.conns[shard].req_packed_command(&encode_part(argv, &split.parts[i].argv))
+                }
                 _ => self.conns[shard].req_packed_command(cmd),
             });
         }

@@ -193,7 +193,10 @@ pub(crate) fn shard_error(py: Python<'_>, e: ShardError, argv: &dyn Fn(usize) ->
                         "failed_indexes",
                         PyList::new(py, e.shard_indexes()).map(Bound::into_any),
                     ),
-                    ("unanswered", PyList::new(py, unanswered).map(Bound::into_any)),
+                    (
+                        "unanswered",
+                        PyList::new(py, unanswered).map(Bound::into_any),
+                    ),
                     ("errors", Ok(pyo3::types::PyDict::new(py).into_any())),
                 ],
             )

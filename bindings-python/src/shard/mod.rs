@@ -194,10 +194,12 @@ impl ShardRouter {
                 outcomes.len()
             )));
         }
-        Ok(self
-            .inner
-            .partial(&bytes, step, &outcomes)
-            .map(|e| shard_error(py, e, &|p| arg(&bytes, p)).into_value(py).into_bound(py).into_any()))
+        Ok(self.inner.partial(&bytes, step, &outcomes).map(|e| {
+            shard_error(py, e, &|p| arg(&bytes, p))
+                .into_value(py)
+                .into_bound(py)
+                .into_any()
+        }))
     }
 
     /// The keys that place `argv` (`CommandTable.placed_keys`: the routing

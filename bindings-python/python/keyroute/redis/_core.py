@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from redis.exceptions import ConnectionError, DataError, RedisError, ResponseError
 
@@ -109,7 +109,7 @@ def refusal(e: Any) -> Any:
     return out
 
 
-def outcome(reply: Any) -> str:
+def outcome(reply: Any) -> Literal["reply", "error_reply", "no_reply"]:
     """What a send's reply (or the exception in its place) tells the core:
     an error reply is a ``ResponseError``; any other exception means the
     shard gave no reply (a lost, refused or timed-out connection)."""
@@ -132,7 +132,7 @@ def fault(shards: Shards, args: tuple[Any, ...], step: ShardSplit, replies: list
     partial = shards.router.partial(routing_argv(args), step, outcomes)
     if partial is None:
         return next(r for r in replies if isinstance(r, BaseException))
-    out = refusal(partial)
+    out: PartialReplyError = refusal(partial)
     for (shard, _), r in zip(step.commands, replies):
         name = shards.names[shard]
         if isinstance(r, BaseException) and name not in out.errors:
