@@ -26,6 +26,11 @@
 //!   use [`Sharded::shard`] for a shard's own connection.
 //! - [`Sharded::strict_tags`] requires a shared hash tag, not just a shared
 //!   shard, for whatever must stay together.
+//! - A shard that gives no reply: a split or fan-out that other shards
+//!   answered fails with the core's partial write or reply
+//!   ([`PartialError`], inside an `Io` `RedisError`); every shard's
+//!   commands are sent whatever another shard does, and
+//!   [`Sharded::exec_pipeline`] gives each pipeline position's result.
 //!
 //! ```no_run
 //! use keyroute::partition::{Pool, Scheme};

@@ -594,8 +594,8 @@ fn partial_names_applied_and_failed_shards() {
     assert_eq!(e.code(), "ERR_KEYROUTE_PARTIAL_WRITE");
     assert!(e.is_partial_write());
     assert_eq!(e.command(), "MSET");
-    assert_eq!(e.applied().0, [first.clone()]);
-    assert_eq!(e.shards(), [second.clone()]);
+    assert_eq!(e.applied().0, core::slice::from_ref(&first));
+    assert_eq!(e.shards(), core::slice::from_ref(&second));
     assert_eq!(
         e.to_string(),
         alloc::format!(
