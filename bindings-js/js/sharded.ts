@@ -48,9 +48,9 @@ export type IsErrorReply = (e: Error) => boolean;
  * @internal
  */
 export function fault(router: ShardRouter, argv: readonly ShardArg[], step: Exclude<Step, { kind: "one" }>, replies: readonly unknown[], isErrorReply: IsErrorReply): Error | null {
-  const outcomes = replies.map((r): Outcome => (r instanceof Error ? (isErrorReply(r) ? "error_reply" : "no_reply") : "reply"));
-  const first = outcomes.indexOf("no_reply");
+  const first = replies.findIndex((r) => r instanceof Error && !isErrorReply(r));
   if (first < 0) return null;
+  const outcomes = replies.map((r): Outcome => (r instanceof Error ? (isErrorReply(r) ? "error_reply" : "no_reply") : "reply"));
   const partial = router.partial(argv, outcomes);
   if (partial === null) return replies[first] as Error;
   const shards = step.kind === "split" ? step.parts.map((p) => p.shard) : Array.from(step.shards);

@@ -126,9 +126,9 @@ def fault(shards: Shards, args: tuple[Any, ...], step: ShardSplit, replies: list
     core's rule: a ``PartialWriteError``/``PartialReplyError`` naming the
     shards, each failed shard's own error in its ``errors``; the first
     send's own error when no send got a reply; ``None`` when every send did."""
-    outcomes = [outcome(r) for r in replies]
-    if "no_reply" not in outcomes:
+    if not any(isinstance(r, BaseException) and not isinstance(r, ResponseError) for r in replies):
         return None
+    outcomes = [outcome(r) for r in replies]
     partial = shards.router.partial(routing_argv(args), step, outcomes)
     if partial is None:
         return next(r for r in replies if isinstance(r, BaseException))
@@ -146,6 +146,8 @@ def pipeline_faults(
 ) -> None:
     """Puts in place, for each split or fanned-out command of a pipeline
     some of whose sends got no reply, the error ``fault`` gives."""
+    if not any(isinstance(r, BaseException) and not isinstance(r, ResponseError) for rs in results.values() for r in rs):
+        return
     for i, (step, at) in enumerate(zip(plan.steps, plan.replies)):
         if isinstance(step, ShardSplit):
             e = fault(shards, queue[i][0], step, [results[s][j] for s, j in at])
