@@ -150,9 +150,9 @@ pub(crate) fn combine<A: AsRef<[u8]>>(
     }))))
 }
 
-/// The first failure of a pipeline's results, in position order: a
-/// shard's (no reply, or a partial write), the `RedisError` the
-/// `ConnectionLike` methods return; else the values, error replies in place.
+/// A pipeline's values, error replies in place (`Value::ServerError`), or
+/// its first failure in position order (a shard that gave no reply, or a
+/// partial error): what the `ConnectionLike` methods return.
 pub(crate) fn values(results: Vec<RedisResult<Value>>) -> RedisResult<Vec<Value>> {
     results.into_iter().collect()
 }

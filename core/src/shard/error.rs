@@ -444,9 +444,7 @@ impl fmt::Display for ShardError {
                     1 => "its part",
                     _ => "their parts",
                 };
-                if *write && applied.is_empty() {
-                    write!(f, "{command} failed on {}", List(failed))?;
-                } else if *write {
+                if *write && !applied.is_empty() {
                     write!(
                         f,
                         "{command} was applied on {} but failed on {}",
