@@ -1,4 +1,5 @@
-//! Why a sharded client refuses a command, before sending anything.
+//! Why a sharded client refuses a command, before sending anything; and
+//! the one error it raises after sending (a partial write or reply).
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -110,8 +111,9 @@ pub enum TransactionState {
     NoMulti,
 }
 
-/// Why a sharded client refuses a command. Every refusal happens before
-/// any byte is sent to any shard.
+/// Why a sharded client refuses a command, or what became of a split or
+/// fan-out some of whose shards gave no reply ([`ShardError::Partial`]).
+/// Every refusal happens before any byte is sent to any shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ShardError {
