@@ -25,8 +25,12 @@ is the asyncio twin.
 - Pipelines are split per shard and reassembled in queue order;
   transactions (the default ``pipeline()``, ``watch()``, ``multi()``) run
   only when every command and watched key is on one shard.
-- Connection errors of a shard's client surface unchanged: nothing is
-  re-routed.
+- Nothing is re-routed when a shard fails: a command on that shard raises
+  its client's error; a split or fan-out that other shards answered raises
+  ``PartialWriteError`` (``applied`` names the shards whose parts took
+  effect) or, for a read, ``PartialReplyError``, both also redis-py
+  ``ConnectionError``s; a pipeline with ``raise_on_error=False`` returns
+  each failure at its position.
 
 A sketch (servers as twemproxy writes them; the alias names the shard)::
 
