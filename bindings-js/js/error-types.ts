@@ -421,7 +421,7 @@ export class PartialReplyError extends KeyrouteError {
   static readonly code: string = "ERR_KEYROUTE_PARTIAL_REPLY";
   /** The command as messages show it. */
   readonly command: string | null = null;
-  /** The pipeline position, when the adapter sets it, else `null`. */
+  /** The command's position in a pipeline, else `null`. */
   readonly position: number | null = null;
   /** Whether the command may change state (then a {@link PartialWriteError}). */
   readonly write: boolean = false;

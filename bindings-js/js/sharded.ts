@@ -92,14 +92,17 @@ export function sendArgv(plan: Pipeline, send: Send, argv: readonly ShardArg[]):
 
 /**
  * Command `i`'s reply from its shards' replies (`[shard][index]`): one
- * reply as is, several reduced, or `fault`'s error when some gave none.
+ * reply as is, several reduced, or `fault`'s error when some gave none (a
+ * partial error's `position` set to `i`).
  */
 export function pipelineReply(plan: Pipeline, i: number, replies: readonly (readonly unknown[])[], router: ShardRouter, argv: readonly ShardArg[], isErrorReply: IsErrorReply): unknown {
   const at = plan.replies[i];
   const step = plan.steps[i];
   if (step.kind === "one") return replies[at[0][0]][at[0][1]];
   const got = at.map(([s, j]) => replies[s][j]);
-  return fault(router, argv, step, got, isErrorReply) ?? applyReduce(step.reduce, got);
+  const failed = fault(router, argv, step, got, isErrorReply);
+  if (failed instanceof PartialReplyError) Object.assign(failed, { position: i });
+  return failed ?? applyReduce(step.reduce, got);
 }
 
 /** Options every sharded client reads besides the pool's. */

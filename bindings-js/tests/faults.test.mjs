@@ -103,9 +103,12 @@ test("ioredis: a shard killed before exec(): [err, reply] per position, partial 
   assert.deepEqual(out[3], [null, "1"]);
   checkPartial(out[4][0], names, { command: "MGET", write: false, applied: [0], failed: [DEAD] });
   assert.deepEqual(out[5], [null, 3]); // after the MSET's part, in queue order
+  assert.deepEqual([out[2][0].position, out[4][0].position], [2, 4]);
   assert.equal(await get(s.ports[0], a2), "3");
 
-  checkPartial(await rejection(r.mset(a2, "x", b2, "x", d2, "x")), names, { command: "MSET", write: true, applied: [0, 1], failed: [DEAD] });
+  const mset = await rejection(r.mset(a2, "x", b2, "x", d2, "x"));
+  checkPartial(mset, names, { command: "MSET", write: true, applied: [0, 1], failed: [DEAD] });
+  assert.equal(mset.position, null);
   assert.equal(await get(s.ports[0], a2), "x");
   assert.equal(await get(s.ports[1], b2), "x");
   checkPartial(await rejection(r.del(a, b, d)), names, { command: "DEL", write: true, applied: [0, 1], failed: [DEAD] });

@@ -101,6 +101,7 @@ def test_sync_pipeline_reports_per_position(servers: Servers, warm: bool) -> Non
     assert isinstance(out[1], redis.ConnectionError) and not isinstance(out[1], PartialReplyError)
     assert isinstance(out[2], PartialWriteError)
     check_partial(out[2], names, "MSET", True, [0], [DEAD])
+    assert out[2].position == 2 and out[4].position == 4  # their places in the pipeline
     assert out[3] == b"1"
     assert isinstance(out[4], PartialReplyError) and not isinstance(out[4], PartialWriteError)
     check_partial(out[4], names, "MGET", False, [0], [DEAD])
@@ -132,6 +133,7 @@ def test_sync_split_write_raises_partial_write(servers: Servers) -> None:
     with pytest.raises(PartialWriteError) as info:
         r.mset({a2: "1", b2: "1", d2: "1"})
     check_partial(info.value, names, "MSET", True, [0, 1], [DEAD])
+    assert info.value.position is None
     assert isinstance(info.value.__cause__, redis.ConnectionError)
     assert servers.client(0).get(a2) == b"1" and servers.client(1).get(b2) == b"1"
     with pytest.raises(PartialWriteError) as info:

@@ -152,6 +152,8 @@ def pipeline_faults(
         if isinstance(step, ShardSplit):
             e = fault(shards, queue[i][0], step, [results[s][j] for s, j in at])
             if e is not None:
+                if isinstance(e, PartialReplyError):
+                    e.position = i
                 replies[i] = e
 
 
