@@ -127,43 +127,41 @@ impl<C: ConnectionLike + Send> Sharded<C> {
         pipe: &RedisPipeline,
         commands: &[Argv<'_>],
     ) -> redis::RedisResult<Vec<redis::RedisResult<Value>>> {
-        {
-            let p = self.router.plan_pipeline(commands).map_err(refusal)?;
-            // One sub-pipeline per shard, all shards at once.
-            let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
-            let subs: Vec<RedisPipeline> = p
-                .batches
-                .iter()
-                .map(|batch| {
-                    let mut sub = redis::pipe();
-                    for send in batch {
-                        match (send.part, &p.steps[send.command]) {
-                            (Some(i), Step::Split(split)) => {
-                                sub.add_command(part_cmd(
-                                    &commands[send.command],
-                                    &split.parts[i].argv,
-                                ));
-                            }
-                            _ => {
-                                sub.add_command(originals[send.command].clone());
-                            }
+        let p = self.router.plan_pipeline(commands).map_err(refusal)?;
+        // One sub-pipeline per shard, all shards at once.
+        let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
+        let subs: Vec<RedisPipeline> = p
+            .batches
+            .iter()
+            .map(|batch| {
+                let mut sub = redis::pipe();
+                for send in batch {
+                    match (send.part, &p.steps[send.command]) {
+                        (Some(i), Step::Split(split)) => {
+                            sub.add_command(part_cmd(
+                                &commands[send.command],
+                                &split.parts[i].argv,
+                            ));
+                        }
+                        _ => {
+                            sub.add_command(originals[send.command].clone());
                         }
                     }
-                    sub
-                })
-                .collect();
-            let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
-                |((conn, sub), batch)| async move {
-                    if batch.is_empty() {
-                        Ok(Vec::new())
-                    } else {
-                        conn.req_packed_commands(sub, 0, batch.len()).await
-                    }
-                },
-            );
-            let shard_replies = join_all(futures).await;
-            Ok(assemble(&self.router, commands, p, shard_replies))
-        }
+                }
+                sub
+            })
+            .collect();
+        let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
+            |((conn, sub), batch)| async move {
+                if batch.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    conn.req_packed_commands(sub, 0, batch.len()).await
+                }
+            },
+        );
+        let shard_replies = join_all(futures).await;
+        Ok(assemble(&self.router, commands, p, shard_replies))
     }
 }
 
