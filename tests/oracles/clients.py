@@ -401,32 +401,39 @@ REFUSED: dict[str, list[int]] = {}
 
 
 def ask_spymemcached(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
-    """Spymemcached.java's answers, one JVM per pool; keys that are not
+    """Spymemcached.java's answers, one JVM per key list; keys that are not
     UTF-8 (no Java String sends them) are recorded as refused."""
     import tempfile
     jar = "/usr/share/java/spymemcached.jar"
     answers: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as d:
         subprocess.run(["javac", "-nowarn", "-cp", jar, "-d", d, os.path.join(LIB, "Spymemcached.java")], check=True)
-        for pool in pools:
-            o = pool["options"]
-            locator = "array-mod" if scheme == "spymemcached-array-mod" else "ketama"
-            default = "native" if locator == "array-mod" else "ketama"
-            lines = ["\t".join(["P", pool["name"], locator, o.get("hash", default),
-                                o.get("format", "spymemcached").upper()])]
-            for s in map(parse, pool["servers"]):
-                host, _, ip = s["host"].rpartition("/")
-                if not host and re.fullmatch(r"[0-9a-fA-F:.]+", ip) is None:
-                    host, ip = ip, ""  # a name alone
-                lines.append("\t".join(["S", host or "-", ip or "-", str(s["port"]), str(s.get("weight", "-"))]))
-            lines += [f"K\t{k.hex()}" for k in keys_for(pool, keys, bulk)]
+        for big in (False, True):
+            group = [p for p in pools if uses_bulk(p) == big]
+            if not group:
+                continue
+            lines = []
+            for pool in group:
+                o = pool["options"]
+                locator = "array-mod" if scheme == "spymemcached-array-mod" else "ketama"
+                default = "native" if locator == "array-mod" else "ketama"
+                lines.append("\t".join(["P", pool["name"], locator, o.get("hash", default),
+                                        o.get("format", "spymemcached").upper()]))
+                for s in map(parse, pool["servers"]):
+                    host, _, ip = s["host"].rpartition("/")
+                    if not host and re.fullmatch(r"[0-9a-fA-F:.]+", ip) is None:
+                        host, ip = ip, ""  # a name alone
+                    lines.append("\t".join(["S", host or "-", ip or "-", str(s["port"]),
+                                            str(s.get("weight", "-"))]))
+            lines += [f"K\t{k.hex()}" for k in keys_for(group[0], keys, bulk)]
             p = subprocess.run(["java", "-cp", f"{d}:{jar}", "Spymemcached"], input="\n".join(lines) + "\n",
                                capture_output=True, text=True)
             if p.returncode != 0:
                 raise RuntimeError(f"Spymemcached.java failed:\n{p.stderr[-2000:]}")
             out = json.loads(p.stdout)
-            answers[pool["name"]] = out["answers"][pool["name"]]
-            REFUSED[pool["name"]] = out["refused"][pool["name"]]
+            for pool in group:
+                answers[pool["name"]] = out["answers"][pool["name"]]
+                REFUSED[pool["name"]] = out["refused"][pool["name"]]
     version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libspymemcached-java"],
                              capture_output=True, text=True).stdout.strip()
     return version, answers
