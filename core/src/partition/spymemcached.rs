@@ -28,7 +28,6 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::net::{IpAddr, Ipv6Addr};
 
 use super::hash::{crc32, ketama_hash, le32, md5_parts};
 use super::ketama::{decimal, GroupCount};
@@ -125,36 +124,120 @@ crate::names::named!(NodeKeyFormat, "format", [
 pub const NOT_UTF8: &str =
     "the key is not UTF-8: spymemcached's keys are Java Strings, sent as UTF-8";
 
-/// An address as Java's `getHostAddress()` writes it: dotted IPv4 (an
-/// IPv4-mapped IPv6 address becomes IPv4, as `InetAddress` makes it), or
-/// IPv6 as eight groups of hex digits, nothing compressed.
-fn java_address(ip: IpAddr) -> (String, bool) {
-    match ip {
-        IpAddr::V4(v4) => (v4.to_string(), false),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => (v4.to_string(), false),
-            None => (full_v6(v6), true),
-        },
+/// An IP address literal: IPv4 or IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ip {
+    /// Dotted-quad IPv4.
+    V4([u8; 4]),
+    /// IPv6, eight groups.
+    V6([u16; 8]),
+}
+
+/// A dotted quad: four decimal numbers up to 255 without leading zeros.
+fn parse_v4(t: &str) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = t.split('.');
+    for o in &mut out {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p.starts_with('0')) {
+            return None;
+        }
+        if !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *o = u8::try_from(p.parse::<u16>().ok()?).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// Groups of 1 to 4 hex digits separated by `:`, the last two possibly a
+/// dotted quad; `None` for an empty side of `::`.
+fn v6_groups(t: &str, out: &mut [u16; 8], n: &mut usize) -> Option<()> {
+    if t.is_empty() {
+        return Some(());
+    }
+    let parts: alloc::vec::Vec<&str> = t.split(':').collect();
+    for (i, p) in parts.iter().enumerate() {
+        if i + 1 == parts.len() && p.contains('.') {
+            let q = parse_v4(p)?;
+            for pair in [[q[0], q[1]], [q[2], q[3]]] {
+                *out.get_mut(*n)? = u16::from_be_bytes(pair);
+                *n += 1;
+            }
+            continue;
+        }
+        if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        *out.get_mut(*n)? = u16::from_str_radix(p, 16).ok()?;
+        *n += 1;
+    }
+    Some(())
+}
+
+/// IPv6 text: eight groups, or fewer around one `::`.
+fn parse_v6(t: &str) -> Option<[u16; 8]> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut h, mut k) = (0, 0);
+    match t.split_once("::") {
+        Some((a, b)) => {
+            v6_groups(a, &mut head, &mut h)?;
+            v6_groups(b, &mut tail, &mut k)?;
+            if h + k > 7 || b.contains("::") {
+                return None;
+            }
+            head[8 - k..].copy_from_slice(&tail[..k]);
+            Some(head)
+        }
+        None => {
+            v6_groups(t, &mut head, &mut h)?;
+            (h == 8).then_some(head)
+        }
     }
 }
 
-fn full_v6(v6: Ipv6Addr) -> String {
-    let groups: Vec<String> = v6.segments().iter().map(|g| format!("{g:x}")).collect();
-    groups.join(":")
+/// Parses an IP literal (IPv6 optionally in brackets).
+pub fn parse_ip(text: &str) -> Option<Ip> {
+    let t = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    match t.contains(':') {
+        true => parse_v6(t).map(Ip::V6),
+        false => parse_v4(t).map(Ip::V4),
+    }
+}
+
+/// An address as Java's `getHostAddress()` writes it: dotted IPv4 (an
+/// IPv4-mapped IPv6 address becomes IPv4, as `InetAddress` makes it), or
+/// IPv6 as eight groups of hex digits, nothing compressed; and whether it
+/// is IPv6.
+fn java_address(ip: Ip) -> (String, bool) {
+    let v4 = |q: [u8; 4]| format!("{}.{}.{}.{}", q[0], q[1], q[2], q[3]);
+    match ip {
+        Ip::V4(q) => (v4(q), false),
+        Ip::V6([0, 0, 0, 0, 0, 0xffff, a, b]) => {
+            let ([q0, q1], [q2, q3]) = (a.to_be_bytes(), b.to_be_bytes());
+            (v4([q0, q1, q2, q3]), false)
+        }
+        Ip::V6(g) => {
+            let mut s = String::new();
+            for (i, x) in g.iter().enumerate() {
+                if i > 0 {
+                    s.push(':');
+                }
+                s.push_str(&format!("{x:x}"));
+            }
+            (s, true)
+        }
+    }
 }
 
 /// A host Java would read as an IPv4 literal in a form this parser does not
 /// take (`10.1`, `010.0.0.1`): refused rather than named differently.
 fn numeric_like(host: &str) -> bool {
     !host.is_empty() && host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-}
-
-fn parse_ip(text: &str) -> Option<IpAddr> {
-    let t = text
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .unwrap_or(text);
-    t.parse().ok()
 }
 
 /// The string `KetamaNodeKeyFormatter` names `s` by (before `-i`).
@@ -304,8 +387,10 @@ impl Spymemcached {
         }
     }
 
-    /// The server of `key`, or why it is refused ([`NOT_UTF8`]).
-    #[inline]
+    /// The server of `key`, or why it is refused ([`NOT_UTF8`]). Not
+    /// inlined: the pool's lookups are inlined into every front end, and
+    /// this body (seven hashes) would be copied into each.
+    #[inline(never)]
     pub fn try_node_for(&self, key: &[u8]) -> Result<usize, &'static str> {
         let text = core::str::from_utf8(key).map_err(|_| NOT_UTF8)?;
         let h = self.hash.hash(text);
@@ -322,7 +407,6 @@ impl Partitioner for Spymemcached {
     }
 
     /// The server; for a key that is not UTF-8 (refused), the first.
-    #[inline]
     fn node_for(&self, key: &[u8]) -> usize {
         self.try_node_for(key).unwrap_or(0)
     }
@@ -331,6 +415,54 @@ impl Partitioner for Spymemcached {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parser agrees with the standard library's on literals and on
+    /// near misses.
+    #[test]
+    fn ip_literals_as_core_net_reads_them() {
+        extern crate std;
+        use std::net::IpAddr;
+        let cases = [
+            "10.0.0.1",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.0.0.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "::",
+            "::1",
+            "1::",
+            "fe80::1a",
+            "fe80:0:0:0:0:0:0:1a",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "::ffff:10.0.0.6",
+            "::10.0.0.6",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "12345::",
+            "g::1",
+            ":1",
+            "1:",
+            "1:::2",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "",
+            ".",
+            "0.0.0.0",
+            "1.2.3.04",
+            "[::1]",
+        ];
+        for c in cases {
+            let ours = parse_ip(c).map(|ip| match ip {
+                Ip::V4(q) => IpAddr::from(q),
+                Ip::V6(g) => IpAddr::from(g),
+            });
+            let theirs: Option<IpAddr> = c.trim_matches(['[', ']']).parse().ok();
+            assert_eq!(ours, theirs, "{c}");
+        }
+    }
 
     #[test]
     fn hashes() {
