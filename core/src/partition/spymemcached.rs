@@ -286,8 +286,7 @@ pub fn node_key(s: &Server, format: NodeKeyFormat) -> Result<String, PartitionEr
             // reverse lookup would find is not keyroute's to know).
             let host = match (name, ip) {
                 (Some(n), _) => n.to_string(),
-                (None, Some(ip)) => java_address(ip).0,
-                (None, None) => unreachable!("a name or an address"),
+                (None, ip) => ip.map(|ip| java_address(ip).0).unwrap_or_default(),
             };
             match port {
                 11211 => host,
