@@ -59,7 +59,12 @@ export {
   UnknownCommandError,
   UnknownNodeError,
   WrongArityError,
-} from "./error-types.js";
+  ServerSpecError,
+  ServerEntryError,
+  TagPatternError,
+  OptionNotApplicableError,
+  DifferentKeyHashError,
+} from "./error-classes.js";
 export { HashPolicy } from "./policy.js";
 export { Cluster, parseRedirect } from "./cluster.js";
 export type {

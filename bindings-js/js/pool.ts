@@ -2,8 +2,8 @@
 // client library or a written definition routes it; and what changing a
 // pool's configuration moves (plan.movedKeys, plan.movedFraction).
 
-import { fromWasm } from "./error-types.js";
-import { asBytes, invalidArgument, invalidValue } from "./errors.js";
+import { fromWasm } from "./error-classes.js";
+import { asBytes, invalidArgument, invalidValue } from "./argument-errors.js";
 import { WasmPool, wasmMovedFraction } from "./glue.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::argv::{commands, Argv};
-use crate::errors::{command_error, CommandError};
+use crate::errors::{command_error, raise};
 use crate::policy::{core_policy, HashPolicy};
 use crate::route::{route_plan, split_result, RoutePlan, Split};
 use crate::value::{to_value, ReplyError};
@@ -264,7 +264,7 @@ impl CommandTable {
         // Converted before the table is borrowed: converting runs Python code.
         let value = to_value(reply, "COMMAND").map_err(|e| match e {
             ReplyError::Python(e) => e,
-            ReplyError::Malformed(msg) => CommandError::new_err(msg),
+            ReplyError::Malformed(msg) => raise(py, "ERR_KEYROUTE_COMMAND_MALFORMED_REPLY", msg),
         })?;
         let added = slf.borrow_mut().table.extend_from_command_reply(&value);
         added.map_err(|e| command_error(py, e, &|_, _| Vec::new()))

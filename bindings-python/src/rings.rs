@@ -6,8 +6,8 @@ use keyroute::plan::{Basis, RingChange, Share};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use crate::errors::moved_error;
 use crate::key::{at_item, items_of, refuse_single};
-use crate::more_errors::moved_error;
 use crate::plan::fraction;
 use crate::pool::Pool;
 use crate::pool_key::with_pool_key;

@@ -32,7 +32,9 @@ pub static CLASSES: &[ErrorClass] = &[
         name: "KeyrouteError",
         parent: None,
         code: "ERR_KEYROUTE",
-        codes: &[],
+        // JS only: a failure of the engine itself, and the wasm module that
+        // failed to load or is not loaded yet.
+        codes: &["ERR_KEYROUTE", "ERR_KEYROUTE_INIT", "ERR_KEYROUTE_NOT_READY"],
         doc: "Base class of the errors keyroute raises for input it cannot route.",
         python_bases: &["ValueError"],
         redis_py: false,
@@ -284,7 +286,8 @@ pub static CLASSES: &[ErrorClass] = &[
         name: "ShardingError",
         parent: Some("KeyrouteError"),
         code: "ERR_KEYROUTE_SHARDING",
-        codes: &[],
+        // JS only: a reduce rule the loaded build does not know.
+        codes: &["ERR_KEYROUTE_SHARDING"],
         doc: "A sharded client's refusal: nothing was sent to any shard.",
         python_bases: &[],
         redis_py: true,
