@@ -101,7 +101,7 @@ export type { NodeRedisClientLike, NodeRedisMultiLike, ShardedClientOptions } fr
 export { ShardRouter, ShardSession, applyReduce } from "./shard.js";
 export type { Part, Pipeline, Reduce, Send, ShardArg, ShardRouterOptions, Step } from "./shard.js";
 export type { ShardingOptions } from "./sharded.js";
-export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
+export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share, TwemproxyHash } from "./pool.js";
 
 /**
  * Resharding: slot plans (`plan.rebalance(current, options)`), and what a

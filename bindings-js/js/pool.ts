@@ -32,6 +32,21 @@ export type Scheme =
   | "phpredis-array"
   | "dalli";
 
+/** A twemproxy key hash (`hash:` in nutcracker's configuration). */
+export type TwemproxyHash =
+  | "one_at_a_time"
+  | "md5"
+  | "crc16"
+  | "crc32"
+  | "crc32a"
+  | "fnv1_64"
+  | "fnv1a_64"
+  | "fnv1_32"
+  | "fnv1a_32"
+  | "hsieh"
+  | "murmur"
+  | "jenkins";
+
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another
  * scheme's option is a `PartitionError` (`ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE`).
@@ -40,7 +55,7 @@ export interface PoolOptions {
   /** The scheme (required). */
   scheme: Scheme;
   /** twemproxy: the key hash (`fnv1a_64` by default; any of twemproxy's 12 names). */
-  hash?: string;
+  hash?: TwemproxyHash;
   /** twemproxy: the two `hash_tag` characters, e.g. `"{}"`. */
   hashTag?: string | Uint8Array;
   /** twemproxy: how `char` widens on the platform reproduced (default `"signed"`). */

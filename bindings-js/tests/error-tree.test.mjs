@@ -47,7 +47,7 @@ function crossShard() {
   const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
   const a = keys[0];
   const b = keys.find((k) => pool.indexFor(k) !== pool.indexFor(a));
-  new kr.ShardRouter(pool).route(["RENAME", a, b]);
+  kr.ShardRouter.forPool(pool).plan(["RENAME", a, b]);
 }
 
 // Errors raised for real, one or more per class: each must be an instance of

@@ -9,8 +9,8 @@
 //! (keys, slots, pool, field, rule, node id) is also an attribute, so
 //! callers need not parse messages.
 
+use keyroute::error::{ClassDetails, ErrorClass, CLASSES, DETAILS};
 use keyroute::error::{ConfigError as CoreConfig, PartitionError as CorePartition};
-use keyroute::error::{ErrorClass, CLASSES};
 use keyroute::error::{PlanError as CorePlan, PolicyError as CorePolicy, ServerError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -25,6 +25,7 @@ static TYPES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
 fn build<'py>(
     py: Python<'py>,
     class: &ErrorClass,
+    details: &ClassDetails,
     built: &[Py<PyType>],
 ) -> PyResult<Bound<'py, PyType>> {
     let named = |name: &str| -> PyResult<Bound<'py, PyAny>> {
@@ -44,12 +45,12 @@ fn build<'py>(
     if let Some(parent) = class.parent {
         bases.push(named(parent)?);
     }
-    for extra in class.python_bases {
+    for extra in details.python_bases {
         bases.push(named(extra)?);
     }
     let namespace = PyDict::new(py);
     namespace.set_item("__module__", "keyroute")?;
-    namespace.set_item("__doc__", class.doc)?;
+    namespace.set_item("__doc__", details.doc)?;
     namespace.set_item("code", class.code)?;
     let ty = py
         .get_type::<PyType>()
@@ -62,8 +63,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let types = TYPES.get_or_try_init(py, || -> PyResult<Vec<Py<PyType>>> {
         let mut built: Vec<Py<PyType>> = Vec::with_capacity(CLASSES.len());
-        for class in CLASSES {
-            let ty = build(py, class, &built)?;
+        for (class, details) in CLASSES.iter().zip(DETAILS) {
+            let ty = build(py, class, details, &built)?;
             built.push(ty.unbind());
         }
         Ok(built)

@@ -3,7 +3,7 @@
 //! check their packages' classes against it. `KEYROUTE_WRITE_VECTORS=1 cargo
 //! test -p keyroute --test errors_json` rewrites it after a deliberate change.
 
-use keyroute::error::{CLASSES, OUTSIDE_CLASSES};
+use keyroute::error::{CLASSES, DETAILS, OUTSIDE_CLASSES};
 use serde_json::{json, Value as J};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/errors.json");
@@ -11,15 +11,16 @@ const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/errors
 fn generate() -> J {
     let classes: Vec<J> = CLASSES
         .iter()
-        .map(|c| {
+        .zip(DETAILS)
+        .map(|(c, d)| {
             json!({
                 "name": c.name,
                 "parent": c.parent,
                 "code": c.code,
                 "codes": c.codes,
-                "doc": c.doc,
-                "python_bases": c.python_bases,
-                "redis_py": c.redis_py,
+                "doc": d.doc,
+                "python_bases": d.python_bases,
+                "redis_py": d.redis_py,
             })
         })
         .collect();

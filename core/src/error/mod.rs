@@ -56,7 +56,7 @@ pub use self::shard::{
 };
 #[cfg(feature = "alloc")]
 pub use self::topology::TopologyError;
-pub use self::tree::{class_of, ErrorClass, CLASSES, OUTSIDE_CLASSES};
+pub use self::tree::{class_of, ClassDetails, ErrorClass, CLASSES, DETAILS, OUTSIDE_CLASSES};
 
 #[cfg(all(test, feature = "alloc"))]
 mod tests;

@@ -582,6 +582,13 @@ fn the_tree_is_well_formed() {
         }
         seen.push(class.name);
     }
+    assert_eq!(CLASSES.len(), DETAILS.len());
+    for (class, details) in CLASSES.iter().zip(DETAILS) {
+        assert_eq!(
+            class.name, details.name,
+            "DETAILS is not row for row with CLASSES"
+        );
+    }
     for (code, _) in OUTSIDE_CLASSES {
         assert!(
             class_of(code).is_none(),
