@@ -201,7 +201,6 @@ class TransactionStateError(ShardingError):
 class PartialReplyError(KeyrouteError):
     """A split or fanned-out command some of whose shards gave no reply: the others' replies are not returned."""
 
-    code: ClassVar[str]
     command: str
     shards: list[str]
     shard_indexes: list[int]
