@@ -278,8 +278,11 @@ test("size budget: the packed tarball", () => {
   // digests (SHA-1, SHA-224..512), redis-rb tag patterns, servers given as
   // mappings, Codis slots and the input bounds of the hardening work:
   // 901,313 bytes of wasm, 917,516 bytes packed. The budgets moved with them.
-  assert.ok(wasm <= 920 * 1024, `wasm is ${wasm} bytes, budget 920 KiB`);
-  assert.ok(tarball <= 960 * 1000, `the tarball is ${tarball} bytes, budget 960 kB`);
+  // Then the shard fault rules, and every core error's own code with the
+  // class tree that names each code's class (the strings of about a hundred
+  // codes and 37 classes): 946,811 bytes of wasm, 963,134 bytes packed.
+  assert.ok(wasm <= 930 * 1024, `wasm is ${wasm} bytes, budget 930 KiB`);
+  assert.ok(tarball <= 975 * 1000, `the tarball is ${tarball} bytes, budget 975 kB`);
 });
 
 test("size budget: keyroute/slots", () => {
