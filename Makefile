@@ -7,8 +7,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR := never
 
 .PHONY: all setup demo test bench vectors commands cli python js \
-        test-rust test-nostd test-python test-js test-sharded test-vectors fuzz-smoke \
-        lint clean
+        test-rust test-nostd test-python test-js test-sharded test-readme test-vectors fuzz-smoke \
+        lint clean dist dist-setup dist-wheel-native
 
 all: cli python js
 
@@ -31,7 +31,7 @@ demo: cli python js
 	bash scripts/demo.sh
 
 # ---- every test in every language ------------------------------------------
-test: lint test-rust test-nostd test-python test-js test-sharded test-vectors fuzz-smoke
+test: lint test-rust test-nostd test-python test-js test-sharded test-readme test-vectors fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: setup
@@ -72,6 +72,12 @@ test-sharded: python js
 	cargo build -p keyroute-redis --example agent
 	$(PY) tests/sharded/cross.py --agents $(SHARDED_AGENTS)
 
+# The README's Python, JavaScript and shell examples, run against local
+# redis-servers and a local cluster; their commented values checked (its
+# Rust examples are doctests of keyroute-redis, in test-rust).
+test-readme: cli python js
+	$(PY) tests/readme/run.py README.md
+
 # Re-asks a real redis-server for a sample of the committed vectors, and
 # regenerates the command table from it: both must still agree.
 test-vectors: setup
@@ -86,7 +92,7 @@ test-vectors: setup
 
 # A few seconds of each fuzz target (libFuzzer through cargo-fuzz; the
 # sanitizer flags need RUSTC_BOOTSTRAP on a stable toolchain).
-FUZZ_TARGETS := argv policy replies configs resp_reader
+FUZZ_TARGETS := argv policy replies configs resp_reader plan_script
 FUZZ_SECONDS ?= 5
 fuzz-smoke: setup
 	for t in $(FUZZ_TARGETS); do \
@@ -108,6 +114,22 @@ vectors: setup
 commands: setup
 	$(PY) tests/oracles/commands.py --write
 
+# ---- release artifacts (not part of `make test`: it builds four wheels) ----
+# Every artifact a release publishes, built into dist/ and verified:
+# manylinux_2_17 and musllinux_1_2 abi3 wheels for x86_64 and aarch64, the
+# sdist, the npm tarball, the three .crate files, SHA256SUMS.
+# scripts/dist.sh says what each check is.
+dist-setup:
+	bash scripts/setup.sh --dist
+
+dist: dist-setup js
+	bash scripts/dist.sh
+
+# The wheel of the machine it runs on (the release workflow's macOS and
+# Windows jobs).
+dist-wheel-native: setup
+	bash scripts/dist.sh wheel-native
+
 # ---- benchmarks, side by side with the incumbents --------------------------
 bench: cli python js
 	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
@@ -122,4 +144,4 @@ bench: cli python js
 
 clean:
 	cargo clean
-	rm -rf bindings-js/pkg bindings-js/build target/wheels
+	rm -rf bindings-js/pkg bindings-js/build target/wheels dist

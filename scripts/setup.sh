@@ -3,7 +3,12 @@
 # already in place, so a second run takes seconds.
 #   scripts/setup.sh            everything (system packages, Rust targets and
 #                               tools, the Python virtualenv, npm packages)
+#   scripts/setup.sh --dist     that, plus the release tools of make dist
+#                               (cross targets, zig, auditwheel, twine,
+#                               debootstrap and qemu for the aarch64 check)
 set -euo pipefail
+DIST=0
+[ "${1:-}" = "--dist" ] && DIST=1
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -71,6 +76,34 @@ if [ -f bindings-js/package-lock.json ]; then
     log "npm: installing from bindings-js/package-lock.json"
     (cd bindings-js && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > bindings-js/node_modules/.lock-stamp
+  fi
+fi
+# --- release tools (make dist) -----------------------------------------------
+if [ "$DIST" -eq 1 ]; then
+  # The wheels' targets: glibc (manylinux 2.17) and musl (musllinux 1.2).
+  for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+    if ! rustup target list --installed | grep -qx "$t"; then
+      log "rustup: adding $t"
+      rustup target add "$t"
+    fi
+  done
+  REQ=scripts/requirements-dist.txt
+  want=$(sha256sum "$REQ" | cut -c1-16)
+  if [ "$(cat .venv/.requirements-dist-stamp 2>/dev/null)" != "$want" ]; then
+    log "python: installing $REQ"
+    .venv/bin/python -m pip install -q -r "$REQ"
+    echo "$want" > .venv/.requirements-dist-stamp
+  fi
+  # An arm64 Debian root run under qemu-user (the aarch64 wheel's check);
+  # musl's own dynamic loader (the x86_64 musllinux wheel's check).
+  missing=()
+  for p in debootstrap qemu-user-static musl; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "apt: installing ${missing[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
 fi
 log "setup complete"

@@ -4,3 +4,10 @@ declare module "*.wasm" {
   const module: WebAssembly.Module;
   export default module;
 }
+
+// The wasm payloads (scripts/build.sh writes them into dist/ beside the
+// entries; the bundles import them by this relative name).
+declare module "*_wasm.json" {
+  const hex: string;
+  export default hex;
+}

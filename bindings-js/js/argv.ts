@@ -95,6 +95,8 @@ export function pack(items: readonly unknown[], what: string): { bytes: Uint8Arr
       bound += (a instanceof Uint8Array ? a : asBytes(a, itemName(what, i))).length;
     }
   }
+  // Every UTF-16 unit is at least one byte: refused before anything is made.
+  if (bound > wasm.MAX_INPUT_BYTES) throw wasm.tooLarge(what, bound);
   if (strings) {
     // Text: try it as ASCII with one encodeInto for the lot.
     const joined = items.join("");
@@ -124,5 +126,6 @@ export function pack(items: readonly unknown[], what: string): { bytes: Uint8Arr
     }
     lens[i] = off - start;
   }
+  if (off > wasm.MAX_INPUT_BYTES) throw wasm.tooLarge(what, off);
   return { bytes: bytes.subarray(0, off), lens };
 }

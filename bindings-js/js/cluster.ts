@@ -121,9 +121,9 @@ export function redirectText(error: unknown): string {
   throw invalidArgument("error", "a string, bytes or an Error with a MOVED/ASK message", error);
 }
 
-function redirect(json: string): Redirect {
-  const r = JSON.parse(json) as Redirect;
-  return Object.freeze({ ...r, addr: `${r.host}:${r.port}` });
+function redirect(r: { kind: "moved" | "ask"; slot: number; host: string; port: number }): Redirect {
+  const { kind, slot, host, port } = r;
+  return Object.freeze({ kind, slot, host, port, addr: `${host}:${port}` });
 }
 
 /**
@@ -133,7 +133,7 @@ function redirect(json: string): Redirect {
 export function parseRedirect(error: unknown, options?: { answeredBy?: string }): Redirect {
   checkReady();
   try {
-    return redirect(wasmParseRedirect(redirectText(error), optionalHost(options?.answeredBy, "answeredBy")));
+    return redirect(JSON.parse(wasmParseRedirect(redirectText(error), optionalHost(options?.answeredBy, "answeredBy"))));
   } catch (e) {
     throw fromWasm(e);
   }
@@ -242,6 +242,22 @@ export class Cluster {
     this._info = JSON.parse(this._map.nodesJson()) as NodeInfo[];
     this._objs = [];
     this._primary = null;
+  }
+
+  /**
+   * @internal After a redirect: only the nodes at the indexes it changed
+   * are read again (a `MOVED` costs the same however large the map).
+   */
+  _refreshChanged(nodes: number, changed: [number, NodeInfo][]): void {
+    this._info.length = nodes;
+    if (this._objs.length > 2 * nodes) this._objs.length = 2 * nodes;
+    for (const [i, info] of changed) {
+      this._info[i] = info;
+      delete this._objs[2 * i];
+      delete this._objs[2 * i + 1];
+    }
+    // Slots may have changed node: every cached answer is asked again.
+    this._primary?.fill(-1);
   }
 
   /** @internal The node object for `2 * index + (1 if replica)`. */
@@ -490,8 +506,9 @@ export class Cluster {
     } catch (e) {
       throw fromWasm(e);
     }
-    this._refresh();
-    return redirect(json);
+    const r = JSON.parse(json) as Redirect & { nodes: number; changed: [number, NodeInfo][] };
+    if (r.kind === "moved") this._refreshChanged(r.nodes, r.changed);
+    return redirect(r);
   }
 
   /** An independent copy (same policy). */

@@ -1,13 +1,13 @@
 // The `keyroute/slots` entry (dist/slots.js and dist/slots.cjs): the slots
-// wasm inlined as base64 and compiled synchronously at import, as entry.ts
-// does with the full one.
+// wasm from dist/keyroute_slots_wasm.json (hex), compiled synchronously at
+// import, as entry.ts does with the full one.
 
-import wasmBase64 from "../build/keyroute_slots_wasm_base64.js";
-import { decodeBase64 } from "./base64.js";
+import wasmHex from "./keyroute_slots_wasm.json" with { type: "json" };
+import { decodeHex } from "./hex.js";
 import { backend, initAsync, initSync } from "./glue-slots.js";
 import { init } from "./state.js";
 
-const bytes = decodeBase64(wasmBase64);
+const bytes = decodeHex(wasmHex);
 init(
   () => backend(initSync({ module: bytes })),
   (error) =>

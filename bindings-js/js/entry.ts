@@ -1,13 +1,17 @@
 // The default entry (dist/keyroute.js and dist/keyroute.cjs): the wasm bytes
-// are inlined as base64 and compiled synchronously at import, so `import` and
-// `require` need no `init()`, no bundler configuration and no file access.
+// come from dist/keyroute_wasm.json (hex), a JSON module that `require`,
+// `import ... with { type: "json" }` and every bundler load with no
+// configuration, and are compiled synchronously at import, so `import` and
+// `require` need no `init()` and no file access. Both builds read the same
+// JSON file: the package carries the bytes once for them (and once as the
+// raw .wasm for workerd, which may not compile bytes).
 
-import wasmBase64 from "../build/keyroute_wasm_base64.js";
-import { decodeBase64 } from "./base64.js";
+import wasmHex from "./keyroute_wasm.json" with { type: "json" };
+import { decodeHex } from "./hex.js";
 import { backend, initAsync, initSync } from "./glue.js";
 import { init } from "./state.js";
 
-const bytes = decodeBase64(wasmBase64);
+const bytes = decodeHex(wasmHex);
 init(
   () => backend(initSync({ module: bytes })),
   // Old Chromium WebViews refuse to compile more than 4 KB synchronously on

@@ -148,7 +148,7 @@ export class NotSplittableError extends CommandError {
 /**
  * A hashing policy that cannot be built (codes `ERR_KEYROUTE_POLICY_NO_RULES`,
  * `..._TOO_MANY_RULES`, `..._RULE_TOO_LONG`, `..._NO_TAG_GROUP`,
- * `..._UNSUPPORTED`); `rule` is the index of the offending rule.
+ * `..._UNSUPPORTED`, `..._NOT_PCRE`); `rule` is the index of the offending rule.
  */
 export class PolicyError extends KeyrouteError {
   /** Index of the offending rule, when one is to blame. */
@@ -163,9 +163,16 @@ export class PolicyError extends KeyrouteError {
 
 /**
  * A rule the policy cannot use (codes `ERR_KEYROUTE_POLICY_NO_TAG_GROUP`,
- * `..._RULE_TOO_LONG`, `..._UNSUPPORTED`): `rule` is its index, `reason` why.
+ * `..._RULE_TOO_LONG`, `..._UNSUPPORTED`, `..._NOT_PCRE`): `rule` is its
+ * index, `reason` why. `..._NOT_PCRE`: a construct PCRE2 (Redis Software's
+ * engine) reads otherwise, such as a possessive quantifier or an atomic
+ * group; `construct` says which and `offset` where it starts in the rule.
  */
 export class InvalidRuleError extends PolicyError {
+  /** `..._NOT_PCRE`: the construct PCRE2 reads otherwise, and what PCRE2 makes of it. */
+  readonly construct: string | null = null;
+  /** `..._NOT_PCRE`: the byte offset of the construct in the rule. */
+  readonly offset: number | null = null;
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "InvalidRuleError";
@@ -420,6 +427,7 @@ const BY_CODE: Record<string, ErrorClass> = {
   ERR_KEYROUTE_POLICY_NO_TAG_GROUP: InvalidRuleError,
   ERR_KEYROUTE_POLICY_RULE_TOO_LONG: InvalidRuleError,
   ERR_KEYROUTE_POLICY_UNSUPPORTED: InvalidRuleError,
+  ERR_KEYROUTE_POLICY_NOT_PCRE: InvalidRuleError,
   ERR_KEYROUTE_PLAN_OPEN_SLOTS: OpenSlotsError,
   ERR_KEYROUTE_PLAN_UNCOVERED: UncoveredSlotsError,
   ERR_KEYROUTE_PLAN_OVERLAP: SlotOverlapError,

@@ -12,6 +12,9 @@ const glue: SlotGlue = {
   hashTag: generated.hashTag,
   patternSlot: generated.patternSlot,
   crc16: generated.crc16,
+  codisSlot: generated.codisSlot,
+  slotScheme: generated.slotScheme,
+  slotSchemeNames: generated.slotSchemeNames,
 };
 
 /**

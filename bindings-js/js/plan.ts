@@ -118,12 +118,20 @@ export class Plan {
     return JSON.parse(this.json);
   }
 
-  /** A POSIX shell script that carries the plan out with `redis-cli` (default: Valkey 9+). */
+  /**
+   * A POSIX shell script that carries the plan out with `redis-cli` (default:
+   * Valkey 9+). Every id and address in it is quoted for the shell.
+   * @throws {PlanError} (`ERR_KEYROUTE_PLAN_NO_ADDRESS`) for the legacy
+   * script when a node has no address.
+   */
   script(kind: ScriptKind = "valkey9"): string {
     if (kind !== "valkey9" && kind !== "redis84" && kind !== "legacy") {
       throw invalidValue("kind", '"valkey9", "redis84" or "legacy"', kind);
     }
-    return this._scripts[kind];
+    const text = this._scripts[kind];
+    // The description of the error that kept this script from being written.
+    if (text.startsWith("{")) throw fromWasm(text);
+    return text;
   }
 }
 

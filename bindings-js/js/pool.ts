@@ -17,6 +17,7 @@ export type Scheme =
   | "predis-ketama"
   | "redis-rb-4"
   | "redis-rb-5"
+  | "redis-rb-hashring"
   | "jedis"
   | "uhashring"
   | "uhashring-ketama"
@@ -53,9 +54,19 @@ export interface PoolOptions {
   jumpHash?: "xxh3" | "xxh64";
   /** maglev: the table size, a prime (65537 by default). */
   tableSize?: number;
-  /** jedis, jump, rendezvous, maglev: the tag rule, `"none"`, `"redis"`, `"redis-rb"`, `"jedis"` or two characters. */
+  /**
+   * jedis, jump, rendezvous, maglev: the tag rule, `"none"`, `"redis"`, `"redis-rb"`, `"jedis"` or two characters;
+   * redis-rb-4, redis-rb-5: `Distributed`'s `tag:` as a Ruby pattern's source (e.g. `"\\{(.+?)\\}"`), or `"none"`.
+   */
   tag?: string | Uint8Array;
+  /** redis-rb-hashring: points per node (`HashRing.new(nodes, replicas)`, 160); uhashring-ketama: words per digest (4). */
+  replicas?: number;
+  /** npm hashring: the digest (`new HashRing(servers, algorithm)`), `"md5"` by default. */
+  algorithm?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
 }
+
+/** Servers in the library's own mapping form (npm hashring): `{"host:port": weight}` or `{"host:port": {weight, vnodes}}`. */
+export type ServerMapping = Readonly<Record<string, number | Readonly<Record<string, unknown>>>>;
 
 /** Options of {@link Pool.fromNutcracker}. */
 export interface NutcrackerOptions {
@@ -129,11 +140,43 @@ export class Pool {
    *   list, a zero weight, duplicate names, an option the scheme lacks...
    * @throws {TypeError} if `servers` is not an array of strings.
    */
-  constructor(servers: readonly string[], options: PoolOptions);
+  constructor(servers: readonly string[] | ServerMapping, options: PoolOptions);
   /** @internal */
   constructor(servers: readonly string[], options: PoolOptions, inner: WasmPool, live?: readonly boolean[]);
-  constructor(servers: readonly string[], options: PoolOptions, inner?: WasmPool, live?: readonly boolean[]) {
+  constructor(servers: readonly string[] | ServerMapping, options: PoolOptions, inner?: WasmPool, live?: readonly boolean[]) {
     checkReady();
+    if (inner === undefined && servers !== null && typeof servers === "object" && !Array.isArray(servers)) {
+      // The library's own mapping form: every entry goes to the core, which
+      // honours it or refuses it (never read as the list of its keys).
+      if (options === null || typeof options !== "object") throw invalidArgument("options", "an object with a scheme", options);
+      const o = options as unknown as Record<string, unknown>;
+      if (typeof o.scheme !== "string") throw invalidArgument("options.scheme", "a string", o.scheme);
+      const keys: string[] = [];
+      const numbers: number[] = [];
+      const counts: number[] = [];
+      const fieldNames: string[] = [];
+      const fieldValues: unknown[] = [];
+      for (const [k, v] of Object.entries(servers as Record<string, unknown>)) {
+        keys.push(k);
+        if (typeof v === "number") {
+          numbers.push(v);
+          counts.push(0);
+        } else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+          numbers.push(NaN);
+          const fields = Object.entries(v as Record<string, unknown>);
+          counts.push(fields.length);
+          for (const [f, x] of fields) (fieldNames.push(f), fieldValues.push(x));
+        } else {
+          numbers.push(NaN);
+          counts.push(0xffffffff);
+        }
+      }
+      try {
+        inner = WasmPool.fromEntries(o.scheme, keys, Float64Array.from(numbers), Uint32Array.from(counts), fieldNames, fieldValues, ...optionArgs(o));
+      } catch (e) {
+        throw e instanceof Error ? e : fromWasm(e);
+      }
+    }
     if (inner === undefined) {
       if (!Array.isArray(servers)) throw invalidArgument("servers", "an array of strings", servers);
       servers.forEach((s, i) => {

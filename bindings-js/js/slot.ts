@@ -4,7 +4,7 @@
 // entry does not pull in the full wasm's glue.
 
 import { bytesSlot, stringSlot } from "./crc16.js";
-import { asBytes, invalidArgument } from "./errors.js";
+import { asBytes, invalidArgument, invalidValue } from "./errors.js";
 import * as wasm from "./wasm.js";
 import type { HashPolicy } from "./policy.js";
 import { initialised, notReady } from "./state.js";
@@ -16,6 +16,24 @@ export type Key = string | Uint8Array;
 export interface SlotOptions {
   /** Hash keys by this policy instead of the open-source hash-tag rule. */
   policy?: HashPolicy | null;
+  /**
+   * The slot scheme: `"redis-cluster"` (the default: CRC-16 mod 16384) or
+   * `"codis"` (CRC-32 of the tag or key mod 1024, empty tags allowed).
+   */
+  scheme?: "redis-cluster" | "codis";
+}
+
+/** Whether `options` asks for Codis slots (the core parses the name). */
+function codis(options: SlotOptions | undefined): boolean {
+  const scheme = options?.scheme;
+  if (scheme === undefined) return false;
+  const at = typeof scheme === "string" ? wasm.slotScheme(scheme) : -1;
+  if (at < 0) throw invalidValue("options.scheme", `one of ${wasm.slotSchemeNames().map((n) => JSON.stringify(n)).join(", ")}`, scheme);
+  if (at === 0) return false;
+  if (options?.policy !== undefined && options.policy !== null) {
+    throw invalidArgument("options", "a policy or a scheme, not both (a policy applies to Redis Cluster slots)", options);
+  }
+  return true;
 }
 
 /** The number of hash slots in a Redis or Valkey Cluster. */
@@ -65,6 +83,9 @@ function policySlots(value: object): PolicySlots {
  */
 export function keySlot(key: Key, options?: SlotOptions): number {
   if (!initialised) throw notReady();
+  if (options !== undefined && codis(options)) {
+    return wasm.codisSlot(typeof key === "string" ? key : key instanceof Uint8Array ? key : asBytes(key, "key"));
+  }
   if (options !== undefined) {
     const policy = options?.policy;
     if (policy !== undefined && policy !== null) return policySlots(policy).slot(policy, key);
@@ -105,7 +126,13 @@ export function keySlots(keys: readonly Key[] | Iterable<Key>, options?: SlotOpt
   }
   const out = new Uint16Array(list.length);
   const policy = options?.policy;
-  if (policy !== undefined && policy !== null) {
+  if (codis(options)) {
+    for (let i = 0; i < list.length; i++) {
+      const k = list[i];
+      if (typeof k !== "string" && !(k instanceof Uint8Array)) throw invalidArgument(`keys[${i}]`, "a string or a Uint8Array", k);
+      out[i] = wasm.codisSlot(k);
+    }
+  } else if (policy !== undefined && policy !== null) {
     policySlots(policy).slotsInto(policy, list, out);
   } else {
     wasm.keySlots(list, out, BYTES_JS_MAX);

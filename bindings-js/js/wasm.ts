@@ -33,6 +33,9 @@ export interface SlotGlue {
   hashTag(key: Uint8Array): Uint8Array;
   patternSlot(pattern: Uint8Array): number | undefined;
   crc16(data: Uint8Array): number;
+  codisSlot(key: Uint8Array): number;
+  slotScheme(name: string): number;
+  slotSchemeNames(): string[];
 }
 
 /** The whole glue of the full wasm (the slots wasm has only {@link SlotGlue}). */
@@ -57,6 +60,24 @@ export interface Backend {
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The most bytes one call copies into wasm memory: 512 MiB, the largest key
+ * Redis accepts. wasm memory is 32-bit and cannot shrink: a larger copy may
+ * not fit at all (a 2 GiB key made the allocator trap) and would hold the
+ * memory for good. Past it, a RangeError before anything is copied.
+ */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** The RangeError for `bytes` bytes of input in one call, with Node's code. */
+export function tooLarge(what: string, bytes: number): RangeError {
+  const err = new RangeError(
+    `keyroute: ${what} is ${bytes} bytes; at most ${MAX_INPUT_BYTES} (512 MiB, the largest Redis key) ` +
+      "cross into wasm in one call",
+  );
+  (err as RangeError & { code: string }).code = "ERR_OUT_OF_RANGE";
+  return err;
+}
 
 let raw: RawExports;
 let glue: Glue;
@@ -138,9 +159,16 @@ function view(): Uint8Array {
   return scratch;
 }
 
-/** UTF-8 bytes of a key, as a client sends them. */
-export function utf8(key: string | Uint8Array): Uint8Array {
-  return typeof key === "string" ? encoder.encode(key) : key;
+/**
+ * UTF-8 bytes of a key, as a client sends them, for the glue's copying
+ * functions: a RangeError past {@link MAX_INPUT_BYTES}.
+ */
+export function utf8(key: string | Uint8Array, what = "key"): Uint8Array {
+  // Every UTF-16 unit is at least one byte.
+  if (key.length > MAX_INPUT_BYTES) throw tooLarge(what, key.length);
+  const bytes = typeof key === "string" ? encoder.encode(key) : key;
+  if (bytes.length > MAX_INPUT_BYTES) throw tooLarge(what, bytes.length);
+  return bytes;
 }
 
 /**
@@ -172,6 +200,20 @@ export function patternSlot(pattern: string | Uint8Array): number | null {
     return slot < 0 ? null : slot;
   }
   return glue.patternSlot(utf8(pattern)) ?? null;
+}
+
+/** The Codis slot of `key`. */
+export function codisSlot(key: string | Uint8Array): number {
+  return glue.codisSlot(utf8(key));
+}
+
+/** The position of the slot scheme `name` in the core's list, or -1; and the list. */
+export function slotScheme(name: string): number {
+  return glue.slotScheme(name);
+}
+
+export function slotSchemeNames(): string[] {
+  return glue.slotSchemeNames();
 }
 
 export function crc16(data: string | Uint8Array): number {

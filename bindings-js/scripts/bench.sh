@@ -4,6 +4,7 @@
 #   bench/js/bench_cluster.mjs  Cluster.nodeFor/groupByNode vs ioredis's slots[calculateSlot(key)]
 #   bench/js/bench_command.mjs  commandKeys/check vs @ioredis/commands getKeyIndexes
 #   bench/js/bench_pool.mjs     Pool(node-hashring) nodeFor/indexesFor/build vs npm hashring 3.2.0
+#   bench/js/bench_import.mjs   cold import()/require() of keyroute vs cluster-key-slot (21 fresh processes)
 #   bench/js/bench_sharded.mjs  ShardedRedis.mget / createShardedClient().mGet of 1000 keys over 4
 #                               redis-servers vs the same MGETs grouped by hand (Pool.indexesFor)
 # Extra arguments (e.g. --passes 5) go to every script.
@@ -21,6 +22,8 @@ KEYS=$ROOT/target/bench-keys.txt
 if [ ! -f "$KEYS" ]; then
   python3 bench/corpus.py --count 200000 --out "$KEYS"
 fi
+node bench/js/bench_import.mjs
+echo
 node bench/js/bench_slot.mjs --keys "$KEYS" "$@"
 echo
 node bench/js/bench_cluster.mjs --keys "$KEYS" "$@"

@@ -48,4 +48,4 @@ KEYROUTE_WORK=$WORK \
 KEYROUTE_TARBALL=$WORK/$tarball \
 KEYROUTE_VECTORS=$VECTORS \
 KEYROUTE_PYTHON=${PYTHON:-python3} \
-  node --test --test-reporter=spec test/*.test.mjs
+  node --test --test-reporter=spec ${KEYROUTE_JS_TESTS:-test/*.test.mjs}

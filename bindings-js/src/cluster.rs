@@ -47,6 +47,15 @@ pub struct Map {
 }
 
 impl Map {
+    /// Per node: whether it leads a shard.
+    fn primaries(&self) -> Vec<bool> {
+        let mut out = alloc::vec![false; self.map.nodes().len()];
+        for s in self.map.shards() {
+            out[s.primary] = true;
+        }
+        out
+    }
+
     fn read_from(&self, code: u32) -> ReadFrom<'_> {
         match code {
             1 => ReadFrom::PreferReplica,
@@ -197,57 +206,43 @@ impl Map {
         Ok(out)
     }
 
-    /// Applies a `MOVED`/`ASK` error text; returns the redirect as JSON.
+    /// Applies a `MOVED`/`ASK` error text; returns the redirect as JSON,
+    /// with the node list's new length (`nodes`) and the nodes at the
+    /// indexes it changed (`changed`: `[index, node]` pairs), so that JS
+    /// refreshes only those.
     #[wasm_bindgen(js_name = applyRedirect)]
     pub fn apply_redirect(
         &mut self,
         text: &str,
         answered_by: Option<String>,
     ) -> Result<String, JsValue> {
-        self.map
+        let r = self
+            .map
             .apply_redirect(text, answered_by.as_deref())
-            .map(|r| redirect_json(&r))
-            .map_err(|e| errors::js(errors::redirect(&e)))
+            .map_err(|e| errors::js(errors::redirect(&e)))?;
+        let mut o = redirect_json(&r);
+        o.pop();
+        let _ = write!(o, ",\"nodes\":{},\"changed\":[", self.map.nodes().len());
+        for (k, &i) in self.map.redirect_changes().iter().enumerate() {
+            let _ = write!(o, "{}[{i},", if k > 0 { "," } else { "" });
+            let primary = self.map.shard_led_by(i).is_some();
+            node_json(&mut o, &self.map.nodes()[i], primary);
+            o.push(']');
+        }
+        o.push_str("]}");
+        Ok(o)
     }
 
     /// Every node, as a JSON array in index order.
     #[wasm_bindgen(js_name = nodesJson)]
     pub fn nodes_json(&self) -> String {
-        let primaries: Vec<usize> = self.map.shards().iter().map(|s| s.primary).collect();
+        let primaries = self.primaries();
         let mut o = String::from("[");
         for (i, n) in self.map.nodes().iter().enumerate() {
-            o.push_str(if i > 0 { ",{" } else { "{" });
-            let text = |o: &mut String, name: &str, v: &Option<String>| {
-                let _ = write!(o, ",\"{name}\":");
-                match v {
-                    Some(s) => quote(o, s),
-                    None => o.push_str("null"),
-                }
-            };
-            o.push_str("\"host\":");
-            quote(&mut o, &n.host);
-            let _ = write!(o, ",\"port\":{},\"tlsPort\":", n.port);
-            match n.tls_port {
-                Some(p) => {
-                    let _ = write!(o, "{p}");
-                }
-                None => o.push_str("null"),
+            if i > 0 {
+                o.push(',');
             }
-            text(&mut o, "id", &n.id);
-            text(&mut o, "ip", &n.ip);
-            text(&mut o, "hostname", &n.hostname);
-            text(&mut o, "availabilityZone", &n.availability_zone);
-            let health = match n.health {
-                Health::Online => "online",
-                Health::Loading => "loading",
-                _ => "failed",
-            };
-            let role = if primaries.contains(&i) {
-                "primary"
-            } else {
-                "replica"
-            };
-            let _ = write!(o, ",\"health\":\"{health}\",\"role\":\"{role}\"}}");
+            node_json(&mut o, n, primaries[i]);
         }
         o.push(']');
         o
@@ -304,6 +299,37 @@ impl Map {
     pub fn equals(&self, other: &Map) -> bool {
         self.map == other.map
     }
+}
+
+/// One node as JSON (`primary`: whether it leads a shard).
+fn node_json(o: &mut String, n: &keyroute::cluster::Node, primary: bool) {
+    let text = |o: &mut String, name: &str, v: &Option<String>| {
+        let _ = write!(o, ",\"{name}\":");
+        match v {
+            Some(s) => quote(o, s),
+            None => o.push_str("null"),
+        }
+    };
+    o.push_str("{\"host\":");
+    quote(o, &n.host);
+    let _ = write!(o, ",\"port\":{},\"tlsPort\":", n.port);
+    match n.tls_port {
+        Some(p) => {
+            let _ = write!(o, "{p}");
+        }
+        None => o.push_str("null"),
+    }
+    text(o, "id", &n.id);
+    text(o, "ip", &n.ip);
+    text(o, "hostname", &n.hostname);
+    text(o, "availabilityZone", &n.availability_zone);
+    let health = match n.health {
+        Health::Online => "online",
+        Health::Loading => "loading",
+        _ => "failed",
+    };
+    let role = if primary { "primary" } else { "replica" };
+    let _ = write!(o, ",\"health\":\"{health}\",\"role\":\"{role}\"}}");
 }
 
 fn redirect_json(r: &keyroute::cluster::Redirect) -> String {

@@ -99,6 +99,9 @@ pub(crate) fn topology(e: &TopologyError) -> String {
         E::NoPrimary { shard } => j.str("code", "ERR_KEYROUTE_NO_PRIMARY").num("shard", shard),
         E::NoAddress { at } => j.str("code", "ERR_KEYROUTE_NO_ADDRESS").str("at", at),
         E::NoRuleMatched { position } => return no_rule(*position),
+        E::TooManyShards { max } => j
+            .str("code", "ERR_KEYROUTE_TOO_MANY_SHARDS")
+            .num("max", max),
         _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
     };
     j.done()
@@ -110,6 +113,7 @@ pub(crate) fn redirect(e: &RedirectError) -> String {
         RedirectError::BadSlot => "badSlot",
         RedirectError::BadEndpoint => "badEndpoint",
         RedirectError::UnknownHost => "unknownHost",
+        RedirectError::TooManyShards => "tooManyShards",
         _ => "other",
     };
     Json::new("redirect", "ERR_KEYROUTE_REDIRECT", e)
@@ -209,6 +213,16 @@ pub(crate) fn policy(e: &PolicyError) -> String {
             .str("code", "ERR_KEYROUTE_POLICY_UNSUPPORTED")
             .num("rule", rule)
             .str("reason", reason),
+        E::DiffersFromPcre {
+            rule,
+            offset,
+            construct,
+        } => j
+            .str("code", "ERR_KEYROUTE_POLICY_NOT_PCRE")
+            .num("rule", rule)
+            .num("offset", offset)
+            .str("construct", construct)
+            .str("reason", &format!("{construct} at offset {offset}")),
         _ => j.str("code", "ERR_KEYROUTE_POLICY"),
     };
     j.done()
@@ -231,11 +245,19 @@ pub(crate) fn plan(e: &PlanError) -> String {
         E::BadSlotStats { .. } => "BAD_SLOT_STATS",
         E::NoNodeId { .. } => "NO_NODE_ID",
         E::BadNodesLine { .. } => "BAD_NODES_LINE",
+        E::BadNodeId { .. } => "BAD_NODE_ID",
+        E::BadAddress { .. } => "BAD_ADDRESS",
+        E::NoAddress { .. } => "NO_ADDRESS",
         _ => "OTHER",
     };
     let j = &mut Json::new("plan", &format!("ERR_KEYROUTE_PLAN_{code}"), e);
     let j = match e {
-        E::DuplicateNode { id } | E::UnknownNode { id } | E::BadRange { id, .. } => j.str("id", id),
+        E::DuplicateNode { id }
+        | E::UnknownNode { id }
+        | E::BadRange { id, .. }
+        | E::BadNodeId { id }
+        | E::NoAddress { id } => j.str("id", id),
+        E::BadAddress { id, addr } => j.str("id", id).str("addr", addr),
         E::BadNodesLine { line, .. } => j.num("line", line),
         E::Overlap {
             slot,
@@ -280,6 +302,10 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::BadTableSize { .. } => "BAD_TABLE_SIZE",
         E::UnknownOption { .. } => "UNKNOWN_OPTION",
         E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
+        E::TooManyPoints { .. } => "TOO_MANY_POINTS",
+        E::BadEntry { .. } => "BAD_ENTRY",
+        E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
+        E::RandomTie { .. } => "RANDOM_TIE",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }
@@ -308,6 +334,9 @@ pub(crate) fn partition(e: &PartitionError) -> String {
         E::UnknownOption { name } => j.str("option", name),
         E::UnknownValue(u) => j.str("option", u.what).str("value", &u.given),
         E::BadOption { option, .. } => j.str("option", option),
+        E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
+        E::BadEntry { server, field, .. } => j.str("server", server).str("field", field),
+        E::BadTagPattern { pattern, .. } => j.str("pattern", pattern),
         _ => j,
     };
     j.done()

@@ -18,7 +18,9 @@ fn plan_error(e: keyroute::error::PlanError) -> JsValue {
 pub struct Rebalance(Input);
 
 /// A plan: its JSON and its three scripts, made at once so that the JS
-/// `Plan` holds no wasm object.
+/// `Plan` holds no wasm object. A script that cannot be written (the
+/// legacy one needs every node's address) is the JSON description of its
+/// error instead, which starts with `{` where a script starts with `#!`.
 #[wasm_bindgen(getter_with_clone)]
 pub struct PlanText {
     /// `keyroute.reshard-plan/1` JSON.
@@ -29,6 +31,10 @@ pub struct PlanText {
     pub redis84: String,
     /// The legacy per-slot script.
     pub legacy: String,
+}
+
+fn script(p: &keyroute::plan::Plan, kind: ScriptKind) -> String {
+    p.script(kind).unwrap_or_else(|e| errors::plan(&e))
 }
 
 #[wasm_bindgen]
@@ -105,9 +111,9 @@ impl Rebalance {
         let p = self.0.plan().map_err(plan_error)?;
         Ok(PlanText {
             json: p.to_json(),
-            valkey9: p.script(ScriptKind::Valkey9),
-            redis84: p.script(ScriptKind::Redis84),
-            legacy: p.script(ScriptKind::Legacy),
+            valkey9: script(&p, ScriptKind::Valkey9),
+            redis84: script(&p, ScriptKind::Redis84),
+            legacy: script(&p, ScriptKind::Legacy),
         })
     }
 }

@@ -11,7 +11,7 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use keyroute::partition::{parse_nutcracker, OptionValue, Options, Scheme};
+use keyroute::partition::{parse_nutcracker, EntryValue, OptionValue, Options, Scheme};
 use keyroute::plan::{Basis, RingChange, Share};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -55,6 +55,34 @@ fn strings_json(out: &mut String, items: impl IntoIterator<Item = impl AsRef<str
     out.push(']');
 }
 
+/// The options `names[i] = values[i]` (strings, numbers, or `null` for the
+/// next `byte_lengths` run of `bytes`), each set through `Options::set`.
+fn options(
+    names: &[String],
+    values: &[JsValue],
+    bytes: &[u8],
+    byte_lengths: &[u32],
+) -> Result<Options, JsValue> {
+    let mut o = Options::default();
+    let (mut at, mut runs) = (0usize, byte_lengths.iter());
+    for (name, v) in names.iter().zip(values) {
+        let text;
+        let value = if let Some(s) = v.as_string() {
+            text = s;
+            OptionValue::Text(text.as_bytes())
+        } else if let Some(n) = v.as_f64() {
+            OptionValue::Int(n as u64)
+        } else {
+            let n = runs.next().map_or(0, |&n| n as usize);
+            let run = bytes.get(at..at + n).unwrap_or_default();
+            at += n;
+            OptionValue::Text(run)
+        };
+        o.set(name, value).map_err(partition_error)?;
+    }
+    Ok(o)
+}
+
 #[wasm_bindgen(js_class = Pool)]
 impl Pool {
     /// A pool of servers written `host:port[:weight][ alias]`, routed by
@@ -72,25 +100,81 @@ impl Pool {
         byte_lengths: Vec<u32>,
     ) -> Result<Pool, JsValue> {
         let scheme: Scheme = scheme.parse().map_err(partition_error)?;
-        let mut o = Options::default();
-        let (mut at, mut runs) = (0usize, byte_lengths.iter());
-        for (name, v) in names.iter().zip(&values) {
-            let text;
-            let value = if let Some(s) = v.as_string() {
-                text = s;
-                OptionValue::Text(text.as_bytes())
-            } else if let Some(n) = v.as_f64() {
-                OptionValue::Int(n as u64)
-            } else {
-                let n = runs.next().map_or(0, |&n| n as usize);
-                let run = bytes.get(at..at + n).unwrap_or_default();
-                at += n;
-                OptionValue::Text(run)
-            };
-            o.set(name, value).map_err(partition_error)?;
-        }
+        let o = options(&names, &values, &bytes, &byte_lengths)?;
         let inner = keyroute::partition::Pool::with_options(scheme, &servers, &o)
             .map_err(partition_error)?;
+        Ok(Pool {
+            inner,
+            auto_eject_hosts: false,
+            name: None,
+        })
+    }
+
+    /// A pool of servers given as a mapping in the library's own form
+    /// (npm hashring's `{"host:port": weight | {weight, vnodes}}`): entry
+    /// `i` is `keys[i]` with the weight `numbers[i]` when it is a number
+    /// (else NaN), or the next `field_counts[i]` of `field_names` /
+    /// `field_values` (strings, safe integers >= 0, or anything else, which
+    /// the core refuses where the library would read it). Options as `new`.
+    #[wasm_bindgen(js_name = fromEntries)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_entries(
+        scheme: &str,
+        keys: Vec<String>,
+        numbers: Vec<f64>,
+        field_counts: Vec<u32>,
+        field_names: Vec<String>,
+        field_values: Vec<JsValue>,
+        names: Vec<String>,
+        values: Vec<JsValue>,
+        bytes: Vec<u8>,
+        byte_lengths: Vec<u32>,
+    ) -> Result<Pool, JsValue> {
+        let scheme: Scheme = scheme.parse().map_err(partition_error)?;
+        let o = options(&names, &values, &bytes, &byte_lengths)?;
+        let texts: Vec<Option<String>> = field_values.iter().map(JsValue::as_string).collect();
+        let fields: Vec<(&str, OptionValue<'_>)> = field_names
+            .iter()
+            .zip(&field_values)
+            .zip(&texts)
+            .map(|((n, v), t)| {
+                let value = match (t, v.as_f64()) {
+                    (Some(t), _) => OptionValue::Text(t.as_bytes()),
+                    (None, Some(x))
+                        if x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 =>
+                    {
+                        OptionValue::Int(x as u64)
+                    }
+                    _ => OptionValue::Other,
+                };
+                (n.as_str(), value)
+            })
+            .collect();
+        let mut at = 0usize;
+        let mut list: Vec<(&str, EntryValue<'_>)> = Vec::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            // u32::MAX: a value that is neither a number nor an object.
+            let raw = field_counts.get(i).copied().unwrap_or(0);
+            let count = raw as usize;
+            let number = numbers.get(i).copied().unwrap_or(f64::NAN);
+            let value = if !number.is_nan() {
+                if number >= 0.0 && number.fract() == 0.0 && number <= 9_007_199_254_740_991.0 {
+                    EntryValue::Number(number as u64)
+                } else {
+                    EntryValue::Other
+                }
+            } else if raw == u32::MAX {
+                EntryValue::Other
+            } else {
+                let end = (at + count).min(fields.len());
+                let v = EntryValue::Fields(&fields[at..end]);
+                at = end;
+                v
+            };
+            list.push((key.as_str(), value));
+        }
+        let inner =
+            keyroute::partition::Pool::from_entries(scheme, &list, &o).map_err(partition_error)?;
         Ok(Pool {
             inner,
             auto_eject_hosts: false,

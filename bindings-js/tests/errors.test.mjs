@@ -1,14 +1,15 @@
 // Wrong argument types are TypeErrors that say what they got, never a wasm
 // trap and never a silent slot 0; keyroute's own errors are KeyrouteErrors
 // with a code. The not-ready path (engines that refuse synchronous wasm
-// compilation) is exercised on a fresh copy of dist/keyroute.js. The slot
+// compilation) is exercised on a fresh copy of dist/ (dist/keyroute.js). The slot
 // functions' cases run on `keyroute/slots` too.
 import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import * as kr from "keyroute";
-import { PKG, SLOT_ENTRIES } from "./helpers.mjs";
+import { PKG, SLOT_ENTRIES, WORK } from "./helpers.mjs";
 
 const BAD = [
   [5, "number"],
@@ -115,7 +116,9 @@ test("KeyrouteError is a real Error with name and code", () => {
 });
 
 /**
- * Imports a fresh instance of an entry's browser file with WebAssembly
+ * Imports a fresh instance of an entry's browser file (from a copy of dist/:
+ * the entry shares its code chunk with the workerd entry, and a module URL
+ * is evaluated once per process) with WebAssembly
  * patched by `patch`; the patch stays until the returned `restore` is called,
  * since the asynchronous fallback runs after the import has returned.
  */
@@ -127,7 +130,10 @@ async function freshInstance(file, tag, patch) {
   };
   patch();
   try {
-    const m = await import(`${pathToFileURL(join(PKG, file)).href}?${tag}`);
+    const copy = mkdtempSync(join(WORK, `fresh-${tag}-`));
+    cpSync(join(PKG, "dist"), join(copy, "dist"), { recursive: true });
+    writeFileSync(join(copy, "package.json"), '{ "type": "module" }\n');
+    const m = await import(pathToFileURL(join(copy, file)).href);
     WebAssembly.Module = saved.Module; // the synchronous attempt is over
     return { m, restore };
   } catch (err) {

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import * as esm from "keyroute"; // a static import: usable with no await
-import { CONSUMER, PKG, tool } from "./helpers.mjs";
+import { CONSUMER, PKG, TARBALL, WORK, tool } from "./helpers.mjs";
 
 const require = createRequire(join(CONSUMER, "package.json"));
 const API = [
@@ -130,9 +130,13 @@ function listFiles(dir) {
   });
 }
 
-test("the tarball holds exactly package.json, README.md, dist/ and slots/package.json", () => {
+test("the tarball holds exactly package.json, README.md, the licenses, dist/ and slots/package.json", () => {
   assert.deepEqual(listFiles(PKG).sort(), [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
     "README.md",
+    "dist/keyroute-core.js",
+    "dist/keyroute-impl.cjs",
     "dist/keyroute.cjs",
     "dist/keyroute.d.cts",
     "dist/keyroute.d.ts",
@@ -140,7 +144,10 @@ test("the tarball holds exactly package.json, README.md, dist/ and slots/package
     "dist/keyroute_bg.wasm",
     "dist/keyroute_bg.wasm.d.ts",
     "dist/keyroute_slots_bg.wasm",
+    "dist/keyroute_slots_wasm.json",
+    "dist/keyroute_wasm.json",
     "dist/node.js",
+    "dist/slots-core.js",
     "dist/slots-node.js",
     "dist/slots-workerd.js",
     "dist/slots.cjs",
@@ -174,11 +181,17 @@ test("the tarball holds exactly package.json, README.md, dist/ and slots/package
 const ENTRIES = [
   "dist/keyroute.js",
   "dist/keyroute.cjs",
+  "dist/keyroute-impl.cjs",
+  "dist/keyroute-core.js",
   "dist/workerd.js",
   "dist/slots.js",
   "dist/slots.cjs",
+  "dist/slots-core.js",
   "dist/slots-workerd.js",
 ];
+// The require() calls the CJS files make: their own wasm payload, a JSON file
+// every bundler and Jest load with no configuration, and keyroute.cjs its code.
+const PAYLOAD_REQUIRE = /\brequire\("\.\/(keyroute(_slots)?_wasm\.json|keyroute-impl\.cjs)"\)/g;
 const FORBIDDEN = [
   /import\.meta/,
   /__dirname/,
@@ -192,7 +205,7 @@ const FORBIDDEN = [
 
 test("grep guard: no Node built-ins, file paths or import.meta in the entries", () => {
   for (const entry of ENTRIES) {
-    const text = readFileSync(join(PKG, entry), "utf8");
+    const text = readFileSync(join(PKG, entry), "utf8").replace(PAYLOAD_REQUIRE, "");
     for (const pattern of FORBIDDEN) {
       const hit = text.match(pattern);
       assert.equal(hit, null, `${entry} contains ${hit?.[0]} (${pattern})`);
@@ -217,63 +230,56 @@ test("no top-level await in any entry (parsed, not grepped)", () => {
   }
 });
 
-test("the default entries inline the wasm; workerd imports the one .wasm file", () => {
-  const workerd = readFileSync(join(PKG, "dist/workerd.js"), "utf8");
-  assert.match(workerd, /from\s+["']\.\/keyroute_bg\.wasm["']/);
-  assert.equal(/[A-Za-z0-9+/]{2000,}/.test(workerd), false, "workerd.js must not carry the base64 wasm");
-  for (const entry of ["dist/keyroute.js", "dist/keyroute.cjs"]) {
-    const text = readFileSync(join(PKG, entry), "utf8");
-    assert.match(text, /[A-Za-z0-9+/]{2000,}/, `${entry} should inline the wasm`);
-    assert.equal(/keyroute_bg\.wasm/.test(text), false, `${entry} must not reference the .wasm file`);
-  }
-});
+const importOf = (name) => new RegExp(`from\\s+["']\\./${name.replace(/\./g, "\\.")}["']`);
+const jsonImportOf = (name) => new RegExp(`from\\s+["']\\./${name.replace(/\./g, "\\.")}["']\\s+with\\s*\\{\\s*type:\\s*["']json["']\\s*\\}`);
+const requireOf = (name) => new RegExp(`require\\(["']\\./${name.replace(/\./g, "\\.")}["']\\)`);
 
-test("keyroute/slots inlines its own wasm; its workerd entry imports that file", () => {
-  const workerd = readFileSync(join(PKG, "dist/slots-workerd.js"), "utf8");
-  assert.match(workerd, /from\s+["']\.\/keyroute_slots_bg\.wasm["']/);
-  assert.equal(/[A-Za-z0-9+/]{2000,}/.test(workerd), false, "slots-workerd.js must not carry the base64 wasm");
-  const wasm = readFileSync(join(PKG, "dist/keyroute_slots_bg.wasm")).toString("base64");
-  for (const entry of ["dist/slots.js", "dist/slots.cjs"]) {
-    const text = readFileSync(join(PKG, entry), "utf8");
-    assert.ok(text.includes(JSON.stringify(wasm)), `${entry} should inline keyroute_slots_bg.wasm`);
-    assert.equal(/keyroute(_slots)?_bg\.wasm|keyroute_glue/.test(text), false, `${entry} must not reference a .wasm file or the full glue`);
-  }
-});
+for (const [label, wasmFile, payload, esm, cjs, workerd, core] of [
+  ["keyroute", "keyroute_bg.wasm", "keyroute_wasm.json", "keyroute.js", "keyroute-impl.cjs", "workerd.js", "keyroute-core.js"],
+  ["keyroute/slots", "keyroute_slots_bg.wasm", "keyroute_slots_wasm.json", "slots.js", "slots.cjs", "slots-workerd.js", "slots-core.js"],
+]) {
+  test(`${label}: the wasm once as ${payload} for ESM and CJS, once as ${wasmFile} for workerd`, () => {
+    const read = (f) => readFileSync(join(PKG, "dist", f), "utf8");
+    const wasm = readFileSync(join(PKG, "dist", wasmFile));
+    assert.equal(JSON.parse(read(payload)), wasm.toString("hex"), `${payload} is ${wasmFile} in hex`);
+    assert.match(read(esm), jsonImportOf(payload), `${esm} imports ${payload} as JSON`);
+    assert.match(read(cjs), requireOf(payload), `${cjs} requires ${payload}`);
+    assert.match(read(workerd), importOf(wasmFile), `${workerd} imports ${wasmFile}`);
+    assert.match(read(esm), importOf(core));
+    assert.match(read(workerd), importOf(core));
+    // No entry carries the bytes itself, and only workerd names the .wasm.
+    for (const f of [esm, cjs, workerd, core]) {
+      const text = read(f);
+      assert.equal(/[A-Za-z0-9+/]{2000,}/.test(text), false, `${f} must not inline the wasm`);
+      if (f !== workerd) assert.equal(/_bg\.wasm/.test(text), false, `${f} must not reference a .wasm file`);
+      if (f !== esm && f !== cjs) assert.equal(/_wasm\.json/.test(text), false, `${f} must not load the payload`);
+    }
+    assert.equal(/keyroute_glue/.test(read(core)), label === "keyroute", "each entry over its own glue");
+  });
+}
 
-test("size budget", () => {
+test("size budget: the packed tarball", () => {
+  const tarball = statSync(TARBALL).size;
   const wasm = statSync(join(PKG, "dist/keyroute_bg.wasm")).size;
-  const gz = gzipSync(readFileSync(join(PKG, "dist/keyroute.js")), { level: 9 }).length;
-  console.log(`# dist/keyroute_bg.wasm: ${wasm} bytes; dist/keyroute.js gzipped: ${gz} bytes`);
-  // Measured: 660,907 bytes of wasm, 366,661 bytes of gzipped keyroute.js (slots
-  // alone were 18.8 KB / 19 KB). Two thirds of the code is regex-automata and
-  // regex-syntax (hashing policies), then the command table (~90 KB of data).
-  // Client-side sharding (Pool: 15 schemes, MD5/xxHash/murmur, the nutcracker
-  // reader) and the ring planner added ~97 KB: 758,214 bytes of wasm,
-  // 431,255 gzipped keyroute.js. With later core changes and the sharded
-  // clients (splitByPool and keyShards: 9,350 bytes of wasm; ShardedRedis
-  // and createShardedClient in JS): 769,789 bytes of wasm, ~444 KB gzipped
-  // keyroute.js, inside the budget as it was. Option values parsed by the
-  // core (one parser for every language, with messages listing the valid
-  // names): 780,405 bytes of wasm, 453,337 gzipped keyroute.js; the budget
-  // moved from 440 to 445 KiB for it. The sharded clients on the core's
-  // shard module (ShardRouter, ShardSession: plans, pipelines, sessions,
-  // refusals) cost ~28 KB of wasm over splitByPool and keyShards;
-  // movedFraction's shares leaving as float bits instead of printed floats
-  // (no float formatting in the module: ~22 KB) and the glue without its
-  // JSDoc (~3 KB gzipped) made room: 787,156 bytes of wasm, 452,756
-  // gzipped keyroute.js.
+  console.log(`# ${relative(WORK, TARBALL)}: ${tarball} bytes packed; dist/keyroute_bg.wasm: ${wasm} bytes`);
+  // Measured: 800,003 bytes packed (the wasm gzipped once raw, ~305 KB, and
+  // once as hex JSON, ~343 KB; the wrapper once in ESM and once in CJS,
+  // ~37 KB each; the declarations; keyroute/slots ~35 KB). Before the
+  // payload was shared: 1.33 MB (base64 in keyroute.js and keyroute.cjs).
   assert.ok(wasm <= 780 * 1024, `wasm is ${wasm} bytes, budget 780 KiB`);
-  assert.ok(gz <= 445 * 1024, `keyroute.js gzipped is ${gz} bytes, budget 445 KiB`);
+  assert.ok(tarball <= 820 * 1000, `the tarball is ${tarball} bytes, budget 820 kB`);
 });
 
 test("size budget: keyroute/slots", () => {
   const wasm = statSync(join(PKG, "dist/keyroute_slots_bg.wasm")).size;
-  const js = statSync(join(PKG, "dist/slots.js")).size;
-  const gz = gzipSync(readFileSync(join(PKG, "dist/slots.js")), { level: 9 }).length;
-  console.log(`# dist/keyroute_slots_bg.wasm: ${wasm} bytes; dist/slots.js: ${js} bytes, gzipped: ${gz} bytes`);
+  const files = ["dist/slots.js", "dist/slots-core.js", "dist/keyroute_slots_wasm.json"];
+  const js = files.reduce((n, f) => n + statSync(join(PKG, f)).size, 0);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(join(PKG, f)), { level: 9 }).length, 0);
+  console.log(`# dist/keyroute_slots_bg.wasm: ${wasm} bytes; what a browser loads for keyroute/slots (${files.join(", ")}): ${js} bytes, gzipped: ${gz} bytes`);
   // Measured: 18,843 bytes of wasm (the core's slot code, its CRC tables and
   // the allocator the glue's large-key path uses), 43,582 bytes of slots.js,
-  // 19,265 gzipped.
+  // 19,265 gzipped, when slots.js inlined the wasm as base64; as three files
+  // (entry, code, hex payload) 56,753 bytes, 18,331 gzipped.
   assert.ok(wasm <= 20 * 1024, `slots wasm is ${wasm} bytes, budget 20 KiB`);
   assert.ok(gz <= 20 * 1024, `slots.js gzipped is ${gz} bytes, budget 20 KiB`);
 });

@@ -50,7 +50,18 @@ test("JSON and scripts equal the CLI's, byte for byte", (t) => {
     const cli = (format) =>
       execFileSync(CLI, ["plan", "rebalance", "--nodes-file", file, ...args, "--format", format], { encoding: "utf8" });
     assert.equal(plan.json + "\n", cli("json"), name);
-    for (const kind of ["valkey9", "redis84", "legacy"]) assert.equal(plan.script(kind), cli(kind), `${name} ${kind}`);
+    for (const kind of ["valkey9", "redis84", "legacy"]) {
+      let script;
+      try {
+        script = plan.script(kind);
+      } catch (err) {
+        // The legacy script needs every node's address; so does the CLI.
+        assert.ok(kind === "legacy" && err instanceof kr.PlanError && err.code === "ERR_KEYROUTE_PLAN_NO_ADDRESS", String(err));
+        assert.throws(() => cli(kind), (e) => e.status === 2 && e.stderr.includes("no address"));
+        continue;
+      }
+      assert.equal(script, cli(kind), `${name} ${kind}`);
+    }
     assert.equal(JSON.stringify(plan), plan.json, name);
     assert.equal(plan.movesTotal, plan.lowerBound, name);
     assert.equal(plan.moves.reduce((s, m) => s + m.slots, 0), plan.movesTotal, name);
@@ -59,12 +70,12 @@ test("JSON and scripts equal the CLI's, byte for byte", (t) => {
 });
 
 test("plan objects: nodes, moves, the same plan from every input form", () => {
-  const plan = kr.plan.rebalance({ a: [[0, 8191]], b: [[8192, 16383]] }, { add: ["c"] });
+  const plan = kr.plan.rebalance({ [id("a")]: [[0, 8191]], [id("b")]: [[8192, 16383]] }, { add: [id("c")] });
   assert.ok(plan instanceof kr.Plan);
   assert.equal(plan.lowerBound, 5461); // redis-cli moves 5462
-  assert.deepEqual(plan.moves.map((m) => [m.from, m.to, m.slots]), [["a", "c", 2731], ["b", "c", 2730]]);
+  assert.deepEqual(plan.moves.map((m) => [m.from, m.to, m.slots]), [[id("a"), id("c"), 2731], [id("b"), id("c"), 2730]]);
   assert.deepEqual(plan.nodes.map((n) => [n.id, n.before, n.target, n.quota]), [
-    ["a", 8192, 5461, "16384/3"], ["b", 8192, 5462, "16384/3"], ["c", 0, 5461, "16384/3"],
+    [id("a"), 8192, 5461, "16384/3"], [id("b"), 8192, 5462, "16384/3"], [id("c"), 0, 5461, "16384/3"],
   ]);
   assert.match(plan.fingerprint, /^sha256:[0-9a-f]{64}$/);
   // The same layout as a Cluster and as text: the same plan.
@@ -73,7 +84,7 @@ test("plan objects: nodes, moves, the same plan from every input form", () => {
   const fromText = kr.plan.rebalance(THREE, { add: [{ id: id("d"), addr: "127.0.0.1:7003" }] });
   assert.equal(fromCluster.json, fromText.json);
   assert.throws(() => plan.script("bash"), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
-  const stats = kr.plan.rebalance({ a: [[0, 16383]] }, { add: [["b", "127.0.0.1:7001"]], slotKeys: new Array(16384).fill(2), slotBytes: new Array(16384).fill(10) });
+  const stats = kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [[id("b"), "127.0.0.1:7001"]], slotKeys: new Array(16384).fill(2), slotBytes: new Array(16384).fill(10) });
   assert.deepEqual([stats.moves[0].keysEst, stats.moves[0].bytesEst], [16384, 81920]);
   assert.equal(stats.nodes[1].addr, "127.0.0.1:7001");
   assert.equal(stats.tolerance, 0);
@@ -82,18 +93,19 @@ test("plan objects: nodes, moves, the same plan from every input form", () => {
 
 test("bad inputs: PlanError naming the problem", () => {
   const cases = [
-    [() => kr.plan.rebalance({ a: [[0, 100]], b: [[50, 16383]] }), "ERR_KEYROUTE_PLAN_OVERLAP", { name: "SlotOverlapError", slot: 50, first: "a", second: "b" }],
-    [() => kr.plan.rebalance({ a: [[0, 100]] }), "ERR_KEYROUTE_PLAN_UNCOVERED", { name: "UncoveredSlotsError", ranges: [[101, 16383]] }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { z: 1 } }), "ERR_KEYROUTE_PLAN_UNKNOWN_NODE", { name: "UnknownNodeError", id: "z" }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: "-1" } }), "ERR_KEYROUTE_PLAN_BAD_WEIGHT", { name: "BadWeightError", text: "-1" }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { drain: ["a"] }), "ERR_KEYROUTE_PLAN_ALL_WEIGHTS_ZERO", {}],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["a"] }), "ERR_KEYROUTE_PLAN_DUPLICATE_NODE", { id: "a" }],
-    [() => kr.plan.rebalance({ a: [[9, 3]] }), "ERR_KEYROUTE_PLAN_BAD_RANGE", { id: "a" }],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 100]], [id("b")]: [[50, 16383]] }), "ERR_KEYROUTE_PLAN_OVERLAP", { name: "SlotOverlapError", slot: 50, first: id("a"), second: id("b") }],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 100]] }), "ERR_KEYROUTE_PLAN_UNCOVERED", { name: "UncoveredSlotsError", ranges: [[101, 16383]] }],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { weights: { z: 1 } }), "ERR_KEYROUTE_PLAN_UNKNOWN_NODE", { name: "UnknownNodeError", id: "z" }],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { weights: { [id("a")]: "-1" } }), "ERR_KEYROUTE_PLAN_BAD_WEIGHT", { name: "BadWeightError", text: "-1" }],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { drain: [id("a")] }), "ERR_KEYROUTE_PLAN_ALL_WEIGHTS_ZERO", {}],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [id("a")] }), "ERR_KEYROUTE_PLAN_DUPLICATE_NODE", { id: id("a") }],
+    [() => kr.plan.rebalance({ [id("a")]: [[9, 3]] }), "ERR_KEYROUTE_PLAN_BAD_RANGE", { id: id("a") }],
     [() => kr.plan.rebalance({}), "ERR_KEYROUTE_PLAN_NO_NODES", {}],
     [() => kr.plan.rebalance("garbage line"), "ERR_KEYROUTE_PLAN_BAD_NODES_LINE", { line: 1 }],
     [() => kr.plan.rebalance(THREE.replace("0-5460", "0-5459 [5460->-" + id("b") + "]")), "ERR_KEYROUTE_PLAN_OPEN_SLOTS", { name: "OpenSlotsError", slots: [5460] }],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { slotKeys: [1, 2] }), "ERR_KEYROUTE_PLAN_BAD_SLOT_STATS", {}],
-    [() => kr.plan.rebalance({ a: [[0, 16383]] }, { add: ["b"], targets: { b: 1000 } }), "ERR_KEYROUTE_PLAN_INFEASIBLE", {}],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { slotKeys: [1, 2] }), "ERR_KEYROUTE_PLAN_BAD_SLOT_STATS", {}],
+    [() => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [id("b")], targets: { [id("b")]: 1000 } }), "ERR_KEYROUTE_PLAN_INFEASIBLE", {}],
+    [() => kr.plan.rebalance(THREE, { add: [id("d")] }).script("legacy"), "ERR_KEYROUTE_PLAN_NO_ADDRESS", { id: id("d") }],
   ];
   for (const [fn, code, fields] of cases) {
     assert.throws(fn, (err) => {
@@ -113,6 +125,42 @@ test("bad inputs: PlanError naming the problem", () => {
   assert.throws(() => kr.plan.rebalance({ a: [[0, 16383]] }, { weights: { a: null } }), { name: "TypeError" });
 });
 
+test("hostile node ids and addresses are PlanErrors, never part of a script", () => {
+  const hostile = ["x$(touch${IFS}pwned)", "`touch pwned`", "a'b", "id;touch pwned", "", "abc", "A".repeat(40), "g".repeat(40)];
+  for (const bad of hostile) {
+    for (const fn of [
+      () => kr.plan.rebalance({ [bad]: [[0, 16383]] }),
+      () => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [{ id: bad, addr: "10.0.0.1:7000" }] }),
+      () => kr.plan.rebalance(`${bad} 10.0.0.1:7000@17000 master - 0 0 1 connected 0-16383\n`),
+    ]) {
+      assert.throws(fn, (err) => {
+        assert.ok(err instanceof kr.PlanError, String(err));
+        assert.equal(err.code, "ERR_KEYROUTE_PLAN_BAD_NODE_ID");
+        assert.equal(err.id, bad);
+        return true;
+      });
+    }
+  }
+  for (const addr of ["$(touch pwned):7000", "10.0.0.1:1;touch pwned", "h' 'x:7000", "-h:7000", "10.0.0.1", "10.0.0.1:0", "10.0.0.1:65536"]) {
+    for (const fn of [
+      () => kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [{ id: id("b"), addr }] }),
+      () => kr.plan.rebalance(`${id("a")} ${addr}@17000 master - 0 0 1 connected 0-16383\n`),
+    ]) {
+      assert.throws(fn, (err) => {
+        assert.ok(err instanceof kr.PlanError, String(err));
+        assert.equal(err.code, "ERR_KEYROUTE_PLAN_BAD_ADDRESS");
+        assert.equal(err.addr, addr);
+        return true;
+      });
+    }
+  }
+  for (const addr of ["::1:7000", "[::1]:7000", "redis-a.example:6379", "10.0.0.1:65535"]) {
+    kr.plan.rebalance({ [id("a")]: [[0, 16383]] }, { add: [{ id: id("b"), addr }] });
+  }
+  const legacy = kr.plan.rebalance(THREE, { add: [{ id: id("d"), addr: "127.0.0.1:7003" }] }).script("legacy");
+  assert.ok(legacy.includes(`'127.0.0.1' '7003' '${id("a")}' '${id("d")}'`), legacy);
+});
+
 test("no input makes the wasm module trap: random layouts, weights, targets and text", () => {
   let s = 99;
   const rand = (n) => ((s = (s * 1103515245 + 12345) % 2 ** 31), s % n);
@@ -122,14 +170,14 @@ test("no input makes the wasm module trap: random layouts, weights, targets and 
     const layout = {};
     for (let n = 0, at = 0; n < 1 + rand(4); n++) {
       const end = n === 3 ? 16383 : Math.min(16383 + rand(3), at + rand(9000));
-      layout[`n${n}`] = [[at, end]];
+      layout[`${n}`.repeat(40)] = [[at, end]];
       at = end + 1 - rand(2);
     }
     const options = {
       weights: Object.fromEntries(Object.keys(layout).slice(0, rand(3)).map((id) => [id, weights[rand(weights.length)]])),
-      add: rand(2) ? [`new${rand(3)}`] : [],
-      drain: rand(4) === 0 ? ["n0"] : [],
-      targets: rand(5) === 0 ? { n0: rand(20000) } : {},
+      add: rand(2) ? [`e${rand(3)}`.repeat(20)] : [],
+      drain: rand(4) === 0 ? ["0".repeat(40)] : [],
+      targets: rand(5) === 0 ? { ["0".repeat(40)]: rand(20000) } : {},
       tolerance: rand(3) * rand(100),
     };
     for (const current of [layout, Object.entries(layout).map(([id, [[a, b]]]) => `${id} 127.0.0.1:1@2 master - 0 0 1 connected ${a}-${b}`).join("\n")]) {

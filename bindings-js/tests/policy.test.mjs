@@ -1,7 +1,8 @@
-// Hashing policies: the tag PCRE2 extracts for every rule set and key of
-// tests/vectors/policies.json (the `dollar` set must be refused, as
-// core/tests/policy_vectors.rs does), the policy option everywhere a key is
-// hashed, and typed errors for bad rules.
+// Hashing policies: the tag PCRE2 extracts for every rule set, random rule
+// and key of tests/vectors/policies.json (the refused sets, constructs PCRE2
+// reads otherwise, must be refused naming the construct, as
+// core/tests/policy_vectors.rs checks), the policy option everywhere a key
+// is hashed, and typed errors for bad rules.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,18 +19,6 @@ test(`every policy vector: ${doc.rule_sets.length} rule sets x ${keys.length} ke
   const check = mismatches();
   let compared = 0;
   for (const set of doc.rule_sets) {
-    if (set.name === "dollar") {
-      // PCRE's `$` also matches before a final newline; keyroute refuses
-      // such rules rather than answer differently.
-      assert.throws(() => new kr.HashPolicy(set.rules), (err) => {
-        assert.ok(err instanceof kr.InvalidRuleError && err instanceof kr.PolicyError);
-        assert.equal(err.code, "ERR_KEYROUTE_POLICY_UNSUPPORTED");
-        assert.equal(err.rule, 0);
-        assert.match(err.reason, /\$/);
-        return true;
-      });
-      continue;
-    }
     const policy = new kr.HashPolicy(set.rules);
     assert.deepEqual(policy.rules, set.rules);
     const slots = (() => {
@@ -61,6 +50,48 @@ test(`every policy vector: ${doc.rule_sets.length} rule sets x ${keys.length} ke
   check.done();
 });
 
+test(`every refused construct: ${doc.refused_rule_sets.length} rule sets PCRE2 reads otherwise`, () => {
+  assert.ok(doc.refused_rule_sets.length >= 30);
+  for (const set of doc.refused_rule_sets) {
+    assert.throws(() => new kr.HashPolicy(set.rules), (err) => {
+      assert.ok(err instanceof kr.InvalidRuleError && err instanceof kr.PolicyError, `${set.name}: ${err}`);
+      assert.equal(err.code, "ERR_KEYROUTE_POLICY_NOT_PCRE");
+      assert.equal(err.rule, 0);
+      assert.ok(err.construct.includes(set.construct), `${set.name}: ${err.construct}`);
+      assert.ok(err.offset >= 0 && err.offset < Buffer.byteLength(set.rules[0]));
+      assert.ok(err.reason.includes(err.construct) && err.message.includes(err.construct));
+      return true;
+    });
+  }
+});
+
+test("random rules are answered as PCRE2 answers them, or refused", () => {
+  const rkeys = doc.random.keys.map(fromHex);
+  const check = mismatches();
+  let accepted = 0;
+  for (const r of doc.random.rules) {
+    let policy;
+    try {
+      policy = new kr.HashPolicy([r.rule]);
+    } catch (err) {
+      assert.equal(err.code, "ERR_KEYROUTE_POLICY_NOT_PCRE", `${r.rule}: ${err}`);
+      continue;
+    }
+    accepted++;
+    rkeys.forEach((key, i) => {
+      const want = r.results[i];
+      if (want === null) {
+        assert.throws(() => policy.hashInput(key), { name: "NoRuleMatchedError" }, r.rule);
+      } else {
+        check(`${r.rule} key ${hex(key)}`, hex(policy.hashInput(key)), want[1]);
+      }
+    });
+    policy.free();
+  }
+  assert.ok(accepted * 4 >= doc.random.rules.length * 3, `${accepted} accepted`);
+  check.done();
+});
+
 test("the standard policy differs from the open-source rule as documented", () => {
   const p = kr.HashPolicy.enterpriseStandard();
   assert.deepEqual(p.rules, [".*\\{(?<tag>.*)\\}.*", "(?<tag>.*)"]);
@@ -87,7 +118,7 @@ test("keySlots with a policy names the first key no rule matches, across batches
 });
 
 test("a pathological rule over a 64 KiB key is answered (linear engine)", () => {
-  const p = new kr.HashPolicy(["(a*)*b(?<tag>.*)", "(?<tag>.*)"]);
+  const p = new kr.HashPolicy(["(a+)+b(?<tag>.*)", "(?<tag>.*)"]);
   const key = "a".repeat(64 * 1024);
   assert.equal(p.keySlot(key), kr.keySlot(key));
 });
@@ -96,12 +127,13 @@ test("bad rules: PolicyError with the rule and the reason", () => {
   const cases = [
     [[], "ERR_KEYROUTE_POLICY_NO_RULES", null],
     [["(\\d+)"], "ERR_KEYROUTE_POLICY_NO_TAG_GROUP", 0],
-    [[".*(?<tag>x)", "(?<tag>a)\\1"], "ERR_KEYROUTE_POLICY_UNSUPPORTED", 1],
-    [[".*(?<tag>x)", "(?=a)(?<tag>a)"], "ERR_KEYROUTE_POLICY_UNSUPPORTED", 1],
+    [[".*(?<tag>x)", "(?<tag>a)\\1"], "ERR_KEYROUTE_POLICY_NOT_PCRE", 1],
+    [[".*(?<tag>x)", "(?=a)(?<tag>a)"], "ERR_KEYROUTE_POLICY_NOT_PCRE", 1],
+    [[".*(?<tag>x)", "(?<tag>a++)a"], "ERR_KEYROUTE_POLICY_NOT_PCRE", 1],
     [["(?<tag>"], "ERR_KEYROUTE_POLICY_UNSUPPORTED", 0],
     [[`(?<tag>${"a".repeat(250)})`], "ERR_KEYROUTE_POLICY_RULE_TOO_LONG", 0],
     [Array(33).fill("(?<tag>.*)"), "ERR_KEYROUTE_POLICY_TOO_MANY_RULES", null],
-    [["(?<tag>a)$"], "ERR_KEYROUTE_POLICY_UNSUPPORTED", 0],
+    [["(?<tag>a)$"], "ERR_KEYROUTE_POLICY_NOT_PCRE", 0],
   ];
   for (const [rules, code, rule] of cases) {
     assert.throws(() => new kr.HashPolicy(rules), (err) => {

@@ -13,13 +13,14 @@ import { VECTORS_DIR, fromHex, rng, tool } from "./helpers.mjs";
 const PARTITION = join(VECTORS_DIR, "partition");
 // file: (minimum pools, minimum answers), as core/tests/partition_vectors.rs
 const SCHEME_FILES = {
-  "redis-rb-4.json": [6, 2500],
+  "redis-rb-4.json": [18, 6000],
+  "redis-rb-hashring.json": [9, 3400],
   "predis.json": [9, 3500],
   "predis-ketama.json": [9, 3500],
-  "uhashring.json": [8, 2500],
-  "uhashring-ketama.json": [8, 2500],
+  "uhashring.json": [14, 4000],
+  "uhashring-ketama.json": [17, 4500],
   "pymemcache.json": [5, 1700],
-  "node-hashring.json": [14, 5500],
+  "node-hashring.json": [29, 10400],
   "libmemcached-ketama.json": [10, 4000],
   "jump.json": [12, 4000],
   "rendezvous.json": [5, 1500],
@@ -88,7 +89,9 @@ for (const [file, [minPools, minAnswers]] of Object.entries(SCHEME_FILES)) {
     assert.ok(pools.length >= minPools, `${pools.length} pools`);
     let checked = 0;
     for (const p of pools) {
-      const pool = new kr.Pool(p.servers, { scheme: doc.scheme, ...options(p.options) });
+      // A pool given to the library as a mapping is given to Pool as one.
+      const servers = p.entries ? Object.fromEntries(p.entries) : p.servers;
+      const pool = new kr.Pool(servers, { scheme: doc.scheme, ...options(p.options) });
       assert.equal(pool.scheme, doc.scheme);
       assert.deepEqual([...pool.servers], p.servers);
       const bytes = keysOf(doc, p);
@@ -263,4 +266,16 @@ test("large keys and large batches take the generic path with the same answers",
   assert.deepEqual(Array.from(pool.indexesFor(keys)), one);
   assert.deepEqual(Array.from(pool.indexesFor(new Set(keys.slice(3)))), one.slice(3));
   assert.equal(one[0], one[2]);
+});
+
+test("Codis slots: every case of codis.json, one key at a time and in a batch", () => {
+  const doc = JSON.parse(readFileSync(join(VECTORS_DIR, "codis.json"), "utf8"));
+  assert.ok(doc.cases.length >= 500);
+  const keys = doc.cases.map((c) => fromHex(c.key));
+  const want = doc.cases.map((c) => c.slot);
+  assert.deepEqual(keys.map((k) => kr.keySlot(k, { scheme: "codis" })), want);
+  assert.deepEqual(Array.from(kr.keySlots(keys, { scheme: "codis" })), want);
+  assert.equal(kr.keySlot("foo", { scheme: "codis" }), 289);
+  assert.equal(kr.keySlot("foo", { scheme: "redis-cluster" }), 12182);
+  assert.throws(() => kr.keySlot("foo", { scheme: "codys" }), /codis/);
 });

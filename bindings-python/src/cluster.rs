@@ -24,6 +24,13 @@ fn reply_value(reply: &Bound<'_, PyAny>, root: &str) -> PyResult<keyroute::clust
 }
 
 /// The 16384 slots of a cluster, each mapped to the shard that serves it.
+///
+/// Methods never hold the object borrowed while Python code runs (a key
+/// generator, a `read_from` tuple's `__eq__`, an allocation that triggers
+/// the garbage collector): they read their arguments first, borrow only for
+/// the core's answer, and build Python objects afterwards. So another thread
+/// (or the generator itself) calling `apply_redirect` meanwhile never meets
+/// `RuntimeError: Already borrowed`.
 #[pyclass(module = "keyroute", subclass)]
 pub(crate) struct SlotMap {
     map: keyroute::cluster::SlotMap,
@@ -33,23 +40,36 @@ pub(crate) struct SlotMap {
 }
 
 impl SlotMap {
-    /// Brings the node objects in line with the map's nodes.
-    fn sync_nodes(&mut self, py: Python<'_>) -> PyResult<()> {
+    /// Node objects for every node of the map.
+    fn sync_all(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.nodes = self
+            .map
+            .nodes()
+            .iter()
+            .map(|n| Py::new(py, Node { inner: n.clone() }))
+            .collect::<PyResult<_>>()?;
+        Ok(())
+    }
+
+    /// Brings the node objects in line with the map after a redirect: only
+    /// the indexes it changed are made again (creating a `Node` runs no
+    /// Python code, so this is safe under the borrow).
+    fn sync_changed(&mut self, py: Python<'_>) -> PyResult<()> {
         let nodes = self.map.nodes();
         self.nodes.truncate(nodes.len());
-        for (i, n) in nodes.iter().enumerate() {
-            match self.nodes.get(i) {
-                Some(known) if known.get().inner == *n => {}
-                _ => {
-                    let node = Py::new(py, Node { inner: n.clone() })?;
-                    if i < self.nodes.len() {
-                        self.nodes[i] = node;
-                    } else {
-                        self.nodes.push(node);
-                    }
-                }
+        for &i in self.map.redirect_changes() {
+            let node = Py::new(
+                py,
+                Node {
+                    inner: nodes[i].clone(),
+                },
+            )?;
+            match self.nodes.get_mut(i) {
+                Some(slot) => *slot = node,
+                None => self.nodes.push(node),
             }
         }
+        debug_assert_eq!(self.nodes.len(), nodes.len());
         Ok(())
     }
 
@@ -62,17 +82,9 @@ impl SlotMap {
         {
             let mut this = obj.cast::<SlotMap>()?.borrow_mut();
             this.map = map;
-            this.sync_nodes(cls.py())?;
+            this.sync_all(cls.py())?;
         }
         Ok(obj)
-    }
-
-    fn choice<'py>(
-        &self,
-        py: Python<'py>,
-        (node, role): (usize, Role),
-    ) -> (Py<Node>, Bound<'py, PyString>) {
-        (self.nodes[node].clone_ref(py), role_str(py, role))
     }
 
     pub(crate) fn inner(&self) -> &keyroute::cluster::SlotMap {
@@ -82,7 +94,24 @@ impl SlotMap {
     pub(crate) fn node_object(&self, py: Python<'_>, node: usize) -> Py<Node> {
         self.nodes[node].clone_ref(py)
     }
+
+    /// The node (as its object) and role the map answers for one slot or
+    /// key, borrowing only for the answer.
+    fn answer<'py>(
+        slf: &Bound<'py, Self>,
+        found: impl FnOnce(&keyroute::cluster::SlotMap) -> Result<(usize, Role), TopologyErrorCore>,
+    ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
+        let py = slf.py();
+        let answer = {
+            let this = slf.borrow();
+            found(&this.map).map(|(n, role)| (this.nodes[n].clone_ref(py), role))
+        };
+        let (node, role) = answer.map_err(|e| topology_error(py, e))?;
+        Ok((node, role_str(py, role)))
+    }
 }
+
+type TopologyErrorCore = keyroute::error::TopologyError;
 
 #[pymethods]
 impl SlotMap {
@@ -131,21 +160,19 @@ impl SlotMap {
     /// and `"primary"` or `"replica"`.
     #[pyo3(signature = (key, /, *, read_from = None))]
     fn node_for<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         key: &Bound<'py, PyAny>,
         read_from: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
         let rf = ReadFromArg::parse(read_from)?;
-        let found = with_key(key, |k| self.map.node_for(k, rf.get()))?;
-        Ok(self.choice(py, found.map_err(|e| topology_error(py, e))?))
+        // The key's bytes are read first (a memoryview runs Python code).
+        with_key(key, |k| Self::answer(slf, |m| m.node_for(k, rf.get())))?
     }
 
     /// `(node, role)` for a slot instead of a key.
     #[pyo3(signature = (slot, /, *, read_from = None))]
     fn node_for_slot<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         slot: i64,
         read_from: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
@@ -156,60 +183,69 @@ impl SlotMap {
             )));
         }
         let rf = ReadFromArg::parse(read_from)?;
-        let found = self.map.node_for_slot(slot as u16, rf.get());
-        Ok(self.choice(py, found.map_err(|e| topology_error(py, e))?))
+        Self::answer(slf, |m| m.node_for_slot(slot as u16, rf.get()))
     }
 
     /// Deprecated since 0.2: `node_for_slot`, the name every language uses.
     #[pyo3(signature = (slot, /, *, read_from = None))]
     fn slot_node<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         slot: i64,
         read_from: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<(Py<Node>, Bound<'py, PyString>)> {
+        let py = slf.py();
         PyErr::warn(
             py,
             &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
             c"SlotMap.slot_node is deprecated: use node_for_slot",
             1,
         )?;
-        self.node_for_slot(py, slot, read_from)
+        Self::node_for_slot(slf, slot, read_from)
     }
 
     /// Groups `keys` by the node that serves them and, within a node, by
     /// slot, keeping each key's position so replies can be put back in order.
     #[pyo3(signature = (keys, /, *, read_from = None))]
     fn group_by_node<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         keys: &Bound<'py, PyAny>,
         read_from: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
         refuse_single(
             keys,
             "group_by_node takes an iterable of keys",
             "; use node_for for one key",
         )?;
         let rf = ReadFromArg::parse(read_from)?;
+        // Every key is collected before the map is borrowed: a generator
+        // runs Python code, which may call apply_redirect.
         let items = items_of(keys)?;
         let bytes = items
             .iter()
             .enumerate()
             .map(|(i, k)| key_cow(k).map_err(|e| at_item(e, py, "keys", i)))
             .collect::<PyResult<Vec<_>>>()?;
-        let groups = self
-            .map
-            .group_by_node(bytes.iter().map(|b| &**b), rf.get())
-            .map_err(|e| topology_error(py, e))?;
+        let groups = {
+            let this = slf.borrow();
+            this.map
+                .group_by_node(bytes.iter().map(|b| &**b), rf.get())
+                .map(|groups| {
+                    groups
+                        .into_iter()
+                        .map(|g| (this.nodes[g.node].clone_ref(py), g.role, g.slots))
+                        .collect::<Vec<_>>()
+                })
+        };
+        let groups = groups.map_err(|e| topology_error(py, e))?;
         let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
+        for (node, role, slots) in groups {
             out.push(Py::new(
                 py,
                 NodeGroup {
-                    node: self.nodes[g.node].clone_ref(py),
-                    role: role_str(py, g.role).unbind(),
-                    slots: g.slots,
+                    node,
+                    role: role_str(py, role).unbind(),
+                    slots,
                 },
             )?);
         }
@@ -222,76 +258,87 @@ impl SlotMap {
     /// without a host.
     #[pyo3(signature = (error, /, *, answered_by = None))]
     fn apply_redirect(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         error: &Bound<'_, PyAny>,
         answered_by: Option<&str>,
     ) -> PyResult<Redirect> {
+        let py = slf.py();
         let text = redirect_text(error)?;
-        let r = self
-            .map
-            .apply_redirect(&text, answered_by)
-            .map_err(redirect_error)?;
-        self.sync_nodes(py)?;
+        let applied = {
+            let mut this = slf.borrow_mut();
+            match this.map.apply_redirect(&text, answered_by) {
+                Ok(r) => this.sync_changed(py).map(|()| Ok(r)),
+                Err(e) => Ok(Err(e)),
+            }
+        };
+        let r = applied?.map_err(redirect_error)?;
         Ok(Redirect { inner: r })
     }
 
     /// Every node known, primaries and replicas.
     #[getter]
-    fn nodes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.nodes.iter().map(|n| n.clone_ref(py)))
+    fn nodes<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        let nodes: Vec<Py<Node>> = slf.borrow().nodes.iter().map(|n| n.clone_ref(py)).collect();
+        PyList::new(py, nodes)
     }
 
     /// Every shard, in order of first appearance in the reply.
     #[getter]
-    fn shards<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let shards = self.map.shards();
-        let mut slots: Vec<Vec<(u16, u16)>> = vec![Vec::new(); shards.len()];
-        for slot in 0..SLOT_COUNT {
-            if let Ok(s) = self.map.shard_of_slot(slot) {
-                match slots[s].last_mut() {
-                    Some((_, end)) if *end + 1 == slot => *end = slot,
-                    _ => slots[s].push((slot, slot)),
-                }
-            }
-        }
+    fn shards<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        let shards: Vec<Shard> = {
+            let this = slf.borrow();
+            this.map
+                .shards()
+                .iter()
+                .zip(this.map.shard_ranges())
+                .map(|(s, slots)| Shard {
+                    primary: this.nodes[s.primary].clone_ref(py),
+                    replicas: s
+                        .replicas
+                        .iter()
+                        .map(|&r| this.nodes[r].clone_ref(py))
+                        .collect(),
+                    slots,
+                })
+                .collect()
+        };
         let out = shards
-            .iter()
-            .zip(slots)
-            .map(|(s, slots)| {
-                Py::new(
-                    py,
-                    Shard {
-                        primary: self.nodes[s.primary].clone_ref(py),
-                        replicas: s
-                            .replicas
-                            .iter()
-                            .map(|&r| self.nodes[r].clone_ref(py))
-                            .collect(),
-                        slots,
-                    },
-                )
-            })
+            .into_iter()
+            .map(|s| Py::new(py, s))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, out)
     }
 
     /// Slots no shard serves, as inclusive `(start, end)` ranges.
-    fn unassigned(&self) -> Vec<(u16, u16)> {
-        self.map.unassigned()
+    fn unassigned<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let ranges = slf.borrow().map.unassigned();
+        PyList::new(slf.py(), ranges)
     }
 
     /// An independent copy, of the same class.
     fn copy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::build(&slf.get_type(), slf.borrow().map.clone())
+        // Cloned before the copy is made: making it runs the class's
+        // __init__, which may be Python code.
+        let map = slf.borrow().map.clone();
+        Self::build(&slf.get_type(), map)
     }
 
     fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         Self::copy(slf)
     }
 
-    fn __eq__(&self, other: &Self) -> bool {
-        self.map == other.map
+    fn __eq__<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let Ok(other) = other.cast::<SlotMap>() else {
+            return Ok(py.NotImplemented().into_bound(py));
+        };
+        let equal = slf.is(other) || slf.borrow().map == other.borrow().map;
+        Ok(pyo3::types::PyBool::new(py, equal).to_owned().into_any())
     }
 
     // Mutable (apply_redirect), so not hashable.
@@ -299,13 +346,17 @@ impl SlotMap {
     const __hash__: Option<Py<PyAny>> = None;
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let this = slf.borrow();
+        let name = slf.get_type().qualname()?;
+        let (shards, nodes, unassigned) = {
+            let this = slf.borrow();
+            (
+                this.map.shards().len(),
+                this.map.nodes().len(),
+                this.map.unassigned().len(),
+            )
+        };
         Ok(format!(
-            "<{} {} shards, {} nodes, {} unassigned ranges>",
-            slf.get_type().qualname()?,
-            this.map.shards().len(),
-            this.map.nodes().len(),
-            this.map.unassigned().len()
+            "<{name} {shards} shards, {nodes} nodes, {unassigned} unassigned ranges>"
         ))
     }
 }

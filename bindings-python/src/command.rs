@@ -33,72 +33,126 @@ fn mode(mode: &str) -> PyResult<Mode> {
     }
 }
 
-/// Runs `f` over the bytes of `argv`; a core error becomes its Python
-/// class, with the keys a CROSSSLOT names.
-fn with_argv<'py, R>(
+/// The table a function asks: the built-in one, or a `CommandTable`
+/// object's, borrowed only while the core answers, never while Python code
+/// runs (an argument generator, `__index__`, `__str__`), so a concurrent
+/// `extend_from_command_reply` never meets `RuntimeError: Already borrowed`.
+enum Source<'a, 'py> {
+    Owned(Table),
+    Object(&'a Bound<'py, CommandTable>),
+}
+
+impl Source<'_, '_> {
+    fn ask<R>(&self, f: impl FnOnce(&Table) -> R) -> R {
+        match self {
+            Source::Owned(t) => f(t),
+            Source::Object(o) => f(&o.borrow().table),
+        }
+    }
+}
+
+/// Reads `argv` (the Python part), asks the table `f` over its bytes, then
+/// builds the answer with `then`; a core error becomes its Python class,
+/// with the keys a CROSSSLOT names.
+fn with_argv<'py, T, R>(
+    t: &Source<'_, 'py>,
     argv: &Bound<'py, PyAny>,
-    f: impl FnOnce(
-        &Argv<'py>,
-        &[std::borrow::Cow<'_, [u8]>],
-    ) -> Result<R, keyroute::error::CommandError>,
+    f: impl FnOnce(&Table, &[std::borrow::Cow<'_, [u8]>]) -> Result<T, keyroute::error::CommandError>,
+    then: impl FnOnce(&Argv<'py>, &[std::borrow::Cow<'_, [u8]>], T) -> PyResult<R>,
 ) -> PyResult<R> {
     let args = Argv::new(argv, "argv")?;
     let bytes = args.bytes("argv")?;
-    f(&args, &bytes).map_err(|e| command_error(argv.py(), e, &|_, p| bytes[p].to_vec()))
+    match t.ask(|t| f(t, &bytes)) {
+        Ok(v) => then(&args, &bytes, v),
+        Err(e) => Err(command_error(argv.py(), e, &|_, p| bytes[p].to_vec())),
+    }
 }
 
-fn keys<'py>(t: &Table, argv: &Bound<'py, PyAny>, m: &str) -> PyResult<Bound<'py, PyList>> {
+fn keys<'py>(
+    t: &Source<'_, 'py>,
+    argv: &Bound<'py, PyAny>,
+    m: &str,
+) -> PyResult<Bound<'py, PyList>> {
     let m = mode(m)?;
-    let found = with_argv(argv, |args, bytes| {
-        t.keys(bytes, m).map(|keys| {
-            keys.iter()
-                .map(|k| args.bytes_object(k.pos, &bytes[k.pos]))
-                .collect::<Vec<_>>()
-        })
-    })?;
-    PyList::new(argv.py(), found)
+    let py = argv.py();
+    with_argv(
+        t,
+        argv,
+        |t, bytes| {
+            t.keys(bytes, m)
+                .map(|keys| keys.iter().map(|k| k.pos).collect::<Vec<_>>())
+        },
+        |args, bytes, positions| {
+            PyList::new(
+                py,
+                positions
+                    .into_iter()
+                    .map(|p| args.bytes_object(p, &bytes[p])),
+            )
+        },
+    )
 }
 
 fn key_positions<'py>(
-    t: &Table,
+    t: &Source<'_, 'py>,
     argv: &Bound<'py, PyAny>,
     m: &str,
 ) -> PyResult<Bound<'py, PyList>> {
     let py = argv.py();
     let m = mode(m)?;
-    let found = with_argv(argv, |_, bytes| t.keys(bytes, m))?;
+    let found = with_argv(
+        t,
+        argv,
+        |t, bytes| {
+            t.keys(bytes, m).map(|keys| {
+                keys.iter()
+                    .map(|k| (k.pos, k.flags.names().collect::<Vec<_>>()))
+                    .collect::<Vec<_>>()
+            })
+        },
+        |_, _, found| Ok(found),
+    )?;
     let items = found
-        .iter()
-        .map(|k| {
-            let flags = PyTuple::new(py, k.flags.names().collect::<Vec<_>>())?;
-            PyTuple::new(py, [k.pos.into_pyobject(py)?.into_any(), flags.into_any()])
+        .into_iter()
+        .map(|(pos, flags)| {
+            let flags = PyTuple::new(py, flags)?;
+            PyTuple::new(py, [pos.into_pyobject(py)?.into_any(), flags.into_any()])
         })
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
 
-fn check(t: &Table, argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
-    with_argv(argv, |_, bytes| t.check(bytes))
+fn check(t: &Source<'_, '_>, argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
+    with_argv(t, argv, |t, bytes| t.check(bytes), |_, _, slot| Ok(slot))
 }
 
-fn check_transaction(t: &Table, cmds: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
+fn check_transaction(t: &Source<'_, '_>, cmds: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
     let all = commands(cmds)?;
     let bytes = all
         .iter()
         .enumerate()
         .map(|(i, c)| c.bytes(&format!("commands[{i}]")))
         .collect::<PyResult<Vec<_>>>()?;
-    t.check_transaction(&bytes)
+    t.ask(|t| t.check_transaction(&bytes))
         .map_err(|e| command_error(cmds.py(), e, &|c, p| bytes[c][p].to_vec()))
 }
 
-fn route(t: &Table, argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
-    route_plan(with_argv(argv, |_, bytes| t.route(bytes))?)
+fn route(t: &Source<'_, '_>, argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
+    route_plan(with_argv(
+        t,
+        argv,
+        |t, bytes| t.route(bytes),
+        |_, _, r| Ok(r),
+    )?)
 }
 
-fn split(t: &Table, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
-    let (s, parts) = with_argv(argv, |args, bytes| {
-        t.split(bytes).map(|s| {
+fn split(t: &Source<'_, '_>, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
+    let py = argv.py();
+    with_argv(
+        t,
+        argv,
+        |t, bytes| t.split(bytes),
+        |args, bytes, s| {
             let parts: Vec<Vec<_>> = s
                 .parts
                 .iter()
@@ -109,10 +163,9 @@ fn split(t: &Table, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
                         .collect()
                 })
                 .collect();
-            (s, parts)
-        })
-    })?;
-    split_result(argv.py(), s, parts)
+            split_result(py, s, parts)
+        },
+    )
 }
 
 /// The keys of `argv`, in the order the server finds them. `mode`:
@@ -123,7 +176,7 @@ pub(crate) fn command_keys<'py>(
     argv: &Bound<'py, PyAny>,
     mode: &str,
 ) -> PyResult<Bound<'py, PyList>> {
-    keys(&Table::builtin(), argv, mode)
+    keys(&Source::Owned(Table::builtin()), argv, mode)
 }
 
 /// `(position, flags)` of every key of `argv`; flags as
@@ -133,7 +186,7 @@ pub(crate) fn command_key_positions<'py>(
     argv: &Bound<'py, PyAny>,
     mode: &str,
 ) -> PyResult<Bound<'py, PyList>> {
-    key_positions(&Table::builtin(), argv, mode)
+    key_positions(&Source::Owned(Table::builtin()), argv, mode)
 }
 
 /// The one slot all keys of `argv` share, or `None` when it has no keys;
@@ -143,7 +196,7 @@ pub(crate) fn check_fn<'py>(
     argv: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
 ) -> PyResult<Option<u16>> {
-    check(&builtin(policy), argv)
+    check(&Source::Owned(builtin(policy)), argv)
 }
 
 /// `check` for a MULTI/EXEC block: every key of every command must share
@@ -153,7 +206,7 @@ pub(crate) fn check_transaction_fn<'py>(
     commands: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
 ) -> PyResult<Option<u16>> {
-    check_transaction(&builtin(policy), commands)
+    check_transaction(&Source::Owned(builtin(policy)), commands)
 }
 
 /// Where `argv` goes, and how to combine replies from several nodes.
@@ -162,7 +215,7 @@ pub(crate) fn route_fn<'py>(
     argv: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
 ) -> PyResult<RoutePlan> {
-    route(&builtin(policy), argv)
+    route(&Source::Owned(builtin(policy)), argv)
 }
 
 /// `argv` broken into one command per slot, and how to merge the replies.
@@ -171,7 +224,7 @@ pub(crate) fn split_fn<'py>(
     argv: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
 ) -> PyResult<Split> {
-    split(&builtin(policy), argv)
+    split(&Source::Owned(builtin(policy)), argv)
 }
 
 /// Every command the router knows: the built-in table, plus what
@@ -203,62 +256,68 @@ impl CommandTable {
     /// Adds the commands of a live `COMMAND` (or `COMMAND INFO ...`) reply
     /// that the table does not know, and returns how many were added.
     #[pyo3(signature = (reply, /))]
-    fn extend_from_command_reply(&mut self, reply: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn extend_from_command_reply(
+        slf: &Bound<'_, Self>,
+        reply: &Bound<'_, PyAny>,
+    ) -> PyResult<usize> {
         let py = reply.py();
+        // Converted before the table is borrowed: converting runs Python code.
         let value = to_value(reply, "COMMAND").map_err(|e| match e {
             ReplyError::Python(e) => e,
             ReplyError::Malformed(msg) => CommandError::new_err(msg),
         })?;
-        self.table
-            .extend_from_command_reply(&value)
-            .map_err(|e| command_error(py, e, &|_, _| Vec::new()))
+        let added = slf.borrow_mut().table.extend_from_command_reply(&value);
+        added.map_err(|e| command_error(py, e, &|_, _| Vec::new()))
     }
 
     #[pyo3(signature = (argv, /, *, mode = "routing"))]
     fn command_keys<'py>(
-        &self,
+        slf: &Bound<'py, Self>,
         argv: &Bound<'py, PyAny>,
         mode: &str,
     ) -> PyResult<Bound<'py, PyList>> {
-        keys(&self.table, argv, mode)
+        keys(&Source::Object(slf), argv, mode)
     }
 
     #[pyo3(signature = (argv, /, *, mode = "routing"))]
     fn command_key_positions<'py>(
-        &self,
+        slf: &Bound<'py, Self>,
         argv: &Bound<'py, PyAny>,
         mode: &str,
     ) -> PyResult<Bound<'py, PyList>> {
-        key_positions(&self.table, argv, mode)
+        key_positions(&Source::Object(slf), argv, mode)
     }
 
     #[pyo3(signature = (argv, /))]
-    fn check(&self, argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
-        check(&self.table, argv)
+    fn check(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
+        check(&Source::Object(slf), argv)
     }
 
     #[pyo3(signature = (commands, /))]
-    fn check_transaction(&self, commands: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
-        check_transaction(&self.table, commands)
+    fn check_transaction(
+        slf: &Bound<'_, Self>,
+        commands: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<u16>> {
+        check_transaction(&Source::Object(slf), commands)
     }
 
     #[pyo3(signature = (argv, /))]
-    fn route(&self, argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
-        route(&self.table, argv)
+    fn route(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
+        route(&Source::Object(slf), argv)
     }
 
     #[pyo3(signature = (argv, /))]
-    fn split(&self, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
-        split(&self.table, argv)
+    fn split(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
+        split(&Source::Object(slf), argv)
     }
 
     /// Whether a top-level command of this name (any case) is known.
-    fn __contains__(&self, name: &Bound<'_, PyAny>) -> PyResult<bool> {
-        crate::key::with_key(name, |n| self.table.get(n).is_some())
+    fn __contains__(slf: &Bound<'_, Self>, name: &Bound<'_, PyAny>) -> PyResult<bool> {
+        crate::key::with_key(name, |n| slf.borrow().table.get(n).is_some())
     }
 
     /// The number of top-level commands.
-    fn __len__(&self) -> usize {
-        self.table.commands().len()
+    fn __len__(slf: &Bound<'_, Self>) -> usize {
+        slf.borrow().table.commands().len()
     }
 }

@@ -23,7 +23,7 @@ pyo3::create_exception!(
     keyroute,
     InvalidRuleError,
     PolicyError,
-    "A rule the policy cannot use: no `tag` group, too long, or a feature the engine cannot honour."
+    "A rule the policy cannot use: no `tag` group, too long, or a construct PCRE2 reads otherwise."
 );
 pyo3::create_exception!(
     keyroute,
@@ -152,6 +152,23 @@ pub(crate) fn policy_error(py: Python<'_>, e: CorePolicy) -> PyErr {
             rule(i, format!("{len} characters; at most {max} are allowed"))
         }
         CorePolicy::Unsupported { rule: i, reason } => rule(i, reason),
+        CorePolicy::DiffersFromPcre {
+            rule: i,
+            offset,
+            construct,
+        } => with_attrs(
+            py,
+            InvalidRuleError::new_err(msg.clone()),
+            [
+                ("rule", Ok(obj(py, i))),
+                (
+                    "reason",
+                    Ok(obj(py, format!("{construct} at offset {offset}"))),
+                ),
+                ("construct", Ok(obj(py, construct))),
+                ("offset", Ok(obj(py, offset))),
+            ],
+        ),
         _ => PolicyError::new_err(msg),
     }
 }
@@ -257,9 +274,17 @@ pub(crate) fn plan_error(py: Python<'_>, e: CorePlan) -> PyErr {
             BadWeightError::new_err(msg),
             [("text", Ok(obj(py, text)))],
         ),
-        CorePlan::DuplicateNode { id } | CorePlan::BadRange { id, .. } => {
+        CorePlan::DuplicateNode { id }
+        | CorePlan::BadRange { id, .. }
+        | CorePlan::BadNodeId { id }
+        | CorePlan::NoAddress { id } => {
             with_attrs(py, PlanError::new_err(msg), [("id", Ok(obj(py, id)))])
         }
+        CorePlan::BadAddress { id, addr } => with_attrs(
+            py,
+            PlanError::new_err(msg),
+            [("id", Ok(obj(py, id))), ("addr", Ok(obj(py, addr)))],
+        ),
         CorePlan::BadNodesLine { line, .. } => {
             with_attrs(py, PlanError::new_err(msg), [("line", Ok(obj(py, line)))])
         }

@@ -118,7 +118,7 @@ impl Plan {
     /// `"valkey9"` (`CLUSTER MIGRATESLOTS`), `"redis84"` (`CLUSTER
     /// MIGRATION IMPORT`) or `"legacy"` (per-slot `SETSLOT`/`MIGRATE`).
     #[pyo3(signature = (kind = "valkey9"))]
-    fn script(&self, kind: &str) -> PyResult<String> {
+    fn script(&self, py: Python<'_>, kind: &str) -> PyResult<String> {
         let kind = match kind {
             "valkey9" => ScriptKind::Valkey9,
             "redis84" => ScriptKind::Redis84,
@@ -129,7 +129,9 @@ impl Plan {
                 )))
             }
         };
-        Ok(self.inner.script(kind))
+        self.inner
+            .script(kind)
+            .map_err(|e| crate::more_errors::plan_error(py, e))
     }
 
     /// The moves, by source id then destination id.

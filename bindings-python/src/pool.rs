@@ -64,7 +64,8 @@ impl Pool {
     #[new]
     #[pyo3(signature = (servers, /, *, scheme, hash = None, hash_tag = None, char_sign = None,
         redis_rb_id = None, jedis = None, default_port = None, compatibility = None,
-        vnodes = None, jump_hash = None, table_size = None, tag = None))]
+        vnodes = None, jump_hash = None, table_size = None, tag = None, replicas = None,
+        algorithm = None))]
     #[allow(clippy::too_many_arguments)]
     fn new<'py>(
         servers: &Bound<'py, PyAny>,
@@ -80,8 +81,33 @@ impl Pool {
         jump_hash: Option<Bound<'py, PyAny>>,
         table_size: Option<Bound<'py, PyAny>>,
         tag: Option<Bound<'py, PyAny>>,
+        replicas: Option<Bound<'py, PyAny>>,
+        algorithm: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let py = servers.py();
+        let given = [
+            ("hash", hash),
+            ("hash_tag", hash_tag),
+            ("char_sign", char_sign),
+            ("redis_rb_id", redis_rb_id),
+            ("jedis", jedis),
+            ("default_port", default_port),
+            ("compatibility", compatibility),
+            ("vnodes", vnodes),
+            ("jump_hash", jump_hash),
+            ("table_size", table_size),
+            ("tag", tag),
+            ("replicas", replicas),
+            ("algorithm", algorithm),
+        ];
+        if let Ok(mapping) = servers.cast::<pyo3::types::PyMapping>() {
+            // The library's own mapping form: honoured or refused by the
+            // core, never read as the list of its keys.
+            let scheme: Scheme = scheme.parse().map_err(|e| partition_error(py, e))?;
+            let options = pool_options::to_core(py, &given)?;
+            let inner = pool_options::pool_from_mapping(py, scheme, mapping, &options)?;
+            return Ok(Self::wrap(py, inner));
+        }
         refuse_single(
             servers,
             "Pool takes an iterable of servers",
@@ -99,22 +125,7 @@ impl Pool {
             })
             .collect::<PyResult<Vec<String>>>()?;
         let scheme: Scheme = scheme.parse().map_err(|e| partition_error(py, e))?;
-        let options = pool_options::to_core(
-            py,
-            &[
-                ("hash", hash),
-                ("hash_tag", hash_tag),
-                ("char_sign", char_sign),
-                ("redis_rb_id", redis_rb_id),
-                ("jedis", jedis),
-                ("default_port", default_port),
-                ("compatibility", compatibility),
-                ("vnodes", vnodes),
-                ("jump_hash", jump_hash),
-                ("table_size", table_size),
-                ("tag", tag),
-            ],
-        )?;
+        let options = pool_options::to_core(py, &given)?;
         let inner = keyroute::partition::Pool::with_options(scheme, &list, &options)
             .map_err(|e| partition_error(py, e))?;
         Ok(Self::wrap(py, inner))
@@ -234,10 +245,11 @@ impl Pool {
     fn split(
         &self,
         argv: &Bound<'_, PyAny>,
-        table: Option<PyRef<'_, crate::command::CommandTable>>,
+        table: Option<&Bound<'_, crate::command::CommandTable>>,
     ) -> PyResult<crate::shard::ShardSplit> {
+        // A copy, taken at once: the table is not borrowed while argv runs.
         let table = table.map_or_else(keyroute::command::CommandTable::builtin, |t| {
-            t.table().clone()
+            t.borrow().table().clone()
         });
         let router = keyroute::shard::ShardRouter::for_pool(self.inner.clone()).with_table(table);
         crate::shard::ShardRouter::split_of(&router, argv)

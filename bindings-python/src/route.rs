@@ -160,19 +160,22 @@ impl Split {
     fn by_node<'py>(
         &self,
         py: Python<'py>,
-        cluster: PyRef<'py, SlotMap>,
+        cluster: &Bound<'py, SlotMap>,
         read_from: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
+        // The map is borrowed only for the answer, never while Python code
+        // (the read_from argument's) runs.
         let rf = ReadFromArg::parse(read_from)?;
-        let groups = self
-            .inner
-            .by_node(cluster.inner(), rf.get())
-            .map_err(|e| topology_error(py, e))?;
-        let items = groups
-            .into_iter()
-            .map(|(node, parts)| (cluster.node_object(py, node), parts))
-            .collect::<Vec<_>>();
-        PyList::new(py, items)
+        let groups = {
+            let map = cluster.borrow();
+            self.inner.by_node(map.inner(), rf.get()).map(|groups| {
+                groups
+                    .into_iter()
+                    .map(|(node, parts)| (map.node_object(py, node), parts))
+                    .collect::<Vec<_>>()
+            })
+        };
+        PyList::new(py, groups.map_err(|e| topology_error(py, e))?)
     }
 
     fn __repr__(&self) -> String {

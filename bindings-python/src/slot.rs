@@ -2,6 +2,7 @@
 
 use crate::key::{at_item, refuse_single, with_key};
 use crate::policy::{item_slot, HashPolicy};
+use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -9,15 +10,36 @@ use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
 
 /// The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy`
 /// hashes it).
-#[pyfunction(signature = (key, /, *, policy = None))]
+#[pyfunction(signature = (key, /, *, policy = None, scheme = None))]
 pub(crate) fn key_slot(
     key: &Bound<'_, PyAny>,
     policy: Option<&Bound<'_, HashPolicy>>,
+    scheme: Option<&str>,
 ) -> PyResult<u16> {
+    if slot_scheme(scheme, policy.is_some())? == keyroute::SlotScheme::Codis {
+        return with_key(key, keyroute::codis_slot);
+    }
     match policy {
         None => with_key(key, keyroute::key_slot_fast),
         Some(p) => with_key(key, |k| p.get().slot(k, key.py(), 0))?,
     }
+}
+
+/// The `scheme=` of `key_slot` / `key_slots`, parsed by the core; a policy
+/// only applies to Redis Cluster's slots.
+fn slot_scheme(scheme: Option<&str>, policy: bool) -> PyResult<keyroute::SlotScheme> {
+    let s = match scheme {
+        None => keyroute::SlotScheme::RedisCluster,
+        Some(name) => name
+            .parse::<keyroute::SlotScheme>()
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?,
+    };
+    if policy && s != keyroute::SlotScheme::RedisCluster {
+        return Err(PyTypeError::new_err(
+            "policy= applies to Redis Cluster slots; give scheme= or policy=, not both",
+        ));
+    }
+    Ok(s)
 }
 
 /// The one slot every key matching the glob `pattern` is in, or `None`.
@@ -31,11 +53,17 @@ pub(crate) fn pattern_slot(pattern: &Bound<'_, PyAny>) -> PyResult<Option<u16>> 
 /// One buffer for all the slots: creating one int object per key would cost
 /// as much as calling `key_slot` once per key. The slots are written as
 /// native-endian `u16`s into one `bytes`, the layout `array('H')` copies in.
-#[pyfunction(name = "key_slots", signature = (keys, /, *, policy = None))]
+#[pyfunction(name = "key_slots", signature = (keys, /, *, policy = None, scheme = None))]
 pub(crate) fn key_slots_fn<'py>(
     keys: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, HashPolicy>>,
+    scheme: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if slot_scheme(scheme, policy.is_some())? == keyroute::SlotScheme::Codis {
+        return slots_by(keys, |key, i| {
+            with_key(key, keyroute::codis_slot).map_err(|e| at_item(e, key.py(), "keys", i))
+        });
+    }
     key_slots(keys, policy)
 }
 

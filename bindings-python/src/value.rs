@@ -5,8 +5,14 @@
 //! `bytearray` and `memoryview` are Bytes; `list`, `tuple`, `set` and
 //! `frozenset` are Array; `dict` is Map, in its order. Anything else is a
 //! malformed reply, reported with its place in the reply.
+//!
+//! A reply is measured before anything of it is copied: more than
+//! [`MAX_REPLY_BYTES`] of strings or [`MAX_REPLY_VALUES`] values (a reply
+//! that lists one 64 MiB string 200 times is 12.8 GB once copied) is
+//! refused, naming the limit and where it was passed. The copy checks the
+//! same limits again, in case converting ran Python code that changed it.
 
-use keyroute::cluster::Value;
+use keyroute::cluster::{Value, MAX_REPLY_BYTES, MAX_REPLY_VALUES};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet, PyString,
@@ -39,43 +45,114 @@ impl From<PyErr> for ReplyError {
 /// e.g. `CLUSTER SLOTS[2][1]`).
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, root: &str) -> Result<Value, ReplyError> {
     let mut path = String::from(root);
-    convert(obj, &mut path, 0)
+    // First measured, copying nothing; then copied, within the same limits.
+    convert(obj, &mut path, 0, &mut Budget::default(), Pass::Measure)?;
+    convert(obj, &mut path, 0, &mut Budget::default(), Pass::Copy)
 }
 
-fn convert(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Value, ReplyError> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Measure,
+    Copy,
+}
+
+/// What a reply has used of the limits so far.
+#[derive(Default)]
+struct Budget {
+    bytes: usize,
+    values: usize,
+}
+
+impl Budget {
+    fn value(&mut self, path: &str) -> Result<(), ReplyError> {
+        self.values += 1;
+        if self.values > MAX_REPLY_VALUES {
+            return Err(ReplyError::Malformed(format!(
+                "reply too large at {path}: more than {MAX_REPLY_VALUES} values \
+                 (keyroute reads replies of at most {MAX_REPLY_VALUES} values and \
+                 {MAX_REPLY_BYTES} bytes of strings)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Takes `len` bytes of strings, before they are copied.
+    fn take(&mut self, len: usize, path: &str) -> Result<(), ReplyError> {
+        self.bytes = self.bytes.saturating_add(len);
+        if self.bytes > MAX_REPLY_BYTES {
+            return Err(ReplyError::Malformed(format!(
+                "reply too large at {path}: more than {MAX_REPLY_BYTES} bytes of strings \
+                 (keyroute reads replies of at most {MAX_REPLY_BYTES} bytes of strings)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A string's bytes, counted against the budget before they are copied
+/// (nothing is copied when measuring).
+fn bytes_value(b: &[u8], path: &str, budget: &mut Budget, pass: Pass) -> Result<Value, ReplyError> {
+    budget.take(b.len(), path)?;
+    Ok(match pass {
+        Pass::Measure => Value::Nil,
+        Pass::Copy => Value::Bytes(b.to_vec()),
+    })
+}
+
+fn convert(
+    obj: &Bound<'_, PyAny>,
+    path: &mut String,
+    depth: usize,
+    budget: &mut Budget,
+    pass: Pass,
+) -> Result<Value, ReplyError> {
     if depth > MAX_DEPTH {
         return Err(ReplyError::Malformed(format!(
             "reply nested more than {MAX_DEPTH} levels deep at {path}"
         )));
     }
+    budget.value(path)?;
     if let Ok(b) = obj.cast_exact::<PyBytes>() {
-        return Ok(Value::Bytes(bytes_of(b)?.to_vec()));
+        return bytes_value(bytes_of(b)?, path, budget, pass);
     }
     if obj.is_none() {
         return Ok(Value::Nil);
     }
     if let Ok(i) = obj.cast::<PyInt>() {
         // bool is an int: True is 1, as RESP3 booleans read as integers.
-        return Ok(match i.extract::<i64>() {
-            Ok(n) => Value::Int(n),
+        return match i.extract::<i64>() {
+            Ok(n) => Ok(Value::Int(n)),
             // Past i64: keep the digits; the core reports the number as bad
             // where one is expected.
-            Err(_) => Value::Bytes(i.str()?.to_str()?.as_bytes().to_vec()),
-        });
+            Err(_) => bytes_value(i.str()?.to_str()?.as_bytes(), path, budget, pass),
+        };
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::Bytes(s.to_str()?.as_bytes().to_vec()));
+        // Each character is at least one byte: a string longer than what is
+        // left is refused before it is encoded.
+        budget.take(s.len()?, path)?;
+        budget.bytes -= s.len()?;
+        return bytes_value(s.to_str()?.as_bytes(), path, budget, pass);
     }
     if obj.is_instance_of::<PyList>()
         || obj.is_instance_of::<PyTuple>()
         || obj.is_instance_of::<PySet>()
         || obj.is_instance_of::<PyFrozenSet>()
     {
-        let mut items = Vec::new();
+        // No more items than values left: refused before the list is made.
+        let n = obj.len()?;
+        if budget.values.saturating_add(n) > MAX_REPLY_VALUES {
+            budget.values = budget.values.saturating_add(n);
+            budget.value(path)?;
+        }
+        let mut items = Vec::with_capacity(if pass == Pass::Copy { n } else { 0 });
         for (i, item) in obj.try_iter()?.enumerate() {
             let len = path.len();
             path.push_str(&format!("[{i}]"));
-            items.push(convert(&item?, path, depth + 1)?);
+            let v = convert(&item?, path, depth + 1, budget, pass)?;
+            if pass == Pass::Copy {
+                items.push(v);
+            }
             path.truncate(len);
         }
         return Ok(Value::Array(items));
@@ -88,15 +165,19 @@ fn convert(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
             let (k, v) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
             let len = path.len();
             path.push_str(&format!("{{key {i}}}"));
-            let key = convert(&k, path, depth + 1)?;
+            // Keys are copied in both passes (within the budget), so that
+            // paths name them: `CLUSTER SHARDS[0].nodes`.
+            let key = convert(&k, path, depth + 1, budget, Pass::Copy)?;
             path.truncate(len);
             match &key {
                 Value::Bytes(b) => path.push_str(&format!(".{}", String::from_utf8_lossy(b))),
                 _ => path.push_str(&format!("{{value {i}}}")),
             }
-            let value = convert(&v, path, depth + 1)?;
+            let value = convert(&v, path, depth + 1, budget, pass)?;
             path.truncate(len);
-            pairs.push((key, value));
+            if pass == Pass::Copy {
+                pairs.push((key, value));
+            }
         }
         return Ok(Value::Map(pairs));
     }
@@ -104,7 +185,13 @@ fn convert(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
         || obj.is_instance_of::<PyByteArray>()
         || obj.is_instance_of::<PyMemoryView>()
     {
-        return Ok(Value::Bytes(with_key(obj, <[u8]>::to_vec)?));
+        if obj.is_instance_of::<PyMemoryView>() {
+            // Its size, before with_key copies it out.
+            let nbytes: usize = obj.getattr(pyo3::intern!(obj.py(), "nbytes"))?.extract()?;
+            budget.take(nbytes, path)?;
+            budget.bytes -= nbytes;
+        }
+        return with_key(obj, |b| bytes_value(b, path, budget, pass))?;
     }
     let ty = obj
         .get_type()

@@ -59,9 +59,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str]]] = [
 
 @pytest.fixture(scope="module")
 def cli() -> Path:
-    """The release CLI, built if missing (a build failure fails the test)."""
-    if not CLI.is_file():
-        subprocess.run(["cargo", "build", "--release", "-p", "keyroute-cli"], cwd=ROOT, check=True)
+    """The release CLI, built from the same sources (a no-op when it is up
+    to date; a build failure fails the test)."""
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "keyroute-cli"], cwd=ROOT, check=True)
     return CLI
 
 
@@ -79,7 +79,16 @@ def test_plans_equal_the_cli_byte_for_byte(
 
     assert p.to_json() + "\n" == run("json")
     for kind in ("valkey9", "redis84", "legacy"):
-        assert p.script(kind) == run(kind), kind
+        try:
+            script = p.script(kind)
+        except keyroute.PlanError as e:
+            # The legacy script needs every node's address; so does the CLI.
+            assert kind == "legacy" and "no address" in str(e)
+            cmd = [str(cli), "plan", "rebalance", "--nodes-file", str(nodes), *flags, "--format", kind]
+            failed = subprocess.run(cmd, capture_output=True, text=True)
+            assert failed.returncode == 2 and str(e) in failed.stderr
+            continue
+        assert script == run(kind), kind
     assert p.script() == p.script("valkey9")
     doc = json.loads(p.to_json())
     assert doc["format"] == "keyroute.reshard-plan/1"
@@ -110,7 +119,7 @@ def test_every_input_form_gives_the_same_plan() -> None:
 def random_layout(rng: random.Random) -> dict[str, list[tuple[int, int]]]:
     cuts = sorted(rng.sample(range(1, 16384), rng.randrange(1, 40)))
     bounds = list(zip([0, *cuts], [c - 1 for c in cuts] + [16383]))
-    ids = [f"n{i:02}" for i in range(rng.randrange(1, 9))]
+    ids = [f"{i:02x}" * 20 for i in range(rng.randrange(1, 9))]
     layout: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     for r in bounds:
         layout[rng.choice(ids)].append(r)
@@ -124,7 +133,7 @@ def test_random_plans_are_minimal_applicable_and_order_independent() -> None:
         ids = list(layout)
         choices: list[int | str] = [1, 2, 3, "1.5", "2/3", 0]
         weights = {i: rng.choice(choices) for i in rng.sample(ids, len(ids) // 2)}
-        add = [f"new{i}" for i in range(rng.randrange(0, 3))]
+        add = [f"f{i:x}" * 20 for i in range(rng.randrange(0, 3))]
         tolerance = rng.choice([0, 0, 5, 100])
         try:
             p = plan.rebalance(layout, weights=weights, add=add, tolerance=tolerance)
@@ -157,12 +166,12 @@ def test_random_plans_are_minimal_applicable_and_order_independent() -> None:
 
 
 def test_slot_statistics_give_estimates() -> None:
-    p = plan.rebalance({"a": [(0, 16383)]}, add=["b"], slot_keys=[2] * 16384,
+    p = plan.rebalance({A: [(0, 16383)]}, add=[B], slot_keys=[2] * 16384,
                        slot_bytes=[10] * 16384)
     assert [(m.keys_est, m.bytes_est) for m in p.moves] == [(16384, 81920)]
     assert [(n.keys_before, n.keys_after_est) for n in p.nodes] == [(32768, 16384), (0, 16384)]
     with pytest.raises(keyroute.PlanError, match="16384 entries"):
-        plan.rebalance({"a": [(0, 16383)]}, slot_keys=[1, 2])
+        plan.rebalance({A: [(0, 16383)]}, slot_keys=[1, 2])
 
 
 def test_malformed_inputs_get_typed_errors() -> None:
@@ -172,37 +181,37 @@ def test_malformed_inputs_get_typed_errors() -> None:
     assert o.value.slots == [77, 78]
     assert "77" in str(o.value) and open_slot
     with pytest.raises(keyroute.UncoveredSlotsError) as u:
-        plan.rebalance({"a": [(0, 99)], "b": [(200, 16383)]})
+        plan.rebalance({A: [(0, 99)], B: [(200, 16383)]})
     assert u.value.ranges == [(100, 199)]
     with pytest.raises(keyroute.SlotOverlapError) as ov:
-        plan.rebalance({"a": [(0, 100)], "b": [(100, 16383)]})
-    assert (ov.value.slot, ov.value.first, ov.value.second) == (100, "a", "b")
-    whole = {"a": [(0, 16383)]}
+        plan.rebalance({A: [(0, 100)], B: [(100, 16383)]})
+    assert (ov.value.slot, ov.value.first, ov.value.second) == (100, A, B)
+    whole = {A: [(0, 16383)]}
     for kw in ({"weights": {"zz": 1}}, {"drain": ["zz"]}, {"targets": {"zz": 3}}):
         with pytest.raises(keyroute.UnknownNodeError) as un:
             plan.rebalance(whole, **kw)
         assert un.value.id == "zz"
     for bad in (-1, "-1", "x", "1/0", float("nan"), float("inf")):
         with pytest.raises(keyroute.BadWeightError):
-            plan.rebalance(whole, weights={"a": bad})
+            plan.rebalance(whole, weights={A: bad})
     with pytest.raises(keyroute.PlanError, match="every weight is zero"):
-        plan.rebalance(whole, drain=["a"])
+        plan.rebalance(whole, drain=[A])
     with pytest.raises(keyroute.PlanError, match="given twice") as dup:
-        plan.rebalance(whole, add=["a"])
-    assert dup.value.id == "a"  # type: ignore[attr-defined]
+        plan.rebalance(whole, add=[A])
+    assert dup.value.id == A  # type: ignore[attr-defined]
     with pytest.raises(keyroute.PlanError, match="line 1") as line:
         plan.rebalance("garbage\n")
     assert line.value.line == 1  # type: ignore[attr-defined]
     with pytest.raises(keyroute.PlanError, match="bad slot range"):
-        plan.rebalance({"a": [(5, 1)]})
+        plan.rebalance({A: [(5, 1)]})
     with pytest.raises(keyroute.PlanError, match="no nodes"):
         plan.rebalance({})
     with pytest.raises(keyroute.PlanError, match="cannot add up"):
-        plan.rebalance(whole, add=["b"], targets={"a": 1, "b": 1})
+        plan.rebalance(whole, add=[B], targets={A: 1, B: 1})
 
 
 def test_wrong_argument_types() -> None:
-    whole = {"a": [(0, 16383)]}
+    whole = {A: [(0, 16383)]}
     for current in (5, None, [("a", 0, 16383)], {"a": [(0, 99999)]}, {"a": "0-16383"}):
         with pytest.raises((TypeError, OverflowError)):
             plan.rebalance(current)  # type: ignore[arg-type]
@@ -219,14 +228,47 @@ def test_wrong_argument_types() -> None:
     with pytest.raises(ValueError, match="valkey9"):
         plan.rebalance(whole).script("bash")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="16384"):
-        plan.rebalance(whole, targets={"a": 20000})
+        plan.rebalance(whole, targets={A: 20000})
 
 
 def test_weights_are_exact() -> None:
-    layout = {"a": [(0, 8191)], "b": [(8192, 16383)]}
+    layout = {A: [(0, 8191)], B: [(8192, 16383)]}
     forms: list[Any] = [Fraction(1, 3), "1/3", Decimal("0.5"), 0.5, "0.5", 3]
     for w in forms:
-        p = plan.rebalance(layout, weights={"a": w})
+        p = plan.rebalance(layout, weights={A: w})
         node = p.nodes[0]
         assert isinstance(node.weight, Fraction) and node.weight == Fraction(str(w))
         assert node.quota == 16384 * node.weight / (node.weight + 1)
+
+
+HOSTILE = ["x$(touch${IFS}pwned)", "`touch pwned`", "a'b", "id;touch pwned", "", "abc", "A" * 40, "g" * 40]
+
+
+def test_hostile_ids_and_addresses_are_refused() -> None:
+    for bad in HOSTILE:
+        with pytest.raises(keyroute.PlanError, match="40 lowercase hexadecimal") as e:
+            plan.rebalance({bad: [(0, 16383)]})
+        assert e.value.id == bad  # type: ignore[attr-defined]
+        with pytest.raises(keyroute.PlanError, match="40 lowercase hexadecimal"):
+            plan.rebalance({A: [(0, 16383)]}, add=[(bad, "10.0.0.1:7000")])
+        with pytest.raises(keyroute.PlanError, match="40 lowercase hexadecimal"):
+            plan.rebalance(f"{bad} 10.0.0.1:7000@17000 master - 0 0 1 connected 0-16383\n")
+    for addr in ["$(touch pwned):7000", "10.0.0.1:1;touch pwned", "h' 'x:7000", "-h:7000", "10.0.0.1",
+                 "10.0.0.1:0", "10.0.0.1:65536"]:
+        with pytest.raises(keyroute.PlanError, match="is not host:port") as e:
+            plan.rebalance({A: [(0, 16383)]}, add=[(B, addr)])
+        assert (e.value.id, e.value.addr) == (B, addr)  # type: ignore[attr-defined]
+        with pytest.raises(keyroute.PlanError, match="is not host:port"):
+            plan.rebalance(f"{A} {addr}@17000 master - 0 0 1 connected 0-16383\n")
+    for addr in ["::1:7000", "[::1]:7000", "redis-a.example:6379", "10.0.0.1:65535"]:
+        plan.rebalance({A: [(0, 16383)]}, add=[(B, addr)])
+
+
+def test_legacy_script_needs_every_address() -> None:
+    p = plan.rebalance(THREE, add=[D])
+    assert p.script("valkey9").count(f'"${{HOST_{D}}}"') == 0  # D only receives
+    with pytest.raises(keyroute.PlanError, match="no address") as e:
+        p.script("legacy")
+    assert e.value.id == D  # type: ignore[attr-defined]
+    script = plan.rebalance(THREE, add=[(D, "127.0.0.1:7003")]).script("legacy")
+    assert f"'127.0.0.1' '7003' '{A}' '{D}'" in script

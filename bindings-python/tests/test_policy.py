@@ -1,6 +1,7 @@
 """`HashPolicy`: PCRE2's own tags (tests/vectors/policies.json) for every
-rule set, the `$` set refused, `policy=` wherever a key is hashed, typed
-errors for bad rules and unmatched keys."""
+rule set and random rule, the constructs PCRE2 reads otherwise refused,
+`policy=` wherever a key is hashed, typed errors for bad rules and unmatched
+keys."""
 
 from __future__ import annotations
 
@@ -36,15 +37,6 @@ KEYS = [bytes.fromhex(k) for k in DOC["keys"]]
 def test_pcre2_vectors(rule_set: dict[str, Any]) -> None:
     results = rule_set["results"]
     assert len(results) == len(KEYS)
-    if rule_set["name"] == "dollar":
-        # PCRE's `$` also matches before a final newline; keyroute refuses
-        # such rules rather than answer differently.
-        with pytest.raises(keyroute.InvalidRuleError, match=r"\$") as refused:
-            keyroute.HashPolicy(rule_set["rules"])
-        assert refused.value.rule == 0 and "$" in refused.value.reason
-        # The vectors still show the difference; if it disappears, accept `$`.
-        assert any(r is None or bytes.fromhex(r[1]) != k for k, r in zip(KEYS, results))
-        return
     policy = keyroute.HashPolicy(rule_set["rules"])
     assert policy.rules == rule_set["rules"]
     matched: list[bytes] = []
@@ -66,6 +58,39 @@ def test_pcre2_vectors(rule_set: dict[str, Any]) -> None:
         want_slots.append(slot)
     assert policy.key_slots(matched).tolist() == want_slots
     assert keyroute.key_slots(matched, policy=policy).tolist() == want_slots
+
+
+REFUSED = DOC["refused_rule_sets"]
+
+
+@pytest.mark.parametrize("rule_set", REFUSED, ids=[s["name"] for s in REFUSED])
+def test_constructs_pcre2_reads_otherwise_are_refused(rule_set: dict[str, Any]) -> None:
+    with pytest.raises(keyroute.InvalidRuleError) as refused:
+        keyroute.HashPolicy(rule_set["rules"])
+    e = refused.value
+    assert e.rule == 0 and rule_set["construct"] in e.construct, e.construct
+    rule = rule_set["rules"][0]
+    assert 0 <= e.offset < len(rule.encode())
+    assert e.construct in e.reason and e.construct in str(e)
+
+
+def test_random_rules_are_answered_as_pcre2_does_or_refused() -> None:
+    random_keys = [bytes.fromhex(k) for k in DOC["random"]["keys"]]
+    accepted = 0
+    for r in DOC["random"]["rules"]:
+        try:
+            policy = keyroute.HashPolicy([r["rule"]])
+        except keyroute.InvalidRuleError as e:
+            assert e.construct, (r["rule"], str(e))
+            continue
+        accepted += 1
+        for key, want in zip(random_keys, r["results"]):
+            if want is None:
+                with pytest.raises(keyroute.NoRuleMatchedError):
+                    policy.hash_input(key)
+            else:
+                assert policy.hash_input(key) == bytes.fromhex(want[1]), (r["rule"], key)
+    assert accepted * 4 >= len(DOC["random"]["rules"]) * 3
 
 
 def test_standard_policy_differs_from_oss_as_documented() -> None:
@@ -103,8 +128,9 @@ def test_policy_values() -> None:
     [
         ([r"(\d+)"], keyroute.InvalidRuleError, 0, "tag"),
         ([".*(?<tag>x)", r"(?<tag>a)\1"], keyroute.InvalidRuleError, 1, "backreference"),
-        ([r"(?=a)(?<tag>a)"], keyroute.InvalidRuleError, 0, "look-around"),
-        ([r"(?<=a)(?<tag>a)"], keyroute.InvalidRuleError, 0, "look-around"),
+        ([r"(?=a)(?<tag>a)"], keyroute.InvalidRuleError, 0, "look-ahead"),
+        ([r"(?<=a)(?<tag>a)"], keyroute.InvalidRuleError, 0, "look-behind"),
+        ([r"(?<tag>a++)a"], keyroute.InvalidRuleError, 0, "possessive"),
         (["(?<tag>"], keyroute.InvalidRuleError, 0, "cannot be used"),
         (["(?<tag>" + "a" * 250 + ")"], keyroute.InvalidRuleError, 0, "256"),
         (["(?<tag>.*)$"], keyroute.InvalidRuleError, 0, r"\$"),
@@ -142,7 +168,7 @@ def test_unmatched_keys_name_their_position() -> None:
 
 def test_pathological_rule_is_linear() -> None:
     # A backtracking engine takes exponential time on this; PCRE gives up.
-    p = keyroute.HashPolicy([r"(a*)*b(?<tag>.*)", r"(?<tag>.*)"])
+    p = keyroute.HashPolicy([r"(a+)+b(?<tag>.*)", r"(?<tag>.*)"])
     key = b"a" * 65536
     assert p.hash_input(key) == key
 

@@ -163,16 +163,17 @@ def sharding() -> None:
 
 
 def plans() -> None:
+    a, b, c = "a" * 40, "b" * 40, "c" * 40
     p: keyroute.plan.Plan = keyroute.plan.rebalance(
-        {"a": [(0, 16383)]}, weights={"a": "1.5"}, add=["b", ("c", "10.0.0.3:6379")],
+        {a: [(0, 16383)]}, weights={a: "1.5"}, add=[b, (c, "10.0.0.3:6379")],
         tolerance=0)
     text: str = p.to_json()
-    script: str = p.script("legacy")
+    script: str = p.script("redis84")
     lower: int = p.lower_bound
     for m in p.moves:
         source: str = m.source
         ranges: list[tuple[int, int]] = m.ranges
-        assert source == "a" and ranges
+        assert source == a and ranges
     quotas: list[Fraction] = [n.quota for n in p.nodes]
     assert text and script and lower == p.moves_total and sum(quotas) == 16384
     old = keyroute.Pool(["127.0.0.1:7000", "127.0.0.1:7001"], scheme="jump")

@@ -131,6 +131,10 @@ pub struct SlotArgs {
     pub opts: KeyOptions,
     #[command(flatten)]
     pub policy: PolicyOption,
+    /// The slot scheme: redis-cluster (CRC-16 mod 16384, the default) or
+    /// codis (CRC-32 of the tag or key mod 1024, empty tags allowed).
+    #[arg(long, value_name = "NAME", value_parser = slot_scheme_parser(), conflicts_with = "policy_file")]
+    pub slot_scheme: Option<keyroute::SlotScheme>,
     /// Keys (none: read them from stdin, one per line).
     #[arg(value_name = "KEY", allow_negative_numbers = true, long_help = stdin_note())]
     pub keys: Vec<OsString>,
@@ -314,6 +318,11 @@ pub struct PoolArgs {
     /// twemproxy schemes: the two hash-tag characters, e.g. "{}".
     #[arg(long, value_name = "XY")]
     pub hash_tag: Option<String>,
+    /// Any pool option by its name, e.g. vnodes=100, replicas=40,
+    /// algorithm=sha1, tag='\{(.+?)\}' (redis-rb); a value of digits is a number.
+    /// Repeat for several.
+    #[arg(long = "option", value_name = "NAME=VALUE")]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +471,11 @@ pub struct CompletionsArgs {
 
 fn scheme_parser() -> impl TypedValueParser<Value = Scheme> {
     PossibleValuesParser::new(Scheme::ALL.iter().map(|s| s.name())).try_map(|s| s.parse::<Scheme>())
+}
+
+fn slot_scheme_parser() -> impl TypedValueParser<Value = keyroute::SlotScheme> {
+    PossibleValuesParser::new(keyroute::SlotScheme::NAMES)
+        .try_map(|s| s.parse::<keyroute::SlotScheme>())
 }
 
 fn hash_parser() -> impl TypedValueParser<Value = TwemproxyHash> {

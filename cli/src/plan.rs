@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use clap::ArgMatches;
 use keyroute::cluster::{SlotMap, Value};
-use keyroute::plan::{Plan, Rebalance, Weight};
+use keyroute::plan::{Plan, Rebalance, ScriptKind, Weight};
 
 use crate::args::{script_kind, RebalanceArgs};
 use crate::input::{read_text, REPLY_FILE_MAX};
@@ -80,12 +80,20 @@ pub fn rebalance(a: &RebalanceArgs, edits: Vec<(&'static str, String)>) -> Resul
     r.tolerance(a.tolerance);
     let plan = r.plan().map_err(|e| usage(e.to_string()))?;
     let text = match (a.format.as_str(), script_kind(&a.format)) {
-        (_, Some(kind)) => plan.script(kind),
-        ("json", _) => plan.to_json() + "\n",
+        (_, Some(kind)) => script(&plan, kind)?,
+        ("json", _) => {
+            plan.to_json()
+                + "
+"
+        }
         _ => table(&plan),
     };
     io::stdout().write_all(text.as_bytes())?;
     Ok(())
+}
+
+fn script(plan: &Plan, kind: ScriptKind) -> Result<String, Failure> {
+    plan.script(kind).map_err(|e| usage(e.to_string()))
 }
 
 /// `CLUSTER NODES` from the given node and from every master it lists, so

@@ -29,15 +29,16 @@ impl PoolArgs {
             || self.pool.is_some()
             || self.hash.is_some()
             || self.hash_tag.is_some()
+            || !self.options.is_empty()
     }
 
     pub fn load(&self) -> Result<Loaded, Failure> {
         let usage = |m: &str| Err(Failure::Usage(m.to_string()));
         match (&self.nutcracker, &self.scheme, &self.servers) {
             (Some(path), None, None) => {
-                if self.hash.is_some() || self.hash_tag.is_some() {
+                if self.hash.is_some() || self.hash_tag.is_some() || !self.options.is_empty() {
                     return usage(
-                        "--hash and --hash-tag go with --scheme; a nutcracker pool has its own",
+                        "--hash, --hash-tag and --option go with --scheme; a nutcracker pool has its own",
                     );
                 }
                 nutcracker(path, self.pool.as_deref())
@@ -46,7 +47,13 @@ impl PoolArgs {
                 if self.pool.is_some() {
                     return usage("--pool goes with --nutcracker");
                 }
-                from_list(*scheme, list, self.hash, self.hash_tag.as_deref())
+                from_list(
+                    *scheme,
+                    list,
+                    self.hash,
+                    self.hash_tag.as_deref(),
+                    &self.options,
+                )
             }
             (None, Some(_), None) => usage("--scheme needs --servers"),
             (None, None, Some(_)) => usage("--servers needs --scheme"),
@@ -89,9 +96,24 @@ fn from_list(
     list: &str,
     hash: Option<TwemproxyHash>,
     tag: Option<&str>,
+    given: &[String],
 ) -> Result<Loaded, Failure> {
     let bad = |e: keyroute::error::PartitionError| Failure::Usage(format!("{scheme} pool: {e}"));
     let mut options = Options::default();
+    for o in given {
+        let Some((name, value)) = o.split_once('=') else {
+            return Err(Failure::Usage(format!(
+                "--option {o:?}: expected NAME=VALUE"
+            )));
+        };
+        let value = match value.parse::<u64>() {
+            Ok(n) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                keyroute::partition::OptionValue::Int(n)
+            }
+            _ => keyroute::partition::OptionValue::Text(value.as_bytes()),
+        };
+        options.set(name, value).map_err(bad)?;
+    }
     options.hash = hash;
     if let Some(t) = tag {
         let b = t.as_bytes();

@@ -12,8 +12,13 @@ pub fn slot(a: &SlotArgs) -> Result<(), Failure> {
     let (hex, as_json) = (a.opts.hex, a.opts.json);
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
+    let codis = a.slot_scheme == Some(keyroute::SlotScheme::Codis);
     let done = for_each_key(&a.keys, hex, |key, place| {
-        match policy.key_slot(key) {
+        let slot = match codis {
+            true => Ok(keyroute::codis_slot(key)),
+            false => policy.key_slot(key),
+        };
+        match slot {
             Ok(slot) if as_json => {
                 let mut obj = json::key(key, hex);
                 obj.insert("slot".into(), slot.into());

@@ -169,7 +169,7 @@ fn unknown_values_list_the_valid_names() {
     rebalance.extend(ScriptKind::ALL.iter().map(|k| k.as_str()));
     let nodes = Temp::new(
         "nodes.txt",
-        "e7d1 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-16383\n",
+        "e7d1000000000000000000000000000000000000 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-16383\n",
     );
     for (args, names) in [
         (
@@ -472,7 +472,7 @@ fn node_json() {
 fn exit_statuses() {
     let nodes = Temp::new(
         "statuses.txt",
-        "e7d1 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-16383\n",
+        "e7d1000000000000000000000000000000000000 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-16383\n",
     );
     for (args, status) in [
         (&["slot", "foo"][..], 0),
@@ -552,9 +552,9 @@ fn exit_statuses() {
             "--nodes-file",
             nodes.path(),
             "--add",
-            "new1=127.0.0.1:30009",
+            "0e01000000000000000000000000000000000000=127.0.0.1:30009",
             "--weight",
-            "new1=3",
+            "0e01000000000000000000000000000000000000=3",
             "--format",
             "json",
         ],

@@ -71,6 +71,12 @@ pub enum TopologyError {
         /// it), or a shard given that the map does not have as a primary.
         in_map: bool,
     },
+    /// More shards than a map holds (`CLUSTER SHARDS` entries, or primaries
+    /// in `CLUSTER SLOTS`).
+    TooManyShards {
+        /// The limit, [`crate::cluster::MAX_SHARDS`].
+        max: usize,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -78,6 +84,9 @@ impl fmt::Display for TopologyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SlotNotServed { slot } => write!(f, "hash slot {slot} is not served by any shard"),
+            Self::Overlap { slot, first, second } if first == second => {
+                write!(f, "slot {slot} is claimed twice by {first}")
+            }
             Self::Overlap { slot, first, second } => {
                 write!(f, "slot {slot} is claimed by both {first} and {second}")
             }
@@ -99,6 +108,9 @@ impl fmt::Display for TopologyError {
                 f,
                 "node at {at} has no usable address (empty, \"?\" or null) and no answering node was given"
             ),
+            Self::TooManyShards { max } => {
+                write!(f, "more than {max} shards: a cluster map holds at most {max}")
+            }
         }
     }
 }
@@ -118,6 +130,9 @@ pub enum RedirectError {
     BadEndpoint,
     /// The endpoint's host is empty or `?` and no answering node was given.
     UnknownHost,
+    /// A `MOVED` to a new node when the map already holds
+    /// [`crate::cluster::MAX_SHARDS`] shards; the map is unchanged.
+    TooManyShards,
 }
 
 impl fmt::Display for RedirectError {
@@ -127,6 +142,7 @@ impl fmt::Display for RedirectError {
             Self::BadSlot => "bad slot in redirect: expected a number in 0..=16383",
             Self::BadEndpoint => "bad endpoint in redirect: expected <host>:<port> with a port in 1..=65535",
             Self::UnknownHost => "redirect names no host (empty or \"?\") and no answering node was given",
+            Self::TooManyShards => "MOVED to a new node refused: the map already holds 65535 shards, the most it can",
         })
     }
 }
@@ -384,6 +400,38 @@ pub enum PartitionError {
         /// The size as given.
         size: u64,
     },
+    /// More ring points than a pool may have
+    /// ([`crate::partition::MAX_RING_POINTS`]).
+    TooManyPoints {
+        /// The points the configuration would lay out.
+        points: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A server given as a mapping entry with a field the library does not
+    /// read that way (see `partition::entry`).
+    BadEntry {
+        /// The entry's key.
+        server: String,
+        /// The field.
+        field: String,
+        /// What the library takes there.
+        expected: &'static str,
+    },
+    /// redis-rb's `tag:` pattern that keyroute cannot read as Ruby does
+    /// (see `partition::ruby_tag`).
+    BadTagPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What in it is refused, or why it does not compile.
+        reason: String,
+    },
+    /// Two servers' points coincide where the library breaks the tie at
+    /// random (go-redis v5 to v7 iterate a Go map), so no answer is certain.
+    RandomTie {
+        /// The two servers, as written.
+        servers: [String; 2],
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -428,6 +476,24 @@ impl fmt::Display for PartitionError {
             Self::BadTableSize { size } => write!(
                 f,
                 "maglev table size {size} is not a prime >= the number of servers and <= 2^24"
+            ),
+            Self::TooManyPoints { points, max } => write!(
+                f,
+                "the ring would have {points} points; at most {max} are allowed (fewer servers, \
+                 smaller weights or vnodes)"
+            ),
+            Self::BadEntry {
+                server,
+                field,
+                expected,
+            } => write!(f, "server {server:?}: field {field:?}: expected {expected}"),
+            Self::BadTagPattern { pattern, reason } => {
+                write!(f, "tag pattern {pattern:?} is refused: {reason}")
+            }
+            Self::RandomTie { servers } => write!(
+                f,
+                "servers {:?} and {:?} share a ring point, which the library gives to either at random",
+                servers[0], servers[1]
             ),
             Self::Server(e) => e.fmt(f),
         }
@@ -489,13 +555,25 @@ pub enum PolicyError {
         /// Index of the rule.
         rule: usize,
     },
-    /// A rule the engine cannot compile or honour (backreferences,
-    /// look-around, bad syntax).
+    /// A rule the engine cannot compile (bad syntax, too large).
     Unsupported {
         /// Index of the rule.
         rule: usize,
         /// Why.
         reason: String,
+    },
+    /// A construct that PCRE2, the engine of Redis Software's policies,
+    /// reads in a way this engine does not reproduce (possessive
+    /// quantifiers, atomic groups, look-around, backreferences, `$`, `\Z`,
+    /// and the others listed in `docs/policies.md`): keys would hash
+    /// differently, so the rule is refused.
+    DiffersFromPcre {
+        /// Index of the rule.
+        rule: usize,
+        /// Byte offset of the construct in the rule.
+        offset: usize,
+        /// The construct, and what PCRE2 makes of it.
+        construct: &'static str,
     },
 }
 
@@ -515,6 +593,16 @@ impl fmt::Display for PolicyError {
                 write!(f, "rule {rule} has no named group `tag`, e.g. (?<tag>...)")
             }
             Self::Unsupported { rule, reason } => write!(f, "rule {rule} cannot be used: {reason}"),
+            Self::DiffersFromPcre {
+                rule,
+                offset,
+                construct,
+            } => write!(
+                f,
+                "rule {rule} cannot be used: {construct} at offset {offset}; PCRE2 reads it \
+                 differently than this engine can, so keys would not hash as Redis Software \
+                 hashes them"
+            ),
         }
     }
 }
@@ -713,6 +801,26 @@ pub enum PlanError {
         /// What is wrong.
         reason: String,
     },
+    /// A node id that is not 40 lowercase hexadecimal characters, as the
+    /// server makes them.
+    BadNodeId {
+        /// The id as given.
+        id: String,
+    },
+    /// A node address that is not `host:port` (an IPv4 or IPv6 address or a
+    /// host name, a port in 1..=65535).
+    BadAddress {
+        /// The node.
+        id: String,
+        /// The address as given.
+        addr: String,
+    },
+    /// A script that needs the address of a node given without one (the
+    /// legacy script names every node's).
+    NoAddress {
+        /// The node.
+        id: String,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -762,6 +870,20 @@ impl fmt::Display for PlanError {
             }
             Self::NoNodeId { addr } => write!(f, "primary {addr} has no node id"),
             Self::BadNodesLine { line, reason } => write!(f, "CLUSTER NODES line {line}: {reason}"),
+            Self::BadNodeId { id } => write!(
+                f,
+                "node id {id:?} is not 40 lowercase hexadecimal characters, as the server makes them"
+            ),
+            Self::BadAddress { id, addr } => write!(
+                f,
+                "node {id}: address {addr:?} is not host:port (an IP address or host name, a port in \
+                 1..=65535)"
+            ),
+            Self::NoAddress { id } => write!(
+                f,
+                "node {id} has no address, which the legacy script needs for every node: give it as \
+                 id=host:port"
+            ),
         }
     }
 }

@@ -27,9 +27,11 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod cluster;
+pub mod codis;
 #[cfg(feature = "alloc")]
 pub mod command;
 pub mod crc16;
+pub mod crc32;
 pub mod error;
 #[cfg(feature = "alloc")]
 mod names;
@@ -43,6 +45,7 @@ pub mod shard;
 pub mod slot;
 pub mod tag;
 
+pub use crate::codis::{codis_slot, SlotScheme, CODIS_SLOT_COUNT};
 pub use crate::crc16::crc16;
 pub use crate::policy::HashPolicy;
 pub use crate::slot::{key_slot, key_slot_fast, key_slots, pattern_slot, SLOT_COUNT};

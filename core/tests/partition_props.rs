@@ -56,7 +56,7 @@ proptest! {
     #[test]
     fn rendezvous_and_jump_move_only_to_the_new_server(n in 1usize..60, seed in any::<u64>()) {
         let ks = keys(seed, 400);
-        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache] {
+        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache, Scheme::RedisRbHashring, Scheme::RedisRb4] {
             for (_, to) in moves(scheme, n, &ks) {
                 prop_assert_eq!(to, n, "{}", scheme);
             }
@@ -231,9 +231,16 @@ fn typed_errors() {
         Pool::new(Scheme::Uhashring, ["a:1 x", "b:1 x"]),
         Err(DuplicateName { .. })
     ));
+    // A bare name: a malformed server where the library needs a port,
+    // a name where it names servers so.
     assert!(matches!(
-        Pool::new(Scheme::Jump, ["nohost"]),
+        Pool::new(Scheme::Predis, ["nohost"]),
         Err(Server(_))
+    ));
+    assert!(Pool::new(Scheme::Jump, ["nohost"]).is_ok());
+    assert!(matches!(
+        Pool::new(Scheme::Predis, ["redis://10.0.0.1:6379/1"]),
+        Err(OptionNotApplicable { .. })
     ));
     let mut o = Options::default();
     o.table_size = Some(65_536);

@@ -2,12 +2,11 @@
 //! (`tests/vectors/partition/*.json`, written by the `tests/oracles/` scripts)
 //! must be reproduced exactly.
 
-use keyroute::partition::clients::NodeHashringCompat;
 use keyroute::partition::hash::twemproxy::TwemproxyHash;
 use keyroute::partition::hash::CharSign;
 use keyroute::partition::{
-    parse_nutcracker, python_bytes_str, Distribution, Options, Partitioner, Pool, Scheme, Server,
-    Twemproxy,
+    parse_nutcracker, python_bytes_str, Distribution, EntryValue, OptionValue, Options,
+    Partitioner, Pool, Scheme, Server, Twemproxy,
 };
 use serde_json::Value;
 
@@ -159,6 +158,71 @@ fn the_whole_document_reads() {
     ));
 }
 
+/// A vector file's `options` (keyroute's names; `vnode_count` is `vnodes`),
+/// each set through `Options::set` as the bindings set them.
+fn options_of(o: &Value) -> Options {
+    let mut options = Options::default();
+    for (k, v) in o.as_object().expect("options") {
+        let name = if k == "vnode_count" { "vnodes" } else { k };
+        let value = match v {
+            Value::String(s) => OptionValue::Text(s.as_bytes()),
+            Value::Number(n) => OptionValue::Int(n.as_u64().expect("a count")),
+            _ => panic!("option {k}: {v}"),
+        };
+        options
+            .set(name, value)
+            .unwrap_or_else(|e| panic!("{k}: {e}"));
+    }
+    options
+}
+
+/// A pool given to the library as a mapping (`entries`: [key, value] pairs).
+fn from_entries(
+    scheme: Scheme,
+    entries: &[Value],
+    options: &Options,
+) -> Result<Pool, keyroute::error::PartitionError> {
+    let fields: Vec<(String, Vec<(String, Value)>)> = entries
+        .iter()
+        .map(|e| {
+            let key = e[0].as_str().unwrap().to_owned();
+            let f = e[1]
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            (key, f)
+        })
+        .collect();
+    let values: Vec<Vec<(&str, OptionValue)>> = fields
+        .iter()
+        .map(|(_, f)| {
+            f.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => OptionValue::Text(s.as_bytes()),
+                        Value::Number(n) => OptionValue::Int(n.as_u64().unwrap()),
+                        _ => OptionValue::Other,
+                    };
+                    (k.as_str(), v)
+                })
+                .collect()
+        })
+        .collect();
+    let list: Vec<(&str, EntryValue)> = entries
+        .iter()
+        .zip(&fields)
+        .zip(&values)
+        .map(|((e, (key, _)), v)| {
+            let value = match e[1].as_u64() {
+                Some(n) => EntryValue::Number(n),
+                None => EntryValue::Fields(v),
+            };
+            (key.as_str(), value)
+        })
+        .collect();
+    Pool::from_entries(scheme, &list, options)
+}
+
 /// A client library's vectors, routed through `Pool`.
 fn check_scheme(json: &str, min_pools: usize, min_answers: usize) {
     let doc: Value = serde_json::from_str(json).unwrap();
@@ -170,25 +234,22 @@ fn check_scheme(json: &str, min_pools: usize, min_answers: usize) {
             .iter()
             .map(|s| s.as_str().unwrap())
             .collect();
-        let o = &pool["options"];
-        let mut options = Options::default();
-        if let Some(p) = o["default_port"].as_u64() {
-            options.default_port = Some(p as u16);
+        let options = options_of(&pool["options"]);
+        let pool_ = match pool["entries"].as_array() {
+            Some(entries) => from_entries(scheme, entries, &options),
+            None => Pool::with_options(scheme, &servers, &options),
         }
-        if o["compatibility"].as_str() == Some("hash_ring") {
-            options.compatibility = NodeHashringCompat::HashRing;
-        }
-        if let Some(v) = o["vnode_count"].as_u64() {
-            options.vnodes = Some(v as u32);
-        }
-        if o["jump_hash"].as_str() == Some("xxh64") {
-            options.jump_hash = keyroute::partition::jump::JumpHash::Xxh64;
-        }
-        if let Some(m) = o["table_size"].as_u64() {
-            options.table_size = Some(m);
-        }
-        let pool_ = Pool::with_options(scheme, &servers, &options)
-            .unwrap_or_else(|e| panic!("{}: {e}", pool["name"]));
+        .unwrap_or_else(|e| panic!("{}: {e}", pool["name"]));
+        assert_eq!(
+            pool_
+                .servers()
+                .iter()
+                .map(|s| s.written())
+                .collect::<Vec<_>>(),
+            servers,
+            "{}",
+            pool["name"]
+        );
         if pool["key_form"].as_str() == Some("python-bytes") {
             Box::new(move |k: &[u8]| pool_.index_for(python_bytes_str(k).as_bytes()))
         } else {
@@ -208,13 +269,14 @@ macro_rules! scheme_vectors {
 }
 
 scheme_vectors! {
-    redis_rb_4_matches_ruby_redis: "redis-rb-4.json", 6, 2500;
+    redis_rb_4_matches_ruby_redis: "redis-rb-4.json", 18, 6000;
+    redis_rb_hashring_matches_ruby_redis: "redis-rb-hashring.json", 9, 3400;
     predis_matches_php_predis: "predis.json", 9, 3500;
     predis_ketama_matches_php_predis: "predis-ketama.json", 9, 3500;
-    uhashring_matches_pypi: "uhashring.json", 9, 2900;
-    uhashring_ketama_matches_pypi: "uhashring-ketama.json", 9, 2900;
+    uhashring_matches_pypi: "uhashring.json", 15, 4300;
+    uhashring_ketama_matches_pypi: "uhashring-ketama.json", 18, 4900;
     pymemcache_matches_pypi: "pymemcache.json", 6, 2000;
-    node_hashring_matches_npm: "node-hashring.json", 14, 5500;
+    node_hashring_matches_npm: "node-hashring.json", 29, 10400;
     libmemcached_ketama_matches_libmemcached: "libmemcached-ketama.json", 10, 4000;
     jump_matches_its_definition: "jump.json", 12, 4000;
     rendezvous_matches_its_definition: "rendezvous.json", 5, 1500;

@@ -50,6 +50,17 @@ mod route;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+/// This crate's own README (its crates.io page), as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
+
+/// The `keyroute` crate's README (its crates.io page), as doctests here,
+/// where the repository is at hand (the core's own doctests run without it).
+#[cfg(doctest)]
+#[doc = include_str!("../../core/README.md")]
+struct CoreReadmeDoctests;
+
 #[cfg(feature = "aio")]
 mod aio;
 

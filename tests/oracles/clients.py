@@ -10,6 +10,8 @@ writes or checks tests/vectors/partition/<scheme>.json.
 Schemes and the real implementation asked (none contacts a server: each
 library's own routing function is called):
     redis-rb-4      ruby-redis 4.8 (Debian), Redis::Distributed#node_for   partition/redis_rb.rb
+                    (with its tag: option as a Regexp where a pool sets `tag`)
+    redis-rb-hashring  ruby-redis 4.8, Redis::HashRing.new(nodes, replicas)#get_node
     predis          php-predis 1.1.10 (Debian), PredisCluster + HashRing   partition/predis.php
     predis-ketama   php-predis 1.1.10, PredisCluster + KetamaRing           partition/predis.php
     uhashring       uhashring 2.5 (PyPI), HashRing(nodes)                    in this script
@@ -69,21 +71,67 @@ WEIGHTS_5 = weighted(addr_list(5), [1, 2, 3, 1, 5])
 WEIGHTS_ODD = weighted(addr_list(6), [1, 4, 7, 2, 9, 3])
 
 
+# redis-rb `tag:` patterns (Ruby source), each a pool over THREE; "none" is
+# keyroute's name for a pattern that never matches.
+RUBY_TAGS = {
+    "braces": r"\{(.+?)\}",
+    "braces-empty-ok": r"\{(.*?)\}",
+    "prefix": r"^([^:]+):",
+    "named": r"(x)?(?<tag>\w+)\.",
+    "class-count": r"\[(\w{1,3})\]",
+    "one-char": r"\{(.)\}",
+    "dollar-line": r"(\d+)$",
+    "space-class": r"\s(\S+)",
+    "literal-brace": r"x{y(.)",
+    "none": "none",
+}
+REDIS_URLS = ["redis://127.0.0.1:7002/1", "redis://127.0.0.1:7002/2", "rediss://127.0.0.1:7003",
+              "redis://[::1]:7004/3", "redis://localhost"]
+
+
+def entries(pairs: list) -> dict:
+    """A pool given as a mapping in the library's own form: `servers` lists
+    its keys (as keyroute writes them), `entries` the [key, value] pairs."""
+    return {"servers": [k for k, _ in pairs], "entries": pairs}
+
+
 def pool_defs() -> dict[str, list[dict]]:
-    """scheme -> pools: {name, servers (keyroute's server strings), options, key_form}."""
-    P = lambda name, servers, **kw: {"name": name, "servers": servers,  # noqa: E731
-                                     "options": kw.pop("options", {}), "key_form": kw.pop("key_form", "text")}
+    """scheme -> pools: {name, servers (keyroute's server strings), options, key_form}
+    (plus `entries` for a pool given as a mapping)."""
+    def P(name, servers, **kw):  # noqa: N802
+        p = {"name": name, "servers": servers}
+        if isinstance(servers, dict):
+            p = {"name": name, **servers}
+        p.update(options=kw.pop("options", {}), key_form=kw.pop("key_form", "text"))
+        return p
     defs: dict[str, list[dict]] = {}
     defs["redis-rb-4"] = ([P("3", THREE), P("3/ids", aliased(THREE, ALIASES))]
-                          + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
+                          + [P(n, s) for n, s in sizes(4, 25, 50, 100)]
+                          + [P(f"3/tag-{n}", THREE, options={"tag": t}) for n, t in RUBY_TAGS.items()]
+                          + [P("5/urls", REDIS_URLS), P("25/tag-braces", addr_list(25), options={"tag": RUBY_TAGS["braces"]})])
+    defs["redis-rb-hashring"] = ([P("3", THREE), P("3/ids", aliased(THREE, ALIASES)), P("5/urls", REDIS_URLS)]
+                                 + [P(f"3/replicas-{r}", THREE, options={"replicas": r}) for r in (1, 40, 500)]
+                                 + [P(n, s) for n, s in sizes(25, 50)]
+                                 + [P("25/replicas-40", addr_list(25), options={"replicas": 40})])
     for scheme in ("predis", "predis-ketama"):
         defs[scheme] = ([P("3", THREE), P("3/alias", aliased(THREE, ALIASES)), P("5w", WEIGHTS_5),
                          P("6w", WEIGHTS_ODD), P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]))]
                         + [P(n, s) for n, s in sizes(25, 49, 50, 100)])
+    names = [f"node{i}" for i in range(1, 6)]
+    uh_dict = entries([["node1", {"hostname": "10.0.0.1", "port": 6379, "weight": 2}],
+                       ["node2", {"hostname": "10.0.0.2", "instance": None, "nodename": "x"}],
+                       ["node3", 3], ["node4", {}], ["node5", {"port": "7000", "weight": 1}]])
+    uh_vnodes = entries([["a", {"vnodes": 80}], ["b", {"vnodes": 10, "weight": 2}], ["c", {}]])
     for scheme in ("uhashring", "uhashring-ketama"):
         defs[scheme] = ([P("3", THREE), P("3/bytes", THREE, key_form="python-bytes"),
                          P("3/alias", aliased(THREE, ALIASES)), P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD)]
-                        + [P(n, s) for n, s in sizes(25, 49, 50, 100)])
+                        + [P(n, s) for n, s in sizes(25, 49, 50, 100)]
+                        + [P("5/names", names), P("25/names", [f"node{i}" for i in range(25)]),
+                           P("5/dict", uh_dict), P("3/dict-vnodes", uh_vnodes),
+                           P("3/vnodes-20", THREE, options={"vnodes": 20}),
+                           P("5/dict-vnodes-7", uh_dict, options={"vnodes": 7})])
+    defs["uhashring-ketama"] += [P(f"3/replicas-{r}", THREE, options={"replicas": r}) for r in (1, 3)]
+    defs["uhashring-ketama"] += [P("5/dict/replicas-2", uh_dict, options={"replicas": 2, "vnodes": 50})]
     defs["pymemcache"] = ([P("3", THREE), P("3/bytes", THREE, key_form="python-bytes")]
                           + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
     c11211 = ["cache-a:11211", "cache-b:11211", "cache-c:11211"]
@@ -96,8 +144,32 @@ def pool_defs() -> dict[str, list[dict]]:
                               P("3/hash_ring", THREE, options={"compatibility": "hash_ring"}),
                               P("3/vnodes-100", THREE, options={"vnode_count": 100}),
                               P("25/hash_ring", addr_list(25), options={"compatibility": "hash_ring"})]
-                             + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)])
+                             + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)]
+                             + node_hashring_extra(P))
     return defs
+
+
+def node_hashring_extra(P) -> list[dict]:  # noqa: N803
+    """npm hashring configurations in its own mapping form, other digests, bare names."""
+    vn = entries([["127.0.0.1:6379", {"vnodes": 70}], ["127.0.0.1:6380", {"vnodes": 10}],
+                  ["127.0.0.1:6381", {"weight": 3}]])
+    # A server's own vnodes equal to the pool's count is scaled by weight;
+    # weight 0 and vnodes 0 fall back to 1 and the pool's count.
+    quirks = entries([["127.0.0.1:6379", {"vnodes": 40, "weight": 2}], ["127.0.0.1:6380", 1],
+                      ["127.0.0.1:6381", {"weight": 0, "vnodes": 0}], ["127.0.0.1:6382", 0]])
+    weights = entries([[a, w] for a, w in zip(addr_list(5), [1, 2, 3, 1, 5])])
+    c11211 = entries([["cache-a:11211", {"vnodes": 50}], ["cache-b:11211", 2], ["cache-c:11211", {}]])
+    out = [P("3/vnodes-map", vn), P("4/vnodes-quirks", quirks), P("5/weights-map", weights),
+           P("3-11211/map/default-port", c11211, options={"default_port": 11211}),
+           P("3/bare-names", ["cache-a", "cache-b", "cache-c"]),
+           P("25/vnodes-map", entries([[a, {"vnodes": 20 + i}] for i, a in enumerate(addr_list(25))]))]
+    for alg in ("sha1", "sha224", "sha256", "sha384", "sha512"):
+        out.append(P(f"3/{alg}", THREE, options={"algorithm": alg}))
+    out += [P("5w/sha1", WEIGHTS_5, options={"algorithm": "sha1"}),
+            P("3/sha1/hash_ring", THREE, options={"algorithm": "sha1", "compatibility": "hash_ring"}),
+            P("3/vnodes-map/sha256", vn, options={"algorithm": "sha256"}),
+            P("25/sha1", addr_list(25), options={"algorithm": "sha1"})]
+    return out
 
 
 def corpus() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
@@ -106,9 +178,13 @@ def corpus() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
 
 
 def parse(server: str) -> dict:
-    """keyroute's server string -> host, port, weight, alias."""
+    """keyroute's server string -> host, port, weight, alias (or url, alias)."""
     addr, _, alias = server.partition(" ")
+    if addr.startswith(("redis://", "rediss://")):
+        return {"url": addr, **({"alias": alias} if alias else {})}
     parts = addr.split(":")
+    if len(parts) == 1:
+        return {"host": parts[0]}
     out = {"host": parts[0], "port": int(parts[1])}
     if len(parts) > 2:
         out["weight"] = int(parts[2])
@@ -165,8 +241,15 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
     for pool in pools:  # one request per pool: pools differ in key lists
         ks = [k.hex() for k in keys_for(pool, keys, bulk)]
         servers = [parse(s) for s in pool["servers"]]
-        if scheme == "redis-rb-4":
-            out = run(["ruby", "redis_rb.rb"], {"pools": [{"name": pool["name"], "servers": servers}], "keys": ks})
+        if scheme in ("redis-rb-4", "redis-rb-hashring"):
+            rp = {"name": pool["name"], "servers": servers}
+            tag = pool["options"].get("tag")
+            if tag is not None:
+                rp["tag"] = "(?!)" if tag == "none" else tag
+            if scheme == "redis-rb-hashring":
+                rp["ring"] = "hashring"
+                rp.update({k: v for k, v in pool["options"].items() if k == "replicas"})
+            out = run(["ruby", "redis_rb.rb"], {"pools": [rp], "keys": ks})
         elif scheme in ("predis", "predis-ketama"):
             ring = "ketama" if scheme == "predis-ketama" else "hashring"
             out = run(["php", "predis.php"],
@@ -180,10 +263,18 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
                 opts["compatibility"] = o["compatibility"]
             if "vnode_count" in o:
                 opts["vnode count"] = o["vnode_count"]
-            js_servers = [{"string": f"{s['host']}:{s['port']}", **({"weight": s["weight"]} if "weight" in s else {})}
+            jp = {"name": pool["name"], "options": opts}
+            if "algorithm" in o:
+                jp["algorithm"] = o["algorithm"]
+            if "entries" in pool:
+                out = run(["node", "hashring.js"], {"pools": [dict(jp, entries=pool["entries"])], "keys": ks})
+                version = out["version"]
+                answers[pool["name"]] = out["answers"][pool["name"]]
+                continue
+            js_servers = [{"string": f"{s['host']}:{s['port']}" if "port" in s else s["host"],
+                           **({"weight": s["weight"]} if "weight" in s else {})}
                           for s in servers]
-            out = run(["node", "hashring.js"],
-                      {"pools": [{"name": pool["name"], "servers": js_servers, "options": opts}], "keys": ks})
+            out = run(["node", "hashring.js"], {"pools": [dict(jp, servers=js_servers)], "keys": ks})
         version = out["version"]
         answers[pool["name"]] = out["answers"][pool["name"]]
     return version, answers
@@ -205,9 +296,17 @@ def ask_python(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[st
         servers = [parse(s) for s in pool["servers"]]
         if scheme.startswith("uhashring"):
             from uhashring import HashRing
-            names = [s.get("alias") or f"{s['host']}:{s['port']}" for s in servers]
-            nodes = {n: {"weight": s.get("weight", 1)} for n, s in zip(names, servers)}
-            ring = HashRing(nodes=nodes, hash_fn="ketama") if scheme == "uhashring-ketama" else HashRing(nodes=nodes)
+            if "entries" in pool:
+                names = [k for k, _ in pool["entries"]]
+                nodes = {k: (dict(v) if isinstance(v, dict) else v) for k, v in pool["entries"]}
+            else:
+                names = [s.get("alias") or (f"{s['host']}:{s['port']}" if "port" in s else s["host"])
+                         for s in servers]
+                nodes = {n: {"weight": s.get("weight", 1)} for n, s in zip(names, servers)}
+            kw = {k: v for k, v in pool["options"].items() if k in ("vnodes", "replicas")}
+            if scheme == "uhashring-ketama":
+                kw["hash_fn"] = "ketama"
+            ring = HashRing(nodes=nodes, **kw)
             route = ring.get_node
             ver = dist_version("uhashring")
         else:
@@ -226,12 +325,13 @@ def ask_python(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[st
 
 SOURCES = {
     "redis-rb-4": "ruby-redis (Debian) Redis::Distributed#node_for",
+    "redis-rb-hashring": "ruby-redis (Debian) Redis::HashRing.new(nodes, replicas)#get_node",
     "predis": "php-predis (Debian) PredisCluster with PredisStrategy(HashRing)",
     "predis-ketama": "php-predis (Debian) PredisCluster with PredisStrategy(KetamaRing)",
     "uhashring": "uhashring (PyPI) HashRing(nodes).get_node",
     "uhashring-ketama": "uhashring (PyPI) HashRing(nodes, hash_fn='ketama').get_node",
     "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
-    "node-hashring": "hashring (npm) HashRing(servers, 'md5', options).get",
+    "node-hashring": "hashring (npm) HashRing(servers, algorithm, options).get",
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
 }
 
@@ -247,7 +347,9 @@ def document(scheme: str, pools: list[dict], keys, bulk, version: str, answers: 
         "description": f"Where {scheme} puts each key: the position of the server in the pool's list, "
                        "as the real library answers. Keys are hex bytes; pools of 25 or more servers "
                        "were asked `keys` then `bulk_keys`; null marks a key the pool's key form cannot "
-                       "express. `servers` use keyroute's server syntax (host:port[:weight][ alias]). "
+                       "express. `servers` use keyroute's server syntax (host:port[:weight][ alias]); "
+                       "a pool with `entries` was given to the library as that mapping ([key, value] "
+                       "pairs in order). `options` use keyroute's option names. "
                        "Written by tests/oracles/clients.py.",
         "source": {"system": SOURCES[scheme], "version": version},
         "scheme": scheme,

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Writes or checks the vectors of the schemes keyroute defines itself
-(jump, rendezvous, maglev): tests/vectors/partition/{jump,rendezvous,maglev}.json.
+(jump, rendezvous, maglev): tests/vectors/partition/{jump,rendezvous,maglev}.json,
+and of Codis slots (tests/vectors/codis.json), whose Go server cannot be
+installed here: a second implementation of the definition written in
+docs/client-side-sharding.md ("Envoy, Codis and Dragonfly"), over zlib's CRC-32.
 
     definitions.py --write    recompute every pool, rewrite the files
     definitions.py --check    fail if a committed file differs from a fresh run
@@ -159,6 +162,28 @@ def document(scheme: str) -> str:
     })
 
 
+def codis_tag(key: bytes) -> bytes:
+    s = key.find(b"{")
+    if s < 0:
+        return key
+    e = key.find(b"}", s + 1)
+    return key if e < 0 else key[s + 1:e]
+
+
+def codis_document() -> str:
+    import zlib
+    keys = base_keys() + bulk_keys()
+    return dump_vectors({
+        "description": "Codis slots: crc32_ieee(tag or key) % 1024, the tag being the bytes between "
+                       "the first { and the first } after it, even empty. Keys are hex bytes. "
+                       "Written by tests/oracles/definitions.py from the definition in "
+                       "docs/client-side-sharding.md (Codis cannot be installed here).",
+        "source": {"system": "tests/oracles/definitions.py (zlib.crc32)", "version": "codis 3.2"},
+        "cases": [{"name": n, "key": k.hex(), "tag": codis_tag(k).hex(),
+                   "slot": zlib.crc32(codis_tag(k)) % 1024} for n, k in keys],
+    })
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = ap.add_mutually_exclusive_group(required=True)
@@ -177,11 +202,21 @@ def main() -> int:
             with open(path, encoding="ascii") as f:
                 if f.read() != text:
                     stale.append(scheme)
+    codis_path = os.path.join(ROOT, "tests", "vectors", "codis.json")
+    text = codis_document()
+    if args.write:
+        with open(codis_path, "w", encoding="ascii") as f:
+            f.write(text)
+        print(f"codis: wrote {len(json.loads(text)['cases'])} cases")
+    else:
+        with open(codis_path, encoding="ascii") as f:
+            if f.read() != text:
+                stale.append("codis")
     if stale:
         print("definition vectors are stale:", ", ".join(stale))
         return 1
     if args.check:
-        print("jump, rendezvous, maglev vectors: recomputed, all agree")
+        print("jump, rendezvous, maglev, codis vectors: recomputed, all agree")
     return 0
 
 

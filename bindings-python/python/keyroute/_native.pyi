@@ -192,10 +192,22 @@ class UnroutableCommandError(ShardingError):
 class TransactionStateError(ShardingError):
     """MULTI, WATCH, EXEC or DISCARD out of turn."""
 
-def key_slot(key: _Key, /, *, policy: HashPolicy | None = None) -> int:
+def key_slot(
+    key: _Key,
+    /,
+    *,
+    policy: HashPolicy | None = None,
+    scheme: Literal["redis-cluster", "codis"] | None = None,
+) -> int:
     """The hash slot of `key`, as `CLUSTER KEYSLOT` answers (or as `policy` hashes it)."""
 
-def key_slots(keys: Iterable[_Key], /, *, policy: HashPolicy | None = None) -> array.array[int]:
+def key_slots(
+    keys: Iterable[_Key],
+    /,
+    *,
+    policy: HashPolicy | None = None,
+    scheme: Literal["redis-cluster", "codis"] | None = None,
+) -> array.array[int]:
     """The slot of every key of `keys`, in order, as an `array.array('H')`."""
 
 def pattern_slot(pattern: _Key, /) -> int | None:
@@ -432,6 +444,7 @@ _Scheme: TypeAlias = Literal[
     "predis-ketama",
     "redis-rb-4",
     "redis-rb-5",
+    "redis-rb-hashring",
     "jedis",
     "uhashring",
     "uhashring-ketama",
@@ -462,10 +475,14 @@ class PolicyError(KeyrouteError):
     """A hashing policy that cannot be built, or that has no rule for a key."""
 
 class InvalidRuleError(PolicyError):
-    """A rule the policy cannot use: no `tag` group, too long, or a feature the engine cannot honour."""
+    """A rule the policy cannot use: no `tag` group, too long, or a construct PCRE2 reads otherwise."""
 
     rule: int
     reason: str
+    # A construct PCRE2 reads otherwise (e.g. a possessive quantifier), and
+    # its byte offset in the rule; absent for the other refusals.
+    construct: str
+    offset: int
 
 class NoRuleMatchedError(PolicyError):
     """No rule of the hashing policy matches the key."""
@@ -535,7 +552,7 @@ class Pool:
 
     def __new__(
         cls,
-        servers: Iterable[str],
+        servers: Iterable[str] | Mapping[str, int | Mapping[str, Any]],
         /,
         *,
         scheme: _Scheme,
@@ -550,6 +567,8 @@ class Pool:
         jump_hash: Literal["xxh3", "xxh64"] | None = None,
         table_size: int | None = None,
         tag: str | bytes | None = None,
+        replicas: int | None = None,
+        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

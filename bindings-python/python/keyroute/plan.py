@@ -5,19 +5,22 @@ target weights: exact quotas (weights are integers, decimals or fractions,
 never floats in the arithmetic), moves equal to the proven lower bound, no
 slot moved twice, and the same plan for the same layout in any order. The
 layout is `CLUSTER NODES` text, a `keyroute.Cluster`, or a mapping of node
-ids to inclusive slot ranges.
+ids to inclusive slot ranges. Node ids are 40 hexadecimal characters, as the
+server makes them, and addresses `host:port`: anything else is a
+`PlanError`, and every value a script names is quoted for the shell.
 
 >>> from keyroute import plan
->>> p = plan.rebalance({"a": [(0, 8191)], "b": [(8192, 16383)]}, add=["c"])
+>>> a, b, c = "a" * 40, "b" * 40, "c" * 40
+>>> p = plan.rebalance({a: [(0, 8191)], b: [(8192, 16383)]}, add=[(c, "10.0.0.3:7000")])
 >>> p.lower_bound, p.moves_total  # redis-cli moves 5462
 (5461, 5461)
->>> [(m.source, m.destination, m.slots) for m in p.moves]
-[('a', 'c', 2731), ('b', 'c', 2730)]
->>> [(n.id, n.target, str(n.quota)) for n in p.nodes]
-[('a', 5461, '16384/3'), ('b', 5462, '16384/3'), ('c', 5461, '16384/3')]
+>>> [(m.source[:4], m.destination[:4], m.slots) for m in p.moves]
+[('aaaa', 'cccc', 2731), ('bbbb', 'cccc', 2730)]
+>>> [(n.id[:4], n.target, str(n.quota)) for n in p.nodes]
+[('aaaa', 5461, '16384/3'), ('bbbb', 5462, '16384/3'), ('cccc', 5461, '16384/3')]
 >>> p.to_json()[:45]
 '{"format":"keyroute.reshard-plan/1","state_fi'
->>> print(p.script("legacy").splitlines()[1][:31])
+>>> print(p.script("valkey9").splitlines()[1][:31])
 # keyroute reshard plan sha256:
 
 For client-side sharding, `moved_fraction` gives the exact share of the

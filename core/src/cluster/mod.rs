@@ -27,6 +27,7 @@ mod node;
 mod parse;
 mod redirect;
 mod resp;
+mod store;
 mod value;
 
 use alloc::boxed::Box;
@@ -39,12 +40,12 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 pub use self::node::{Health, Node, NodeAddr, Role, Shard};
 pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
 pub use self::resp::{encode_command, RespError, RespLimit, RespLimits, RespReader};
-pub use self::value::Value;
+pub use self::store::MAX_SHARDS;
+use self::store::{Store, UNASSIGNED};
+pub use self::value::{Value, MAX_REPLY_BYTES, MAX_REPLY_VALUES};
 use crate::error::TopologyError;
 use crate::policy::HashPolicy;
 use crate::slot::SLOT_COUNT;
-
-const UNASSIGNED: u16 = u16::MAX;
 
 /// Which node of the owning shard serves a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +104,18 @@ impl ReadFrom<'_> {
 }
 
 /// The 16384 slots of a cluster, each mapped to the shard that serves it.
+///
+/// Every change costs time independent of the map's size, and a map holds
+/// only what serves: a shard that a `MOVED` leaves without slots is dropped,
+/// with its nodes (see [`SlotMap::apply_redirect`]). At most [`MAX_SHARDS`]
+/// shards.
 #[derive(Debug)]
 pub struct SlotMap {
+    /// Slot -> the owner id of its shard (see `store`).
     slots: Box<[u16]>,
     shards: Vec<Shard>,
     nodes: Vec<Node>,
+    store: Store,
     turn: AtomicUsize,
     policy: HashPolicy,
 }
@@ -118,6 +126,7 @@ impl Clone for SlotMap {
             slots: self.slots.clone(),
             shards: self.shards.clone(),
             nodes: self.nodes.clone(),
+            store: self.store.clone(),
             turn: AtomicUsize::new(self.turn.load(Ordering::Relaxed)),
             policy: self.policy.clone(),
         }
@@ -126,10 +135,10 @@ impl Clone for SlotMap {
 
 impl PartialEq for SlotMap {
     fn eq(&self, other: &Self) -> bool {
-        self.slots == other.slots
-            && self.shards == other.shards
+        self.shards == other.shards
             && self.nodes == other.nodes
             && self.policy == other.policy
+            && (0..SLOT_COUNT as usize).all(|s| self.shard_at(s) == other.shard_at(s))
     }
 }
 
@@ -156,8 +165,8 @@ impl SlotIndex {
             SlotIndex::Sparse(m) => {
                 m.insert(slot, (group, slot_group));
             }
-            // A node has at most 16384 slot groups and there are fewer
-            // than 65535 nodes, so both fit in 16 bits.
+            // A node has at most 16384 slot groups, and at most 16384 nodes
+            // serve the keys' slots, so both fit in 16 bits.
             SlotIndex::Dense(v) => v[slot as usize] = ((group as u32) << 16) | slot_group as u32,
         }
     }
@@ -190,6 +199,7 @@ impl SlotMap {
             slots: vec![UNASSIGNED; SLOT_COUNT as usize].into_boxed_slice(),
             shards: Vec::new(),
             nodes: Vec::new(),
+            store: Store::default(),
             turn: AtomicUsize::new(0),
             policy: HashPolicy::oss(),
         }
@@ -215,7 +225,19 @@ impl SlotMap {
     /// Mutable access to the nodes, e.g. to record availability zones
     /// learnt from `INFO` or `HELLO`.
     pub fn nodes_mut(&mut self) -> &mut [Node] {
+        // Addresses may change: the address index is rebuilt when next needed.
+        self.store.stale = true;
         &mut self.nodes
+    }
+
+    /// The indexes into [`SlotMap::nodes`] that the last
+    /// [`SlotMap::apply_redirect`] changed: nodes added, nodes moved into a
+    /// freed index (when a shard left without slots is dropped, the last
+    /// node takes the place of each node dropped) and nodes whose role
+    /// changed. Nodes past the new length were dropped. What a binding needs
+    /// to refresh its own copy of the node list without reading all of it.
+    pub fn redirect_changes(&self) -> &[usize] {
+        &self.store.changed
     }
 
     /// Every shard, in order of first appearance in the reply.
@@ -226,7 +248,7 @@ impl SlotMap {
     /// The shard serving `slot`: an index into [`SlotMap::shards`].
     pub fn shard_of_slot(&self, slot: u16) -> Result<usize, TopologyError> {
         match self.slots.get(slot as usize) {
-            Some(&s) if s != UNASSIGNED => Ok(s as usize),
+            Some(&id) if id != UNASSIGNED => Ok(self.store.owners[id as usize] as usize),
             _ => Err(TopologyError::SlotNotServed { slot }),
         }
     }
@@ -235,11 +257,11 @@ impl SlotMap {
     /// (`result[i]` for `shards()[i]`).
     pub fn shard_ranges(&self) -> Vec<Vec<(u16, u16)>> {
         let mut out: Vec<Vec<(u16, u16)>> = vec![Vec::new(); self.shards.len()];
-        for (i, &s) in self.slots.iter().enumerate() {
-            if s == UNASSIGNED {
+        for i in 0..self.slots.len() {
+            let Some(s) = self.shard_at(i) else {
                 continue;
-            }
-            let ranges = &mut out[s as usize];
+            };
+            let ranges = &mut out[s];
             match ranges.last_mut() {
                 Some((_, end)) if *end as usize + 1 == i => *end = i as u16,
                 _ => ranges.push((i as u16, i as u16)),
@@ -265,16 +287,18 @@ impl SlotMap {
     /// Assigns slots `start..=end` to `shard` by hand.
     pub fn assign(&mut self, start: u16, end: u16, shard: usize) -> Result<(), TopologyError> {
         for slot in start..=end.min(SLOT_COUNT - 1) {
-            let cur = self.slots[slot as usize];
-            if cur != UNASSIGNED && cur as usize != shard {
-                let name = |s: usize| self.nodes[self.shards[s].primary].addr().to_string();
-                return Err(TopologyError::Overlap {
-                    slot,
-                    first: name(cur as usize),
-                    second: name(shard),
-                });
+            match self.shard_at(slot as usize) {
+                Some(cur) if cur == shard => {}
+                Some(cur) => {
+                    let name = |s: usize| self.nodes[self.shards[s].primary].addr().to_string();
+                    return Err(TopologyError::Overlap {
+                        slot,
+                        first: name(cur),
+                        second: name(shard),
+                    });
+                }
+                None => self.set_slot(slot, shard),
             }
-            self.slots[slot as usize] = shard as u16;
         }
         Ok(())
     }
@@ -282,7 +306,7 @@ impl SlotMap {
     /// Adds a node (or finds it by `host:port`) and returns its index.
     /// Details the known node lacks are filled in from `node`.
     pub fn add_node(&mut self, node: Node) -> usize {
-        if let Some(i) = self.find_node(&node.host, node.port) {
+        if let Some(i) = self.lookup(&node.host, node.port) {
             let known = &mut self.nodes[i];
             known.tls_port = known.tls_port.or(node.tls_port);
             known.id = known.id.take().or(node.id);
@@ -292,31 +316,32 @@ impl SlotMap {
             known.health = node.health;
             return i;
         }
-        self.nodes.push(node);
-        self.nodes.len() - 1
+        self.push_node(node)
     }
 
     /// The index of the node at `host:port` (host compared without case).
     pub fn find_node(&self, host: &str, port: u16) -> Option<usize> {
-        self.nodes.iter().position(|n| n.is_at(host, port))
-    }
-
-    /// The shard whose primary is `node`, created if there is none.
-    pub fn shard_with_primary(&mut self, node: usize) -> usize {
-        if let Some(i) = self.shards.iter().position(|s| s.primary == node) {
-            return i;
+        if self.store.stale {
+            return self.nodes.iter().position(|n| n.is_at(host, port));
         }
-        self.shards.push(Shard {
-            primary: node,
-            replicas: Vec::new(),
-        });
-        self.shards.len() - 1
+        self.store
+            .by_addr
+            .get(&(host.to_ascii_lowercase(), port))
+            .copied()
     }
 
-    fn add_replica(&mut self, shard: usize, node: usize) {
-        let s = &mut self.shards[shard];
-        if s.primary != node && !s.replicas.contains(&node) {
-            s.replicas.push(node);
+    /// The shard `node` leads, if it is a primary (the first, in the rare
+    /// map where `MOVED`s left a node leading two).
+    pub fn shard_led_by(&self, node: usize) -> Option<usize> {
+        self.led_by(node)
+    }
+
+    /// The shard whose primary is `node`, created if there is none
+    /// ([`TopologyError::TooManyShards`] past [`MAX_SHARDS`]).
+    pub fn shard_with_primary(&mut self, node: usize) -> Result<usize, TopologyError> {
+        match self.led_by(node) {
+            None => self.push_shard(node),
+            Some(s) => Ok(s),
         }
     }
 

@@ -65,6 +65,41 @@ fn resolve_host(
     }
 }
 
+/// The slots a reply has claimed so far: a slot claimed twice, even by the
+/// same shard, is an error, so building a map touches each slot once
+/// however many ranges the reply has.
+struct Claims([u64; 256]);
+
+impl Claims {
+    fn new() -> Self {
+        Claims([0; 256])
+    }
+
+    fn claim(
+        &mut self,
+        map: &mut SlotMap,
+        (start, end): (u16, u16),
+        shard: usize,
+    ) -> Result<(), TopologyError> {
+        for slot in start..=end {
+            let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+            if self.0[word] & bit != 0 {
+                let name = |s: usize| map.nodes[map.shards[s].primary].addr().to_string();
+                let first = map
+                    .shard_at(slot as usize)
+                    .map_or_else(|| name(shard), name);
+                return Err(TopologyError::Overlap {
+                    slot,
+                    first,
+                    second: name(shard),
+                });
+            }
+            self.0[word] |= bit;
+        }
+        map.assign(start, end, shard)
+    }
+}
+
 impl SlotMap {
     /// Builds the map from a `CLUSTER SLOTS` reply. `answered_by` is the host
     /// of the node that answered, used for nodes advertised without an address.
@@ -73,6 +108,7 @@ impl SlotMap {
             return Err(malformed("CLUSTER SLOTS", "an array of slot ranges"));
         };
         let mut map = SlotMap::empty();
+        let mut claims = Claims::new();
         for (i, range) in ranges.iter().enumerate() {
             let at = format!("CLUSTER SLOTS[{i}]");
             let Value::Array(parts) = range else {
@@ -90,12 +126,13 @@ impl SlotMap {
                     &format!("{at}[{}]", j + 2),
                 )?));
             }
-            let shard = map.shard_with_primary(members[0]);
+            let shard = map.shard_with_primary(members[0])?;
             for &r in &members[1..] {
                 map.add_replica(shard, r);
             }
-            map.assign(start, end, shard)?;
+            claims.claim(&mut map, (start, end), shard)?;
         }
+        map.store.changed = Vec::new();
         Ok(map)
     }
 
@@ -107,6 +144,7 @@ impl SlotMap {
             return Err(malformed("CLUSTER SHARDS", "an array of shards"));
         };
         let mut map = SlotMap::empty();
+        let mut claims = Claims::new();
         for (i, shard) in shards.iter().enumerate() {
             let at = format!("CLUSTER SHARDS[{i}]");
             let fields = shard
@@ -152,14 +190,15 @@ impl SlotMap {
                 }
                 return Err(TopologyError::NoPrimary { shard: i });
             };
-            let shard_idx = map.shard_with_primary(primary);
+            let shard_idx = map.shard_with_primary(primary)?;
             for r in replicas {
                 map.add_replica(shard_idx, r);
             }
-            for (start, end) in ranges {
-                map.assign(start, end, shard_idx)?;
+            for range in ranges {
+                claims.claim(&mut map, range, shard_idx)?;
             }
         }
+        map.store.changed = Vec::new();
         Ok(map)
     }
 }

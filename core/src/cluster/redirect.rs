@@ -2,7 +2,7 @@
 
 use alloc::string::{String, ToString};
 
-use super::{Node, SlotMap};
+use super::{Node, SlotMap, MAX_SHARDS};
 use crate::error::RedirectError;
 
 /// Whether a redirect moves the slot for good or for one command.
@@ -80,36 +80,71 @@ impl SlotMap {
     /// slot's shard (a failover happened), it becomes that shard's primary and
     /// the old primary its replica; if it is another shard's primary, the slot
     /// joins that shard; an unknown node becomes the primary of a new shard.
+    /// A shard the slot leaves without any slot is dropped, with its nodes
+    /// that no other shard lists: node and shard indexes taken before a
+    /// `MOVED` may name another node or shard after it
+    /// ([`SlotMap::redirect_changes`] says which node indexes changed).
     /// `ASK` leaves the map unchanged: the target serves one command.
+    ///
+    /// A `MOVED` that needs a new shard when the map already holds
+    /// [`MAX_SHARDS`] shards and the slot's shard keeps other slots is
+    /// refused ([`RedirectError::TooManyShards`]) and changes nothing.
     pub fn apply_redirect(
         &mut self,
         text: &str,
         answered_by: Option<&str>,
     ) -> Result<Redirect, RedirectError> {
         let r = parse_redirect(text, answered_by)?;
+        self.store.changed.clear();
         if r.kind == RedirectKind::Moved {
-            self.move_slot(r.slot, &r.host, r.port);
+            self.move_slot(r.slot, &r.host, r.port)?;
+            self.store.changed.sort_unstable();
+            self.store.changed.dedup();
         }
         Ok(r)
     }
 
-    fn move_slot(&mut self, slot: u16, host: &str, port: u16) {
-        let node = match self.find_node(host, port) {
-            Some(n) => n,
-            None => self.add_node(Node::new(host, port)),
-        };
-        if let Ok(cur) = self.shard_of_slot(slot) {
-            let shard = &mut self.shards[cur];
+    fn move_slot(&mut self, slot: u16, host: &str, port: u16) -> Result<(), RedirectError> {
+        let known = self.lookup(host, port);
+        let cur = self.shard_at(slot as usize);
+        if let (Some(node), Some(cur)) = (known, cur) {
+            let shard = &self.shards[cur];
             if shard.primary == node {
-                return;
+                return Ok(());
             }
             if let Some(i) = shard.replicas.iter().position(|&r| r == node) {
-                shard.replicas[i] = shard.primary;
-                shard.primary = node;
-                return;
+                self.promote(cur, i);
+                return Ok(());
             }
         }
-        let target = self.shard_with_primary(node);
-        self.slots[slot as usize] = target as u16;
+        let leads = known.is_some_and(|n| self.store.links[n].leads > 0);
+        let mut cur = cur;
+        if !leads && self.shards.len() >= MAX_SHARDS {
+            // A new shard is needed and the map is full: only a shard that
+            // this slot alone keeps can make room for it.
+            match cur {
+                Some(c) if self.store.shard_slots[c] == 1 => {
+                    self.clear_slot(slot);
+                    self.remove_shard(c);
+                    cur = None;
+                }
+                _ => return Err(RedirectError::TooManyShards),
+            }
+        }
+        // Dropping a shard may have moved the node to another index.
+        let node = match self.lookup(host, port) {
+            Some(n) => n,
+            None => self.push_node(Node::new(host, port)),
+        };
+        let target = self
+            .shard_with_primary(node)
+            .expect("room for a shard was made above");
+        self.set_slot(slot, target);
+        if let Some(cur) = cur {
+            if self.store.shard_slots[cur] == 0 {
+                self.remove_shard(cur);
+            }
+        }
+        Ok(())
     }
 }

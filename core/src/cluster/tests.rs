@@ -1,4 +1,4 @@
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -503,4 +503,397 @@ fn shard_ranges_and_large_groupings() {
         }
     }
     assert_eq!(Health::Loading.as_str(), "loading");
+}
+
+/// The map's bookkeeping agrees with its shards, nodes and slots.
+fn check_invariants(m: &SlotMap) {
+    let st = &m.store;
+    assert_eq!(st.shard_owner.len(), m.shards.len());
+    assert_eq!(st.shard_slots.len(), m.shards.len());
+    assert_eq!(st.links.len(), m.nodes.len());
+    for (i, &id) in st.shard_owner.iter().enumerate() {
+        assert_eq!(st.owners[id as usize], i as u32, "owner of shard {i}");
+    }
+    let mut counts = vec![0u32; m.shards.len()];
+    for slot in 0..SLOT_COUNT as usize {
+        if let Some(s) = m.shard_at(slot) {
+            counts[s] += 1;
+        }
+    }
+    assert_eq!(counts, st.shard_slots);
+    // Per node: the shards listing it, and the shards it leads.
+    let mut member: Vec<Vec<usize>> = vec![Vec::new(); m.nodes.len()];
+    let mut leads: Vec<Vec<usize>> = vec![Vec::new(); m.nodes.len()];
+    for (i, sh) in m.shards.iter().enumerate() {
+        leads[sh.primary].push(i);
+        for n in core::iter::once(sh.primary).chain(sh.replicas.iter().copied()) {
+            if member[n].last() != Some(&i) {
+                member[n].push(i);
+            }
+        }
+    }
+    for (n, l) in st.links.iter().enumerate() {
+        assert_eq!(l.memberships as usize, member[n].len(), "node {n}");
+        if l.memberships == 1 && l.member_of != u32::MAX {
+            assert_eq!(member[n], [l.member_of as usize]);
+        }
+        assert_eq!(
+            l.leads as usize,
+            leads[n].len(),
+            "node {n} leads {:?}",
+            leads[n]
+        );
+        if l.leads == 1 && l.primary_of != u32::MAX {
+            assert_eq!(leads[n], [l.primary_of as usize]);
+        }
+        assert_eq!(m.led_by(n), leads[n].first().copied());
+    }
+    if !st.stale {
+        for (i, node) in m.nodes.iter().enumerate() {
+            assert_eq!(m.find_node(&node.host, node.port), Some(i));
+        }
+        assert_eq!(st.by_addr.len(), m.nodes.len());
+    }
+    for s in &m.shards {
+        assert!(!s.replicas.contains(&s.primary));
+    }
+}
+
+/// The documented meaning of `MOVED`, over names instead of indexes: each
+/// slot's primary and replicas.
+#[derive(Clone, Debug, Default)]
+struct Model {
+    /// (primary, replicas, slots served).
+    shards: Vec<(String, Vec<String>, usize)>,
+    owner: Vec<Option<usize>>,
+}
+
+/// The slots the model follows (the maps it is used on serve no others).
+const MODEL_SLOTS: u16 = 12;
+
+impl Model {
+    fn of(m: &SlotMap) -> Model {
+        let owner: Vec<Option<usize>> = (0..MODEL_SLOTS).map(|x| m.shard_of_slot(x).ok()).collect();
+        let shards = m
+            .shards()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    addr(m, s.primary),
+                    s.replicas.iter().map(|&r| addr(m, r)).collect(),
+                    owner.iter().filter(|&&o| o == Some(i)).count(),
+                )
+            })
+            .collect();
+        Model { shards, owner }
+    }
+
+    fn moved(&mut self, slot: usize, to: &str) {
+        let cur = self.owner[slot];
+        if let Some(c) = cur {
+            let (p, r, _) = &mut self.shards[c];
+            if p == to {
+                return;
+            }
+            if let Some(i) = r.iter().position(|x| x == to) {
+                core::mem::swap(p, &mut r[i]);
+                return;
+            }
+        }
+        let target = match self.shards.iter().position(|s| s.0 == to) {
+            Some(t) => t,
+            None => {
+                self.shards.push((to.to_string(), Vec::new(), 0));
+                self.shards.len() - 1
+            }
+        };
+        self.shards[target].2 += 1;
+        self.owner[slot] = Some(target);
+        if let Some(c) = cur {
+            self.shards[c].2 -= 1;
+            if self.shards[c].2 == 0 {
+                // The last shard takes the freed place.
+                let last = self.shards.len() - 1;
+                self.shards.swap_remove(c);
+                for o in self.owner.iter_mut().flatten() {
+                    if *o == last {
+                        *o = c;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per slot: primary and replicas; and every node name listed.
+    #[allow(clippy::type_complexity)]
+    fn view(&self) -> (Vec<Option<(String, Vec<String>)>>, Vec<String>) {
+        let slots = self
+            .owner
+            .iter()
+            .map(|o| o.map(|s| (self.shards[s].0.clone(), self.shards[s].1.clone())))
+            .collect();
+        let mut names: Vec<String> = self
+            .shards
+            .iter()
+            .flat_map(|(p, r, _)| core::iter::once(p.clone()).chain(r.iter().cloned()))
+            .collect();
+        names.sort();
+        names.dedup();
+        (slots, names)
+    }
+}
+
+fn names(m: &SlotMap) -> Vec<String> {
+    let mut v: Vec<String> = (0..m.nodes().len()).map(|n| addr(m, n)).collect();
+    v.sort();
+    v
+}
+
+mod moved_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any sequence of `MOVED`s (to primaries, replicas, known and new
+        /// nodes) leaves the map as the documented meaning says, with no
+        /// node that serves nothing and consistent bookkeeping.
+        #[test]
+        fn moved_sequences_match_the_model(
+            steps in proptest::collection::vec((0u16..12, 0usize..12), 1..60)
+        ) {
+            // Three shards of four slots each (slots 0..12), the rest unserved.
+            let nodes = |p: i64, r: i64| vec![node(s("10.0.0.1"), p), node(s("10.0.0.1"), r)];
+            let reply = Value::Array(vec![
+                range(0, 3, nodes(7000, 7100)),
+                range(4, 7, nodes(7001, 7101)),
+                range(8, 11, nodes(7002, 7102)),
+            ]);
+            let mut m = SlotMap::from_slots(&reply, None).unwrap();
+            let mut model = Model::of(&m);
+            for (slot, to) in steps {
+                // Ports 7000..7002 primaries, 7100..7102 replicas, 7200.. new.
+                let port = [7000, 7001, 7002, 7100, 7101, 7102, 7200, 7201, 7202, 7203, 7204, 7205][to];
+                let text = alloc::format!("MOVED {slot} 10.0.0.1:{port}");
+                m.apply_redirect(&text, None).unwrap();
+                model.moved(slot as usize, &alloc::format!("10.0.0.1:{port}"));
+                check_invariants(&m);
+                let (want, want_nodes) = model.view();
+                let got = Model::of(&m).view().0;
+                prop_assert_eq!(got, want, "after {}", text);
+                prop_assert_eq!(names(&m), want_nodes);
+                for &c in m.redirect_changes() {
+                    prop_assert!(c < m.nodes().len());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn redirect_changes_name_the_nodes_to_refresh() {
+    let mut m = SlotMap::from_slots(&three_shards(), None).unwrap();
+    assert!(m.redirect_changes().is_empty());
+    // A failover: both nodes change role.
+    m.apply_redirect("MOVED 0 10.0.0.4:7003", None).unwrap();
+    let mut c = m.redirect_changes().to_vec();
+    c.sort();
+    assert_eq!(c, [0, 1]);
+    // A new node: appended.
+    m.apply_redirect("MOVED 1 10.9.9.9:1", None).unwrap();
+    assert_eq!(m.redirect_changes(), [6]);
+    // A shard left without slots is dropped with its nodes; the last nodes
+    // take their places.
+    let mut m = SlotMap::from_slots(
+        &Value::Array(vec![
+            range(0, 0, vec![node(s("a"), 1), node(s("b"), 1)]),
+            range(1, 16383, vec![node(s("c"), 1), node(s("d"), 1)]),
+        ]),
+        None,
+    )
+    .unwrap();
+    let before = m.nodes().to_vec();
+    m.apply_redirect("MOVED 0 e:1", None).unwrap();
+    assert_eq!(names(&m), ["c:1", "d:1", "e:1"]);
+    let c = m.redirect_changes().to_vec();
+    assert_eq!(c, [0, 1]);
+    // Every index whose node differs from before is listed.
+    for (i, old) in before.iter().enumerate().take(3) {
+        assert_eq!(&m.nodes()[i] != old, c.contains(&i), "{i} {c:?}");
+    }
+    check_invariants(&m);
+}
+
+/// `n` shards: shard `i` has primary `10.<i>:7000`; shards `owning..`
+/// serve one slot each, the others none.
+fn many_shards(n: usize, owning: usize) -> Value {
+    let shards = (0..n)
+        .map(|i| {
+            let slots = if i >= owning {
+                let slot = (i - owning) as i64;
+                vec![Value::Int(slot), Value::Int(slot)]
+            } else {
+                vec![]
+            };
+            let host = alloc::format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            Value::Map(vec![
+                (s("slots"), Value::Array(slots)),
+                (
+                    s("nodes"),
+                    Value::Array(vec![Value::Map(vec![
+                        (s("port"), Value::Int(7000)),
+                        (s("endpoint"), s(&host)),
+                        (s("role"), s("master")),
+                    ])]),
+                ),
+            ])
+        })
+        .collect();
+    Value::Array(shards)
+}
+
+#[test]
+fn more_than_65535_shards_are_refused_never_misrouted() {
+    // 70,000 shards; the last 4,465 serve slots 0..4464. Shard indexes past
+    // 65535 once wrapped onto shard 0 and routed slot 0 to 10.0.0.0.
+    let reply = many_shards(70_000, 65_535);
+    assert_eq!(
+        SlotMap::from_shards(&reply, None),
+        Err(TopologyError::TooManyShards { max: MAX_SHARDS })
+    );
+    // 65,535 shards fit, and route right.
+    let reply = many_shards(MAX_SHARDS, MAX_SHARDS - 16384);
+    let m = SlotMap::from_shards(&reply, None).unwrap();
+    assert_eq!(m.shards().len(), MAX_SHARDS);
+    for slot in [0u16, 1, 4464, 16383] {
+        let i = MAX_SHARDS - 16384 + slot as usize;
+        let (n, _) = m.node_for_slot(slot, ReadFrom::Primary).unwrap();
+        assert_eq!(
+            addr(&m, n),
+            alloc::format!("10.{}.{}.{}:7000", i >> 16, (i >> 8) & 255, i & 255)
+        );
+    }
+}
+
+#[test]
+fn seventy_thousand_moveds_to_new_nodes_route_right_and_forget_the_rest() {
+    // Each MOVED names a node never seen: before, the map grew by a shard
+    // and a node each time, found nodes by scanning them all (97 s for
+    // these), and past 65,535 shards routed slots to the wrong node.
+    let mut m = SlotMap::from_slots(&three_shards(), None).unwrap();
+    let n = 70_000usize;
+    for i in 0..n {
+        let slot = (i * 7) % 16384;
+        let text = alloc::format!(
+            "MOVED {slot} 10.{}.{}.{}:{}",
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255,
+            7000 + i % 7
+        );
+        m.apply_redirect(&text, None).unwrap();
+        let (node, _) = m.node_for_slot(slot as u16, ReadFrom::Primary).unwrap();
+        assert_eq!(alloc::format!("MOVED {slot} {}", addr(&m, node)), text);
+    }
+    // Every slot was moved at least 4 times; the last MOVED of each wins,
+    // and only its node is left.
+    assert_eq!(m.shards().len(), 16384);
+    assert_eq!(m.nodes().len(), 16384);
+    check_invariants(&m);
+    for i in n - 16384..n {
+        let slot = ((i * 7) % 16384) as u16;
+        let (node, role) = m.node_for_slot(slot, ReadFrom::PreferReplica).unwrap();
+        assert_eq!(role, Role::Primary);
+        assert_eq!(m.nodes()[node].port as usize, 7000 + i % 7);
+    }
+}
+
+#[test]
+fn a_moved_past_the_shard_limit_is_refused_and_changes_nothing() {
+    // A full map: 65,535 shards, the last 16,384 serving one slot each.
+    let mut m = SlotMap::from_shards(&many_shards(MAX_SHARDS, MAX_SHARDS - 16384), None).unwrap();
+    // A slot whose shard serves only it can go to a new node: its shard is
+    // dropped as the new one is made.
+    m.apply_redirect("MOVED 7 192.168.0.1:1", None).unwrap();
+    assert_eq!(m.shards().len(), MAX_SHARDS);
+    let (n, _) = m.node_for_slot(7, ReadFrom::Primary).unwrap();
+    assert_eq!(addr(&m, n), "192.168.0.1:1");
+    check_invariants(&m);
+    // A full map whose last shard serves two slots: moving one of them to a
+    // new node needs a shard more than the map holds.
+    let mut shards = match many_shards(MAX_SHARDS, MAX_SHARDS - 16383) {
+        Value::Array(a) => a,
+        _ => unreachable!(),
+    };
+    if let Some(Value::Map(fields)) = shards.last_mut() {
+        fields[0].1 = Value::Array(vec![Value::Int(16382), Value::Int(16383)]);
+    }
+    let mut m = SlotMap::from_shards(&Value::Array(shards), None).unwrap();
+    assert_eq!(m.shards().len(), MAX_SHARDS);
+    let before = m.clone();
+    let nodes = m.nodes().len();
+    assert_eq!(
+        m.apply_redirect("MOVED 16383 192.168.0.3:1", None),
+        Err(RedirectError::TooManyShards)
+    );
+    assert_eq!(m, before);
+    assert_eq!(m.nodes().len(), nodes);
+    assert_eq!(m.find_node("192.168.0.3", 1), None);
+    // Moving it to a known primary still works.
+    let (other, _) = m.node_for_slot(0, ReadFrom::Primary).unwrap();
+    let other = addr(&m, other);
+    m.apply_redirect(&alloc::format!("MOVED 16383 {other}"), None)
+        .unwrap();
+    assert_eq!(m.shards().len(), MAX_SHARDS);
+    check_invariants(&m);
+}
+
+#[test]
+fn replies_with_more_ranges_than_slots_are_refused_at_once() {
+    // 100,000 ranges claiming every slot for the same node: before, each
+    // range walked its 16,384 slots again (1.6 billion steps); now the
+    // second claim of slot 0 is an error.
+    let one = range(0, 16383, vec![node(s("10.0.0.1"), 7000)]);
+    let reply = Value::Array(vec![one; 100_000]);
+    assert_eq!(
+        SlotMap::from_slots(&reply, None),
+        Err(TopologyError::Overlap {
+            slot: 0,
+            first: "10.0.0.1:7000".into(),
+            second: "10.0.0.1:7000".into()
+        })
+    );
+    assert_eq!(
+        SlotMap::from_slots(&reply, None).unwrap_err().to_string(),
+        "slot 0 is claimed twice by 10.0.0.1:7000"
+    );
+    // The largest valid reply: one range per slot, each with its own
+    // primary and three replicas (65,536 nodes); nodes were found by
+    // scanning all of them before (2 billion comparisons).
+    let host = |i: usize| {
+        Value::str(&alloc::format!(
+            "10.{}.{}.{}",
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255
+        ))
+    };
+    let reply = Value::Array(
+        (0..16384)
+            .map(|slot| {
+                let nodes = (0..4).map(|r| node(host(4 * slot + r), 7000)).collect();
+                range(slot as i64, slot as i64, nodes)
+            })
+            .collect(),
+    );
+    let m = SlotMap::from_slots(&reply, None).unwrap();
+    assert_eq!((m.shards().len(), m.nodes().len()), (16384, 65536));
+    let (n, _) = m.node_for_slot(12345, ReadFrom::Primary).unwrap();
+    assert_eq!(addr(&m, n), "10.0.192.228:7000");
+    assert_eq!(
+        m.shards()[m.shard_of_slot(12345).unwrap()].replicas.len(),
+        3
+    );
+    check_invariants(&m);
 }

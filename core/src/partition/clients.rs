@@ -15,9 +15,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::hash::digest::Algorithm;
 use super::hash::{crc32, crc32_parts, ketama_hash, md5, md5_parts};
 use super::ketama::{build_ring, decimal, GroupCount, KetamaProfile};
 use super::ring::{Boundary, Ring, Ties};
+#[cfg(feature = "regex")]
+use super::ruby_tag::RubyTag;
 use super::tags::KeyTag;
 use super::Partitioner;
 
@@ -32,6 +35,9 @@ pub enum KeyHash {
     /// Word 0 of the MD5 of the bytes read as UTF-8 text the way Node's
     /// `Buffer#toString()` does: each invalid sequence becomes U+FFFD.
     Md5Utf8Lossy,
+    /// As `Md5Utf8Lossy` with another digest (npm hashring's `algorithm`):
+    /// bytes 0..4 of the digest, little-endian.
+    DigestUtf8Lossy(Algorithm),
 }
 
 impl KeyHash {
@@ -43,6 +49,10 @@ impl KeyHash {
                 Ok(_) => ketama_hash(key),
                 Err(_) => ketama_hash(String::from_utf8_lossy(key).as_bytes()),
             },
+            KeyHash::DigestUtf8Lossy(a) => match core::str::from_utf8(key) {
+                Ok(_) => a.digest(key).le32(0),
+                Err(_) => a.digest(String::from_utf8_lossy(key).as_bytes()).le32(0),
+            },
         }
     }
 }
@@ -53,6 +63,9 @@ pub struct ClientRing {
     ring: Ring<u32>,
     key_hash: KeyHash,
     tag: KeyTag,
+    /// redis-rb's `tag:` pattern, in place of `tag`.
+    #[cfg(feature = "regex")]
+    pattern: Option<RubyTag>,
     len: usize,
 }
 
@@ -70,8 +83,33 @@ impl ClientRing {
             ring: Ring::new(points, ties, boundary),
             key_hash,
             tag,
+            #[cfg(feature = "regex")]
+            pattern: None,
             len,
         }
+    }
+
+    /// The ring with another tag rule.
+    pub fn with_tag(mut self, tag: KeyTag) -> Self {
+        self.tag = tag;
+        self
+    }
+
+    /// The ring with redis-rb's `tag:` pattern in place of its tag rule.
+    #[cfg(feature = "regex")]
+    pub fn with_pattern(mut self, pattern: RubyTag) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+
+    /// The bytes of `key` that are hashed (its tag, or the whole key).
+    #[inline]
+    pub fn hashed<'k>(&self, key: &'k [u8]) -> &'k [u8] {
+        #[cfg(feature = "regex")]
+        if let Some(p) = &self.pattern {
+            return p.apply(key);
+        }
+        self.tag.apply(key)
     }
 
     /// The ring itself.
@@ -91,7 +129,7 @@ impl ClientRing {
 
     /// The hash of `key` that the ring looks up.
     pub fn key_hash(&self, key: &[u8]) -> u32 {
-        self.key_hash.hash(self.tag.apply(key))
+        self.key_hash.hash(self.hashed(key))
     }
 }
 
@@ -120,10 +158,22 @@ pub enum RedisRbVersion {
 /// 160 points per node, no weights, predecessor rule, the last node wins a
 /// tie, keys through `/^\{(.+?)\}/` then CRC-32.
 pub fn redis_rb(ids: &[&[u8]], version: RedisRbVersion) -> ClientRing {
-    let mut pts = Vec::with_capacity(ids.len() * 160);
+    redis_rb_ring(ids, version, 160, KeyTag::RedisRb)
+}
+
+/// redis-rb's `HashRing.new(nodes, replicas)`: `replicas` points per node,
+/// keys hashed by `tag` (`KeyTag::None` for a bare `HashRing`, which hashes
+/// the whole key).
+pub fn redis_rb_ring(
+    ids: &[&[u8]],
+    version: RedisRbVersion,
+    replicas: u32,
+    tag: KeyTag,
+) -> ClientRing {
+    let mut pts = Vec::with_capacity(ids.len() * replicas as usize);
     let mut digits = [0u8; 10];
     for (owner, id) in ids.iter().enumerate() {
-        for i in 0..160 {
+        for i in 0..replicas {
             let parts: [&[u8]; 3] = [id, b":", decimal(i, &mut digits)];
             let p = match version {
                 RedisRbVersion::V4 => crc32_parts(&parts),
@@ -141,7 +191,7 @@ pub fn redis_rb(ids: &[&[u8]], version: RedisRbVersion) -> ClientRing {
         Ties::Last,
         Boundary::Predecessor,
         KeyHash::Crc32,
-        KeyTag::RedisRb,
+        tag,
     )
 }
 
@@ -180,15 +230,22 @@ fn php_round(x: f64) -> f64 {
     }
 }
 
+/// Predis `HashRing`'s points per node: `round(w / W * n * 128)`.
+pub(crate) fn predis_replicas(weights: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    let total: f64 = weights.iter().map(|&w| w as f64).sum();
+    let count = weights.len() as f64;
+    weights
+        .iter()
+        .map(move |&w| php_round(w as f64 / total * count * 128.0) as u32)
+}
+
 /// Predis `HashRing` (its default distributor) over node strings
 /// (`host:port`, or the socket path) and weights (Predis's default is 100).
 pub fn predis(nodes: &[(&[u8], u32)]) -> ClientRing {
-    let total: f64 = nodes.iter().map(|n| n.1 as f64).sum();
-    let count = nodes.len() as f64;
+    let weights: Vec<u32> = nodes.iter().map(|n| n.1).collect();
     let mut pts = Vec::new();
     let mut digits = [0u8; 10];
-    for (owner, &(name, w)) in nodes.iter().enumerate() {
-        let replicas = php_round(w as f64 / total * count * 128.0) as u32;
+    for ((owner, &(name, _)), replicas) in nodes.iter().enumerate().zip(predis_replicas(&weights)) {
         for i in 0..replicas {
             pts.push((
                 crc32_parts(&[name, b":", decimal(i, &mut digits)]),
@@ -222,6 +279,8 @@ fn ketama(
         ring: build_ring(profile, &servers),
         key_hash,
         tag,
+        #[cfg(feature = "regex")]
+        pattern: None,
         len: nodes.len(),
     }
 }
@@ -264,6 +323,27 @@ pub fn uhashring_ketama(nodes: &[(&[u8], u32)]) -> ClientRing {
     ketama(profile, &n, KeyHash::Md5, KeyTag::None)
 }
 
+/// uhashring `HashRing(nodes, hash_fn='ketama', vnodes=..., replicas=...)`
+/// over `(node key, weight, vnodes)`: `(vnodes · n · w) // W` groups per
+/// node (each node's own `vnodes`), `replicas` words (1 to 4) per digest.
+pub fn uhashring_ketama_with(nodes: &[(&[u8], u32, u32)], replicas: usize) -> ClientRing {
+    let total: u64 = nodes.iter().map(|n| n.1 as u64).sum();
+    let profile = KetamaProfile {
+        count: GroupCount::UhashringExact { vnodes: 40 },
+        words: replicas,
+        boundary: Boundary::UpperBound,
+        ties: Ties::Last,
+    };
+    let n: Vec<_> = nodes
+        .iter()
+        .map(|&(s, w, v)| {
+            let g = GroupCount::UhashringExact { vnodes: v }.groups(w, total, nodes.len());
+            (s, w, Some(g))
+        })
+        .collect();
+    ketama(profile, &n, KeyHash::Md5, KeyTag::None)
+}
+
 /// npm hashring's compatibility mode: how many digest words a group gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -295,6 +375,45 @@ pub fn node_hashring(
         ties: Ties::First,
     };
     ketama(profile, nodes, KeyHash::Md5Utf8Lossy, KeyTag::None)
+}
+
+/// npm hashring 3.x with another digest than MD5 (its `algorithm`
+/// argument): the same ring, each group the first `words` little-endian
+/// words of `algorithm(name-i)` and keys word 0 of `algorithm(key)`.
+pub fn node_hashring_digest(
+    nodes: &[(&[u8], u32, Option<u32>)],
+    vnodes: u32,
+    compat: NodeHashringCompat,
+    algorithm: Algorithm,
+) -> ClientRing {
+    if algorithm == Algorithm::Md5 {
+        return node_hashring(nodes, vnodes, compat);
+    }
+    let words = match compat {
+        NodeHashringCompat::Ketama => 4,
+        NodeHashringCompat::HashRing => 3,
+    };
+    let total: u64 = nodes.iter().map(|n| n.1 as u64).sum();
+    let count = GroupCount::NodeHashringF64 { vnodes };
+    let mut pts = Vec::new();
+    let mut digits = [0u8; 10];
+    for (owner, &(name, w, fixed)) in nodes.iter().enumerate() {
+        let groups = fixed.unwrap_or_else(|| count.groups(w, total, nodes.len()));
+        for i in 0..groups {
+            let d = algorithm.digest_parts(&[name, b"-", decimal(i, &mut digits)]);
+            for k in 0..words {
+                pts.push((d.le32(k), owner as u32));
+            }
+        }
+    }
+    ClientRing::from_points(
+        nodes.len(),
+        pts,
+        Ties::First,
+        Boundary::LowerBound,
+        KeyHash::DigestUtf8Lossy(algorithm),
+        KeyTag::None,
+    )
 }
 
 /// The MD5 of `data`, exposed for callers building their own node strings.

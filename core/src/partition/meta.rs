@@ -23,9 +23,16 @@ impl MetaRing {
     /// Nodes as `(name, weight)` in insertion order, `vnodes` points per unit
     /// of weight (uhashring's default is 160).
     pub fn new(nodes: &[(&[u8], u32)], vnodes: u32) -> MetaRing {
+        let list: Vec<(&[u8], u32, u32)> = nodes.iter().map(|&(n, w)| (n, w, vnodes)).collect();
+        Self::with_vnodes(&list)
+    }
+
+    /// Nodes as `(name, weight, vnodes)`: each node's own `vnodes` points
+    /// per unit of weight (uhashring's dict nodes may set theirs).
+    pub fn with_vnodes(nodes: &[(&[u8], u32, u32)]) -> MetaRing {
         let mut pts = Vec::new();
         let mut digits = [0u8; 10];
-        for (i, &(name, weight)) in nodes.iter().enumerate() {
+        for (i, &(name, weight, vnodes)) in nodes.iter().enumerate() {
             for w in 0..vnodes.saturating_mul(weight) {
                 let d = md5_parts(&[name, b"-", decimal(w, &mut digits)]);
                 pts.push((u128::from_be_bytes(d), i as u32));

@@ -12,10 +12,11 @@
 //! | `twemproxy-ketama`, `twemproxy-modula` | twemproxy 0.5.0, all 12 hashes, [`CharSign`](hash::CharSign), `hash_tag`, ejected servers ([`Pool::set_live`]) | nutcracker 0.5.0 over real backends |
 //! | `libmemcached-ketama` | libmemcached 1.1 `KETAMA_WEIGHTED` | libmemcached 1.1.4 |
 //! | `predis`, `predis-ketama` | Predis 1.1 `HashRing`, `KetamaRing` | php-predis 1.1.10 |
-//! | `redis-rb-4`, `redis-rb-5` | redis-rb `Redis::Distributed` ([`RedisRbId`] for 5.x ids) | ruby-redis 4.8.0; 5.x: only the check values of `docs/client-side-sharding.md`, "Check values: three servers" |
+//! | `redis-rb-4`, `redis-rb-5` | redis-rb `Redis::Distributed` ([`RedisRbId`] for 5.x ids; `tag:` patterns, [`ruby_tag`]) | ruby-redis 4.8.0; 5.x: only the check values of `docs/client-side-sharding.md`, "Check values: three servers" |
+//! | `redis-rb-hashring` | redis-rb 4.x `Redis::HashRing` used directly (whole key, `replicas`) | ruby-redis 4.8.0 |
 //! | `jedis` | Jedis sharding ([`jedis::JedisVersion`]) | `docs/client-side-sharding.md`, "Check values: other hashes" (MurmurHash64A) and "Check values: three servers" |
 //! | `uhashring`, `uhashring-ketama` | uhashring 2.x | uhashring 2.5 |
-//! | `node-hashring` | npm hashring 3.x (`default port`, `hash_ring` compatibility, `vnode count`) | hashring 3.2.0 |
+//! | `node-hashring` | npm hashring 3.x (`default port`, `hash_ring` compatibility, `vnode count`, `algorithm`, per-server `vnodes` through [`entry`]) | hashring 3.2.0 |
 //! | `pymemcache` | pymemcache 4 `HashClient` rendezvous | pymemcache 4.0.0 |
 //! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
 //!
@@ -32,6 +33,7 @@
 //! ```
 
 pub mod clients;
+pub mod entry;
 pub mod hash;
 pub mod jedis;
 pub mod jump;
@@ -43,15 +45,18 @@ pub mod pool;
 pub mod python;
 pub mod rendezvous;
 pub mod ring;
+#[cfg(feature = "regex")]
+pub mod ruby_tag;
 pub mod scheme;
 pub mod server;
 pub mod tags;
 pub mod twemproxy;
 
+pub use self::entry::{server_from_entry, EntryValue};
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
 pub use self::pool::Pool;
 pub use self::python::python_bytes_str;
-pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme};
+pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme, MAX_RING_POINTS};
 pub use self::server::Server;
 pub use self::tags::KeyTag;
 pub use self::twemproxy::{Distribution, Twemproxy};

@@ -14,7 +14,9 @@ use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
 use super::meta::MetaRing;
 use super::nutcracker::{parse_nutcracker, NutcrackerPool};
 use super::rendezvous::{Pymemcache, Rendezvous};
-use super::scheme::{not_applicable, validate, Options, RedisRbId, Scheme};
+use super::scheme::{
+    node_hashring_own_groups, not_applicable, validate, Options, RedisRbId, Scheme,
+};
 use super::server::Server;
 use super::tags::KeyTag;
 use super::twemproxy::{Distribution, Twemproxy};
@@ -56,6 +58,63 @@ impl Server {
             None => self.host().to_string(),
         }
     }
+}
+
+/// redis-rb's node id: the `id` option (the alias), else the client's
+/// `id` as redis-rb 4.x or 5.x (with `form`) builds it.
+fn redis_rb_id(s: &Server, scheme: Scheme, form: RedisRbId) -> String {
+    if let Some(id) = s.alias() {
+        return id.to_string();
+    }
+    let (tls, db) = s.url().unwrap_or((false, 0));
+    let proto = if tls { "rediss" } else { "redis" };
+    match (s.port_text(), scheme, form) {
+        (Some(p), Scheme::RedisRb5, RedisRbId::WithoutDb) => {
+            let host = match s.host().contains(':') {
+                true => alloc::format!("[{}]", s.host()),
+                false => s.host().to_string(),
+            };
+            match db {
+                0 => alloc::format!("{proto}://{host}:{p}"),
+                db => alloc::format!("{proto}://{host}:{p}/{db}"),
+            }
+        }
+        (Some(p), _, _) => alloc::format!("{proto}://{}:{}/{db}", s.host(), p),
+        (None, Scheme::RedisRb5, RedisRbId::WithDb) => alloc::format!("{}/0", s.host()),
+        (None, Scheme::RedisRb5, _) => alloc::format!("unix://{}", s.host()),
+        (None, _, _) => alloc::format!("unix://{}/0", s.host()),
+    }
+}
+
+/// redis-rb `Distributed`'s `tag:` option on its ring: a Ruby pattern, or
+/// the named rules `none` and `redis-rb`.
+fn redis_rb_tag(
+    ring: ClientRing,
+    scheme: Scheme,
+    o: &Options,
+) -> Result<ClientRing, PartitionError> {
+    let Some(pattern) = o
+        .tag_pattern
+        .as_deref()
+        .filter(|_| scheme != Scheme::RedisRbHashring)
+    else {
+        return Ok(ring);
+    };
+    if crate::names::same_name(pattern, "none") {
+        return Ok(ring.with_tag(KeyTag::None));
+    }
+    if crate::names::same_name(pattern, "redis-rb") {
+        return Ok(ring);
+    }
+    #[cfg(feature = "regex")]
+    {
+        Ok(ring.with_pattern(super::ruby_tag::RubyTag::new(pattern)?))
+    }
+    #[cfg(not(feature = "regex"))]
+    Err(PartitionError::BadTagPattern {
+        pattern: pattern.to_string(),
+        reason: "keyroute was built without its regex feature".to_string(),
+    })
 }
 
 fn unique(names: &[String]) -> Result<(), PartitionError> {
@@ -150,36 +209,23 @@ impl Pool {
                     clients::predis_ketama(&list)
                 })
             }
-            Scheme::RedisRb4 | Scheme::RedisRb5 => {
+            Scheme::RedisRb4 | Scheme::RedisRb5 | Scheme::RedisRbHashring => {
                 let ids: Vec<String> = servers
                     .iter()
-                    .map(
-                        |s| match (s.alias(), s.port_text(), scheme, o.redis_rb_id) {
-                            (Some(id), ..) => id.to_string(),
-                            (None, Some(p), Scheme::RedisRb5, RedisRbId::WithoutDb)
-                                if s.host().contains(':') =>
-                            {
-                                alloc::format!("redis://[{}]:{}", s.host(), p)
-                            }
-                            (None, Some(p), _, RedisRbId::WithoutDb) => {
-                                alloc::format!("redis://{}:{}", s.host(), p)
-                            }
-                            (None, Some(p), _, _) => alloc::format!("redis://{}:{}/0", s.host(), p),
-                            (None, None, Scheme::RedisRb4, _) => {
-                                alloc::format!("unix://{}/0", s.host())
-                            }
-                            (None, None, _, RedisRbId::WithDb) => alloc::format!("{}/0", s.host()),
-                            (None, None, _, _) => alloc::format!("unix://{}", s.host()),
-                        },
-                    )
+                    .map(|s| redis_rb_id(s, scheme, o.redis_rb_id))
                     .collect();
                 unique(&ids)?;
-                let v = if scheme == Scheme::RedisRb4 {
-                    RedisRbVersion::V4
-                } else {
+                let v = if scheme == Scheme::RedisRb5 {
                     RedisRbVersion::V5
+                } else {
+                    RedisRbVersion::V4
                 };
-                Router::Ring(clients::redis_rb(&bytes(&ids), v))
+                let (replicas, tag) = match scheme {
+                    Scheme::RedisRbHashring => (o.replicas.unwrap_or(160), KeyTag::None),
+                    _ => (160, KeyTag::RedisRb),
+                };
+                let ring = clients::redis_rb_ring(&bytes(&ids), v, replicas, tag);
+                Router::Ring(redis_rb_tag(ring, scheme, o)?)
             }
             Scheme::Jedis => {
                 let list: Vec<(Option<&[u8]>, u32)> = servers
@@ -193,32 +239,58 @@ impl Pool {
                 ))
             }
             Scheme::Uhashring | Scheme::UhashringKetama => {
-                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                // A mapping entry is named by its key, a listed server by its
+                // alias or address.
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match s.is_entry() {
+                        true => s.written().to_string(),
+                        false => alias_or_address(s),
+                    })
+                    .collect();
                 unique(&names)?;
-                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                let default_vnodes = match scheme {
+                    Scheme::Uhashring => 160,
+                    _ => 40,
+                };
+                let list: Vec<(&[u8], u32, u32)> = bytes(&names)
+                    .into_iter()
+                    .zip(&servers)
+                    .map(|(n, s)| {
+                        (
+                            n,
+                            s.weight(),
+                            s.vnodes().or(o.vnodes).unwrap_or(default_vnodes),
+                        )
+                    })
+                    .collect();
                 if scheme == Scheme::Uhashring {
-                    Router::Meta(MetaRing::new(&list, o.vnodes.unwrap_or(160)))
+                    Router::Meta(MetaRing::with_vnodes(&list))
                 } else {
-                    Router::Ring(clients::uhashring_ketama(&list))
+                    let words = o.replicas.unwrap_or(4) as usize;
+                    Router::Ring(clients::uhashring_ketama_with(&list, words))
                 }
             }
             Scheme::NodeHashring => {
+                let vnodes = o.vnodes.unwrap_or(40);
                 let names: Vec<String> = servers
                     .iter()
-                    .map(|s| match (o.default_port, s.port()) {
-                        (Some(d), Some(p)) if d == p => s.host().to_string(),
+                    .map(|s| match (o.default_port, s.port(), s.is_entry()) {
+                        (Some(d), Some(p), _) if d == p => s.host().to_string(),
+                        (_, _, true) => s.written().to_string(),
                         _ => s.address_unbracketed_or_path(),
                     })
                     .collect();
                 let list: Vec<(&[u8], u32, Option<u32>)> = bytes(&names)
                     .into_iter()
-                    .zip(weights)
-                    .map(|(n, w)| (n, w, None))
+                    .zip(&servers)
+                    .map(|(n, s)| (n, s.weight(), node_hashring_own_groups(s, vnodes)))
                     .collect();
-                Router::Ring(clients::node_hashring(
+                Router::Ring(clients::node_hashring_digest(
                     &list,
-                    o.vnodes.unwrap_or(40),
+                    vnodes,
                     o.compatibility,
+                    o.algorithm.unwrap_or_default(),
                 ))
             }
             Scheme::Pymemcache => {
@@ -254,6 +326,21 @@ impl Pool {
             servers,
             router,
         })
+    }
+
+    /// A pool of servers given as a mapping in the library's own form
+    /// (npm hashring's and uhashring's; see [`super::entry`]), in the
+    /// mapping's order. A scheme whose library takes no mapping refuses it.
+    pub fn from_entries(
+        scheme: Scheme,
+        entries: &[(&str, super::entry::EntryValue<'_>)],
+        options: &Options,
+    ) -> Result<Pool, PartitionError> {
+        let servers = entries
+            .iter()
+            .map(|&(k, v)| super::entry::server_from_entry(scheme, k, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_servers(scheme, servers, options)
     }
 
     /// The pool named `pool` of a nutcracker YAML configuration (or its only
@@ -349,7 +436,7 @@ impl Pool {
     pub fn key_tag<'k>(&self, key: &'k [u8]) -> Option<&'k [u8]> {
         let hashed = match &self.router {
             Router::Twemproxy(p) => p.tagged(key),
-            Router::Ring(p) => p.tag().apply(key),
+            Router::Ring(p) => p.hashed(key),
             Router::Jedis(p) => p.tag().apply(key),
             Router::Jump(p) => p.tag().apply(key),
             Router::Rendezvous(p) => p.tag().apply(key),

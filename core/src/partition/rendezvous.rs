@@ -127,6 +127,11 @@ impl Rendezvous {
         }
     }
 
+    /// How many virtual nodes the servers have (one per unit of weight).
+    pub fn vnodes(&self) -> usize {
+        self.vnodes.len()
+    }
+
     /// The hash-tag rule applied to keys.
     pub fn tag(&self) -> KeyTag {
         self.tag

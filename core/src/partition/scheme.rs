@@ -5,6 +5,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use super::clients::NodeHashringCompat;
+use super::hash::digest::Algorithm;
 use super::hash::twemproxy::TwemproxyHash;
 use super::hash::CharSign;
 use super::jedis::JedisVersion;
@@ -51,6 +52,9 @@ schemes! {
     RedisRb4 => "redis-rb-4",
     /// redis-rb 5.x `Redis::Distributed` (MD5 points).
     RedisRb5 => "redis-rb-5",
+    /// redis-rb 4.x `Redis::HashRing` used directly: the whole key hashed,
+    /// [`Options::replicas`] points per node.
+    RedisRbHashring => "redis-rb-hashring",
     /// Jedis sharding (version from [`Options::jedis`]).
     Jedis => "jedis",
     /// uhashring 2.x default ring (128-bit MD5 points).
@@ -132,6 +136,14 @@ pub struct Options {
     /// The hash-tag rule, replacing the scheme's own (only for jedis, jump,
     /// rendezvous and maglev, whose tag rule is the application's choice).
     pub tag: Option<KeyTag>,
+    /// The `tag` value as given: redis-rb's `tag:` reads it as a Ruby
+    /// regular expression (`none` and `redis-rb` name the built-in rules).
+    pub tag_pattern: Option<alloc::string::String>,
+    /// redis-rb `HashRing.new(nodes, replicas)`: points per node (160);
+    /// uhashring ketama `replicas`: words per digest (4).
+    pub replicas: Option<u32>,
+    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5).
+    pub algorithm: Option<Algorithm>,
 }
 
 impl Default for Options {
@@ -148,6 +160,9 @@ impl Default for Options {
             jump_hash: JumpHash::Xxh3,
             table_size: None,
             tag: None,
+            tag_pattern: None,
+            replicas: None,
+            algorithm: None,
         }
     }
 }
@@ -160,6 +175,9 @@ pub enum OptionValue<'a> {
     Text(&'a [u8]),
     /// A number.
     Int(u64),
+    /// A value of another kind (an object): accepted only where the
+    /// library keeps it without reading it (uhashring's `instance`).
+    Other,
 }
 
 impl Options {
@@ -176,6 +194,8 @@ impl Options {
         "jump_hash",
         "table_size",
         "tag",
+        "replicas",
+        "algorithm",
     ];
 
     /// Sets the option `name` (`hash_tag`, or in a language's own case,
@@ -199,6 +219,7 @@ impl Options {
         let (given_text, given_number) = match value {
             OptionValue::Text(t) => (Some(t), None),
             OptionValue::Int(n) => (None, Some(n)),
+            OptionValue::Other => (None, None),
         };
         let bad = |expected| PartitionError::BadOption { option, expected };
         let text = || given_text.ok_or(bad("a name"));
@@ -226,7 +247,28 @@ impl Options {
             "jedis" => self.jedis = name_of()?.parse().map_err(unknown)?,
             "compatibility" => self.compatibility = name_of()?.parse().map_err(unknown)?,
             "jump_hash" => self.jump_hash = name_of()?.parse().map_err(unknown)?,
-            "tag" => self.tag = Some(KeyTag::parse(text()?).map_err(unknown)?),
+            "tag" => {
+                let t = text()?;
+                let pattern = core::str::from_utf8(t).ok();
+                // Refused when it is neither a rule nor text (a pattern);
+                // which reading applies is the scheme's (`validate`).
+                self.tag = match KeyTag::parse(t) {
+                    Ok(tag) => Some(tag),
+                    Err(e) if pattern.is_none() => return Err(unknown(e)),
+                    Err(_) => None,
+                };
+                self.tag_pattern = pattern.map(ToString::to_string);
+            }
+            "algorithm" => self.algorithm = Some(name_of()?.parse().map_err(unknown)?),
+            "replicas" => {
+                let n = number()?;
+                self.replicas = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(bad("a positive number below 2^32"))?,
+                );
+            }
             "default_port" => {
                 let p = number()?;
                 self.default_port = Some(
@@ -254,6 +296,93 @@ impl Options {
     }
 }
 
+/// The most points a pool's ring (or continuum, or list of virtual nodes)
+/// may have: 2^22 = 4,194,304.
+///
+/// Every ring is built in memory before the first key is routed, so its
+/// size must be bounded, as nutcracker bounds its continuum to 160 points
+/// per server. The bound is on the total, whatever gives it (servers,
+/// weights, `vnodes`): 2^22 holds the default rings of 26,214 servers (or
+/// weight units, where points scale with weight) in every scheme, costs at
+/// most 80 MiB (uhashring's 128-bit points) and a second to build, and
+/// leaves wasm's 4 GiB far away. uhashring with `vnodes=2**31-1`, or npm
+/// hashring with `vnodes: 5e7`, is refused instead of exhausting memory.
+pub const MAX_RING_POINTS: u64 = 1 << 22;
+
+/// The points the scheme lays out for these servers (virtual nodes for
+/// rendezvous, continuum entries for modula; none for jump, pymemcache and
+/// maglev, whose table size is bounded on its own), computed with the
+/// builders' own formulas before anything is built.
+pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u64 {
+    use super::ketama::GroupCount;
+    use alloc::vec::Vec;
+    use Scheme::*;
+    let n = servers.len();
+    let weights: Vec<u32> = servers.iter().map(Server::weight).collect();
+    // Predis's default weight is 100, not 1.
+    let predis: Vec<u32> = servers
+        .iter()
+        .map(|s| s.weight_given().unwrap_or(100))
+        .collect();
+    let total = |ws: &[u32]| ws.iter().map(|&w| w as u64).sum::<u64>();
+    let groups = |count: GroupCount, words: u64, ws: &[u32]| {
+        let sum = total(ws);
+        ws.iter()
+            .map(|&w| count.groups(w, sum, n) as u64 * words)
+            .sum::<u64>()
+    };
+    match scheme {
+        TwemproxyKetama => groups(GroupCount::TwemproxyF32, 4, &weights),
+        TwemproxyModula | Rendezvous => total(&weights),
+        LibmemcachedKetama => groups(GroupCount::LibmemcachedF32, 4, &weights),
+        Predis => super::clients::predis_replicas(&predis)
+            .map(u64::from)
+            .sum(),
+        PredisKetama => groups(GroupCount::PredisF64, 4, &predis),
+        RedisRb4 | RedisRb5 => 160 * n as u64,
+        RedisRbHashring => o.replicas.unwrap_or(160) as u64 * n as u64,
+        Jedis if o.jedis == JedisVersion::V4 => 160 * n as u64,
+        Jedis => 160 * total(&weights),
+        Uhashring => servers
+            .iter()
+            .map(|s| s.vnodes().or(o.vnodes).unwrap_or(160) as u64 * s.weight() as u64)
+            .sum(),
+        UhashringKetama => servers
+            .iter()
+            .map(|s| {
+                let vnodes = s.vnodes().or(o.vnodes).unwrap_or(40);
+                let g =
+                    GroupCount::UhashringExact { vnodes }.groups(s.weight(), total(&weights), n);
+                g as u64 * o.replicas.unwrap_or(4) as u64
+            })
+            .sum(),
+        NodeHashring => {
+            let words = match o.compatibility {
+                NodeHashringCompat::Ketama => 4,
+                NodeHashringCompat::HashRing => 3,
+            };
+            let vnodes = o.vnodes.unwrap_or(40);
+            let count = GroupCount::NodeHashringF64 { vnodes };
+            let sum = total(&weights);
+            servers
+                .iter()
+                .map(|s| match node_hashring_own_groups(s, vnodes) {
+                    Some(g) => g as u64 * words,
+                    None => count.groups(s.weight(), sum, n) as u64 * words,
+                })
+                .sum()
+        }
+        Pymemcache | Jump | Maglev => 0,
+    }
+}
+
+/// npm hashring: a server's own `vnodes` as its group count, unscaled,
+/// unless it equals the pool's count (then the weight scales it, as
+/// `if (vnodes !== self.vnode) length = vnodes` leaves it).
+pub(crate) fn node_hashring_own_groups(s: &Server, vnodes: u32) -> Option<u32> {
+    s.vnodes().filter(|&v| v != vnodes)
+}
+
 pub(crate) fn not_applicable(scheme: Scheme, option: &'static str) -> PartitionError {
     PartitionError::OptionNotApplicable {
         scheme: scheme.name(),
@@ -270,7 +399,8 @@ pub(crate) fn validate(
     use Scheme::*;
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
-    let checks: [(&'static str, bool, bool); 11] = [
+    let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
+    let checks: [(&'static str, bool, bool); 13] = [
         ("hash", o.hash != d.hash, twem),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
@@ -293,20 +423,46 @@ pub(crate) fn validate(
         (
             "vnodes",
             o.vnodes != d.vnodes,
-            matches!(scheme, NodeHashring | Uhashring),
+            matches!(scheme, NodeHashring | Uhashring | UhashringKetama),
         ),
         ("jump_hash", o.jump_hash != d.jump_hash, scheme == Jump),
         ("table_size", o.table_size != d.table_size, scheme == Maglev),
         (
             "tag",
-            o.tag != d.tag,
-            matches!(scheme, Jedis | Jump | Rendezvous | Maglev),
+            o.tag != d.tag || o.tag_pattern != d.tag_pattern,
+            matches!(
+                scheme,
+                Jedis | Jump | Rendezvous | Maglev | RedisRb4 | RedisRb5
+            ),
+        ),
+        (
+            "replicas",
+            o.replicas != d.replicas,
+            matches!(scheme, RedisRbHashring | UhashringKetama),
+        ),
+        (
+            "algorithm",
+            o.algorithm != d.algorithm,
+            scheme == NodeHashring,
         ),
     ];
     for (name, set, allowed) in checks {
         if set && !allowed {
             return Err(not_applicable(scheme, name));
         }
+    }
+    if !redis_rb && o.tag.is_none() {
+        if let Some(p) = &o.tag_pattern {
+            // Not a rule name: only redis-rb reads a pattern.
+            KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
+        }
+    }
+    if scheme == UhashringKetama && o.replicas.is_some_and(|r| r > 4) {
+        // Word 4 of an MD5 digest does not exist: uhashring raises IndexError.
+        return Err(PartitionError::BadOption {
+            option: "replicas",
+            expected: "1 to 4 words of an MD5 digest",
+        });
     }
     if servers.is_empty() {
         return Err(PartitionError::NoServers);
@@ -315,7 +471,7 @@ pub(crate) fn validate(
         return Err(PartitionError::TooManyServers);
     }
     let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
-    let weighted = !(jedis4 || matches!(scheme, RedisRb4 | RedisRb5 | Pymemcache | Jump));
+    let weighted = !(jedis4 || redis_rb || matches!(scheme, Pymemcache | Jump));
     let named = !(jedis4
         || matches!(
             scheme,
@@ -325,13 +481,165 @@ pub(crate) fn validate(
     if total > 1 << 24 {
         return Err(PartitionError::WeightTooLarge);
     }
+    let points = ring_points(scheme, servers, o);
+    if points > MAX_RING_POINTS {
+        return Err(PartitionError::TooManyPoints {
+            points,
+            max: MAX_RING_POINTS,
+        });
+    }
+    // Names without a port: where the library names servers so, or adds
+    // its default port itself.
+    let portless = matches!(
+        scheme,
+        Uhashring | UhashringKetama | NodeHashring | Pymemcache | Jump | Rendezvous | Maglev
+    );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
             return Err(not_applicable(scheme, "weight"));
+        }
+        if s.is_portless() && !portless {
+            // As before bare names were read: not a server of this scheme.
+            return Err(PartitionError::Server(
+                crate::error::ServerError::BadFormat {
+                    server: s.written().into(),
+                },
+            ));
+        }
+        if s.url().is_some() && !redis_rb {
+            return Err(not_applicable(scheme, "server URL"));
+        }
+        if s.vnodes().is_some() && !matches!(scheme, NodeHashring | Uhashring | UhashringKetama) {
+            return Err(not_applicable(scheme, "vnodes"));
         }
         if s.alias().is_some() && !named {
             return Err(not_applicable(scheme, "alias"));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::field_reassign_with_default,
+    clippy::needless_borrows_for_generic_args
+)]
+mod tests {
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::partition::pool::Router;
+    use crate::partition::Pool;
+
+    fn servers(n: usize, weight: impl Fn(usize) -> u32) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("10.0.{}.{}:6379:{}", i / 250, i % 250, weight(i)))
+            .collect()
+    }
+
+    /// The points the built ring holds (distinct ones: equal points merge).
+    fn built(pool: &Pool) -> u64 {
+        (match pool.router() {
+            Router::Twemproxy(t) => match t.modula_continuum() {
+                Some(c) => c.len(),
+                None => t.points().count(),
+            },
+            Router::Ring(r) => r.ring().len(),
+            Router::Jedis(r) => r.ring().len(),
+            Router::Meta(r) => r.ring().len(),
+            Router::Rendezvous(r) => r.vnodes(),
+            Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
+        }) as u64
+    }
+
+    #[test]
+    fn the_count_is_what_the_builders_lay_out() {
+        for &scheme in Scheme::ALL {
+            let weighted = !matches!(
+                scheme,
+                Scheme::RedisRb4
+                    | Scheme::RedisRb5
+                    | Scheme::RedisRbHashring
+                    | Scheme::Pymemcache
+                    | Scheme::Jump
+            );
+            for n in [1, 2, 3, 7, 25] {
+                let list = if weighted {
+                    servers(n, |i| 1 + (i as u32 * 7) % 5)
+                } else {
+                    (0..n).map(|i| format!("10.0.0.{i}:6379")).collect()
+                };
+                let mut o = Options::default();
+                if scheme == Scheme::Jedis {
+                    o.jedis = crate::partition::jedis::JedisVersion::V3;
+                }
+                let pool = Pool::with_options(scheme, &list, &o).unwrap();
+                let parsed: Vec<Server> = list.iter().map(|s| Server::parse(s).unwrap()).collect();
+                let count = ring_points(scheme, &parsed, &o);
+                let have = built(&pool);
+                // Equal points merge in the ring; they are rare.
+                assert!(
+                    have <= count && count - have <= 2,
+                    "{scheme} n={n}: {count} vs {have}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn huge_rings_are_refused_naming_the_limit() {
+        let three = servers(3, |_| 1);
+        let mut o = Options::default();
+        o.vnodes = Some(i32::MAX as u32);
+        let e = Pool::with_options(Scheme::Uhashring, &three, &o).unwrap_err();
+        assert_eq!(
+            e,
+            PartitionError::TooManyPoints {
+                points: 3 * i32::MAX as u64,
+                max: MAX_RING_POINTS
+            }
+        );
+        assert!(e.to_string().contains("4194304"), "{e}");
+        o.vnodes = Some(50_000_000);
+        let list: Vec<String> = (0..3).map(|i| format!("10.0.0.{i}:6379")).collect();
+        assert!(matches!(
+            Pool::with_options(Scheme::NodeHashring, &list, &o),
+            Err(PartitionError::TooManyPoints {
+                max: MAX_RING_POINTS,
+                ..
+            })
+        ));
+        // 26,215 servers of 160 points pass the limit; weights that make
+        // jedis lay out 160 points per unit too.
+        let many = servers(26_215, |_| 1);
+        assert!(matches!(
+            Pool::new(Scheme::TwemproxyKetama, &many),
+            Err(PartitionError::TooManyPoints {
+                points: 4_194_400,
+                ..
+            })
+        ));
+        let mut o = Options::default();
+        o.jedis = crate::partition::jedis::JedisVersion::V3;
+        assert!(matches!(
+            Pool::with_options(Scheme::Jedis, servers(2, |_| 20_000), &o),
+            Err(PartitionError::TooManyPoints {
+                points: 6_400_000,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_limit_itself_is_allowed() {
+        let one = [Server::parse("10.0.0.1:6379").unwrap()];
+        let mut o = Options::default();
+        o.vnodes = Some(MAX_RING_POINTS as u32);
+        assert_eq!(ring_points(Scheme::Uhashring, &one, &o), MAX_RING_POINTS);
+        assert_eq!(validate(Scheme::Uhashring, &one, &o), Ok(()));
+        o.vnodes = Some(MAX_RING_POINTS as u32 + 1);
+        assert!(validate(Scheme::Uhashring, &one, &o).is_err());
+    }
 }

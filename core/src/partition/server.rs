@@ -5,6 +5,13 @@
 //! `conf_add_server` does, plus the shorter `host:port`, `host:port name` and
 //! `/path` that client libraries take. IPv6 hosts may be written bare, as
 //! nutcracker reads them (`::1:6379:1`), or in brackets (`[::1]:6379`).
+//!
+//! Also, for the libraries that take them (each scheme refuses the forms it
+//! lacks, see `scheme.rs`): a bare name without a port (`node1`,
+//! `localhost`), and a redis-rb URL `redis://host:port/db` (or `rediss://`),
+//! whose database and TLS flag are part of redis-rb's node id. A server given
+//! as a mapping entry (`{"name": {"weight": 2}}`) is built by
+//! `super::entry`.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -20,6 +27,14 @@ pub struct Server {
     weight: u32,
     weight_given: bool,
     alias: Option<String>,
+    /// `redis://` (false) or `rediss://` (true), and the database, for a
+    /// server written as a URL.
+    url: Option<(bool, u32)>,
+    /// The server's own number of virtual nodes (a mapping entry's `vnodes`).
+    vnodes: Option<u32>,
+    /// Built from a mapping entry: the library names the server by the
+    /// entry's key, which [`written`](Server::written) holds.
+    entry: bool,
 }
 
 fn is_digits(s: &str) -> bool {
@@ -83,6 +98,11 @@ impl Server {
         if alias == Some("") || addr.is_empty() {
             return Err(bad());
         }
+        if !weight_required {
+            if let Some(s) = Self::parse_url(line, addr, alias)? {
+                return Ok(s);
+            }
+        }
         let (host, port, weight) = if addr.starts_with('/') {
             match addr.rsplit_once(':') {
                 Some((path, w)) if !path.is_empty() => (path, None, Some(w)),
@@ -98,6 +118,10 @@ impl Server {
                 None if weight_required => return Err(bad()),
                 None => (host, Some(after), None),
             }
+        } else if !weight_required && !addr.contains(':') {
+            // A bare name (`node1`, `localhost`): for the libraries that
+            // name servers so or add a default port themselves.
+            (addr, None, None)
         } else {
             let (left, last) = addr.rsplit_once(':').ok_or_else(bad)?;
             match left.rsplit_once(':') {
@@ -129,7 +153,93 @@ impl Server {
             weight,
             weight_given,
             alias: alias.map(str::to_owned),
+            url: None,
+            vnodes: None,
+            entry: false,
         })
+    }
+
+    /// `redis://host[:port][/db]` or `rediss://...` (IPv6 hosts in
+    /// brackets), or `None` when `addr` is not such a URL.
+    fn parse_url(
+        line: &str,
+        addr: &str,
+        alias: Option<&str>,
+    ) -> Result<Option<Server>, ServerError> {
+        let bad = || ServerError::BadFormat {
+            server: line.to_owned(),
+        };
+        let (tls, rest) = if let Some(r) = addr.strip_prefix("redis://") {
+            (false, r)
+        } else if let Some(r) = addr.strip_prefix("rediss://") {
+            (true, r)
+        } else {
+            return Ok(None);
+        };
+        let (hostport, db) = match rest.split_once('/') {
+            Some((hp, "")) => (hp, 0),
+            Some((hp, d)) if is_digits(d) && d.len() <= 9 => (hp, d.parse().unwrap_or(0)),
+            Some(_) => return Err(bad()),
+            None => (rest, 0),
+        };
+        let (host, port) = if let Some(r) = hostport.strip_prefix('[') {
+            let (h, after) = r.split_once(']').ok_or_else(bad)?;
+            match after {
+                "" => (h, None),
+                p => (h, Some(p.strip_prefix(':').ok_or_else(bad)?)),
+            }
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, _)) if h.contains(':') => return Err(bad()),
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() || host.contains(['@', '?', '#']) {
+            return Err(bad());
+        }
+        let port = match port {
+            Some(p) => {
+                parse_port(p).ok_or_else(|| ServerError::BadPort {
+                    server: line.to_owned(),
+                })?;
+                p
+            }
+            None => "6379",
+        };
+        Ok(Some(Server {
+            written: line.to_owned(),
+            host: host.to_owned(),
+            port: Some(port.to_owned()),
+            weight: 1,
+            weight_given: false,
+            alias: alias.map(str::to_owned),
+            url: Some((tls, db)),
+            vnodes: None,
+            entry: false,
+        }))
+    }
+
+    /// A server from a mapping entry, as `super::entry` reads it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn entry(
+        key: &str,
+        host: &str,
+        port: Option<&str>,
+        weight: Option<u32>,
+        vnodes: Option<u32>,
+    ) -> Server {
+        Server {
+            written: key.to_owned(),
+            host: host.to_owned(),
+            port: port.map(str::to_owned),
+            weight: weight.unwrap_or(1),
+            weight_given: weight.is_some(),
+            alias: None,
+            url: None,
+            vnodes,
+            entry: true,
+        }
     }
 
     /// A server from its parts, as bindings receive them: an address
@@ -200,6 +310,34 @@ impl Server {
     /// The alias (twemproxy's server name), if any.
     pub fn alias(&self) -> Option<&str> {
         self.alias.as_deref()
+    }
+
+    /// For a server written as a URL (`redis://host:port/db`): whether it
+    /// is `rediss://` (TLS), and the database.
+    pub fn url(&self) -> Option<(bool, u32)> {
+        self.url
+    }
+
+    /// The server's own number of virtual nodes (a mapping entry's
+    /// `vnodes`), if it has one.
+    pub fn vnodes(&self) -> Option<u32> {
+        self.vnodes
+    }
+
+    /// Whether the server was given as a mapping entry, whose key names it
+    /// ([`written`](Self::written)).
+    pub fn is_entry(&self) -> bool {
+        self.entry
+    }
+
+    /// A unix socket path (written with a leading `/`, no port).
+    pub fn is_socket(&self) -> bool {
+        self.port.is_none() && self.host.starts_with('/')
+    }
+
+    /// A bare name written without a port (`node1`, `localhost`).
+    pub fn is_portless(&self) -> bool {
+        self.port.is_none() && !self.host.starts_with('/')
     }
 
     /// `host:port` (the host in brackets if it contains `:`), or the socket path.
@@ -294,7 +432,28 @@ mod tests {
         );
         let s = Server::parse("/tmp/r.sock").unwrap();
         assert_eq!((s.host(), s.port()), ("/tmp/r.sock", None));
-        assert!(Server::parse("nohost").is_err());
+        let s = Server::parse("nohost").unwrap();
+        assert!(s.is_portless() && !s.is_socket() && s.port().is_none());
+        assert!(Server::parse_nutcracker("nohost:1").is_err());
+        let s = Server::parse("redis://127.0.0.1:7002/1 id").unwrap();
+        assert_eq!(
+            (s.host(), s.port(), s.url(), s.alias()),
+            ("127.0.0.1", Some(7002), Some((false, 1)), Some("id"))
+        );
+        let s = Server::parse("rediss://[::1]").unwrap();
+        assert_eq!(
+            (s.host(), s.port(), s.url()),
+            ("::1", Some(6379), Some((true, 0)))
+        );
+        for bad in [
+            "redis://",
+            "redis://h:0",
+            "redis://h:1/x",
+            "redis://::1:6379",
+            "redis://u@h",
+        ] {
+            assert!(Server::parse(bad).is_err(), "{bad}");
+        }
         let s = Server::from_parts("10.0.0.1:6379", Some(3), Some("a")).unwrap();
         assert_eq!(
             (s.written(), s.weight(), s.alias()),

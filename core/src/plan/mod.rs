@@ -15,13 +15,19 @@
 //! [`preshard`] plans whole-instance moves between hosts with the same
 //! apportionment as the slots here.
 //!
+//! Node ids are checked (40 lowercase hexadecimal characters, as the server
+//! makes them) and so are addresses (`host:port`), and every value a script
+//! names is quoted for the shell: a plan cannot carry a command into the
+//! scripts it writes.
+//!
 //! ```
 //! use keyroute::plan::Rebalance;
 //!
+//! let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
 //! let mut r = Rebalance::new();
-//! r.node("a", None, &[(0, 8191)]).unwrap();
-//! r.node("b", None, &[(8192, 16383)]).unwrap();
-//! r.add("c", None).unwrap();
+//! r.node(&a, None, &[(0, 8191)]).unwrap();
+//! r.node(&b, None, &[(8192, 16383)]).unwrap();
+//! r.add(&c, None).unwrap();
 //! let plan = r.plan().unwrap();
 //! assert_eq!(plan.moves_total(), 5461); // redis-cli moves 5462
 //! assert_eq!(plan.lower_bound, 5461);
@@ -134,6 +140,52 @@ fn ranges_len(ranges: &[(u16, u16)]) -> u32 {
     ranges.iter().map(|&(a, b)| (b - a) as u32 + 1).sum()
 }
 
+/// A node id as the server makes them: 40 lowercase hexadecimal characters.
+fn check_id(id: &str) -> Result<(), PlanError> {
+    if id.len() == 40 && id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+        return Ok(());
+    }
+    Err(PlanError::BadNodeId { id: id.to_string() })
+}
+
+/// `host:port`: an IPv4 address or host name (letters, digits, `.`, `-`,
+/// `_`, not starting with `-`), or an IPv6 address, bare (`::1:7000`, the
+/// port after the last `:`) or in brackets (`[::1]:7000`), with a zone
+/// (`%eth0`) allowed; a port in 1..=65535. Nothing a shell would read as
+/// more than a word.
+pub(crate) fn check_addr(id: &str, addr: &str) -> Result<(), PlanError> {
+    let bad = || PlanError::BadAddress {
+        id: id.to_string(),
+        addr: addr.to_string(),
+    };
+    let (host, port) = split_addr(addr).ok_or_else(bad)?;
+    let port_ok = !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|c| c.is_ascii_digit())
+        && matches!(port.parse::<u32>(), Ok(1..=65535));
+    let host_ok = !host.is_empty()
+        && host.len() <= 255
+        && !host.starts_with('-')
+        && host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'%'));
+    if port_ok && host_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// `host` and `port` of an address (brackets around an IPv6 host removed).
+pub(crate) fn split_addr(addr: &str) -> Option<(&str, &str)> {
+    let (host, port) = addr.rsplit_once(':')?;
+    let host = match host.strip_prefix('[') {
+        Some(inner) => inner.strip_suffix(']')?,
+        None => host,
+    };
+    Some((host, port))
+}
+
 /// Collapses sorted slots into inclusive ranges.
 pub(crate) fn to_ranges(slots: impl IntoIterator<Item = u16>) -> Vec<(u16, u16)> {
     let mut out: Vec<(u16, u16)> = Vec::new();
@@ -152,13 +204,19 @@ impl Rebalance {
         Self::default()
     }
 
-    /// A current node and the slots it serves.
+    /// A current node and the slots it serves. `id` must be a node id as
+    /// the server makes them (40 lowercase hexadecimal characters), `addr`
+    /// a `host:port` ([`PlanError::BadNodeId`], [`PlanError::BadAddress`]).
     pub fn node(
         &mut self,
         id: &str,
         addr: Option<&str>,
         ranges: &[(u16, u16)],
     ) -> Result<(), PlanError> {
+        check_id(id)?;
+        if let Some(a) = addr {
+            check_addr(id, a)?;
+        }
         if self.nodes.contains_key(id) {
             return Err(PlanError::DuplicateNode { id: id.to_string() });
         }

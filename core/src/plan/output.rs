@@ -2,11 +2,13 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
 use super::Plan;
+use crate::error::PlanError;
 
 /// `sha256:` over the canonical layout: one line per node, by id,
 /// `id a-b,c-d`.
@@ -133,22 +135,39 @@ impl Plan {
         o
     }
 
-    fn cli(&self, id: &str) -> String {
-        let addr = self
-            .nodes
+    /// The address of a node, as `(host, port)` (a bracketed IPv6 host
+    /// without its brackets).
+    fn addr_of(&self, id: &str) -> Option<(&str, &str)> {
+        self.nodes
             .iter()
             .find(|n| n.id == id)
-            .and_then(|n| n.addr.as_deref());
-        match addr.and_then(|a| a.rsplit_once(':')) {
-            Some((h, p)) => format!("redis-cli -h {h} -p {p}"),
-            None => format!("redis-cli -h \"${{HOST_{id}}}\" -p \"${{PORT_{id}}}\""),
+            .and_then(|n| n.addr.as_deref())
+            .and_then(super::split_addr)
+    }
+
+    /// `redis-cli` for a node: its address quoted, or the `HOST_<id>` and
+    /// `PORT_<id>` variables the operator sets when the plan has none.
+    fn cli(&self, id: &str) -> String {
+        match self.addr_of(id) {
+            Some((h, p)) => format!("redis-cli -h {} -p {}", sh(h), sh(p)),
+            None => {
+                let v = var(id);
+                format!("redis-cli -h \"${{HOST_{v}}}\" -p \"${{PORT_{v}}}\"")
+            }
         }
     }
 
     /// A POSIX shell script that carries the plan out with `redis-cli`.
-    /// Nodes without a known address are referred to as `$HOST_<id>` and
-    /// `$PORT_<id>`.
-    pub fn script(&self, kind: ScriptKind) -> String {
+    ///
+    /// Every id, host and port is written in single quotes (and was checked
+    /// when the plan's input was given), so no value can be read as more
+    /// than one word by the shell. In the Valkey 9 and Redis 8.4 scripts,
+    /// nodes without a known address are referred to as `$HOST_<id>` and
+    /// `$PORT_<id>`, for the operator to set (in double quotes: their values
+    /// are not split or expanded further); the legacy script passes every
+    /// node's address to each slot's move and needs them all
+    /// ([`PlanError::NoAddress`] names the first node without one).
+    pub fn script(&self, kind: ScriptKind) -> Result<String, PlanError> {
         let mut o = String::from("#!/bin/sh\n");
         let _ = writeln!(
             o,
@@ -166,14 +185,14 @@ impl Plan {
                         "\n# move {}: {} slots {} -> {}\n{} CLUSTER MIGRATESLOTS SLOTSRANGE",
                         m.seq,
                         m.slots,
-                        m.from,
-                        m.to,
+                        comment(&m.from),
+                        comment(&m.to),
                         self.cli(&m.from)
                     );
                     for (a, b) in &m.ranges {
                         let _ = write!(o, " {a} {b}");
                     }
-                    let _ = writeln!(o, " NODE {}", m.to);
+                    let _ = writeln!(o, " NODE {}", sh(&m.to));
                     let _ = writeln!(
                         o,
                         "until {} CLUSTER GETSLOTMIGRATIONS | grep -q success; do sleep 1; done",
@@ -188,8 +207,8 @@ impl Plan {
                         "\n# move {}: {} slots {} -> {}\ntask=$({} CLUSTER MIGRATION IMPORT",
                         m.seq,
                         m.slots,
-                        m.from,
-                        m.to,
+                        comment(&m.from),
+                        comment(&m.to),
                         self.cli(&m.to)
                     );
                     for (a, b) in &m.ranges {
@@ -204,56 +223,102 @@ impl Plan {
                 }
             }
             ScriptKind::Legacy => {
+                // Every node's address, checked before anything is written.
+                let mut addrs: Vec<(&str, (&str, &str))> = Vec::with_capacity(self.nodes.len());
+                for n in &self.nodes {
+                    match self.addr_of(&n.id) {
+                        Some(a) => addrs.push((&n.id, a)),
+                        None => return Err(PlanError::NoAddress { id: n.id.clone() }),
+                    }
+                }
+                let addr = |id: &str| {
+                    addrs
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .map(|&(_, (h, p))| format!("{} {}", sh(h), sh(p)))
+                        .expect("every node has an address")
+                };
                 o.push_str(
-                    "\n# move_slot SLOT SRC_CLI DST_CLI DST_HOST DST_PORT SRC_ID DST_ID OTHER_CLI...:\n\
+                    "\n# move_slot SLOT SRC_HOST SRC_PORT DST_HOST DST_PORT SRC_ID DST_ID [HOST PORT]...:\n\
                      # the target learns the slot first, keys move in batches, then the\n\
                      # target, the source and every other master are told the new owner.\n\
                      move_slot() {\n\
-                     \x20 slot=$1 src=$2 dst=$3 host=$4 port=$5 src_id=$6 dst_id=$7; shift 7\n\
-                     \x20 $dst CLUSTER SETSLOT \"$slot\" IMPORTING \"$src_id\" >/dev/null\n\
-                     \x20 $src CLUSTER SETSLOT \"$slot\" MIGRATING \"$dst_id\" >/dev/null\n\
-                     \x20 while keys=$($src --raw CLUSTER GETKEYSINSLOT \"$slot\" 100) && [ -n \"$keys\" ]; do\n\
-                     \x20   printf '%s\\n' \"$keys\" | xargs -d '\\n' $src MIGRATE \"$host\" \"$port\" \"\" 0 60000 REPLACE KEYS >/dev/null\n\
+                     \x20 slot=$1 sh=$2 sp=$3 dh=$4 dp=$5 src_id=$6 dst_id=$7; shift 7\n\
+                     \x20 redis-cli -h \"$dh\" -p \"$dp\" CLUSTER SETSLOT \"$slot\" IMPORTING \"$src_id\" >/dev/null\n\
+                     \x20 redis-cli -h \"$sh\" -p \"$sp\" CLUSTER SETSLOT \"$slot\" MIGRATING \"$dst_id\" >/dev/null\n\
+                     \x20 while keys=$(redis-cli -h \"$sh\" -p \"$sp\" --raw CLUSTER GETKEYSINSLOT \"$slot\" 100) && [ -n \"$keys\" ]; do\n\
+                     \x20   printf '%s\\n' \"$keys\" | xargs -d '\\n' redis-cli -h \"$sh\" -p \"$sp\" MIGRATE \"$dh\" \"$dp\" \"\" 0 60000 REPLACE KEYS >/dev/null\n\
                      \x20 done\n\
-                     \x20 $dst CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null\n\
-                     \x20 $src CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null\n\
-                     \x20 for other in \"$@\"; do $other CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null; done\n\
+                     \x20 redis-cli -h \"$dh\" -p \"$dp\" CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null\n\
+                     \x20 redis-cli -h \"$sh\" -p \"$sp\" CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null\n\
+                     \x20 while [ $# -ge 2 ]; do\n\
+                     \x20   redis-cli -h \"$1\" -p \"$2\" CLUSTER SETSLOT \"$slot\" NODE \"$dst_id\" >/dev/null; shift 2\n\
+                     \x20 done\n\
                      }\n",
                 );
                 for m in &self.moves {
-                    let (src, dst) = (self.cli(&m.from), self.cli(&m.to));
-                    let others: alloc::vec::Vec<String> = self
+                    let others: Vec<String> = self
                         .nodes
                         .iter()
                         .filter(|n| n.id != m.from && n.id != m.to)
-                        .map(|n| format!("\"{}\"", self.cli(&n.id)))
+                        .map(|n| addr(&n.id))
                         .collect();
-                    let dst_addr = self
-                        .nodes
-                        .iter()
-                        .find(|n| n.id == m.to)
-                        .and_then(|n| n.addr.clone())
-                        .unwrap_or_default();
-                    let (dh, dp) = dst_addr
-                        .rsplit_once(':')
-                        .unwrap_or(("$DST_HOST", "$DST_PORT"));
                     let _ = writeln!(
                         o,
                         "\n# move {}: {} slots {} -> {}",
-                        m.seq, m.slots, m.from, m.to
+                        m.seq,
+                        m.slots,
+                        comment(&m.from),
+                        comment(&m.to)
                     );
                     for &(a, b) in &m.ranges {
-                        let _ = writeln!(
+                        let _ = write!(
                             o,
-                            "for s in $(seq {a} {b}); do move_slot \"$s\" \"{src}\" \"{dst}\" {dh} {dp} {} {} {}; done",
-                            m.from,
-                            m.to,
-                            others.join(" ")
+                            "for s in $(seq {a} {b}); do move_slot \"$s\" {} {} {} {}",
+                            addr(&m.from),
+                            addr(&m.to),
+                            sh(&m.from),
+                            sh(&m.to)
                         );
+                        for other in &others {
+                            let _ = write!(o, " {other}");
+                        }
+                        o.push_str("; done\n");
                     }
                 }
             }
         }
-        o
+        Ok(o)
     }
+}
+
+/// `s` for a comment line: a line break would end the comment.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// `id` as part of a variable name (`HOST_<id>`): anything but letters,
+/// digits and `_` becomes `_` (checked ids are hexadecimal already).
+fn var(id: &str) -> String {
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// `s` as one shell word with nothing expanded: in single quotes, each
+/// single quote written as `'\''`.
+pub(crate) fn sh(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
 }

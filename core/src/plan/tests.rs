@@ -7,6 +7,19 @@ use alloc::vec::Vec;
 use super::*;
 use crate::error::PlanError;
 
+/// A node id for a short name: its bytes in hex, padded with zeros to 40
+/// characters (ids keep the names' order).
+fn id(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    while out.len() < 40 {
+        out.push('0');
+    }
+    out
+}
+
 fn even(n: usize) -> Vec<(u16, u16)> {
     // n contiguous equal-ish blocks.
     (0..n)
@@ -78,18 +91,18 @@ fn input(
 ) -> (BTreeMap<String, Vec<(u16, u16)>>, Rebalance) {
     let mut r = Rebalance::new();
     let mut layout = BTreeMap::new();
-    for (id, ranges) in nodes {
+    for (name, ranges) in nodes {
         r.node(
-            id,
+            &id(name),
             Some(&format!("10.0.0.1:{}", 7000 + layout.len())),
             ranges,
         )
         .unwrap();
-        layout.insert(String::from(*id), ranges.clone());
+        layout.insert(id(name), ranges.clone());
     }
-    for id in add {
-        r.add(id, None).unwrap();
-        layout.insert(String::from(*id), vec![]);
+    for name in add {
+        r.add(&id(name), None).unwrap();
+        layout.insert(id(name), vec![]);
     }
     (layout, r)
 }
@@ -121,7 +134,7 @@ fn worked_examples() {
         ],
         &[],
     );
-    r.drain("d").unwrap();
+    r.drain(&id("d")).unwrap();
     assert_eq!(check(&l, &r).moves_total(), 4096);
 }
 
@@ -132,8 +145,8 @@ fn weights_targets_tolerance() {
         &[("a", vec![b[0]]), ("b", vec![b[1]]), ("c", vec![b[2]])],
         &[],
     );
-    r.weight("a", Weight::parse("2.5").unwrap()).unwrap();
-    r.weight("b", Weight::parse("1/2").unwrap()).unwrap();
+    r.weight(&id("a"), Weight::parse("2.5").unwrap()).unwrap();
+    r.weight(&id("b"), Weight::parse("1/2").unwrap()).unwrap();
     let plan = check(&l, &r);
     assert_eq!(plan.nodes[0].quota, (10240, 1)); // 16384 * 2.5 / 4
                                                  // Already balanced within a tolerance: nothing moves.
@@ -144,8 +157,8 @@ fn weights_targets_tolerance() {
     assert_eq!(check(&l, &r).moves_total(), 9);
     // Explicit targets.
     let (l, mut r) = input(&[("a", vec![(0, 8191)]), ("b", vec![(8192, 16383)])], &[]);
-    r.target("a", 100).unwrap();
-    r.target("b", 16284).unwrap();
+    r.target(&id("a"), 100).unwrap();
+    r.target(&id("b"), 16284).unwrap();
     assert_eq!(check(&l, &r).moves_total(), 8092);
 }
 
@@ -153,23 +166,23 @@ fn weights_targets_tolerance() {
 fn bad_inputs_are_named() {
     let mut r = Rebalance::new();
     assert_eq!(r.plan(), Err(PlanError::NoNodes));
-    r.node("a", None, &[(0, 100)]).unwrap();
+    r.node(&id("a"), None, &[(0, 100)]).unwrap();
     assert_eq!(
-        r.node("a", None, &[]),
-        Err(PlanError::DuplicateNode { id: "a".into() })
+        r.node(&id("a"), None, &[]),
+        Err(PlanError::DuplicateNode { id: id("a") })
     );
     assert_eq!(
-        r.weight("zz", Weight::int(1)),
-        Err(PlanError::UnknownNode { id: "zz".into() })
+        r.weight(&id("zz"), Weight::int(1)),
+        Err(PlanError::UnknownNode { id: id("zz") })
     );
     assert!(matches!(r.plan(), Err(PlanError::Uncovered { .. })));
-    r.node("b", None, &[(100, 16383)]).unwrap();
+    r.node(&id("b"), None, &[(100, 16383)]).unwrap();
     assert_eq!(
         r.plan(),
         Err(PlanError::Overlap {
             slot: 100,
-            first: "a".into(),
-            second: "b".into()
+            first: id("a"),
+            second: id("b")
         })
     );
     for w in ["-1", "x", "1.", "", "1/0", "1e3"] {
@@ -179,21 +192,21 @@ fn bad_inputs_are_named() {
         );
     }
     let (_, mut r) = input(&[("a", vec![(0, 16383)])], &[]);
-    r.drain("a").unwrap();
+    r.drain(&id("a")).unwrap();
     assert_eq!(r.plan(), Err(PlanError::AllWeightsZero));
     let (_, mut r) = input(&[("a", vec![(0, 16383)])], &["b"]);
-    r.target("a", 5).unwrap();
-    r.target("b", 5).unwrap();
+    r.target(&id("a"), 5).unwrap();
+    r.target(&id("b"), 5).unwrap();
     assert_eq!(r.plan(), Err(PlanError::Infeasible));
 }
 
 #[test]
 fn cluster_nodes_text() {
     let text = "\
-e7d1 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-5460
-67ed 127.0.0.1:30002@40002 master - 0 1426238316232 2 connected 5461-10922
-292f 127.0.0.1:30003@40003 master - 0 1426238318243 3 connected 10923-16383
-6ec2 127.0.0.1:30004@40004 slave 292f 0 1426238317741 3 connected
+e7d1000000000000000000000000000000000000 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-5460
+67ed000000000000000000000000000000000000 127.0.0.1:30002@40002 master - 0 1426238316232 2 connected 5461-10922
+292f000000000000000000000000000000000000 127.0.0.1:30003@40003 master - 0 1426238318243 3 connected 10923-16383
+6ec2000000000000000000000000000000000000 127.0.0.1:30004@40004 slave 292f000000000000000000000000000000000000 0 1426238317741 3 connected
 ";
     let r = Rebalance::from_cluster_nodes(text).unwrap();
     let plan = r.plan().unwrap();
@@ -227,19 +240,32 @@ fn json_and_scripts() {
         json.starts_with("{\"format\":\"keyroute.reshard-plan/1\",\"state_fingerprint\":\"sha256:")
     );
     assert!(json.contains("\"lower_bound_moves\":5461,\"moves_total\":5461"));
-    for kind in [ScriptKind::Valkey9, ScriptKind::Redis84, ScriptKind::Legacy] {
-        let s = plan.script(kind);
+    for kind in [ScriptKind::Valkey9, ScriptKind::Redis84] {
+        let s = plan.script(kind).unwrap();
         assert!(s.starts_with("#!/bin/sh"));
     }
     assert!(plan
         .script(ScriptKind::Valkey9)
+        .unwrap()
         .contains("CLUSTER MIGRATESLOTS SLOTSRANGE"));
     assert!(plan
         .script(ScriptKind::Redis84)
+        .unwrap()
         .contains("CLUSTER MIGRATION IMPORT"));
-    assert!(plan
-        .script(ScriptKind::Legacy)
-        .contains("SETSLOT \"$slot\" IMPORTING"));
+    // The added node has no address: the legacy script cannot be written.
+    assert_eq!(
+        plan.script(ScriptKind::Legacy),
+        Err(PlanError::NoAddress { id: id("c") })
+    );
+    let (_, mut r) = input(&[("a", vec![(0, 8191)]), ("b", vec![(8192, 16383)])], &[]);
+    r.add(&id("c"), Some("10.0.0.3:7000")).unwrap();
+    let legacy = r.plan().unwrap().script(ScriptKind::Legacy).unwrap();
+    assert!(legacy.contains("SETSLOT \"$slot\" IMPORTING"));
+    assert!(legacy.contains(&format!(
+        "move_slot \"$s\" '10.0.0.1' '7000' '10.0.0.3' '7000' '{}' '{}' '10.0.0.1' '7001'; done",
+        id("a"),
+        id("c")
+    )));
 }
 
 mod props {
@@ -277,7 +303,7 @@ mod props {
             } else {
                 vec![]
             };
-            nodes.push((format!("node{:02}", (i * 7) % 11), r));
+            nodes.push((id(&format!("node{:02}", (i * 7) % 11)), r));
         }
         nodes.sort();
         nodes.dedup_by(|a, b| a.0 == b.0);
@@ -309,7 +335,7 @@ mod props {
             r.weight(id, Weight::int(w as u64)).unwrap();
         }
         for a in adds {
-            let id = format!("new{a:03}");
+            let id = id(&format!("new{a:03}"));
             if let alloc::collections::btree_map::Entry::Vacant(e) = layout.entry(id) {
                 r.add(e.key(), None).unwrap();
                 e.insert(vec![]);

@@ -1,6 +1,7 @@
 // Answers for npm hashring 3.2.0 (installed by `npm ci` beside this file).
 // Reads a JSON request on stdin ({"pools": [{"name", "servers": [{"string",
-// "weight"?, "vnodes"?}], "options": {...}}], "keys": [hex]}) and prints
+// "weight"?, "vnodes"?}] or "entries": [[server, weight or {weight?,
+// vnodes?}]], "algorithm"?, "options": {...}}], "keys": [hex]}) and prints
 // {"version", "answers": {pool name: [server index per key]}}. Keys are given
 // to ring.get() as Buffers: the library turns them into text with `key + ''`.
 // Run by tests/oracles/clients.py.
@@ -15,6 +16,14 @@ process.stdin.on('end', () => {
   const keys = req.keys.map((h) => Buffer.from(h, 'hex'));
   const answers = {};
   for (const pool of req.pools) {
+    if (pool.entries) {
+      // The library's own mapping form, as given.
+      const ring = new HashRing(Object.fromEntries(pool.entries), pool.algorithm || 'md5',
+        Object.assign({ 'max cache size': 1 }, pool.options || {}));
+      const names = pool.entries.map((e) => e[0]);
+      answers[pool.name] = keys.map((k) => names.indexOf(ring.get(k)));
+      continue;
+    }
     const plain = pool.servers.every((s) => s.weight === undefined && s.vnodes === undefined);
     let servers;
     if (plain) {
@@ -25,7 +34,7 @@ process.stdin.on('end', () => {
         servers[s.string] = s.vnodes !== undefined ? { weight: s.weight || 1, vnodes: s.vnodes } : (s.weight || 1);
       }
     }
-    const ring = new HashRing(servers, 'md5', Object.assign({ 'max cache size': 1 }, pool.options || {}));
+    const ring = new HashRing(servers, pool.algorithm || 'md5', Object.assign({ 'max cache size': 1 }, pool.options || {}));
     const names = pool.servers.map((s) => s.string);
     answers[pool.name] = keys.map((k) => names.indexOf(ring.get(k)));
   }

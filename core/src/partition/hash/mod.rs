@@ -6,6 +6,7 @@
 //! - [`murmur`]: MurmurHash64A (Jedis), MurmurHash3 x86 32-bit (pymemcache).
 //! - Here: MD5 and its ketama words, CRC-32/IEEE, xxHash64 and XXH3-64.
 
+pub mod digest;
 pub mod murmur;
 pub mod twemproxy;
 
@@ -80,37 +81,13 @@ pub fn ketama_hash(key: &[u8]) -> u32 {
 }
 
 /// The reflected CRC-32 table (polynomial 0xEDB88320).
-const CRC32_TABLE: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0xEDB8_8320
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-};
+const CRC32_TABLE: [u32; 256] = crate::crc32::TABLE;
 
 /// CRC-32/IEEE (zlib's `crc32`, PHP's `crc32`, Ruby's `Zlib.crc32`).
 /// Catalogue check value: `crc32(b"123456789") == 0xCBF43926`.
 #[inline]
 pub const fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    let mut i = 0;
-    while i < data.len() {
-        crc = CRC32_TABLE[((crc ^ data[i] as u32) & 0xff) as usize] ^ (crc >> 8);
-        i += 1;
-    }
-    !crc
+    crate::crc32::crc32(data)
 }
 
 /// The CRC-32 of the concatenation of `parts`.

@@ -3,6 +3,7 @@
 //! or double-quoted) and block sequences of scalars. Anything else is a
 //! [`ConfigError::Syntax`] with its line number.
 
+use alloc::collections::BTreeSet;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -150,6 +151,8 @@ fn split_key(s: &str) -> Option<(&str, &str)> {
 
 pub(super) fn parse_raw(yaml: &str) -> Result<Vec<RawPool>, ConfigError> {
     let mut pools: Vec<RawPool> = Vec::new();
+    // Pool names seen: a document of many pools is read in time n log n.
+    let mut names: BTreeSet<String> = BTreeSet::new();
     let mut field_indent: Option<usize> = None;
     // The open `servers:`-like sequence: (field index, item indent).
     let mut seq: Option<Option<usize>> = None;
@@ -176,7 +179,7 @@ pub(super) fn parse_raw(yaml: &str) -> Result<Vec<RawPool>, ConfigError> {
                 return Err(syntax(line, "a pool must be a mapping of directives"));
             }
             let name = scalar(k, line)?;
-            if pools.iter().any(|p| p.name == name) {
+            if !names.insert(name.clone()) {
                 return Err(ConfigError::DuplicatePool { pool: name });
             }
             pools.push(RawPool {

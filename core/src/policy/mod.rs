@@ -12,9 +12,15 @@
 //! Matching is on bytes (as PCRE without UTF mode: `.` is any byte but a
 //! newline, `\d` and `\w` are ASCII) with a linear-time engine
 //! (`regex-automata`): no rule can make a key take more than time
-//! proportional to its length times the rule's size. Features the engine
-//! cannot honour, such as backreferences and look-around, are refused when
-//! the policy is built, naming the rule and the reason.
+//! proportional to its length times the rule's size. Constructs that PCRE2
+//! (Redis Software's engine) reads differently, or that this engine cannot
+//! honour (possessive quantifiers, atomic groups, look-around,
+//! backreferences, `$`, `\Z`, ...: the list is in `docs/policies.md`), are
+//! refused when the policy is built, naming the rule, the construct and its
+//! offset.
+
+#[cfg(feature = "regex")]
+mod pcre;
 
 #[cfg(feature = "regex")]
 use alloc::string::{String, ToString};
@@ -265,11 +271,12 @@ fn compile(index: usize, source: &str) -> Result<Rule, PolicyError> {
         rule: index,
         reason,
     };
-    if let Some(offset) = pcre_dollar(source) {
-        return Err(unsupported(alloc::format!(
-            "`$` at offset {offset}: in PCRE it also matches before a final newline, which this \
-             engine cannot reproduce exactly; use \\z for the end of the key"
-        )));
+    if let Err(r) = pcre::check(source) {
+        return Err(PolicyError::DiffersFromPcre {
+            rule: index,
+            offset: r.offset,
+            construct: r.construct,
+        });
     }
     let syntax = syntax::Config::new().unicode(false).utf8(false);
     let regex = Regex::builder()
@@ -288,35 +295,7 @@ fn compile(index: usize, source: &str) -> Result<Rule, PolicyError> {
     })
 }
 
-/// The offset of a `$` assertion in the rule, if any. PCRE's `$` matches at
-/// the end and before a final newline; the engine's matches only at the end,
-/// so such rules are refused rather than answered differently.
-#[cfg(feature = "regex")]
-fn pcre_dollar(source: &str) -> Option<usize> {
-    use regex_syntax::ast::{self, Ast, Visitor};
-
-    struct FindDollar(Option<usize>);
-    impl Visitor for FindDollar {
-        type Output = Option<usize>;
-        type Err = ();
-        fn finish(self) -> Result<Option<usize>, ()> {
-            Ok(self.0)
-        }
-        fn visit_pre(&mut self, node: &Ast) -> Result<(), ()> {
-            if let Ast::Assertion(a) = node {
-                if a.kind == ast::AssertionKind::EndLine && self.0.is_none() {
-                    self.0 = Some(a.span.start.offset);
-                }
-            }
-            Ok(())
-        }
-    }
-    // A rule that does not parse is reported by the compiler with its reason.
-    let parsed = ast::parse::Parser::new().parse(source).ok()?;
-    ast::visit(&parsed, FindDollar(None)).ok().flatten()
-}
-
-/// The engine's reason (it names backreferences and look-around plainly).
+/// The engine's reason.
 #[cfg(feature = "regex")]
 fn describe(e: &regex_automata::meta::BuildError) -> String {
     use core::fmt::Write;
@@ -387,24 +366,33 @@ mod tests {
             HashPolicy::new(many).unwrap_err(),
             PolicyError::TooManyRules { max: 32 }
         );
-        for (rule, needle) in [
-            (r"(?<tag>a)\1", "backreference"),
-            (r"(?=a)(?<tag>a)", "look-around"),
-            (r"(?<tag>", ""),
+        for (rule, offset, needle) in [
+            (r"(?<tag>a)\1", 9, "backreference"),
+            (r"(?=a)(?<tag>a)", 0, "look-ahead"),
+            (r"(?<tag>a++)a", 9, "possessive"),
         ] {
             match HashPolicy::new([".*(?<tag>x)", rule]).unwrap_err() {
-                PolicyError::Unsupported { rule: 1, reason } => {
-                    assert!(reason.contains(needle), "{reason}")
+                PolicyError::DiffersFromPcre {
+                    rule: 1,
+                    offset: at,
+                    construct,
+                } => {
+                    assert!(construct.contains(needle), "{construct}");
+                    assert_eq!(at, offset, "{rule}");
                 }
                 other => panic!("{rule}: {other:?}"),
             }
         }
+        assert!(matches!(
+            HashPolicy::new([".*(?<tag>x)", "(?<tag>"]).unwrap_err(),
+            PolicyError::Unsupported { rule: 1, .. }
+        ));
     }
 
     #[test]
     fn pathological_rules_stay_linear() {
         // A backtracking engine takes exponential time here; this one does not.
-        let p = HashPolicy::new([r"(a*)*b(?<tag>.*)", r"(?<tag>.*)"]).unwrap();
+        let p = HashPolicy::new([r"(a+)+b(?<tag>.*)", r"(?<tag>.*)"]).unwrap();
         let key = alloc::vec![b'a'; 64 * 1024];
         assert_eq!(p.hash_input(&key), Ok(&key[..]));
     }
