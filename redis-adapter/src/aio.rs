@@ -7,7 +7,7 @@ use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
 
-use crate::exec::assemble;
+use crate::exec::{assemble, window};
 use crate::route::{reduce, refusal, unreadable, Argv};
 use crate::Sharded;
 
@@ -126,8 +126,7 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                 },
             );
             let shard_replies = try_join_all(futures).await?;
-            let all = assemble(p, shard_replies);
-            Ok(all.into_iter().skip(offset).take(count).collect())
+            Ok(window(assemble(&p, shard_replies), offset, count))
         }
         .boxed()
     }

@@ -80,6 +80,30 @@ pub struct Sharded<C> {
     conns: Vec<C>,
     /// WATCH / MULTI state of the connection.
     session: Session,
+    /// Allocations kept from one command to the next.
+    reuse: Reuse,
+}
+
+/// Lists the adapter fills on every command, kept (empty) between
+/// commands so that their allocations are made once: a client whose
+/// every MGET or pipeline allocated and freed a few hundred kilobytes made
+/// the allocator hand memory back to the system and fault it in again.
+#[derive(Default)]
+struct Reuse {
+    /// The bytes of a split's part.
+    part: Vec<u8>,
+    /// A command's keys, for the router.
+    keys: Vec<keyroute::command::KeyRef>,
+    /// A pipeline's arguments, as read from its packing (always empty here).
+    args: Vec<&'static [u8]>,
+    /// A pipeline's commands: their bytes and their arguments.
+    commands: Vec<(core::ops::Range<usize>, core::ops::Range<usize>)>,
+    /// A pipeline's commands' arguments (always empty here).
+    argvs: Vec<&'static [&'static [u8]]>,
+    /// A pipeline's plan.
+    pipeline: keyroute::shard::Pipeline,
+    /// The bytes sent to each shard in a pipeline.
+    batches: Vec<Vec<u8>>,
 }
 
 impl<C> Sharded<C> {
@@ -100,6 +124,7 @@ impl<C> Sharded<C> {
             router: ShardRouter::for_pool(pool),
             conns,
             session: Session::new(),
+            reuse: Reuse::default(),
         })
     }
 

@@ -143,7 +143,10 @@ fn find_builtin(given: &[u8]) -> Option<usize> {
         if i == EMPTY {
             return None;
         }
-        if table::COMMANDS[i as usize].name.as_bytes() == lower {
+        let name = table::COMMANDS[i as usize].name.as_bytes();
+        // Byte by byte: names are short, and a library memcmp call cost
+        // more than the comparison.
+        if name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a == b) {
             return Some(i as usize);
         }
         at = (at + 1) % INDEX_SIZE;
@@ -211,7 +214,10 @@ impl CommandTable {
     /// a container command with arguments resolves its subcommand by argv\[1\]
     /// (any case); alone, it is itself (and then fails its arity).
     pub fn lookup<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<&Command, CommandError> {
-        let name = argv.first().ok_or(CommandError::Empty)?.as_ref();
+        let Some(name) = argv.first() else {
+            return Err(CommandError::Empty);
+        };
+        let name = name.as_ref();
         let base = self
             .get(name)
             .ok_or_else(|| CommandError::UnknownCommand { name: lossy(name) })?;
@@ -299,14 +305,7 @@ impl CommandTable {
         argv: &[A],
         out: &mut Vec<KeyRef>,
     ) -> Result<(), CommandError> {
-        self.keys_into(argv, Mode::Routing, out)?;
-        if out.is_empty() {
-            let cmd = self.lookup(argv)?;
-            if cmd.placed_by_key_specs() {
-                keys::spec_keys(cmd, argv, out);
-            }
-        }
-        Ok(())
+        placed_keys_of(self.lookup(argv)?, argv, out)
     }
 
     /// The one slot all keys of `argv` share (`None`: no keys, any node
@@ -357,6 +356,26 @@ impl CommandTable {
         }
         Ok(first.map(|(_, _, s)| s))
     }
+}
+
+/// [`CommandTable::placed_keys_into`] for `argv`'s command `cmd`, already
+/// looked up (a planner that needs the command too looks it up once).
+pub(crate) fn placed_keys_of<A: AsRef<[u8]>>(
+    cmd: &Command,
+    argv: &[A],
+    out: &mut Vec<KeyRef>,
+) -> Result<(), CommandError> {
+    out.clear();
+    if !cmd.arity_ok(argv.len()) {
+        return Err(CommandError::WrongArity {
+            command: cmd.name.to_string(),
+        });
+    }
+    keys::routing_keys(cmd, argv, out);
+    if out.is_empty() && cmd.placed_by_key_specs() {
+        keys::spec_keys(cmd, argv, out);
+    }
+    Ok(())
 }
 
 impl CommandTable {

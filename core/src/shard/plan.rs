@@ -4,8 +4,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::{command_name, KeylessReason, Place, ShardError, ShardRouter, Unroutable};
-use crate::command::{Command, Merge, ResponsePolicy};
+use super::{command_name, KeylessReason, Place, Placement, ShardError, ShardRouter, Unroutable};
+use crate::command::{placed_keys_of, Command, KeyRef, Merge, ResponsePolicy};
 
 /// Where one command goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +166,7 @@ pub struct Send {
 }
 
 /// A pipeline planned before any I/O.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pipeline {
     /// Each command's step.
     pub steps: Vec<Step>,
@@ -211,6 +211,30 @@ fn keyless(cmd: &Command, pick: &AtomicU32) -> Result<Reduce, KeylessReason> {
     }
 }
 
+/// The first key's place, and every key's place when they are not all in
+/// its group (most commands have one key, or keys in one group: then
+/// nothing is allocated).
+#[inline]
+fn places_of(
+    keys: &[KeyRef],
+    mut place: impl FnMut(usize) -> Result<Place, ShardError>,
+) -> Result<(Place, Vec<Place>), ShardError> {
+    let head = place(keys[0].pos)?;
+    let mut places: Vec<Place> = Vec::new();
+    for (i, k) in keys.iter().enumerate().skip(1) {
+        let p = place(k.pos)?;
+        if places.is_empty() {
+            if p.group == head.group {
+                continue;
+            }
+            places.reserve(keys.len());
+            places.extend(core::iter::repeat_n(head, i));
+        }
+        places.push(p);
+    }
+    Ok((head, places))
+}
+
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
 /// finaliser): RANDOMKEY's choice need not be cryptographic, only spread.
 fn next_random(state: &AtomicU32) -> u32 {
@@ -225,15 +249,25 @@ fn next_random(state: &AtomicU32) -> u32 {
 impl ShardRouter {
     /// Where `argv` goes, or why it cannot go anywhere.
     pub fn plan<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Step, ShardError> {
+        self.plan_with(argv, &mut Vec::new())
+    }
+
+    /// [`plan`](Self::plan) with the command's keys listed in `keys`
+    /// (cleared first): a caller planning many commands reuses one list,
+    /// and planning a command whose keys share a shard allocates nothing.
+    pub fn plan_with<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Step, ShardError> {
         let cmd = self
             .table
             .lookup(argv)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
-        let keys = self
-            .table
-            .placed_keys(argv)
+        placed_keys_of(cmd, argv, keys)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
-        let Some(first) = keys.first() else {
+        let keys = &*keys;
+        if keys.is_empty() {
             return match keyless(cmd, &self.random) {
                 Ok(reduce) => Ok(Step::FanOut(FanOut {
                     shards: (0..self.len()).collect(),
@@ -244,22 +278,20 @@ impl ShardRouter {
                     reason,
                 }),
             };
-        };
-        // Most commands: one key, or keys all in one group.
-        let head = self.place_at(argv, first.pos)?;
-        let mut places: Vec<Place> = Vec::new();
-        let mut together = true;
-        for (i, k) in keys.iter().enumerate().skip(1) {
-            let p = self.place_at(argv, k.pos)?;
-            if together && p.group != head.group {
-                together = false;
-                places.reserve(keys.len());
-                places.extend(core::iter::repeat_n(head, i));
-            }
-            if !together {
-                places.push(p);
-            }
         }
+        // A pool places every key (no error to carry per key, which cost
+        // more than placing on 1000-key MGETs); a cluster map may refuse one.
+        let (head, places) = match &self.placement {
+            Placement::Pool(pool) => places_of(keys, |pos| {
+                let shard = pool.index_for(argv[pos].as_ref());
+                Ok(Place {
+                    shard,
+                    group: shard as u32,
+                })
+            })?,
+            Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos))?,
+        };
+        let together = places.is_empty();
         let merge = crate::command::merge_of(cmd);
         if together {
             if self.strict_tags
@@ -294,7 +326,7 @@ impl ShardRouter {
         };
         let split = self
             .table
-            .split_places(argv, cmd, &keys, |i| places[i].group)
+            .split_places(argv, cmd, keys, |i| places[i].group)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
         let mut parts: Vec<Part> = Vec::with_capacity(split.len());
         for p in split {
@@ -335,26 +367,63 @@ impl ShardRouter {
         A: AsRef<[u8]>,
         C: AsRef<[A]>,
     {
-        let mut steps = Vec::with_capacity(commands.len());
-        let mut batches: Vec<Vec<super::Send>> = vec![Vec::new(); self.len()];
-        let mut replies = Vec::with_capacity(commands.len());
-        for (i, argv) in commands.iter().enumerate() {
-            let step = self.plan(argv.as_ref()).map_err(|e| e.at(i))?;
-            let at: Vec<(usize, usize)> = step
-                .sends()
-                .map(|(shard, part)| {
-                    let batch = &mut batches[shard];
-                    batch.push(Send { command: i, part });
-                    (shard, batch.len() - 1)
-                })
-                .collect();
-            steps.push(step);
-            replies.push(at);
-        }
-        Ok(Pipeline {
+        let mut p = Pipeline::default();
+        self.plan_pipeline_into(commands, &mut p)?;
+        Ok(p)
+    }
+
+    /// [`plan_pipeline`](Self::plan_pipeline) into `out`, whose lists
+    /// (replaced whole) keep their allocations from one pipeline to the
+    /// next: a client that plans pipeline after pipeline reuses one
+    /// [`Pipeline`]. On a refusal `out` is left empty, as
+    /// `Pipeline::default()`.
+    pub fn plan_pipeline_into<A, C>(
+        &self,
+        commands: &[C],
+        out: &mut Pipeline,
+    ) -> Result<(), ShardError>
+    where
+        A: AsRef<[u8]>,
+        C: AsRef<[A]>,
+    {
+        let Pipeline {
             steps,
             batches,
             replies,
-        })
+        } = out;
+        steps.clear();
+        steps.reserve(commands.len());
+        batches.truncate(self.len());
+        batches.iter_mut().for_each(Vec::clear);
+        batches.resize_with(self.len(), Vec::new);
+        // Each command's list of reply places is kept too.
+        replies.truncate(commands.len());
+        replies.iter_mut().for_each(Vec::clear);
+        replies.resize_with(commands.len(), Vec::new);
+        let mut keys = Vec::new();
+        for (i, argv) in commands.iter().enumerate() {
+            let step = match self.plan_with(argv.as_ref(), &mut keys) {
+                Ok(step) => step,
+                Err(e) => {
+                    steps.clear();
+                    batches.clear();
+                    replies.clear();
+                    return Err(e.at(i));
+                }
+            };
+            let at = &mut replies[i];
+            at.reserve(match &step {
+                Step::One(_) => 1,
+                Step::Split(s) => s.parts.len(),
+                Step::FanOut(f) => f.shards.len(),
+            });
+            at.extend(step.sends().map(|(shard, part)| {
+                let batch = &mut batches[shard];
+                batch.push(Send { command: i, part });
+                (shard, batch.len() - 1)
+            }));
+            steps.push(step);
+        }
+        Ok(())
     }
 }

@@ -303,6 +303,49 @@ fn unroutable_commands_name_the_command() {
     assert_eq!(r.command_name(&["config", "SET", "a", "b"]), "CONFIG SET");
 }
 
+/// One `Pipeline` planned into again and again holds what a fresh plan
+/// would, whatever it held before (longer, shorter, refused pipelines).
+#[test]
+fn a_reused_pipeline_plan_equals_a_fresh_one() {
+    for r in [pool_router(), cluster_router()] {
+        let mut reused = Pipeline::default();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let keys: Vec<String> = (0..8)
+                .map(|i| alloc::format!("k{}", (x >> (i * 5)) % 7))
+                .collect();
+            let shapes: [Vec<&str>; 7] = [
+                vec!["GET", &keys[0]],
+                vec!["MGET", &keys[1], &keys[2], &keys[3]],
+                vec!["DEL", &keys[4], &keys[5]],
+                vec!["DBSIZE"],
+                vec!["MSET", &keys[6], "v", &keys[7], "w"],
+                vec!["RENAME", &keys[0], &keys[1]],
+                vec!["SET", &keys[2], "v"],
+            ];
+            let n = (x % 9) as usize;
+            let commands: Vec<&Vec<&str>> = (0..n)
+                .map(|i| &shapes[((x >> (3 * i)) % 7) as usize])
+                .collect();
+            let fresh = r.plan_pipeline(&commands);
+            let into = r.plan_pipeline_into(&commands, &mut reused);
+            match fresh {
+                Ok(p) => {
+                    assert_eq!(into, Ok(()), "round {round}");
+                    assert_eq!(reused, p, "round {round}");
+                }
+                Err(e) => {
+                    assert_eq!(into, Err(e), "round {round}");
+                    assert_eq!(reused, Pipeline::default(), "round {round}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_pipeline_is_planned_whole() {
     let r = pool_router();
@@ -335,6 +378,9 @@ fn a_pipeline_is_planned_whole() {
     // One refused command refuses the whole pipeline, naming its position.
     let commands: Vec<Vec<&str>> = vec![vec!["GET", &a], vec!["RENAME", &a, &b]];
     let e = r.plan_pipeline(&commands).unwrap_err();
+    let mut reused = Pipeline::default();
+    assert_eq!(r.plan_pipeline_into(&commands, &mut reused), Err(e.clone()));
+    assert_eq!(reused, Pipeline::default());
     assert_eq!(e.position(), Some(1));
     assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD");
     assert!(
@@ -488,6 +534,70 @@ impl Reply for R {
     }
     fn nil() -> Self {
         R::Nil
+    }
+}
+
+/// `Reduce::Order` on a naive reading of its definition: element `order[i]`
+/// of the concatenated arrays, each taken at most once, nil when absent.
+fn naive_order(order: &[u32], replies: Vec<R>) -> R {
+    let mut all: Vec<Option<R>> = Vec::new();
+    for r in replies {
+        match r {
+            R::Arr(items) => all.extend(items.into_iter().map(Some)),
+            other => return other,
+        }
+    }
+    R::Arr(
+        order
+            .iter()
+            .map(|&i| {
+                all.get_mut(i as usize)
+                    .and_then(Option::take)
+                    .unwrap_or(R::Nil)
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn order_equals_its_naive_reading() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    };
+    for _ in 0..20_000 {
+        let n = next(9) as usize;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            order.swap(i, next(i as u64 + 1) as usize);
+        }
+        // Now and then not a permutation: a repeat, or a place past the end.
+        match next(6) {
+            0 if n > 1 => order[0] = order[1],
+            1 if n > 0 => order[n - 1] = n as u32 + next(3) as u32,
+            _ => {}
+        }
+        // Replies with as many elements in all, or a few more or fewer.
+        let total = (n as i64 + next(3) as i64 - 1).max(0) as usize;
+        let mut replies = Vec::new();
+        let mut made = 0;
+        while made < total {
+            let k = (1 + next(3) as usize).min(total - made);
+            replies.push(R::Arr((made..made + k).map(|i| R::Int(i as i64)).collect()));
+            made += k;
+        }
+        if next(10) == 0 {
+            replies.push(R::Text("not an array"));
+        }
+        let want = naive_order(&order, replies.clone());
+        assert_eq!(
+            Reduce::Order(order.clone()).apply(replies),
+            want,
+            "{order:?}"
+        );
     }
 }
 
