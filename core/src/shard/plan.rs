@@ -279,16 +279,20 @@ impl ShardRouter {
                 }),
             };
         }
-        // A pool places every key (no error to carry per key, which cost
-        // more than placing on 1000-key MGETs); a cluster map may refuse one.
+        // A pool places a key without an error to carry (building it per
+        // key cost more than placing on 1000-key MGETs); a key the pool's
+        // library refuses is placed again by `place_at`, which words the
+        // refusal. A cluster map may refuse any key.
         let (head, places) = match &self.placement {
-            Placement::Pool(pool) => places_of(keys, |pos| {
-                let shard = pool.index_for(argv[pos].as_ref());
-                Ok(Place {
-                    shard,
-                    group: shard as u32,
-                })
-            })?,
+            Placement::Pool(pool) => {
+                places_of(keys, |pos| match pool.try_index_for(argv[pos].as_ref()) {
+                    Ok(shard) => Ok(Place {
+                        shard,
+                        group: shard as u32,
+                    }),
+                    Err(_) => self.place_at(argv, pos),
+                })?
+            }
             Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos))?,
         };
         let together = places.is_empty();

@@ -690,3 +690,50 @@ fn reduce_names_read_back() {
         assert_eq!(Reduce::from_name(name), None, "{name}");
     }
 }
+
+/// A pool whose library has no server for some keys (phpredis RedisArray
+/// under crc32b: a key whose part is empty) refuses the command naming the
+/// key's position, whether the key comes first, later, or in a split.
+#[test]
+fn a_key_the_pool_refuses_refuses_the_command() {
+    use crate::partition::{OptionValue, Options};
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let pool = Pool::with_options(
+        Scheme::PhpredisArray,
+        ["127.0.0.1:6379", "127.0.0.1:6380", "127.0.0.1:6381"],
+        &o,
+    )
+    .unwrap();
+    let r = ShardRouter::for_pool(pool);
+    let served: Vec<String> = (0..40).map(|i| alloc::format!("k{i}")).collect();
+    for argv in [
+        vec!["GET", "{}"],
+        vec!["MGET", "{}", &served[0]],
+        vec!["MGET", &served[0], &served[1], "a{}b"],
+        vec!["DEL", &served[2], &served[3], &served[4], "", &served[5]],
+    ] {
+        let pos = argv
+            .iter()
+            .skip(1)
+            .position(|k| r.place(k.as_bytes()).is_err());
+        let pos = pos.expect("a refused key") + 1;
+        let want = r.place_at(&argv, pos).unwrap_err();
+        assert_eq!(r.plan(&argv).unwrap_err(), want, "{argv:?}");
+        assert!(
+            matches!(
+                &want,
+                ShardError::Unroutable {
+                    cause: Unroutable::Topology(TopologyError::NoServerForKey { position, .. }),
+                    ..
+                } if *position == pos
+            ),
+            "{want:?}"
+        );
+    }
+    // Keys it serves are placed as the pool places them.
+    let argv: Vec<&str> = core::iter::once("MGET")
+        .chain(served.iter().map(String::as_str))
+        .collect();
+    assert!(r.plan(&argv).is_ok());
+}
