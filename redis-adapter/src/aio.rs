@@ -22,12 +22,16 @@ fn part_cmd(argv: &[&[u8]], positions: &[usize]) -> Cmd {
 
 /// The command's arguments as the server will receive them, borrowed.
 fn argv_of(cmd: &Cmd) -> redis::RedisResult<Argv<'_>> {
-    cmd.args_iter()
-        .map(|a| match a {
-            Arg::Simple(b) => Ok(b),
-            _ => Err(unreadable("a cursor argument cannot be routed")),
-        })
-        .collect()
+    // A plain loop: collecting into a Result cost more per argument than
+    // the rest of reading them.
+    let mut argv = Vec::with_capacity(cmd.args_iter().len());
+    for a in cmd.args_iter() {
+        match a {
+            Arg::Simple(b) => argv.push(b),
+            _ => return Err(unreadable("a cursor argument cannot be routed")),
+        }
+    }
+    Ok(argv)
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
@@ -53,7 +57,10 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                 }
                 _ => {}
             }
-            let step = self.router.plan(&argv).map_err(refusal)?;
+            let step = self
+                .router
+                .plan_with(&argv, &mut self.reuse.keys)
+                .map_err(refusal)?;
             if let Step::One(s) = step {
                 return self.conns[s].req_packed_command(cmd).await;
             }

@@ -280,19 +280,18 @@ impl ShardRouter {
             };
         }
         // A pool places a key without an error to carry (building it per
-        // key cost more than placing on 1000-key MGETs); a key the pool's
-        // library refuses is placed again by `place_at`, which words the
-        // refusal. A cluster map may refuse any key.
+        // key cost more than placing on 1000-key MGETs); a pool whose
+        // library refuses some keys places each through `place_at`, which
+        // words the refusal. A cluster map may refuse any key.
         let (head, places) = match &self.placement {
-            Placement::Pool(pool) => {
-                places_of(keys, |pos| match pool.try_index_for(argv[pos].as_ref()) {
-                    Ok(shard) => Ok(Place {
-                        shard,
-                        group: shard as u32,
-                    }),
-                    Err(_) => self.place_at(argv, pos),
-                })?
-            }
+            Placement::Pool(pool) if !pool.refuses_keys() => places_of(keys, |pos| {
+                let shard = pool.index_for(argv[pos].as_ref());
+                Ok(Place {
+                    shard,
+                    group: shard as u32,
+                })
+            })?,
+            Placement::Pool(_) => places_of(keys, |pos| self.place_at(argv, pos))?,
             Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos))?,
         };
         let together = places.is_empty();

@@ -47,50 +47,16 @@ impl Reduce {
             return e;
         }
         match self {
-            Reduce::Order(order) => match inverse(order) {
-                // Every element goes straight to its place: no second list
-                // of all the elements (on a 1000-key MGET that list cost
-                // more than the moves themselves).
-                Some(inv) => {
-                    let mut out: Vec<R> = Vec::with_capacity(order.len());
-                    out.resize_with(order.len(), R::nil);
-                    let mut j = 0;
-                    for r in replies {
-                        match r.into_items() {
-                            Ok(items) => {
-                                let n = items.len();
-                                for (item, &i) in items.into_iter().zip(inv.get(j..).unwrap_or(&[]))
-                                {
-                                    out[i as usize] = item;
-                                }
-                                j += n;
-                            }
-                            Err(other) => return other,
-                        }
+            Reduce::Order(order) => {
+                let mut lists: Vec<Vec<R>> = Vec::with_capacity(replies.len());
+                for r in replies {
+                    match r.into_items() {
+                        Ok(items) => lists.push(items),
+                        Err(other) => return other,
                     }
-                    R::array(out)
                 }
-                // Not a permutation (never, from the planner): element
-                // `order[i]` of the concatenation, each taken once.
-                None => {
-                    let mut all: Vec<Option<R>> = Vec::with_capacity(order.len());
-                    for r in replies {
-                        match r.into_items() {
-                            Ok(items) => all.extend(items.into_iter().map(Some)),
-                            Err(other) => return other,
-                        }
-                    }
-                    let out = order
-                        .iter()
-                        .map(|&i| {
-                            all.get_mut(i as usize)
-                                .and_then(Option::take)
-                                .unwrap_or_else(R::nil)
-                        })
-                        .collect();
-                    R::array(out)
-                }
-            },
+                R::array(in_order(order, lists))
+            }
             Reduce::Sum => fold(replies, |a, b| a.saturating_add(b)),
             Reduce::Min => fold(replies, core::cmp::min),
             Reduce::Max => fold(replies, core::cmp::max),
@@ -122,17 +88,52 @@ impl Reduce {
     }
 }
 
-/// Where each element of the concatenation goes (`inv[order[i]] == i`),
-/// when `order` is a permutation of `0..order.len()`.
-fn inverse(order: &[u32]) -> Option<Vec<u32>> {
-    let mut inv = alloc::vec![u32::MAX; order.len()];
-    for (i, &o) in order.iter().enumerate() {
-        match inv.get_mut(o as usize) {
-            Some(slot) if *slot == u32::MAX => *slot = i as u32,
-            _ => return None,
-        }
+/// Element `order[i]` of the concatenation of `lists`, for each `i`: each
+/// element taken at most once, nil where there is none to take.
+fn in_order<R: Reply>(order: &[u32], lists: Vec<Vec<R>>) -> Vec<R> {
+    // Where each list ends in the concatenation.
+    let mut ends: Vec<usize> = Vec::with_capacity(lists.len());
+    let mut total = 0;
+    for l in &lists {
+        total += l.len();
+        ends.push(total);
     }
-    Some(inv)
+    let list_of = |o: u32| ends.iter().position(|&e| (o as usize) < e);
+    // The planner's orders take each list's elements front to back (a
+    // part's keys are in command order): then each element moves once,
+    // straight to its place, with no list of all the elements (on a
+    // 1000-key MGET that list cost more than the moves).
+    let mut next: Vec<usize> = ends.iter().zip(&lists).map(|(e, l)| e - l.len()).collect();
+    let front_to_back = order.iter().all(|&o| match list_of(o) {
+        Some(l) if next[l] == o as usize => {
+            next[l] += 1;
+            true
+        }
+        _ => false,
+    });
+    if front_to_back {
+        let mut items: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+        return order
+            .iter()
+            .map(|&o| {
+                list_of(o)
+                    .and_then(|l| items[l].next())
+                    .unwrap_or_else(R::nil)
+            })
+            .collect();
+    }
+    let mut all: Vec<Option<R>> = Vec::with_capacity(total);
+    for l in lists {
+        all.extend(l.into_iter().map(Some));
+    }
+    order
+        .iter()
+        .map(|&i| {
+            all.get_mut(i as usize)
+                .and_then(Option::take)
+                .unwrap_or_else(R::nil)
+        })
+        .collect()
 }
 
 /// Integers combined by `op`; arrays of integers element by element (the
