@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { record } from "./rows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -280,6 +281,7 @@ async function main() {
   console.log(`${pad("case", 30)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  goal`);
   for (const r of results) {
     const ratio = r.incumbent / r.ours;
+    record("slot", r.name, "cluster-key-slot", r.incumbent, r.ours);
     const verdict = r.goal === null ? "" : `>=${r.goal}x ${ratio >= r.goal ? "met" : "NOT met"}`;
     console.log(
       `${pad(r.name, 30)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  ${verdict}`,
