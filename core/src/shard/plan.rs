@@ -235,6 +235,14 @@ fn places_of(
     Ok((head, places))
 }
 
+/// `pool.index_for(key)`, out of line: the planner places every key through
+/// one call rather than a copy of every scheme's lookup (the wasm build
+/// counts its bytes; natively the lookup was a call already).
+#[inline(never)]
+fn index_in(pool: &crate::partition::Pool, key: &[u8]) -> usize {
+    pool.index_for(key)
+}
+
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
 /// finaliser): RANDOMKEY's choice need not be cryptographic, only spread.
 fn next_random(state: &AtomicU32) -> u32 {
@@ -285,14 +293,15 @@ impl ShardRouter {
         // words the refusal. A cluster map may refuse any key.
         let (head, places) = match &self.placement {
             Placement::Pool(pool) if !pool.refuses_keys() => places_of(keys, |pos| {
-                let shard = pool.index_for(argv[pos].as_ref());
+                let shard = index_in(pool, argv[pos].as_ref());
                 Ok(Place {
                     shard,
                     group: shard as u32,
                 })
             })?,
-            Placement::Pool(_) => places_of(keys, |pos| self.place_at(argv, pos))?,
-            Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos))?,
+            Placement::Pool(_) | Placement::Slots { .. } => {
+                places_of(keys, |pos| self.place_at(argv, pos))?
+            }
         };
         let together = places.is_empty();
         let merge = crate::command::merge_of(cmd);
