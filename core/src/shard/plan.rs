@@ -272,6 +272,17 @@ impl ShardRouter {
             .table
             .lookup(argv)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
+        self.plan_command(cmd, argv, keys)
+    }
+
+    /// [`plan_with`](Self::plan_with) for `argv`'s command `cmd`, already
+    /// looked up.
+    fn plan_command<A: AsRef<[u8]>>(
+        &self,
+        cmd: &Command,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Step, ShardError> {
         placed_keys_of(cmd, argv, keys)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
         let keys = &*keys;
@@ -413,8 +424,34 @@ impl ShardRouter {
         replies.iter_mut().for_each(Vec::clear);
         replies.resize_with(commands.len(), Vec::new);
         let mut keys = Vec::new();
+        // The command of the one before, when its name alone decides it: a
+        // pipeline of one command repeated looks its name up once.
+        let mut last: Option<(&[u8], &Command)> = None;
         for (i, argv) in commands.iter().enumerate() {
-            let step = match self.plan_with(argv.as_ref(), &mut keys) {
+            let argv = argv.as_ref();
+            let cmd = match (last, argv.first()) {
+                (Some((name, cmd)), Some(given)) if given.as_ref() == name => Ok(cmd),
+                _ => self.table.lookup(argv),
+            };
+            let planned = match cmd {
+                Ok(cmd) => {
+                    last = match argv.first() {
+                        // Not a container's subcommand (whose container
+                        // would resolve another by argv[1]), nor a
+                        // container named alone.
+                        Some(given)
+                            if cmd.subcommands.is_empty()
+                                && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
+                        {
+                            Some((given.as_ref(), cmd))
+                        }
+                        _ => None,
+                    };
+                    self.plan_command(cmd, argv, &mut keys)
+                }
+                Err(e) => Err(self.unroutable(argv, Unroutable::Command(e))),
+            };
+            let step = match planned {
                 Ok(step) => step,
                 Err(e) => {
                     steps.clear();

@@ -782,3 +782,46 @@ fn a_key_the_pool_refuses_refuses_the_command() {
         .collect();
     assert!(r.plan(&argv).is_ok());
 }
+
+/// A pipeline's steps are each command's own plan, however its commands
+/// repeat: the same name in another case, a container with its
+/// subcommands, an unknown name, a repeated command of wrong arity.
+#[test]
+fn pipeline_steps_are_each_commands_plan() {
+    for r in [pool_router(), cluster_router()] {
+        let shapes: [Vec<&str>; 10] = [
+            vec!["GET", "a"],
+            vec!["get", "b"],
+            vec!["GET", "c"],
+            vec!["MGET", "a", "b", "c", "d"],
+            vec!["CONFIG", "GET", "x"],
+            vec!["CONFIG", "SET", "x", "y"],
+            vec!["config", "get", "x"],
+            vec!["DBSIZE"],
+            vec!["GET"],
+            vec!["NOSUCH", "a"],
+        ];
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for round in 0..500 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = 1 + (x % 7) as usize;
+            let commands: Vec<&Vec<&str>> = (0..n)
+                .map(|i| &shapes[((x >> (4 * i)) % 10) as usize])
+                .collect();
+            let want: Vec<Result<Step, ShardError>> = commands.iter().map(|c| r.plan(c)).collect();
+            match r.plan_pipeline(&commands) {
+                Ok(p) => {
+                    let want: Vec<Step> = want.into_iter().map(Result::unwrap).collect();
+                    assert_eq!(p.steps, want, "round {round}");
+                }
+                Err(e) => {
+                    let i = want.iter().position(Result::is_err).expect("a refusal");
+                    let first = want.into_iter().nth(i).unwrap().unwrap_err().at(i);
+                    assert_eq!(e, first, "round {round}");
+                }
+            }
+        }
+    }
+}
