@@ -129,7 +129,7 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                         match (send.part, &p.steps[send.command]) {
                             (Some(i), Step::Split(split)) => {
                                 sub.add_command(part_cmd(
-                                    &commands[send.command],
+                                    commands[send.command],
                                     &split.parts[i].argv,
                                 ));
                             }
