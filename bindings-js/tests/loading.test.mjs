@@ -33,6 +33,8 @@ const API = [
   "NotColocatedError",
   "NotSplittableError",
   "OpenSlotsError",
+  "PartialReplyError",
+  "PartialWriteError",
   "PartitionError",
   "Plan",
   "PlanError",
@@ -288,8 +290,11 @@ test("size budget: the packed tarball", () => {
   // digests (SHA-1, SHA-224..512), redis-rb tag patterns, servers given as
   // mappings, Codis slots and the input bounds of the hardening work:
   // 901,313 bytes of wasm, 917,516 bytes packed. The budgets moved with them.
-  assert.ok(wasm <= 920 * 1024, `wasm is ${wasm} bytes, budget 920 KiB`);
-  assert.ok(tarball <= 960 * 1000, `the tarball is ${tarball} bytes, budget 960 kB`);
+  // spymemcached's two locators (seven Java String hashes, its node keys
+  // with an IP literal parser, the weighted ketama): from 934,359 to
+  // 950,836 bytes of wasm, 960,875 bytes packed. The budgets moved again.
+  assert.ok(wasm <= 940 * 1024, `wasm is ${wasm} bytes, budget 940 KiB`);
+  assert.ok(tarball <= 980 * 1000, `the tarball is ${tarball} bytes, budget 980 kB`);
 });
 
 test("size budget: keyroute/slots", () => {

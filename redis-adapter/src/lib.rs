@@ -26,6 +26,11 @@
 //!   use [`Sharded::shard`] for a shard's own connection.
 //! - [`Sharded::strict_tags`] requires a shared hash tag, not just a shared
 //!   shard, for whatever must stay together.
+//! - A shard that gives no reply: a split or fan-out that other shards
+//!   answered fails with the core's partial write or reply
+//!   ([`PartialError`], inside an `Io` `RedisError`); every shard's
+//!   commands are sent whatever another shard does, and
+//!   [`Sharded::exec_pipeline`] gives each pipeline position's result.
 //!
 //! ```no_run
 //! use keyroute::partition::{Pool, Scheme};
@@ -42,6 +47,7 @@
 //! ```
 
 mod exec;
+mod fault;
 mod route;
 
 /// The README's Rust examples (the core's and this crate's), compiled and
@@ -64,6 +70,7 @@ struct CoreReadmeDoctests;
 #[cfg(feature = "aio")]
 mod aio;
 
+pub use fault::PartialError;
 pub use keyroute::partition::Pool;
 pub use keyroute::shard::ShardError;
 
@@ -80,30 +87,6 @@ pub struct Sharded<C> {
     conns: Vec<C>,
     /// WATCH / MULTI state of the connection.
     session: Session,
-    /// Allocations kept from one command to the next.
-    reuse: Reuse,
-}
-
-/// Lists the adapter fills on every command, kept (empty) between
-/// commands so that their allocations are made once: a client whose
-/// every MGET or pipeline allocated and freed a few hundred kilobytes made
-/// the allocator hand memory back to the system and fault it in again.
-#[derive(Default)]
-struct Reuse {
-    /// The bytes of a split's part.
-    part: Vec<u8>,
-    /// A command's keys, for the router.
-    keys: Vec<keyroute::command::KeyRef>,
-    /// A pipeline's arguments, as read from its packing (always empty here).
-    args: Vec<&'static [u8]>,
-    /// A pipeline's commands: their bytes and their arguments.
-    commands: Vec<(core::ops::Range<usize>, core::ops::Range<usize>)>,
-    /// A pipeline's commands' arguments (always empty here).
-    argvs: Vec<&'static [&'static [u8]]>,
-    /// A pipeline's plan.
-    pipeline: keyroute::shard::Pipeline,
-    /// The bytes sent to each shard in a pipeline.
-    batches: Vec<Vec<u8>>,
 }
 
 impl<C> Sharded<C> {
@@ -124,7 +107,6 @@ impl<C> Sharded<C> {
             router: ShardRouter::for_pool(pool),
             conns,
             session: Session::new(),
-            reuse: Reuse::default(),
         })
     }
 

@@ -60,6 +60,8 @@ __all__ = [
     "DifferentKeyHashError",
     "Pool",
     "ShardingError",
+    "PartialReplyError",
+    "PartialWriteError",
     "CrossShardError",
     "NotColocatedError",
     "CrossShardTransactionError",
@@ -191,6 +193,25 @@ class UnroutableCommandError(ShardingError):
 
 class TransactionStateError(ShardingError):
     """MULTI, WATCH, EXEC or DISCARD out of turn."""
+
+class PartialReplyError(KeyrouteError):
+    """A split or fanned-out command some of whose shards gave no reply: the others' replies are not returned."""
+
+    code: ClassVar[str]
+    command: str
+    shards: list[str]
+    shard_indexes: list[int]
+    position: int | None
+    write: bool
+    applied: list[str]
+    applied_indexes: list[int]
+    failed: list[str]
+    failed_indexes: list[int]
+    unanswered: list[str]
+    errors: dict[str, BaseException]
+
+class PartialWriteError(PartialReplyError):
+    """A split or fanned-out command that may change state reached some shards and not others: `applied` names the shards whose parts took effect."""
 
 def key_slot(
     key: _Key,
@@ -458,6 +479,8 @@ _Scheme: TypeAlias = Literal[
     "python-memcached",
     "phpredis-array",
     "dalli",
+    "spymemcached-ketama",
+    "spymemcached-array-mod",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",
@@ -472,6 +495,9 @@ _TwemproxyHash: TypeAlias = Literal[
     "hsieh",
     "murmur",
     "jenkins",
+]
+_SpyHash: TypeAlias = Literal[
+    "native", "crc", "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32", "ketama"
 ]
 _Weight: TypeAlias = int | str | float | Fraction | Decimal
 _ScriptKind: TypeAlias = Literal["valkey9", "redis84", "legacy"]
@@ -561,7 +587,7 @@ class Pool:
         /,
         *,
         scheme: _Scheme,
-        hash: _TwemproxyHash | None = None,
+        hash: _TwemproxyHash | _SpyHash | None = None,
         hash_tag: str | bytes | None = None,
         char_sign: Literal["signed", "unsigned"] | None = None,
         redis_rb_id: Literal["with_db", "without_db"] | None = None,
@@ -578,6 +604,7 @@ class Pool:
         consistent: bool | None = None,
         client_keys: bool | None = None,
         namespace: str | None = None,
+        format: Literal["spymemcached", "libmemcached"] | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(
@@ -861,6 +888,14 @@ class ShardRouter:
         """`argv` broken into one part per shard."""
 
     def plan_pipeline(self, commands: Iterable[_Argv], /) -> PipelinePlan:
+        ...
+    def partial(
+        self,
+        argv: _Argv,
+        split: ShardSplit,
+        outcomes: Sequence[Literal["reply", "error_reply", "no_reply"]],
+        /,
+    ) -> PartialReplyError | None:
         """Every command of a non-transactional pipeline, planned at once."""
 
     def placed_keys(self, argv: _Argv, /) -> list[bytes]:
