@@ -293,31 +293,6 @@ fn node_for_names_the_server_as_written() {
     assert_eq!(p.scheme(), Scheme::TwemproxyKetama);
 }
 
-/// A pool that does not refuse keys answers `index_for` from
-/// `try_index_for` (the sharded planner asks `index_for` for such pools);
-/// phpredis under crc32b, which refuses some, says so.
-#[test]
-fn pools_that_refuse_no_key_say_so() {
-    use keyroute::partition::OptionValue;
-    for (name, pool) in tagged_pools() {
-        if pool.refuses_keys() {
-            continue;
-        }
-        for k in keys(3, 500)
-            .iter()
-            .chain([&b""[..].to_vec(), &b"{}".to_vec()])
-        {
-            assert_eq!(pool.try_index_for(k), Ok(pool.index_for(k)), "{name}");
-        }
-    }
-    let mut o = Options::default();
-    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
-    let three = ["127.0.0.1:6379", "127.0.0.1:6380", "127.0.0.1:6381"];
-    let crc32b = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
-    assert!(crc32b.refuses_keys());
-    assert!(crc32b.try_index_for(b"{}").is_err());
-}
-
 /// Every scheme, with tags where the scheme (or the application) has them.
 fn tagged_pools() -> Vec<(String, Pool)> {
     use keyroute::partition::KeyTag;

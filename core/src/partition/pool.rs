@@ -570,14 +570,6 @@ impl Pool {
         }
     }
 
-    /// Whether [`Pool::try_index_for`] may refuse a key (the library has no
-    /// server for some keys); when not, it always answers
-    /// [`Pool::index_for`], and a caller placing many keys asks that.
-    #[inline]
-    pub fn refuses_keys(&self) -> bool {
-        matches!(&*self.router, Router::PhpRedis(_) | Router::DalliKeys(_))
-    }
-
     /// The position of `key`'s server, or [`PartitionError::NoServerForKey`]
     /// where the library reproduced has no server for it (phpredis
     /// RedisArray computes a position past its host list for the keys whose

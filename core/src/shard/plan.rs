@@ -4,9 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::{
-    command_name, KeylessReason, Outcome, Place, Placement, ShardError, ShardRouter, Unroutable,
-};
+use super::{command_name, KeylessReason, Outcome, Place, ShardError, ShardRouter, Unroutable};
 use crate::command::CommandFlags;
 use crate::command::{placed_keys_of, Command, KeyRef, Merge, ResponsePolicy};
 
@@ -238,14 +236,6 @@ fn places_of(
     Ok((head, places))
 }
 
-/// `pool.index_for(key)`, out of line: the planner places every key through
-/// one call rather than a copy of every scheme's lookup (the wasm build
-/// counts its bytes; natively the lookup was a call already).
-#[inline(never)]
-fn index_in(pool: &crate::partition::Pool, key: &[u8]) -> usize {
-    pool.index_for(key)
-}
-
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
 /// finaliser): RANDOMKEY's choice need not be cryptographic, only spread.
 fn next_random(state: &AtomicU32) -> u32 {
@@ -301,22 +291,7 @@ impl ShardRouter {
                 }),
             };
         }
-        // A pool places a key without an error to carry (building it per
-        // key cost more than placing on 1000-key MGETs); a pool whose
-        // library refuses some keys places each through `place_at`, which
-        // words the refusal. A cluster map may refuse any key.
-        let (head, places) = match &self.placement {
-            Placement::Pool(pool) if !pool.refuses_keys() => places_of(keys, |pos| {
-                let shard = index_in(pool, argv[pos].as_ref());
-                Ok(Place {
-                    shard,
-                    group: shard as u32,
-                })
-            })?,
-            Placement::Pool(_) | Placement::Slots { .. } => {
-                places_of(keys, |pos| self.place_at(argv, pos))?
-            }
-        };
+        let (head, places) = places_of(keys, |pos| self.place_at(argv, pos))?;
         let together = places.is_empty();
         let merge = crate::command::merge_of(cmd);
         if together {
