@@ -2,8 +2,8 @@
 // `keyroute.reshard-plan/1` JSON and as scripts, byte-identical to the CLI's.
 
 import { Cluster } from "./cluster.js";
-import { fromWasm } from "./error-types.js";
-import { invalidArgument, invalidValue } from "./errors.js";
+import { fromWasm } from "./error-classes.js";
+import { invalidArgument, invalidValue } from "./argument-errors.js";
 import { WasmRebalance } from "./glue.js";
 import { checkReady } from "./state.js";
 
