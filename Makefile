@@ -58,11 +58,14 @@ test-nostd: setup
 	cargo build -p keyroute --no-default-features --features alloc,regex --target wasm32-unknown-unknown
 	cargo test -p keyroute --no-default-features --features std,regex --test policy_vectors
 
+# Then the benchmarks once each in smoke mode, so they cannot rot either.
 test-python: python
 	bash bindings-python/scripts/test.sh
+	bash bindings-python/scripts/bench.sh --smoke
 
 test-js: js
 	bash bindings-js/scripts/test.sh
+	bash bindings-js/scripts/bench.sh --smoke
 
 # The sharded-client adapters against the real systems and each other: each
 # writes through its sharded client, nutcracker / redis-rb / Predis /
@@ -131,7 +134,11 @@ dist-wheel-native: setup
 	bash scripts/dist.sh wheel-native
 
 # ---- benchmarks, side by side with the incumbents --------------------------
+# Every side-by-side row goes to target/bench/rows.jsonl as it is measured,
+# and bench/summary.py gathers them into target/bench/summary.json.
+bench: export KEYROUTE_BENCH_ROWS := $(CURDIR)/target/bench/rows.jsonl
 bench: cli python js
+	mkdir -p target/bench && rm -f target/bench/rows.jsonl
 	python3 bench/corpus.py --count 200000 --out target/bench-keys.txt
 	cargo bench -p keyroute --bench slot
 	cargo bench -p keyroute --bench command
@@ -141,6 +148,7 @@ bench: cli python js
 	cargo bench -p keyroute-redis --bench mget
 	bash bindings-python/scripts/bench.sh
 	bash bindings-js/scripts/bench.sh
+	python3 bench/summary.py --rows target/bench/rows.jsonl --out target/bench/summary.json
 
 clean:
 	cargo clean

@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { record } from "./rows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -97,6 +98,9 @@ for (const [label] of rows) {
   const r = result[label];
   const ratios = SPECS.slice(0, 2).map((s) => `${s} ${(r[s] / r["cluster-key-slot"]).toFixed(1)}x`).join(", ");
   console.log(`${label.padEnd(10)}${SPECS.map((s) => fmt(r[s]) + "  ").join("")} ${ratios}`);
+  for (const s of SPECS.filter((s) => s !== "cluster-key-slot")) {
+    record("import", `${label} ${s} (ns per import)`, "cluster-key-slot", r["cluster-key-slot"] * 1e6, r[s] * 1e6);
+  }
 }
 const esm = result["import()"].keyroute;
 const cjs = result["require()"].keyroute;

@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { devRequire, loadKeyroute, opt, root } from "./harness.mjs";
+import { record } from "./rows.mjs";
 
 const PASSES = Number(opt("--passes", "11"));
 const CALLS = Number(opt("--calls", "200"));
@@ -92,6 +93,7 @@ try {
     const [a, b] = [await hand(), await ours()];
     if (JSON.stringify(a) !== JSON.stringify(b) || a.some((v) => v === null)) throw new Error(`${name}: results differ`);
     const [h, o] = await race([hand, ours]);
+    record("sharded", name, "by hand", h * 1000, o * 1000);
     console.log(`${name.padEnd(34)}${h.toFixed(1).padStart(12)}${o.toFixed(1).padStart(13)}${((h / o).toFixed(2) + "x").padStart(8)}`);
   }
 } finally {

@@ -5,8 +5,9 @@
 // warm-up passes. ratio = incumbent / keyroute (> 1: keyroute is faster).
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { record } from "./rows.mjs";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const args = process.argv.slice(2);
@@ -68,7 +69,9 @@ export async function main(script, title, rows, incumbentName) {
   const pad = (s, n) => String(s).padEnd(n);
   const num = (x, n) => x.toFixed(1).padStart(n);
   console.log(`${pad("case", 34)}${pad("items", 8)}${`${incumbentName} ns`.padStart(18)}${"keyroute ns".padStart(13)}${"ratio".padStart(8)}`);
+  const bench = basename(script, ".mjs").replace(/^bench_/, "");
   for (const r of results) {
+    record(bench, r.name, incumbentName, r.incumbent, r.ours);
     console.log(`${pad(r.name, 34)}${pad(r.items, 8)}${num(r.incumbent, 18)}${num(r.ours, 13)}${((r.incumbent / r.ours).toFixed(2) + "x").padStart(8)}`);
   }
   return results;

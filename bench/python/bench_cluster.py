@@ -33,6 +33,7 @@ import redis
 from redis.cluster import RedisCluster
 
 import keyroute
+from rows import record
 from bench_slot import WARMUP, summary, time_passes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +139,7 @@ def main() -> None:
             our_times, their_times = time_passes([ours, theirs], args.passes)
             our_ns, our_iqr = summary(our_times, n)
             their_ns, their_iqr = summary(their_times, n)
+            record("cluster", name, inc_name, their_ns, our_ns)
             print(f"{name:<26}{our_ns:>9.1f}{our_iqr:>6.0%}   {inc_name:<29}{their_ns:>9.1f}"
                   f"{their_iqr:>6.0%}{their_ns / our_ns:>7.1f}x")
         print("ratio = redis-py ns/key / keyroute ns/key (higher is better for keyroute); "

@@ -32,6 +32,7 @@ import redis
 from redis._parsers.commands import CommandsParser
 
 import keyroute
+from rows import record
 from bench_slot import WARMUP, summary, time_passes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,6 +155,7 @@ def main() -> None:
                                                      args.passes)
                 our_ns, our_iqr = summary(our_times, len(argvs))
                 their_ns, their_iqr = summary(their_times, len(argvs))
+                record("command", f"{kind} {name}", "CommandsParser.get_keys", their_ns, our_ns)
                 print(f"{kind:<10}{name:<23}{our_ns:>9.1f}{our_iqr:>6.0%}   {'':<24}"
                       f"{their_ns:>10.1f}{their_iqr:>6.0%}{their_ns / our_ns:>8.1f}x")
         print("ratio = redis-py ns/command / keyroute ns/command (higher is better for keyroute); "

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import keyroute
+from rows import record
 from bench_slot import WARMUP, summary, time_passes
 
 OSS = keyroute.HashPolicy.oss()
@@ -80,6 +81,9 @@ def main() -> None:
         ours, plain = time_passes([run, base], args.passes)
         ns, iqr = summary(ours, len(keys))
         base_ns, base_iqr = summary(plain, len(keys))
+        # The incumbent here is keyroute without a policy: the ratio is
+        # the policy's cost (1.00: none).
+        record("policy", name, base_name, base_ns, ns)
         print(f"{name:<38}{ns:>8.1f}{iqr:>6.0%}   {base_name:<24}{base_ns:>8.1f}{base_iqr:>6.0%}"
               f"{ns / base_ns:>7.2f}x")
     print("ratio = with / without a policy (1.00x: the policy costs nothing)")

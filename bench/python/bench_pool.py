@@ -39,6 +39,7 @@ from pymemcache.client.hash import HashClient
 from uhashring import HashRing
 
 import keyroute
+from rows import record
 from bench_slot import WARMUP, summary, time_passes
 
 # (name, keyroute, incumbent name or None, incumbent or None, ops per run, goal)
@@ -171,6 +172,7 @@ def main() -> None:
         times = time_passes(runs, args.passes)
         our_ns, our_iqr = summary(times[0], count)
         if theirs is None:
+            record("pool", name, None, None, our_ns)
             print(f"{name:<30}{our_ns:>10.1f}{our_iqr:>6.0%}   {'-':<33}")
             continue
         their_ns, their_iqr = summary(times[1], count)
@@ -179,6 +181,7 @@ def main() -> None:
                                              else f">={goal:g}x MISSED")
         if goal is not None and ratio < goal:
             missed.append(name)
+        record("pool", name, inc_name, their_ns, our_ns)
         print(f"{name:<30}{our_ns:>10.1f}{our_iqr:>6.0%}   {inc_name:<33}{their_ns:>11.1f}"
               f"{their_iqr:>6.0%}{ratio:>7.1f}x  {verdict}")
     print("ns/op: per key for lookups, per pool for builds; ratio = incumbent / keyroute")

@@ -39,6 +39,7 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
 import keyroute
+from rows import record
 from bench_slot import WARMUP, summary, time_passes
 from keyroute.redis import ShardedRedis
 from keyroute.redis.asyncio import ShardedRedis as AsyncShardedRedis
@@ -161,6 +162,12 @@ def main() -> None:
             med, iqr = summary(t, 1)
             print(f"{name:<40}{med / 1000:>10.1f}{iqr:>6.0%}{med / base:>21.2f}x")
         print("(x = that row's time / ShardedRedis sync; above 1: ShardedRedis is faster)")
+        meds = [summary(t, 1)[0] for t in times]
+        # Each ShardedRedis row against the same work by hand and against
+        # RedisCluster.mget_nonatomic, in its mode (rows 0-2 sync, 3-5 asyncio).
+        for at, mode in ((0, "sync"), (3, "asyncio")):
+            for inc in (at + 1, at + 2):
+                record("sharded", f"MGET {len(keys)} keys ({mode})", rows[inc][0], meds[inc], meds[at])
         print()
         gtimes = time_passes([run for _, run in get_rows], args.passes)
         (ours, ours_iqr), (theirs, theirs_iqr) = (summary(t, len(singles)) for t in gtimes)
@@ -169,6 +176,7 @@ def main() -> None:
         print("-" * len(header))
         print(f"{get_rows[0][0]:<40}{ours / 1000:>10.2f}{ours_iqr:>6.0%}")
         print(f"{get_rows[1][0]:<40}{theirs / 1000:>10.2f}{theirs_iqr:>6.0%}")
+        record("sharded", "single GET", get_rows[1][0], theirs, ours)
         print(f"difference per GET: {(ours - theirs) / 1000:+.2f} us ({ours / theirs - 1:+.1%}), "
               "round trip included (noisy on a shared machine)")
         router = keyroute.ShardRouter(pool)

@@ -29,6 +29,7 @@ from redis.cluster import RedisCluster
 from redis.crc import key_slot as redis_key_slot
 
 import keyroute
+from rows import record
 
 WARMUP = 2
 
@@ -149,6 +150,7 @@ def main() -> None:
                                              else f">={goal:g}x MISSED")
         if goal is not None and ratio < goal:
             missed.append(name)
+        record("slot", name, inc_name, their_ns, our_ns)
         print(f"{name:<24}{our_ns:>9.1f}{our_iqr:>6.0%}   {inc_name:<29}{their_ns:>9.1f}"
               f"{their_iqr:>6.0%}{ratio:>7.1f}x  {verdict}")
     print("ratio = redis-py ns/key / keyroute ns/key (higher is better for keyroute)")

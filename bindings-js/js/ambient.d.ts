@@ -8,6 +8,6 @@ declare module "*.wasm" {
 // The wasm payloads (scripts/build.sh writes them into dist/ beside the
 // entries; the bundles import them by this relative name).
 declare module "*_wasm.json" {
-  const hex: string;
-  export default hex;
+  const payload: { hex: string };
+  export default payload;
 }

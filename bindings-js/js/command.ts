@@ -118,52 +118,131 @@ export class Split {
   }
 }
 
-/** A command of the table, as src/command.rs `legacyRanges` lists it. */
-interface Range {
-  readonly name: string;
+/**
+ * Where a command's routing keys are, as src/command.rs `keyShapes` lists
+ * them from the core's table (the core's `KeyShape`, read by the core too):
+ * this side reads that data and never names a command itself.
+ */
+interface Shape {
   readonly arity: number;
-  readonly first: number;
-  readonly last: number;
-  readonly step: number;
+  /**
+   * 0: keys at `a`, `a + c`, ... up to `b` (negative: from the end), none
+   * when `a` is 0 or a position is past the end; 1: a count at `a`, then
+   * that many keys from `b`, then the destination at `c` (0: none); 2: only
+   * the core can say.
+   */
+  readonly kind: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
   /** A container's subcommands, which argv[1] picks; null for any other command. */
-  readonly sub: Map<string, Range> | null;
-  /** Its routing keys come from a key procedure (the core's). */
-  readonly procedure: boolean;
+  readonly sub: Map<string, Shape> | null;
 }
 
 /** Top-level commands by lower- and upper-case name. */
-type Ranges = Map<string, Range>;
+type Shapes = Map<string, Shape>;
 
-function parseRanges(text: string): Ranges {
-  const top: Ranges = new Map();
+const RANGE = 0;
+const NUMKEYS = 1;
+
+function parseShapes(text: string): Shapes {
+  const top: Shapes = new Map();
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const f = line.split(" ");
     const bar = f[0].indexOf("|");
-    const r: Range = {
-      name: f[0],
+    const shape: Shape = {
       arity: +f[1],
-      first: +f[2],
-      last: +f[3],
-      step: +f[4],
-      sub: f[5] === "1" ? new Map() : null,
-      procedure: f[6] === "1",
+      sub: f[2] === "1" ? new Map() : null,
+      kind: +f[3],
+      a: +f[4],
+      b: +f[5],
+      c: +f[6],
     };
     // Names are lower-case ASCII: upper-casing them changes only a-z.
     const key = f[0].slice(bar + 1);
     const map = bar < 0 ? top : top.get(f[0].slice(0, bar))?.sub;
-    map?.set(key, r);
-    map?.set(key.toUpperCase(), r);
+    map?.set(key, shape);
+    map?.set(key.toUpperCase(), shape);
   }
   return top;
 }
 
-let builtinRanges: Ranges | null = null;
+let builtinShapes: Shapes | null = null;
 
 /** `s` with ASCII letters lower-cased, as the core folds names; `""` if `s` is not ASCII. */
 function lowerAscii(s: string): string {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return "";
   return s.toLowerCase();
+}
+
+/**
+ * A count of one to nine ASCII digits, which C `atoi` reads as written; -1
+ * for anything else (signs, spaces, NUL, overflow...), which the core reads.
+ */
+function plainCount(a: string | Uint8Array): number {
+  const n = a.length;
+  if (n === 0 || n > 9) return -1;
+  let v = 0;
+  if (typeof a === "string") {
+    for (let i = 0; i < n; i++) {
+      const d = a.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const d = a[i] - 48;
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+    }
+  }
+  return v;
+}
+
+// The key positions of a shape, as `(first, last, step)` of an arithmetic
+// run and an optional destination after it: set by `positions` for the
+// caller to read, so that neither commandKeys nor check allocates for them.
+let runFirst = 0;
+let runLast = -1;
+let runStep = 1;
+let runStore = 0;
+
+/**
+ * Sets the run of key positions of `list` by `shape` (an empty run when it
+ * has none); false when only the core can read them (a count that is not
+ * plain digits).
+ */
+function positions(shape: Shape, list: readonly unknown[]): boolean {
+  const argc = list.length;
+  runStore = 0;
+  if (shape.kind === RANGE) {
+    const first = shape.a;
+    const step = shape.c > 1 ? shape.c : 1;
+    const last = shape.b < 0 ? argc + shape.b : shape.b;
+    // The last position the run reaches; past the end means no keys at all.
+    const end = first + Math.floor((last - first) / step) * step;
+    if (first === 0 || last < first || end >= argc) {
+      runLast = -1;
+      return true;
+    }
+    runFirst = first;
+    runLast = end;
+    runStep = step;
+    return true;
+  }
+  const at = list[shape.a] as string | Uint8Array | undefined;
+  const num = at === undefined ? 0 : plainCount(at);
+  if (num < 0) return false;
+  runStep = 1;
+  if (num < 1 || num > argc - shape.b) {
+    runLast = -1;
+    return true;
+  }
+  runFirst = shape.b;
+  runLast = shape.b + num - 1;
+  runStore = shape.c;
+  return true;
 }
 
 function modeCode(options: KeyOptions | undefined): number {
@@ -192,10 +271,10 @@ export class CommandTable {
 
   /** @internal Whether the table is still the built-in one (no commands added). */
   _builtin = true;
-  /** @internal The legacy-range commands, read from the table on first use. */
-  _ranges: Ranges | null = null;
-  /** @internal Whether legacy-range commands are answered without a wasm call. */
-  _useRanges = true;
+  /** @internal Every command's key shape, read from the table on first use. */
+  _shapes: Shapes | null = null;
+  /** @internal Whether commands with a key shape are answered without a wasm call. */
+  _useShapes = true;
 
   /** The built-in table; with `policy`, keys are checked by that policy. */
   constructor(options?: { policy?: HashPolicy | null }) {
@@ -221,21 +300,21 @@ export class CommandTable {
   }
 
   /**
-   * @internal The command of `list` if its routing keys are its legacy range
-   * and the core would answer without an error (known command, right arity,
-   * every argument a string or a Uint8Array); else null.
+   * @internal The key shape of `list`'s command if this side can read it
+   * and the core would answer without an error (known command, right
+   * arity, every argument a string or a Uint8Array); else null.
    */
-  _range(list: readonly unknown[]): Range | null {
+  _shape(list: readonly unknown[]): Shape | null {
     const argc = list.length;
     const name = list[0];
-    if (argc === 0 || typeof name !== "string" || !this._useRanges) return null;
-    let ranges = this._ranges;
-    if (ranges === null) {
-      if (this._builtin) ranges = builtinRanges ??= parseRanges(this._table.legacyRanges());
-      else ranges = parseRanges(this._table.legacyRanges());
-      this._ranges = ranges;
+    if (argc === 0 || typeof name !== "string" || !this._useShapes) return null;
+    let shapes = this._shapes;
+    if (shapes === null) {
+      if (this._builtin) shapes = builtinShapes ??= parseShapes(this._table.keyShapes());
+      else shapes = parseShapes(this._table.keyShapes());
+      this._shapes = shapes;
     }
-    let cmd = ranges.get(name) ?? ranges.get(lowerAscii(name));
+    let cmd = shapes.get(name) ?? shapes.get(lowerAscii(name));
     if (cmd === undefined) return null;
     if (cmd.sub !== null) {
       const sub = list[1];
@@ -243,7 +322,7 @@ export class CommandTable {
       cmd = cmd.sub.get(sub) ?? cmd.sub.get(lowerAscii(sub));
       if (cmd === undefined) return null;
     }
-    if (cmd.procedure || (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity)) return null;
+    if (cmd.kind > NUMKEYS || (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity)) return null;
     for (let i = 1; i < argc; i++) {
       const a = list[i];
       if (typeof a !== "string" && !(a instanceof Uint8Array)) return null;
@@ -265,8 +344,13 @@ export class CommandTable {
   commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
     const mode = options === undefined ? 0 : modeCode(options);
     const list = checkArray(argv, "argv");
-    const cmd = mode === 0 ? this._range(list) : null;
-    if (cmd !== null) return rangeKeys(cmd, list) as (string | Uint8Array)[];
+    const shape = mode === 0 ? this._shape(list) : null;
+    if (shape !== null && positions(shape, list)) {
+      const keys: (string | Uint8Array)[] = [];
+      for (let j = runFirst; j <= runLast; j += runStep) keys.push(list[j] as Item);
+      if (runStore !== 0) keys.push(list[runStore] as Item);
+      return keys;
+    }
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
@@ -295,14 +379,14 @@ export class CommandTable {
    */
   check(argv: Argv): number | null {
     const list = checkArray(argv, "argv");
-    const cmd = this._policy === null ? this._range(list) : null;
-    if (cmd !== null) {
-      let slot: number | null = null;
-      for (const key of rangeKeys(cmd, list) as (string | Uint8Array)[]) {
-        const s = keySlot(key);
-        if (slot === null) slot = s;
-        else if (s !== slot) return this._check(list); // CROSSSLOT, from the core
+    const shape = this._policy === null ? this._shape(list) : null;
+    if (shape !== null && positions(shape, list)) {
+      if (runLast < 0) return null;
+      const slot = keySlot(list[runFirst] as Item);
+      for (let j = runFirst + runStep; j <= runLast; j += runStep) {
+        if (keySlot(list[j] as Item) !== slot) return this._check(list); // CROSSSLOT, from the core
       }
+      if (runStore !== 0 && keySlot(list[runStore] as Item) !== slot) return this._check(list);
       return slot;
     }
     return this._check(list);
@@ -380,7 +464,7 @@ export class CommandTable {
       throw fromWasm(e);
     } finally {
       this._builtin = false;
-      this._ranges = null;
+      this._shapes = null;
     }
   }
 
@@ -397,22 +481,6 @@ export class CommandTable {
   }
 }
 disposable(CommandTable);
-
-/** The keys of `list` by the legacy range of `cmd`, as the core computes them. */
-function rangeKeys(cmd: Range, list: readonly unknown[]): unknown[] {
-  const first = cmd.first;
-  if (first === 0) return [];
-  const argc = list.length;
-  const last = cmd.last < 0 ? argc + cmd.last : cmd.last;
-  const step = cmd.step > 1 ? cmd.step : 1;
-  const keys: unknown[] = [];
-  for (let j = first; j <= last; j += step) {
-    // Positions past the end (a variadic command): no keys at all.
-    if (j >= argc) return [];
-    keys.push(list[j]);
-  }
-  return keys;
-}
 
 let builtin: CommandTable | null = null;
 const byPolicy = new WeakMap<HashPolicy, CommandTable>();

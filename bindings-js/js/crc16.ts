@@ -124,14 +124,13 @@ function bytesCrc16(crc: number, u: Uint8Array, start: number, end: number): num
 }
 
 /**
- * The Redis Cluster hash slot of the bytes `u`, in one pass for the common
+ * The Redis Cluster hash slot of the first `n` bytes of `u`, in one pass for the common
  * cases: the CRC of the whole key runs while looking for `{`, so a key with
  * no tag is read once; once a `{` is found the tag's CRC runs until `}`. Only
  * an unterminated or empty tag goes back to finish the whole-key CRC.
  */
-export function bytesSlot(u: Uint8Array): number {
+export function bytesSlot(u: Uint8Array, n: number = u.length): number {
   const t = TABLE;
-  const n = u.length;
   let crc = 0;
   let i = 0;
   for (; i < n; i++) {

@@ -2,12 +2,12 @@
 // wasm from dist/keyroute_slots_wasm.json (hex), compiled synchronously at
 // import, as entry.ts does with the full one.
 
-import wasmHex from "./keyroute_slots_wasm.json" with { type: "json" };
+import wasmPayload from "./keyroute_slots_wasm.json" with { type: "json" };
 import { decodeHex } from "./hex.js";
 import { backend, initAsync, initSync } from "./glue-slots.js";
 import { init } from "./state.js";
 
-const bytes = decodeHex(wasmHex);
+const bytes = decodeHex(wasmPayload.hex);
 init(
   () => backend(initSync({ module: bytes })),
   (error) =>

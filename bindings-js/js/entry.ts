@@ -6,12 +6,12 @@
 // JSON file: the package carries the bytes once for them (and once as the
 // raw .wasm for workerd, which may not compile bytes).
 
-import wasmHex from "./keyroute_wasm.json" with { type: "json" };
+import wasmPayload from "./keyroute_wasm.json" with { type: "json" };
 import { decodeHex } from "./hex.js";
 import { backend, initAsync, initSync } from "./glue.js";
 import { init } from "./state.js";
 
-const bytes = decodeHex(wasmHex);
+const bytes = decodeHex(wasmPayload.hex);
 init(
   () => backend(initSync({ module: bytes })),
   // Old Chromium WebViews refuse to compile more than 4 KB synchronously on

@@ -1,5 +1,6 @@
 // Decoding of the wasm payload (dist/keyroute_wasm.json and
-// dist/keyroute_slots_wasm.json: the module's bytes as one hex string).
+// dist/keyroute_slots_wasm.json: the module's bytes as one hex string, the
+// document's `hex`).
 //
 // Hex rather than base64: gzip keeps byte alignment in hex, so the packed
 // tarball carries the payload in ~343 KB instead of ~413 KB for the full

@@ -93,12 +93,16 @@ log "wasm-opt -O3"
 "$BIN/wasm-opt" -O3 "$BUILD/glue-slots/keyroute_slots_glue_bg.wasm" -o "$DIST/keyroute_slots_bg.wasm"
 
 # The payloads of the default entries (ESM and CJS read the same file): the
-# optimised wasm as one hex string in a JSON document.
+# optimised wasm as one hex string, in an object ({"hex": ...}). Not a bare
+# string: the CommonJS bundle wraps a default import in esbuild's __toESM,
+# whose Object.create(Object.getPrototypeOf(value)) on a string turned
+# String.prototype into a dictionary, and every charCodeAt of the process
+# (the user's code included) ran about five times slower.
 payload() {
   node -e '
     const fs = require("fs");
     const [wasm, out] = process.argv.slice(1);
-    fs.writeFileSync(out, JSON.stringify(fs.readFileSync(wasm).toString("hex")));
+    fs.writeFileSync(out, JSON.stringify({ hex: fs.readFileSync(wasm).toString("hex") }));
   ' "$1" "$2"
 }
 payload "$DIST/keyroute_bg.wasm" "$DIST/keyroute_wasm.json"

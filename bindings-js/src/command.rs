@@ -7,7 +7,8 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use keyroute::command::{CommandTable, Merge, Mode, ResponsePolicy, Route};
+use core::cell::UnsafeCell;
+use keyroute::command::{CommandTable, KeyRef, KeyShape, Merge, Mode, ResponsePolicy, Route};
 use keyroute::error::CommandError;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -15,9 +16,14 @@ use wasm_bindgen::JsValue;
 use crate::args::{argv, fail, out};
 use crate::errors::{self, quote};
 use crate::policy::Policy;
+use crate::scratch::Shared;
 
 /// `check` and `checkTransaction`: the answer for "no keys, any node".
 pub const NO_KEYS: i32 = 16384;
+
+/// The key list of the call under way, kept between calls so that key
+/// extraction allocates nothing once it has grown.
+static KEYS: Shared<Vec<KeyRef>> = Shared(UnsafeCell::new(Vec::new()));
 
 fn mode(code: u32) -> Mode {
     if code == 1 {
@@ -83,9 +89,10 @@ impl Table {
 
     /// Key positions of the argv, into the result array.
     pub fn keys(&self, argc: u32, staged: bool, mode_code: u32) -> i32 {
-        done(self.0.keys(argv(argc, staged), mode(mode_code)), |keys| {
-            out(keys.iter().map(|k| k.pos as u32))
-        })
+        // SAFETY: single thread; no borrow of KEYS outlives a call.
+        let keys = unsafe { KEYS.get() };
+        let r = self.0.keys_into(argv(argc, staged), mode(mode_code), keys);
+        done(r, |()| out(keys.iter().map(|k| k.pos as u32)))
     }
 
     /// Key positions and flags as JSON `[[pos, ["RO", ...]], ...]`.
@@ -117,7 +124,9 @@ impl Table {
 
     /// The one slot of the argv's keys, [`NO_KEYS`], or -1 (CROSSSLOT...).
     pub fn check(&self, argc: u32, staged: bool) -> i32 {
-        done(self.0.check(argv(argc, staged)), |s| {
+        // SAFETY: single thread; no borrow of KEYS outlives a call.
+        let keys = unsafe { KEYS.get() };
+        done(self.0.check_with(argv(argc, staged), keys), |s| {
             s.map_or(NO_KEYS, i32::from)
         })
     }
@@ -185,12 +194,16 @@ impl Table {
             .map_err(|e| errors::js(errors::command(&e)))
     }
 
-    /// Every command and subcommand, one per line:
-    /// `name arity first last step container procedure` (`container`: 1 when
-    /// it has subcommands, which argv\[1\] picks; `procedure`: 1 when its
-    /// routing keys come from a key procedure, not from its legacy range).
-    #[wasm_bindgen(js_name = legacyRanges)]
-    pub fn legacy_ranges(&self) -> String {
+    /// Every command and subcommand, one per line, with where its routing
+    /// keys are ([`Command::key_shape`]): `name arity container kind a b c`.
+    /// `container` is 1 when argv\[1\] picks a subcommand; `kind` 0 is a
+    /// range (`a b c` = first, last, step), 1 a count (`a b c` = the count's
+    /// position, the first key's, the destination's or 0), 2 only the core
+    /// can say (keyword scans, and commands placed by their key specs).
+    ///
+    /// [`Command::key_shape`]: keyroute::command::Command::key_shape
+    #[wasm_bindgen(js_name = keyShapes)]
+    pub fn key_shapes(&self) -> String {
         let mut o = String::new();
         let mut line = |c: &keyroute::command::Command| {
             // Names the JS side can look up exactly as the core does:
@@ -199,15 +212,24 @@ impl Table {
                 .name
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
-            if plain {
-                let (f, l, s) = c.legacy_range;
-                let container = !c.subcommands.is_empty() as u8;
-                let procedure = c.getkeys.is_some() as u8;
-                o.push_str(&format!(
-                    "{} {} {f} {l} {s} {container} {procedure}\n",
-                    c.name, c.arity
-                ));
+            if !plain {
+                return;
             }
+            let (kind, a, b, s) = match c.key_shape() {
+                _ if c.placed_by_key_specs() => (2, 0, 0, 0),
+                KeyShape::Range { first, last, step } => (0, first, last, step),
+                KeyShape::Numkeys {
+                    count,
+                    first,
+                    store,
+                } => (1, count.into(), first.into(), store.map_or(0, i16::from)),
+                _ => (2, 0, 0, 0),
+            };
+            let container = !c.subcommands.is_empty() as u8;
+            o.push_str(&format!(
+                "{} {} {container} {kind} {a} {b} {s}\n",
+                c.name, c.arity
+            ));
         };
         for c in self.0.commands() {
             line(c);

@@ -210,10 +210,10 @@ function result(fn) {
 }
 
 test("commandKeys and check answer as the core on every getkeys vector and random argv", () => {
-  // Both tables are the built-in one; `core` never takes the legacy-range path.
+  // Both tables are the built-in one; `core` never takes the key-shape path.
   const ours = new kr.CommandTable();
   const core = new kr.CommandTable();
-  core._useRanges = false;
+  core._useShapes = false;
   const compare = (argv, what) => {
     const a = result(() => ours.commandKeys(argv));
     const b = result(() => core.commandKeys(argv));
@@ -235,15 +235,17 @@ test("commandKeys and check answer as the core on every getkeys vector and rando
       for (const s of sub === undefined ? [undefined] : [sub, sub.toLowerCase(), sub.toUpperCase(), kelvin(sub), bytes[1]]) {
         const argv = s === undefined ? [n] : [n, s, ...rest];
         compare(argv, show(argv));
-        if (ours._range(argv) !== null) fast++;
+        if (ours._shape(argv) !== null) fast++;
       }
     }
   }
-  assert.ok(fast > 1000, `only ${fast} argv took the legacy-range path`);
+  assert.ok(fast > 1000, `only ${fast} argv took the key-shape path`);
   // Random argv over the names of the corpus, with every kind of argument.
   const next = rng(0x5eed);
   const names = [...new Set(cases.map((c) => Buffer.from(c[0]).toString("latin1").toLowerCase()))];
-  const words = ["{t}a", "{t}b", "a", "b", "", "0", "1", "2", "3", "-1", "STORE", "keys", "ENCODING", "get", "ü", "\uD800"];
+  // Counts atoi reads in every way (signs, spaces, NUL, overflow, leading zeros).
+  const words = ["{t}a", "{t}b", "a", "b", "", "0", "1", "2", "3", "-1", "STORE", "keys", "ENCODING", "get", "ü", "\uD800",
+    "02", " 2", "+2", "2\0", "2x", "999999999", "4294967298", "STREAMS", "BY"];
   for (let i = 0; i < 20000; i++) {
     const name = names[next.int(names.length)];
     const argv = [next() < 0.5 ? name : name.toUpperCase()];
@@ -255,10 +257,36 @@ test("commandKeys and check answer as the core on every getkeys vector and rando
     compare(argv, show(argv.map((a) => (typeof a === "string" || a instanceof Uint8Array ? a : String(a)))));
   }
   compare([], "[]");
+  // Numkeys commands with every count word, in both argument kinds; and
+  // a command placed by its key specs (MSETEX), which only the core reads.
+  let counted = 0;
+  for (const name of ["EVAL", "zunionstore", "ZINTER", "LMPOP", "BLMPOP", "SINTERCARD", "FCALL_RO"]) {
+    for (const count of words) {
+      for (let extra = 0; extra < 5; extra++) {
+        const argv = [name, ...(name === "LMPOP" || name === "ZINTER" || name === "SINTERCARD" ? [] : ["x"]), count];
+        for (let j = 0; j < extra; j++) argv.push(`{t}${j}`);
+        if (name === "LMPOP" || name === "BLMPOP") argv.push("LEFT");
+        compare(argv, show(argv));
+        const bytes = argv.map((a, i) => (i > 0 && i % 2 === 0 ? Buffer.from(a) : a));
+        compare(bytes, show(bytes));
+        if (ours._shape(argv) !== null) counted++;
+      }
+    }
+  }
+  assert.ok(counted > 500, `only ${counted} numkeys argv took the key-shape path`);
+  for (const argv of [["MSETEX", "2", "a", "1", "b", "2"], ["MSETEX", "2", "{u}a", "1", "{u}b", "2", "NX"], ["msetex", "1", "k", "v"]]) {
+    compare(argv, show(argv));
+  }
   // A table extended with module commands answers for them too.
-  const reply = [["mod.get", 2, ["readonly"], 1, 1, 1], ["mod.range", -3, ["readonly"], 2, -2, 2]];
+  // mod.upto: a range that may end past argv (then no keys at all).
+  const reply = [["mod.get", 2, ["readonly"], 1, 1, 1], ["mod.range", -3, ["readonly"], 2, -2, 2], ["mod.upto", -2, ["readonly"], 1, 3, 2]];
   for (const t of [ours, core]) t.extendFromCommandReply(reply);
   for (const argv of [["MOD.GET", "k"], ["mod.range", "x", "a", "b", "c", "d"], ["mod.range", "x"], ["mod.get"]]) compare(argv, show(argv));
+  for (let n = 1; n < 7; n++) {
+    const argv = ["mod.upto", ...Array.from({ length: n }, (_, i) => `{t}${i}`)];
+    compare(argv, show(argv));
+    assert.ok(ours._shape(argv) !== null, show(argv));
+  }
   // Policies check with their own hashing (the core's path).
   const p = new kr.CommandTable({ policy: kr.HashPolicy.enterpriseStandard() });
   assert.equal(p.check(["MGET", "{}a", "{}b"]), 0);

@@ -11,13 +11,27 @@
 #   bench/python/bench_sharded.py  keyroute.redis.ShardedRedis: MGET of 1000 keys
 #                                  over 4 shards (sync, asyncio) vs by hand and
 #                                  vs RedisCluster.mget_nonatomic; single-GET cost
+#
+# --smoke (first argument; `make test` runs it): every script once, the
+# fewest timed passes they accept (7) over 2000 keys, unpinned: the answers
+# are checked against the incumbents as in a full run, and the timings mean
+# nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 KEYS=target/bench-keys.txt
+COUNT=200000
+smoke=0
+if [ "${1:-}" = "--smoke" ]; then
+  shift
+  smoke=1
+  KEYS=target/bench-keys-smoke.txt
+  COUNT=2000
+  set -- --passes 7 "$@"
+fi
 
 if [ ! -f "$KEYS" ]; then
-  "$PY" bench/corpus.py --count 200000 --out "$KEYS"
+  "$PY" bench/corpus.py --count "$COUNT" --out "$KEYS"
 fi
 # Pinned to one CPU when possible, as the measurements in docs/performance.md
 # ("How the measurements were taken") were. The
@@ -25,7 +39,7 @@ fi
 # the servers answer from another CPU.
 pin=()
 cpu=()
-if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
+if [ "$smoke" = 0 ] && command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
   pin=(taskset -c 1)
   cpu=(--cpu 1)
 fi

@@ -13,6 +13,9 @@
 //! top-bits index keyroute uses (`Ring::lookup`), on the same points and
 //! hashes; both must answer the same before anything is timed.
 
+#[path = "common/summary.rs"]
+mod summary;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -119,6 +122,15 @@ fn main() {
         let ours = time_per(&hs, passes, &|hs| {
             hs.iter().map(|&h| ring.lookup(h).unwrap() as u64).sum()
         });
+        if !test_mode {
+            summary::row(
+                "partition",
+                &format!("ring lookup, {n} servers"),
+                Some(("binary search", base)),
+                ours,
+                base / ours,
+            );
+        }
         println!(
             "  {n:>5} servers ({:>6} points): binary search {base:>6.2} ns   keyroute index {ours:>6.2} ns   {:>5.2}x",
             ring.len(),

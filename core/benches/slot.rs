@@ -11,6 +11,9 @@
 //! - `crc16-crate`: the `crc16` crate's XMODEM state (what redis-rs uses), with
 //!   the same byte-loop tag search.
 
+#[path = "common/summary.rs"]
+mod summary;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -156,6 +159,11 @@ fn main() {
             ("keyroute::key_slot_fast", ours_fast),
             ("keyroute::key_slots (batch)", ours_batch),
         ] {
+            if !test_mode {
+                let row = format!("{name}, {label}");
+                summary::row("slot", &row, Some(("redis-table", redis)), t, redis / t);
+                summary::row("slot", &row, Some(("crc16 crate", crate_)), t, crate_ / t);
+            }
             println!(
                 "  {:<28} {:>9.2} ns   {:>6.2}x vs redis-table  {:>6.2}x vs crc16 crate",
                 name,

@@ -4,10 +4,21 @@
 //! sub-pipeline per shard, put the replies back in order), sync and async.
 //!
 //! `cargo bench -p keyroute-redis --bench mget` starts four redis-servers on
-//! free loopback ports (stopped by PID at the end). `-- --test` runs each
-//! case once to prove it works and agrees. The ratio is by-hand time over
-//! keyroute time: 1.00 means the adapter costs nothing over careful
+//! free loopback ports (stopped by PID at the end). The two contenders of a
+//! row take turns call by call; each pass gives each its mean time per call,
+//! and the row reports the medians over the passes. The ratio is by-hand
+//! time over keyroute time: 1.00 means the adapter costs nothing over careful
 //! hand-written code.
+//!
+//! Options: `--test` runs each case once to prove it works and agrees;
+//! `--passes N` and `--calls N` size the timing; `--only NAME` runs one
+//! contender alone, `--calls` times, untimed (for `valgrind --tool=callgrind`,
+//! whose instruction counts compare the two sides when wall time is too
+//! noisy). Names: `sync-mget`, `sync-pipeline`, `async-mget`,
+//! `async-pipeline`, each followed by `-keyroute` or `-hand`.
+
+#[path = "../../core/benches/common/summary.rs"]
+mod summary;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -66,26 +77,106 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Microseconds per call of each contender: medians of `passes` passes of
-/// `calls` calls, the two contenders taking turns pass by pass so that the
-/// machine's drift touches both alike.
-fn time2(passes: usize, calls: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
-    a();
-    b();
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..passes {
-        let t = Instant::now();
-        for _ in 0..calls {
-            a();
+struct Opts {
+    test: bool,
+    passes: usize,
+    calls: usize,
+    only: Option<String>,
+}
+
+impl Opts {
+    fn parse() -> Opts {
+        let args: Vec<String> = std::env::args().collect();
+        let value = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .map(|v| v.parse::<usize>().expect(name))
+        };
+        let test = args.iter().any(|a| a == "--test");
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1).cloned());
+        Opts {
+            test,
+            passes: value("--passes").unwrap_or(if test { 1 } else { 15 }),
+            calls: value("--calls").unwrap_or(if test { 1 } else { 100 }),
+            only,
         }
-        ta.push(t.elapsed().as_secs_f64() * 1e6 / calls as f64);
-        let t = Instant::now();
-        for _ in 0..calls {
-            b();
-        }
-        tb.push(t.elapsed().as_secs_f64() * 1e6 / calls as f64);
     }
-    (median(ta), median(tb))
+}
+
+/// The timings of one row: each contender's median microseconds per call,
+/// and the median over call pairs of `b`'s time over `a`'s.
+struct Timing {
+    a: f64,
+    b: f64,
+    ratio: f64,
+}
+
+impl Timing {
+    fn of(ta: Vec<f64>, tb: Vec<f64>) -> Timing {
+        let ratio = median(tb.iter().zip(&ta).map(|(b, a)| b / a).collect());
+        Timing {
+            a: median(ta),
+            b: median(tb),
+            ratio,
+        }
+    }
+}
+
+/// `a` and `b` take turns call by call (which goes first flips every
+/// call), `passes * calls` times each, after a warm-up. Each call is timed
+/// alone; on a shared machine a burst of load lands on a call or two, and
+/// the medians (of the times, and of the ratio within each pair of calls
+/// made back to back) leave it out.
+fn race(passes: usize, calls: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> Timing {
+    for _ in 0..3 {
+        a();
+        b();
+    }
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for i in 0..passes * calls {
+        for first in [i % 2 == 0, i % 2 == 1] {
+            let t = Instant::now();
+            if first {
+                a();
+                ta.push(t.elapsed().as_secs_f64() * 1e6);
+            } else {
+                b();
+                tb.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+    }
+    Timing::of(ta, tb)
+}
+
+/// [`race`] for async contenders.
+async fn race_async(
+    passes: usize,
+    calls: usize,
+    mut a: impl AsyncFnMut(),
+    mut b: impl AsyncFnMut(),
+) -> Timing {
+    for _ in 0..3 {
+        a().await;
+        b().await;
+    }
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for i in 0..passes * calls {
+        for first in [i % 2 == 0, i % 2 == 1] {
+            let t = Instant::now();
+            if first {
+                a().await;
+                ta.push(t.elapsed().as_secs_f64() * 1e6);
+            } else {
+                b().await;
+                tb.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+    }
+    Timing::of(ta, tb)
 }
 
 type Groups = Vec<Vec<usize>>;
@@ -162,9 +253,51 @@ async fn by_hand_mget_async(
     out
 }
 
+async fn by_hand_gets_async(
+    pool: &Pool,
+    conns: &[redis::aio::MultiplexedConnection],
+    keys: &[String],
+) -> Vec<String> {
+    let g = groups(pool, keys);
+    let futures = conns.iter().zip(&g).map(|(conn, idx)| {
+        let mut conn = conn.clone();
+        let mut p = redis::pipe();
+        for &i in idx {
+            p.cmd("GET").arg(&keys[i]);
+        }
+        async move {
+            if idx.is_empty() {
+                return Vec::new();
+            }
+            p.query_async::<Vec<String>>(&mut conn).await.unwrap()
+        }
+    });
+    let replies = futures_util::future::join_all(futures).await;
+    let mut out = vec![String::new(); keys.len()];
+    for (idx, vals) in g.iter().zip(replies) {
+        for (&i, v) in idx.iter().zip(vals) {
+            out[i] = v;
+        }
+    }
+    out
+}
+
+/// Runs `f` `calls` times, untimed: one side of a row under `--only`.
+fn repeat(calls: usize, mut f: impl FnMut()) {
+    for _ in 0..calls {
+        f();
+    }
+}
+
+async fn repeat_async(calls: usize, mut f: impl AsyncFnMut()) {
+    for _ in 0..calls {
+        f().await;
+    }
+}
+
 fn main() {
-    let test = std::env::args().any(|a| a == "--test");
-    let (passes, calls) = if test { (1, 1) } else { (11, 200) };
+    let opts = Opts::parse();
+    let (passes, calls) = (opts.passes, opts.calls);
     let (_servers, ports) = start(4);
     let specs: Vec<String> = ports
         .iter()
@@ -209,29 +342,46 @@ fn main() {
     assert_eq!(by_hand_gets(&pool, &mut hand, &keys), want);
 
     let mut rows = Vec::new();
-    let (k_mget, h_mget) = time2(
-        passes,
-        calls,
-        || {
-            std::hint::black_box(mget.query::<Vec<String>>(&mut sharded).unwrap());
-        },
-        || {
-            std::hint::black_box(by_hand_mget(&pool, &mut hand, &keys));
-        },
-    );
-    rows.push(("sync MGET 1000 keys", k_mget, h_mget));
-    // The two closures above are done with `sharded` and `hand`.
-    let (k_gets, h_gets) = time2(
-        passes,
-        calls / 4 + 1,
-        || {
-            std::hint::black_box(gets.query::<Vec<String>>(&mut sharded).unwrap());
-        },
-        || {
-            std::hint::black_box(by_hand_gets(&pool, &mut hand, &keys));
-        },
-    );
-    rows.push(("sync pipeline of 1000 GETs", k_gets, h_gets));
+    if let Some(only) = &opts.only {
+        match only.as_str() {
+            "sync-mget-keyroute" => repeat(calls, || {
+                std::hint::black_box(mget.query::<Vec<String>>(&mut sharded).unwrap());
+            }),
+            "sync-mget-hand" => repeat(calls, || {
+                std::hint::black_box(by_hand_mget(&pool, &mut hand, &keys));
+            }),
+            "sync-pipeline-keyroute" => repeat(calls, || {
+                std::hint::black_box(gets.query::<Vec<String>>(&mut sharded).unwrap());
+            }),
+            "sync-pipeline-hand" => repeat(calls, || {
+                std::hint::black_box(by_hand_gets(&pool, &mut hand, &keys));
+            }),
+            _ => {}
+        }
+    } else {
+        let t = race(
+            passes,
+            calls,
+            || {
+                std::hint::black_box(mget.query::<Vec<String>>(&mut sharded).unwrap());
+            },
+            || {
+                std::hint::black_box(by_hand_mget(&pool, &mut hand, &keys));
+            },
+        );
+        rows.push(("sync MGET 1000 keys", t));
+        let t = race(
+            passes,
+            calls,
+            || {
+                std::hint::black_box(gets.query::<Vec<String>>(&mut sharded).unwrap());
+            },
+            || {
+                std::hint::black_box(by_hand_gets(&pool, &mut hand, &keys));
+            },
+        );
+        rows.push(("sync pipeline of 1000 GETs", t));
+    }
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -250,39 +400,95 @@ fn main() {
         }
         let mut s = Sharded::new(pool.clone(), conns.clone()).unwrap();
         assert_eq!(mget.query_async::<Vec<String>>(&mut s).await.unwrap(), want);
+        assert_eq!(gets.query_async::<Vec<String>>(&mut s).await.unwrap(), want);
         assert_eq!(by_hand_mget_async(&pool, &conns, &keys).await, want);
-        let mut samples_k = Vec::new();
-        let mut samples_h = Vec::new();
-        for _ in 0..passes {
-            let t = Instant::now();
-            for _ in 0..calls {
-                std::hint::black_box(mget.query_async::<Vec<String>>(&mut s).await.unwrap());
+        assert_eq!(by_hand_gets_async(&pool, &conns, &keys).await, want);
+        if let Some(only) = &opts.only {
+            match only.as_str() {
+                "async-mget-keyroute" => {
+                    repeat_async(calls, async || {
+                        std::hint::black_box(
+                            mget.query_async::<Vec<String>>(&mut s).await.unwrap(),
+                        );
+                    })
+                    .await
+                }
+                "async-mget-hand" => {
+                    repeat_async(calls, async || {
+                        std::hint::black_box(by_hand_mget_async(&pool, &conns, &keys).await);
+                    })
+                    .await
+                }
+                "async-pipeline-keyroute" => {
+                    repeat_async(calls, async || {
+                        std::hint::black_box(
+                            gets.query_async::<Vec<String>>(&mut s).await.unwrap(),
+                        );
+                    })
+                    .await
+                }
+                "async-pipeline-hand" => {
+                    repeat_async(calls, async || {
+                        std::hint::black_box(by_hand_gets_async(&pool, &conns, &keys).await);
+                    })
+                    .await
+                }
+                _ => {}
             }
-            samples_k.push(t.elapsed().as_secs_f64() * 1e6 / calls as f64);
-            let t = Instant::now();
-            for _ in 0..calls {
-                std::hint::black_box(by_hand_mget_async(&pool, &conns, &keys).await);
-            }
-            samples_h.push(t.elapsed().as_secs_f64() * 1e6 / calls as f64);
+            return;
         }
-        rows.push((
-            "async MGET 1000 keys (shards concurrently)",
-            median(samples_k),
-            median(samples_h),
-        ));
+        let t = race_async(
+            passes,
+            calls,
+            async || {
+                std::hint::black_box(mget.query_async::<Vec<String>>(&mut s).await.unwrap());
+            },
+            async || {
+                std::hint::black_box(by_hand_mget_async(&pool, &conns, &keys).await);
+            },
+        )
+        .await;
+        rows.push(("async MGET 1000 keys (shards concurrently)", t));
+        let t = race_async(
+            passes,
+            calls,
+            async || {
+                std::hint::black_box(gets.query_async::<Vec<String>>(&mut s).await.unwrap());
+            },
+            async || {
+                std::hint::black_box(by_hand_gets_async(&pool, &conns, &keys).await);
+            },
+        )
+        .await;
+        rows.push(("async pipeline of 1000 GETs (shards concurrently)", t));
     });
+    if opts.only.is_some() {
+        return;
+    }
 
     println!(
-        "MGET over 4 shards (twemproxy-ketama): keyroute-redis vs by hand, µs per call (median)"
+        "MGET over 4 shards (twemproxy-ketama): keyroute-redis vs by hand, µs per call \
+         (medians of {} calls each, taking turns; ratio: the median over pairs of calls \
+         of by hand / keyroute)",
+        passes * calls
     );
     println!(
-        "{:<44} {:>10} {:>10} {:>8}",
+        "{:<50} {:>10} {:>10} {:>8}",
         "case", "keyroute", "by hand", "ratio"
     );
-    for (name, k, h) in rows {
-        println!("{name:<44} {k:>10.1} {h:>10.1} {:>7.2}x", h / k);
+    for (name, t) in rows {
+        println!("{name:<50} {:>10.1} {:>10.1} {:>7.2}x", t.a, t.b, t.ratio);
+        if !opts.test {
+            summary::row(
+                "mget",
+                name,
+                Some(("by hand", t.b * 1e3)),
+                t.a * 1e3,
+                t.ratio,
+            );
+        }
     }
-    if test {
+    if opts.test {
         println!("(--test: one pass, the timings mean nothing)");
     }
 }

@@ -4,7 +4,7 @@ use keyroute::shard::{Control, Pipeline, ShardRouter, Step};
 use redis::{ConnectionLike, RedisResult, Value};
 
 use crate::fault::{combine, values};
-use crate::route::{encode_part, refusal, unpack, unreadable, Argv};
+use crate::route::{encode_part, refusal, unpack_argvs as unpack, unreadable, Argv};
 use crate::Sharded;
 
 /// Each command's result, in pipeline order, from each shard's replies (a

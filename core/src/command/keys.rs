@@ -39,37 +39,136 @@ fn key(pos: usize, flags: KeyFlags) -> KeyRef {
     KeyRef { pos, flags }
 }
 
-/// `getKeysFromCommand` for a command whose arity was already checked.
-pub(crate) fn routing_keys<A: AsRef<[u8]>>(cmd: &Command, argv: &[A]) -> Vec<KeyRef> {
-    match cmd.getkeys {
-        Some(proc_) => run_proc(proc_, argv),
-        None => legacy_range(cmd, argv.len()),
+/// Where a command's [`Mode::Routing`] keys are, as data: what a binding may
+/// read once to answer the common commands without calling the core per
+/// command (the npm package's `commandKeys` does), the core reading the same
+/// data for the numkeys procedures. Every shape but [`KeyShape::Scan`] is
+/// proven equal to the core's extraction on random argv by this crate's tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyShape {
+    /// Keys at `first`, `first + step`, ... up to `last` (negative: counted
+    /// from the end of argv); none when `first` is 0, and none at all when
+    /// a position falls past the end of argv. The legacy range, and the
+    /// procedures whose routing key is always argv\[1\] (SET, BITFIELD,
+    /// SORT_RO).
+    Range {
+        /// The first key's position (0: no keys).
+        first: i16,
+        /// The last key's position, or counted from the end when negative.
+        last: i16,
+        /// Distance between keys (0 reads as 1).
+        step: i16,
+    },
+    /// `genericGetKeys`: a count read with C `atoi` at `count`, then that
+    /// many keys from `first` when `1 <= count <= argc - first` (else no
+    /// keys at all), then the destination at `store` when there is one.
+    Numkeys {
+        /// Position of the count.
+        count: u8,
+        /// Position of the first key.
+        first: u8,
+        /// Position of the destination key, listed last.
+        store: Option<u8>,
+    },
+    /// Found by reading option keywords (SORT, MIGRATE, GEORADIUS, XREAD):
+    /// only the core's procedure can say.
+    Scan,
+}
+
+impl GetKeys {
+    /// Where this procedure's routing keys are, as data.
+    pub const fn shape(self) -> KeyShape {
+        match self {
+            GetKeys::ZunionInterDiff | GetKeys::Lmpop | GetKeys::Zmpop | GetKeys::Sintercard => {
+                KeyShape::Numkeys {
+                    count: 1,
+                    first: 2,
+                    store: None,
+                }
+            }
+            GetKeys::ZunionInterDiffStore => KeyShape::Numkeys {
+                count: 2,
+                first: 3,
+                store: Some(1),
+            },
+            GetKeys::Eval | GetKeys::Function | GetKeys::Blmpop => KeyShape::Numkeys {
+                count: 2,
+                first: 3,
+                store: None,
+            },
+            GetKeys::Set | GetKeys::Bitfield | GetKeys::SortRo => KeyShape::Range {
+                first: 1,
+                last: 1,
+                step: 1,
+            },
+            GetKeys::Sort | GetKeys::Migrate | GetKeys::Georadius | GetKeys::Xread => {
+                KeyShape::Scan
+            }
+        }
     }
 }
 
-fn legacy_range(cmd: &Command, argc: usize) -> Vec<KeyRef> {
+impl Command {
+    /// Where the command's [`Mode::Routing`] keys are, as data: its key
+    /// procedure's [`GetKeys::shape`], else its legacy range.
+    pub const fn key_shape(&self) -> KeyShape {
+        match self.getkeys {
+            Some(p) => p.shape(),
+            None => KeyShape::Range {
+                first: self.legacy_range.0,
+                last: self.legacy_range.1,
+                step: self.legacy_range.2,
+            },
+        }
+    }
+
+    /// Whether the command is placed by its key specs rather than by its
+    /// routing keys ([`CommandTable::placed_keys`](super::CommandTable::placed_keys)):
+    /// a movable-keys command with neither a key procedure nor a legacy
+    /// range (MSETEX).
+    pub fn placed_by_key_specs(&self) -> bool {
+        self.getkeys.is_none()
+            && self.legacy_range.0 == 0
+            && self.flags.contains(CommandFlags::MOVABLEKEYS)
+    }
+}
+
+/// `getKeysFromCommand` for a command whose arity was already checked,
+/// appended to `out`.
+pub(crate) fn routing_keys<A: AsRef<[u8]>>(cmd: &Command, argv: &[A], out: &mut Vec<KeyRef>) {
+    match cmd.getkeys {
+        Some(proc_) => run_proc(proc_, argv, out),
+        None => legacy_range(cmd, argv.len(), out),
+    }
+}
+
+fn legacy_range(cmd: &Command, argc: usize, out: &mut Vec<KeyRef>) {
     let (first, last, step) = (
         cmd.legacy_range.0 as i64,
         cmd.legacy_range.1 as i64,
-        cmd.legacy_range.2 as i64,
+        (cmd.legacy_range.2 as i64).max(1),
     );
     if first == 0 {
-        return Vec::new();
+        return;
     }
     let argc = argc as i64;
     let last = if last < 0 { argc + last } else { last };
-    let mut out = Vec::new();
+    if last < first {
+        return;
+    }
+    // The last position the range reaches: past the end of argv, the
+    // server returns no keys at all (variadic commands have no
+    // dispatch-time arity check that guarantees these positions).
+    if first + (last - first) / step * step >= argc {
+        return;
+    }
+    out.reserve(((last - first) / step + 1) as usize);
     let mut j = first;
     while j <= last {
-        if j >= argc || j < first {
-            // Variadic commands have no dispatch-time arity check that
-            // guarantees these positions: the server returns no keys.
-            return Vec::new();
-        }
         out.push(key(j as usize, KeyFlags::empty()));
-        j += step.max(1);
+        j += step;
     }
-    out
 }
 
 /// Whether `COMMAND GETKEYS` accepts the command at all (`doesCommandHaveKeys`).
@@ -81,8 +180,8 @@ pub(crate) fn has_keys(cmd: &Command) -> bool {
             .any(|s| !s.flags.contains(KeyFlags::NOT_KEY))
 }
 
-/// `getKeysFromCommandWithSpecs` with default search flags.
-pub(crate) fn spec_keys<A: AsRef<[u8]>>(cmd: &Command, argv: &[A]) -> Vec<KeyRef> {
+/// `getKeysFromCommandWithSpecs` with default search flags, appended to `out`.
+pub(crate) fn spec_keys<A: AsRef<[u8]>>(cmd: &Command, argv: &[A], out: &mut Vec<KeyRef>) {
     let has_keyspec = cmd
         .key_specs
         .iter()
@@ -92,21 +191,21 @@ pub(crate) fn spec_keys<A: AsRef<[u8]>>(cmd: &Command, argv: &[A]) -> Vec<KeyRef
         .iter()
         .any(|s| s.flags.contains(KeyFlags::VARIABLE_FLAGS));
     if has_keyspec && !has_varflags {
-        if let Some(keys) = keys_from_specs(cmd, argv) {
-            return keys;
+        let start = out.len();
+        if keys_from_specs(cmd, argv, out).is_some() {
+            return;
         }
+        out.truncate(start);
     }
-    match cmd.getkeys {
-        Some(proc_) => run_proc(proc_, argv),
-        None => Vec::new(),
+    if let Some(proc_) = cmd.getkeys {
+        run_proc(proc_, argv, out);
     }
 }
 
 /// `getKeysUsingKeySpecs`; `None` where the server returns -1 (an unknown,
 /// invalid or incomplete spec), which sends it to the key procedure.
-fn keys_from_specs<A: AsRef<[u8]>>(cmd: &Command, argv: &[A]) -> Option<Vec<KeyRef>> {
+fn keys_from_specs<A: AsRef<[u8]>>(cmd: &Command, argv: &[A], out: &mut Vec<KeyRef>) -> Option<()> {
     let argc = argv.len() as i64;
-    let mut out = Vec::new();
     for spec in cmd.key_specs.iter() {
         if spec.flags.contains(KeyFlags::NOT_KEY) {
             continue;
@@ -197,27 +296,43 @@ fn keys_from_specs<A: AsRef<[u8]>>(cmd: &Command, argv: &[A]) -> Option<Vec<KeyR
             return None;
         }
     }
-    Some(out)
+    Some(())
 }
 
-fn run_proc<A: AsRef<[u8]>>(p: GetKeys, argv: &[A]) -> Vec<KeyRef> {
+fn run_proc<A: AsRef<[u8]>>(p: GetKeys, argv: &[A], out: &mut Vec<KeyRef>) {
+    if let KeyShape::Numkeys {
+        count,
+        first,
+        store,
+    } = p.shape()
+    {
+        return numkeys_family(
+            store.map(usize::from),
+            count.into(),
+            first.into(),
+            argv,
+            out,
+        );
+    }
     match p {
-        GetKeys::ZunionInterDiff | GetKeys::Lmpop | GetKeys::Zmpop | GetKeys::Sintercard => {
-            numkeys_family(None, 1, 2, argv)
-        }
-        GetKeys::ZunionInterDiffStore => numkeys_family(Some(1), 2, 3, argv),
-        GetKeys::Eval | GetKeys::Function | GetKeys::Blmpop => numkeys_family(None, 2, 3, argv),
-        GetKeys::SortRo => vec![key(1, KeyFlags::RO.union(KeyFlags::ACCESS))],
-        GetKeys::Sort => sort(argv),
-        GetKeys::Migrate => migrate(argv),
-        GetKeys::Georadius => georadius(argv),
-        GetKeys::Xread => xread(argv),
-        GetKeys::Set => set(argv),
-        GetKeys::Bitfield => bitfield(argv),
+        // Answered by their shape above.
+        GetKeys::ZunionInterDiff
+        | GetKeys::Lmpop
+        | GetKeys::Zmpop
+        | GetKeys::Sintercard
+        | GetKeys::ZunionInterDiffStore
+        | GetKeys::Eval
+        | GetKeys::Function
+        | GetKeys::Blmpop => {}
+        GetKeys::SortRo => out.push(key(1, KeyFlags::RO.union(KeyFlags::ACCESS))),
+        GetKeys::Sort => sort(argv, out),
+        GetKeys::Migrate => migrate(argv, out),
+        GetKeys::Georadius => georadius(argv, out),
+        GetKeys::Xread => xread(argv, out),
+        GetKeys::Set => set(argv, out),
+        GetKeys::Bitfield => bitfield(argv, out),
     }
 }
-
-use alloc::vec;
 
 /// `genericGetKeys`: a count read with `atoi`; no keys unless
 /// `1 <= count <= argc - first`; the destination, if any, listed last.
@@ -226,25 +341,22 @@ fn numkeys_family<A: AsRef<[u8]>>(
     count_at: usize,
     first: usize,
     argv: &[A],
-) -> Vec<KeyRef> {
+    out: &mut Vec<KeyRef>,
+) {
     let Some(count) = argv.get(count_at) else {
-        return Vec::new();
+        return;
     };
     let num = atoi(count.as_ref()) as i64;
     if num < 1 || num > argv.len() as i64 - first as i64 {
-        return Vec::new();
+        return;
     }
-    let mut out: Vec<KeyRef> = (0..num as usize)
-        .map(|i| key(first + i, KeyFlags::empty()))
-        .collect();
+    out.extend((0..num as usize).map(|i| key(first + i, KeyFlags::empty())));
     if let Some(s) = store {
         out.push(key(s, KeyFlags::empty()));
     }
-    out
 }
 
-fn sort<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
-    let mut out = vec![key(1, KeyFlags::RO.union(KeyFlags::ACCESS))];
+fn sort<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     let mut store = None;
     let mut i = 2;
     while i < argv.len() {
@@ -259,13 +371,13 @@ fn sort<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
         }
         i += 1;
     }
+    out.push(key(1, KeyFlags::RO.union(KeyFlags::ACCESS)));
     if let Some(s) = store {
         out.push(key(s, KeyFlags::OW.union(KeyFlags::UPDATE)));
     }
-    out
 }
 
-fn migrate<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
+fn migrate<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     let flags = KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::DELETE);
     let (mut first, mut num) = (3, 1);
     if argv.len() > 6 {
@@ -289,10 +401,10 @@ fn migrate<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
             i += 1;
         }
     }
-    (0..num).map(|i| key(first + i, flags)).collect()
+    out.extend((0..num).map(|i| key(first + i, flags)));
 }
 
-fn georadius<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
+fn georadius<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     let mut stored = None;
     let mut i = 5;
     while i < argv.len() {
@@ -303,14 +415,13 @@ fn georadius<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
         }
         i += 1;
     }
-    let mut out = vec![key(1, KeyFlags::empty())];
+    out.push(key(1, KeyFlags::empty()));
     if let Some(s) = stored {
         out.push(key(s, KeyFlags::empty()));
     }
-    out
 }
 
-fn xread<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
+fn xread<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     let mut streams = None;
     let mut i = 1;
     while i < argv.len() {
@@ -328,17 +439,15 @@ fn xread<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
         }
         i += 1;
     }
-    let Some(s) = streams else { return Vec::new() };
+    let Some(s) = streams else { return };
     let rest = argv.len() - s - 1;
     if rest == 0 || rest % 2 != 0 {
-        return Vec::new();
+        return;
     }
-    (s + 1..s + 1 + rest / 2)
-        .map(|p| key(p, KeyFlags::empty()))
-        .collect()
+    out.extend((s + 1..s + 1 + rest / 2).map(|p| key(p, KeyFlags::empty())));
 }
 
-fn set<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
+fn set<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     // The server tests the first four bytes of each option: "get" and a NUL.
     let reads = argv.iter().skip(3).any(|a| c_eq(a.as_ref(), "get"));
     let flags = if reads {
@@ -346,10 +455,10 @@ fn set<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
     } else {
         KeyFlags::OW.union(KeyFlags::UPDATE)
     };
-    vec![key(1, flags)]
+    out.push(key(1, flags));
 }
 
-fn bitfield<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
+fn bitfield<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<KeyRef>) {
     let mut readonly = true;
     let mut i = 2;
     while i < argv.len() {
@@ -373,5 +482,5 @@ fn bitfield<A: AsRef<[u8]>>(argv: &[A]) -> Vec<KeyRef> {
     } else {
         KeyFlags::RW.union(KeyFlags::ACCESS).union(KeyFlags::UPDATE)
     };
-    vec![key(1, flags)]
+    out.push(key(1, flags));
 }

@@ -32,7 +32,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-pub use self::keys::{KeyRef, Mode};
+pub use self::keys::{KeyRef, KeyShape, Mode};
 pub use self::route::{ResponsePolicy, Route, RoutePlan};
 pub use self::spec::{BeginSearch, Command, CommandFlags, FindKeys, GetKeys, KeyFlags, KeySpec};
 pub(crate) use self::split::merge_of;
@@ -86,13 +86,15 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
 const INDEX_SIZE: usize = 1024;
 const EMPTY: u16 = u16::MAX;
 
-/// FNV-1a over the ASCII-lower-cased name.
+/// The longest built-in name: a longer name is no built-in command.
+const NAME_MAX: usize = 32;
+
+/// FNV-1a over a lower-case name.
 const fn name_hash(name: &[u8]) -> usize {
     let mut h: u32 = 0x811c_9dc5;
     let mut i = 0;
     while i < name.len() {
-        h ^= name[i].to_ascii_lowercase() as u32;
-        h = h.wrapping_mul(0x0100_0193);
+        h = (h ^ name[i] as u32).wrapping_mul(0x0100_0193);
         i += 1;
     }
     h as usize
@@ -113,6 +115,7 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
             Cow::Borrowed(s) => s.as_bytes(),
             Cow::Owned(_) => panic!("the built-in table borrows its names"),
         };
+        assert!(name.len() <= NAME_MAX, "a built-in name is too long");
         let mut at = name_hash(name) % INDEX_SIZE;
         while index[at] != EMPTY {
             at = (at + 1) % INDEX_SIZE;
@@ -125,19 +128,25 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
 
 static BUILTIN_INDEX: [u16; INDEX_SIZE] = build_index(table::COMMANDS);
 
-/// The built-in command named `given` (any ASCII case), by the index.
+/// The built-in command named `given` (any ASCII case), by the index: the
+/// name is lower-cased once into a stack buffer, then hashed and compared
+/// as plain bytes (case folding per comparison showed in profiles).
 fn find_builtin(given: &[u8]) -> Option<usize> {
-    let mut at = name_hash(given) % INDEX_SIZE;
+    let mut buf = [0u8; NAME_MAX];
+    let lower = buf.get_mut(..given.len())?;
+    lower.copy_from_slice(given);
+    lower.make_ascii_lowercase();
+    let lower = &*lower;
+    let mut at = name_hash(lower) % INDEX_SIZE;
     loop {
         let i = BUILTIN_INDEX[at];
         if i == EMPTY {
             return None;
         }
-        if table::COMMANDS[i as usize]
-            .name
-            .as_bytes()
-            .eq_ignore_ascii_case(given)
-        {
+        let name = table::COMMANDS[i as usize].name.as_bytes();
+        // Byte by byte: names are short, and a library memcmp call cost
+        // more than the comparison.
+        if name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a == b) {
             return Some(i as usize);
         }
         at = (at + 1) % INDEX_SIZE;
@@ -205,7 +214,10 @@ impl CommandTable {
     /// a container command with arguments resolves its subcommand by argv\[1\]
     /// (any case); alone, it is itself (and then fails its arity).
     pub fn lookup<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<&Command, CommandError> {
-        let name = argv.first().ok_or(CommandError::Empty)?.as_ref();
+        let Some(name) = argv.first() else {
+            return Err(CommandError::Empty);
+        };
+        let name = name.as_ref();
         let base = self
             .get(name)
             .ok_or_else(|| CommandError::UnknownCommand { name: lossy(name) })?;
@@ -233,6 +245,20 @@ impl CommandTable {
         argv: &[A],
         mode: Mode,
     ) -> Result<Vec<KeyRef>, CommandError> {
+        let mut out = Vec::new();
+        self.keys_into(argv, mode, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`keys`](Self::keys) into `out` (cleared first), so that a caller
+    /// that reuses one buffer allocates nothing per command.
+    pub fn keys_into<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        mode: Mode,
+        out: &mut Vec<KeyRef>,
+    ) -> Result<(), CommandError> {
+        out.clear();
         let cmd = self.lookup(argv)?;
         let name = || cmd.name.to_string();
         match mode {
@@ -240,7 +266,7 @@ impl CommandTable {
                 if !cmd.arity_ok(argv.len()) {
                     return Err(CommandError::WrongArity { command: name() });
                 }
-                Ok(keys::routing_keys(cmd, argv))
+                keys::routing_keys(cmd, argv, out);
             }
             Mode::KeySpecs => {
                 if !keys::has_keys(cmd) {
@@ -249,13 +275,13 @@ impl CommandTable {
                 if !cmd.arity_ok(argv.len()) {
                     return Err(CommandError::WrongArity { command: name() });
                 }
-                let found = keys::spec_keys(cmd, argv);
-                if found.is_empty() && !cmd.flags.contains(CommandFlags::NO_MANDATORY_KEYS) {
+                keys::spec_keys(cmd, argv, out);
+                if out.is_empty() && !cmd.flags.contains(CommandFlags::NO_MANDATORY_KEYS) {
                     return Err(CommandError::InvalidArguments { command: name() });
                 }
-                Ok(found)
             }
         }
+        Ok(())
     }
 
     /// The keys that decide where `argv` goes: its [`Mode::Routing`] keys,
@@ -268,25 +294,36 @@ impl CommandTable {
     /// [`split`](Self::split) and [`split_by`](Self::split_by) place
     /// commands by these keys.
     pub fn placed_keys<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Vec<KeyRef>, CommandError> {
-        let found = self.keys(argv, Mode::Routing)?;
-        if found.is_empty() {
-            let cmd = self.lookup(argv)?;
-            if cmd.getkeys.is_none()
-                && cmd.legacy_range.0 == 0
-                && cmd.flags.contains(CommandFlags::MOVABLEKEYS)
-            {
-                return Ok(keys::spec_keys(cmd, argv));
-            }
-        }
-        Ok(found)
+        let mut out = Vec::new();
+        self.placed_keys_into(argv, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`placed_keys`](Self::placed_keys) into `out` (cleared first).
+    pub fn placed_keys_into<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        out: &mut Vec<KeyRef>,
+    ) -> Result<(), CommandError> {
+        placed_keys_of(self.lookup(argv)?, argv, out)
     }
 
     /// The one slot all keys of `argv` share (`None`: no keys, any node
     /// serves it), or the server's `CROSSSLOT` as an error naming the first
     /// key and the first key in another slot.
     pub fn check<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Option<u16>, CommandError> {
-        let keys = self.placed_keys(argv)?;
-        self.same_slot(argv, &keys)
+        self.check_with(argv, &mut Vec::new())
+    }
+
+    /// [`check`](Self::check) with the key list in `keys` (cleared first),
+    /// so that a caller that reuses one buffer allocates nothing per command.
+    pub fn check_with<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Option<u16>, CommandError> {
+        self.placed_keys_into(argv, keys)?;
+        self.same_slot(argv, keys)
     }
 
     /// [`check`](Self::check) for a MULTI/EXEC block: every key of every
@@ -297,9 +334,11 @@ impl CommandTable {
     ) -> Result<Option<u16>, CommandError> {
         // (command index, argv position, slot) of the first key seen.
         let mut first: Option<(usize, usize, u16)> = None;
+        let mut keys = Vec::new();
         for (c, argv) in commands.iter().enumerate() {
             let argv = argv.as_ref();
-            for k in self.placed_keys(argv)? {
+            self.placed_keys_into(argv, &mut keys)?;
+            for k in &keys {
                 let slot = self.slot_of(argv[k.pos].as_ref(), k.pos)?;
                 match first {
                     None => first = Some((c, k.pos, slot)),
@@ -317,6 +356,26 @@ impl CommandTable {
         }
         Ok(first.map(|(_, _, s)| s))
     }
+}
+
+/// [`CommandTable::placed_keys_into`] for `argv`'s command `cmd`, already
+/// looked up (a planner that needs the command too looks it up once).
+pub(crate) fn placed_keys_of<A: AsRef<[u8]>>(
+    cmd: &Command,
+    argv: &[A],
+    out: &mut Vec<KeyRef>,
+) -> Result<(), CommandError> {
+    out.clear();
+    if !cmd.arity_ok(argv.len()) {
+        return Err(CommandError::WrongArity {
+            command: cmd.name.to_string(),
+        });
+    }
+    keys::routing_keys(cmd, argv, out);
+    if out.is_empty() && cmd.placed_by_key_specs() {
+        keys::spec_keys(cmd, argv, out);
+    }
+    Ok(())
 }
 
 impl CommandTable {

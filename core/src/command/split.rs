@@ -217,20 +217,40 @@ impl CommandTable {
                 command: cmd.name.as_ref().into(),
             });
         }
-        let mut parts: Vec<GroupPart> = Vec::new();
-        for (ordinal, k) in keys.iter().enumerate() {
+        // Two passes: each key's part and every part's size first, so that
+        // each part's lists are allocated once at their size (growing them
+        // key by key cost more than the split itself on 1000-key MGETs).
+        let mut groups: Vec<u32> = Vec::new();
+        let mut sizes: Vec<usize> = Vec::new();
+        let mut part_of: Vec<u32> = Vec::with_capacity(keys.len());
+        for ordinal in 0..keys.len() {
             let g = group(ordinal);
-            let part = match parts.iter().position(|p| p.group == g) {
-                Some(i) => &mut parts[i],
+            let i = match groups.iter().position(|&x| x == g) {
+                Some(i) => i,
                 None => {
-                    parts.push(GroupPart {
-                        group: g,
-                        argv: vec![0],
-                        keys: Vec::new(),
-                    });
-                    parts.last_mut().expect("just pushed")
+                    groups.push(g);
+                    sizes.push(0);
+                    groups.len() - 1
                 }
             };
+            sizes[i] += 1;
+            part_of.push(i as u32);
+        }
+        let mut parts: Vec<GroupPart> = groups
+            .iter()
+            .zip(&sizes)
+            .map(|(&group, &n)| {
+                let mut argv = Vec::with_capacity(1 + n * step);
+                argv.push(0);
+                GroupPart {
+                    group,
+                    argv,
+                    keys: Vec::with_capacity(n),
+                }
+            })
+            .collect();
+        for (ordinal, (k, &i)) in keys.iter().zip(&part_of).enumerate() {
+            let part = &mut parts[i as usize];
             part.argv.extend(k.pos..k.pos + step);
             part.keys.push(ordinal);
         }

@@ -466,3 +466,121 @@ fn msetex_is_placed_by_its_key_specs() {
         );
     }
 }
+
+/// The positions [`KeyShape`] describes, read naively.
+fn shape_positions(shape: KeyShape, argv: &[&[u8]]) -> Option<Vec<usize>> {
+    let argc = argv.len() as i64;
+    match shape {
+        KeyShape::Range { first, last, step } => {
+            let (first, step) = (i64::from(first), i64::from(step).max(1));
+            let last = if last < 0 {
+                argc + i64::from(last)
+            } else {
+                i64::from(last)
+            };
+            if first == 0 {
+                return Some(Vec::new());
+            }
+            let mut out = Vec::new();
+            let mut j = first;
+            while j <= last {
+                if j >= argc {
+                    return Some(Vec::new());
+                }
+                out.push(j as usize);
+                j += step;
+            }
+            Some(out)
+        }
+        KeyShape::Numkeys {
+            count,
+            first,
+            store,
+        } => {
+            let Some(n) = argv.get(usize::from(count)) else {
+                return Some(Vec::new());
+            };
+            let n = i64::from(super::cstr::atoi(n));
+            if n < 1 || n > argc - i64::from(first) {
+                return Some(Vec::new());
+            }
+            let mut out: Vec<usize> = (0..n as usize).map(|i| usize::from(first) + i).collect();
+            out.extend(store.map(usize::from));
+            Some(out)
+        }
+        KeyShape::Scan => None,
+    }
+}
+
+#[test]
+fn key_shapes_give_the_routing_keys() {
+    let t = CommandTable::builtin();
+    let words: [&[u8]; 19] = [
+        b"k",
+        b"0",
+        b"1",
+        b"2",
+        b"3",
+        b"-1",
+        b"",
+        b"02",
+        b" 2",
+        b"+2",
+        b"2\0x",
+        b"2x",
+        b"99999999999",
+        b"GET",
+        b"STORE",
+        b"by",
+        b"STREAMS",
+        b"keys",
+        b"LIMIT",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut checked = 0;
+    let (mut numkeys, mut scan) = (0, 0);
+    let all = t
+        .commands()
+        .iter()
+        .flat_map(|c| core::iter::once(c).chain(c.subcommands.iter()));
+    for cmd in all {
+        let shape = cmd.key_shape();
+        match shape {
+            KeyShape::Numkeys { .. } => numkeys += 1,
+            KeyShape::Scan => scan += 1,
+            _ => {}
+        }
+        let name: Vec<&[u8]> = match cmd.name.split_once('|') {
+            Some((c, s)) => vec![c.as_bytes(), s.as_bytes()],
+            None => vec![cmd.name.as_bytes()],
+        };
+        let min = usize::from(cmd.arity.unsigned_abs()).max(name.len());
+        for argc in min..min + 9 {
+            // A container with arguments is one of its subcommands.
+            if !cmd.arity_ok(argc) || (!cmd.subcommands.is_empty() && argc > 1) {
+                continue;
+            }
+            for _ in 0..40 {
+                let mut argv = name.clone();
+                while argv.len() < argc {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    argv.push(words[(x % words.len() as u64) as usize]);
+                }
+                let keys: Vec<usize> = t
+                    .keys(&argv, Mode::Routing)
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.pos)
+                    .collect();
+                if let Some(want) = shape_positions(shape, &argv) {
+                    assert_eq!(keys, want, "{} {argv:?}", cmd.name);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(numkeys >= 10 && scan >= 4, "{numkeys} {scan}");
+    assert!(checked > 10_000, "{checked}");
+}

@@ -386,22 +386,27 @@ impl ShardRouter {
     /// The place of the key at `argv[pos]`, or the command's refusal.
     #[inline]
     fn place_at<A: AsRef<[u8]>>(&self, argv: &[A], pos: usize) -> Result<Place, ShardError> {
-        self.place(argv[pos].as_ref()).map_err(|e| {
-            let e = match e {
-                TopologyError::NoRuleMatched { .. } => {
-                    TopologyError::NoRuleMatched { position: pos }
-                }
-                TopologyError::NoServerForKey { scheme, reason, .. } => {
-                    TopologyError::NoServerForKey {
-                        scheme,
-                        reason,
-                        position: pos,
-                    }
-                }
-                e => e,
-            };
-            self.unroutable(argv, Unroutable::Topology(e))
-        })
+        match self.place(argv[pos].as_ref()) {
+            Ok(p) => Ok(p),
+            Err(e) => Err(self.refused_at(argv, pos, e)),
+        }
+    }
+
+    /// The command's refusal for the key at `argv[pos]` (kept out of line:
+    /// every planner that places keys inlines `place_at`).
+    #[cold]
+    #[inline(never)]
+    fn refused_at<A: AsRef<[u8]>>(&self, argv: &[A], pos: usize, e: TopologyError) -> ShardError {
+        let e = match e {
+            TopologyError::NoRuleMatched { .. } => TopologyError::NoRuleMatched { position: pos },
+            TopologyError::NoServerForKey { scheme, reason, .. } => TopologyError::NoServerForKey {
+                scheme,
+                reason,
+                position: pos,
+            },
+            e => e,
+        };
+        self.unroutable(argv, Unroutable::Topology(e))
     }
 
     /// The command's name as messages show it: upper case, a container's

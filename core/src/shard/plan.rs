@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::{command_name, KeylessReason, Outcome, Place, ShardError, ShardRouter, Unroutable};
 use crate::command::CommandFlags;
-use crate::command::{Command, Merge, ResponsePolicy};
+use crate::command::{placed_keys_of, Command, KeyRef, Merge, ResponsePolicy};
 
 /// Where one command goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +167,7 @@ pub struct Send {
 }
 
 /// A pipeline planned before any I/O.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pipeline {
     /// Each command's step.
     pub steps: Vec<Step>,
@@ -212,6 +212,30 @@ fn keyless(cmd: &Command, pick: &AtomicU32) -> Result<Reduce, KeylessReason> {
     }
 }
 
+/// The first key's place, and every key's place when they are not all in
+/// its group (most commands have one key, or keys in one group: then
+/// nothing is allocated).
+#[inline]
+fn places_of(
+    keys: &[KeyRef],
+    mut place: impl FnMut(usize) -> Result<Place, ShardError>,
+) -> Result<(Place, Vec<Place>), ShardError> {
+    let head = place(keys[0].pos)?;
+    let mut places: Vec<Place> = Vec::new();
+    for (i, k) in keys.iter().enumerate().skip(1) {
+        let p = place(k.pos)?;
+        if places.is_empty() {
+            if p.group == head.group {
+                continue;
+            }
+            places.reserve(keys.len());
+            places.extend(core::iter::repeat_n(head, i));
+        }
+        places.push(p);
+    }
+    Ok((head, places))
+}
+
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
 /// finaliser): RANDOMKEY's choice need not be cryptographic, only spread.
 fn next_random(state: &AtomicU32) -> u32 {
@@ -226,15 +250,36 @@ fn next_random(state: &AtomicU32) -> u32 {
 impl ShardRouter {
     /// Where `argv` goes, or why it cannot go anywhere.
     pub fn plan<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Step, ShardError> {
+        self.plan_with(argv, &mut Vec::new())
+    }
+
+    /// [`plan`](Self::plan) with the command's keys listed in `keys`
+    /// (cleared first): a caller planning many commands reuses one list,
+    /// and planning a command whose keys share a shard allocates nothing.
+    pub fn plan_with<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Step, ShardError> {
         let cmd = self
             .table
             .lookup(argv)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
-        let keys = self
-            .table
-            .placed_keys(argv)
+        self.plan_command(cmd, argv, keys)
+    }
+
+    /// [`plan_with`](Self::plan_with) for `argv`'s command `cmd`, already
+    /// looked up.
+    fn plan_command<A: AsRef<[u8]>>(
+        &self,
+        cmd: &Command,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Step, ShardError> {
+        placed_keys_of(cmd, argv, keys)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
-        let Some(first) = keys.first() else {
+        let keys = &*keys;
+        if keys.is_empty() {
             return match keyless(cmd, &self.random) {
                 Ok(reduce) => Ok(Step::FanOut(FanOut {
                     shards: (0..self.len()).collect(),
@@ -245,22 +290,9 @@ impl ShardRouter {
                     reason,
                 }),
             };
-        };
-        // Most commands: one key, or keys all in one group.
-        let head = self.place_at(argv, first.pos)?;
-        let mut places: Vec<Place> = Vec::new();
-        let mut together = true;
-        for (i, k) in keys.iter().enumerate().skip(1) {
-            let p = self.place_at(argv, k.pos)?;
-            if together && p.group != head.group {
-                together = false;
-                places.reserve(keys.len());
-                places.extend(core::iter::repeat_n(head, i));
-            }
-            if !together {
-                places.push(p);
-            }
         }
+        let (head, places) = places_of(keys, |pos| self.place_at(argv, pos))?;
+        let together = places.is_empty();
         let merge = crate::command::merge_of(cmd);
         if together {
             if self.strict_tags
@@ -295,7 +327,7 @@ impl ShardRouter {
         };
         let split = self
             .table
-            .split_places(argv, cmd, &keys, |i| places[i].group)
+            .split_places(argv, cmd, keys, |i| places[i].group)
             .map_err(|e| self.unroutable(argv, Unroutable::Command(e)))?;
         let mut parts: Vec<Part> = Vec::with_capacity(split.len());
         for p in split {
@@ -402,26 +434,89 @@ impl ShardRouter {
         A: AsRef<[u8]>,
         C: AsRef<[A]>,
     {
-        let mut steps = Vec::with_capacity(commands.len());
-        let mut batches: Vec<Vec<super::Send>> = vec![Vec::new(); self.len()];
-        let mut replies = Vec::with_capacity(commands.len());
-        for (i, argv) in commands.iter().enumerate() {
-            let step = self.plan(argv.as_ref()).map_err(|e| e.at(i))?;
-            let at: Vec<(usize, usize)> = step
-                .sends()
-                .map(|(shard, part)| {
-                    let batch = &mut batches[shard];
-                    batch.push(Send { command: i, part });
-                    (shard, batch.len() - 1)
-                })
-                .collect();
-            steps.push(step);
-            replies.push(at);
-        }
-        Ok(Pipeline {
+        let mut p = Pipeline::default();
+        self.plan_pipeline_into(commands, &mut p)?;
+        Ok(p)
+    }
+
+    /// [`plan_pipeline`](Self::plan_pipeline) into `out`, whose lists
+    /// (replaced whole) keep their allocations from one pipeline to the
+    /// next: a client that plans pipeline after pipeline reuses one
+    /// [`Pipeline`]. On a refusal `out` is left empty, as
+    /// `Pipeline::default()`.
+    pub fn plan_pipeline_into<A, C>(
+        &self,
+        commands: &[C],
+        out: &mut Pipeline,
+    ) -> Result<(), ShardError>
+    where
+        A: AsRef<[u8]>,
+        C: AsRef<[A]>,
+    {
+        let Pipeline {
             steps,
             batches,
             replies,
-        })
+        } = out;
+        steps.clear();
+        steps.reserve(commands.len());
+        batches.truncate(self.len());
+        batches.iter_mut().for_each(Vec::clear);
+        batches.resize_with(self.len(), Vec::new);
+        // Each command's list of reply places is kept too.
+        replies.truncate(commands.len());
+        replies.iter_mut().for_each(Vec::clear);
+        replies.resize_with(commands.len(), Vec::new);
+        let mut keys = Vec::new();
+        // The command of the one before, when its name alone decides it: a
+        // pipeline of one command repeated looks its name up once.
+        let mut last: Option<(&[u8], &Command)> = None;
+        for (i, argv) in commands.iter().enumerate() {
+            let argv = argv.as_ref();
+            let cmd = match (last, argv.first()) {
+                (Some((name, cmd)), Some(given)) if given.as_ref() == name => Ok(cmd),
+                _ => self.table.lookup(argv),
+            };
+            let planned = match cmd {
+                Ok(cmd) => {
+                    last = match argv.first() {
+                        // Not a container's subcommand (whose container
+                        // would resolve another by argv[1]), nor a
+                        // container named alone.
+                        Some(given)
+                            if cmd.subcommands.is_empty()
+                                && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
+                        {
+                            Some((given.as_ref(), cmd))
+                        }
+                        _ => None,
+                    };
+                    self.plan_command(cmd, argv, &mut keys)
+                }
+                Err(e) => Err(self.unroutable(argv, Unroutable::Command(e))),
+            };
+            let step = match planned {
+                Ok(step) => step,
+                Err(e) => {
+                    steps.clear();
+                    batches.clear();
+                    replies.clear();
+                    return Err(e.at(i));
+                }
+            };
+            let at = &mut replies[i];
+            at.reserve(match &step {
+                Step::One(_) => 1,
+                Step::Split(s) => s.parts.len(),
+                Step::FanOut(f) => f.shards.len(),
+            });
+            at.extend(step.sends().map(|(shard, part)| {
+                let batch = &mut batches[shard];
+                batch.push(Send { command: i, part });
+                (shard, batch.len() - 1)
+            }));
+            steps.push(step);
+        }
+        Ok(())
     }
 }

@@ -303,6 +303,49 @@ fn unroutable_commands_name_the_command() {
     assert_eq!(r.command_name(&["config", "SET", "a", "b"]), "CONFIG SET");
 }
 
+/// One `Pipeline` planned into again and again holds what a fresh plan
+/// would, whatever it held before (longer, shorter, refused pipelines).
+#[test]
+fn a_reused_pipeline_plan_equals_a_fresh_one() {
+    for r in [pool_router(), cluster_router()] {
+        let mut reused = Pipeline::default();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let keys: Vec<String> = (0..8)
+                .map(|i| alloc::format!("k{}", (x >> (i * 5)) % 7))
+                .collect();
+            let shapes: [Vec<&str>; 7] = [
+                vec!["GET", &keys[0]],
+                vec!["MGET", &keys[1], &keys[2], &keys[3]],
+                vec!["DEL", &keys[4], &keys[5]],
+                vec!["DBSIZE"],
+                vec!["MSET", &keys[6], "v", &keys[7], "w"],
+                vec!["RENAME", &keys[0], &keys[1]],
+                vec!["SET", &keys[2], "v"],
+            ];
+            let n = (x % 9) as usize;
+            let commands: Vec<&Vec<&str>> = (0..n)
+                .map(|i| &shapes[((x >> (3 * i)) % 7) as usize])
+                .collect();
+            let fresh = r.plan_pipeline(&commands);
+            let into = r.plan_pipeline_into(&commands, &mut reused);
+            match fresh {
+                Ok(p) => {
+                    assert_eq!(into, Ok(()), "round {round}");
+                    assert_eq!(reused, p, "round {round}");
+                }
+                Err(e) => {
+                    assert_eq!(into, Err(e), "round {round}");
+                    assert_eq!(reused, Pipeline::default(), "round {round}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_pipeline_is_planned_whole() {
     let r = pool_router();
@@ -335,6 +378,9 @@ fn a_pipeline_is_planned_whole() {
     // One refused command refuses the whole pipeline, naming its position.
     let commands: Vec<Vec<&str>> = vec![vec!["GET", &a], vec!["RENAME", &a, &b]];
     let e = r.plan_pipeline(&commands).unwrap_err();
+    let mut reused = Pipeline::default();
+    assert_eq!(r.plan_pipeline_into(&commands, &mut reused), Err(e.clone()));
+    assert_eq!(reused, Pipeline::default());
     assert_eq!(e.position(), Some(1));
     assert_eq!(e.code(), "ERR_KEYROUTE_CROSS_SHARD");
     assert!(
@@ -491,6 +537,115 @@ impl Reply for R {
     }
 }
 
+/// `Reduce::Order` on a naive reading of its definition: element `order[i]`
+/// of the concatenated arrays, each taken at most once, nil when absent.
+fn naive_order(order: &[u32], replies: Vec<R>) -> R {
+    let mut all: Vec<Option<R>> = Vec::new();
+    for r in replies {
+        match r {
+            R::Arr(items) => all.extend(items.into_iter().map(Some)),
+            other => return other,
+        }
+    }
+    R::Arr(
+        order
+            .iter()
+            .map(|&i| {
+                all.get_mut(i as usize)
+                    .and_then(Option::take)
+                    .unwrap_or(R::Nil)
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn order_equals_its_naive_reading() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    };
+    for _ in 0..20_000 {
+        let n = next(9) as usize;
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            order.swap(i, next(i as u64 + 1) as usize);
+        }
+        // Now and then not a permutation: a repeat, or a place past the end.
+        match next(6) {
+            0 if n > 1 => order[0] = order[1],
+            1 if n > 0 => order[n - 1] = n as u32 + next(3) as u32,
+            _ => {}
+        }
+        // Replies with as many elements in all, or a few more or fewer.
+        let total = (n as i64 + next(3) as i64 - 1).max(0) as usize;
+        let mut replies = Vec::new();
+        let mut made = 0;
+        while made < total {
+            let k = (1 + next(3) as usize).min(total - made);
+            replies.push(R::Arr((made..made + k).map(|i| R::Int(i as i64)).collect()));
+            made += k;
+        }
+        if next(10) == 0 {
+            replies.push(R::Text("not an array"));
+        }
+        let want = naive_order(&order, replies.clone());
+        assert_eq!(
+            Reduce::Order(order.clone()).apply(replies),
+            want,
+            "{order:?}"
+        );
+    }
+    // Orders as the planner makes them (each key in one of a few parts, a
+    // part's keys in command order), on one reply per part (now and then
+    // an empty one, or one an element short or long).
+    for _ in 0..20_000 {
+        let n = next(40) as usize;
+        let parts = 1 + next(5) as usize;
+        let part: Vec<usize> = (0..n).map(|_| next(parts as u64) as usize).collect();
+        let mut sizes = vec![0usize; parts];
+        part.iter().for_each(|&p| sizes[p] += 1);
+        let mut at: Vec<usize> = sizes
+            .iter()
+            .scan(0, |s, &k| {
+                *s += k;
+                Some(*s - k)
+            })
+            .collect();
+        let order: Vec<u32> = part
+            .iter()
+            .map(|&p| {
+                at[p] += 1;
+                (at[p] - 1) as u32
+            })
+            .collect();
+        let mut made = 0;
+        let mut replies = Vec::new();
+        for (p, &k) in sizes.iter().enumerate() {
+            let k = match next(12) {
+                0 => k + 1,
+                1 => k.saturating_sub(1),
+                _ => k,
+            };
+            replies.push(R::Arr(
+                (made..made + k)
+                    .map(|i| R::Int((p * 1000 + i) as i64))
+                    .collect(),
+            ));
+            made += k;
+        }
+        let want = naive_order(&order, replies.clone());
+        assert_eq!(
+            Reduce::Order(order.clone()).apply(replies),
+            want,
+            "{order:?}"
+        );
+    }
+}
+
 #[test]
 fn reduce_rules() {
     use R::*;
@@ -578,6 +733,96 @@ fn reduce_names_read_back() {
     assert_eq!(Reduce::Order(vec![1, 0]).as_str(), "order");
     for name in ["order", "random", "SUM", "", "first"] {
         assert_eq!(Reduce::from_name(name), None, "{name}");
+    }
+}
+
+/// A pool whose library has no server for some keys (phpredis RedisArray
+/// under crc32b: a key whose part is empty) refuses the command naming the
+/// key's position, whether the key comes first, later, or in a split.
+#[test]
+fn a_key_the_pool_refuses_refuses_the_command() {
+    use crate::partition::{OptionValue, Options};
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let pool = Pool::with_options(
+        Scheme::PhpredisArray,
+        ["127.0.0.1:6379", "127.0.0.1:6380", "127.0.0.1:6381"],
+        &o,
+    )
+    .unwrap();
+    let r = ShardRouter::for_pool(pool);
+    let served: Vec<String> = (0..40).map(|i| alloc::format!("k{i}")).collect();
+    for argv in [
+        vec!["GET", "{}"],
+        vec!["MGET", "{}", &served[0]],
+        vec!["MGET", &served[0], &served[1], "a{}b"],
+        vec!["DEL", &served[2], &served[3], &served[4], "", &served[5]],
+    ] {
+        let pos = argv
+            .iter()
+            .skip(1)
+            .position(|k| r.place(k.as_bytes()).is_err());
+        let pos = pos.expect("a refused key") + 1;
+        let want = r.place_at(&argv, pos).unwrap_err();
+        assert_eq!(r.plan(&argv).unwrap_err(), want, "{argv:?}");
+        assert!(
+            matches!(
+                &want,
+                ShardError::Unroutable {
+                    cause: Unroutable::Topology(TopologyError::NoServerForKey { position, .. }),
+                    ..
+                } if *position == pos
+            ),
+            "{want:?}"
+        );
+    }
+    // Keys it serves are placed as the pool places them.
+    let argv: Vec<&str> = core::iter::once("MGET")
+        .chain(served.iter().map(String::as_str))
+        .collect();
+    assert!(r.plan(&argv).is_ok());
+}
+
+/// A pipeline's steps are each command's own plan, however its commands
+/// repeat: the same name in another case, a container with its
+/// subcommands, an unknown name, a repeated command of wrong arity.
+#[test]
+fn pipeline_steps_are_each_commands_plan() {
+    for r in [pool_router(), cluster_router()] {
+        let shapes: [Vec<&str>; 10] = [
+            vec!["GET", "a"],
+            vec!["get", "b"],
+            vec!["GET", "c"],
+            vec!["MGET", "a", "b", "c", "d"],
+            vec!["CONFIG", "GET", "x"],
+            vec!["CONFIG", "SET", "x", "y"],
+            vec!["config", "get", "x"],
+            vec!["DBSIZE"],
+            vec!["GET"],
+            vec!["NOSUCH", "a"],
+        ];
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for round in 0..500 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = 1 + (x % 7) as usize;
+            let commands: Vec<&Vec<&str>> = (0..n)
+                .map(|i| &shapes[((x >> (4 * i)) % 10) as usize])
+                .collect();
+            let want: Vec<Result<Step, ShardError>> = commands.iter().map(|c| r.plan(c)).collect();
+            match r.plan_pipeline(&commands) {
+                Ok(p) => {
+                    let want: Vec<Step> = want.into_iter().map(Result::unwrap).collect();
+                    assert_eq!(p.steps, want, "round {round}");
+                }
+                Err(e) => {
+                    let i = want.iter().position(Result::is_err).expect("a refusal");
+                    let first = want.into_iter().nth(i).unwrap().unwrap_err().at(i);
+                    assert_eq!(e, first, "round {round}");
+                }
+            }
+        }
     }
 }
 
