@@ -205,20 +205,23 @@ pub(crate) fn balance(
     let a = relax(&before, &band, &goal, total);
     let lower_bound: u64 = (0..n).map(|i| before[i].saturating_sub(a[i])).sum();
 
-    // Shedding.
+    // Shedding: slots no receiver has room for are of no use, unless the
+    // giver must empty itself of all it can move.
     let mut shed: Vec<(u64, u16, usize)> = Vec::new();
-    let mut gives = vec![false; n];
-    for gi in 0..n {
-        if before[gi] <= a[gi] {
-            continue;
-        }
-        gives[gi] = true;
+    let gives: Vec<bool> = (0..n).map(|i| before[i] > a[i]).collect();
+    let widest = (0..n)
+        .filter(|&j| !gives[j] && w[j] > 0 && !stuck[j])
+        .map(|j| band[j].1.saturating_sub(before[j]))
+        .max()
+        .unwrap_or(0);
+    for gi in (0..n).filter(|&i| gives[i]) {
         let need = before[gi] - a[gi];
         let most = before[gi] - band[gi].0.min(before[gi]);
+        let fits = |x: u64| x <= widest || w[gi] == 0 || stuck[gi];
         let mut cands: Vec<(u64, u16)> = movable[gi]
             .iter()
             .map(|&s| (l(s), s))
-            .filter(|c| c.0 > 0)
+            .filter(|c| c.0 > 0 && fits(c.0))
             .collect();
         cands.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
         for s in pick(&cands, need, most) {
@@ -510,8 +513,7 @@ pub(super) fn pick(cands: &[(u64, u16)], need: u64, most: u64) -> Vec<u16> {
         }
     }
     if sum < need {
-        // The lightest slot that covers the rest (the last fitting one in
-        // load-descending order; ties by the lower slot).
+        // The lightest slot that covers the rest (ties by the lower slot).
         let cover = (0..cands.len())
             .rev()
             .filter(|&k| !taken[k] && sum + cands[k].0 <= most)
