@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""keyroute's client-side sharding side by side with uhashring and pymemcache.
+"""keyroute's client-side sharding side by side with uhashring, pymemcache and
+python-memcached.
 
     python bench/python/bench_pool.py [--keys target/bench-keys.txt] [--passes 11]
                                       [--servers 10] [--count 20000]
@@ -7,8 +8,10 @@
 Same servers on both sides (`--servers` of them, weights 1):
 
 - per key: `Pool.node_for(key)` against uhashring's `HashRing.get_node(key)`
-  (its default ring and `hash_fn='ketama'`) and against pymemcache's
-  `HashClient` rendezvous hasher (`hasher.get_node(key)`);
+  (its default ring and `hash_fn='ketama'`), against pymemcache's
+  `HashClient` rendezvous hasher (`hasher.get_node(key)`) and against
+  python-memcached's `Client._get_server(key)` (its bucket choice, with every
+  server taken as up so no connection is tried);
 - batched: `Pool.indexes_for(keys)` (one `array('I')`) against a list
   comprehension of the library's `get_node`;
 - ring build: `Pool(servers, scheme=...)` against the library's constructor,
@@ -31,6 +34,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Any
 
+import memcache
 from pymemcache.client.hash import HashClient
 from uhashring import HashRing
 
@@ -58,7 +62,22 @@ def pymemcache(servers: list[str]) -> HashClient:
                       use_pooling=False)
 
 
+def python_memcached(servers: list[str]) -> Callable[[Any], object]:
+    """python-memcached's server choice for a key (as `get` and `set` make
+    it: the key encoded, then `_get_server`), every server taken as up."""
+    memcache._Host.connect = lambda self: 1  # type: ignore[method-assign,assignment,return-value]
+    client = memcache.Client(servers)
+    get_server, encode = client._get_server, client._encode_key
+    return lambda k: get_server(encode(k))[0]
+
+
 def check_identical(servers: list[str], keys: list[str], few: list[str]) -> None:
+    mc_route = python_memcached(servers)
+    pool = keyroute.Pool(servers, scheme="python-memcached")
+    # Servers of weight 1 are their own buckets, each a _Host of its address.
+    want = [f"{h.ip}:{h.port}" for h in map(mc_route, keys)]  # type: ignore[attr-defined]
+    if [pool.node_for(k) for k in keys] != want:
+        sys.exit("bench_pool: python-memcached disagrees")
     for scheme, route, ks in (
         ("uhashring", uhashring(servers, False).get_node, keys),
         ("uhashring-ketama", uhashring(servers, True).get_node, keys),
@@ -71,7 +90,7 @@ def check_identical(servers: list[str], keys: list[str], few: list[str]) -> None
         if got != want or batch != want:
             bad = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
             sys.exit(f"bench_pool: {scheme} disagrees at key {ks[bad]!r}: {got[bad]} != {want[bad]}")
-    print(f"identical servers for all {len(keys)} keys (uhashring, both modes) "
+    print(f"identical servers for all {len(keys)} keys (uhashring, both modes; python-memcached) "
           f"and {len(few)} keys (pymemcache), {len(servers)} servers")
 
 
@@ -90,7 +109,13 @@ def rows(servers: list[str], keys: list[str], few: list[str]) -> list[Row]:
                 "Rendezvous.get_node", per_key(get, few), len(few), 3.0))
     out.append(("pymemcache indexes_for", lambda: pool.indexes_for(few),
                 "[Rendezvous.get_node(k)...]", lambda: [get(k) for k in few], len(few), 3.0))
-    for scheme in ("twemproxy-ketama", "jump", "maglev", "rendezvous"):
+    pool = keyroute.Pool(servers, scheme="python-memcached")
+    mc = python_memcached(servers)
+    out.append(("python-memcached node_for", per_key(pool.node_for, keys),
+                "Client._get_server", per_key(mc, keys), len(keys), 3.0))
+    out.append(("python-memcached indexes_for", lambda p=pool: p.indexes_for(keys),
+                "[Client._get_server(k)...]", lambda g=mc: [g(k) for k in keys], len(keys), 3.0))
+    for scheme in ("twemproxy-ketama", "jump", "maglev", "rendezvous", "go-redis-ring", "go-redis-ring-v5"):
         other = keyroute.Pool(servers, scheme=scheme)  # type: ignore[arg-type]
         out.append((f"{scheme} node_for", per_key(other.node_for, keys), None, None, len(keys), None))
     return out
@@ -131,7 +156,8 @@ def main() -> None:
     check_identical(servers, keys, few)
 
     print(f"Python {sys.version.split()[0]}, keyroute {keyroute.__version__}, "
-          f"uhashring {version('uhashring')}, pymemcache {version('pymemcache')}; "
+          f"uhashring {version('uhashring')}, pymemcache {version('pymemcache')}, "
+          f"python-memcached {version('python-memcached')}; "
           f"{len(keys)} corpus keys ({len(few)} for pymemcache); median of {args.passes} "
           f"interleaved passes after {WARMUP} warm-up passes")
     header = (f"{'keyroute':<30}{'ns/op':>10}{'iqr':>6}   {'incumbent':<33}{'ns/op':>11}"

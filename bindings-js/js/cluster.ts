@@ -524,6 +524,13 @@ export class Cluster {
   }
 
   /** Releases the wasm memory now; the map cannot be used afterwards. */
+  /**
+   * `free()`, for `using` (TypeScript 5.2+; defined where the engine has
+   * `Symbol.dispose`): `using map = Cluster.fromShards(reply);` frees the
+   * wasm memory at the end of the block.
+   */
+  declare [Symbol.dispose]: () => void;
+
   free(): void {
     this._map.free();
   }

@@ -384,6 +384,13 @@ export class CommandTable {
   }
 
   /** Releases the wasm memory now; the table cannot be used afterwards. */
+  /**
+   * `free()`, for `using` (TypeScript 5.2+; defined where the engine has
+   * `Symbol.dispose`): `using table = new CommandTable();` frees the
+   * wasm memory at the end of the block.
+   */
+  declare [Symbol.dispose]: () => void;
+
   free(): void {
     this._table.free();
   }

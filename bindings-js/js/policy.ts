@@ -94,6 +94,13 @@ export class HashPolicy {
   }
 
   /** Releases the wasm memory now; the policy cannot be used afterwards. */
+  /**
+   * `free()`, for `using` (TypeScript 5.2+; defined where the engine has
+   * `Symbol.dispose`): `using policy = new HashPolicy(rules);` frees the
+   * wasm memory at the end of the block.
+   */
+  declare [Symbol.dispose]: () => void;
+
   free(): void {
     this._inner.free();
   }

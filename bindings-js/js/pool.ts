@@ -25,7 +25,12 @@ export type Scheme =
   | "pymemcache"
   | "jump"
   | "rendezvous"
-  | "maglev";
+  | "maglev"
+  | "go-redis-ring"
+  | "go-redis-ring-v5"
+  | "python-memcached"
+  | "phpredis-array"
+  | "dalli";
 
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another
@@ -61,8 +66,14 @@ export interface PoolOptions {
   tag?: string | Uint8Array;
   /** redis-rb-hashring: points per node (`HashRing.new(nodes, replicas)`, 160); uhashring-ketama: words per digest (4). */
   replicas?: number;
-  /** npm hashring: the digest (`new HashRing(servers, algorithm)`), `"md5"` by default. */
-  algorithm?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
+  /** npm hashring: the digest (`new HashRing(servers, algorithm)`), `"md5"` by default; phpredis-array: RedisArray's `algorithm` (also `"crc32b"`; CRC-32 when unset). */
+  algorithm?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512" | "crc32b";
+  /** phpredis-array: RedisArray's `consistent` (a ring of 160 MD5 points per host). */
+  consistent?: boolean;
+  /** dalli: keys as `Dalli::Client` hands them to its ring (empty keys refused, the namespace prefixed, keys over 250 characters shortened with an MD5). */
+  clientKeys?: boolean;
+  /** dalli (with `clientKeys`): the client's `namespace`. */
+  namespace?: string;
 }
 
 /** Servers in the library's own mapping form (npm hashring): `{"host:port": weight}` or `{"host:port": {weight, vnodes}}`. */
@@ -76,20 +87,26 @@ export interface NutcrackerOptions {
 
 type PoolKey = string | Uint8Array;
 
+/** An index from wasm, or the core's refusal of the key (0xffffffff: a key the library has no server for). */
+function checked(index: number): number {
+  if (index === 0xffffffff) throw fromWasm(wasm.takeError());
+  return index;
+}
+
 /**
  * The pool's options as the wasm constructor takes them: names and values
  * (strings, numbers, or `null` for bytes, whose runs follow in `bytes`).
  * The core parses every name and value.
  */
-function optionArgs(o: Record<string, unknown>): [string[], (string | number | null)[], Uint8Array, Uint32Array] {
+function optionArgs(o: Record<string, unknown>): [string[], (string | number | boolean | null)[], Uint8Array, Uint32Array] {
   const names: string[] = [];
-  const values: (string | number | null)[] = [];
+  const values: (string | number | boolean | null)[] = [];
   const runs: Uint8Array[] = [];
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (k === "scheme" || v === undefined) continue;
     names.push(k);
-    if (typeof v === "string") values.push(v);
+    if (typeof v === "string" || typeof v === "boolean") values.push(v);
     else if (typeof v === "number") {
       if (!Number.isSafeInteger(v) || v < 0) throw invalidValue(`options.${k}`, "a non-negative integer", v);
       values.push(v);
@@ -224,7 +241,7 @@ export class Pool {
   /** The position, in the list as given, of the server that holds `key`. */
   indexFor(key: PoolKey): number {
     const len = wasm.load(typeof key === "string" ? key : asBytes(key, "key"));
-    return len >= 0 ? this._inner.indexOfScratch(len) : this._inner.indexFor(wasm.utf8(key));
+    return checked(len >= 0 ? this._inner.indexOfScratch(len) : this._inner.indexFor(wasm.utf8(key)));
   }
 
   /** The server that holds `key`, exactly as the configuration wrote it. */
@@ -275,6 +292,13 @@ export class Pool {
   }
 
   /** Releases the wasm memory now; the pool cannot be used afterwards. */
+  /**
+   * `free()`, for `using` (TypeScript 5.2+; defined where the engine has
+   * `Symbol.dispose`): `using pool = new Pool(servers);` frees the
+   * wasm memory at the end of the block.
+   */
+  declare [Symbol.dispose]: () => void;
+
   free(): void {
     this._inner.free();
   }
@@ -332,12 +356,13 @@ function indexes(inner: WasmPool, keys: ArrayLike<unknown>, out: Uint32Array): v
     if (j === i) {
       // keys[i] alone is larger than the scratch buffer.
       const k = keys[i];
-      out[i] = inner.indexFor(wasm.utf8(typeof k === "string" ? k : asBytes(k, `keys[${i}]`)));
+      out[i] = checked(inner.indexFor(wasm.utf8(typeof k === "string" ? k : asBytes(k, `keys[${i}]`))));
       i += 1;
       continue;
     }
     const count = j - i;
     const done = inner.indexesOf(count);
+    if (done < 0) throw fromWasm(wasm.takeError());
     if (done !== count) throw new Error(`keyroute: internal error: batch routed ${done} of ${count} keys`);
     out.set(wasm.outputs(count).subarray(0, count), i);
     i = j;

@@ -78,10 +78,21 @@ export function checkReady(): void {
   if (!initialised) throw notReady();
 }
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * The `using` protocol's symbol, declared here too so that the classes'
+     * `[Symbol.dispose]` type-checks with `lib` settings older than
+     * ES2024/ESNext (the declaration merges with TypeScript 5.2+'s own).
+     */
+    readonly dispose: unique symbol;
+  }
+}
+
 /**
- * Makes `using x = ...` release a class's wasm memory where the engine has
- * `Symbol.dispose` (declared only at run time: the public declarations stay
- * valid for TypeScript before 5.2).
+ * Makes `using x = ...` (TypeScript 5.2+, engines with `Symbol.dispose`)
+ * release a class's wasm memory: `[Symbol.dispose]` is `free`. Defined at run
+ * time only where the engine has the symbol; each class declares it.
  */
 export function disposable(cls: { prototype: { free(): void } }): void {
   const dispose = (Symbol as { dispose?: symbol }).dispose;

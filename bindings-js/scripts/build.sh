@@ -110,7 +110,7 @@ log "tsc (type check, declarations) + dts-bundle-generator"
 # already dropped @internal members), so that the ESM and CJS copies need no
 # sibling files.
 for name in keyroute slots; do
-  (cd "$JS" && "$BIN/dts-bundle-generator" --silent --no-banner --no-check \
+  (cd "$JS" && "$BIN/dts-bundle-generator" --silent --no-banner --no-check --inline-declare-global \
     --project tsconfig.bundle-types.json -o "$BUILD/$name.d.ts" "$BUILD/types/$name.d.ts")
   if grep -nE '^\s*(import|export .* from)' "$BUILD/$name.d.ts"; then
     echo "error: $name.d.ts must be self-contained" >&2

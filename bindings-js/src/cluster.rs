@@ -6,14 +6,16 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::UnsafeCell;
 use core::fmt::Write;
-use keyroute::cluster::{Health, ReadFrom, Role, SlotMap, Value};
+use keyroute::cluster::{Health, ReadFrom, Role, SlotMap, SlotTable, Value};
 use keyroute::error::TopologyError;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::errors::{self, quote};
 use crate::policy::Policy;
+use crate::scratch::Shared;
 
 /// A reply encoded as RESP by the JS wrapper, as one value.
 pub(crate) fn reply(resp: &[u8]) -> Option<Value> {
@@ -32,6 +34,28 @@ fn malformed(root: &str) -> JsValue {
         at: root.to_string(),
         expected: "a reply (arrays, maps, strings, integers, null)",
     })
+}
+
+/// The slot tables of the maps built last: a map built again from the same
+/// topology, while one of them is alive, shares its table (32 KiB), so that
+/// maps dropped without `free()` cost wasm memory only for their nodes until
+/// the garbage collector frees them. Weak handles: the list keeps no table
+/// alive. At most [`RECENT_TABLES`].
+static RECENT: Shared<Vec<SlotTable>> = Shared(UnsafeCell::new(Vec::new()));
+const RECENT_TABLES: usize = 4;
+
+fn share_table(map: &mut SlotMap) {
+    // SAFETY: wasm32 without atomics has one thread, and nothing else
+    // borrows RECENT meanwhile.
+    let recent = unsafe { RECENT.get() };
+    if recent.iter().any(|t| map.share_slot_table(t)) {
+        return;
+    }
+    recent.retain(SlotTable::is_alive);
+    if recent.len() == RECENT_TABLES {
+        recent.remove(0);
+    }
+    recent.push(map.slot_table());
 }
 
 /// A node and its role as one number: `2 * node + (1 if replica)`.
@@ -72,7 +96,8 @@ impl Map {
         f: fn(&Value, Option<&str>) -> Result<SlotMap, TopologyError>,
     ) -> Result<Map, JsValue> {
         let v = reply(resp).ok_or_else(|| malformed(root))?;
-        let map = f(&v, answered_by.as_deref()).map_err(topology)?;
+        let mut map = f(&v, answered_by.as_deref()).map_err(topology)?;
+        share_table(&mut map);
         Ok(Map {
             map,
             zone: String::new(),

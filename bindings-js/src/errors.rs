@@ -102,6 +102,9 @@ pub(crate) fn topology(e: &TopologyError) -> String {
         E::TooManyShards { max } => j
             .str("code", "ERR_KEYROUTE_TOO_MANY_SHARDS")
             .num("max", max),
+        E::NoServerForKey { position, .. } => j
+            .str("code", "ERR_KEYROUTE_NO_SERVER_FOR_KEY")
+            .num("position", position),
         _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
     };
     j.done()
@@ -306,6 +309,7 @@ fn partition_code(e: &PartitionError) -> &'static str {
         E::BadEntry { .. } => "BAD_ENTRY",
         E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
         E::RandomTie { .. } => "RANDOM_TIE",
+        E::NoServerForKey { .. } => "NO_SERVER_FOR_KEY",
         E::Server(_) => "BAD_SERVER",
         _ => "OTHER",
     }

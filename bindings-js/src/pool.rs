@@ -17,6 +17,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::errors;
+use crate::scratch::Shared;
+use core::cell::UnsafeCell;
 
 /// A list of servers routed by one sharding scheme.
 #[wasm_bindgen(js_name = Pool)]
@@ -26,6 +28,50 @@ pub struct Pool {
     auto_eject_hosts: bool,
     /// The nutcracker pool's name.
     name: Option<String>,
+}
+
+/// The pools made last, by configuration: a pool made again with the same
+/// scheme, options and servers, while one of them is alive, shares its
+/// ring (the large part of a pool, thousands of points) instead of building
+/// another, so that pools dropped without `free()` cost wasm memory only
+/// for their server list until the garbage collector frees them. Weak
+/// handles: the list keeps no pool alive. At most [`RECENT_POOLS`].
+type RecentPool = (
+    Scheme,
+    Options,
+    Vec<String>,
+    keyroute::partition::PoolHandle,
+);
+static RECENT: Shared<Vec<RecentPool>> = Shared(UnsafeCell::new(Vec::new()));
+const RECENT_POOLS: usize = 4;
+
+fn recent_pool(
+    scheme: Scheme,
+    o: &Options,
+    servers: &[String],
+) -> Option<keyroute::partition::Pool> {
+    // SAFETY: wasm32 without atomics has one thread, and nothing else
+    // borrows RECENT meanwhile.
+    let recent = unsafe { RECENT.get() };
+    recent
+        .iter()
+        .find(|(s, opts, list, _)| *s == scheme && opts == o && list == servers)
+        .and_then(|(.., p)| p.upgrade())
+}
+
+fn remember_pool(
+    scheme: Scheme,
+    o: Options,
+    servers: Vec<String>,
+    pool: &keyroute::partition::Pool,
+) {
+    // SAFETY: as in recent_pool.
+    let recent = unsafe { RECENT.get() };
+    recent.retain(|(.., p)| p.upgrade().is_some());
+    if recent.len() == RECENT_POOLS {
+        recent.remove(0);
+    }
+    recent.push((scheme, o, servers, pool.handle()));
 }
 
 fn partition_error(e: keyroute::error::PartitionError) -> JsValue {
@@ -72,6 +118,8 @@ fn options(
             OptionValue::Text(text.as_bytes())
         } else if let Some(n) = v.as_f64() {
             OptionValue::Int(n as u64)
+        } else if let Some(b) = v.as_bool() {
+            OptionValue::Flag(b)
         } else {
             let n = runs.next().map_or(0, |&n| n as usize);
             let run = bytes.get(at..at + n).unwrap_or_default();
@@ -82,6 +130,25 @@ fn options(
     }
     Ok(o)
 }
+
+impl Pool {
+    /// The position of `key`'s server, or [`NO_INDEX`] with the core's
+    /// refusal recorded for `takeError` (a key the library has no server
+    /// for).
+    #[inline]
+    fn index(&self, key: &[u8]) -> u32 {
+        match self.inner.try_index_for(key) {
+            Ok(i) => i as u32,
+            Err(e) => {
+                crate::args::fail(errors::partition(&e));
+                NO_INDEX
+            }
+        }
+    }
+}
+
+/// The index answer that means "refused: see `takeError`".
+const NO_INDEX: u32 = u32::MAX;
 
 #[wasm_bindgen(js_class = Pool)]
 impl Pool {
@@ -101,8 +168,15 @@ impl Pool {
     ) -> Result<Pool, JsValue> {
         let scheme: Scheme = scheme.parse().map_err(partition_error)?;
         let o = options(&names, &values, &bytes, &byte_lengths)?;
-        let inner = keyroute::partition::Pool::with_options(scheme, &servers, &o)
-            .map_err(partition_error)?;
+        let inner = match recent_pool(scheme, &o, &servers) {
+            Some(p) => p,
+            None => {
+                let p = keyroute::partition::Pool::with_options(scheme, &servers, &o)
+                    .map_err(partition_error)?;
+                remember_pool(scheme, o, servers, &p);
+                p
+            }
+        };
         Ok(Pool {
             inner,
             auto_eject_hosts: false,
@@ -210,13 +284,13 @@ impl Pool {
     /// The position of the server of the key in `scratch[..len]`.
     #[wasm_bindgen(js_name = indexOfScratch)]
     pub fn index_of_scratch(&self, len: u32) -> u32 {
-        self.inner.index_for(crate::scratch::key(len as usize)) as u32
+        self.index(crate::scratch::key(len as usize))
     }
 
     /// The position of the server of a key too large for the scratch buffer.
     #[wasm_bindgen(js_name = indexFor)]
     pub fn index_for(&self, key: &[u8]) -> u32 {
-        self.inner.index_for(key) as u32
+        self.index(key)
     }
 
     /// The positions of the `count` keys packed in the scratch buffer, into
@@ -224,7 +298,22 @@ impl Pool {
     #[wasm_bindgen(js_name = indexesOf)]
     pub fn indexes_of(&self, count: u32) -> i32 {
         let keys = crate::args::argv(count, false);
-        crate::args::out(keys.iter().map(|k| self.inner.index_for(k) as u32))
+        let mut refused = None;
+        let n = crate::args::out_with(|o| {
+            for k in keys.iter() {
+                match self.inner.try_index_for(k) {
+                    Ok(i) => o.push(i as u32),
+                    Err(e) => {
+                        refused = Some(e);
+                        return;
+                    }
+                }
+            }
+        });
+        match refused {
+            Some(e) => crate::args::fail(errors::partition(&e)),
+            None => n,
+        }
     }
 
     /// The servers as written, in configuration order.

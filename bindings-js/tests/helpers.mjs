@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 function env(name) {
   const value = process.env[name];
@@ -173,4 +173,30 @@ export function mismatches() {
     }
   };
   return check;
+}
+
+let instrumentedOnce = null;
+
+/**
+ * dist/keyroute.js imported afresh, with its wasm memory (a function giving
+ * its size in bytes): the instance is caught as it is made. Made once per
+ * test process (the entries share their wasm core module).
+ */
+export async function instrumented() {
+  if (instrumentedOnce === null) {
+    const Instance = WebAssembly.Instance;
+    let instance = null;
+    WebAssembly.Instance = function (module, imports) {
+      instance = new Instance(module, imports);
+      return instance;
+    };
+    try {
+      const m = await import(`${pathToFileURL(join(PKG, "dist", "keyroute.js")).href}?instrumented`);
+      assert.ok(instance !== null, "the wasm instance was not created synchronously");
+      instrumentedOnce = { m, memory: () => instance.exports.memory.buffer.byteLength };
+    } finally {
+      WebAssembly.Instance = Instance;
+    }
+  }
+  return instrumentedOnce;
 }

@@ -25,6 +25,11 @@ const SCHEME_FILES = {
   "jump.json": [12, 4000],
   "rendezvous.json": [5, 1500],
   "maglev.json": [6, 1800],
+  "go-redis-ring.json": [6, 2200],
+  "go-redis-ring-v5.json": [7, 2900],
+  "python-memcached.json": [10, 3700],
+  "phpredis-array.json": [21, 8100],
+  "dalli.json": [15, 5400],
 };
 // The file's option names, as Pool's options.
 const OPTION_NAMES = { vnode_count: "vnodes", default_port: "defaultPort", jump_hash: "jumpHash", table_size: "tableSize", hash_tag: "hashTag" };
@@ -104,6 +109,14 @@ for (const [file, [minPools, minAnswers]] of Object.entries(SCHEME_FILES)) {
         // The library got the bytes (node-hashring: Buffers, `key + ''`).
         checked += checkPool(pool, bytes, p.nodes, `${file} ${p.name}`);
         checkPool(pool, texts, p.nodes, `${file} ${p.name} as text`);
+      }
+      // Keys the library has no server for (phpredis-array) are refused,
+      // one at a time and in a batch.
+      for (const i of p.refused ?? []) {
+        const refused = { name: "PartitionError", code: "ERR_KEYROUTE_PARTITION_NO_SERVER_FOR_KEY" };
+        assert.throws(() => pool.indexFor(bytes[i]), refused);
+        assert.throws(() => pool.nodeFor(bytes[i]), refused);
+        assert.throws(() => pool.indexesFor([new Uint8Array([120]), bytes[i]]), refused);
       }
       pool.free();
     }

@@ -46,7 +46,8 @@ impl Pool {
     /// The position of `key`'s server.
     #[inline]
     pub(crate) fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
-        with_pool_key(key, self.form, |k| self.inner.index_for(k))
+        with_pool_key(key, self.form, |k| self.inner.try_index_for(k))?
+            .map_err(|e| crate::more_errors::partition_error(key.py(), e))
     }
 
     #[inline]
@@ -65,7 +66,7 @@ impl Pool {
     #[pyo3(signature = (servers, /, *, scheme, hash = None, hash_tag = None, char_sign = None,
         redis_rb_id = None, jedis = None, default_port = None, compatibility = None,
         vnodes = None, jump_hash = None, table_size = None, tag = None, replicas = None,
-        algorithm = None))]
+        algorithm = None, consistent = None, client_keys = None, namespace = None))]
     #[allow(clippy::too_many_arguments)]
     fn new<'py>(
         servers: &Bound<'py, PyAny>,
@@ -83,6 +84,9 @@ impl Pool {
         tag: Option<Bound<'py, PyAny>>,
         replicas: Option<Bound<'py, PyAny>>,
         algorithm: Option<Bound<'py, PyAny>>,
+        consistent: Option<Bound<'py, PyAny>>,
+        client_keys: Option<Bound<'py, PyAny>>,
+        namespace: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let py = servers.py();
         let given = [
@@ -99,6 +103,9 @@ impl Pool {
             ("tag", tag),
             ("replicas", replicas),
             ("algorithm", algorithm),
+            ("consistent", consistent),
+            ("client_keys", client_keys),
+            ("namespace", namespace),
         ];
         if let Ok(mapping) = servers.cast::<pyo3::types::PyMapping>() {
             // The library's own mapping form: honoured or refused by the

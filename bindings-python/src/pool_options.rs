@@ -22,6 +22,8 @@ pub(crate) fn to_core<'py>(
             o.set(name, OptionValue::Text(s.to_str()?.as_bytes()))
         } else if let Ok(b) = v.cast::<PyBytes>() {
             o.set(name, OptionValue::Text(b.as_bytes()))
+        } else if let Ok(b) = v.cast::<PyBool>() {
+            o.set(name, OptionValue::Flag(b.is_true()))
         } else if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
             let n: u64 = v
                 .extract()
@@ -29,7 +31,7 @@ pub(crate) fn to_core<'py>(
             o.set(name, OptionValue::Int(n))
         } else {
             return Err(PyTypeError::new_err(format!(
-                "{name} must be a str, bytes or int, not {}",
+                "{name} must be a str, bytes, int or bool, not {}",
                 v.get_type().name()?
             )));
         };

@@ -6,13 +6,17 @@
 //! `frozenset` are Array; `dict` is Map, in its order. Anything else is a
 //! malformed reply, reported with its place in the reply.
 //!
-//! A reply is measured before anything of it is copied: more than
-//! [`MAX_REPLY_BYTES`] of strings or [`MAX_REPLY_VALUES`] values (a reply
-//! that lists one 64 MiB string 200 times is 12.8 GB once copied) is
-//! refused, naming the limit and where it was passed. The copy checks the
+//! A reply is measured before anything of it is copied: more bytes of
+//! strings or more values than the core reads in a reply
+//! ([`RespLimits::DEFAULT`], the bounds the RESP reader applies on the wire)
+//! is refused, naming the limit and where it was passed (a reply that lists
+//! one 64 MiB string 200 times is 12.8 GB once copied). The copy checks the
 //! same limits again, in case converting ran Python code that changed it.
 
-use keyroute::cluster::{Value, MAX_REPLY_BYTES, MAX_REPLY_VALUES};
+use keyroute::cluster::{RespLimits, Value};
+
+const MAX_REPLY_BYTES: usize = RespLimits::DEFAULT.max_bytes;
+const MAX_REPLY_VALUES: usize = RespLimits::DEFAULT.max_values;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyByteArray, PyBytes, PyDict, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet, PyString,
@@ -24,7 +28,7 @@ use crate::key::{bytes_of, with_key};
 /// Replies nest a handful of levels (`COMMAND`'s subcommand key specs are
 /// the deepest, about 8); the cap stops a self-containing list from
 /// recursing until the stack overflows.
-const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = RespLimits::DEFAULT.max_depth;
 
 /// Why a Python object is not a reply.
 pub(crate) enum ReplyError {
@@ -186,9 +190,12 @@ fn convert(
         || obj.is_instance_of::<PyMemoryView>()
     {
         if obj.is_instance_of::<PyMemoryView>() {
-            // Its size, before with_key copies it out.
+            // Its size, without copying it out (with_key copies a view).
             let nbytes: usize = obj.getattr(pyo3::intern!(obj.py(), "nbytes"))?.extract()?;
             budget.take(nbytes, path)?;
+            if pass == Pass::Measure {
+                return Ok(Value::Nil);
+            }
             budget.bytes -= nbytes;
         }
         return with_key(obj, |b| bytes_value(b, path, budget, pass))?;

@@ -265,7 +265,8 @@ def test_random_configurations_never_crash() -> None:
     rng = random.Random(11)
     schemes: list[Any] = ["twemproxy-ketama", "twemproxy-modula", "libmemcached-ketama", "predis",
                "predis-ketama", "redis-rb-4", "redis-rb-5", "jedis", "uhashring",
-               "uhashring-ketama", "node-hashring", "pymemcache", "jump", "rendezvous", "maglev"]
+               "uhashring-ketama", "node-hashring", "pymemcache", "jump", "rendezvous", "maglev",
+               "go-redis-ring", "go-redis-ring-v5", "python-memcached", "phpredis-array", "dalli"]
     hosts = ["a", "10.0.0.1", "::1", "[::1]", "/tmp/s.sock", "", "x y"]
     numbers = ["0", "1", "7", "65535", "65536", "999999999", "4294967296", "-1", "x", ""]
     options: list[dict[str, Any]] = [{}, {"vnodes": 1}, {"vnodes": 5000}, {"table_size": 2},

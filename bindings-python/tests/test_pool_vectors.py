@@ -35,6 +35,11 @@ SCHEME_FILES = {
     "jump.json": (12, 4000),
     "rendezvous.json": (5, 1500),
     "maglev.json": (6, 1800),
+    "go-redis-ring.json": (6, 2200),
+    "go-redis-ring-v5.json": (7, 2900),
+    "python-memcached.json": (10, 3700),
+    "phpredis-array.json": (21, 8100),
+    "dalli.json": (15, 5400),
 }
 # The file's option names, as Pool's keywords.
 OPTION_NAMES = {"vnode_count": "vnodes"}
@@ -97,6 +102,13 @@ def test_scheme_vectors(file: str) -> None:
         form = p.get("key_form") if doc["scheme"] in PYTHON_LIBRARIES else None
         keys = [as_asked(k, form) for k in keys_of(doc, p)]
         checked += check_pool(pool, keys, p["nodes"], f"{file} {p['name']}")
+        # Keys the library has no server for (phpredis-array) are refused,
+        # one at a time and in a batch.
+        for i in p.get("refused", []):
+            with pytest.raises(keyroute.PartitionError, match="no server for this key"):
+                pool.index_for(keys[i])
+            with pytest.raises(keyroute.PartitionError, match="no server for this key"):
+                pool.indexes_for([b"x", keys[i]])
         if form is None:
             # A str key is its UTF-8 bytes for every other scheme.
             texts = [as_asked(k, "text") for k in keys_of(doc, p)]

@@ -84,7 +84,19 @@ fn pool_nodes(a: &NodeArgs) -> Result<(), Failure> {
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let done = for_each_key(&a.keys, hex, |key, _| {
-        let node = loaded.pool.node_for(key);
+        // A key the pool's library has no server for (phpredis-array) has
+        // no answer, as a slot nobody serves.
+        let node = match loaded.pool.try_node_for(key) {
+            Ok(node) => node,
+            Err(e) => {
+                if as_json {
+                    let mut obj = json::key(key, hex);
+                    obj.insert("error".into(), e.to_string().into());
+                    json::line(&mut out, obj)?;
+                }
+                return Err(Failure::Failed(e.to_string()));
+            }
+        };
         if as_json {
             let mut obj = json::key(key, hex);
             obj.insert("node".into(), node.to_string().into());

@@ -15,6 +15,11 @@ use serde_json::Value;
 const TWEMPROXY: &str = include_str!("../../tests/vectors/partition/twemproxy.json");
 const PREDIS: &str = include_str!("../../tests/vectors/partition/predis.json");
 const UHASHRING_KETAMA: &str = include_str!("../../tests/vectors/partition/uhashring-ketama.json");
+const GO_REDIS_RING: &str = include_str!("../../tests/vectors/partition/go-redis-ring.json");
+const GO_REDIS_RING_V5: &str = include_str!("../../tests/vectors/partition/go-redis-ring-v5.json");
+const PYTHON_MEMCACHED: &str = include_str!("../../tests/vectors/partition/python-memcached.json");
+const PHPREDIS_ARRAY: &str = include_str!("../../tests/vectors/partition/phpredis-array.json");
+const DALLI: &str = include_str!("../../tests/vectors/partition/dalli.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
 
 fn stderr(o: &Output) -> String {
@@ -103,18 +108,34 @@ fn node_answers_as_nutcracker() {
 /// The libraries' answers through `keyroute node --scheme NAME --servers LIST`.
 #[test]
 fn node_answers_as_the_libraries() {
-    for (text, scheme) in [(PREDIS, "predis"), (UHASHRING_KETAMA, "uhashring-ketama")] {
+    for (text, scheme) in [
+        (PREDIS, "predis"),
+        (UHASHRING_KETAMA, "uhashring-ketama"),
+        (GO_REDIS_RING, "go-redis-ring"),
+        (GO_REDIS_RING_V5, "go-redis-ring-v5"),
+        (PYTHON_MEMCACHED, "python-memcached"),
+        (PHPREDIS_ARRAY, "phpredis-array"),
+        (DALLI, "dalli"),
+    ] {
         let doc: Value = serde_json::from_str(text).unwrap();
         let (base, bulk) = (hex_keys(&doc, "keys"), hex_keys(&doc, "bulk_keys"));
         for pool in doc["pools"].as_array().unwrap() {
-            // Pools with options, bytes keys or servers given as a mapping
-            // (which a --servers list cannot express) are the bindings' tests.
-            if pool["options"].as_object().is_some_and(|o| !o.is_empty())
-                || pool["key_form"] != "text"
-                || pool.get("entries").is_some()
-            {
+            // Pools with bytes keys or servers given as a mapping (which a
+            // --servers list cannot express) are the bindings' tests.
+            if pool["key_form"] == "python-bytes" || pool.get("entries").is_some() {
                 continue;
             }
+            // Options by name, as --option NAME=VALUE.
+            let options: Vec<String> = pool["options"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .flat_map(|(k, v)| {
+                    let k = if k == "vnode_count" { "vnodes" } else { k };
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    ["--option".to_owned(), format!("{k}={v}")]
+                })
+                .collect();
             let servers: Vec<&str> = pool["servers"]
                 .as_array()
                 .unwrap()
@@ -134,10 +155,9 @@ fn node_answers_as_the_libraries() {
                 .filter_map(|(k, n)| Some((k.clone(), servers[n.as_u64()? as usize])))
                 .unzip();
             let list = servers.join(",");
-            let o = keyroute(
-                &["node", "--scheme", scheme, "--servers", &list, "--hex"],
-                &hex_lines(&keys),
-            );
+            let mut args = vec!["node", "--scheme", scheme, "--servers", &list, "--hex"];
+            args.extend(options.iter().map(String::as_str));
+            let o = keyroute(&args, &hex_lines(&keys));
             assert!(o.status.success(), "{}", stderr(&o));
             assert_eq!(
                 stdout(&o).lines().collect::<Vec<_>>(),

@@ -77,6 +77,16 @@ pub enum TopologyError {
         /// The limit, [`crate::cluster::MAX_SHARDS`].
         max: usize,
     },
+    /// The pool's library has no server for the key
+    /// ([`PartitionError::NoServerForKey`]).
+    NoServerForKey {
+        /// The pool's scheme.
+        scheme: &'static str,
+        /// Why: what the library does with the key instead.
+        reason: &'static str,
+        /// Position of the key in the caller's list (0 for a single key).
+        position: usize,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -98,6 +108,11 @@ impl fmt::Display for TopologyError {
             Self::NoRuleMatched { position } => {
                 write!(f, "key {position}: no rule of the hashing policy matches it")
             }
+            Self::NoServerForKey {
+                scheme,
+                reason,
+                position,
+            } => write!(f, "key {position}: {scheme} has no server for it: {reason}"),
             Self::PrimaryMismatch { name, in_map: true } => {
                 write!(f, "the cluster's primary {name} is not among the shards given: give a client for every primary")
             }
@@ -432,6 +447,16 @@ pub enum PartitionError {
         /// The two servers, as written.
         servers: [String; 2],
     },
+    /// A key the library reproduced has no server for: phpredis
+    /// RedisArray computes a position past its host list (see
+    /// `partition::phpredis`), where it reads past its own memory; Dalli's
+    /// client refuses an empty key (`partition::dalli`).
+    NoServerForKey {
+        /// The scheme.
+        scheme: &'static str,
+        /// Why: what the library does with the key instead.
+        reason: &'static str,
+    },
     /// A server entry that cannot be read.
     Server(ServerError),
 }
@@ -495,6 +520,9 @@ impl fmt::Display for PartitionError {
                 "servers {:?} and {:?} share a ring point, which the library gives to either at random",
                 servers[0], servers[1]
             ),
+            Self::NoServerForKey { scheme, reason } => {
+                write!(f, "{scheme} has no server for this key: {reason}")
+            }
             Self::Server(e) => e.fmt(f),
         }
     }

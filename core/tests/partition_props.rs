@@ -56,7 +56,8 @@ proptest! {
     #[test]
     fn rendezvous_and_jump_move_only_to_the_new_server(n in 1usize..60, seed in any::<u64>()) {
         let ks = keys(seed, 400);
-        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache, Scheme::RedisRbHashring, Scheme::RedisRb4] {
+        for scheme in [Scheme::Rendezvous, Scheme::Jump, Scheme::Pymemcache, Scheme::RedisRbHashring, Scheme::RedisRb4,
+                       Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
             for (_, to) in moves(scheme, n, &ks) {
                 prop_assert_eq!(to, n, "{}", scheme);
             }
@@ -80,7 +81,7 @@ proptest! {
 
     /// No input makes a parser or a constructor panic.
     #[test]
-    fn server_strings_never_panic(s in ".{0,40}", scheme in 0usize..15) {
+    fn server_strings_never_panic(s in ".{0,40}", scheme in 0usize..Scheme::ALL.len()) {
         let _ = Server::parse(&s);
         let _ = Server::parse_nutcracker(&s);
         let _ = Pool::new(Scheme::ALL[scheme], [s.as_str(), "10.0.0.1:6379"]);
@@ -402,4 +403,289 @@ fn same_tag_follows_redis_rb() {
     let rb = Pool::new(Scheme::RedisRb4, ["127.0.0.1:6379 a", "127.0.0.1:6380 b"]).unwrap();
     assert_eq!(rb.key_tag(b"{u1}a"), Some(b"u1".as_slice()));
     assert_eq!(rb.key_tag(b"x{u1}a"), None);
+}
+
+/// go-redis v8/v9 is keyroute's rendezvous with unit weights and the Redis
+/// Cluster tag rule, over shard names (aliases, else addresses).
+#[test]
+fn go_redis_ring_is_unit_weight_rendezvous() {
+    for list in [
+        servers(9),
+        (0..5)
+            .map(|i| format!("10.0.0.{i}:6379 shard{i}"))
+            .collect::<Vec<_>>(),
+    ] {
+        let go = Pool::new(Scheme::GoRedisRing, &list).unwrap();
+        let mut o = Options::default();
+        o.tag = Some(keyroute::partition::KeyTag::Redis);
+        let rv = Pool::with_options(Scheme::Rendezvous, &list, &o).unwrap();
+        for k in keys(5, 2_000)
+            .iter()
+            .chain(&[b"{}x".to_vec(), b"a{b}c".to_vec()])
+        {
+            assert_eq!(go.index_for(k), rv.index_for(k));
+        }
+    }
+}
+
+/// The go-redis pools the property tests grow (1 to 60 servers) have no
+/// shared points, so the properties never meet a refused pool.
+#[test]
+fn go_redis_property_pools_have_no_ties() {
+    for n in 1..=61 {
+        for scheme in [Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
+            assert!(Pool::new(scheme, &servers(n)[..]).is_ok(), "{scheme} {n}");
+        }
+    }
+}
+
+/// go-redis adds shards in a Go map's random order: a point two shards
+/// share (v5) has no single owner, and the pool is refused; so are weights
+/// and a name given twice.
+#[test]
+fn go_redis_refusals() {
+    use PartitionError::*;
+    let tie = [
+        "10.0.0.1:6379 node-83e431ae89",
+        "10.0.0.2:6379 node-123dcd2cae",
+    ];
+    assert_eq!(
+        Pool::new(Scheme::GoRedisRingV5, tie).unwrap_err(),
+        RandomTie {
+            servers: [tie[0].into(), tie[1].into()]
+        }
+    );
+    // The same two names do not tie under v9's rendezvous.
+    assert!(Pool::new(Scheme::GoRedisRing, tie).is_ok());
+    for scheme in [Scheme::GoRedisRing, Scheme::GoRedisRingV5] {
+        assert!(matches!(
+            Pool::new(scheme, ["10.0.0.1:6379:2"]),
+            Err(OptionNotApplicable {
+                option: "weight",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Pool::new(scheme, ["10.0.0.1:6379 a", "10.0.0.2:6379 a"]),
+            Err(DuplicateName { .. })
+        ));
+        let mut o = Options::default();
+        o.tag = Some(keyroute::partition::KeyTag::Jedis);
+        assert!(matches!(
+            Pool::with_options(scheme, ["10.0.0.1:6379"], &o),
+            Err(OptionNotApplicable { option: "tag", .. })
+        ));
+    }
+}
+
+/// python-memcached: a bucket list, so a server of weight `w` takes `w`
+/// buckets (about `w / Σw` of the keys), and growing the list by one
+/// server remaps most keys (modulo, not consistent hashing).
+#[test]
+fn python_memcached_buckets() {
+    let ks = keys(13, 40_000);
+    let p = Pool::new(
+        Scheme::PythonMemcached,
+        ["10.0.0.1:11211:1", "cache-b:11211:3"],
+    )
+    .unwrap();
+    let heavy = ks.iter().filter(|k| p.index_for(k) == 1).count() as f64 / ks.len() as f64;
+    assert!((heavy - 0.75).abs() < 0.02, "{heavy}");
+    let moved = moves(Scheme::PythonMemcached, 9, &ks[..4000]);
+    assert!(moved.len() > 3000, "{}", moved.len());
+    // Names play no part: the same weights route the same.
+    let q = Pool::new(Scheme::PythonMemcached, ["/tmp/a.sock:1", "[::1]:1:3"]).unwrap();
+    assert!(ks.iter().all(|k| p.index_for(k) == q.index_for(k)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// python-memcached equals its definition, written out here.
+    #[test]
+    fn python_memcached_equals_its_definition(weights in proptest::collection::vec(1u32..6, 1..8),
+                                              key in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let list: Vec<String> = weights.iter().enumerate().map(|(i, w)| format!("10.0.0.{i}:11211:{w}")).collect();
+        let p = Pool::new(Scheme::PythonMemcached, &list).unwrap();
+        let buckets: Vec<usize> = weights.iter().enumerate().flat_map(|(i, &w)| std::iter::repeat_n(i, w as usize)).collect();
+        let h = (keyroute::partition::hash::crc32(&key) >> 16) & 0x7fff;
+        prop_assert_eq!(p.index_for(&key), buckets[h as usize % buckets.len()]);
+    }
+}
+
+/// phpredis RedisArray: the key part follows C strings (a NUL byte ends
+/// the search for braces; an empty `{}` counts); names play no part
+/// without `consistent`; under `crc32b` a key whose part is empty has no
+/// server, which is refused rather than answered.
+#[test]
+fn phpredis_array() {
+    use keyroute::partition::OptionValue;
+    let three = ["127.0.0.1:6379", "127.0.0.1:6380", "127.0.0.1:6381"];
+    let p = Pool::new(Scheme::PhpredisArray, three).unwrap();
+    assert_eq!(p.key_tag(b"a{}b"), Some(&b""[..]));
+    assert_eq!(p.key_tag(b"x\0{a}"), None);
+    assert!(p.same_tag([&b"{}a"[..], b"{}b"]));
+    let renamed = Pool::new(
+        Scheme::PhpredisArray,
+        ["localhost", "/tmp/r.sock", "[::1]:7000"],
+    )
+    .unwrap();
+    for k in keys(3, 2_000) {
+        assert_eq!(p.index_for(&k), renamed.index_for(&k));
+        assert_eq!(p.try_index_for(&k), Ok(p.index_for(&k)));
+    }
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let crc32b = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
+    let refused = PartitionError::NoServerForKey {
+        scheme: "phpredis-array",
+        reason: keyroute::partition::phpredis::PAST_THE_END,
+    };
+    for k in [&b""[..], b"{}", b"a{}b{c}"] {
+        assert_eq!(crc32b.try_index_for(k), Err(refused.clone()));
+        assert_eq!(crc32b.try_node_for(k), Err(refused.clone()));
+    }
+    o.set("consistent", OptionValue::Flag(true)).unwrap();
+    let ring = Pool::with_options(Scheme::PhpredisArray, three, &o).unwrap();
+    assert!(ring.try_index_for(b"{}").is_ok());
+    // Weights, aliases, npm hashring's crc32b and a non-flag are refused.
+    assert!(Pool::new(Scheme::PhpredisArray, ["h:1:2"]).is_err());
+    assert!(Pool::new(Scheme::PhpredisArray, ["h:1 a"]).is_err());
+    let mut nh = Options::default();
+    nh.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    assert!(matches!(
+        Pool::with_options(Scheme::NodeHashring, three, &nh),
+        Err(PartitionError::BadOption {
+            option: "algorithm",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Options::default().set("consistent", OptionValue::Int(2)),
+        Err(PartitionError::BadOption {
+            option: "consistent",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::with_options(Scheme::Predis, three, &o),
+        Err(PartitionError::OptionNotApplicable { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Without `consistent`, RedisArray's index is the CRC-32 of the part
+    /// scaled to the host count, refused exactly when it reaches the count.
+    #[test]
+    fn phpredis_index_equals_its_definition(n in 1usize..40, key in proptest::collection::vec(prop_oneof![Just(b'{'), Just(b'}'), Just(0u8), any::<u8>()], 0..12)) {
+        let p = Pool::new(Scheme::PhpredisArray, servers(n)).unwrap();
+        let part = keyroute::partition::phpredis::part(&key);
+        let crc = keyroute::partition::hash::crc32(part) as u64;
+        let pos = (crc * n as u64 / 0xffff_ffff) as usize;
+        let want = if pos < n { Ok(pos) } else { Err(PartitionError::NoServerForKey { scheme: "phpredis-array", reason: keyroute::partition::phpredis::PAST_THE_END }) };
+        prop_assert_eq!(p.try_index_for(&key), want);
+    }
+}
+
+/// The sharded clients' router refuses a key the pool's library has no
+/// server for, instead of sending it somewhere.
+#[test]
+fn shard_router_refuses_keys_without_a_server() {
+    use keyroute::error::TopologyError;
+    use keyroute::partition::OptionValue;
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let pool = Pool::with_options(
+        Scheme::PhpredisArray,
+        ["10.0.0.1:6379", "10.0.0.2:6379"],
+        &o,
+    )
+    .unwrap();
+    let router = keyroute::shard::ShardRouter::for_pool(pool);
+    assert_eq!(
+        router.shard_of(b"user:{}"),
+        Err(TopologyError::NoServerForKey {
+            scheme: "phpredis-array",
+            reason: keyroute::partition::phpredis::PAST_THE_END,
+            position: 0
+        })
+    );
+    assert!(router.shard_of(b"user:{1}").is_ok());
+}
+
+/// Dalli: names add the default port and drop IPv6 brackets, weights scale
+/// point counts, a point two servers share is refused, and adding a server
+/// of equal weight moves keys only to it (below the step where every
+/// server's count changes; at equal weights counts stay 160).
+#[test]
+fn dalli_ring() {
+    let a = Pool::new(Scheme::Dalli, ["localhost", "[::1]:11213", "/tmp/m.sock"]).unwrap();
+    let b = Pool::new(
+        Scheme::Dalli,
+        ["localhost:11211", "::1:11213", "/tmp/m.sock"],
+    )
+    .unwrap();
+    let ks = keys(21, 3_000);
+    assert!(ks.iter().all(|k| a.index_for(k) == b.index_for(k)));
+    assert!(matches!(
+        Pool::new(Scheme::Dalli, ["localhost", "localhost:11211"]),
+        Err(PartitionError::DuplicateName { .. })
+    ));
+    let w = Pool::new(Scheme::Dalli, ["10.0.0.1:11211:1", "10.0.0.2:11211:3"]).unwrap();
+    let heavy = ks.iter().filter(|k| w.index_for(k) == 1).count() as f64 / ks.len() as f64;
+    assert!((heavy - 0.75).abs() < 0.05, "{heavy}");
+    for n in 1..20 {
+        for (_, to) in moves(Scheme::Dalli, n, &ks[..500]) {
+            assert_eq!(to, n);
+        }
+    }
+    assert!(Pool::new(Scheme::Dalli, ["h:1 alias"]).is_err());
+}
+
+/// Dalli's client keys: a namespace changes where keys go (it is hashed),
+/// the empty key is refused, and a long key goes where its shortened form
+/// goes.
+#[test]
+fn dalli_client_keys() {
+    use keyroute::partition::OptionValue;
+    let three = ["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"];
+    let plain = Pool::new(Scheme::Dalli, three).unwrap();
+    let mut o = Options::default();
+    o.set("client_keys", OptionValue::Flag(true)).unwrap();
+    let keys_only = Pool::with_options(Scheme::Dalli, three, &o).unwrap();
+    o.set("namespace", OptionValue::Text(b"app")).unwrap();
+    let ns = Pool::with_options(Scheme::Dalli, three, &o).unwrap();
+    let ks = keys(4, 2_000);
+    assert!(ks
+        .iter()
+        .all(|k| keys_only.index_for(k) == plain.index_for(k)));
+    assert!(ks
+        .iter()
+        .all(|k| ns.index_for(k) == plain.index_for(&[b"app:", k.as_slice()].concat())));
+    assert!(matches!(
+        keys_only.try_index_for(b""),
+        Err(PartitionError::NoServerForKey {
+            scheme: "dalli",
+            ..
+        })
+    ));
+    let long = vec![b'k'; 300];
+    let short = keyroute::partition::dalli::client_key(&long, None).unwrap();
+    assert_eq!(keys_only.index_for(&long), plain.index_for(&short));
+    // A namespace without client_keys, or for another scheme, is refused.
+    let mut bad = Options::default();
+    bad.set("namespace", OptionValue::Text(b"app")).unwrap();
+    assert!(matches!(
+        Pool::with_options(Scheme::Dalli, three, &bad),
+        Err(PartitionError::BadOption {
+            option: "namespace",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::with_options(Scheme::Predis, three, &o),
+        Err(PartitionError::OptionNotApplicable { .. })
+    ));
 }

@@ -167,6 +167,7 @@ fn options_of(o: &Value) -> Options {
         let value = match v {
             Value::String(s) => OptionValue::Text(s.as_bytes()),
             Value::Number(n) => OptionValue::Int(n.as_u64().expect("a count")),
+            Value::Bool(b) => OptionValue::Flag(*b),
             _ => panic!("option {k}: {v}"),
         };
         options
@@ -250,6 +251,31 @@ fn check_scheme(json: &str, min_pools: usize, min_answers: usize) {
             "{}",
             pool["name"]
         );
+        // The keys the library has no server for are refused, and only they.
+        let refused: Vec<usize> = pool["refused"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i.as_u64().unwrap() as usize)
+            .collect();
+        let all: Vec<Vec<u8>> = keys(&doc, "keys")
+            .into_iter()
+            .chain(keys(&doc, "bulk_keys"))
+            .map(|k| k.1)
+            .take(nodes(pool).len())
+            .collect();
+        for (i, k) in all.iter().enumerate() {
+            let r = pool_.try_index_for(k);
+            if refused.contains(&i) {
+                assert!(
+                    matches!(r, Err(keyroute::error::PartitionError::NoServerForKey { scheme: s, .. }) if s == scheme.name()),
+                    "{} key {i}: {r:?}",
+                    pool["name"]
+                );
+            } else if pool["key_form"].as_str() != Some("python-bytes") {
+                assert_eq!(r, Ok(pool_.index_for(k)), "{} key {i}", pool["name"]);
+            }
+        }
         if pool["key_form"].as_str() == Some("python-bytes") {
             Box::new(move |k: &[u8]| pool_.index_for(python_bytes_str(k).as_bytes()))
         } else {
@@ -281,6 +307,11 @@ scheme_vectors! {
     jump_matches_its_definition: "jump.json", 12, 4000;
     rendezvous_matches_its_definition: "rendezvous.json", 5, 1500;
     maglev_matches_its_definition: "maglev.json", 6, 1800;
+    go_redis_ring_matches_go_redis_v9: "go-redis-ring.json", 6, 2200;
+    go_redis_ring_v5_matches_go_redis_v5: "go-redis-ring-v5.json", 7, 2900;
+    python_memcached_matches_pypi: "python-memcached.json", 10, 3700;
+    phpredis_array_matches_php_redis: "phpredis-array.json", 21, 8100;
+    dalli_matches_ruby_dalli: "dalli.json", 15, 5400;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

@@ -23,11 +23,20 @@ fuzz_target!(|data: &[u8]| {
     if let [first, rest @ ..] = servers.as_slice() {
         for &scheme in Scheme::ALL {
             let mut o = Options::default();
-            for name in Options::NAMES {
+            // Dalli's namespace only with its client keys, below: any text
+            // is a namespace, which every other scheme would refuse.
+            for name in Options::NAMES.iter().filter(|&&n| n != "namespace") {
                 let _ = o.set(name, OptionValue::Text(first.as_bytes()));
+            }
+            if scheme == Scheme::Dalli {
+                let _ = o.set("client_keys", OptionValue::Flag(true));
+                let _ = o.set("namespace", OptionValue::Text(first.as_bytes()));
             }
             if let Ok(pool) = Pool::with_options(scheme, rest.iter().copied(), &o) {
                 assert!(pool.index_for(data) < pool.servers().len());
+                if let Ok(i) = pool.try_index_for(data) {
+                    assert!(i < pool.servers().len());
+                }
             }
             let fields = [("vnodes", OptionValue::Int(data.len() as u64)), ("weight", OptionValue::Int(3))];
             let entries: Vec<(&str, EntryValue)> = rest

@@ -20,13 +20,22 @@ library's own routing function is called):
     node-hashring   hashring 3.2.0 (npm), HashRing#get                      partition/hashring.js
     libmemcached-ketama  libmemcached 1.1.4 (Debian libmemcached-dev),
                     KETAMA_WEIGHTED + memcached_generate_hash, compiled with gcc  partition/libmemcached.c
+    python-memcached  python-memcached 1.62 (PyPI), Client._get_server with every
+                    server taken as up (no connection)                in this script
+    phpredis-array  php-redis 5.3 (Debian), RedisArray::_target (lazy_connect)  partition/phpredis.php
+    dalli           ruby-dalli 3.0 (Debian), Dalli::Ring#server_for_key, every
+                    server up                                           partition/dalli.rb
+    go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
+                    lookup, compiled with go                            partition/go_redis_v5.go
 
 Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
 it); the npm library is installed from tests/oracles/partition's lock file on
 first use. Python libraries see keys
 as `str` (pools with key_form "text"; keys that are not UTF-8 are skipped
 there, null in the file) or as `bytes` (key_form "python-bytes": they hash
-`str(b'...')`, keyroute's python_bytes_str).
+`str(b'...')`, keyroute's python_bytes_str); python-memcached encodes a `str`
+key as UTF-8 and takes `bytes` as they are, so it is given every key as
+`bytes` (key_form "bytes").
 """
 from __future__ import annotations
 
@@ -146,6 +155,38 @@ def pool_defs() -> dict[str, list[dict]]:
                               P("25/hash_ring", addr_list(25), options={"compatibility": "hash_ring"})]
                              + [P(n, s) for n, s in sizes(7, 14, 25, 49, 50, 100)]
                              + node_hashring_extra(P))
+    mc = ["cache-a:11211", "cache-b", "/tmp/mc.sock", "[::1]:11213", "10.0.0.5:11211"]
+    defs["python-memcached"] = ([P("3", THREE, key_form="bytes"), P("3/alias", aliased(THREE, ALIASES), key_form="bytes"),
+                                 P("5w", WEIGHTS_5, key_form="bytes"), P("6w", WEIGHTS_ODD, key_form="bytes"),
+                                 P("5/forms", mc, key_form="bytes"),
+                                 P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]), key_form="bytes")]
+                                + [P(n, s, key_form="bytes") for n, s in sizes(7, 25, 50, 100)])
+    hosts = ["localhost", "[::1]:6380", "/tmp/redis.sock", "cache-b:6379", "10.0.0.5:7000"]
+    defs["phpredis-array"] = ([P("3", THREE), P("5/forms", hosts)]
+                              + [P(n, s) for n, s in sizes(4, 25, 50, 100)]
+                              + [P("3/consistent", THREE, options={"consistent": True}),
+                                 P("5/forms/consistent", hosts, options={"consistent": True}),
+                                 P("25/consistent", addr_list(25), options={"consistent": True})]
+                              + [P(f"3/{a}", THREE, options={"algorithm": a})
+                                 for a in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "crc32b")]
+                              + [P("25/crc32b", addr_list(25), options={"algorithm": "crc32b"}),
+                                 P("25/sha1", addr_list(25), options={"algorithm": "sha1"}),
+                                 P("3/consistent/md5", THREE, options={"consistent": True, "algorithm": "md5"}),
+                                 P("3/consistent/crc32b", THREE, options={"consistent": True, "algorithm": "crc32b"}),
+                                 P("25/consistent/sha256", addr_list(25),
+                                   options={"consistent": True, "algorithm": "sha256"})])
+    mc_forms = ["localhost", "[::1]:11213", "/tmp/mc.sock", "cache-b:11211:2", "10.0.0.5:11211"]
+    defs["dalli"] = ([P("1", THREE[:1]), P("2", THREE[:2]), P("3", THREE), P("3-11211", c11211),
+                      P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD), P("5/forms", mc_forms),
+                      P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1]))]
+                     + [P(n, s) for n, s in sizes(7, 25, 50, 100)]
+                     + [P("3/client-keys", THREE, options={"client_keys": True}),
+                        P("3/client-keys/namespace", THREE, options={"client_keys": True, "namespace": "app"}),
+                        P("25/client-keys/namespace", addr_list(25),
+                          options={"client_keys": True, "namespace": "ns-é"})])
+    shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
+    defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
+                                + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
     return defs
 
 
@@ -182,7 +223,11 @@ def parse(server: str) -> dict:
     addr, _, alias = server.partition(" ")
     if addr.startswith(("redis://", "rediss://")):
         return {"url": addr, **({"alias": alias} if alias else {})}
-    parts = addr.split(":")
+    if addr.startswith("["):
+        host, _, rest = addr[1:].partition("]")
+        parts = [host] + rest[1:].split(":")
+    else:
+        parts = addr.split(":")
     if len(parts) == 1:
         return {"host": parts[0]}
     out = {"host": parts[0], "port": int(parts[1])}
@@ -233,9 +278,100 @@ def ask_libmemcached(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list
     return version, answers
 
 
+def go_redis_v5_ties(names: list[str]) -> None:
+    """go-redis v5 adds shards in a Go map's random order: a point two
+    shards share goes to either. Such a pool has no single answer."""
+    import zlib
+    owner: dict[int, str] = {}
+    for n in names:
+        for i in range(100):
+            p = zlib.crc32(f"{i}{n}".encode())
+            if owner.setdefault(p, n) != n:
+                raise RuntimeError(f"shards {owner[p]!r} and {n!r} share point {p}: no single answer")
+
+
+def ask_go_redis_v5(pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    """Builds partition/go_redis_v5.go against Debian's gopkg.in/redis.v5 with
+    partition/go_redis_v5_shim.go laid into the package (go build -overlay)."""
+    import tempfile
+    pkg = "/usr/share/gocode/src/gopkg.in/redis.v5"
+    with tempfile.TemporaryDirectory() as d:
+        overlay = os.path.join(d, "overlay.json")
+        with open(overlay, "w") as f:
+            json.dump({"Replace": {os.path.join(pkg, "zz_oracle_shim.go"): os.path.join(LIB, "go_redis_v5_shim.go")}}, f)
+        exe = os.path.join(d, "go_redis_v5")
+        env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=os.path.join(d, "cache"),
+                   GOFLAGS="")
+        subprocess.run(["go", "build", "-overlay", overlay, "-o", exe, os.path.join(LIB, "go_redis_v5.go")],
+                       check=True, env=env)
+        answers = {}
+        for pool in pools:
+            shards = []
+            for s in map(parse, pool["servers"]):
+                addr = f"{s['host']}:{s['port']}"
+                shards.append([s.get("alias", addr), addr])
+            go_redis_v5_ties([n for n, _ in shards])
+            out = run([exe], {"pools": [{"name": pool["name"], "shards": shards}],
+                              "keys": [k.hex() for k in keys_for(pool, keys, bulk)]})
+            answers[pool["name"]] = out["answers"][pool["name"]]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "golang-gopkg-redis.v5-dev"],
+                             capture_output=True, text=True).stdout.strip()
+    return version, answers
+
+
+def dalli_ties(servers: list[str]) -> None:
+    """Dalli sorts its points with Ruby's unstable sort: a point two servers
+    share has no defined owner, so no such pool is recorded."""
+    import hashlib
+    import re
+    names, weights = [], []
+    for s in servers:
+        m = re.fullmatch(r"(\[([0-9a-f:]+)\]|[^:]+)(?::(\d+))?(?::(\d+))?", s)
+        host = m.group(2) or m.group(1)
+        if host.startswith("/"):
+            names.append(host)
+            weights.append(int(m.group(3) or 1))
+        else:
+            names.append(f"{host}:{m.group(3) or 11211}")
+            weights.append(int(m.group(4) or 1))
+    owner: dict[int, str] = {}
+    for n, w in zip(names, weights):
+        for i in range(len(names) * 160 * w // sum(weights)):
+            p = int(hashlib.sha1(f"{n}:{i}".encode()).hexdigest()[:8], 16)
+            if owner.setdefault(p, n) != n:
+                raise RuntimeError(f"servers {owner[p]!r} and {n!r} share point {p}: no defined answer")
+
+
+def ask_phpredis(rp: dict, ks: list[str], at: int = 0) -> tuple[list, list[int]]:
+    """phpredis.php's answers for the keys `ks` (hex), and the positions of
+    the keys it has no host for. A key whose position is past the host list
+    makes the extension read past its memory: it answers something that is
+    not a host, or the process dies; the keys are then asked in halves, and
+    a key that kills the process alone is refused too."""
+    p = subprocess.run(["php", "phpredis.php"], input=json.dumps({"pools": [rp], "keys": ks}),
+                       capture_output=True, text=True, cwd=LIB)
+    if p.returncode == 0:
+        out = json.loads(p.stdout)
+        refused = (out["refused"] or {}).get(rp["name"], [])  # PHP encodes {} as []
+        return out["answers"][rp["name"]], [at + i for i in refused]
+    if len(ks) == 1:
+        return [None], [at]
+    half = len(ks) // 2
+    a, ra = ask_phpredis(rp, ks[:half], at)
+    b, rb = ask_phpredis(rp, ks[half:], at + half)
+    return a + b, ra + rb
+
+
+# phpredis-array: per pool, the keys (positions) for which the extension
+# computed a position past its host list; keyroute refuses exactly these.
+REFUSED: dict[str, list[int]] = {}
+
+
 def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
     if scheme == "libmemcached-ketama":
         return ask_libmemcached(pools, keys, bulk)
+    if scheme == "go-redis-ring-v5":
+        return ask_go_redis_v5(pools, keys, bulk)
     answers: dict[str, list] = {}
     version = ""
     for pool in pools:  # one request per pool: pools differ in key lists
@@ -250,6 +386,22 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
                 rp["ring"] = "hashring"
                 rp.update({k: v for k, v in pool["options"].items() if k == "replicas"})
             out = run(["ruby", "redis_rb.rb"], {"pools": [rp], "keys": ks})
+        elif scheme == "dalli":
+            dalli_ties(pool["servers"])
+            # keyroute's server strings are Dalli's own (host:port:weight,
+            # [v6]:port, /path, a bare host).
+            out = run(["ruby", "dalli.rb"], {"pools": [{"name": pool["name"], "servers": pool["servers"],
+                                                        **pool["options"]}], "keys": ks})
+            REFUSED[pool["name"]] = (out["refused"] or {}).get(pool["name"], [])
+        elif scheme == "phpredis-array":
+            # The host strings exactly as configured.
+            rp = {"name": pool["name"], "hosts": pool["servers"], **pool["options"]}
+            nodes, refused = ask_phpredis(rp, ks)
+            REFUSED[pool["name"]] = refused
+            answers[pool["name"]] = nodes
+            version = subprocess.run(["php", "-r", "echo phpversion('redis');"], capture_output=True,
+                                     text=True, check=True).stdout
+            continue
         elif scheme in ("predis", "predis-ketama"):
             ring = "ketama" if scheme == "predis-ketama" else "hashring"
             out = run(["php", "predis.php"],
@@ -281,7 +433,7 @@ def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[
 
 
 def python_key(k: bytes, form: str):
-    if form == "python-bytes":
+    if form in ("python-bytes", "bytes"):
         return k
     try:
         return k.decode("utf-8")
@@ -309,6 +461,22 @@ def ask_python(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[st
             ring = HashRing(nodes=nodes, **kw)
             route = ring.get_node
             ver = dist_version("uhashring")
+        elif scheme == "python-memcached":
+            import memcache
+            # Every server is taken as up: _get_server's choice without a
+            # connection (a server that cannot be reached sends the key on
+            # to a rehash, which keyroute does not model).
+            memcache._Host.connect = lambda self: 1
+            hosts = []
+            for s in servers:
+                h = s["host"]
+                spec = f"unix:{h}" if h.startswith("/") else (
+                    f"inet6:[{h}]:{s['port']}" if ":" in h else (f"{h}:{s['port']}" if "port" in s else h))
+                hosts.append((spec, s["weight"]) if "weight" in s else spec)
+            client = memcache.Client(hosts)
+            route = lambda k, c=client: c._get_server(c._encode_key(k))[0]  # noqa: E731
+            names = client.servers
+            ver = dist_version("python-memcached")
         else:
             from pymemcache.client.hash import HashClient
             names = [f"{s['host']}:{s['port']}" for s in servers]
@@ -333,11 +501,15 @@ SOURCES = {
     "pymemcache": "pymemcache (PyPI) HashClient(...).hasher.get_node (RendezvousHash, murmur3_32)",
     "node-hashring": "hashring (npm) HashRing(servers, algorithm, options).get",
     "libmemcached-ketama": "libmemcached (Debian libmemcached-dev) KETAMA_WEIGHTED, memcached_generate_hash",
+    "python-memcached": "python-memcached (PyPI) Client._get_server, every server up",
+    "phpredis-array": "php-redis (Debian) RedisArray::_target (ra_find_node), lazy_connect",
+    "dalli": "ruby-dalli (Debian) Dalli::Ring#server_for_key, every server up",
+    "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
 }
 
 
 def ask(scheme: str, pools: list[dict], keys, bulk):
-    if scheme in ("uhashring", "uhashring-ketama", "pymemcache"):
+    if scheme in ("uhashring", "uhashring-ketama", "pymemcache", "python-memcached"):
         return ask_python(scheme, pools, keys, bulk)
     return ask_external(scheme, pools, keys, bulk)
 
@@ -349,13 +521,16 @@ def document(scheme: str, pools: list[dict], keys, bulk, version: str, answers: 
                        "were asked `keys` then `bulk_keys`; null marks a key the pool's key form cannot "
                        "express. `servers` use keyroute's server syntax (host:port[:weight][ alias]); "
                        "a pool with `entries` was given to the library as that mapping ([key, value] "
-                       "pairs in order). `options` use keyroute's option names. "
+                       "pairs in order). `options` use keyroute's option names. `refused` lists the "
+                       "keys (positions) the library has no server for (null in `nodes`). "
                        "Written by tests/oracles/clients.py.",
         "source": {"system": SOURCES[scheme], "version": version},
         "scheme": scheme,
         "keys": [{"name": n, "key": k.hex()} for n, k in keys],
         "bulk_keys": [{"name": n, "key": k.hex()} for n, k in bulk],
-        "pools": [dict(p, nodes=answers.get(p["name"])) for p in pools],
+        "pools": [dict(p, nodes=answers.get(p["name"]),
+                       **({"refused": REFUSED[p["name"]]} if REFUSED.get(p["name"]) else {}))
+                  for p in pools],
     }
 
 
@@ -388,7 +563,7 @@ def main() -> int:
         for field in ("keys", "bulk_keys"):
             if fresh[field] != committed[field]:
                 problems.append(f"{scheme}: the key corpus ({field}) changed; run --write")
-        strip = lambda p: {k: v for k, v in p.items() if k != "nodes"}  # noqa: E731
+        strip = lambda p: {k: v for k, v in p.items() if k not in ("nodes", "refused")}  # noqa: E731
         if [strip(p) for p in fresh["pools"]] != [strip(p) for p in committed["pools"]]:
             problems.append(f"{scheme}: the pool definitions changed; run --write")
         sample = random.sample(pools, min(args.sample, len(pools)))
@@ -397,6 +572,8 @@ def main() -> int:
         for p in sample:
             if by_name.get(p["name"], {}).get("nodes") != answers[p["name"]]:
                 problems.append(f"{scheme} {p['name']}: the committed answers differ from {version}'s")
+            if by_name.get(p["name"], {}).get("refused", []) != REFUSED.get(p["name"], []):
+                problems.append(f"{scheme} {p['name']}: the committed refusals differ from {version}'s")
         if committed["source"]["version"] != version:
             problems.append(f"{scheme}: vectors from {committed['source']['version']}, library is {version}")
         print(f"{scheme}: {len(sample)} of {len(pools)} pools re-asked from {version} "

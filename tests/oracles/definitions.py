@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Writes or checks the vectors of the schemes keyroute defines itself
 (jump, rendezvous, maglev): tests/vectors/partition/{jump,rendezvous,maglev}.json,
+of go-redis v8/v9 Ring (go-redis-ring.json: Go modules cannot be installed
+here; the same answers were also asked once of go-redis 9.7.0 built from its
+source, see GO_REDIS_V9 below),
 and of Codis slots (tests/vectors/codis.json), whose Go server cannot be
 installed here: a second implementation of the definition written in
 docs/client-side-sharding.md ("Envoy, Codis and Dragonfly"), over zlib's CRC-32.
@@ -131,7 +134,29 @@ def pools() -> dict[str, list[dict]]:
                        P("100", addrs(100))],
         "maglev": [P("3", addrs(3)), P("5w", weighted), P("25", addrs(25)), P("4/names", named),
                    P("3/table-251", addrs(3), table_size=251), P("5w/table-7", weighted, table_size=7)],
+        "go-redis-ring": go_redis_pools(P),
     }
+
+
+# The go-redis release every answer of go-redis-ring.json was compared with
+# once, on every key of every pool: the Ring's own shard lookup
+# (ringSharding.GetByKey over dgryski/go-rendezvous and cespare/xxhash/v2),
+# built from the tagged source. Go modules are not reachable from the
+# machines that run make test-vectors, so --check recomputes the vectors from
+# the definition (docs/client-side-sharding.md, "go-redis Ring") instead.
+GO_REDIS_V9 = "go-redis 9.7.0 (commit ed37c33a9037483ad2a6b1042e5eb6df89009a1c)"
+# Later releases carry their own copy of the rendezvous function; its
+# hashtag.Key and NewRendezvousHash(...).Get were compared the same way.
+GO_REDIS_LATER = "go-redis main after 9.22.0 (commit 216593cc01faa029006266a5f1fc3d5004312ecf)"
+
+
+def go_redis_pools(P) -> list[dict]:  # noqa: N803
+    """go-redis Ring: a shard's name is its alias (the key of
+    RingOptions.Addrs), else its address."""
+    named = [f"10.0.0.{i + 1}:6379 shard{i + 1}" for i in range(4)]
+    aliases = [f"127.0.0.1:{p} {n}" for p, n in zip((6379, 6380, 6381), ("alpha", "b", "mid-server"))]
+    return [P("3", addrs(3)), P("3/names", aliases), P("4/go-redis-names", named), P("5", addrs(5)),
+            P("25", addrs(25)), P("100", addrs(100))]
 
 
 def answer(scheme: str, pool: dict, keys: list[bytes]) -> list[int]:
@@ -139,7 +164,11 @@ def answer(scheme: str, pool: dict, keys: list[bytes]) -> list[int]:
     if scheme == "jump":
         h = xxhash.xxh3_64_intdigest if pool["options"]["jump_hash"] == "xxh3" else xxhash.xxh64_intdigest
         return [jump(h(k), len(servers)) for k in keys]
-    route = rendezvous(servers) if scheme == "rendezvous" else maglev(servers, pool["options"].get("table_size", 65537))
+    if scheme in ("rendezvous", "go-redis-ring"):
+        # go-redis: unit weights, scores mix(XXH64(tag(key)) ^ XXH64(name)).
+        route = rendezvous(servers)
+    else:
+        route = maglev(servers, pool["options"].get("table_size", 65537))
     return [route(k) for k in keys]
 
 
@@ -149,12 +178,25 @@ def document(scheme: str) -> str:
     for p in pools()[scheme]:
         ks = [k for _, k in keys + (bulk if len(p["servers"]) >= 25 else [])]
         out.append(dict(p, nodes=answer(scheme, p, ks)))
+    description = (f"{scheme} as keyroute defines it, computed by an independent Python implementation "
+                   "of the definition over the xxHash reference binding. Keys are hex bytes; pools of "
+                   "25 or more servers were asked `keys` then `bulk_keys`. Written by "
+                   "tests/oracles/definitions.py.")
+    source = {"system": "tests/oracles/definitions.py over xxhash (PyPI)", "version": xxhash.VERSION}
+    if scheme == "go-redis-ring":
+        description = ("go-redis v8/v9 Ring as docs/client-side-sharding.md defines it, computed by an "
+                       "independent Python implementation of that definition over the xxHash reference "
+                       f"binding. Every answer was also given by {GO_REDIS_V9}'s own Ring shard lookup, "
+                       f"and by the rendezvous function of {GO_REDIS_LATER}, "
+                       "built once from their source (Go modules cannot be installed where make "
+                       "test-vectors runs, so it is not re-asked). A server's alias is the shard's name, "
+                       "else its address. Keys are hex bytes; pools of 25 or more servers were asked "
+                       "`keys` then `bulk_keys`. Written by tests/oracles/definitions.py.")
+        source = {"system": f"tests/oracles/definitions.py over xxhash (PyPI); confirmed by {GO_REDIS_V9}",
+                  "version": xxhash.VERSION}
     return dump_vectors({
-        "description": f"{scheme} as keyroute defines it, computed by an independent Python implementation "
-                       "of the definition over the xxHash reference binding. Keys are hex bytes; pools of "
-                       "25 or more servers were asked `keys` then `bulk_keys`. Written by "
-                       "tests/oracles/definitions.py.",
-        "source": {"system": "tests/oracles/definitions.py over xxhash (PyPI)", "version": xxhash.VERSION},
+        "description": description,
+        "source": source,
         "scheme": scheme,
         "keys": [{"name": n, "key": k.hex()} for n, k in keys],
         "bulk_keys": [{"name": n, "key": k.hex()} for n, k in bulk],
@@ -191,7 +233,7 @@ def main() -> int:
     mode.add_argument("--check", action="store_true")
     args = ap.parse_args()
     stale = []
-    for scheme in ("jump", "rendezvous", "maglev"):
+    for scheme in ("jump", "rendezvous", "maglev", "go-redis-ring"):
         path = os.path.join(OUT, f"{scheme}.json")
         text = document(scheme)
         if args.write:
@@ -216,7 +258,7 @@ def main() -> int:
         print("definition vectors are stale:", ", ".join(stale))
         return 1
     if args.check:
-        print("jump, rendezvous, maglev, codis vectors: recomputed, all agree")
+        print("jump, rendezvous, maglev, go-redis-ring, codis vectors: recomputed, all agree")
     return 0
 
 

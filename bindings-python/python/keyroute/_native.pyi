@@ -460,6 +460,11 @@ _Scheme: TypeAlias = Literal[
     "jump",
     "rendezvous",
     "maglev",
+    "go-redis-ring",
+    "go-redis-ring-v5",
+    "python-memcached",
+    "phpredis-array",
+    "dalli",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",
@@ -575,7 +580,11 @@ class Pool:
         table_size: int | None = None,
         tag: str | bytes | None = None,
         replicas: int | None = None,
-        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] | None = None,
+        algorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "crc32b"]
+        | None = None,
+        consistent: bool | None = None,
+        client_keys: bool | None = None,
+        namespace: str | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

@@ -30,9 +30,9 @@ mod resp;
 mod store;
 mod value;
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::ToString;
+use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -42,7 +42,7 @@ pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
 pub use self::resp::{encode_command, RespError, RespLimit, RespLimits, RespReader};
 pub use self::store::MAX_SHARDS;
 use self::store::{Store, UNASSIGNED};
-pub use self::value::{Value, MAX_REPLY_BYTES, MAX_REPLY_VALUES};
+pub use self::value::Value;
 use crate::error::TopologyError;
 use crate::policy::HashPolicy;
 use crate::slot::SLOT_COUNT;
@@ -111,8 +111,9 @@ impl ReadFrom<'_> {
 /// shards.
 #[derive(Debug)]
 pub struct SlotMap {
-    /// Slot -> the owner id of its shard (see `store`).
-    slots: Box<[u16]>,
+    /// Slot -> the owner id of its shard (see `store`), shared with the
+    /// maps that copy it ([`SlotMap::share_slot_table`]) until one changes.
+    slots: Arc<[u16]>,
     shards: Vec<Shard>,
     nodes: Vec<Node>,
     store: Store,
@@ -139,6 +140,18 @@ impl PartialEq for SlotMap {
             && self.nodes == other.nodes
             && self.policy == other.policy
             && (0..SLOT_COUNT as usize).all(|s| self.shard_at(s) == other.shard_at(s))
+    }
+}
+
+/// A weak handle to a map's slot table, as [`SlotMap::slot_table`] gives
+/// it: it keeps nothing alive.
+#[derive(Debug, Clone)]
+pub struct SlotTable(Weak<[u16]>);
+
+impl SlotTable {
+    /// Whether some map still holds the table.
+    pub fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
     }
 }
 
@@ -196,7 +209,7 @@ impl SlotMap {
     /// A map with no nodes and every slot unassigned.
     pub fn empty() -> Self {
         SlotMap {
-            slots: vec![UNASSIGNED; SLOT_COUNT as usize].into_boxed_slice(),
+            slots: Arc::from(vec![UNASSIGNED; SLOT_COUNT as usize]),
             shards: Vec::new(),
             nodes: Vec::new(),
             store: Store::default(),
@@ -228,6 +241,29 @@ impl SlotMap {
         // Addresses may change: the address index is rebuilt when next needed.
         self.store.stale = true;
         &mut self.nodes
+    }
+
+    /// A weak handle to the map's slot table (32 KiB), to share it with
+    /// maps built later that route every slot alike
+    /// ([`SlotMap::share_slot_table`]) while some map still holds it.
+    pub fn slot_table(&self) -> SlotTable {
+        SlotTable(Arc::downgrade(&self.slots))
+    }
+
+    /// Uses the table of `table` instead of the map's own if it is still
+    /// held by some map and equal to it (maps built from the same reply
+    /// are), so that many such maps hold one table: a binding whose objects
+    /// may be dropped without being freed at once (wasm) keeps its memory
+    /// from growing 32 KiB a map. A map that changes a shared table copies
+    /// it first. Returns whether the table is now shared.
+    pub fn share_slot_table(&mut self, table: &SlotTable) -> bool {
+        match table.0.upgrade() {
+            Some(t) if Arc::ptr_eq(&self.slots, &t) || *self.slots == *t => {
+                self.slots = t;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The indexes into [`SlotMap::nodes`] that the last
@@ -284,22 +320,33 @@ impl SlotMap {
         out
     }
 
-    /// Assigns slots `start..=end` to `shard` by hand.
+    /// Assigns slots `start..=end` to `shard` by hand. A slot another
+    /// shard serves is an error, and then no slot of the range changes.
     pub fn assign(&mut self, start: u16, end: u16, shard: usize) -> Result<(), TopologyError> {
-        for slot in start..=end.min(SLOT_COUNT - 1) {
-            match self.shard_at(slot as usize) {
-                Some(cur) if cur == shard => {}
-                Some(cur) => {
-                    let name = |s: usize| self.nodes[self.shards[s].primary].addr().to_string();
-                    return Err(TopologyError::Overlap {
-                        slot,
-                        first: name(cur),
-                        second: name(shard),
-                    });
-                }
-                None => self.set_slot(slot, shard),
+        let range = start as usize..=end.min(SLOT_COUNT - 1) as usize;
+        let id = self.store.shard_owner[shard];
+        if let Some(i) = self.slots[range.clone()]
+            .iter()
+            .position(|&s| s != UNASSIGNED && s != id)
+        {
+            let slot = (*range.start() + i) as u16;
+            let cur = self.shard_at(slot as usize).expect("an assigned slot");
+            let name = |s: usize| self.nodes[self.shards[s].primary].addr().to_string();
+            return Err(TopologyError::Overlap {
+                slot,
+                first: name(cur),
+                second: name(shard),
+            });
+        }
+        let table = Arc::make_mut(&mut self.slots);
+        let mut added = 0;
+        for s in &mut table[range] {
+            if *s == UNASSIGNED {
+                *s = id;
+                added += 1;
             }
         }
+        self.store.shard_slots[shard] += added;
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::{Node, Shard, SlotMap};
@@ -102,7 +103,8 @@ impl SlotMap {
         if let Some(cur) = self.shard_at(slot as usize) {
             self.store.shard_slots[cur] -= 1;
         }
-        self.slots[slot as usize] = self.store.shard_owner[shard];
+        let id = self.store.shard_owner[shard];
+        Arc::make_mut(&mut self.slots)[slot as usize] = id;
         self.store.shard_slots[shard] += 1;
     }
 
@@ -124,7 +126,7 @@ impl SlotMap {
         if let Some(cur) = self.shard_at(slot as usize) {
             self.store.shard_slots[cur] -= 1;
         }
-        self.slots[slot as usize] = UNASSIGNED;
+        Arc::make_mut(&mut self.slots)[slot as usize] = UNASSIGNED;
     }
 
     pub(super) fn lookup(&mut self, host: &str, port: u16) -> Option<usize> {

@@ -2,17 +2,6 @@
 
 use alloc::vec::Vec;
 
-/// The most bytes of strings, summed over a whole reply, that a binding
-/// converts from its native reply into a [`Value`]. The largest replies
-/// keyroute reads (`COMMAND` with its docs, `CLUSTER SLOTS` of a
-/// thousand-node cluster) are a few MiB; a reply past this is refused,
-/// before anything of it is copied.
-pub const MAX_REPLY_BYTES: usize = 64 << 20;
-
-/// The most values (strings, integers, nulls, arrays, maps) in a reply a
-/// binding converts, for the same reason.
-pub const MAX_REPLY_VALUES: usize = 1 << 22;
-
 /// A reply value, as any client library delivers it after parsing RESP2 or
 /// RESP3. Bulk strings, simple strings and verbatim strings are all
 /// [`Value::Bytes`]; RESP2 flat key/value arrays and RESP3 maps are both

@@ -18,6 +18,11 @@
 //! | `uhashring`, `uhashring-ketama` | uhashring 2.x | uhashring 2.5 |
 //! | `node-hashring` | npm hashring 3.x (`default port`, `hash_ring` compatibility, `vnode count`, `algorithm`, per-server `vnodes` through [`entry`]) | hashring 3.2.0 |
 //! | `pymemcache` | pymemcache 4 `HashClient` rendezvous | pymemcache 4.0.0 |
+//! | `go-redis-ring` | go-redis v8/v9 `Ring` ([`go_redis`]: rendezvous over XXH64 of shard names) | go-redis 9.7.0 built once from its source; re-checked against a second implementation of the definition |
+//! | `go-redis-ring-v5` | go-redis v5 to v7 `Ring` ([`go_redis::ring_v5`]) | golang-gopkg-redis.v5 5.2.9 |
+//! | `python-memcached` | python-memcached 1.62 bucket list ([`buckets`]) | python-memcached 1.62 |
+//! | `phpredis-array` | phpredis 5.3 `RedisArray` ([`phpredis`]: CRC-32 or `algorithm`, `consistent`; a key it has no host for is refused) | php-redis 5.3.7 |
+//! | `dalli` | Dalli 3.0 `Dalli::Ring` ([`dalli`]; `client_keys` and `namespace`: `Dalli::Client`'s key handling) | ruby-dalli 3.0.6 |
 //! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
 //!
 //! Keys are bytes. The Python libraries hash `str(key)`: a Python `bytes`
@@ -32,8 +37,11 @@
 //! # Ok::<(), keyroute::error::PartitionError>(())
 //! ```
 
+pub mod buckets;
 pub mod clients;
+pub mod dalli;
 pub mod entry;
+pub mod go_redis;
 pub mod hash;
 pub mod jedis;
 pub mod jump;
@@ -41,6 +49,7 @@ pub mod ketama;
 pub mod maglev;
 pub mod meta;
 pub mod nutcracker;
+pub mod phpredis;
 pub mod pool;
 pub mod python;
 pub mod rendezvous;
@@ -54,7 +63,7 @@ pub mod twemproxy;
 
 pub use self::entry::{server_from_entry, EntryValue};
 pub use self::nutcracker::{parse_nutcracker, NutcrackerPool};
-pub use self::pool::Pool;
+pub use self::pool::{Pool, PoolHandle};
 pub use self::python::python_bytes_str;
 pub use self::scheme::{OptionValue, Options, RedisRbId, Scheme, MAX_RING_POINTS};
 pub use self::server::Server;

@@ -5,14 +5,17 @@
 //! whatever order the scheme sorts its servers in internally.
 
 use alloc::string::{String, ToString};
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
+use super::buckets::Buckets;
 use super::clients::{self, ClientRing, RedisRbVersion};
 use super::jedis::JedisRing;
 use super::jump::Jump;
 use super::maglev::{Maglev, DEFAULT_TABLE_SIZE};
 use super::meta::MetaRing;
 use super::nutcracker::{parse_nutcracker, NutcrackerPool};
+use super::phpredis::RedisArray;
 use super::rendezvous::{Pymemcache, Rendezvous};
 use super::scheme::{
     node_hashring_own_groups, not_applicable, validate, Options, RedisRbId, Scheme,
@@ -35,14 +38,21 @@ pub(crate) enum Router {
     Jump(Jump),
     Rendezvous(Rendezvous),
     Maglev(Maglev),
+    Buckets(Buckets),
+    PhpRedis(RedisArray),
+    DalliKeys(super::dalli::ClientKeys),
 }
 
 /// A server list routed by one scheme.
+///
+/// Cloning a pool shares its routing state (the ring, continuum or table:
+/// the large part) instead of copying it; [`Pool::set_live`] on a clone
+/// copies it first.
 #[derive(Debug, Clone)]
 pub struct Pool {
     scheme: Scheme,
     servers: Vec<Server>,
-    router: Router,
+    router: Arc<Router>,
 }
 
 /// The node name of the schemes that hash `alias`, else `host:port`.
@@ -306,6 +316,63 @@ impl Pool {
                 o.jump_hash,
                 o.tag.unwrap_or(KeyTag::None),
             )),
+            Scheme::GoRedisRing | Scheme::GoRedisRingV5 => {
+                // A shard's name (the key of `RingOptions.Addrs`): its
+                // alias, else its address.
+                let names: Vec<String> = servers.iter().map(alias_or_address).collect();
+                unique(&names)?;
+                let tie = |(a, b): super::go_redis::Tie| PartitionError::RandomTie {
+                    servers: [
+                        servers[a].written().to_string(),
+                        servers[b].written().to_string(),
+                    ],
+                };
+                let list = bytes(&names);
+                if scheme == Scheme::GoRedisRingV5 {
+                    Router::Ring(super::go_redis::ring_v5(&list).map_err(tie)?)
+                } else {
+                    if let Some(t) = super::go_redis::v9_tie(&list) {
+                        return Err(tie(t));
+                    }
+                    let unit: Vec<(&[u8], u32)> = list.iter().map(|&n| (n, 1)).collect();
+                    Router::Rendezvous(Rendezvous::new(&unit, KeyTag::Redis))
+                }
+            }
+            Scheme::PhpredisArray => {
+                // The host strings as configured (no weights, no aliases).
+                let hosts: Vec<&[u8]> = servers.iter().map(|s| s.written().as_bytes()).collect();
+                Router::PhpRedis(RedisArray::new(&hosts, o.algorithm, o.consistent))
+            }
+            Scheme::Dalli => {
+                // host:port, the default port added; a socket by its path.
+                let names: Vec<String> = servers
+                    .iter()
+                    .map(|s| match (s.is_socket(), s.port()) {
+                        (true, _) => s.host().to_string(),
+                        (false, Some(p)) => alloc::format!("{}:{p}", s.host()),
+                        (false, None) => alloc::format!("{}:11211", s.host()),
+                    })
+                    .collect();
+                unique(&names)?;
+                let list: Vec<(&[u8], u32)> = bytes(&names).into_iter().zip(weights).collect();
+                let ring =
+                    super::dalli::ring(&list).map_err(|(a, b)| PartitionError::RandomTie {
+                        servers: [
+                            servers[a].written().to_string(),
+                            servers[b].written().to_string(),
+                        ],
+                    })?;
+                if o.client_keys {
+                    let ns = o.namespace.as_deref().map(str::as_bytes);
+                    Router::DalliKeys(super::dalli::ClientKeys::new(ring, ns))
+                } else {
+                    Router::Ring(ring)
+                }
+            }
+            Scheme::PythonMemcached => {
+                // Names play no part: only the order and the weights.
+                Router::Buckets(Buckets::python_memcached(&weights))
+            }
             Scheme::Rendezvous | Scheme::Maglev => {
                 let names: Vec<String> = servers.iter().map(alias_or_address).collect();
                 unique(&names)?;
@@ -324,7 +391,7 @@ impl Pool {
         Ok(Pool {
             scheme,
             servers,
-            router,
+            router: Arc::new(router),
         })
     }
 
@@ -388,7 +455,7 @@ impl Pool {
     }
 
     fn partitioner(&self) -> &dyn Partitioner {
-        match &self.router {
+        match &*self.router {
             Router::Twemproxy(p) => p,
             Router::Ring(p) => p,
             Router::Jedis(p) => p,
@@ -397,12 +464,30 @@ impl Pool {
             Router::Jump(p) => p,
             Router::Rendezvous(p) => p,
             Router::Maglev(p) => p,
+            Router::Buckets(p) => p,
+            Router::PhpRedis(p) => p,
+            Router::DalliKeys(p) => p,
         }
     }
 
     /// The routing state (crate-internal: the planner reads it).
     pub(crate) fn router(&self) -> &Router {
         &self.router
+    }
+
+    /// Whether `other` shares this pool's routing state (it is a clone).
+    pub fn shares_routing_with(&self, other: &Pool) -> bool {
+        Arc::ptr_eq(&self.router, &other.router)
+    }
+
+    /// A weak handle that makes this pool again, sharing its routing state,
+    /// while some clone of it is alive; it keeps nothing alive itself.
+    pub fn handle(&self) -> PoolHandle {
+        PoolHandle {
+            scheme: self.scheme,
+            servers: self.servers.clone(),
+            router: Arc::downgrade(&self.router),
+        }
     }
 
     /// The scheme.
@@ -418,7 +503,7 @@ impl Pool {
     /// The position, in the list as given, of the server that holds `key`.
     #[inline]
     pub fn index_for(&self, key: &[u8]) -> usize {
-        match &self.router {
+        match &*self.router {
             Router::Twemproxy(p) => p.node_for(key),
             Router::Ring(p) => p.node_for(key),
             Router::Jedis(p) => p.node_for(key),
@@ -427,21 +512,57 @@ impl Pool {
             Router::Jump(p) => p.node_for(key),
             Router::Rendezvous(p) => p.node_for(key),
             Router::Maglev(p) => p.node_for(key),
+            Router::Buckets(p) => p.node_for(key),
+            Router::PhpRedis(p) => p.node_for(key),
+            Router::DalliKeys(p) => p.node_for(key),
         }
+    }
+
+    /// The position of `key`'s server, or [`PartitionError::NoServerForKey`]
+    /// where the library reproduced has no server for it (phpredis
+    /// RedisArray computes a position past its host list for the keys whose
+    /// value is 0; see [`super::phpredis`]). [`Pool::index_for`] answers the
+    /// last server for those keys: every front end that must not place them
+    /// (the bindings, the command line, the sharded clients) asks this.
+    #[inline]
+    pub fn try_index_for(&self, key: &[u8]) -> Result<usize, PartitionError> {
+        match &*self.router {
+            Router::PhpRedis(p) => p.try_node_for(key).ok_or(PartitionError::NoServerForKey {
+                scheme: self.scheme.name(),
+                reason: super::phpredis::PAST_THE_END,
+            }),
+            Router::DalliKeys(d) => {
+                d.try_node_for(key)
+                    .map_err(|reason| PartitionError::NoServerForKey {
+                        scheme: self.scheme.name(),
+                        reason,
+                    })
+            }
+            _ => Ok(self.index_for(key)),
+        }
+    }
+
+    /// The server that holds `key` as written, or the error of
+    /// [`Pool::try_index_for`].
+    #[inline]
+    pub fn try_node_for(&self, key: &[u8]) -> Result<&str, PartitionError> {
+        Ok(self.servers[self.try_index_for(key)?].written())
     }
 
     /// The hash tag `key` carries under the pool's scheme: the bytes the
     /// scheme hashes in place of the whole key, or `None` when it hashes the
     /// whole key (no tag, or a scheme without tags).
     pub fn key_tag<'k>(&self, key: &'k [u8]) -> Option<&'k [u8]> {
-        let hashed = match &self.router {
+        let hashed = match &*self.router {
             Router::Twemproxy(p) => p.tagged(key),
             Router::Ring(p) => p.hashed(key),
             Router::Jedis(p) => p.tag().apply(key),
             Router::Jump(p) => p.tag().apply(key),
             Router::Rendezvous(p) => p.tag().apply(key),
             Router::Maglev(p) => p.tag().apply(key),
-            Router::Meta(_) | Router::Pymemcache(_) => key,
+            Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
+            Router::PhpRedis(_) => super::phpredis::part(key),
+            Router::DalliKeys(_) => key,
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)
@@ -504,10 +625,32 @@ impl Pool {
     /// others), in configuration order; the continuum is rebuilt as
     /// nutcracker rebuilds it.
     pub fn set_live(&mut self, live: &[bool]) -> Result<(), PartitionError> {
-        match &mut self.router {
-            Router::Twemproxy(t) => t.set_live(live),
-            _ => Err(not_applicable(self.scheme, "live set")),
+        // Checked first: a shared ring is copied only to be changed.
+        if matches!(&*self.router, Router::Twemproxy(_)) {
+            if let Router::Twemproxy(t) = Arc::make_mut(&mut self.router) {
+                return t.set_live(live);
+            }
         }
+        Err(not_applicable(self.scheme, "live set"))
+    }
+}
+
+/// A weak handle to a pool ([`Pool::handle`]).
+#[derive(Debug, Clone)]
+pub struct PoolHandle {
+    scheme: Scheme,
+    servers: Vec<Server>,
+    router: Weak<Router>,
+}
+
+impl PoolHandle {
+    /// The pool, sharing its routing state, if some clone of it is alive.
+    pub fn upgrade(&self) -> Option<Pool> {
+        Some(Pool {
+            scheme: self.scheme,
+            servers: self.servers.clone(),
+            router: self.router.upgrade()?,
+        })
     }
 }
 

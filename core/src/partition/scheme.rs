@@ -71,6 +71,19 @@ schemes! {
     Rendezvous => "rendezvous",
     /// Maglev over XXH64.
     Maglev => "maglev",
+    /// go-redis v8/v9 `Ring`: rendezvous over XXH64 of shard names.
+    GoRedisRing => "go-redis-ring",
+    /// go-redis v5 to v7 `Ring`: 100 CRC-32 points per shard name.
+    GoRedisRingV5 => "go-redis-ring-v5",
+    /// python-memcached 1.62: each server `weight` times in a bucket list,
+    /// CRC-32 bits 16 to 30 modulo its length.
+    PythonMemcached => "python-memcached",
+    /// phpredis 5.3 `RedisArray`: CRC-32 (or [`Options::algorithm`]) scaled
+    /// to the host count, or its [`Options::consistent`] ring.
+    PhpredisArray => "phpredis-array",
+    /// Dalli 3.0 `Dalli::Ring` (Ruby memcached): SHA-1 points by weight,
+    /// CRC-32 keys, the last point at or below.
+    Dalli => "dalli",
 }
 
 impl fmt::Display for Scheme {
@@ -142,8 +155,16 @@ pub struct Options {
     /// redis-rb `HashRing.new(nodes, replicas)`: points per node (160);
     /// uhashring ketama `replicas`: words per digest (4).
     pub replicas: Option<u32>,
-    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5).
+    /// npm hashring: the digest (`new HashRing(servers, algorithm)`, md5);
+    /// phpredis RedisArray: its `algorithm` (CRC-32 when unset).
     pub algorithm: Option<Algorithm>,
+    /// phpredis RedisArray: `consistent` (a ring of 160 MD5 points per host).
+    pub consistent: bool,
+    /// Dalli: keys as `Dalli::Client` hands them to its ring (empty keys
+    /// refused, the namespace prefixed, long keys shortened with an MD5).
+    pub client_keys: bool,
+    /// Dalli (with `client_keys`): the client's `namespace`.
+    pub namespace: Option<alloc::string::String>,
 }
 
 impl Default for Options {
@@ -163,6 +184,9 @@ impl Default for Options {
             tag_pattern: None,
             replicas: None,
             algorithm: None,
+            consistent: false,
+            client_keys: false,
+            namespace: None,
         }
     }
 }
@@ -175,6 +199,9 @@ pub enum OptionValue<'a> {
     Text(&'a [u8]),
     /// A number.
     Int(u64),
+    /// A boolean (Python's `True`, JavaScript's `true`): only a flag
+    /// option (`consistent`) takes one.
+    Flag(bool),
     /// A value of another kind (an object): accepted only where the
     /// library keeps it without reading it (uhashring's `instance`).
     Other,
@@ -196,6 +223,9 @@ impl Options {
         "tag",
         "replicas",
         "algorithm",
+        "consistent",
+        "client_keys",
+        "namespace",
     ];
 
     /// Sets the option `name` (`hash_tag`, or in a language's own case,
@@ -219,7 +249,7 @@ impl Options {
         let (given_text, given_number) = match value {
             OptionValue::Text(t) => (Some(t), None),
             OptionValue::Int(n) => (None, Some(n)),
-            OptionValue::Other => (None, None),
+            OptionValue::Other | OptionValue::Flag(_) => (None, None),
         };
         let bad = |expected| PartitionError::BadOption { option, expected };
         let text = || given_text.ok_or(bad("a name"));
@@ -260,6 +290,21 @@ impl Options {
                 self.tag_pattern = pattern.map(ToString::to_string);
             }
             "algorithm" => self.algorithm = Some(name_of()?.parse().map_err(unknown)?),
+            "consistent" | "client_keys" => {
+                // A boolean from a binding, or `true`/`false` as text (the
+                // command line).
+                let flag = match (value, given_text) {
+                    (OptionValue::Flag(b), _) => b,
+                    (_, Some(b"false")) => false,
+                    (_, Some(b"true")) => true,
+                    _ => return Err(bad("true or false")),
+                };
+                match option {
+                    "consistent" => self.consistent = flag,
+                    _ => self.client_keys = flag,
+                }
+            }
+            "namespace" => self.namespace = Some(name_of()?.to_string()),
             "replicas" => {
                 let n = number()?;
                 self.replicas = Some(
@@ -373,6 +418,15 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
                 .sum()
         }
         Pymemcache | Jump | Maglev => 0,
+        GoRedisRing => n as u64,
+        GoRedisRingV5 => super::go_redis::V5_POINTS as u64 * n as u64,
+        PythonMemcached => total(&weights),
+        PhpredisArray if o.consistent => 160 * n as u64,
+        PhpredisArray => 0,
+        Dalli => servers
+            .iter()
+            .map(|s| super::dalli::point_count(n, s.weight(), total(&weights)))
+            .sum(),
     }
 }
 
@@ -400,7 +454,7 @@ pub(crate) fn validate(
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
     let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
-    let checks: [(&'static str, bool, bool); 13] = [
+    let checks: [(&'static str, bool, bool); 16] = [
         ("hash", o.hash != d.hash, twem),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
@@ -443,8 +497,19 @@ pub(crate) fn validate(
         (
             "algorithm",
             o.algorithm != d.algorithm,
-            scheme == NodeHashring,
+            matches!(scheme, NodeHashring | PhpredisArray),
         ),
+        (
+            "consistent",
+            o.consistent != d.consistent,
+            scheme == PhpredisArray,
+        ),
+        (
+            "client_keys",
+            o.client_keys != d.client_keys,
+            scheme == Dalli,
+        ),
+        ("namespace", o.namespace != d.namespace, scheme == Dalli),
     ];
     for (name, set, allowed) in checks {
         if set && !allowed {
@@ -456,6 +521,20 @@ pub(crate) fn validate(
             // Not a rule name: only redis-rb reads a pattern.
             KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
         }
+    }
+    if o.namespace.is_some() && !o.client_keys {
+        // Dalli's namespace is part of its client's key handling.
+        return Err(PartitionError::BadOption {
+            option: "namespace",
+            expected: "client_keys=true with it (the client's key handling adds the namespace)",
+        });
+    }
+    if scheme == NodeHashring && o.algorithm == Some(Algorithm::Crc32b) {
+        // Node's crypto.createHash has no crc32b: npm hashring throws.
+        return Err(PartitionError::BadOption {
+            option: "algorithm",
+            expected: "a digest of Node's crypto (md5, sha1, sha224, sha256, sha384, sha512)",
+        });
     }
     if scheme == UhashringKetama && o.replicas.is_some_and(|r| r > 4) {
         // Word 4 of an MD5 digest does not exist: uhashring raises IndexError.
@@ -471,11 +550,16 @@ pub(crate) fn validate(
         return Err(PartitionError::TooManyServers);
     }
     let jedis4 = scheme == Jedis && o.jedis == JedisVersion::V4;
-    let weighted = !(jedis4 || redis_rb || matches!(scheme, Pymemcache | Jump));
+    let weighted = !(jedis4
+        || redis_rb
+        || matches!(
+            scheme,
+            Pymemcache | Jump | GoRedisRing | GoRedisRingV5 | PhpredisArray
+        ));
     let named = !(jedis4
         || matches!(
             scheme,
-            LibmemcachedKetama | NodeHashring | Pymemcache | Jump
+            LibmemcachedKetama | NodeHashring | Pymemcache | Jump | PhpredisArray | Dalli
         ));
     let total: u64 = servers.iter().map(|s| s.weight() as u64).sum();
     if total > 1 << 24 {
@@ -492,7 +576,16 @@ pub(crate) fn validate(
     // its default port itself.
     let portless = matches!(
         scheme,
-        Uhashring | UhashringKetama | NodeHashring | Pymemcache | Jump | Rendezvous | Maglev
+        Uhashring
+            | UhashringKetama
+            | NodeHashring
+            | Pymemcache
+            | Jump
+            | Rendezvous
+            | Maglev
+            | PythonMemcached
+            | PhpredisArray
+            | Dalli
     );
     for s in servers {
         if s.weight_given().is_some() && !weighted {
@@ -531,6 +624,7 @@ mod tests {
 
     use super::*;
     use crate::partition::pool::Router;
+    use crate::partition::ring::Ring;
     use crate::partition::Pool;
 
     fn servers(n: usize, weight: impl Fn(usize) -> u32) -> Vec<String> {
@@ -550,6 +644,9 @@ mod tests {
             Router::Jedis(r) => r.ring().len(),
             Router::Meta(r) => r.ring().len(),
             Router::Rendezvous(r) => r.vnodes(),
+            Router::Buckets(b) => b.buckets().len(),
+            Router::PhpRedis(p) => p.ring().map_or(0, Ring::len),
+            Router::DalliKeys(d) => d.ring().ring().len(),
             Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
         }) as u64
     }
@@ -564,6 +661,9 @@ mod tests {
                     | Scheme::RedisRbHashring
                     | Scheme::Pymemcache
                     | Scheme::Jump
+                    | Scheme::GoRedisRing
+                    | Scheme::GoRedisRingV5
+                    | Scheme::PhpredisArray
             );
             for n in [1, 2, 3, 7, 25] {
                 let list = if weighted {
@@ -571,10 +671,14 @@ mod tests {
                 } else {
                     (0..n).map(|i| format!("10.0.0.{i}:6379")).collect()
                 };
-                let mut o = Options::default();
-                if scheme == Scheme::Jedis {
-                    o.jedis = crate::partition::jedis::JedisVersion::V3;
-                }
+                let o = Options {
+                    jedis: if scheme == Scheme::Jedis {
+                        crate::partition::jedis::JedisVersion::V3
+                    } else {
+                        Options::default().jedis
+                    },
+                    ..Options::default()
+                };
                 let pool = Pool::with_options(scheme, &list, &o).unwrap();
                 let parsed: Vec<Server> = list.iter().map(|s| Server::parse(s).unwrap()).collect();
                 let count = ring_points(scheme, &parsed, &o);
@@ -591,8 +695,10 @@ mod tests {
     #[test]
     fn huge_rings_are_refused_naming_the_limit() {
         let three = servers(3, |_| 1);
-        let mut o = Options::default();
-        o.vnodes = Some(i32::MAX as u32);
+        let mut o = Options {
+            vnodes: Some(i32::MAX as u32),
+            ..Options::default()
+        };
         let e = Pool::with_options(Scheme::Uhashring, &three, &o).unwrap_err();
         assert_eq!(
             e,
@@ -621,8 +727,10 @@ mod tests {
                 ..
             })
         ));
-        let mut o = Options::default();
-        o.jedis = crate::partition::jedis::JedisVersion::V3;
+        let o = Options {
+            jedis: crate::partition::jedis::JedisVersion::V3,
+            ..Options::default()
+        };
         assert!(matches!(
             Pool::with_options(Scheme::Jedis, servers(2, |_| 20_000), &o),
             Err(PartitionError::TooManyPoints {
@@ -635,8 +743,10 @@ mod tests {
     #[test]
     fn the_limit_itself_is_allowed() {
         let one = [Server::parse("10.0.0.1:6379").unwrap()];
-        let mut o = Options::default();
-        o.vnodes = Some(MAX_RING_POINTS as u32);
+        let mut o = Options {
+            vnodes: Some(MAX_RING_POINTS as u32),
+            ..Options::default()
+        };
         assert_eq!(ring_points(Scheme::Uhashring, &one, &o), MAX_RING_POINTS);
         assert_eq!(validate(Scheme::Uhashring, &one, &o), Ok(()));
         o.vnodes = Some(MAX_RING_POINTS as u32 + 1);

@@ -290,7 +290,21 @@ impl ShardRouter {
     pub fn place(&self, key: &[u8]) -> Result<Place, TopologyError> {
         match &self.placement {
             Placement::Pool(pool) => {
-                let shard = pool.index_for(key);
+                let shard = pool.try_index_for(key).map_err(|e| match e {
+                    crate::error::PartitionError::NoServerForKey { scheme, reason } => {
+                        TopologyError::NoServerForKey {
+                            scheme,
+                            reason,
+                            position: 0,
+                        }
+                    }
+                    // try_index_for refuses nothing else.
+                    _ => TopologyError::NoServerForKey {
+                        scheme: pool.scheme().name(),
+                        reason: "the library refuses it",
+                        position: 0,
+                    },
+                })?;
                 Ok(Place {
                     shard,
                     group: shard as u32,
@@ -375,6 +389,13 @@ impl ShardRouter {
             let e = match e {
                 TopologyError::NoRuleMatched { .. } => {
                     TopologyError::NoRuleMatched { position: pos }
+                }
+                TopologyError::NoServerForKey { scheme, reason, .. } => {
+                    TopologyError::NoServerForKey {
+                        scheme,
+                        reason,
+                        position: pos,
+                    }
                 }
                 e => e,
             };

@@ -1,6 +1,6 @@
 //! The message digests a library may be told to hash with by name: npm
 //! hashring's `algorithm` (any of Node's `crypto.createHash` names; keyroute
-//! has the common ones).
+//! has the common ones) and phpredis RedisArray's (PHP's `hash()` names).
 
 /// A message digest, by the name the libraries give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -19,6 +19,9 @@ pub enum Algorithm {
     Sha384,
     /// SHA-512 (64 bytes).
     Sha512,
+    /// PHP's `crc32b` (4 bytes): the CRC-32/IEEE, big-endian. Node's
+    /// crypto has no such digest.
+    Crc32b,
 }
 
 crate::names::named!(Algorithm, "algorithm", [
@@ -28,6 +31,7 @@ crate::names::named!(Algorithm, "algorithm", [
     Sha256 => "sha256",
     Sha384 => "sha384",
     Sha512 => "sha512",
+    Crc32b => "crc32b",
 ]);
 
 /// A digest's bytes (at most 64), without allocating.
@@ -85,6 +89,11 @@ impl Algorithm {
             Algorithm::Sha256 => digest_of::<sha2::Sha256>(parts),
             Algorithm::Sha384 => digest_of::<sha2::Sha384>(parts),
             Algorithm::Sha512 => digest_of::<sha2::Sha512>(parts),
+            Algorithm::Crc32b => {
+                let mut bytes = [0u8; 64];
+                bytes[..4].copy_from_slice(&super::crc32_parts(parts).to_be_bytes());
+                DigestBytes { bytes, len: 4 }
+            }
         }
     }
 
@@ -108,6 +117,8 @@ mod tests {
         assert_eq!(abc(Algorithm::Sha256), [0xba, 0x78, 0x16, 0xbf]);
         assert_eq!(abc(Algorithm::Sha384), [0xcb, 0x00, 0x75, 0x3f]);
         assert_eq!(abc(Algorithm::Sha512), [0xdd, 0xaf, 0x35, 0xa1]);
+        // PHP: hash('crc32b', 'abc') === '352441c2'.
+        assert_eq!(abc(Algorithm::Crc32b), [0x35, 0x24, 0x41, 0xc2]);
         let d = Algorithm::Md5.digest(b"abc");
         assert_eq!(d.as_slice().len(), 16);
         assert_eq!(d.le32(4), 0);

@@ -3,7 +3,9 @@
 use alloc::vec::Vec;
 
 use super::geometry::{segments, Geometry};
+use crate::partition::buckets::BucketHash;
 use crate::partition::clients::KeyHash;
+use crate::partition::hash::digest::Algorithm;
 use crate::partition::hash::twemproxy::TwemproxyHash;
 use crate::partition::hash::CharSign;
 use crate::partition::jump::JumpHash;
@@ -31,6 +33,13 @@ pub(crate) enum KeyFn {
     Xxh64,
     /// pymemcache: murmur3 over `node-key` text, no key hash of its own.
     KeyText,
+    /// python-memcached: bits 16 to 30 of the CRC-32.
+    Crc32High15,
+    /// phpredis RedisArray's value (of its C-string tag): the CRC-32
+    /// register, or its `algorithm`'s.
+    PhpRedis(Option<Algorithm>),
+    /// Dalli with its client's key handling: CRC-32 of the transformed key.
+    DalliClientKey,
 }
 
 impl KeyFn {
@@ -45,6 +54,10 @@ impl KeyFn {
             KeyFn::Xxh3 => "xxh3",
             KeyFn::Xxh64 => "xxh64",
             KeyFn::KeyText => "murmur3 of node-key (pymemcache)",
+            KeyFn::Crc32High15 => "crc32 bits 16-30 (python-memcached)",
+            KeyFn::PhpRedis(None) => "crc32 register (phpredis)",
+            KeyFn::PhpRedis(Some(a)) => a.as_str(),
+            KeyFn::DalliClientKey => "crc32 of Dalli's client key",
         }
     }
 }
@@ -161,5 +174,27 @@ pub(crate) fn describe(pool: &Pool) -> Described<'_> {
         ),
         Router::Rendezvous(r) => plain(KeyFn::Xxh64, 64, r.tag(), Geometry::Rendezvous(r)),
         Router::Maglev(m) => plain(KeyFn::Xxh64, 64, m.tag(), Geometry::Table(m.table())),
+        // Measured on sample keys, whose C-string tags the pool applies
+        // itself; the key function keeps other schemes out of a comparison.
+        Router::PhpRedis(p) => plain(
+            KeyFn::PhpRedis(p.algorithm()),
+            32,
+            KeyTag::None,
+            Geometry::Keys(pool),
+        ),
+        Router::DalliKeys(_) => plain(
+            KeyFn::DalliClientKey,
+            32,
+            KeyTag::None,
+            Geometry::Keys(pool),
+        ),
+        Router::Buckets(b) => match b.hash() {
+            BucketHash::Crc32High15 => plain(
+                KeyFn::Crc32High15,
+                15,
+                KeyTag::None,
+                Geometry::Modula(b.buckets().to_vec()),
+            ),
+        },
     }
 }
