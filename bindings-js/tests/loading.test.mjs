@@ -271,8 +271,10 @@ test("size budget: the packed tarball", () => {
   // digests (SHA-1, SHA-224..512), redis-rb tag patterns, servers given as
   // mappings, Codis slots and the input bounds of the hardening work:
   // 901,313 bytes of wasm, 917,516 bytes packed. The budgets moved with them.
-  assert.ok(wasm <= 920 * 1024, `wasm is ${wasm} bytes, budget 920 KiB`);
-  assert.ok(tarball <= 960 * 1000, `the tarball is ${tarball} bytes, budget 960 kB`);
+  // Then load-aware plans (the balancer, the load probe and its reply
+  // reading, the load report): 1,130,661 bytes of wasm, 1,101,311 packed.
+  assert.ok(wasm <= 1120 * 1024, `wasm is ${wasm} bytes, budget 1120 KiB`);
+  assert.ok(tarball <= 1140 * 1000, `the tarball is ${tarball} bytes, budget 1140 kB`);
 });
 
 test("size budget: keyroute/slots", () => {
