@@ -251,6 +251,12 @@ pub(crate) fn plan(e: &PlanError) -> String {
         E::BadNodeId { .. } => "BAD_NODE_ID",
         E::BadAddress { .. } => "BAD_ADDRESS",
         E::NoAddress { .. } => "NO_ADDRESS",
+        E::BadLoadBy { .. } => "BAD_LOAD_BY",
+        E::BadSample { .. } => "BAD_SAMPLE",
+        E::LoadTooLarge { .. } => "LOAD_TOO_LARGE",
+        E::BadLoadFile { .. } => "BAD_LOAD_FILE",
+        E::BadLoadReply { .. } => "BAD_LOAD_REPLY",
+        E::TargetWithLoad { .. } => "TARGET_WITH_LOAD",
         _ => "OTHER",
     };
     let j = &mut Json::new("plan", &format!("ERR_KEYROUTE_PLAN_{code}"), e);
@@ -259,7 +265,8 @@ pub(crate) fn plan(e: &PlanError) -> String {
         | E::UnknownNode { id }
         | E::BadRange { id, .. }
         | E::BadNodeId { id }
-        | E::NoAddress { id } => j.str("id", id),
+        | E::NoAddress { id }
+        | E::TargetWithLoad { id } => j.str("id", id),
         E::BadAddress { id, addr } => j.str("id", id).str("addr", addr),
         E::BadNodesLine { line, .. } => j.num("line", line),
         E::Overlap {

@@ -98,7 +98,7 @@ test("hot slots are named; the load reads strictly; typed errors", () => {
   assert.equal(p.load.withinTolerance, false);
   assert.equal(p.load.tolerance, "5");
   for (const bad of ['{"16384": 1}', '{"0": 1.5}', '{"0": -1}', '{"0": 1, "0": 2}', "[]", '{"0": 1} x']) {
-    assert.throws(() => kr.plan.SlotLoad.fromJson(bad), (e) => e instanceof kr.PlanError, bad);
+    assert.throws(() => kr.plan.SlotLoad.fromJson(bad), (e) => e instanceof kr.PlanError && e.code === "ERR_KEYROUTE_PLAN_BAD_LOAD_FILE", bad);
   }
   assert.throws(() => kr.plan.rebalance(THREE, { loadTolerance: 5 }), TypeError);
   assert.throws(() => kr.plan.rebalance(THREE, { load, loadTolerance: "-1" }), kr.PlanError);
@@ -118,8 +118,8 @@ test("measureLoad drives the core's probe; error replies become typed errors", a
   assert.deepEqual([load.by, load.total, load.get(42)], ["keys", 5, 5]);
   await assert.rejects(
     kr.plan.measureLoad(THREE, async (_, commands) => commands.map(() => new Error("ERR boom"))),
-    (e) => e instanceof kr.PlanError && /boom/.test(e.message),
+    (e) => e instanceof kr.PlanError && e.code === "ERR_KEYROUTE_PLAN_BAD_LOAD_REPLY" && /boom/.test(e.message),
   );
   await assert.rejects(kr.plan.measureLoad(THREE, async () => []), TypeError);
-  await assert.rejects(kr.plan.measureLoad(THREE, async () => [], { by: "cpu" }), kr.PlanError);
+  await assert.rejects(kr.plan.measureLoad(THREE, async () => [], { by: "cpu" }), (e) => e instanceof kr.PlanError && e.code === "ERR_KEYROUTE_PLAN_BAD_LOAD_BY");
 });

@@ -104,6 +104,8 @@ pub(crate) struct PlanNode {
     load_max: Option<u64>,
     /// In a load plan: its load after.
     load_after: Option<u64>,
+    /// In a load plan: the load of its slots that may not move (held or hot).
+    load_pinned: Option<u64>,
 }
 
 /// What a load plan balances, and how well.
@@ -217,6 +219,7 @@ impl Plan {
                     load_min: n.load.map(|l| l.min),
                     load_max: n.load.map(|l| l.max),
                     load_after: n.load.map(|l| l.after),
+                    load_pinned: n.load.map(|l| l.pinned),
                 })
             })
             .collect()

@@ -87,7 +87,9 @@ def test_load_plans_equal_the_cli_byte_for_byte(
     assert p.load is not None and doc["load"]["lower_bound"] == p.load.lower_bound
     assert p.load.moved == doc["load"]["moved"] == sum(m.load or 0 for m in p.moves)
     assert p.load.total == sum(load.values()) == slot_load.total
-    assert [n.load_after for n in p.nodes] == [n["load_after"] for n in doc["nodes"]]
+    assert [(n.load_before, n.load_min, n.load_max, n.load_after, n.load_pinned) for n in p.nodes] == [
+        (n["load_before"], n["load_min"], n["load_max"], n["load_after"], n["load_pinned"]) for n in doc["nodes"]]
+    assert [n.load_target for n in p.nodes] == [Fraction(n["load_target"]) for n in doc["nodes"]]
     if p.load.within_tolerance:
         assert p.load.lower_bound <= p.load.moved
         for n in p.nodes:
