@@ -412,6 +412,54 @@ export class TransactionStateError extends ShardingError {
   }
 }
 
+/**
+ * A split or fanned-out command some of whose shards gave no reply while
+ * others did: the replies are not returned (code
+ * `ERR_KEYROUTE_PARTIAL_REPLY`). Raised after sending, never a refusal.
+ */
+export class PartialReplyError extends KeyrouteError {
+  static readonly code: string = "ERR_KEYROUTE_PARTIAL_REPLY";
+  /** The command as messages show it. */
+  readonly command: string | null = null;
+  /** The command's position in a pipeline, else `null`. */
+  readonly position: number | null = null;
+  /** Whether the command may change state (then a {@link PartialWriteError}). */
+  readonly write: boolean = false;
+  /** The shards every part of which got a reply that is not an error, by name. */
+  readonly applied: readonly string[] = [];
+  /** Their indexes in the pool. */
+  readonly appliedIndexes: readonly number[] = [];
+  /** The other shards (an error reply or no reply), by name; also `shards`. */
+  readonly failed: readonly string[] = [];
+  /** Their indexes; also `shardIndexes`. */
+  readonly failedIndexes: readonly number[] = [];
+  /** The failed shards that gave no reply: their parts may or may not have been applied. */
+  readonly unanswered: readonly string[] = [];
+  /** The failed shards, by name (as `failed`). */
+  readonly shards: readonly string[] = [];
+  /** Their indexes (as `failedIndexes`). */
+  readonly shardIndexes: readonly number[] = [];
+  /** Each failed shard's own error, by name. */
+  errors: Record<string, Error> = {};
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "PartialReplyError";
+  }
+}
+
+/**
+ * The same for a command that may change state (MSET, DEL, UNLINK,
+ * FLUSHALL...): its parts on `applied` took effect, those on `unanswered`
+ * may or may not have (code `ERR_KEYROUTE_PARTIAL_WRITE`).
+ */
+export class PartialWriteError extends PartialReplyError {
+  static readonly code: string = "ERR_KEYROUTE_PARTIAL_WRITE";
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, code, options);
+    this.name = "PartialWriteError";
+  }
+}
+
 type ErrorClass = new (message: string, code: string) => KeyrouteError;
 
 const BY_CODE: Record<string, ErrorClass> = {
@@ -439,6 +487,8 @@ const BY_CODE: Record<string, ErrorClass> = {
   ERR_KEYROUTE_KEYLESS: KeylessCommandError,
   ERR_KEYROUTE_UNROUTABLE: UnroutableCommandError,
   ERR_KEYROUTE_TRANSACTION_STATE: TransactionStateError,
+  ERR_KEYROUTE_PARTIAL_REPLY: PartialReplyError,
+  ERR_KEYROUTE_PARTIAL_WRITE: PartialWriteError,
 };
 
 const BY_FAMILY: Record<string, ErrorClass> = {

@@ -6,6 +6,10 @@ import type { Pool, PoolOptions } from "./pool.js";
 import { ShardSession } from "./shard.js";
 import type { ShardArg, ShardRouter } from "./shard.js";
 import { commandMethods, eachShard, isCommand, pipelineReply, runStep, sendArgv, settleAll, setUp } from "./sharded.js";
+import type { IsErrorReply } from "./sharded.js";
+
+/** ioredis's error replies are `ReplyError`s (redis-errors); anything else in a reply's place is a shard's failure. */
+const isReplyError: IsErrorReply = (e) => e.name === "ReplyError";
 import type { ShardingOptions } from "./sharded.js";
 
 /** What ShardedRedis needs of an ioredis pipeline or MULTI (duck-typed). */
@@ -168,7 +172,7 @@ export class ShardedRedis {
     const step = this._router.plan(argv);
     const send = (shard: number, a: readonly ShardArg[]) =>
       buffer ? this.clients[shard].callBuffer(text(a[0]), ...a.slice(1)) : this.clients[shard].call(text(a[0]), ...a.slice(1));
-    return step.kind === "one" ? send(step.shard, argv) : runStep(step, argv, send);
+    return step.kind === "one" ? send(step.shard, argv) : runStep(step, argv, send, this._router, isReplyError);
   }
 
   /** The index (pool order) of the shard holding `key`. */
@@ -325,13 +329,20 @@ export class ShardedPipeline {
           const q = this._queue[send.command];
           this.add(p, q.buffer, sendArgv(plan, send, q.argv));
         }
-        // [err, reply] pairs as replies: an error reply is its Error.
-        const got = (await p.exec()) ?? [];
+        // [err, reply] pairs as replies: an error reply is its Error; a
+        // shard whose pipeline failed whole has its error in every place.
+        let got: [Error | null, unknown][];
+        try {
+          got = (await p.exec()) ?? [];
+        } catch (e) {
+          const err = e instanceof Error ? e : new Error(String(e));
+          return batch.map(() => err);
+        }
         return batch.map((_, j) => (got[j] === undefined ? new Error("keyroute: no reply from the shard's pipeline") : (got[j][0] ?? got[j][1])));
       }),
     );
     return plan.steps.map((_, i): [Error | null, unknown] => {
-      const reply = pipelineReply(plan, i, replies);
+      const reply = pipelineReply(plan, i, replies, r._router, this._queue[i].argv, isReplyError);
       return reply instanceof Error ? [reply, null] : [null, reply];
     });
   }

@@ -38,6 +38,8 @@ export {
   KeylessCommandError,
   NotColocatedError,
   ShardingError,
+  PartialReplyError,
+  PartialWriteError,
   TransactionStateError,
   UnroutableCommandError,
   InvalidArgumentsError,

@@ -7,7 +7,21 @@ import { invalidArgument } from "./errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
 import { ShardSession } from "./shard.js";
 import type { ShardArg, ShardRouter, Step } from "./shard.js";
-import { commandMethods, eachShard, pipelineReply, runStep, sendArgv, settleAll, settled, setUp } from "./sharded.js";
+import { commandMethods, eachShard, isFailure, pipelineReply, runStep, sendArgv, settleAll, settled, setUp } from "./sharded.js";
+import type { IsErrorReply } from "./sharded.js";
+
+/**
+ * node-redis's error replies are `ErrorReply`s (and its subclasses
+ * `SimpleError`, `BlobError`); anything else in a reply's place is a
+ * shard's failure. Told by class name, as the wrapped client's classes are
+ * not imported.
+ */
+const isReplyError: IsErrorReply = (e) => {
+  for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === "ErrorReply") return true;
+  }
+  return false;
+};
 import type { ShardingOptions } from "./sharded.js";
 import { UnroutableCommandError } from "./error-types.js";
 
@@ -150,7 +164,7 @@ export class ShardedClient {
 
   /** @internal Split or fan-out: raw replies reduced, then node-redis's transform. */
   async _raw(step: Exclude<Step, { kind: "one" }>, argv: Captured["argv"], transform: Transform, options?: unknown): Promise<unknown> {
-    const reply = await runStep(step, argv, (s, a) => this.clients[s].sendCommand(a as ShardArg[], options));
+    const reply = await runStep(step, argv, (s, a) => this.clients[s].sendCommand(a as ShardArg[], options), this._router, isReplyError);
     return transform ? transform(reply, argv.preserve, typeMapping(this.clients[0])) : reply;
   }
 
@@ -330,9 +344,12 @@ export class ShardedMulti {
 
   /**
    * Runs the queue as a pipeline split per shard (every shard's commands
-   * written at once, the shards concurrently); replies in queue order, or,
-   * as the wrapped client does, a rejection with the first failed command's
-   * error (in queue order) once every reply is in.
+   * written at once, the shards concurrently); replies in queue order, or
+   * a rejection once every reply is in: with the first shard failure (a
+   * lost connection, a {@link PartialWriteError}) in queue order, else the
+   * first error reply. The rejection's `replies` holds every command's
+   * reply or error in place and `errorIndexes` the positions of the
+   * errors, as node-redis's own `MultiErrorReply` does.
    */
   async execAsPipeline(): Promise<unknown[]> {
     const c = this.client;
@@ -342,11 +359,14 @@ export class ShardedMulti {
     );
     const mapping = typeMapping(c.clients[0]);
     const out = this._queue.map((q, i) => {
-      const reply = pipelineReply(plan, i, replies);
+      const reply = pipelineReply(plan, i, replies, c._router, q.argv, isReplyError);
       return reply instanceof Error || !q.transform ? reply : q.transform(reply, q.argv.preserve, mapping);
     });
-    const failed = out.find((r) => r instanceof Error);
-    if (failed !== undefined) throw failed;
+    const failed = out.find((r) => isFailure(r, isReplyError)) ?? out.find((r) => r instanceof Error);
+    if (failed !== undefined) {
+      const errorIndexes = out.flatMap((r, i) => (r instanceof Error ? [i] : []));
+      throw Object.assign(failed as Error, { replies: out, errorIndexes });
+    }
     return out;
   }
 }

@@ -23,6 +23,8 @@ export const {
   NotColocatedError,
   NotSplittableError,
   OpenSlotsError,
+  PartialReplyError,
+  PartialWriteError,
   PartitionError,
   Plan,
   PlanError,

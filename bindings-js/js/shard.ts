@@ -5,7 +5,7 @@
 
 import { checkArray, load } from "./argv.js";
 import { Cluster } from "./cluster.js";
-import { ShardingError, fromWasm } from "./error-types.js";
+import { PartialReplyError, ShardingError, fromWasm } from "./error-types.js";
 import { asBytes, invalidArgument } from "./errors.js";
 import { WasmShardRouter, WasmShardSession } from "./glue.js";
 import { Pool } from "./pool.js";
@@ -267,12 +267,38 @@ export class ShardRouter {
     return { steps, batches, replies };
   }
 
+  /**
+   * What `argv`, split or fanned out, amounts to when some sends got no
+   * reply: `outcomes` per send (in the order of the plan's parts or
+   * shards). The core's {@link PartialWriteError} or
+   * {@link PartialReplyError}, or `null` when every send, or none, got a
+   * reply.
+   */
+  partial(argv: readonly ShardArg[], outcomes: readonly Outcome[]): PartialReplyError | null {
+    const codes = Uint8Array.from(outcomes, (o) => OUTCOMES.indexOf(o));
+    if (codes.includes(255)) throw invalidArgument("outcomes", `each one of ${OUTCOMES.join(", ")}`, outcomes);
+    const [argc, staged] = loadArgv(argv);
+    const r = this._inner.partial(argc, staged, codes);
+    if (r === NONE) return null;
+    try {
+      wasm.checked(r);
+    } catch (e) {
+      if (e instanceof PartialReplyError) return e;
+      throw e;
+    }
+    return null;
+  }
+
   /** Releases the wasm memory now; the router cannot be used afterwards. */
   free(): void {
     this._inner.free();
   }
 }
 disposable(ShardRouter);
+
+/** What became of one send of a split or fan-out (the core's `Outcome`). */
+export type Outcome = "reply" | "error_reply" | "no_reply";
+const OUTCOMES: readonly Outcome[] = ["reply", "error_reply", "no_reply"];
 
 /**
  * The MULTI / EXEC / WATCH state of one sharded connection (the core's

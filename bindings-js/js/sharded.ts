@@ -7,8 +7,9 @@ import { CommandTable } from "./command.js";
 import { describe, invalidArgument, invalidValue } from "./errors.js";
 import { Pool } from "./pool.js";
 import type { PoolOptions } from "./pool.js";
+import { PartialReplyError } from "./error-types.js";
 import { ShardRouter, applyReduce } from "./shard.js";
-import type { Pipeline, Send, ShardArg, Step } from "./shard.js";
+import type { Outcome, Pipeline, Send, ShardArg, Step } from "./shard.js";
 
 /** The sub-command of `argv` at `positions`. */
 export function subArgv(argv: readonly ShardArg[], positions: Uint32Array): ShardArg[] {
@@ -31,16 +32,55 @@ export function settled(promises: readonly Promise<unknown>[]): Promise<unknown[
 }
 
 /**
- * A split or a fan-out: each part (or the command itself) sent to its
- * shard by `send`, concurrently, and the replies reduced; rejects with the
- * resulting error reply.
+ * Whether an error in a reply's place is the server's error reply (the
+ * client library's class for it); any other error means the shard gave
+ * no reply (a lost, refused or timed-out connection).
  * @internal
  */
-export async function runStep(step: Exclude<Step, { kind: "one" }>, argv: readonly ShardArg[], send: (shard: number, argv: readonly ShardArg[]) => Promise<unknown>): Promise<unknown> {
+export type IsErrorReply = (e: Error) => boolean;
+
+/**
+ * The error standing for a split or fanned-out command some of whose sends
+ * got no reply (`replies` per send, errors in place), by the core's rule:
+ * a {@link PartialWriteError} / {@link PartialReplyError} naming the shards,
+ * each failed shard's own error in its `errors`; the first send's own error
+ * when no send got a reply; `null` when every send did.
+ * @internal
+ */
+export function fault(router: ShardRouter, argv: readonly ShardArg[], step: Exclude<Step, { kind: "one" }>, replies: readonly unknown[], isErrorReply: IsErrorReply): Error | null {
+  const first = replies.findIndex((r) => r instanceof Error && !isErrorReply(r));
+  if (first < 0) return null;
+  const outcomes = replies.map((r): Outcome => (r instanceof Error ? (isErrorReply(r) ? "error_reply" : "no_reply") : "reply"));
+  const partial = router.partial(argv, outcomes);
+  if (partial === null) return replies[first] as Error;
+  const shards = step.kind === "split" ? step.parts.map((p) => p.shard) : Array.from(step.shards);
+  replies.forEach((r, i) => {
+    const name = router.names[shards[i]];
+    if (r instanceof Error && !(name in partial.errors)) partial.errors[name] = r;
+  });
+  Object.defineProperty(partial, "cause", { value: replies[first], configurable: true, writable: true });
+  return partial;
+}
+
+/**
+ * A split or a fan-out: each part (or the command itself) sent to its
+ * shard by `send`, concurrently, and the replies reduced; rejects with the
+ * resulting error reply, or, when a shard gave no reply, with `fault`'s error.
+ * @internal
+ */
+export async function runStep(step: Exclude<Step, { kind: "one" }>, argv: readonly ShardArg[], send: (shard: number, argv: readonly ShardArg[]) => Promise<unknown>, router: ShardRouter, isErrorReply: IsErrorReply): Promise<unknown> {
   const sends = step.kind === "split" ? step.parts.map((p) => send(p.shard, subArgv(argv, p.argv))) : Array.from(step.shards, (s) => send(s, argv));
-  const reply = applyReduce(step.reduce, await settled(sends));
+  const replies = await settled(sends);
+  const failed = fault(router, argv, step, replies, isErrorReply);
+  if (failed !== null) throw failed;
+  const reply = applyReduce(step.reduce, replies);
   if (reply instanceof Error) throw reply;
   return reply;
+}
+
+/** Whether `e` is a shard's failure rather than an error reply (a lost connection, a partial write). */
+export function isFailure(e: unknown, isErrorReply: IsErrorReply): boolean {
+  return e instanceof PartialReplyError || (e instanceof Error && !isErrorReply(e));
 }
 
 /** What command `send` of a pipeline sends: the queued argv, or its part. */
@@ -50,12 +90,19 @@ export function sendArgv(plan: Pipeline, send: Send, argv: readonly ShardArg[]):
   return subArgv(argv, step.parts[send.part].argv);
 }
 
-/** Command `i`'s reply from its shards' replies (`[shard][index]`): one reply as is, several reduced. */
-export function pipelineReply(plan: Pipeline, i: number, replies: readonly (readonly unknown[])[]): unknown {
+/**
+ * Command `i`'s reply from its shards' replies (`[shard][index]`): one
+ * reply as is, several reduced, or `fault`'s error when some gave none (a
+ * partial error's `position` set to `i`).
+ */
+export function pipelineReply(plan: Pipeline, i: number, replies: readonly (readonly unknown[])[], router: ShardRouter, argv: readonly ShardArg[], isErrorReply: IsErrorReply): unknown {
   const at = plan.replies[i];
   const step = plan.steps[i];
   if (step.kind === "one") return replies[at[0][0]][at[0][1]];
-  return applyReduce(step.reduce, at.map(([s, j]) => replies[s][j]));
+  const got = at.map(([s, j]) => replies[s][j]);
+  const failed = fault(router, argv, step, got, isErrorReply);
+  if (failed instanceof PartialReplyError) Object.assign(failed, { position: i });
+  return failed ?? applyReduce(step.reduce, got);
 }
 
 /** Options every sharded client reads besides the pool's. */

@@ -482,6 +482,28 @@ pub(crate) fn shard(e: &ShardError) -> String {
             )
         }
         ShardError::Keyless { reason, .. } => j.str("reason", reason.as_str()),
+        ShardError::Partial {
+            write, unanswered, ..
+        } => {
+            let (applied, applied_indexes) = e.applied();
+            let names = |list: &[String]| {
+                let mut s = String::from("[");
+                for (i, n) in list.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    quote(&mut s, n);
+                }
+                s.push(']');
+                s
+            };
+            j.raw("write", if *write { "true" } else { "false" })
+                .raw("applied", &names(applied))
+                .raw("appliedIndexes", &numbers(applied_indexes.iter().copied()))
+                .raw("failed", &names(e.shards()))
+                .raw("failedIndexes", &numbers(e.shard_indexes().iter().copied()))
+                .raw("unanswered", &names(unanswered))
+        }
         ShardError::Unroutable { cause, .. } => match cause {
             Unroutable::Command(c) => j.raw("cause", &command(c)),
             Unroutable::Topology(t) => j.raw("cause", &topology(t)),

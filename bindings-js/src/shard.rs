@@ -20,7 +20,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use keyroute::shard::{Reduce, Session, ShardError, ShardRouter, Step};
+use keyroute::shard::{Outcome, Reduce, Session, ShardError, ShardRouter, Step};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -161,6 +161,30 @@ impl Router {
         match self.0.plan(argv(argc, staged)) {
             Ok(s) => out_with(|o| step(o, &s)),
             Err(e) => refused(&e),
+        }
+    }
+
+    /// What the argv, split or fanned out, amounts to when some sends got no
+    /// reply: `outcomes` per send in plan order, 0 a reply, 1 an error
+    /// reply, 2 no reply. The core's partial write or reply as the error
+    /// (-1, `takeError`), or -2: every send, or none, got a reply.
+    pub fn partial(&self, argc: u32, staged: bool, outcomes: &[u8]) -> i32 {
+        let argv = argv(argc, staged);
+        let step = match self.0.plan(argv) {
+            Ok(s) => s,
+            Err(e) => return refused(&e),
+        };
+        let outcomes: Vec<Outcome> = outcomes
+            .iter()
+            .map(|&o| match o {
+                0 => Outcome::Reply,
+                1 => Outcome::ErrorReply,
+                _ => Outcome::NoReply,
+            })
+            .collect();
+        match self.0.partial(argv, &step, &outcomes) {
+            Some(e) => refused(&e),
+            None => NONE,
         }
     }
 

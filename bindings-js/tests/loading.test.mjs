@@ -33,6 +33,8 @@ const API = [
   "NotColocatedError",
   "NotSplittableError",
   "OpenSlotsError",
+  "PartialReplyError",
+  "PartialWriteError",
   "PartitionError",
   "Plan",
   "PlanError",

@@ -40,7 +40,8 @@ async function waitFor(port, proc, what) {
 /**
  * `count` redis-servers and, with `nutcracker`, a nutcracker pool over them
  * ("127.0.0.1:PORT:1 shardN", fnv1a_64, ketama). Returns
- * `{ ports, specs, proxy, yaml, stop }`; `stop()` kills by PID and removes the dir.
+ * `{ ports, specs, proxy, yaml, stop, kill }`; `stop()` kills by PID and
+ * removes the dir, `kill(i)` stops server `i` at once.
  */
 export async function startShards(count, { nutcracker = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "keyroute-sharded-"));
@@ -82,7 +83,14 @@ export async function startShards(count, { nutcracker = true } = {}) {
       p.once("error", () => {});
       await waitFor(proxy, p, "nutcracker");
     }
-    return { ports, specs, proxy, yaml, stop };
+    /** Stops server `i` by its PID at once (SIGKILL), as a crash would. */
+    const kill = async (i) => {
+      const p = procs[i];
+      const gone = new Promise((r) => p.once("exit", r));
+      process.kill(p.pid, "SIGKILL");
+      await gone;
+    };
+    return { ports, specs, proxy, yaml, stop, kill };
   } catch (e) {
     await stop();
     throw e;

@@ -289,3 +289,29 @@ test("bad arguments are TypeErrors; shardOf agrees with the pool and the cluster
   }
   assert.throws(() => kr.ShardRouter.forCluster(kr.Cluster.fromSlots([[0, 16383, ["127.0.0.1", 7000]]]), ["127.0.0.1:7001"]), kr.TopologyError);
 });
+
+test("partial: what a split or fan-out some of whose shards gave no reply amounts to, as the core decides", () => {
+  assert.ok(doc.partial.length > 0);
+  for (const c of doc.partial) {
+    const r = router(c.placement, 0);
+    const got = r.partial(c.argv, c.outcomes);
+    const name = `${c.placement} ${c.argv.join(" ")} ${c.outcomes.join(",")}`;
+    if (c.expect === null) {
+      assert.equal(got, null, name);
+      continue;
+    }
+    const e = c.expect.error;
+    assert.ok(got instanceof (e.write ? kr.PartialWriteError : kr.PartialReplyError), name);
+    assert.equal(got.code, e.code, name);
+    assert.equal(got.message, `keyroute: ${e.message}`, name);
+    assert.equal(got.command, e.command, name);
+    assert.equal(got.position, e.position, name);
+    assert.equal(got.write, e.write, name);
+    assert.deepEqual(got.applied, e.applied, name);
+    assert.deepEqual(got.appliedIndexes, e.applied_indexes, name);
+    assert.deepEqual(got.shards, e.shards, name);
+    assert.deepEqual(got.failed, e.shards, name);
+    assert.deepEqual(got.shardIndexes, e.indexes, name);
+    assert.deepEqual(got.failedIndexes, e.indexes, name);
+  }
+});

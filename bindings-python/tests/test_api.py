@@ -36,7 +36,8 @@ def test_public_names() -> None:
          # sharded clients (keyroute.redis builds on these)
          "ShardRouter", "ShardSplit", "PipelinePlan", "Reduce", "ShardSession", "ShardingError",
          "CrossShardError", "NotColocatedError", "CrossShardTransactionError",
-         "KeylessCommandError", "UnroutableCommandError", "TransactionStateError"]
+         "KeylessCommandError", "UnroutableCommandError", "TransactionStateError",
+         "PartialReplyError", "PartialWriteError"]
     )
     for name in keyroute.__all__:
         if name not in ("Cluster", "plan"):

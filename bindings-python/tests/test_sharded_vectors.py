@@ -230,3 +230,47 @@ def test_gather_checks_the_reply_count() -> None:
     assert step.gather([[b"a", b"c"], [b"b"]]) == [b"a", b"b", b"c"]
     e = Err("down")
     assert step.gather([[b"a", b"c"], e]) is e
+
+
+@pytest.mark.parametrize("case", DATA["partial"], ids=lambda c: f"{c['placement']}-{c['argv'][0]}-{'-'.join(c['outcomes'])}")
+def test_partial_is_the_cores(case: dict[str, Any]) -> None:
+    """What a split or fan-out some of whose shards gave no reply amounts
+    to: the class, code, message, command and the applied and failed
+    shards of the core's decision, or nothing."""
+    r = router(case["placement"], 0)
+    planned = r.plan(case["argv"])
+    assert step_json(planned) == case["step"]
+    # One shard: a ShardSplit of kind "one", as split() gives it.
+    step = r.split(case["argv"]) if isinstance(planned, int) else planned
+    outcomes = case["outcomes"]
+    sends = len(step.shards)
+    # The binding asks for one outcome per send: the vector's shorter lists
+    # (the core counts a missing outcome as no reply) are padded so.
+    got = r.partial(case["argv"], step, outcomes + ["no_reply"] * (sends - len(outcomes)))
+    want = case["expect"]
+    if want is None:
+        assert got is None
+        return
+    e = want["error"]
+    assert got is not None
+    cls = keyroute.PartialWriteError if e["write"] else keyroute.PartialReplyError
+    assert type(got) is cls and got.code == cls.code == e["code"]
+    assert str(got) == e["message"]
+    assert (got.command, got.write, got.position) == (e["command"], e["write"], e["position"])
+    assert got.applied == e["applied"] and got.applied_indexes == e["applied_indexes"]
+    assert got.failed == got.shards == e["shards"]
+    assert got.failed_indexes == got.shard_indexes == e["indexes"]
+    assert got.errors == {}
+
+
+def test_partial_arguments() -> None:
+    r = router("pool", 0)
+    step = r.plan(["FLUSHALL"])
+    assert not isinstance(step, int)
+    with pytest.raises(ValueError, match="outcome"):
+        r.partial(["FLUSHALL"], step, ["gone"] * len(step.shards))  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="entries for 4 sends"):
+        r.partial(["FLUSHALL"], step, ["reply"])
+    assert issubclass(keyroute.PartialWriteError, keyroute.PartialReplyError)
+    assert issubclass(keyroute.PartialReplyError, keyroute.KeyrouteError)
+    assert not issubclass(keyroute.PartialReplyError, keyroute.ShardingError)  # not a refusal: something was sent

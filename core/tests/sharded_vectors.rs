@@ -10,7 +10,7 @@
 
 use keyroute::cluster::{SlotMap, Value};
 use keyroute::partition::{Options, Pool, Scheme};
-use keyroute::shard::{Reduce, Reply, Session, ShardError, ShardRouter, Step};
+use keyroute::shard::{Outcome, Reduce, Reply, Session, ShardError, ShardRouter, Step};
 use serde_json::{json, Value as J};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/sharded.json");
@@ -523,6 +523,58 @@ fn reduce_cases() -> J {
     )
 }
 
+/// What a split or fanned-out command amounts to when some shards gave no
+/// reply (`ShardRouter::partial`): per placement, a command, the outcome of
+/// each send (in the order of its step's sends), and the error or `null`.
+fn partial_cases() -> J {
+    use Outcome::*;
+    let mut out = Vec::new();
+    for placement in ["pool", "cluster"] {
+        let r = router(placement, 0);
+        let Keys { a, b, c, d } = keys(&r);
+        let (a, b, c, d) = (a.as_str(), b.as_str(), c.as_str(), d.as_str());
+        let cases: Vec<(Vec<&str>, Vec<Outcome>)> = vec![
+            (vec!["MSET", a, "1", b, "2"], vec![Reply, NoReply]),
+            (vec!["MSET", a, "1", b, "2"], vec![NoReply, Reply]),
+            (vec!["MSET", a, "1", b, "2"], vec![Reply, Reply]),
+            (vec!["MSET", a, "1", b, "2"], vec![NoReply, NoReply]),
+            (vec!["MSET", a, "1", b, "2"], vec![ErrorReply, NoReply]),
+            (vec!["MSET", a, "1", b, "2"], vec![Reply]),
+            (vec!["DEL", a, b, c, d], vec![Reply, NoReply, Reply]),
+            (vec!["UNLINK", a, b], vec![NoReply, Reply]),
+            (vec!["TOUCH", a, b], vec![NoReply, Reply]),
+            (vec!["MGET", a, b], vec![Reply, NoReply]),
+            (vec!["MGET", a, b], vec![ErrorReply, NoReply]),
+            (vec!["EXISTS", b, a], vec![NoReply, Reply]),
+            (vec!["FLUSHALL"], vec![Reply, NoReply, Reply]),
+            (vec!["DBSIZE"], vec![NoReply, NoReply, Reply]),
+            (vec!["GET", a], vec![NoReply]),
+        ];
+        for (argv, outcomes) in cases {
+            let step = r.plan(&argv).unwrap();
+            let expect = match r.partial(&argv, &step, &outcomes) {
+                None => J::Null,
+                Some(e) => {
+                    let mut j = error_json(&e);
+                    let (applied, indexes) = e.applied();
+                    j["error"]["applied"] = json!(applied);
+                    j["error"]["applied_indexes"] = json!(indexes);
+                    j["error"]["write"] = json!(e.is_partial_write());
+                    j
+                }
+            };
+            out.push(json!({
+                "placement": placement,
+                "argv": argv,
+                "step": step_json(&step),
+                "outcomes": outcomes.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                "expect": expect,
+            }));
+        }
+    }
+    J::Array(out)
+}
+
 fn generate() -> J {
     let mut all = Vec::new();
     for placement in ["pool", "pool-strict", "cluster", "cluster-strict"] {
@@ -543,12 +595,14 @@ fn generate() -> J {
     }
     json!({
         "about": "What keyroute's shard module decides for sequences of commands, and how its \
-                  reduce rules combine replies. Generated from the core by \
+                  reduce rules combine replies, and what a split or fan-out some of whose \
+                  shards gave no reply amounts to. Generated from the core by \
                   core/tests/sharded_vectors.rs (KEYROUTE_WRITE_VECTORS=1 to rewrite); every \
                   language's sharded-client planning is checked against it.",
         "placements": placements(),
         "scenarios": all,
         "reduce": reduce_cases(),
+        "partial": partial_cases(),
     })
 }
 

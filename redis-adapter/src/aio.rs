@@ -2,13 +2,14 @@
 //! the parts of a split command and the per-shard halves of a pipeline run
 //! concurrently.
 
-use futures_util::future::{try_join_all, FutureExt};
+use futures_util::future::{join_all, FutureExt};
 use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
 
-use crate::exec::assemble;
-use crate::route::{reduce, refusal, unreadable, Argv};
+use crate::exec::{assemble, exec_items};
+use crate::fault::{combine, values};
+use crate::route::{refusal, unreadable, Argv};
 use crate::Sharded;
 
 /// The command made of `argv`'s arguments at `positions`.
@@ -64,8 +65,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                     _ => (shard, cmd.clone()),
                 })
                 .collect();
-            let replies = run_on_shards(&mut self.conns, &cmds).await?;
-            Ok(reduce(&step, replies))
+            let results = run_on_shards(&mut self.conns, &cmds).await;
+            combine(&self.router, &argv, &step, results)
         }
         .boxed()
     }
@@ -92,42 +93,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                     None => Ok(Vec::new()),
                 };
             }
-            let p = self.router.plan_pipeline(&commands).map_err(refusal)?;
-            // One sub-pipeline per shard, all shards at once.
-            let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
-            let subs: Vec<RedisPipeline> = p
-                .batches
-                .iter()
-                .map(|batch| {
-                    let mut sub = redis::pipe();
-                    for send in batch {
-                        match (send.part, &p.steps[send.command]) {
-                            (Some(i), Step::Split(split)) => {
-                                sub.add_command(part_cmd(
-                                    &commands[send.command],
-                                    &split.parts[i].argv,
-                                ));
-                            }
-                            _ => {
-                                sub.add_command(originals[send.command].clone());
-                            }
-                        }
-                    }
-                    sub
-                })
-                .collect();
-            let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
-                |((conn, sub), batch)| async move {
-                    if batch.is_empty() {
-                        Ok(Vec::new())
-                    } else {
-                        conn.req_packed_commands(sub, 0, batch.len()).await
-                    }
-                },
-            );
-            let shard_replies = try_join_all(futures).await?;
-            let all = assemble(p, shard_replies);
-            Ok(all.into_iter().skip(offset).take(count).collect())
+            let all = self.pipeline_results_async(pipe, &commands).await?;
+            values(all.into_iter().skip(offset).take(count).collect())
         }
         .boxed()
     }
@@ -137,12 +104,74 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     }
 }
 
+impl<C: ConnectionLike + Send> Sharded<C> {
+    /// [`exec_pipeline`](Sharded::exec_pipeline) over async connections:
+    /// each command's result in place, the shards at once.
+    pub async fn exec_pipeline_async(
+        &mut self,
+        pipe: &RedisPipeline,
+    ) -> redis::RedisResult<Vec<redis::RedisResult<Value>>> {
+        if pipe.is_transaction() {
+            let n = pipe.cmd_iter().count();
+            let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
+            return Ok(exec_items(exec));
+        }
+        let commands: Vec<Argv<'_>> = pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
+        self.pipeline_results_async(pipe, &commands).await
+    }
+
+    /// Each command's result of a non-transactional pipeline; every shard
+    /// is sent its batch, whatever another shard does.
+    async fn pipeline_results_async(
+        &mut self,
+        pipe: &RedisPipeline,
+        commands: &[Argv<'_>],
+    ) -> redis::RedisResult<Vec<redis::RedisResult<Value>>> {
+        let p = self.router.plan_pipeline(commands).map_err(refusal)?;
+        // One sub-pipeline per shard, all shards at once.
+        let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
+        let subs: Vec<RedisPipeline> = p
+            .batches
+            .iter()
+            .map(|batch| {
+                let mut sub = redis::pipe();
+                for send in batch {
+                    match (send.part, &p.steps[send.command]) {
+                        (Some(i), Step::Split(split)) => {
+                            sub.add_command(part_cmd(
+                                &commands[send.command],
+                                &split.parts[i].argv,
+                            ));
+                        }
+                        _ => {
+                            sub.add_command(originals[send.command].clone());
+                        }
+                    }
+                }
+                sub
+            })
+            .collect();
+        let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
+            |((conn, sub), batch)| async move {
+                if batch.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    conn.req_packed_commands(sub, 0, batch.len()).await
+                }
+            },
+        );
+        let shard_replies = join_all(futures).await;
+        Ok(assemble(&self.router, commands, p, shard_replies))
+    }
+}
+
 /// Runs each (shard, command) on its shard, concurrently across shards,
-/// and returns the replies in the order given.
+/// and returns the results in the order given (a shard that fails has its
+/// error in the places of its commands not yet answered).
 async fn run_on_shards<C: ConnectionLike + Send>(
     conns: &mut [C],
     cmds: &[(usize, Cmd)],
-) -> redis::RedisResult<Vec<Value>> {
+) -> Vec<redis::RedisResult<Value>> {
     let mut per_shard: Vec<Vec<(usize, &Cmd)>> = (0..conns.len()).map(|_| Vec::new()).collect();
     for (i, (s, c)) in cmds.iter().enumerate() {
         per_shard[*s].push((i, c));
@@ -153,12 +182,12 @@ async fn run_on_shards<C: ConnectionLike + Send>(
         .map(|(conn, list)| async move {
             let mut out = Vec::with_capacity(list.len());
             for (i, c) in list {
-                out.push((i, conn.req_packed_command(c).await?));
+                out.push((i, conn.req_packed_command(c).await));
             }
-            Ok::<_, redis::RedisError>(out)
+            out
         });
-    let mut replies: Vec<(usize, Value)> =
-        try_join_all(futures).await?.into_iter().flatten().collect();
+    let mut replies: Vec<(usize, redis::RedisResult<Value>)> =
+        join_all(futures).await.into_iter().flatten().collect();
     replies.sort_by_key(|(i, _)| *i);
-    Ok(replies.into_iter().map(|(_, v)| v).collect())
+    replies.into_iter().map(|(_, v)| v).collect()
 }

@@ -1,27 +1,46 @@
 //! Carrying the core's plans out over sync connections.
 
-use keyroute::shard::{Control, Pipeline, Step};
+use keyroute::shard::{Control, Pipeline, ShardRouter, Step};
 use redis::{ConnectionLike, RedisResult, Value};
 
-use crate::route::{encode_part, reduce, refusal, unpack, unreadable, Argv};
+use crate::fault::{combine, values};
+use crate::route::{encode_part, refusal, unpack, unreadable, Argv};
 use crate::Sharded;
 
-/// Each command's reply, in pipeline order, from each shard's replies.
-pub(crate) fn assemble(p: Pipeline, mut shard_replies: Vec<Vec<Value>>) -> Vec<Value> {
-    let mut take = |(s, i): (usize, usize)| {
-        shard_replies
-            .get_mut(s)
-            .and_then(|r| r.get_mut(i))
-            .map_or(Value::Nil, |v| std::mem::replace(v, Value::Nil))
+/// Each command's result, in pipeline order, from each shard's replies (a
+/// shard whose batch failed has its error in each of its places).
+pub(crate) fn assemble<A: AsRef<[u8]>>(
+    router: &ShardRouter,
+    commands: &[Vec<A>],
+    p: Pipeline,
+    mut shard_replies: Vec<RedisResult<Vec<Value>>>,
+) -> Vec<RedisResult<Value>> {
+    let mut take = |(s, i): (usize, usize)| match shard_replies.get_mut(s) {
+        Some(Ok(r)) => Ok(r
+            .get_mut(i)
+            .map_or(Value::Nil, |v| std::mem::replace(v, Value::Nil))),
+        Some(Err(e)) => Err(e.clone()),
+        None => Ok(Value::Nil),
     };
     p.steps
         .iter()
         .zip(p.replies)
-        .map(|(step, at)| {
-            let replies = at.into_iter().map(&mut take).collect();
-            reduce(step, replies)
+        .zip(commands)
+        .map(|((step, at), argv)| {
+            let results = at.into_iter().map(&mut take).collect();
+            combine(router, argv, step, results)
         })
         .collect()
+}
+
+/// A transaction's replies from its EXEC reply (none when a WATCH
+/// aborted it).
+pub(crate) fn exec_items(exec: Vec<Value>) -> Vec<RedisResult<Value>> {
+    match exec.into_iter().next() {
+        Some(Value::Array(items)) => items.into_iter().map(Ok).collect(),
+        Some(Value::Nil) | None => Vec::new(),
+        Some(other) => vec![Ok(other)],
+    }
 }
 
 /// Whether the packed commands are a MULTI ... EXEC block.
@@ -78,28 +97,8 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
                 None => Ok(Vec::new()),
             };
         }
-        let p = self.router.plan_pipeline(&argvs).map_err(refusal)?;
-        let mut shard_replies = Vec::with_capacity(self.conns.len());
-        for (s, conn) in self.conns.iter_mut().enumerate() {
-            let batch = &p.batches[s];
-            if batch.is_empty() {
-                shard_replies.push(Vec::new());
-                continue;
-            }
-            let mut bytes = Vec::new();
-            for send in batch {
-                let (range, argv) = &commands[send.command];
-                match (send.part, &p.steps[send.command]) {
-                    (Some(i), Step::Split(split)) => {
-                        bytes.extend(encode_part(argv, &split.parts[i].argv))
-                    }
-                    _ => bytes.extend_from_slice(&cmd[range.clone()]),
-                }
-            }
-            shard_replies.push(conn.req_packed_commands(&bytes, 0, batch.len())?);
-        }
-        let all = assemble(p, shard_replies);
-        Ok(all.into_iter().skip(offset).take(count).collect())
+        let all = self.pipeline_results(cmd, &commands, &argvs)?;
+        values(all.into_iter().skip(offset).take(count).collect())
     }
 
     fn get_db(&self) -> i64 {
@@ -116,18 +115,74 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
 }
 
 impl<C: ConnectionLike> Sharded<C> {
+    /// Runs a non-transactional pipeline and gives each command's result in
+    /// place: a shard that gave no reply has its connection error at its
+    /// commands' positions, a split or fanned-out command some of whose
+    /// shards gave no reply a [`PartialError`](crate::PartialError) (the
+    /// other shards' commands ran; see the README). Error replies are
+    /// `Value::ServerError`s. The outer error is a refusal (nothing sent),
+    /// or the failure of a transaction (`pipe.atomic()`, on one shard: its
+    /// EXEC reply's items are the results, none when a WATCH aborted it).
+    pub fn exec_pipeline(
+        &mut self,
+        pipe: &redis::Pipeline,
+    ) -> RedisResult<Vec<RedisResult<Value>>> {
+        let cmd = pipe.get_packed_pipeline();
+        if pipe.is_transaction() {
+            let n = pipe.cmd_iter().count();
+            return Ok(exec_items(self.req_packed_commands(&cmd, n + 1, 1)?));
+        }
+        let commands = unpack(&cmd)?;
+        let argvs: Vec<Argv<'_>> = commands.iter().map(|(_, a)| a.clone()).collect();
+        self.pipeline_results(&cmd, &commands, &argvs)
+    }
+
+    /// Each command's result of a planned, non-transactional pipeline;
+    /// every shard is sent its batch, whatever another shard does.
+    fn pipeline_results(
+        &mut self,
+        cmd: &[u8],
+        commands: &[(std::ops::Range<usize>, Argv<'_>)],
+        argvs: &[Argv<'_>],
+    ) -> RedisResult<Vec<RedisResult<Value>>> {
+        let p = self.router.plan_pipeline(argvs).map_err(refusal)?;
+        let mut shard_replies = Vec::with_capacity(self.conns.len());
+        for (s, conn) in self.conns.iter_mut().enumerate() {
+            let batch = &p.batches[s];
+            if batch.is_empty() {
+                shard_replies.push(Ok(Vec::new()));
+                continue;
+            }
+            let mut bytes = Vec::new();
+            for send in batch {
+                let (range, argv) = &commands[send.command];
+                match (send.part, &p.steps[send.command]) {
+                    (Some(i), Step::Split(split)) => {
+                        bytes.extend(encode_part(argv, &split.parts[i].argv))
+                    }
+                    _ => bytes.extend_from_slice(&cmd[range.clone()]),
+                }
+            }
+            shard_replies.push(conn.req_packed_commands(&bytes, 0, batch.len()));
+        }
+        Ok(assemble(&self.router, argvs, p, shard_replies))
+    }
+
     fn run_step(&mut self, cmd: &[u8], argv: &[&[u8]], step: &Step) -> RedisResult<Value> {
         if let Step::One(s) = step {
             return self.conns[*s].req_packed_command(cmd);
         }
-        let mut replies = Vec::new();
+        // Every part is sent, whatever another shard does: the core names
+        // which were applied when one gave no reply.
+        let mut results = Vec::new();
         for (shard, part) in step.sends() {
-            replies.push(match (part, step) {
-                (Some(i), Step::Split(split)) => self.conns[shard]
-                    .req_packed_command(&encode_part(argv, &split.parts[i].argv))?,
-                _ => self.conns[shard].req_packed_command(cmd)?,
+            results.push(match (part, step) {
+                (Some(i), Step::Split(split)) => {
+                    self.conns[shard].req_packed_command(&encode_part(argv, &split.parts[i].argv))
+                }
+                _ => self.conns[shard].req_packed_command(cmd),
             });
         }
-        Ok(reduce(step, replies))
+        combine(&self.router, argv, step, results)
     }
 }

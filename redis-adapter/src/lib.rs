@@ -26,6 +26,11 @@
 //!   use [`Sharded::shard`] for a shard's own connection.
 //! - [`Sharded::strict_tags`] requires a shared hash tag, not just a shared
 //!   shard, for whatever must stay together.
+//! - A shard that gives no reply: a split or fan-out that other shards
+//!   answered fails with the core's partial write or reply
+//!   ([`PartialError`], inside an `Io` `RedisError`); every shard's
+//!   commands are sent whatever another shard does, and
+//!   [`Sharded::exec_pipeline`] gives each pipeline position's result.
 //!
 //! ```no_run
 //! use keyroute::partition::{Pool, Scheme};
@@ -42,6 +47,7 @@
 //! ```
 
 mod exec;
+mod fault;
 mod route;
 
 /// The README's Rust examples (the core's and this crate's), compiled and
@@ -64,6 +70,7 @@ struct CoreReadmeDoctests;
 #[cfg(feature = "aio")]
 mod aio;
 
+pub use fault::PartialError;
 pub use keyroute::partition::Pool;
 pub use keyroute::shard::ShardError;
 

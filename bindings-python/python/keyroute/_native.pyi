@@ -60,6 +60,8 @@ __all__ = [
     "DifferentKeyHashError",
     "Pool",
     "ShardingError",
+    "PartialReplyError",
+    "PartialWriteError",
     "CrossShardError",
     "NotColocatedError",
     "CrossShardTransactionError",
@@ -198,6 +200,25 @@ class UnroutableCommandError(ShardingError):
 
 class TransactionStateError(ShardingError):
     """MULTI, WATCH, EXEC or DISCARD out of turn."""
+
+class PartialReplyError(KeyrouteError):
+    """A split or fanned-out command some of whose shards gave no reply: the others' replies are not returned."""
+
+    code: ClassVar[str]
+    command: str
+    shards: list[str]
+    shard_indexes: list[int]
+    position: int | None
+    write: bool
+    applied: list[str]
+    applied_indexes: list[int]
+    failed: list[str]
+    failed_indexes: list[int]
+    unanswered: list[str]
+    errors: dict[str, BaseException]
+
+class PartialWriteError(PartialReplyError):
+    """A split or fanned-out command that may change state reached some shards and not others: `applied` names the shards whose parts took effect."""
 
 def key_slot(
     key: _Key,
@@ -1011,6 +1032,14 @@ class ShardRouter:
         """`argv` broken into one part per shard."""
 
     def plan_pipeline(self, commands: Iterable[_Argv], /) -> PipelinePlan:
+        ...
+    def partial(
+        self,
+        argv: _Argv,
+        split: ShardSplit,
+        outcomes: Sequence[Literal["reply", "error_reply", "no_reply"]],
+        /,
+    ) -> PartialReplyError | None:
         """Every command of a non-transactional pipeline, planned at once."""
 
     def placed_keys(self, argv: _Argv, /) -> list[bytes]:

@@ -57,6 +57,19 @@ pyo3::create_exception!(
     "MULTI, WATCH, EXEC or DISCARD out of turn."
 );
 
+pyo3::create_exception!(
+    keyroute,
+    PartialReplyError,
+    KeyrouteError,
+    "A split or fanned-out command some of whose shards gave no reply: the others' replies are not returned."
+);
+pyo3::create_exception!(
+    keyroute,
+    PartialWriteError,
+    PartialReplyError,
+    "A split or fanned-out command that may change state reached some shards and not others: `applied` names the shards whose parts took effect."
+);
+
 /// Adds the classes to the module, each with its code as the class
 /// attribute `code`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -80,6 +93,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         (
             py.get_type::<TransactionStateError>(),
             "ERR_KEYROUTE_TRANSACTION_STATE",
+        ),
+        (
+            py.get_type::<PartialReplyError>(),
+            "ERR_KEYROUTE_PARTIAL_REPLY",
+        ),
+        (
+            py.get_type::<PartialWriteError>(),
+            "ERR_KEYROUTE_PARTIAL_WRITE",
         ),
     ];
     for (class, code) in classes {
@@ -145,6 +166,41 @@ pub(crate) fn shard_error(py: Python<'_>, e: ShardError, argv: &dyn Fn(usize) ->
             err
         }
         ShardError::Transaction { .. } => TransactionStateError::new_err(msg),
+        ShardError::Partial {
+            write,
+            applied,
+            applied_indexes,
+            unanswered,
+            ..
+        } => {
+            let err = if *write {
+                PartialWriteError::new_err(msg)
+            } else {
+                PartialReplyError::new_err(msg)
+            };
+            with_attrs(
+                py,
+                err,
+                [
+                    ("write", Ok(obj(py, *write))),
+                    ("applied", PyList::new(py, applied).map(Bound::into_any)),
+                    (
+                        "applied_indexes",
+                        PyList::new(py, applied_indexes).map(Bound::into_any),
+                    ),
+                    ("failed", PyList::new(py, e.shards()).map(Bound::into_any)),
+                    (
+                        "failed_indexes",
+                        PyList::new(py, e.shard_indexes()).map(Bound::into_any),
+                    ),
+                    (
+                        "unanswered",
+                        PyList::new(py, unanswered).map(Bound::into_any),
+                    ),
+                    ("errors", Ok(pyo3::types::PyDict::new(py).into_any())),
+                ],
+            )
+        }
         _ => ShardingError::new_err(msg),
     };
     common(err, inner)

@@ -12,8 +12,8 @@ mod session;
 use std::borrow::Cow;
 use std::hash::{BuildHasher, RandomState};
 
-use keyroute::shard::Step;
-use pyo3::exceptions::PyTypeError;
+use keyroute::shard::{Outcome, Step};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
@@ -163,6 +163,43 @@ impl ShardRouter {
             })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PipelinePlan::new(plan, PyList::new(py, steps)?.unbind()))
+    }
+
+    /// What `argv`, sent as `split` (from `plan`), amounts to when some
+    /// sends got no reply: `outcomes` holds per send, in the order of
+    /// `split.shards`, `"reply"`, `"error_reply"` or `"no_reply"`. Returns
+    /// the `PartialWriteError` or `PartialReplyError` to raise (its `errors`
+    /// an empty dict, for the caller's per-shard errors), or `None` when
+    /// every send, or none, got a reply.
+    #[pyo3(signature = (argv, split, outcomes, /))]
+    fn partial<'py>(
+        &self,
+        argv: &Bound<'py, PyAny>,
+        split: PyRef<'py, ShardSplit>,
+        outcomes: Vec<String>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = argv.py();
+        let args = Argv::new(argv, "argv")?;
+        let bytes = args.bytes("argv")?;
+        let outcomes = outcomes
+            .iter()
+            .map(|o| o.parse::<Outcome>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let step = split.step();
+        let sends = step.sends().count();
+        if outcomes.len() != sends {
+            return Err(PyValueError::new_err(format!(
+                "outcomes has {} entries for {sends} sends",
+                outcomes.len()
+            )));
+        }
+        Ok(self.inner.partial(&bytes, step, &outcomes).map(|e| {
+            shard_error(py, e, &|p| arg(&bytes, p))
+                .into_value(py)
+                .into_bound(py)
+                .into_any()
+        }))
     }
 
     /// The keys that place `argv` (`CommandTable.placed_keys`: the routing

@@ -70,6 +70,11 @@ impl ShardSplit {
         })
     }
 
+    /// The core's step.
+    pub(crate) fn step(&self) -> &Step {
+        &self.step
+    }
+
     /// The number of keys of each send, in order.
     fn key_counts(&self) -> Vec<usize> {
         match &self.step {

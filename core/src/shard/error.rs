@@ -1,4 +1,5 @@
-//! Why a sharded client refuses a command, before sending anything.
+//! Why a sharded client refuses a command, before sending anything; and
+//! the one error it raises after sending (a partial write or reply).
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -77,6 +78,27 @@ crate::names::named!(KeylessReason, "keyless reason", [
     Transaction => "transaction",
 ]);
 
+/// What became of one send of a split or a fan-out, as the adapter saw it
+/// ([`ShardRouter::partial`](super::ShardRouter::partial)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// A reply that is not an error: the part was applied.
+    Reply,
+    /// An error reply: the shard answered and refused the part.
+    ErrorReply,
+    /// No reply (the connection was lost, refused or timed out): the part
+    /// may or may not have been applied.
+    NoReply,
+}
+
+// Stable names, the same in every language (what adapters hand the core).
+crate::names::named!(Outcome, "outcome", [
+    Reply => "reply",
+    ErrorReply => "error_reply",
+    NoReply => "no_reply",
+]);
+
 /// A transaction command given out of turn (the server's own errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -89,8 +111,9 @@ pub enum TransactionState {
     NoMulti,
 }
 
-/// Why a sharded client refuses a command. Every refusal happens before
-/// any byte is sent to any shard.
+/// Why a sharded client refuses a command, or what became of a split or
+/// fan-out some of whose shards gave no reply ([`ShardError::Partial`]).
+/// Every refusal happens before any byte is sent to any shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ShardError {
@@ -152,6 +175,30 @@ pub enum ShardError {
         /// What is out of turn.
         state: TransactionState,
     },
+    /// A split or fanned-out command some of whose shards gave no reply
+    /// while others did: the only [`ShardError`] raised after sending. The
+    /// adapter attaches each failed shard's own error.
+    Partial {
+        /// The command as messages show it.
+        command: String,
+        /// Whether the command may change state (it is not flagged
+        /// `readonly`): then the parts on `applied` took effect and the
+        /// error is a partial write, else a partial reply.
+        write: bool,
+        /// The shards every part of which got a reply that is not an
+        /// error, by name, in send order.
+        applied: Vec<String>,
+        /// Their indexes.
+        applied_indexes: Vec<usize>,
+        /// The other shards (an error reply or no reply), by name, in send
+        /// order.
+        failed: Vec<String>,
+        /// Their indexes.
+        failed_indexes: Vec<usize>,
+        /// Those of `failed` that gave no reply at all: their parts may or
+        /// may not have been applied.
+        unanswered: Vec<String>,
+    },
     /// A refused command of a pipeline or transaction: nothing of it was sent.
     InPipeline {
         /// The command's position (0-based) in the pipeline.
@@ -181,6 +228,8 @@ impl ShardError {
             Self::Keyless { .. } => "ERR_KEYROUTE_KEYLESS",
             Self::Unroutable { .. } => "ERR_KEYROUTE_UNROUTABLE",
             Self::Transaction { .. } => "ERR_KEYROUTE_TRANSACTION_STATE",
+            Self::Partial { write: true, .. } => "ERR_KEYROUTE_PARTIAL_WRITE",
+            Self::Partial { write: false, .. } => "ERR_KEYROUTE_PARTIAL_REPLY",
             Self::InPipeline { error, .. } => error.code(),
         }
     }
@@ -209,18 +258,21 @@ impl ShardError {
             | Self::NotColocated { command, .. }
             | Self::Keyless { command, .. }
             | Self::Unroutable { command, .. }
-            | Self::Transaction { command, .. } => command,
+            | Self::Transaction { command, .. }
+            | Self::Partial { command, .. } => command,
             Self::CrossShardTransaction { other, .. } => &other.command,
             Self::InPipeline { error, .. } => error.command(),
         }
     }
 
-    /// The shards involved, by name (empty when none is).
+    /// The shards involved, by name (empty when none is; the failed
+    /// shards of a partial write or reply).
     pub fn shards(&self) -> &[String] {
         match self {
             Self::CrossShard { shards, .. }
             | Self::NotColocated { shards, .. }
-            | Self::CrossShardTransaction { shards, .. } => shards,
+            | Self::CrossShardTransaction { shards, .. }
+            | Self::Partial { failed: shards, .. } => shards,
             Self::InPipeline { error, .. } => error.shards(),
             _ => &[],
         }
@@ -231,10 +283,33 @@ impl ShardError {
         match self {
             Self::CrossShard { indexes, .. }
             | Self::NotColocated { indexes, .. }
-            | Self::CrossShardTransaction { indexes, .. } => indexes,
+            | Self::CrossShardTransaction { indexes, .. }
+            | Self::Partial {
+                failed_indexes: indexes,
+                ..
+            } => indexes,
             Self::InPipeline { error, .. } => error.shard_indexes(),
             _ => &[],
         }
+    }
+
+    /// A partial write's or reply's applied shards, by name and by index
+    /// (empty for every other error).
+    pub fn applied(&self) -> (&[String], &[usize]) {
+        match self.inner() {
+            Self::Partial {
+                applied,
+                applied_indexes,
+                ..
+            } => (applied, applied_indexes),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// Whether this is a partial write: a command that may change state
+    /// reached some shards and not others.
+    pub fn is_partial_write(&self) -> bool {
+        matches!(self.inner(), Self::Partial { write: true, .. })
     }
 
     /// This refusal as the refusal of command `position` of a pipeline.
@@ -359,6 +434,41 @@ impl fmt::Display for ShardError {
                 TransactionState::WatchInMulti => f.write_str("WATCH inside MULTI is not allowed"),
                 TransactionState::NoMulti => write!(f, "{command} without MULTI"),
             },
+            Self::Partial {
+                command,
+                write,
+                applied,
+                failed,
+                unanswered,
+                ..
+            } => {
+                let part = match unanswered.len() {
+                    1 => "its part",
+                    _ => "their parts",
+                };
+                if *write && !applied.is_empty() {
+                    write!(
+                        f,
+                        "{command} was applied on {} but failed on {}",
+                        List(applied),
+                        List(failed)
+                    )?;
+                } else {
+                    write!(f, "{command} failed on {}", List(failed))?;
+                }
+                write!(f, "; {} gave no reply", List(unanswered))?;
+                if *write {
+                    write!(f, " and may or may not have applied {part}")
+                } else if applied.is_empty() {
+                    Ok(())
+                } else {
+                    write!(
+                        f,
+                        ": the replies of {} alone would be partial",
+                        List(applied)
+                    )
+                }
+            }
             Self::InPipeline { position, error } => {
                 write!(f, "command {position} of the pipeline: {error}")
             }

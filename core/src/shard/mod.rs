@@ -47,7 +47,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-pub use self::error::{Conflict, KeylessReason, Origin, ShardError, TransactionState, Unroutable};
+pub use self::error::{
+    Conflict, KeylessReason, Origin, Outcome, ShardError, TransactionState, Unroutable,
+};
 pub use self::plan::{FanOut, Part, Pipeline, Reduce, Send, Split, Step};
 pub use self::reduce::Reply;
 pub use self::session::Session;

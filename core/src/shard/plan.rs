@@ -4,7 +4,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::{command_name, KeylessReason, Place, ShardError, ShardRouter, Unroutable};
+use super::{command_name, KeylessReason, Outcome, Place, ShardError, ShardRouter, Unroutable};
+use crate::command::CommandFlags;
 use crate::command::{Command, Merge, ResponsePolicy};
 
 /// Where one command goes.
@@ -325,6 +326,72 @@ impl ShardRouter {
             reduce,
             key_count: keys.len(),
         }))
+    }
+
+    /// What a split or fanned-out `argv` (planned as `step`) amounts to when
+    /// some of its sends got no reply: `outcomes` holds, per send in the
+    /// order of [`Step::sends`], what the adapter saw (a send it has no
+    /// outcome for counts as unanswered).
+    ///
+    /// `None` when every send got a reply (the reduce rule applies), when
+    /// none did (the first send's own error is the command's error: nothing
+    /// is known to have been applied), and for [`Step::One`]. Otherwise
+    /// [`ShardError::Partial`]: a partial write unless the command is
+    /// flagged `readonly` (an unknown command counts as a write), naming
+    /// the shards every send of which was applied and the others
+    /// (`docs/sharded-clients.md`, "Faults").
+    pub fn partial<A: AsRef<[u8]>>(
+        &self,
+        argv: &[A],
+        step: &Step,
+        outcomes: &[Outcome],
+    ) -> Option<ShardError> {
+        if matches!(step, Step::One(_)) {
+            return None;
+        }
+        let outcome = |i: usize| outcomes.get(i).copied().unwrap_or(Outcome::NoReply);
+        let count = step.sends().count();
+        let unanswered = (0..count)
+            .filter(|&i| outcome(i) == Outcome::NoReply)
+            .count();
+        if unanswered == 0 || unanswered == count {
+            return None;
+        }
+        // Per shard, in send order: (shard, every send applied, one unanswered).
+        let mut shards: Vec<(usize, bool, bool)> = Vec::new();
+        for (i, (shard, _)) in step.sends().enumerate() {
+            let o = outcome(i);
+            let at = match shards.iter().position(|s| s.0 == shard) {
+                Some(at) => at,
+                None => {
+                    shards.push((shard, true, false));
+                    shards.len() - 1
+                }
+            };
+            shards[at].1 &= o == Outcome::Reply;
+            shards[at].2 |= o == Outcome::NoReply;
+        }
+        let names = |keep: &dyn Fn(&(usize, bool, bool)) -> bool| {
+            let indexes: Vec<usize> = shards.iter().filter(|s| keep(s)).map(|s| s.0).collect();
+            let names = indexes.iter().map(|&i| self.names[i].clone()).collect();
+            (names, indexes)
+        };
+        let (applied, applied_indexes) = names(&|s| s.1);
+        let (failed, failed_indexes) = names(&|s| !s.1);
+        let (unanswered, _) = names(&|s| s.2);
+        let write = !self
+            .table
+            .lookup(argv)
+            .is_ok_and(|c| c.flags.contains(CommandFlags::READONLY));
+        Some(ShardError::Partial {
+            command: command_name(&self.table, argv),
+            write,
+            applied,
+            applied_indexes,
+            failed,
+            failed_indexes,
+            unanswered,
+        })
     }
 
     /// Plans every command of a non-transactional pipeline: the whole

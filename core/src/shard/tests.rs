@@ -580,3 +580,43 @@ fn reduce_names_read_back() {
         assert_eq!(Reduce::from_name(name), None, "{name}");
     }
 }
+
+#[test]
+fn partial_names_applied_and_failed_shards() {
+    use Outcome::*;
+    let r = pool_router();
+    let (a, b) = apart(&r, "p");
+    let argv = ["MSET", &a, "1", &b, "2"];
+    let step = r.plan(&argv).unwrap();
+    let first = r.name(r.shard_of(a.as_bytes()).unwrap()).to_string();
+    let second = r.name(r.shard_of(b.as_bytes()).unwrap()).to_string();
+    let e = r.partial(&argv, &step, &[Reply, NoReply]).unwrap();
+    assert_eq!(e.code(), "ERR_KEYROUTE_PARTIAL_WRITE");
+    assert!(e.is_partial_write());
+    assert_eq!(e.command(), "MSET");
+    assert_eq!(e.applied().0, core::slice::from_ref(&first));
+    assert_eq!(e.shards(), core::slice::from_ref(&second));
+    assert_eq!(
+        e.to_string(),
+        alloc::format!(
+            "MSET was applied on {first} but failed on {second}; {second} gave no reply \
+             and may or may not have applied its part"
+        )
+    );
+    // Every send answered, or none: no partial error.
+    assert_eq!(r.partial(&argv, &step, &[Reply, ErrorReply]), None);
+    assert_eq!(r.partial(&argv, &step, &[NoReply, NoReply]), None);
+    // A read is a partial reply.
+    let mget = ["MGET", &a, &b];
+    let step = r.plan(&mget).unwrap();
+    let e = r.partial(&mget, &step, &[NoReply, Reply]).unwrap();
+    assert_eq!(e.code(), "ERR_KEYROUTE_PARTIAL_REPLY");
+    assert!(!e.is_partial_write());
+    assert_eq!(e.applied().0, [second]);
+    // One shard: the command's own error.
+    let step = r.plan(&["GET", "k"]).unwrap();
+    assert_eq!(r.partial(&["GET", "k"], &step, &[NoReply]), None);
+    // Outcome names are stable.
+    assert_eq!(Outcome::NAMES, ["reply", "error_reply", "no_reply"]);
+    assert_eq!("no_reply".parse::<Outcome>().unwrap(), NoReply);
+}

@@ -25,8 +25,12 @@ is the asyncio twin.
 - Pipelines are split per shard and reassembled in queue order;
   transactions (the default ``pipeline()``, ``watch()``, ``multi()``) run
   only when every command and watched key is on one shard.
-- Connection errors of a shard's client surface unchanged: nothing is
-  re-routed.
+- Nothing is re-routed when a shard fails: a command on that shard raises
+  its client's error; a split or fan-out that other shards answered raises
+  ``PartialWriteError`` (``applied`` names the shards whose parts took
+  effect) or, for a read, ``PartialReplyError``, both also redis-py
+  ``ConnectionError``s; a pipeline with ``raise_on_error=False`` returns
+  each failure at its position.
 
 A sketch (servers as twemproxy writes them; the alias names the shard)::
 
@@ -66,8 +70,11 @@ from keyroute.redis._core import (
     ShardingError,
     TransactionStateError,
     UnroutableCommandError,
+    PartialReplyError,
+    PartialWriteError,
     first_error,
     pipeline_batches,
+    pipeline_faults,
 )
 
 __all__ = [
@@ -80,6 +87,8 @@ __all__ = [
     "KeylessCommandError",
     "UnroutableCommandError",
     "TransactionStateError",
+    "PartialReplyError",
+    "PartialWriteError",
 ]
 
 T = TypeVar("T")
@@ -116,6 +125,8 @@ def _send(client: Any, commands: list[Command]) -> Any:
 
 
 def _read(client: Any, conn: Any, commands: list[Command]) -> list[Any]:
+    """The replies, error replies in place; when the connection fails, the
+    replies read before it and the failure in place of the rest."""
     out: list[Any] = []
     try:
         for args, options in commands:
@@ -123,6 +134,9 @@ def _read(client: Any, conn: Any, commands: list[Command]) -> list[Any]:
                 out.append(client.parse_response(conn, args[0], **dict(options)))
             except ResponseError as e:
                 out.append(e)
+    except Exception as e:  # the shard's failure, in place (see _run)
+        conn.disconnect()
+        out.extend([e] * (len(commands) - len(out)))
     except BaseException:
         conn.disconnect()
         raise
@@ -142,7 +156,9 @@ def _pipelined(client: Any, commands: list[Command]) -> list[Any]:
 
 
 def _run(clients: list[Any], batches: dict[int, list[Command]]) -> dict[int, list[Any]]:
-    """Runs each shard's commands; error replies come back inline. Every
+    """Runs each shard's commands; error replies come back in place, and so
+    does a shard's failure (a lost connection: its error in place of each
+    reply it did not give), so the other shards' replies are kept. Every
     shard's commands are written before any reply is read (plain clients),
     so the shards work at the same time."""
     if len(batches) == 1:
@@ -153,15 +169,20 @@ def _run(clients: list[Any], batches: dict[int, list[Command]]) -> dict[int, lis
                 return {shard: [clients[shard].execute_command(*args, **options)]}
             except ResponseError as e:
                 return {shard: [e]}
+            except Exception as e:  # the shard's failure, in place
+                return {shard: [e]}
     results: dict[int, list[Any]] = {}
     sent: list[tuple[int, Any]] = []
     try:
         for shard, commands in batches.items():
             client = clients[shard]
-            if _plain(client) and not any(_special(args) for args, _ in commands):
-                sent.append((shard, _send(client, commands)))
-            else:
-                results[shard] = _pipelined(client, commands)
+            try:
+                if _plain(client) and not any(_special(args) for args, _ in commands):
+                    sent.append((shard, _send(client, commands)))
+                else:
+                    results[shard] = _pipelined(client, commands)
+            except Exception as e:  # the shard's failure, in place
+                results[shard] = [e] * len(commands)
         while sent:
             shard, conn = sent.pop(0)  # _read releases it, whatever happens
             results[shard] = _read(clients[shard], conn, batches[shard])
@@ -205,7 +226,7 @@ class ShardedRedis(ShardHandles, CoreCommands):
         if isinstance(step, int):
             return shards.clients[step].execute_command(*args, **options)
         one = OneCommand(step, args, options, shards.caching)
-        return one.reply(_run(shards.clients, one.per_shard))
+        return one.reply(shards, args, _run(shards.clients, one.per_shard))
 
     def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name (split per shard either way)."""
@@ -304,6 +325,7 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):
             plan = self._shards.plan_pipeline(queue)
             results = _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
             replies = plan.assemble(results)
+            pipeline_faults(self._shards, plan, queue, results, replies)
             if raise_on_error:
                 first_error(queue, replies)
             return replies

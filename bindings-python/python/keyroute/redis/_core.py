@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from redis.exceptions import DataError, RedisError
+from redis.exceptions import ConnectionError, DataError, RedisError, ResponseError
 
 import keyroute
 from keyroute import PipelinePlan, ShardSession, ShardRouter, ShardSplit
@@ -27,6 +27,8 @@ __all__ = [
     "KeylessCommandError",
     "UnroutableCommandError",
     "TransactionStateError",
+    "PartialReplyError",
+    "PartialWriteError",
 ]
 
 T = TypeVar("T")
@@ -74,7 +76,20 @@ class TransactionStateError(ShardingError, keyroute.TransactionStateError):
     """MULTI or WATCH out of turn."""
 
 
-_CLASSES: dict[type[BaseException], type[ShardingError]] = {
+class PartialReplyError(keyroute.PartialReplyError, ConnectionError):
+    """A split or fanned-out command some of whose shards gave no reply
+    (``failed``, ``unanswered``) while others answered (``applied``): the
+    answers are not returned. ``errors`` maps each failed shard's name to
+    its own error. Also a redis-py ``ConnectionError``."""
+
+
+class PartialWriteError(PartialReplyError, keyroute.PartialWriteError):
+    """The same for a command that may change state (MSET, DEL, UNLINK,
+    FLUSHALL...): its parts on ``applied`` took effect, those on
+    ``unanswered`` may or may not have."""
+
+
+_CLASSES: dict[type[BaseException], type[BaseException]] = {
     keyroute.ShardingError: ShardingError,
     keyroute.CrossShardError: CrossShardError,
     keyroute.NotColocatedError: NotColocatedError,
@@ -82,14 +97,64 @@ _CLASSES: dict[type[BaseException], type[ShardingError]] = {
     keyroute.KeylessCommandError: KeylessCommandError,
     keyroute.UnroutableCommandError: UnroutableCommandError,
     keyroute.TransactionStateError: TransactionStateError,
+    keyroute.PartialReplyError: PartialReplyError,
+    keyroute.PartialWriteError: PartialWriteError,
 }
 
 
-def refusal(e: keyroute.ShardingError) -> ShardingError:
-    """The core's refusal as the class of the same name here."""
+def refusal(e: Any) -> Any:
+    """The core's error as the class of the same name here."""
     out = _CLASSES[type(e)](*e.args)
     out.__dict__.update(e.__dict__)
     return out
+
+
+def outcome(reply: Any) -> Literal["reply", "error_reply", "no_reply"]:
+    """What a send's reply (or the exception in its place) tells the core:
+    an error reply is a ``ResponseError``; any other exception means the
+    shard gave no reply (a lost, refused or timed-out connection)."""
+    if isinstance(reply, ResponseError):
+        return "error_reply"
+    if isinstance(reply, BaseException):
+        return "no_reply"
+    return "reply"
+
+
+def fault(shards: Shards, args: tuple[Any, ...], step: ShardSplit, replies: list[Any]) -> BaseException | None:
+    """The error standing for a split or fanned-out command some of whose
+    sends got no reply (``replies`` per send, exceptions in place), by the
+    core's rule: a ``PartialWriteError``/``PartialReplyError`` naming the
+    shards, each failed shard's own error in its ``errors``; the first
+    send's own error when no send got a reply; ``None`` when every send did."""
+    if not any(isinstance(r, BaseException) and not isinstance(r, ResponseError) for r in replies):
+        return None
+    outcomes = [outcome(r) for r in replies]
+    partial = shards.router.partial(routing_argv(args), step, outcomes)
+    if partial is None:
+        return next(r for r in replies if isinstance(r, BaseException))
+    out: PartialReplyError = refusal(partial)
+    for (shard, _), r in zip(step.commands, replies):
+        name = shards.names[shard]
+        if isinstance(r, BaseException) and name not in out.errors:
+            out.errors[name] = r
+    out.__cause__ = next(r for r in replies if outcome(r) == "no_reply")
+    return out
+
+
+def pipeline_faults(
+    shards: Shards, plan: PipelinePlan, queue: Sequence[Command], results: Mapping[int, list[Any]], replies: list[Any]
+) -> None:
+    """Puts in place, for each split or fanned-out command of a pipeline
+    some of whose sends got no reply, the error ``fault`` gives."""
+    if not any(isinstance(r, BaseException) and not isinstance(r, ResponseError) for rs in results.values() for r in rs):
+        return
+    for i, (step, at) in enumerate(zip(plan.steps, plan.replies)):
+        if isinstance(step, ShardSplit):
+            e = fault(shards, queue[i][0], step, [results[s][j] for s, j in at])
+            if e is not None:
+                if isinstance(e, PartialReplyError):
+                    e.position = i
+                replies[i] = e
 
 
 def ask(fn: Callable[..., T], *args: Any) -> T:
@@ -276,9 +341,14 @@ class OneCommand:
             self.at.append((shard, len(batch)))
             batch.append((a, o))
 
-    def reply(self, results: Mapping[int, list[Any]]) -> Any:
-        """The command's reply, by the core's rule; an error reply is raised."""
-        return raise_if_error(self.step.gather([results[s][j] for s, j in self.at]))
+    def reply(self, shards: Shards, args: tuple[Any, ...], results: Mapping[int, list[Any]]) -> Any:
+        """The command's reply, by the core's rule; an error reply is raised,
+        and so is a shard's failure (``fault``)."""
+        replies = [results[s][j] for s, j in self.at]
+        e = fault(shards, args, self.step, replies)
+        if e is not None:
+            raise e
+        return raise_if_error(self.step.gather(replies))
 
 
 def pipeline_batches(plan: PipelinePlan, queue: Sequence[Command], caching: bool) -> dict[int, list[Command]]:
@@ -330,7 +400,12 @@ def raise_if_error(reply: Any) -> Any:
 
 
 def first_error(queue: Sequence[Command], replies: list[Any]) -> None:
-    """Raises the first error reply, annotated with its position."""
+    """Raises the first failure of a shard (a lost connection, a partial
+    write), else the first error reply, annotated with its position as
+    redis-py annotates it."""
+    for r in replies:
+        if isinstance(r, BaseException) and not isinstance(r, ResponseError):
+            raise r
     for i, r in enumerate(replies):
         if isinstance(r, BaseException):
             raise annotate(r, i, queue[i][0])

@@ -28,8 +28,11 @@ from keyroute.redis._core import (
     ShardingError,
     TransactionStateError,
     UnroutableCommandError,
+    PartialReplyError,
+    PartialWriteError,
     first_error,
     pipeline_batches,
+    pipeline_faults,
 )
 
 __all__ = [
@@ -42,41 +45,44 @@ __all__ = [
     "KeylessCommandError",
     "UnroutableCommandError",
     "TransactionStateError",
+    "PartialReplyError",
+    "PartialWriteError",
 ]
 
 T = TypeVar("T")
 
 
 async def _one_shard(client: Any, commands: list[Command]) -> list[Any]:
-    if len(commands) == 1:
-        args, options = commands[0]
-        try:
-            return [await client.execute_command(*args, **options)]
-        except ResponseError as e:
-            return [e]
-    pipe = client.pipeline(transaction=False)
+    """The shard's replies, error replies in place; its failure (a lost
+    connection) in place of every reply."""
     try:
-        for args, options in commands:
-            pipe.execute_command(*args, **options)
-        return list(await pipe.execute(raise_on_error=False))
-    finally:
-        await pipe.reset()
+        if len(commands) == 1:
+            args, options = commands[0]
+            try:
+                return [await client.execute_command(*args, **options)]
+            except ResponseError as e:
+                return [e]
+        pipe = client.pipeline(transaction=False)
+        try:
+            for args, options in commands:
+                pipe.execute_command(*args, **options)
+            return list(await pipe.execute(raise_on_error=False))
+        finally:
+            await pipe.reset()
+    except Exception as e:  # the shard's failure, in place (see _run)
+        return [e] * len(commands)
 
 
 async def _run(clients: list[Any], batches: dict[int, list[Command]]) -> dict[int, list[Any]]:
-    """Every shard's commands at the same time; error replies inline. Any
-    other error (a lost connection) is raised once every shard is done."""
+    """Every shard's commands at the same time; error replies in place, and
+    a shard's failure in place of its replies, so the other shards' replies
+    are kept."""
     if len(batches) == 1:
         ((shard, commands),) = batches.items()
         return {shard: await _one_shard(clients[shard], commands)}
     shards = list(batches)
-    done = await asyncio.gather(
-        *(_one_shard(clients[s], batches[s]) for s in shards), return_exceptions=True
-    )
-    for r in done:
-        if isinstance(r, BaseException):
-            raise r
-    return {s: r for s, r in zip(shards, done) if not isinstance(r, BaseException)}
+    done = await asyncio.gather(*(_one_shard(clients[s], batches[s]) for s in shards))
+    return dict(zip(shards, done))
 
 
 # redis-py's own async command classes disagree on command_info's type; mypy
@@ -99,7 +105,7 @@ class ShardedRedis(ShardHandles, AsyncCoreCommands):  # type: ignore[misc]
         if isinstance(step, int):
             return await shards.clients[step].execute_command(*args, **options)
         one = OneCommand(step, args, options, shards.caching)
-        return one.reply(await _run(shards.clients, one.per_shard))
+        return one.reply(shards, args, await _run(shards.clients, one.per_shard))
 
     async def mget_nonatomic(self, keys: Any, *args: Any) -> Any:
         """``mget``, under RedisCluster's name."""
@@ -193,6 +199,7 @@ class ShardedPipeline(PipelineQueue, ShardedRedis):  # type: ignore[misc]
             plan = self._shards.plan_pipeline(queue)
             results = await _run(self._shards.clients, pipeline_batches(plan, queue, self._shards.caching))
             replies = plan.assemble(results)
+            pipeline_faults(self._shards, plan, queue, results, replies)
             if raise_on_error:
                 first_error(queue, replies)
             return replies
