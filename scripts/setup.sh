@@ -18,9 +18,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- Debian packages -------------------------------------------------------
 # Real systems the tests talk to (nutcracker, ruby-redis, php-predis,
 # libmemcached, go-redis v5, phpredis, Dalli and spymemcached are the
-# partition oracles), and a browser for the browser tests.
+# partition oracles; javac compiles spymemcached's), and a browser for the
+# browser tests.
 APT_PACKAGES=(redis-server redis-tools chromium nutcracker ruby ruby-redis php-cli php-predis gcc libmemcached-dev
-  golang-go golang-gopkg-redis.v5-dev php-redis ruby-dalli libspymemcached-java)
+  golang-go golang-gopkg-redis.v5-dev php-redis ruby-dalli libspymemcached-java openjdk-17-jdk-headless)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -30,7 +30,9 @@ export type Scheme =
   | "go-redis-ring-v5"
   | "python-memcached"
   | "phpredis-array"
-  | "dalli";
+  | "dalli"
+  | "spymemcached-ketama"
+  | "spymemcached-array-mod";
 
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another
@@ -39,7 +41,11 @@ export type Scheme =
 export interface PoolOptions {
   /** The scheme (required). */
   scheme: Scheme;
-  /** twemproxy: the key hash (`fnv1a_64` by default; any of twemproxy's 12 names). */
+  /**
+   * twemproxy: the key hash (`fnv1a_64` by default; any of twemproxy's 12 names);
+   * spymemcached-ketama, spymemcached-array-mod: a `DefaultHashAlgorithm` (`native`, `crc`,
+   * `fnv1_64`, `fnv1a_64`, `fnv1_32`, `fnv1a_32`, `ketama`; ketama and native by default).
+   */
   hash?: string;
   /** twemproxy: the two `hash_tag` characters, e.g. `"{}"`. */
   hashTag?: string | Uint8Array;
@@ -74,6 +80,8 @@ export interface PoolOptions {
   clientKeys?: boolean;
   /** dalli (with `clientKeys`): the client's `namespace`. */
   namespace?: string;
+  /** spymemcached-ketama: `KetamaNodeKeyFormatter.Format`, how servers are named on the ring (default `"spymemcached"`). */
+  format?: "spymemcached" | "libmemcached";
 }
 
 /** Servers in the library's own mapping form (npm hashring): `{"host:port": weight}` or `{"host:port": {weight, vnodes}}`. */

@@ -273,10 +273,14 @@ test("size budget: the packed tarball", () => {
   // digests (SHA-1, SHA-224..512), redis-rb tag patterns, servers given as
   // mappings, Codis slots and the input bounds of the hardening work:
   // 901,313 bytes of wasm, 917,516 bytes packed. The budgets moved with them.
+  // spymemcached's two locators (seven Java String hashes, its node keys
+  // with an IP literal parser, the weighted ketama): from 934,359 to
+  // 950,836 bytes of wasm, 960,875 bytes packed. The budgets moved again.
   // Then load-aware plans (the balancer, the load probe and its reply
-  // reading, the load report): 1,130,661 bytes of wasm, 1,101,311 packed.
-  assert.ok(wasm <= 1120 * 1024, `wasm is ${wasm} bytes, budget 1120 KiB`);
-  assert.ok(tarball <= 1140 * 1000, `the tarball is ${tarball} bytes, budget 1140 kB`);
+  // reading, the load report): about 196 KB more wasm (1,130,661 bytes of
+  // wasm, 1,101,311 packed, before spymemcached).
+  assert.ok(wasm <= 1160 * 1024, `wasm is ${wasm} bytes, budget 1160 KiB`);
+  assert.ok(tarball <= 1170 * 1000, `the tarball is ${tarball} bytes, budget 1170 kB`);
 });
 
 test("size budget: keyroute/slots", () => {

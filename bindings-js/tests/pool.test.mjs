@@ -29,6 +29,8 @@ const SCHEME_FILES = {
   "go-redis-ring-v5.json": [7, 2900],
   "python-memcached.json": [10, 3700],
   "phpredis-array.json": [21, 8100],
+  "spymemcached-ketama.json": [29, 7800],
+  "spymemcached-array-mod.json": [17, 4600],
   "dalli.json": [15, 5400],
 };
 // The file's option names, as Pool's options.

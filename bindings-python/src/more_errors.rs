@@ -181,7 +181,8 @@ pub(crate) fn partition_error(py: Python<'_>, e: CorePartition) -> PyErr {
             ServerError::BadFormat { server }
             | ServerError::BadPort { server }
             | ServerError::BadWeight { server }
-            | ServerError::ZeroWeight { server },
+            | ServerError::ZeroWeight { server }
+            | ServerError::Unresolved { server },
         ) => with_attrs(
             py,
             ServerSpecError::new_err(msg),

@@ -66,7 +66,8 @@ impl Pool {
     #[pyo3(signature = (servers, /, *, scheme, hash = None, hash_tag = None, char_sign = None,
         redis_rb_id = None, jedis = None, default_port = None, compatibility = None,
         vnodes = None, jump_hash = None, table_size = None, tag = None, replicas = None,
-        algorithm = None, consistent = None, client_keys = None, namespace = None))]
+        algorithm = None, consistent = None, client_keys = None, namespace = None,
+        format = None))]
     #[allow(clippy::too_many_arguments)]
     fn new<'py>(
         servers: &Bound<'py, PyAny>,
@@ -87,6 +88,7 @@ impl Pool {
         consistent: Option<Bound<'py, PyAny>>,
         client_keys: Option<Bound<'py, PyAny>>,
         namespace: Option<Bound<'py, PyAny>>,
+        format: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Self> {
         let py = servers.py();
         let given = [
@@ -106,6 +108,7 @@ impl Pool {
             ("consistent", consistent),
             ("client_keys", client_keys),
             ("namespace", namespace),
+            ("format", format),
         ];
         if let Ok(mapping) = servers.cast::<pyo3::types::PyMapping>() {
             // The library's own mapping form: honoured or refused by the

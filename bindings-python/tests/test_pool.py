@@ -266,7 +266,8 @@ def test_random_configurations_never_crash() -> None:
     schemes: list[Any] = ["twemproxy-ketama", "twemproxy-modula", "libmemcached-ketama", "predis",
                "predis-ketama", "redis-rb-4", "redis-rb-5", "jedis", "uhashring",
                "uhashring-ketama", "node-hashring", "pymemcache", "jump", "rendezvous", "maglev",
-               "go-redis-ring", "go-redis-ring-v5", "python-memcached", "phpredis-array", "dalli"]
+               "go-redis-ring", "go-redis-ring-v5", "python-memcached", "phpredis-array", "dalli",
+               "spymemcached-ketama", "spymemcached-array-mod"]
     hosts = ["a", "10.0.0.1", "::1", "[::1]", "/tmp/s.sock", "", "x y"]
     numbers = ["0", "1", "7", "65535", "65536", "999999999", "4294967296", "-1", "x", ""]
     options: list[dict[str, Any]] = [{}, {"vnodes": 1}, {"vnodes": 5000}, {"table_size": 2},
@@ -287,7 +288,12 @@ def test_random_configurations_never_crash() -> None:
         except (keyroute.KeyrouteError, OverflowError):
             continue
         built += 1
-        assert 0 <= pool.index_for(rng.randbytes(8)) < len(pool)
+        key = rng.randbytes(8)
+        try:
+            assert 0 <= pool.index_for(key) < len(pool)
+        except keyroute.PartitionError as e:
+            # A key the library has no server for (spymemcached: not UTF-8).
+            assert "has no server for this key" in str(e), e
     assert built > 100
 
 
@@ -300,3 +306,21 @@ def test_renamed_calls_still_work_with_a_deprecation_warning() -> None:
     assert [w.category for w in caught] == [DeprecationWarning]
     with pytest.raises(TypeError, match="pool twice"):
         keyroute.Pool.from_nutcracker(YAML, "alpha", pool="alpha")
+
+
+def test_spymemcached_names_keys_and_options() -> None:
+    # The spymemcached format names a server by the address its name
+    # resolved to: a name alone is a ServerSpecError naming the server.
+    with pytest.raises(keyroute.ServerSpecError) as e:
+        keyroute.Pool(["cache-a:11211"], scheme="spymemcached-ketama")
+    assert "name/ip:port" in str(e.value)
+    pool = keyroute.Pool(["cache-a:11211", "cache-b:11212"], scheme="spymemcached-ketama",
+                         format="libmemcached", hash="fnv1a_32")
+    assert pool.index_for("é") in (0, 1)
+    # Not UTF-8: no Java String sends these bytes.
+    with pytest.raises(keyroute.PartitionError, match="not UTF-8"):
+        pool.index_for(b"\xff")
+    with pytest.raises(keyroute.KeyrouteError):
+        keyroute.Pool(["10.0.0.1:11211"], scheme="spymemcached-ketama", hash="md5")
+    with pytest.raises(keyroute.OptionNotApplicableError):
+        keyroute.Pool(["10.0.0.1:11211"], scheme="spymemcached-array-mod", format="libmemcached")

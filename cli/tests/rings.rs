@@ -20,6 +20,9 @@ const GO_REDIS_RING_V5: &str = include_str!("../../tests/vectors/partition/go-re
 const PYTHON_MEMCACHED: &str = include_str!("../../tests/vectors/partition/python-memcached.json");
 const PHPREDIS_ARRAY: &str = include_str!("../../tests/vectors/partition/phpredis-array.json");
 const DALLI: &str = include_str!("../../tests/vectors/partition/dalli.json");
+const SPY_KETAMA: &str = include_str!("../../tests/vectors/partition/spymemcached-ketama.json");
+const SPY_ARRAY_MOD: &str =
+    include_str!("../../tests/vectors/partition/spymemcached-array-mod.json");
 const RINGS: &str = include_str!("../../tests/vectors/reshard/rings.json");
 
 fn stderr(o: &Output) -> String {
@@ -116,6 +119,8 @@ fn node_answers_as_the_libraries() {
         (PYTHON_MEMCACHED, "python-memcached"),
         (PHPREDIS_ARRAY, "phpredis-array"),
         (DALLI, "dalli"),
+        (SPY_KETAMA, "spymemcached-ketama"),
+        (SPY_ARRAY_MOD, "spymemcached-array-mod"),
     ] {
         let doc: Value = serde_json::from_str(text).unwrap();
         let (base, bulk) = (hex_keys(&doc, "keys"), hex_keys(&doc, "bulk_keys"));

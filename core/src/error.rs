@@ -306,6 +306,12 @@ pub enum ServerError {
         /// The entry as written.
         server: String,
     },
+    /// A host name without its address, where the library names a server
+    /// by the address the name resolved to (spymemcached's node keys).
+    Unresolved {
+        /// The entry as written.
+        server: String,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -319,6 +325,11 @@ impl fmt::Display for ServerError {
             Self::BadPort { server } => write!(f, "server {server:?}: the port is not a number in 1..=65535"),
             Self::BadWeight { server } => write!(f, "server {server:?}: the weight is not a positive number"),
             Self::ZeroWeight { server } => write!(f, "server {server:?}: the weight is zero"),
+            Self::Unresolved { server } => write!(
+                f,
+                "server {server:?}: the library names a server by the address its name resolved \
+                 to: write it as \"name/ip:port\" or \"ip:port\""
+            ),
         }
     }
 }

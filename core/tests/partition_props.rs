@@ -689,3 +689,178 @@ fn dalli_client_keys() {
         Err(PartitionError::OptionNotApplicable { .. })
     ));
 }
+
+/// spymemcached: unweighted ketama keeps 160 points per server at every
+/// size (so adding a server moves keys only to it, even past 25, where
+/// twemproxy's formula drops to 156); the weighted mode (a weight on every
+/// server, all 1) takes twemproxy's formula and differs from it at 25.
+/// Node keys: `name/ip:port` or `ip:port`; a name alone is refused in the
+/// spymemcached format, taken in the libmemcached one; a weight on some
+/// servers only is refused; keys that are not UTF-8 are refused.
+#[test]
+fn spymemcached_ketama() {
+    let ks = keys(31, 2_000);
+    for n in [1, 5, 24, 25, 26, 49, 50] {
+        for (_, to) in moves(Scheme::SpymemcachedKetama, n, &ks[..400]) {
+            assert_eq!(to, n, "n={n}");
+        }
+    }
+    let plain = Pool::new(Scheme::SpymemcachedKetama, servers(25)).unwrap();
+    let ones: Vec<String> = servers(25).iter().map(|s| format!("{s}:1")).collect();
+    let weighted = Pool::new(Scheme::SpymemcachedKetama, &ones).unwrap();
+    let differ = ks
+        .iter()
+        .filter(|k| plain.index_for(k) != weighted.index_for(k))
+        .count();
+    assert!(differ > 0 && differ < ks.len() / 10, "{differ}");
+    // The weighted pool is twemproxy's md5 continuum (LB; ties aside).
+    let tw_servers: Vec<String> = servers(25).iter().map(|s| format!("{s}:1")).collect();
+    let mut o = Options::default();
+    o.set("hash", keyroute::partition::OptionValue::Text(b"md5"))
+        .unwrap();
+    let tw = Pool::with_options(Scheme::TwemproxyKetama, &tw_servers, &o).unwrap();
+    assert!(ks.iter().all(|k| tw.index_for(k) == weighted.index_for(k)));
+
+    let w = Pool::new(
+        Scheme::SpymemcachedKetama,
+        ["10.0.0.1:11211:1", "10.0.0.2:11211:3"],
+    )
+    .unwrap();
+    let heavy = ks.iter().filter(|k| w.index_for(k) == 1).count() as f64 / ks.len() as f64;
+    assert!((heavy - 0.75).abs() < 0.05, "{heavy}");
+    assert!(matches!(
+        Pool::new(
+            Scheme::SpymemcachedKetama,
+            ["10.0.0.1:11211:1", "10.0.0.2:11211"]
+        ),
+        Err(PartitionError::BadOption {
+            option: "weight",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::SpymemcachedKetama, ["cache-a:11211"]),
+        Err(PartitionError::Server(
+            keyroute::error::ServerError::Unresolved { .. }
+        ))
+    ));
+    let mut lib = Options::default();
+    lib.set(
+        "format",
+        keyroute::partition::OptionValue::Text(b"libmemcached"),
+    )
+    .unwrap();
+    // The libmemcached format names a server by its host name and port
+    // (none for 11211): "a/10.0.0.1:11211" and "a:11211" are one name.
+    let by_name =
+        Pool::with_options(Scheme::SpymemcachedKetama, ["a:11211", "b:11212"], &lib).unwrap();
+    let resolved = Pool::with_options(
+        Scheme::SpymemcachedKetama,
+        ["a/10.0.0.1:11211", "b/10.0.0.2:11212"],
+        &lib,
+    )
+    .unwrap();
+    assert!(ks
+        .iter()
+        .all(|k| by_name.index_for(k) == resolved.index_for(k)));
+    assert!(matches!(
+        Pool::with_options(
+            Scheme::SpymemcachedKetama,
+            ["a:11211", "a/10.0.0.9:11211"],
+            &lib
+        ),
+        Err(PartitionError::DuplicateName { .. })
+    ));
+    for bad in ["/tmp/m.sock", "cache", "10.1:11211", "[::1]:11211 alias"] {
+        assert!(
+            Pool::with_options(Scheme::SpymemcachedKetama, [bad], &lib).is_err(),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        plain.try_index_for(b"\xff"),
+        Err(PartitionError::NoServerForKey { .. })
+    ));
+    assert_eq!(
+        plain.try_index_for("é".as_bytes()),
+        Ok(plain.index_for("é".as_bytes()))
+    );
+}
+
+/// spymemcached's hash option takes its own names (twemproxy's `md5` is
+/// not one), twemproxy refuses spymemcached's (`native`), a name both have
+/// (`fnv1a_32`) goes to each; format is ketama's only; array-mod is
+/// `hash mod N`, so adding a server moves most keys, and takes no weights.
+#[test]
+fn spymemcached_options_and_array_mod() {
+    use keyroute::partition::OptionValue::Text;
+    let opts = |name: &str, v: &[u8]| {
+        let mut o = Options::default();
+        o.set(name, Text(v)).map(|_| o)
+    };
+    let three = servers(3);
+    assert!(matches!(
+        Pool::with_options(
+            Scheme::SpymemcachedKetama,
+            &three,
+            &opts("hash", b"md5").unwrap()
+        ),
+        Err(PartitionError::UnknownValue(_))
+    ));
+    assert!(matches!(
+        Pool::with_options(
+            Scheme::TwemproxyKetama,
+            ["10.0.0.1:6379:1"],
+            &opts("hash", b"native").unwrap()
+        ),
+        Err(PartitionError::UnknownHash { .. })
+    ));
+    assert!(matches!(
+        opts("hash", b"nope"),
+        Err(PartitionError::UnknownHash { .. })
+    ));
+    for scheme in [
+        Scheme::SpymemcachedKetama,
+        Scheme::SpymemcachedArrayMod,
+        Scheme::TwemproxyModula,
+    ] {
+        let list: Vec<String> = three.iter().map(|s| format!("{s}:1")).collect();
+        let list = if scheme == Scheme::SpymemcachedArrayMod {
+            three.clone()
+        } else {
+            list
+        };
+        assert!(Pool::with_options(scheme, &list, &opts("hash", b"fnv1a_32").unwrap()).is_ok());
+    }
+    assert!(matches!(
+        Pool::with_options(
+            Scheme::SpymemcachedArrayMod,
+            &three,
+            &opts("format", b"libmemcached").unwrap()
+        ),
+        Err(PartitionError::OptionNotApplicable {
+            option: "format",
+            ..
+        })
+    ));
+    assert!(matches!(
+        opts("format", b"xml"),
+        Err(PartitionError::UnknownValue(_))
+    ));
+    assert!(matches!(
+        Pool::new(Scheme::SpymemcachedArrayMod, ["10.0.0.1:11211:2"]),
+        Err(PartitionError::OptionNotApplicable {
+            option: "weight",
+            ..
+        })
+    ));
+    let ks = keys(7, 2_000);
+    let moved = moves(Scheme::SpymemcachedArrayMod, 4, &ks).len();
+    assert!(moved > ks.len() / 2, "{moved}");
+    // native: String.hashCode() mod N.
+    let p = Pool::new(Scheme::SpymemcachedArrayMod, &three).unwrap();
+    let h = "ab"
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32)) as u32;
+    assert_eq!(p.index_for(b"ab"), (h % 3) as usize);
+}

@@ -312,6 +312,8 @@ scheme_vectors! {
     python_memcached_matches_pypi: "python-memcached.json", 10, 3700;
     phpredis_array_matches_php_redis: "phpredis-array.json", 21, 8100;
     dalli_matches_ruby_dalli: "dalli.json", 15, 5400;
+    spymemcached_ketama_matches_spymemcached: "spymemcached-ketama.json", 29, 7800;
+    spymemcached_array_mod_matches_spymemcached: "spymemcached-array-mod.json", 17, 4600;
 }
 
 /// The reader accepts and refuses the configurations `nutcracker -t` does.

@@ -27,6 +27,9 @@ library's own routing function is called):
                     server up                                           partition/dalli.rb
     go-redis-ring-v5  go-redis v5 (Debian golang-gopkg-redis.v5-dev), Ring's shard
                     lookup, compiled with go                            partition/go_redis_v5.go
+    spymemcached-ketama, spymemcached-array-mod  libspymemcached-java 2.12 (Debian),
+                    KetamaNodeLocator / ArrayModNodeLocator#getPrimary over real
+                    InetSocketAddresses, compiled with javac           partition/Spymemcached.java
 
 Run with the project's virtualenv (.venv/bin/python, scripts/setup.sh makes
 it); the npm library is installed from tests/oracles/partition's lock file on
@@ -43,6 +46,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -184,6 +188,35 @@ def pool_defs() -> dict[str, list[dict]]:
                         P("3/client-keys/namespace", THREE, options={"client_keys": True, "namespace": "app"}),
                         P("25/client-keys/namespace", addr_list(25),
                           options={"client_keys": True, "namespace": "ns-é"})])
+    # spymemcached: literal addresses, host/ip (a resolved name), IPv6 and
+    # IPv4-mapped IPv6; names alone only where the format reads them
+    # (libmemcached). Literal IPs under the libmemcached format are looked up
+    # in reverse DNS by Java; 10.0.x.y has no name there.
+    spy_named = ["cache-a/10.0.0.1:11211", "cache-b/10.0.0.2:11211", "cache-c/10.0.0.3:11212"]
+    spy_forms = ["[::1]:11211", "[fe80::1a]:11212", "10.0.0.5:11211", "[::ffff:10.0.0.6]:11211",
+                 "db-1.example/192.0.2.7:11300"]
+    spy_lib = ["cache-a:11211", "cache-b:11212", "cache-c/10.0.0.3:11211", "10.0.0.4:11211", "10.0.0.5:11213",
+               "[fe80::1a]:11211"]
+    ten = lambda n: [f"10.0.{i // 200}.{i % 200 + 1}:11211" for i in range(n)]  # noqa: E731
+    spy_hashes = ["native", "crc", "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32"]
+    defs["spymemcached-ketama"] = (
+        [P("1", THREE[:1]), P("2", THREE[:2]), P("3", THREE), P("3/names", spy_named), P("5/forms", spy_forms),
+         P("5w", WEIGHTS_5), P("6w", WEIGHTS_ODD), P("3w-100-100-1", weighted(addr_list(3), [100, 100, 1])),
+         P("25w-1", weighted(addr_list(25), [1] * 25))]
+        + [P(n, s) for n, s in sizes(7, 25, 50, 100)]
+        + [P(f"3/{h}", THREE, options={"hash": h}) for h in spy_hashes]
+        + [P(f"25/{h}", addr_list(25), options={"hash": h}) for h in ("native", "crc", "fnv1a_32")]
+        + [P("5w/fnv1a_32", WEIGHTS_5, options={"hash": "fnv1a_32"}), P("3/names/crc", spy_named, options={"hash": "crc"})]
+        + [P("6/libmemcached", spy_lib, options={"format": "libmemcached"}),
+           P("3/libmemcached/names", c11211, options={"format": "libmemcached"}),
+           P("6/libmemcached/fnv1_64", spy_lib, options={"format": "libmemcached", "hash": "fnv1_64"}),
+           P("5w/libmemcached", weighted(ten(5), [1, 2, 3, 1, 5]), options={"format": "libmemcached"}),
+           P("25/libmemcached", ten(25), options={"format": "libmemcached"})])
+    defs["spymemcached-array-mod"] = (
+        [P("1", THREE[:1]), P("3", THREE), P("5/forms", spy_forms), P("6/forms", spy_lib)]
+        + [P(n, s) for n, s in sizes(7, 25, 100)]
+        + [P(f"3/{h}", THREE, options={"hash": h}) for h in spy_hashes + ["ketama"]]
+        + [P(f"25/{h}", addr_list(25), options={"hash": h}) for h in ("crc", "fnv1a_64", "ketama")])
     shard_names = [f"{a} shard{i + 1}" for i, a in enumerate(addr_list(5))]
     defs["go-redis-ring-v5"] = ([P("3", THREE), P("3/names", aliased(THREE, ALIASES)), P("5/names", shard_names)]
                                 + [P(n, s) for n, s in sizes(4, 25, 50, 100)])
@@ -367,7 +400,48 @@ def ask_phpredis(rp: dict, ks: list[str], at: int = 0) -> tuple[list, list[int]]
 REFUSED: dict[str, list[int]] = {}
 
 
+def ask_spymemcached(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    """Spymemcached.java's answers, one JVM per key list; keys that are not
+    UTF-8 (no Java String sends them) are recorded as refused."""
+    import tempfile
+    jar = "/usr/share/java/spymemcached.jar"
+    answers: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["javac", "-nowarn", "-cp", jar, "-d", d, os.path.join(LIB, "Spymemcached.java")], check=True)
+        for big in (False, True):
+            group = [p for p in pools if uses_bulk(p) == big]
+            if not group:
+                continue
+            lines = []
+            for pool in group:
+                o = pool["options"]
+                locator = "array-mod" if scheme == "spymemcached-array-mod" else "ketama"
+                default = "native" if locator == "array-mod" else "ketama"
+                lines.append("\t".join(["P", pool["name"], locator, o.get("hash", default),
+                                        o.get("format", "spymemcached").upper()]))
+                for s in map(parse, pool["servers"]):
+                    host, _, ip = s["host"].rpartition("/")
+                    if not host and re.fullmatch(r"[0-9a-fA-F:.]+", ip) is None:
+                        host, ip = ip, ""  # a name alone
+                    lines.append("\t".join(["S", host or "-", ip or "-", str(s["port"]),
+                                            str(s.get("weight", "-"))]))
+            lines += [f"K\t{k.hex()}" for k in keys_for(group[0], keys, bulk)]
+            p = subprocess.run(["java", "-cp", f"{d}:{jar}", "Spymemcached"], input="\n".join(lines) + "\n",
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError(f"Spymemcached.java failed:\n{p.stderr[-2000:]}")
+            out = json.loads(p.stdout)
+            for pool in group:
+                answers[pool["name"]] = out["answers"][pool["name"]]
+                REFUSED[pool["name"]] = out["refused"][pool["name"]]
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libspymemcached-java"],
+                             capture_output=True, text=True).stdout.strip()
+    return version, answers
+
+
 def ask_external(scheme: str, pools: list[dict], keys, bulk) -> tuple[str, dict[str, list]]:
+    if scheme.startswith("spymemcached"):
+        return ask_spymemcached(scheme, pools, keys, bulk)
     if scheme == "libmemcached-ketama":
         return ask_libmemcached(pools, keys, bulk)
     if scheme == "go-redis-ring-v5":
@@ -505,6 +579,8 @@ SOURCES = {
     "phpredis-array": "php-redis (Debian) RedisArray::_target (ra_find_node), lazy_connect",
     "dalli": "ruby-dalli (Debian) Dalli::Ring#server_for_key, every server up",
     "go-redis-ring-v5": "go-redis v5 (Debian golang-gopkg-redis.v5-dev) Ring's shard lookup (shardByKey)",
+    "spymemcached-ketama": "libspymemcached-java (Debian) KetamaNodeLocator#getPrimary",
+    "spymemcached-array-mod": "libspymemcached-java (Debian) ArrayModNodeLocator#getPrimary",
 }
 
 

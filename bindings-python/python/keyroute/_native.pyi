@@ -486,6 +486,8 @@ _Scheme: TypeAlias = Literal[
     "python-memcached",
     "phpredis-array",
     "dalli",
+    "spymemcached-ketama",
+    "spymemcached-array-mod",
 ]
 _TwemproxyHash: TypeAlias = Literal[
     "one_at_a_time",
@@ -500,6 +502,9 @@ _TwemproxyHash: TypeAlias = Literal[
     "hsieh",
     "murmur",
     "jenkins",
+]
+_SpyHash: TypeAlias = Literal[
+    "native", "crc", "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32", "ketama"
 ]
 _Weight: TypeAlias = int | str | float | Fraction | Decimal
 _ScriptKind: TypeAlias = Literal["valkey9", "redis84", "legacy"]
@@ -589,7 +594,7 @@ class Pool:
         /,
         *,
         scheme: _Scheme,
-        hash: _TwemproxyHash | None = None,
+        hash: _TwemproxyHash | _SpyHash | None = None,
         hash_tag: str | bytes | None = None,
         char_sign: Literal["signed", "unsigned"] | None = None,
         redis_rb_id: Literal["with_db", "without_db"] | None = None,
@@ -606,6 +611,7 @@ class Pool:
         consistent: bool | None = None,
         client_keys: bool | None = None,
         namespace: str | None = None,
+        format: Literal["spymemcached", "libmemcached"] | None = None,
     ) -> Self: ...
     @staticmethod
     def from_nutcracker(

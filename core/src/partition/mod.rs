@@ -22,6 +22,7 @@
 //! | `go-redis-ring-v5` | go-redis v5 to v7 `Ring` ([`go_redis::ring_v5`]) | golang-gopkg-redis.v5 5.2.9 |
 //! | `python-memcached` | python-memcached 1.62 bucket list ([`buckets`]) | python-memcached 1.62 |
 //! | `phpredis-array` | phpredis 5.3 `RedisArray` ([`phpredis`]: CRC-32 or `algorithm`, `consistent`; a key it has no host for is refused) | php-redis 5.3.7 |
+//! | `spymemcached-ketama`, `spymemcached-array-mod` | spymemcached 2.12 `KetamaNodeLocator` and `ArrayModNodeLocator` ([`spymemcached`]: `hash`, `format`, weights) | libspymemcached-java 2.12.3 |
 //! | `dalli` | Dalli 3.0 `Dalli::Ring` ([`dalli`]; `client_keys` and `namespace`: `Dalli::Client`'s key handling) | ruby-dalli 3.0.6 |
 //! | `jump`, `rendezvous`, `maglev` | keyroute's written definitions ([`jump`], [`rendezvous`], [`maglev`]); `rendezvous` with unit weights is go-redis `Ring` | a second implementation of the definitions |
 //!
@@ -58,6 +59,7 @@ pub mod ring;
 pub mod ruby_tag;
 pub mod scheme;
 pub mod server;
+pub mod spymemcached;
 pub mod tags;
 pub mod twemproxy;
 

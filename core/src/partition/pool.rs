@@ -41,6 +41,7 @@ pub(crate) enum Router {
     Buckets(Buckets),
     PhpRedis(RedisArray),
     DalliKeys(super::dalli::ClientKeys),
+    Spymemcached(super::spymemcached::Spymemcached),
 }
 
 /// A server list routed by one scheme.
@@ -369,6 +370,55 @@ impl Pool {
                     Router::Ring(ring)
                 }
             }
+            Scheme::SpymemcachedArrayMod => {
+                // Names play no part: only the order (each must still be
+                // an address spymemcached can hold).
+                for s in &servers {
+                    super::spymemcached::node_key(
+                        s,
+                        super::spymemcached::NodeKeyFormat::Libmemcached,
+                    )?;
+                }
+                Router::Spymemcached(super::spymemcached::Spymemcached::array_mod(
+                    servers.len(),
+                    o.spy_hash.unwrap_or(super::spymemcached::SpyHash::Native),
+                ))
+            }
+            Scheme::SpymemcachedKetama => {
+                use super::spymemcached::{node_key, weight_key, SpyHash, Spymemcached};
+                let keys = servers
+                    .iter()
+                    .map(|s| node_key(s, o.format))
+                    .collect::<Result<Vec<String>, _>>()?;
+                unique(&keys)?;
+                // A weights map names every server or none (a server it
+                // lacks makes the library fail).
+                let given = servers
+                    .iter()
+                    .filter(|s| s.weight_given().is_some())
+                    .count();
+                let weights = match given {
+                    0 => None,
+                    g if g == servers.len() => {
+                        let addrs: Vec<String> = servers.iter().map(weight_key).collect();
+                        unique(&addrs)?;
+                        Some(weights.as_slice())
+                    }
+                    _ => {
+                        return Err(PartitionError::BadOption {
+                            option: "weight",
+                            expected: "a weight on every server or on none (spymemcached's \
+                                       weights map must name each server)",
+                        })
+                    }
+                };
+                let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+                Router::Spymemcached(Spymemcached::ketama(
+                    &names,
+                    weights,
+                    o.spy_hash.unwrap_or(SpyHash::Ketama),
+                ))
+            }
             Scheme::PythonMemcached => {
                 // Names play no part: only the order and the weights.
                 Router::Buckets(Buckets::python_memcached(&weights))
@@ -467,6 +517,7 @@ impl Pool {
             Router::Buckets(p) => p,
             Router::PhpRedis(p) => p,
             Router::DalliKeys(p) => p,
+            Router::Spymemcached(p) => p,
         }
     }
 
@@ -515,6 +566,7 @@ impl Pool {
             Router::Buckets(p) => p.node_for(key),
             Router::PhpRedis(p) => p.node_for(key),
             Router::DalliKeys(p) => p.node_for(key),
+            Router::Spymemcached(p) => p.node_for(key),
         }
     }
 
@@ -533,6 +585,13 @@ impl Pool {
             }),
             Router::DalliKeys(d) => {
                 d.try_node_for(key)
+                    .map_err(|reason| PartitionError::NoServerForKey {
+                        scheme: self.scheme.name(),
+                        reason,
+                    })
+            }
+            Router::Spymemcached(s) => {
+                s.try_node_for(key)
                     .map_err(|reason| PartitionError::NoServerForKey {
                         scheme: self.scheme.name(),
                         reason,
@@ -562,7 +621,7 @@ impl Pool {
             Router::Maglev(p) => p.tag().apply(key),
             Router::Meta(_) | Router::Pymemcache(_) | Router::Buckets(_) => key,
             Router::PhpRedis(_) => super::phpredis::part(key),
-            Router::DalliKeys(_) => key,
+            Router::DalliKeys(_) | Router::Spymemcached(_) => key,
         };
         // A tag never includes its delimiters, so it is always shorter.
         (hashed.len() < key.len()).then_some(hashed)

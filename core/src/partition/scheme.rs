@@ -11,6 +11,7 @@ use super::hash::CharSign;
 use super::jedis::JedisVersion;
 use super::jump::JumpHash;
 use super::server::Server;
+use super::spymemcached::{NodeKeyFormat, SpyHash};
 use super::tags::KeyTag;
 use crate::error::PartitionError;
 
@@ -84,6 +85,13 @@ schemes! {
     /// Dalli 3.0 `Dalli::Ring` (Ruby memcached): SHA-1 points by weight,
     /// CRC-32 keys, the last point at or below.
     Dalli => "dalli",
+    /// spymemcached 2.12 `KetamaNodeLocator`: [`Options::spy_hash`] (ketama
+    /// by default), [`Options::format`] node keys, weights when every
+    /// server has one.
+    SpymemcachedKetama => "spymemcached-ketama",
+    /// spymemcached 2.12 `ArrayModNodeLocator`: `hash(key) mod N`
+    /// ([`Options::spy_hash`], native by default).
+    SpymemcachedArrayMod => "spymemcached-array-mod",
 }
 
 impl fmt::Display for Scheme {
@@ -165,6 +173,12 @@ pub struct Options {
     pub client_keys: bool,
     /// Dalli (with `client_keys`): the client's `namespace`.
     pub namespace: Option<alloc::string::String>,
+    /// spymemcached: the `hash` option read as a `DefaultHashAlgorithm`
+    /// (`hash` sets both this and [`Options::hash`] where the name is both
+    /// libraries'; each scheme reads its own).
+    pub spy_hash: Option<SpyHash>,
+    /// spymemcached ketama: the node key format.
+    pub format: NodeKeyFormat,
 }
 
 impl Default for Options {
@@ -187,6 +201,8 @@ impl Default for Options {
             consistent: false,
             client_keys: false,
             namespace: None,
+            spy_hash: None,
+            format: NodeKeyFormat::Spymemcached,
         }
     }
 }
@@ -226,6 +242,7 @@ impl Options {
         "consistent",
         "client_keys",
         "namespace",
+        "format",
     ];
 
     /// Sets the option `name` (`hash_tag`, or in a language's own case,
@@ -258,11 +275,18 @@ impl Options {
         let unknown = PartitionError::UnknownValue;
         match option {
             "hash" => {
+                // twemproxy's names or spymemcached's: the scheme checks
+                // that the name is one of its own (`validate`).
                 let h = name_of()?;
-                self.hash = Some(h.parse().map_err(|_| PartitionError::UnknownHash {
-                    name: h.to_string(),
-                })?);
+                let (twem, spy) = (h.parse().ok(), h.parse().ok());
+                if twem.is_none() && spy.is_none() {
+                    return Err(PartitionError::UnknownHash {
+                        name: h.to_string(),
+                    });
+                }
+                (self.hash, self.spy_hash) = (twem, spy);
             }
+            "format" => self.format = name_of()?.parse().map_err(unknown)?,
             "hash_tag" => {
                 let t = text()?;
                 self.hash_tag =
@@ -427,6 +451,11 @@ pub(crate) fn ring_points(scheme: Scheme, servers: &[Server], o: &Options) -> u6
             .iter()
             .map(|s| super::dalli::point_count(n, s.weight(), total(&weights)))
             .sum(),
+        SpymemcachedKetama if servers.iter().any(|s| s.weight_given().is_some()) => {
+            groups(GroupCount::TwemproxyF32, 4, &weights)
+        }
+        SpymemcachedKetama => 160 * n as u64,
+        SpymemcachedArrayMod => 0,
     }
 }
 
@@ -454,8 +483,13 @@ pub(crate) fn validate(
     let d = Options::default();
     let twem = matches!(scheme, TwemproxyKetama | TwemproxyModula);
     let redis_rb = matches!(scheme, RedisRb4 | RedisRb5 | RedisRbHashring);
-    let checks: [(&'static str, bool, bool); 16] = [
-        ("hash", o.hash != d.hash, twem),
+    let spy = matches!(scheme, SpymemcachedKetama | SpymemcachedArrayMod);
+    let checks: [(&'static str, bool, bool); 17] = [
+        (
+            "hash",
+            o.hash != d.hash || o.spy_hash != d.spy_hash,
+            twem || spy,
+        ),
         ("hash_tag", o.hash_tag != d.hash_tag, twem),
         ("char_sign", o.char_sign != d.char_sign, twem),
         (
@@ -510,6 +544,7 @@ pub(crate) fn validate(
             scheme == Dalli,
         ),
         ("namespace", o.namespace != d.namespace, scheme == Dalli),
+        ("format", o.format != d.format, scheme == SpymemcachedKetama),
     ];
     for (name, set, allowed) in checks {
         if set && !allowed {
@@ -521,6 +556,22 @@ pub(crate) fn validate(
             // Not a rule name: only redis-rb reads a pattern.
             KeyTag::parse(p.as_bytes()).map_err(PartitionError::UnknownValue)?;
         }
+    }
+    // `hash` named a function of the other library only.
+    match (o.hash, o.spy_hash) {
+        (Some(h), None) if spy => {
+            return Err(PartitionError::UnknownValue(crate::names::UnknownName {
+                what: "hash",
+                given: h.name().to_string(),
+                expected: SpyHash::NAMES,
+            }))
+        }
+        (None, Some(h)) if twem => {
+            return Err(PartitionError::UnknownHash {
+                name: h.as_str().to_string(),
+            })
+        }
+        _ => {}
     }
     if o.namespace.is_some() && !o.client_keys {
         // Dalli's namespace is part of its client's key handling.
@@ -554,12 +605,19 @@ pub(crate) fn validate(
         || redis_rb
         || matches!(
             scheme,
-            Pymemcache | Jump | GoRedisRing | GoRedisRingV5 | PhpredisArray
+            Pymemcache | Jump | GoRedisRing | GoRedisRingV5 | PhpredisArray | SpymemcachedArrayMod
         ));
     let named = !(jedis4
         || matches!(
             scheme,
-            LibmemcachedKetama | NodeHashring | Pymemcache | Jump | PhpredisArray | Dalli
+            LibmemcachedKetama
+                | NodeHashring
+                | Pymemcache
+                | Jump
+                | PhpredisArray
+                | Dalli
+                | SpymemcachedKetama
+                | SpymemcachedArrayMod
         ));
     let total: u64 = servers.iter().map(|s| s.weight() as u64).sum();
     if total > 1 << 24 {
@@ -647,6 +705,7 @@ mod tests {
             Router::Buckets(b) => b.buckets().len(),
             Router::PhpRedis(p) => p.ring().map_or(0, Ring::len),
             Router::DalliKeys(d) => d.ring().ring().len(),
+            Router::Spymemcached(s) => s.ring().map_or(0, Ring::len),
             Router::Pymemcache(_) | Router::Jump(_) | Router::Maglev(_) => 0,
         }) as u64
     }
@@ -664,6 +723,7 @@ mod tests {
                     | Scheme::GoRedisRing
                     | Scheme::GoRedisRingV5
                     | Scheme::PhpredisArray
+                    | Scheme::SpymemcachedArrayMod
             );
             for n in [1, 2, 3, 7, 25] {
                 let list = if weighted {

@@ -40,6 +40,8 @@ pub(crate) enum KeyFn {
     PhpRedis(Option<Algorithm>),
     /// Dalli with its client's key handling: CRC-32 of the transformed key.
     DalliClientKey,
+    /// spymemcached's hash of the key as a Java String.
+    Spymemcached(crate::partition::spymemcached::SpyHash),
 }
 
 impl KeyFn {
@@ -58,6 +60,7 @@ impl KeyFn {
             KeyFn::PhpRedis(None) => "crc32 register (phpredis)",
             KeyFn::PhpRedis(Some(a)) => a.as_str(),
             KeyFn::DalliClientKey => "crc32 of Dalli's client key",
+            KeyFn::Spymemcached(h) => h.as_str(),
         }
     }
 }
@@ -178,6 +181,13 @@ pub(crate) fn describe(pool: &Pool) -> Described<'_> {
         // itself; the key function keeps other schemes out of a comparison.
         Router::PhpRedis(p) => plain(
             KeyFn::PhpRedis(p.algorithm()),
+            32,
+            KeyTag::None,
+            Geometry::Keys(pool),
+        ),
+        // Measured on sample keys (keys that are not UTF-8 are refused).
+        Router::Spymemcached(s) => plain(
+            KeyFn::Spymemcached(s.hash()),
             32,
             KeyTag::None,
             Geometry::Keys(pool),
