@@ -5,7 +5,7 @@
 // batch length array, and the call takes only the count. A larger one is
 // packed into a fresh buffer and staged through the glue (src/args.rs).
 
-import { asBytes, invalidArgument } from "./errors.js";
+import { asBytes, invalidArgument } from "./argument-errors.js";
 import * as wasm from "./wasm.js";
 
 /** A command argument or key: a string (sent as UTF-8) or raw bytes. */

@@ -2,8 +2,8 @@
 // return, routing keys to plain node objects made once per node.
 
 import { pack } from "./argv.js";
-import { fromWasm, TopologyError } from "./error-types.js";
-import { asBytes, invalidArgument, invalidValue } from "./errors.js";
+import { fromWasm, TopologyError } from "./error-classes.js";
+import { asBytes, invalidArgument, invalidValue } from "./argument-errors.js";
 import { WasmSlotMap, wasmParseRedirect, wasmReadFromCode } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply, rawShards, rawSlots } from "./reply.js";

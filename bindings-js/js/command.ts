@@ -4,8 +4,8 @@
 import { checkArray, load, pack } from "./argv.js";
 import type { Item } from "./argv.js";
 import type { Cluster, Node, RouteOptions } from "./cluster.js";
-import { CommandError, fromWasm } from "./error-types.js";
-import { asBytes, invalidValue } from "./errors.js";
+import { CommandError, fromWasm } from "./error-classes.js";
+import { asBytes, invalidValue } from "./argument-errors.js";
 import { WasmCommandTable } from "./glue.js";
 import { HashPolicy, optionalPolicy } from "./policy.js";
 import { encodeReply } from "./reply.js";
@@ -13,8 +13,9 @@ import { keySlot } from "./slot.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
 
-/** A command and its arguments: strings (sent as UTF-8) or bytes. */
-export type Argv = readonly (string | Uint8Array)[];
+import type { Argv } from "./types.js";
+
+export type { Argv };
 
 /**
  * `"routing"`: the keys cluster routing and CROSSSLOT use (the server's
@@ -173,7 +174,7 @@ function modeCode(options: KeyOptions | undefined): number {
 }
 
 function malformedCommand(at: string, problem: string): Error {
-  const err = new CommandError(`keyroute: malformed COMMAND reply at ${at}: ${problem}`, "ERR_KEYROUTE_MALFORMED_REPLY");
+  const err = new CommandError(`keyroute: malformed COMMAND reply at ${at}: ${problem}`, "ERR_KEYROUTE_COMMAND_MALFORMED_REPLY");
   return Object.assign(err, { at, expected: "a reply value" });
 }
 

@@ -7,6 +7,8 @@
  * message.
  */
 export class KeyrouteError extends Error {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE";
   /** A stable identifier of the kind of error, such as `"ERR_KEYROUTE_NOT_READY"`. */
   readonly code: string;
 

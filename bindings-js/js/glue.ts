@@ -2,7 +2,7 @@
 // through the interfaces of wasm.ts.
 
 import * as generated from "../build/glue/keyroute_glue.js";
-import { fromWasm } from "./error-types.js";
+import { fromWasm } from "./error-classes.js";
 import type { Backend, Glue, RawExports } from "./wasm.js";
 
 export const { initSync } = generated;

@@ -1,7 +1,7 @@
 // ShardedRedis: ioredis clients, one per server of a Pool, used as one.
 // Duck-typed: nothing here imports ioredis.
 
-import { invalidArgument, invalidValue } from "./errors.js";
+import { invalidArgument, invalidValue } from "./argument-errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
 import { ShardSession } from "./shard.js";
 import type { ShardArg, ShardRouter } from "./shard.js";

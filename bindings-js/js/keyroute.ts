@@ -59,7 +59,12 @@ export {
   UnknownCommandError,
   UnknownNodeError,
   WrongArityError,
-} from "./error-types.js";
+  ServerSpecError,
+  ServerEntryError,
+  TagPatternError,
+  OptionNotApplicableError,
+  DifferentKeyHashError,
+} from "./error-classes.js";
 export { HashPolicy } from "./policy.js";
 export { Cluster, parseRedirect } from "./cluster.js";
 export type {
@@ -112,7 +117,7 @@ export type { NodeRedisClientLike, NodeRedisMultiLike, ShardedClientOptions } fr
 export { ShardRouter, ShardSession, applyReduce } from "./shard.js";
 export type { Part, Pipeline, Reduce, Send, ShardArg, ShardRouterOptions, Step } from "./shard.js";
 export type { ShardingOptions } from "./sharded.js";
-export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share } from "./pool.js";
+export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share, SpymemcachedHash, TwemproxyHash } from "./pool.js";
 
 /**
  * Resharding: slot plans (`plan.rebalance(current, options)`, by load with

@@ -3,7 +3,7 @@
 // method's argv and reply transform are read from the wrapped client's own
 // method, so every reply keeps node-redis's shape.
 
-import { invalidArgument } from "./errors.js";
+import { invalidArgument } from "./argument-errors.js";
 import type { Pool, PoolOptions } from "./pool.js";
 import { ShardSession } from "./shard.js";
 import type { ShardArg, ShardRouter, Step } from "./shard.js";
@@ -23,7 +23,7 @@ const isReplyError: IsErrorReply = (e) => {
   return false;
 };
 import type { ShardingOptions } from "./sharded.js";
-import { UnroutableCommandError } from "./error-types.js";
+import { UnroutableCommandError } from "./error-classes.js";
 
 type Transform = ((reply: unknown, preserve?: unknown, typeMapping?: unknown) => unknown) | undefined;
 

@@ -5,8 +5,8 @@
 // the core's probe) and the load report.
 
 import { Cluster } from "./cluster.js";
-import { fromWasm } from "./error-types.js";
-import { invalidArgument, invalidValue } from "./errors.js";
+import { fromWasm } from "./error-classes.js";
+import { invalidArgument, invalidValue } from "./argument-errors.js";
 import { WasmLoadProbe, WasmRebalance, wasmOtherPrimaries, wasmSlotLoadFromJson, wasmSlotLoadToJson } from "./glue.js";
 import { encodeReply } from "./reply.js";
 import { checkReady } from "./state.js";

@@ -1,8 +1,8 @@
 // HashPolicy: which bytes of a key decide its slot (Redis Software-style
 // regex rules, or the open-source hash-tag rule).
 
-import { fromWasm } from "./error-types.js";
-import { asBytes, invalidArgument } from "./errors.js";
+import { fromWasm } from "./error-classes.js";
+import { asBytes, invalidArgument } from "./argument-errors.js";
 import { WasmHashPolicy } from "./glue.js";
 import { POLICY_SLOTS } from "./slot.js";
 import type { PolicySlots } from "./slot.js";

@@ -2,8 +2,8 @@
 // client library or a written definition routes it; and what changing a
 // pool's configuration moves (plan.movedKeys, plan.movedFraction).
 
-import { fromWasm } from "./error-types.js";
-import { asBytes, invalidArgument, invalidValue } from "./errors.js";
+import { fromWasm } from "./error-classes.js";
+import { asBytes, invalidArgument, invalidValue } from "./argument-errors.js";
 import { WasmPool, wasmMovedFraction } from "./glue.js";
 import { checkReady, disposable } from "./state.js";
 import * as wasm from "./wasm.js";
@@ -34,6 +34,24 @@ export type Scheme =
   | "spymemcached-ketama"
   | "spymemcached-array-mod";
 
+/** A twemproxy key hash (`hash:` in nutcracker's configuration). */
+export type TwemproxyHash =
+  | "one_at_a_time"
+  | "md5"
+  | "crc16"
+  | "crc32"
+  | "crc32a"
+  | "fnv1_64"
+  | "fnv1a_64"
+  | "fnv1_32"
+  | "fnv1a_32"
+  | "hsieh"
+  | "murmur"
+  | "jenkins";
+
+/** A spymemcached `DefaultHashAlgorithm` (`hash` of the spymemcached schemes). */
+export type SpymemcachedHash = "native" | "crc" | "fnv1_64" | "fnv1a_64" | "fnv1_32" | "fnv1a_32" | "ketama";
+
 /**
  * Options of {@link Pool}. Each scheme reads only its own; giving another
  * scheme's option is a `PartitionError` (`ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE`).
@@ -46,7 +64,7 @@ export interface PoolOptions {
    * spymemcached-ketama, spymemcached-array-mod: a `DefaultHashAlgorithm` (`native`, `crc`,
    * `fnv1_64`, `fnv1a_64`, `fnv1_32`, `fnv1a_32`, `ketama`; ketama and native by default).
    */
-  hash?: string;
+  hash?: TwemproxyHash | SpymemcachedHash;
   /** twemproxy: the two `hash_tag` characters, e.g. `"{}"`. */
   hashTag?: string | Uint8Array;
   /** twemproxy: how `char` widens on the platform reproduced (default `"signed"`). */

@@ -7,7 +7,7 @@
 // and undefined. Anything else, or nesting deeper than 64 levels (a cycle),
 // is a malformed reply naming where it is.
 
-import { describe } from "./errors.js";
+import { describe } from "./argument-errors.js";
 
 const MAX_DEPTH = 64;
 const encoder = new TextEncoder();

@@ -5,8 +5,8 @@
 
 import { checkArray, load } from "./argv.js";
 import { Cluster } from "./cluster.js";
-import { PartialReplyError, ShardingError, fromWasm } from "./error-types.js";
-import { asBytes, invalidArgument } from "./errors.js";
+import { PartialReplyError, ShardingError, fromWasm } from "./error-classes.js";
+import { asBytes, invalidArgument } from "./argument-errors.js";
 import { WasmShardRouter, WasmShardSession } from "./glue.js";
 import { Pool } from "./pool.js";
 import { checkReady, disposable } from "./state.js";

@@ -4,10 +4,10 @@
 // shard.ts (the core's shard module).
 
 import { CommandTable } from "./command.js";
-import { describe, invalidArgument, invalidValue } from "./errors.js";
+import { describe, invalidArgument, invalidValue } from "./argument-errors.js";
 import { Pool } from "./pool.js";
 import type { PoolOptions } from "./pool.js";
-import { PartialReplyError } from "./error-types.js";
+import { PartialReplyError } from "./error-classes.js";
 import { ShardRouter, applyReduce } from "./shard.js";
 import type { Outcome, Pipeline, Send, ShardArg, Step } from "./shard.js";
 

@@ -4,13 +4,14 @@
 // entry does not pull in the full wasm's glue.
 
 import { bytesSlot, stringSlot } from "./crc16.js";
-import { asBytes, invalidArgument, invalidValue } from "./errors.js";
+import { asBytes, invalidArgument, invalidValue } from "./argument-errors.js";
 import * as wasm from "./wasm.js";
 import type { HashPolicy } from "./policy.js";
 import { initialised, notReady } from "./state.js";
 
-/** A Redis key: a string (hashed as UTF-8) or raw bytes. */
-export type Key = string | Uint8Array;
+import type { Key } from "./types.js";
+
+export type { Key };
 
 /** Options of {@link keySlot} and {@link keySlots}. */
 export interface SlotOptions {

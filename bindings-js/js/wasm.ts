@@ -8,7 +8,7 @@
 // allocation may grow wasm memory; every view is rebuilt when that detaches it.
 
 import { bytesSlot } from "./crc16.js";
-import { asBytes } from "./errors.js";
+import { asBytes } from "./argument-errors.js";
 
 /** The raw exports of keyroute_bg.wasm the wrapper calls (see src/scratch.rs). */
 export interface RawExports {

@@ -1,8 +1,9 @@
 //! The one place each core error becomes a description the JS wrapper turns
-//! into a typed `Error`: JSON `{"family", "code", "message", ...fields}`.
-//! `family` picks the class (`topology`, `redirect`, `command`, `policy`,
-//! `plan`, `partition`, `config`, `sharding`), `code` the kind; the message
-//! is the core error's `Display`.
+//! into a typed `Error`: JSON `{"class", "code", "message", ...fields}`.
+//! `code` is the core error's `code()`, `class` the class the core's tree
+//! lists for it (`keyroute::error::class_of`; absent for a bad argument
+//! value, which becomes a `TypeError`), the message the core error's
+//! `Display`.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -10,7 +11,7 @@ use core::fmt::{Display, Write};
 
 use keyroute::error::{
     CommandError, ConfigError, NoRuleMatched, PartitionError, PlanError, PolicyError,
-    RedirectError, TopologyError,
+    RedirectError, ServerError, TopologyError,
 };
 use keyroute::plan::MovedError;
 use keyroute::shard::{Conflict, ShardError, Unroutable};
@@ -20,12 +21,12 @@ use wasm_bindgen::JsValue;
 struct Json(String);
 
 impl Json {
-    fn new(family: &str, code: &str, message: &dyn Display) -> Self {
+    fn new(code: &str, message: &dyn Display) -> Self {
         let mut j = Json(String::from("{"));
-        j.str("family", family).str("message", &message.to_string());
-        if !code.is_empty() {
-            j.str("code", code);
+        if let Some(class) = keyroute::error::class_of(code) {
+            j.str("class", class.name);
         }
+        j.str("code", code).str("message", &message.to_string());
         j
     }
 
@@ -85,27 +86,16 @@ pub(crate) fn js(json: String) -> JsValue {
 
 pub(crate) fn topology(e: &TopologyError) -> String {
     use TopologyError as E;
-    let j = &mut Json::new("topology", "", e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
-        E::SlotNotServed { slot } => j
-            .str("code", "ERR_KEYROUTE_SLOT_NOT_SERVED")
-            .num("slot", slot),
-        E::Overlap { slot, .. } => j.str("code", "ERR_KEYROUTE_OVERLAP").num("slot", slot),
-        E::Malformed { at, expected } => j
-            .str("code", "ERR_KEYROUTE_MALFORMED_REPLY")
-            .str("at", at)
-            .str("expected", expected),
-        E::BadRange { at, .. } => j.str("code", "ERR_KEYROUTE_BAD_RANGE").str("at", at),
-        E::NoPrimary { shard } => j.str("code", "ERR_KEYROUTE_NO_PRIMARY").num("shard", shard),
-        E::NoAddress { at } => j.str("code", "ERR_KEYROUTE_NO_ADDRESS").str("at", at),
+        E::SlotNotServed { slot } | E::Overlap { slot, .. } => j.num("slot", slot),
+        E::Malformed { at, expected } => j.str("at", at).str("expected", expected),
+        E::BadRange { at, .. } | E::NoAddress { at } => j.str("at", at),
+        E::NoPrimary { shard } => j.num("shard", shard),
         E::NoRuleMatched { position } => return no_rule(*position),
-        E::TooManyShards { max } => j
-            .str("code", "ERR_KEYROUTE_TOO_MANY_SHARDS")
-            .num("max", max),
-        E::NoServerForKey { position, .. } => j
-            .str("code", "ERR_KEYROUTE_NO_SERVER_FOR_KEY")
-            .num("position", position),
-        _ => j.str("code", "ERR_KEYROUTE_TOPOLOGY"),
+        E::TooManyShards { max } => j.num("max", max),
+        E::NoServerForKey { position, .. } => j.num("position", position),
+        _ => j,
     };
     j.done()
 }
@@ -119,51 +109,36 @@ pub(crate) fn redirect(e: &RedirectError) -> String {
         RedirectError::TooManyShards => "tooManyShards",
         _ => "other",
     };
-    Json::new("redirect", "ERR_KEYROUTE_REDIRECT", e)
-        .str("reason", reason)
-        .done()
+    Json::new(e.code(), e).str("reason", reason).done()
 }
 
 /// A key no rule of the policy matches; `position` in the caller's list.
 pub(crate) fn no_rule(position: usize) -> String {
     let msg = format!("key {position}: {NoRuleMatched}");
-    Json::new("policy", "ERR_KEYROUTE_NO_RULE_MATCHED", &msg)
+    Json::new(NoRuleMatched.code(), &msg)
         .num("position", position)
         .done()
 }
 
 pub(crate) fn command(e: &CommandError) -> String {
     use CommandError as E;
-    let j = &mut Json::new("command", "", e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
-        E::Empty => j.str("code", "ERR_KEYROUTE_EMPTY_COMMAND"),
-        E::UnknownCommand { name } => j
-            .str("code", "ERR_KEYROUTE_UNKNOWN_COMMAND")
-            .str("command", name)
-            .raw("subcommand", "null"),
+        E::UnknownCommand { name } => j.str("command", name).raw("subcommand", "null"),
         E::UnknownSubcommand {
             command,
             subcommand,
-        } => j
-            .str("code", "ERR_KEYROUTE_UNKNOWN_COMMAND")
-            .str("command", command)
-            .str("subcommand", subcommand),
-        E::WrongArity { command } => j
-            .str("code", "ERR_KEYROUTE_WRONG_ARITY")
-            .str("command", command),
-        E::NoKeyArguments { command } => j
-            .str("code", "ERR_KEYROUTE_NO_KEY_ARGUMENTS")
-            .str("command", command),
-        E::InvalidArguments { command } => j
-            .str("code", "ERR_KEYROUTE_INVALID_ARGUMENTS")
-            .str("command", command),
+        } => j.str("command", command).str("subcommand", subcommand),
+        E::WrongArity { command }
+        | E::NoKeyArguments { command }
+        | E::InvalidArguments { command }
+        | E::NotSplittable { command } => j.str("command", command),
         E::CrossSlot {
             first,
             other,
             first_slot,
             other_slot,
         } => j
-            .str("code", "ERR_KEYROUTE_CROSSSLOT")
             .num("firstPosition", first)
             .num("otherPosition", other)
             .num("firstSlot", first_slot)
@@ -174,92 +149,45 @@ pub(crate) fn command(e: &CommandError) -> String {
             first_slot,
             other_slot,
         } => j
-            .str("code", "ERR_KEYROUTE_CROSSSLOT_TRANSACTION")
             .raw("firstPosition", &format!("[{},{}]", first.0, first.1))
             .raw("otherPosition", &format!("[{},{}]", other.0, other.1))
             .num("firstSlot", first_slot)
             .num("otherSlot", other_slot),
-        E::NotSplittable { command } => j
-            .str("code", "ERR_KEYROUTE_NOT_SPLITTABLE")
-            .str("command", command),
         E::NoRuleMatched { pos } => return no_rule(*pos),
-        E::MalformedReply { at, expected } => j
-            .str("code", "ERR_KEYROUTE_MALFORMED_REPLY")
-            .str("at", at)
-            .str("expected", expected),
-        _ => j.str("code", "ERR_KEYROUTE_COMMAND"),
+        E::MalformedReply { at, expected } => j.str("at", at).str("expected", expected),
+        _ => j,
     };
     j.done()
 }
 
 pub(crate) fn policy(e: &PolicyError) -> String {
     use PolicyError as E;
-    let j = &mut Json::new("policy", "", e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
-        E::NoRules => j.str("code", "ERR_KEYROUTE_POLICY_NO_RULES"),
-        E::TooManyRules { max } => j
-            .str("code", "ERR_KEYROUTE_POLICY_TOO_MANY_RULES")
-            .num("max", max),
-        E::RuleTooLong { rule, len, max } => j
-            .str("code", "ERR_KEYROUTE_POLICY_RULE_TOO_LONG")
-            .num("rule", rule)
-            .num("max", max)
-            .str(
-                "reason",
-                &format!("{len} characters long; at most {max} are allowed"),
-            ),
-        E::NoTagGroup { rule } => j
-            .str("code", "ERR_KEYROUTE_POLICY_NO_TAG_GROUP")
-            .num("rule", rule)
-            .str("reason", "no named group `tag`"),
-        E::Unsupported { rule, reason } => j
-            .str("code", "ERR_KEYROUTE_POLICY_UNSUPPORTED")
-            .num("rule", rule)
-            .str("reason", reason),
+        E::TooManyRules { max } => j.num("max", max),
+        E::RuleTooLong { rule, len, max } => j.num("rule", rule).num("max", max).str(
+            "reason",
+            &format!("{len} characters long; at most {max} are allowed"),
+        ),
+        E::NoTagGroup { rule } => j.num("rule", rule).str("reason", "no named group `tag`"),
+        E::Unsupported { rule, reason } => j.num("rule", rule).str("reason", reason),
         E::DiffersFromPcre {
             rule,
             offset,
             construct,
         } => j
-            .str("code", "ERR_KEYROUTE_POLICY_NOT_PCRE")
             .num("rule", rule)
             .num("offset", offset)
             .str("construct", construct)
             .str("reason", &format!("{construct} at offset {offset}")),
-        _ => j.str("code", "ERR_KEYROUTE_POLICY"),
+        _ => j,
     };
     j.done()
 }
 
 pub(crate) fn plan(e: &PlanError) -> String {
     use PlanError as E;
-    let code = match e {
-        E::NoNodes => "NO_NODES",
-        E::DuplicateNode { .. } => "DUPLICATE_NODE",
-        E::UnknownNode { .. } => "UNKNOWN_NODE",
-        E::BadRange { .. } => "BAD_RANGE",
-        E::BadWeight { .. } => "BAD_WEIGHT",
-        E::WeightsTooPrecise => "WEIGHTS_TOO_PRECISE",
-        E::AllWeightsZero => "ALL_WEIGHTS_ZERO",
-        E::Overlap { .. } => "OVERLAP",
-        E::Uncovered { .. } => "UNCOVERED",
-        E::OpenSlots { .. } => "OPEN_SLOTS",
-        E::Infeasible => "INFEASIBLE",
-        E::BadSlotStats { .. } => "BAD_SLOT_STATS",
-        E::NoNodeId { .. } => "NO_NODE_ID",
-        E::BadNodesLine { .. } => "BAD_NODES_LINE",
-        E::BadNodeId { .. } => "BAD_NODE_ID",
-        E::BadAddress { .. } => "BAD_ADDRESS",
-        E::NoAddress { .. } => "NO_ADDRESS",
-        E::BadLoadBy { .. } => "BAD_LOAD_BY",
-        E::BadSample { .. } => "BAD_SAMPLE",
-        E::LoadTooLarge { .. } => "LOAD_TOO_LARGE",
-        E::BadLoadFile { .. } => "BAD_LOAD_FILE",
-        E::BadLoadReply { .. } => "BAD_LOAD_REPLY",
-        E::TargetWithLoad { .. } => "TARGET_WITH_LOAD",
-        _ => "OTHER",
-    };
-    let j = &mut Json::new("plan", &format!("ERR_KEYROUTE_PLAN_{code}"), e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
         E::DuplicateNode { id }
         | E::UnknownNode { id }
@@ -292,40 +220,10 @@ pub(crate) fn plan(e: &PlanError) -> String {
     j.done()
 }
 
-/// The code of a partition error (a pool that cannot be built).
-fn partition_code(e: &PartitionError) -> &'static str {
-    use PartitionError as E;
-    match e {
-        E::NoServers => "NO_SERVERS",
-        E::DuplicateName { .. } => "DUPLICATE_NAME",
-        E::ZeroWeight => "ZERO_WEIGHT",
-        E::WeightTooLarge => "WEIGHT_TOO_LARGE",
-        E::TooManyServers => "TOO_MANY_SERVERS",
-        E::RandomDistribution => "RANDOM_DISTRIBUTION",
-        E::UnknownScheme { .. } => "UNKNOWN_SCHEME",
-        E::UnknownHash { .. } => "UNKNOWN_HASH",
-        E::UnknownDistribution { .. } => "UNKNOWN_DISTRIBUTION",
-        E::BadHashTag { .. } => "BAD_HASH_TAG",
-        E::LiveSetLength { .. } => "LIVE_SET_LENGTH",
-        E::NoLiveServers => "NO_LIVE_SERVERS",
-        E::OptionNotApplicable { .. } => "OPTION_NOT_APPLICABLE",
-        E::BadTableSize { .. } => "BAD_TABLE_SIZE",
-        E::UnknownOption { .. } => "UNKNOWN_OPTION",
-        E::UnknownValue(_) | E::BadOption { .. } => "BAD_OPTION",
-        E::TooManyPoints { .. } => "TOO_MANY_POINTS",
-        E::BadEntry { .. } => "BAD_ENTRY",
-        E::BadTagPattern { .. } => "BAD_TAG_PATTERN",
-        E::RandomTie { .. } => "RANDOM_TIE",
-        E::NoServerForKey { .. } => "NO_SERVER_FOR_KEY",
-        E::Server(_) => "BAD_SERVER",
-        _ => "OTHER",
-    }
-}
-
 /// A value that is not one of an option's names: a `TypeError` with
 /// Node's `ERR_INVALID_ARG_VALUE`, as every other bad argument.
 pub(crate) fn unknown_name(e: &keyroute::error::UnknownName) -> String {
-    Json::new("value", "ERR_INVALID_ARG_VALUE", e)
+    Json::new(e.code(), e)
         .str("option", e.what)
         .str("value", &e.given)
         .done()
@@ -334,8 +232,7 @@ pub(crate) fn unknown_name(e: &keyroute::error::UnknownName) -> String {
 /// A pool that cannot be built.
 pub(crate) fn partition(e: &PartitionError) -> String {
     use PartitionError as E;
-    let code = format!("ERR_KEYROUTE_PARTITION_{}", partition_code(e));
-    let j = &mut Json::new("partition", &code, e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
         E::DuplicateName { name } => j.str("server", name),
         E::UnknownScheme { name } | E::UnknownHash { name } | E::UnknownDistribution { name } => {
@@ -347,7 +244,14 @@ pub(crate) fn partition(e: &PartitionError) -> String {
         E::BadOption { option, .. } => j.str("option", option),
         E::TooManyPoints { points, max } => j.num("points", points).num("max", max),
         E::BadEntry { server, field, .. } => j.str("server", server).str("field", field),
-        E::BadTagPattern { pattern, .. } => j.str("pattern", pattern),
+        E::BadTagPattern { pattern, reason } => j.str("pattern", pattern).str("reason", reason),
+        E::Server(
+            ServerError::BadFormat { server }
+            | ServerError::BadPort { server }
+            | ServerError::BadWeight { server }
+            | ServerError::ZeroWeight { server }
+            | ServerError::Unresolved { server },
+        ) => j.str("server", server),
         _ => j,
     };
     j.done()
@@ -357,20 +261,7 @@ pub(crate) fn partition(e: &PartitionError) -> String {
 /// the place when there is one, `cause` the partition error behind it.
 pub(crate) fn config(e: &ConfigError) -> String {
     use ConfigError as E;
-    let code = match e {
-        E::Syntax { .. } => "SYNTAX",
-        E::NoPools => "NO_POOLS",
-        E::UnknownPool { .. } => "UNKNOWN_POOL",
-        E::PoolNotChosen { .. } => "POOL_NOT_CHOSEN",
-        E::DuplicatePool { .. } => "DUPLICATE_POOL",
-        E::UnknownField { .. } => "UNKNOWN_FIELD",
-        E::DuplicateField { .. } => "DUPLICATE_FIELD",
-        E::MissingField { .. } => "MISSING_FIELD",
-        E::BadValue { .. } => "BAD_VALUE",
-        E::Field { .. } => "FIELD",
-        _ => "OTHER",
-    };
-    let j = &mut Json::new("config", &format!("ERR_KEYROUTE_CONFIG_{code}"), e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
         E::Syntax { line, .. } => j.num("line", line),
         E::UnknownPool { pool } | E::DuplicatePool { pool } => j.str("pool", pool),
@@ -392,7 +283,7 @@ pub(crate) fn config(e: &ConfigError) -> String {
 
 /// Two configurations whose moved fraction cannot be computed.
 pub(crate) fn moved(e: &MovedError) -> String {
-    let j = &mut Json::new("partition", "ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH", e);
+    let j = &mut Json::new(e.code(), e);
     let j = match e {
         MovedError::DifferentKeyHash { old, new } => j.str("oldHash", old).str("newHash", new),
         _ => j,
@@ -425,7 +316,7 @@ fn position(p: Option<usize>) -> String {
 /// `reason`, an unroutable command's `cause`. `strict` marks the refusals
 /// of strict tags (kept for callers of the earlier `CrossShardError.strict`).
 pub(crate) fn shard(e: &ShardError) -> String {
-    let j = &mut Json::new("sharding", e.code(), e);
+    let j = &mut Json::new(e.code(), e);
     j.str("command", e.command());
     let mut names = String::from("[");
     for (i, n) in e.shards().iter().enumerate() {

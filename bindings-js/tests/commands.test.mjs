@@ -179,10 +179,10 @@ test("CommandTable: a module command learnt from a COMMAND reply, a policy", () 
   assert.equal(kr.commandKeys(["GET", "x"]).length, 1); // the built-in table is untouched
   assert.throws(() => t.extendFromCommandReply([["x", () => 1]]), {
     name: "CommandError",
-    code: "ERR_KEYROUTE_MALFORMED_REPLY",
+    code: "ERR_KEYROUTE_COMMAND_MALFORMED_REPLY",
     at: "COMMAND[0][1]",
   });
-  assert.throws(() => t.extendFromCommandReply("nope"), { name: "CommandError", code: "ERR_KEYROUTE_MALFORMED_REPLY" });
+  assert.throws(() => t.extendFromCommandReply("nope"), { name: "CommandError", code: "ERR_KEYROUTE_COMMAND_MALFORMED_REPLY" });
   t.free();
 
   const p = kr.HashPolicy.enterpriseStandard();

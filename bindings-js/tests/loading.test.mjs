@@ -22,6 +22,7 @@ const API = [
   "CrossShardTransactionError",
   "CrossSlotError",
   "CrossSlotTransactionError",
+  "DifferentKeyHashError",
   "HashPolicy",
   "InvalidArgumentsError",
   "InvalidRuleError",
@@ -33,6 +34,7 @@ const API = [
   "NotColocatedError",
   "NotSplittableError",
   "OpenSlotsError",
+  "OptionNotApplicableError",
   "PartialReplyError",
   "PartialWriteError",
   "PartitionError",
@@ -42,6 +44,8 @@ const API = [
   "Pool",
   "RedirectError",
   "SLOT_COUNT",
+  "ServerEntryError",
+  "ServerSpecError",
   "ShardRouter",
   "ShardSession",
   "ShardedClient",
@@ -52,6 +56,7 @@ const API = [
   "SlotNotServedError",
   "SlotOverlapError",
   "Split",
+  "TagPatternError",
   "TopologyError",
   "TransactionStateError",
   "UncoveredSlotsError",
@@ -275,12 +280,15 @@ test("size budget: the packed tarball", () => {
   // 901,313 bytes of wasm, 917,516 bytes packed. The budgets moved with them.
   // spymemcached's two locators (seven Java String hashes, its node keys
   // with an IP literal parser, the weighted ketama): from 934,359 to
-  // 950,836 bytes of wasm, 960,875 bytes packed. The budgets moved again.
-  // Then load-aware plans (the balancer, the load probe and its reply
-  // reading, the load report): about 196 KB more wasm; with spymemcached,
-  // 1,151,942 bytes of wasm, 1,124,126 bytes packed.
-  assert.ok(wasm <= 1160 * 1024, `wasm is ${wasm} bytes, budget 1160 KiB`);
-  assert.ok(tarball <= 1170 * 1000, `the tarball is ${tarball} bytes, budget 1170 kB`);
+  // 950,836 bytes of wasm, 960,875 bytes packed. Then the shard fault rules,
+  // and every core error's own code with the class tree that names each
+  // code's class (the strings of about a hundred codes and 37 classes):
+  // about 10 KB more. Then load-aware plans (the balancer, the load probe
+  // and its reply reading, the load report): about 196 KB more wasm,
+  // 1,151,942 bytes of wasm and 1,124,126 bytes packed before the error
+  // codes. The budgets moved with them.
+  assert.ok(wasm <= 1180 * 1024, `wasm is ${wasm} bytes, budget 1180 KiB`);
+  assert.ok(tarball <= 1190 * 1000, `the tarball is ${tarball} bytes, budget 1,190 kB`);
 });
 
 test("size budget: keyroute/slots", () => {

@@ -241,7 +241,7 @@ test("bad configurations: typed errors naming the problem", () => {
   const ketama = check(() => new kr.Pool(servers, { scheme: "ketama" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_SCHEME", { value: "ketama" });
   assert.match(ketama.message, /expected one of "twemproxy-ketama", "twemproxy-modula", /);
   check(() => new kr.Pool(["a:1 x", "b:1 x"], { scheme: "twemproxy-ketama" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_DUPLICATE_NAME");
-  check(() => new kr.Pool(servers, { scheme: "jump", hash: "md5" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE", { option: "hash" });
+  check(() => new kr.Pool(servers, { scheme: "jump", hash: "md5" }), kr.OptionNotApplicableError, "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE", { option: "hash" });
   const sha1 = check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hash: "sha1" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_HASH", { value: "sha1" });
   assert.match(sha1.message, /expected one of "one_at_a_time", "md5", .*"jenkins"/);
   check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hashTag: "{" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_HASH_TAG");
@@ -249,8 +249,8 @@ test("bad configurations: typed errors naming the problem", () => {
   check(() => new kr.Pool(servers, { scheme: "twemproxy-ketama", hashtagg: "{}" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_UNKNOWN_OPTION", { option: "hashtagg" });
   check(() => new kr.Pool(servers, { scheme: "node-hashring", vnodes: 0 }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_OPTION");
   check(() => new kr.Pool(servers, { scheme: "maglev", tableSize: 4 }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_TABLE_SIZE");
-  check(() => new kr.Pool(["127.0.0.1:7000:0"], { scheme: "predis" }), kr.PartitionError, "ERR_KEYROUTE_PARTITION_BAD_SERVER");
-  check(() => new kr.Pool(servers, { scheme: "jump" }).withLive([true, false]), kr.PartitionError, "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE");
+  check(() => new kr.Pool(["127.0.0.1:7000:0"], { scheme: "predis" }), kr.ServerSpecError, "ERR_KEYROUTE_PARTITION_BAD_SERVER", { server: "127.0.0.1:7000:0" });
+  check(() => new kr.Pool(servers, { scheme: "jump" }).withLive([true, false]), kr.OptionNotApplicableError, "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE");
   const yaml = (body) => `p:\n  listen: 127.0.0.1:22121\n${body}`;
   const e = check(() => kr.Pool.fromNutcracker(yaml("  distribution: random\n  servers:\n   - 127.0.0.1:7000:1\n")), kr.ConfigError, "ERR_KEYROUTE_CONFIG_FIELD", { pool: "p", field: "distribution" });
   assert.ok(e.cause instanceof kr.PartitionError && e.cause.code === "ERR_KEYROUTE_PARTITION_RANDOM_DISTRIBUTION");

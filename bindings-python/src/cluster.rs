@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyType};
 
-use crate::errors::{redirect_error, topology_error, RedirectError, TopologyError};
+use crate::errors::{raise, redirect_error, topology_error};
 use crate::key::{at_item, items_of, key_cow, refuse_single, with_key};
 use crate::node::{role_str, Node, NodeGroup, Redirect, Shard};
 use crate::policy::{core_policy, HashPolicy};
@@ -19,7 +19,7 @@ use crate::value::{to_value, ReplyError};
 fn reply_value(reply: &Bound<'_, PyAny>, root: &str) -> PyResult<keyroute::cluster::Value> {
     to_value(reply, root).map_err(|e| match e {
         ReplyError::Python(e) => e,
-        ReplyError::Malformed(msg) => TopologyError::new_err(msg),
+        ReplyError::Malformed(msg) => raise(reply.py(), "ERR_KEYROUTE_MALFORMED_REPLY", msg),
     })
 }
 
@@ -367,8 +367,13 @@ fn redirect_text(error: &Bound<'_, PyAny>) -> PyResult<String> {
         return Ok(s.to_str()?.to_owned());
     }
     if error.is_instance_of::<PyBytes>() {
-        return with_key(error, |b| String::from_utf8(b.to_vec()))?
-            .map_err(|_| RedirectError::new_err("redirect text is not UTF-8"));
+        return with_key(error, |b| String::from_utf8(b.to_vec()))?.map_err(|_| {
+            raise(
+                error.py(),
+                "ERR_KEYROUTE_REDIRECT",
+                "redirect text is not UTF-8",
+            )
+        });
     }
     Err(PyTypeError::new_err(format!(
         "a redirect is a str or bytes error text, not {}",

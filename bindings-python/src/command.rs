@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::argv::{commands, Argv};
-use crate::errors::{command_error, CommandError};
+use crate::errors::{command_error, raise};
 use crate::policy::{core_policy, HashPolicy};
 use crate::route::{route_plan, split_result, RoutePlan, Split};
 use crate::value::{to_value, ReplyError};
@@ -264,12 +264,15 @@ impl CommandTable {
         // Converted before the table is borrowed: converting runs Python code.
         let value = to_value(reply, "COMMAND").map_err(|e| match e {
             ReplyError::Python(e) => e,
-            ReplyError::Malformed(msg) => CommandError::new_err(msg),
+            ReplyError::Malformed(msg) => raise(py, "ERR_KEYROUTE_COMMAND_MALFORMED_REPLY", msg),
         })?;
         let added = slf.borrow_mut().table.extend_from_command_reply(&value);
         added.map_err(|e| command_error(py, e, &|_, _| Vec::new()))
     }
 
+    /// The keys of `argv` by this table, in the order the server finds
+    /// them. `mode`: `"routing"` (what cluster routing and CROSSSLOT use) or
+    /// `"keyspecs"` (what `COMMAND GETKEYS` answers).
     #[pyo3(signature = (argv, /, *, mode = "routing"))]
     fn command_keys<'py>(
         slf: &Bound<'py, Self>,
@@ -279,6 +282,8 @@ impl CommandTable {
         keys(&Source::Object(slf), argv, mode)
     }
 
+    /// `(position, flags)` of every key of `argv` by this table; flags as
+    /// `COMMAND GETKEYSANDFLAGS` names them (none in routing mode).
     #[pyo3(signature = (argv, /, *, mode = "routing"))]
     fn command_key_positions<'py>(
         slf: &Bound<'py, Self>,
@@ -288,11 +293,17 @@ impl CommandTable {
         key_positions(&Source::Object(slf), argv, mode)
     }
 
+    /// The one slot all keys of `argv` share by this table, or `None` when
+    /// it has no keys; raises `CrossSlotError` where the server answers
+    /// CROSSSLOT.
     #[pyo3(signature = (argv, /))]
     fn check(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<Option<u16>> {
         check(&Source::Object(slf), argv)
     }
 
+    /// `check` for a MULTI/EXEC block by this table: every key of every
+    /// command must share one slot; raises `CrossSlotTransactionError`
+    /// otherwise.
     #[pyo3(signature = (commands, /))]
     fn check_transaction(
         slf: &Bound<'_, Self>,
@@ -301,11 +312,15 @@ impl CommandTable {
         check_transaction(&Source::Object(slf), commands)
     }
 
+    /// Where `argv` goes by this table, and how to combine replies from
+    /// several nodes.
     #[pyo3(signature = (argv, /))]
     fn route(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<RoutePlan> {
         route(&Source::Object(slf), argv)
     }
 
+    /// `argv` broken into one command per slot by this table, and how to
+    /// merge the replies.
     #[pyo3(signature = (argv, /))]
     fn split(slf: &Bound<'_, Self>, argv: &Bound<'_, PyAny>) -> PyResult<Split> {
         split(&Source::Object(slf), argv)

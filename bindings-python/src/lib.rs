@@ -12,7 +12,6 @@ mod command;
 mod errors;
 mod key;
 mod load;
-mod more_errors;
 mod node;
 mod plan;
 mod policy;
@@ -79,7 +78,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<route::Split>()?;
     m.add_class::<route::SplitPart>()?;
     // Client-side sharding, hashing policies, resharding plans.
-    more_errors::register(m)?;
+
     m.add_class::<pool::Pool>()?;
     shard::register(m)?;
     m.add_class::<policy::HashPolicy>()?;

@@ -10,7 +10,7 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
-use crate::more_errors::plan_error;
+use crate::errors::plan_error;
 use crate::plan::fraction;
 use crate::rebalance::layout;
 use crate::value::{to_value, ReplyError};

@@ -170,7 +170,7 @@ impl Plan {
         };
         self.inner
             .script(kind)
-            .map_err(|e| crate::more_errors::plan_error(py, e))
+            .map_err(|e| crate::errors::plan_error(py, e))
     }
 
     /// The moves, by source id then destination id.

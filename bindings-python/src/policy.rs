@@ -8,8 +8,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
+use crate::errors::{no_rule_matched, policy_error};
 use crate::key::{at_item, items_of, refuse_single, with_key};
-use crate::more_errors::{no_rule_matched, policy_error};
 
 /// A hashing policy: ordered regex rules, each with a named group `tag`,
 /// matched anchored at the start of the key; the first rule that matches

@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 
+use crate::errors::{config_error, partition_error};
 use crate::key::{at_item, items_of, refuse_single};
-use crate::more_errors::{config_error, partition_error};
 use crate::pool_key::{with_pool_key, KeyForm};
 use crate::pool_options;
 
@@ -47,7 +47,7 @@ impl Pool {
     #[inline]
     pub(crate) fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
         with_pool_key(key, self.form, |k| self.inner.try_index_for(k))?
-            .map_err(|e| crate::more_errors::partition_error(key.py(), e))
+            .map_err(|e| crate::errors::partition_error(key.py(), e))
     }
 
     #[inline]

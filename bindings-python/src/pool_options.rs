@@ -8,7 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyMapping, PyString};
 
-use crate::more_errors::partition_error;
+use crate::errors::partition_error;
 
 /// The core options from `(name, value)` pairs, `None` values not given.
 pub(crate) fn to_core<'py>(

@@ -10,9 +10,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
 
 use crate::cluster::SlotMap;
+use crate::errors::plan_error;
 use crate::key::{items_of, refuse_single};
 use crate::load::SlotLoad;
-use crate::more_errors::plan_error;
 use crate::plan::Plan;
 
 /// The current layout: `CLUSTER NODES` text (open slots refused or held),

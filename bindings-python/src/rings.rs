@@ -6,8 +6,8 @@ use keyroute::plan::{Basis, RingChange, Share};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use crate::errors::moved_error;
 use crate::key::{at_item, items_of, refuse_single};
-use crate::more_errors::moved_error;
 use crate::plan::fraction;
 use crate::pool::Pool;
 use crate::pool_key::with_pool_key;
@@ -20,18 +20,19 @@ fn share(py: Python<'_>, s: Share) -> PyResult<Bound<'_, PyAny>> {
 
 /// The keys of `keys` whose backend (`host:port` or socket path) changes
 /// from `old` to `new`: `(key, old server, new server)` with the servers as
-/// `Pool.node_for` names them, in the order given.
-///
-/// Each pool hashes the key as its own scheme's library does (uhashring and
-/// pymemcache hash `str(key)`), so the two pools may hash different bytes;
-/// the core's `RingChange::moved_keys` takes one byte string per key, hence
-/// the loop here over each pool's `index_for`, comparing addresses as it does.
+/// `Pool.node_for` names them, in the order given. Each pool hashes a key as
+/// its own scheme's library does, so the two pools may hash different bytes
+/// of the same key.
 #[pyfunction(signature = (old, new, keys, /))]
 pub(crate) fn moved_keys<'py>(
     old: &Bound<'py, Pool>,
     new: &Bound<'py, Pool>,
     keys: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
+    // uhashring and pymemcache hash `str(key)`, so each pool turns a key into
+    // its own bytes; the core's `RingChange::moved_keys` takes one byte
+    // string per key, hence this loop over each pool's `index_for`,
+    // comparing addresses as it does.
     let py = keys.py();
     refuse_single(keys, "moved_keys takes an iterable of keys", "")?;
     let (old, new) = (old.get(), new.get());

@@ -28,7 +28,7 @@ def test_public_names() -> None:
          "InvalidArgumentsError", "CrossSlotError", "CrossSlotTransactionError",
          "NotSplittableError",
          # client-side sharding, hashing policies, plans
-         "Pool", "PartitionError", "ServerSpecError", "OptionNotApplicableError",
+         "Pool", "PartitionError", "ServerSpecError", "OptionNotApplicableError", "ServerEntryError", "TagPatternError",
          "ConfigError", "HashPolicy", "PolicyError", "InvalidRuleError",
          "NoRuleMatchedError", "plan", "PlanError", "OpenSlotsError",
          "UncoveredSlotsError", "SlotOverlapError", "UnknownNodeError", "BadWeightError",

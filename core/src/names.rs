@@ -5,37 +5,7 @@
 //! Names are lower case; `-` and `_` are interchangeable in what is given
 //! (`prefer-replica` on a command line, `prefer_replica` in Python and JS).
 
-use alloc::string::String;
-use core::fmt;
-
-/// A value that is not one of an option's names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownName {
-    /// The option, e.g. `read_from`.
-    pub what: &'static str,
-    /// The value given.
-    pub given: String,
-    /// The names it may take.
-    pub expected: &'static [&'static str],
-}
-
-impl fmt::Display for UnknownName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} \"{}\": expected ", self.what, self.given)?;
-        let n = self.expected.len();
-        for (i, name) in self.expected.iter().enumerate() {
-            match i {
-                0 => {}
-                _ if i + 1 == n => f.write_str(" or ")?,
-                _ => f.write_str(", ")?,
-            }
-            write!(f, "\"{name}\"")?;
-        }
-        Ok(())
-    }
-}
-
-impl core::error::Error for UnknownName {}
+pub use crate::error::UnknownName;
 
 /// Whether `given` spells `name`, `-` and `_` alike.
 pub(crate) fn same_name(given: &str, name: &str) -> bool {

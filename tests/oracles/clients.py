@@ -624,6 +624,7 @@ def main() -> int:
     problems: list[str] = []
     for scheme in schemes:
         t0 = time.monotonic()
+        REFUSED.clear()  # pool names repeat across schemes: refusals are per scheme
         path = os.path.join(OUT, f"{scheme}.json")
         pools = defs[scheme]
         if args.write:

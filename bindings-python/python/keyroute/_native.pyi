@@ -58,6 +58,8 @@ __all__ = [
     "UnknownNodeError",
     "BadWeightError",
     "DifferentKeyHashError",
+    "ServerEntryError",
+    "TagPatternError",
     "Pool",
     "ShardingError",
     "PartialReplyError",
@@ -106,6 +108,9 @@ SLOT_COUNT: Final[int]
 
 class KeyrouteError(ValueError):
     """Base class of the errors keyroute raises for input it cannot route."""
+
+    # The class's code on the class; the error's own code on an instance.
+    code: str
 
 class TopologyError(KeyrouteError):
     """A cluster topology that cannot be built from a reply, or cannot answer."""
@@ -172,7 +177,6 @@ class NotSplittableError(CommandError):
 class ShardingError(KeyrouteError):
     """A sharded client's refusal: nothing was sent to any shard."""
 
-    code: ClassVar[str]
     command: str
     shards: list[str]
     shard_indexes: list[int]
@@ -204,7 +208,6 @@ class TransactionStateError(ShardingError):
 class PartialReplyError(KeyrouteError):
     """A split or fanned-out command some of whose shards gave no reply: the others' replies are not returned."""
 
-    code: ClassVar[str]
     command: str
     shards: list[str]
     shard_indexes: list[int]
@@ -535,6 +538,17 @@ class ServerSpecError(PartitionError):
 
     server: str
 
+class ServerEntryError(ServerSpecError):
+    """A server given as a mapping entry with a field the library does not read that way."""
+
+    field: str
+
+class TagPatternError(PartitionError):
+    """A tag pattern (redis-rb's `tag:`) that cannot be read as the library reads it."""
+
+    pattern: str
+    reason: str
+
 class OptionNotApplicableError(PartitionError):
     """An option the chosen scheme does not have."""
 
@@ -578,7 +592,7 @@ class BadWeightError(PlanError):
 
     text: str
 
-class DifferentKeyHashError(PlanError):
+class DifferentKeyHashError(PartitionError, PlanError):
     """Two pool configurations hash keys differently: only a key list says what moves."""
 
     old: str

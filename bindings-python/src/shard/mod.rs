@@ -291,7 +291,6 @@ impl ShardRouter {
 
 /// Registers the classes and the errors.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    error::register(m)?;
     m.add_class::<ShardRouter>()?;
     m.add_class::<ShardSplit>()?;
     m.add_class::<PipelinePlan>()?;

@@ -39,10 +39,11 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 pub use self::node::{Health, Node, NodeAddr, Role, Shard};
 pub use self::redirect::{parse_redirect, Redirect, RedirectKind};
-pub use self::resp::{encode_command, RespError, RespLimit, RespLimits, RespReader};
+pub use self::resp::{encode_command, RespLimit, RespLimits, RespReader};
 pub use self::store::MAX_SHARDS;
 use self::store::{Store, UNASSIGNED};
 pub use self::value::Value;
+pub use crate::error::RespError;
 use crate::error::TopologyError;
 use crate::policy::HashPolicy;
 use crate::slot::SLOT_COUNT;

@@ -9,31 +9,9 @@
 //! so a reply read in many pieces costs what it costs in one.
 
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::Value;
-
-/// Why bytes are not one complete RESP reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RespError {
-    /// More bytes are needed.
-    Incomplete,
-    /// The server sent an error reply; its text.
-    ServerError(Vec<u8>),
-    /// The bytes are not RESP at this offset.
-    Invalid {
-        /// Byte offset of the problem, from the start of the reply.
-        offset: usize,
-    },
-    /// The reply passes one of the [`RespLimits`] it is read under.
-    TooLarge {
-        /// Which limit.
-        limit: RespLimit,
-        /// Its value.
-        max: usize,
-    },
-}
+use crate::error::RespError;
 
 /// One of the [`RespLimits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,31 +24,6 @@ pub enum RespLimit {
     /// [`RespLimits::max_depth`].
     Depth,
 }
-
-impl fmt::Display for RespError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Incomplete => f.write_str("incomplete RESP reply"),
-            Self::ServerError(e) => write!(
-                f,
-                "server error: {}",
-                alloc::string::String::from_utf8_lossy(e)
-            ),
-            Self::Invalid { offset } => write!(f, "invalid RESP at byte {offset}"),
-            Self::TooLarge { limit, max } => match limit {
-                RespLimit::Bytes => write!(f, "reply larger than the limit of {max} bytes"),
-                RespLimit::Values => {
-                    write!(f, "reply of more than the limit of {max} values")
-                }
-                RespLimit::Depth => {
-                    write!(f, "reply nested deeper than the limit of {max} levels")
-                }
-            },
-        }
-    }
-}
-
-impl core::error::Error for RespError {}
 
 /// Bounds on one reply, so that a server (or a file) cannot make the reader
 /// allocate without end: a length header like `$9223372036854775807` or

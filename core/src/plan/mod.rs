@@ -58,11 +58,12 @@ pub use self::load::{
 };
 pub use self::nodes_text::{other_primaries, OpenSlots};
 pub use self::output::ScriptKind;
-pub use self::preshard::{PreshardError, PreshardPlan, Presharding};
-pub use self::rings::{Basis, MovedError, MovedFraction, MovedKey, RingChange, Share};
+pub use self::preshard::{PreshardPlan, Presharding};
+pub use self::rings::{Basis, MovedFraction, MovedKey, RingChange, Share};
 pub use self::weight::Weight;
 use crate::cluster::SlotMap;
 use crate::error::PlanError;
+pub use crate::error::{MovedError, PreshardError};
 use crate::slot::SLOT_COUNT;
 
 const S: u32 = SLOT_COUNT as u32;

@@ -33,89 +33,12 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::{self, Write};
+use core::fmt::Write;
 
 use super::weight::{common_integers, Weight};
 use super::{apportion, quota_bounds};
-use crate::error::PlanError;
+use crate::error::{PlanError, PreshardError};
 use crate::partition::{Pool, Scheme, Server};
-
-/// A presharding input that cannot be planned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PreshardError {
-    /// No instances at all.
-    NoInstances,
-    /// Two instances with the same name.
-    DuplicateInstance {
-        /// The name.
-        name: String,
-    },
-    /// A server without an alias in a scheme that hashes the alias: its
-    /// name is its address, so moving it would move its keys.
-    NoAlias {
-        /// The server as configured.
-        server: String,
-    },
-    /// A scheme that always hashes the address (libmemcached, Predis,
-    /// node-hashring, pymemcache): no instance can move without its keys.
-    AddressHashed {
-        /// The scheme.
-        scheme: Scheme,
-    },
-    /// A unix-socket instance: it cannot move to another host.
-    NotMovable {
-        /// The server as configured.
-        server: String,
-    },
-    /// A port that is not a number in 1..=65535.
-    BadPort {
-        /// The instance.
-        name: String,
-    },
-    /// No free port left on a host.
-    NoFreePort {
-        /// The host.
-        host: String,
-    },
-    /// The weights cannot be planned (all zero, too precise).
-    Plan(PlanError),
-}
-
-impl fmt::Display for PreshardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoInstances => f.write_str("no instances to place"),
-            Self::DuplicateInstance { name } => write!(f, "instance {name} is given twice"),
-            Self::NoAlias { server } => write!(
-                f,
-                "server {server:?} has no alias: its keys are placed by its address, so it cannot \
-                 move without them; give every server an alias first (a resharding of its own)"
-            ),
-            Self::AddressHashed { scheme } => write!(
-                f,
-                "{scheme} hashes server addresses: moving an instance moves its keys"
-            ),
-            Self::NotMovable { server } => {
-                write!(
-                    f,
-                    "{server:?} is a unix socket: it cannot move to another host"
-                )
-            }
-            Self::BadPort { name } => write!(f, "instance {name}: bad port"),
-            Self::NoFreePort { host } => write!(f, "no free port left on {host}"),
-            Self::Plan(e) => e.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for PreshardError {}
-
-impl From<PlanError> for PreshardError {
-    fn from(e: PlanError) -> Self {
-        PreshardError::Plan(e)
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Instance {

@@ -36,7 +36,6 @@
 // commands, the shards); boxing them would only complicate every match.
 #![allow(clippy::result_large_err)]
 
-mod error;
 mod plan;
 mod reduce;
 mod session;
@@ -47,15 +46,15 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-pub use self::error::{
-    Conflict, KeylessReason, Origin, Outcome, ShardError, TransactionState, Unroutable,
-};
 pub use self::plan::{FanOut, Part, Pipeline, Reduce, Send, Split, Step};
 pub use self::reduce::Reply;
 pub use self::session::Session;
 use crate::cluster::SlotMap;
 use crate::command::CommandTable;
 use crate::error::{CommandError, TopologyError};
+pub use crate::error::{
+    Conflict, KeylessReason, Origin, Outcome, ShardError, TransactionState, Unroutable,
+};
 use crate::partition::Pool;
 use crate::policy::HashPolicy;
 use crate::slot::SLOT_COUNT;

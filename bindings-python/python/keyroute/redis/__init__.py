@@ -51,6 +51,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
+import importlib.util
+
+if importlib.util.find_spec("redis") is None:
+    raise ImportError(
+        "keyroute.redis needs redis-py, which is not installed: pip install 'keyroute[redis]'"
+    )
+
 import redis
 import redis.asyncio
 from redis.commands.core import CoreCommands

@@ -48,12 +48,12 @@ mod warnings;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::fmt;
 
 use self::geometry::{measure, Measured, Wide};
 pub use self::share::Share;
 use self::space::describe;
 pub use self::warnings::{PointCount, Warning};
+use crate::error::MovedError;
 use crate::partition::Pool;
 
 /// The default sample size, `2^20`, for the schemes measured on a sample.
@@ -90,35 +90,6 @@ impl Basis {
         matches!(self, Basis::HashSpace { .. })
     }
 }
-
-/// The typed reasons a moved fraction cannot be computed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MovedError {
-    /// The configurations hash keys with different functions, so no hash
-    /// value stands for the same keys in both: only a key list can say what
-    /// moves ([`RingChange::moved_keys`]).
-    DifferentKeyHash {
-        /// The old configuration's key hash.
-        old: &'static str,
-        /// The new configuration's key hash.
-        new: &'static str,
-    },
-}
-
-impl fmt::Display for MovedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::DifferentKeyHash { old, new } => write!(
-                f,
-                "the key hash changes ({old} -> {new}): no hash value means the same keys in both \
-                 configurations, so nearly every key moves; give the keys to see which"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for MovedError {}
 
 /// Where the hash space goes between two configurations.
 #[derive(Debug, Clone, PartialEq, Eq)]

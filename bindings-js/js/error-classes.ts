@@ -1,10 +1,12 @@
-// keyroute's own errors: one class per family, `code` per kind, and the
-// fields that name what was wrong, so callers never parse messages. The wasm
-// side describes a failure as JSON (bindings-js/src/errors.rs); `fromWasm`
-// is the one place that becomes one of these classes.
+// keyroute's own error classes: the core's class tree (the same as Python's,
+// checked against tests/vectors/errors.json), a static `code` per class and
+// each error's own `code`, and the fields that name what was wrong, so
+// callers never parse messages. The wasm side describes a failure as JSON
+// naming its class (bindings-js/src/errors.rs); `fromWasm` is the one place
+// that becomes one of these classes.
 
 import { KeyrouteError } from "./error-base.js";
-import type { Key } from "./slot.js";
+import type { Key } from "./types.js";
 
 export { KeyrouteError };
 
@@ -16,6 +18,8 @@ export { KeyrouteError };
  * `CLUSTER SLOTS[2][1]`, when there is one.
  */
 export class TopologyError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_TOPOLOGY";
   /** Where in the reply, when the error is about a part of it. */
   readonly at: string | null = null;
   /** What was expected there. */
@@ -28,6 +32,8 @@ export class TopologyError extends KeyrouteError {
 
 /** No shard serves the slot, as the server's `CLUSTERDOWN Hash slot not served`. */
 export class SlotNotServedError extends TopologyError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_SLOT_NOT_SERVED";
   /** The slot nobody serves. */
   readonly slot: number = 0;
   constructor(message: string, code: string) {
@@ -38,6 +44,8 @@ export class SlotNotServedError extends TopologyError {
 
 /** A `MOVED`/`ASK` error that cannot be understood (code `ERR_KEYROUTE_REDIRECT`). */
 export class RedirectError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_REDIRECT";
   /** What is wrong with it. */
   readonly reason: "notARedirect" | "badSlot" | "badEndpoint" | "unknownHost" | "other" = "other";
   constructor(message: string, code: string) {
@@ -52,6 +60,8 @@ export class RedirectError extends KeyrouteError {
  * bad `COMMAND` reply; subclasses for the rest).
  */
 export class CommandError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_COMMAND";
   /** The command (lower case, `container|sub` for subcommands), when known. */
   readonly command: string | null = null;
   constructor(message: string, code: string) {
@@ -62,6 +72,8 @@ export class CommandError extends KeyrouteError {
 
 /** No such command or subcommand (code `ERR_KEYROUTE_UNKNOWN_COMMAND`). */
 export class UnknownCommandError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_UNKNOWN_COMMAND";
   /** The unknown subcommand, or `null` when the command itself is unknown. */
   readonly subcommand: string | null = null;
   constructor(message: string, code: string) {
@@ -72,6 +84,8 @@ export class UnknownCommandError extends CommandError {
 
 /** The argument count fails the command's arity (code `ERR_KEYROUTE_WRONG_ARITY`). */
 export class WrongArityError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_WRONG_ARITY";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "WrongArityError";
@@ -80,6 +94,8 @@ export class WrongArityError extends CommandError {
 
 /** `COMMAND GETKEYS` semantics: the command takes no keys (code `ERR_KEYROUTE_NO_KEY_ARGUMENTS`). */
 export class NoKeyArgumentsError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_NO_KEY_ARGUMENTS";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "NoKeyArgumentsError";
@@ -88,6 +104,8 @@ export class NoKeyArgumentsError extends CommandError {
 
 /** `COMMAND GETKEYS` semantics: the arguments give no keys (code `ERR_KEYROUTE_INVALID_ARGUMENTS`). */
 export class InvalidArgumentsError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_INVALID_ARGUMENTS";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "InvalidArgumentsError";
@@ -96,6 +114,8 @@ export class InvalidArgumentsError extends CommandError {
 
 /** Keys in different hash slots, as the server's `CROSSSLOT` (code `ERR_KEYROUTE_CROSSSLOT`). */
 export class CrossSlotError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_CROSSSLOT";
   /** The first key, as given. */
   readonly firstKey: Key = "";
   /** The first key in another slot, as given. */
@@ -119,6 +139,8 @@ export class CrossSlotError extends CommandError {
  * `ERR_KEYROUTE_CROSSSLOT_TRANSACTION`). Positions are `[command index, argv position]`.
  */
 export class CrossSlotTransactionError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_CROSSSLOT_TRANSACTION";
   /** The first key, as given. */
   readonly firstKey: Key = "";
   /** The first key in another slot, as given. */
@@ -139,6 +161,8 @@ export class CrossSlotTransactionError extends CommandError {
 
 /** Keys span slots and a split would break the command's atomicity (code `ERR_KEYROUTE_NOT_SPLITTABLE`). */
 export class NotSplittableError extends CommandError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_NOT_SPLITTABLE";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "NotSplittableError";
@@ -151,6 +175,8 @@ export class NotSplittableError extends CommandError {
  * `..._UNSUPPORTED`, `..._NOT_PCRE`); `rule` is the index of the offending rule.
  */
 export class PolicyError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_POLICY";
   /** Index of the offending rule, when one is to blame. */
   readonly rule: number | null = null;
   /** Why the engine refuses the rule (`..._UNSUPPORTED`). */
@@ -169,6 +195,8 @@ export class PolicyError extends KeyrouteError {
  * group; `construct` says which and `offset` where it starts in the rule.
  */
 export class InvalidRuleError extends PolicyError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_POLICY_INVALID_RULE";
   /** `..._NOT_PCRE`: the construct PCRE2 reads otherwise, and what PCRE2 makes of it. */
   readonly construct: string | null = null;
   /** `..._NOT_PCRE`: the byte offset of the construct in the rule. */
@@ -181,6 +209,8 @@ export class InvalidRuleError extends PolicyError {
 
 /** No rule of the hashing policy matches a key (code `ERR_KEYROUTE_NO_RULE_MATCHED`). */
 export class NoRuleMatchedError extends PolicyError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_NO_RULE_MATCHED";
   /** Position of the key in the caller's list or argv (0 for a single key). */
   readonly position: number = 0;
   constructor(message: string, code: string) {
@@ -195,6 +225,8 @@ export class NoRuleMatchedError extends PolicyError {
  * `..._UNKNOWN_NODE`, `..._BAD_WEIGHT`, `..._ALL_WEIGHTS_ZERO`, ...).
  */
 export class PlanError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN";
   /** The node id at fault, when one is. */
   readonly id: string | null = null;
   /** Slots in the middle of a migration (`..._OPEN_SLOTS`). */
@@ -209,6 +241,8 @@ export class PlanError extends KeyrouteError {
 
 /** Slots in the middle of a migration, listed in `slots` (code `ERR_KEYROUTE_PLAN_OPEN_SLOTS`). */
 export class OpenSlotsError extends PlanError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN_OPEN_SLOTS";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "OpenSlotsError";
@@ -217,6 +251,8 @@ export class OpenSlotsError extends PlanError {
 
 /** Slots no node serves, listed in `ranges` (code `ERR_KEYROUTE_PLAN_UNCOVERED`). */
 export class UncoveredSlotsError extends PlanError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN_UNCOVERED";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "UncoveredSlotsError";
@@ -225,6 +261,8 @@ export class UncoveredSlotsError extends PlanError {
 
 /** Two nodes claim `slot` (code `ERR_KEYROUTE_PLAN_OVERLAP`). */
 export class SlotOverlapError extends PlanError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN_OVERLAP";
   /** The first slot claimed twice. */
   readonly slot: number = 0;
   /** One node claiming it. */
@@ -239,6 +277,8 @@ export class SlotOverlapError extends PlanError {
 
 /** A weight, drain or target for a node `id` the layout does not have (code `ERR_KEYROUTE_PLAN_UNKNOWN_NODE`). */
 export class UnknownNodeError extends PlanError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN_UNKNOWN_NODE";
   constructor(message: string, code: string) {
     super(message, code);
     this.name = "UnknownNodeError";
@@ -247,6 +287,8 @@ export class UnknownNodeError extends PlanError {
 
 /** A weight that is not a non-negative integer, decimal or fraction (code `ERR_KEYROUTE_PLAN_BAD_WEIGHT`). */
 export class BadWeightError extends PlanError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PLAN_BAD_WEIGHT";
   /** The weight as given. */
   readonly text: string = "";
   constructor(message: string, code: string) {
@@ -264,6 +306,8 @@ export class BadWeightError extends PlanError {
  * `..._OPTION_NOT_APPLICABLE`, `..._RANDOM_DISTRIBUTION`, ...).
  */
 export class PartitionError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION";
   /** The server named twice (`..._DUPLICATE_NAME`). */
   readonly server: string | null = null;
   /** The unknown scheme, hash or distribution name (`..._UNKNOWN_SCHEME`, ...). */
@@ -277,13 +321,91 @@ export class PartitionError extends KeyrouteError {
 }
 
 /**
+ * A server entry that cannot be read: not `host:port[:weight] [name]`, a
+ * port outside 1..=65535, a bad or zero weight (code
+ * `ERR_KEYROUTE_PARTITION_BAD_SERVER`). `server` is the entry as written.
+ */
+export class ServerSpecError extends PartitionError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION_BAD_SERVER";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "ServerSpecError";
+  }
+}
+
+/**
+ * A server given as a mapping entry with a field the library does not read
+ * that way (code `ERR_KEYROUTE_PARTITION_BAD_ENTRY`): `server` is the
+ * entry's key, `field` the field.
+ */
+export class ServerEntryError extends ServerSpecError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION_BAD_ENTRY";
+  /** The field at fault. */
+  readonly field: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "ServerEntryError";
+  }
+}
+
+/**
+ * A tag pattern (redis-rb's `tag:`) that cannot be read as the library
+ * reads it (code `ERR_KEYROUTE_PARTITION_BAD_TAG_PATTERN`).
+ */
+export class TagPatternError extends PartitionError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION_BAD_TAG_PATTERN";
+  /** The pattern as given. */
+  readonly pattern: string = "";
+  /** What in it is refused, or why it does not compile. */
+  readonly reason: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "TagPatternError";
+  }
+}
+
+/** An option the chosen scheme does not have (code `ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE`). */
+export class OptionNotApplicableError extends PartitionError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION_OPTION_NOT_APPLICABLE";
+  /** The scheme. */
+  readonly scheme: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "OptionNotApplicableError";
+  }
+}
+
+/**
+ * Two pool configurations hash keys differently: only a key list says what
+ * moves (code `ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH`).
+ */
+export class DifferentKeyHashError extends PartitionError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_PARTITION_DIFFERENT_KEY_HASH";
+  /** The old configuration's key hash. */
+  readonly oldHash: string = "";
+  /** The new configuration's key hash. */
+  readonly newHash: string = "";
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = "DifferentKeyHashError";
+  }
+}
+
+/**
  * A nutcracker configuration that cannot be read (codes
  * `ERR_KEYROUTE_CONFIG_SYNTAX`, `..._UNKNOWN_POOL`, `..._POOL_NOT_CHOSEN`,
  * `..._UNKNOWN_FIELD`, `..._MISSING_FIELD`, `..._BAD_VALUE`, `..._FIELD`):
  * `pool` and `field` name the place; for `..._FIELD` the
  * {@link PartitionError} behind it is the `cause`.
  */
-export class ConfigError extends KeyrouteError {
+export class ConfigError extends PartitionError {
+  /** The code of the class; an instance carries its own kind's code. */
+  static readonly code: string = "ERR_KEYROUTE_CONFIG";
   /** The pool at fault, when one is. */
   readonly pool: string | null = null;
   /** The directive at fault (`servers`, `hash`, `distribution`...), when one is. */
@@ -304,7 +426,7 @@ export class ConfigError extends KeyrouteError {
  * index of the refused command.
  */
 export class ShardingError extends KeyrouteError {
-  /** The code of every sharding refusal's base class. */
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_SHARDING";
   /** The refused command as messages show it, upper case (`SCRIPT LOAD` for a subcommand; empty for an empty command). */
   readonly command: string | null = null;
@@ -322,6 +444,7 @@ export class ShardingError extends KeyrouteError {
  * (code `ERR_KEYROUTE_CROSS_SHARD`). `shards` names them as the user named them.
  */
 export class CrossShardError extends ShardingError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_CROSS_SHARD";
   /** The shards involved, by name, each once, first appearance first. */
   readonly shards: readonly string[] = [];
@@ -346,6 +469,7 @@ export class CrossShardError extends ShardingError {
  * `ERR_KEYROUTE_NOT_COLOCATED`).
  */
 export class NotColocatedError extends CrossShardError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_NOT_COLOCATED";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
@@ -360,6 +484,7 @@ export class NotColocatedError extends CrossShardError {
  * one that cannot join it; a non-transactional pipeline can split them.
  */
 export class CrossShardTransactionError extends CrossShardError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_CROSS_SHARD_TRANSACTION";
   /** Positions of the two commands in the transaction (`null`: WATCH, or a command run while watching). */
   readonly positions: readonly [number | null, number | null] = [null, null];
@@ -380,6 +505,7 @@ export class CrossShardTransactionError extends CrossShardError {
  * (`forEachShard`, `getShardClientForKey`).
  */
 export class KeylessCommandError extends ShardingError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_KEYLESS";
   /** Why: no request policy, special handling, per-shard replies, or a transaction without keys. */
   readonly reason: "no_policy" | "special" | "per_shard" | "transaction" = "no_policy";
@@ -396,6 +522,7 @@ export class KeylessCommandError extends ShardingError {
  * map's {@link TopologyError}) is the `cause`.
  */
 export class UnroutableCommandError extends ShardingError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_UNROUTABLE";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
@@ -405,6 +532,7 @@ export class UnroutableCommandError extends ShardingError {
 
 /** MULTI, WATCH, EXEC or DISCARD out of turn (code `ERR_KEYROUTE_TRANSACTION_STATE`). */
 export class TransactionStateError extends ShardingError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_TRANSACTION_STATE";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
@@ -418,6 +546,7 @@ export class TransactionStateError extends ShardingError {
  * `ERR_KEYROUTE_PARTIAL_REPLY`). Raised after sending, never a refusal.
  */
 export class PartialReplyError extends KeyrouteError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_PARTIAL_REPLY";
   /** The command as messages show it. */
   readonly command: string | null = null;
@@ -453,6 +582,7 @@ export class PartialReplyError extends KeyrouteError {
  * may or may not have (code `ERR_KEYROUTE_PARTIAL_WRITE`).
  */
 export class PartialWriteError extends PartialReplyError {
+  /** The code of the class; an instance carries its own kind's code. */
   static readonly code: string = "ERR_KEYROUTE_PARTIAL_WRITE";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, code, options);
@@ -460,46 +590,51 @@ export class PartialWriteError extends PartialReplyError {
   }
 }
 
-type ErrorClass = new (message: string, code: string) => KeyrouteError;
+type ErrorClass = (new (message: string, code: string) => KeyrouteError) & { readonly code: string };
 
-const BY_CODE: Record<string, ErrorClass> = {
-  ERR_KEYROUTE_SLOT_NOT_SERVED: SlotNotServedError,
-  ERR_KEYROUTE_UNKNOWN_COMMAND: UnknownCommandError,
-  ERR_KEYROUTE_WRONG_ARITY: WrongArityError,
-  ERR_KEYROUTE_NO_KEY_ARGUMENTS: NoKeyArgumentsError,
-  ERR_KEYROUTE_INVALID_ARGUMENTS: InvalidArgumentsError,
-  ERR_KEYROUTE_CROSSSLOT: CrossSlotError,
-  ERR_KEYROUTE_CROSSSLOT_TRANSACTION: CrossSlotTransactionError,
-  ERR_KEYROUTE_NOT_SPLITTABLE: NotSplittableError,
-  ERR_KEYROUTE_NO_RULE_MATCHED: NoRuleMatchedError,
-  ERR_KEYROUTE_POLICY_NO_TAG_GROUP: InvalidRuleError,
-  ERR_KEYROUTE_POLICY_RULE_TOO_LONG: InvalidRuleError,
-  ERR_KEYROUTE_POLICY_UNSUPPORTED: InvalidRuleError,
-  ERR_KEYROUTE_POLICY_NOT_PCRE: InvalidRuleError,
-  ERR_KEYROUTE_PLAN_OPEN_SLOTS: OpenSlotsError,
-  ERR_KEYROUTE_PLAN_UNCOVERED: UncoveredSlotsError,
-  ERR_KEYROUTE_PLAN_OVERLAP: SlotOverlapError,
-  ERR_KEYROUTE_PLAN_UNKNOWN_NODE: UnknownNodeError,
-  ERR_KEYROUTE_PLAN_BAD_WEIGHT: BadWeightError,
-  ERR_KEYROUTE_CROSS_SHARD: CrossShardError,
-  ERR_KEYROUTE_NOT_COLOCATED: NotColocatedError,
-  ERR_KEYROUTE_CROSS_SHARD_TRANSACTION: CrossShardTransactionError,
-  ERR_KEYROUTE_KEYLESS: KeylessCommandError,
-  ERR_KEYROUTE_UNROUTABLE: UnroutableCommandError,
-  ERR_KEYROUTE_TRANSACTION_STATE: TransactionStateError,
-  ERR_KEYROUTE_PARTIAL_REPLY: PartialReplyError,
-  ERR_KEYROUTE_PARTIAL_WRITE: PartialWriteError,
-};
-
-const BY_FAMILY: Record<string, ErrorClass> = {
-  topology: TopologyError,
-  redirect: RedirectError,
-  command: CommandError,
-  policy: PolicyError,
-  plan: PlanError,
-  partition: PartitionError,
-  config: ConfigError,
-  sharding: ShardingError,
+/**
+ * Every class by name: the core names the class of each error it describes
+ * (its class tree, `tests/vectors/errors.json`).
+ * @internal
+ */
+export const CLASSES: Readonly<Record<string, ErrorClass>> = {
+  KeyrouteError,
+  TopologyError,
+  SlotNotServedError,
+  RedirectError,
+  CommandError,
+  UnknownCommandError,
+  WrongArityError,
+  NoKeyArgumentsError,
+  InvalidArgumentsError,
+  CrossSlotError,
+  CrossSlotTransactionError,
+  NotSplittableError,
+  PolicyError,
+  InvalidRuleError,
+  NoRuleMatchedError,
+  PlanError,
+  OpenSlotsError,
+  UncoveredSlotsError,
+  SlotOverlapError,
+  UnknownNodeError,
+  BadWeightError,
+  PartitionError,
+  ServerSpecError,
+  ServerEntryError,
+  TagPatternError,
+  OptionNotApplicableError,
+  DifferentKeyHashError,
+  ConfigError,
+  ShardingError,
+  CrossShardError,
+  NotColocatedError,
+  CrossShardTransactionError,
+  KeylessCommandError,
+  UnroutableCommandError,
+  TransactionStateError,
+  PartialReplyError,
+  PartialWriteError,
 };
 
 /**
@@ -513,15 +648,15 @@ export function fromWasm(described: unknown, arg?: (command: number, position: n
     // Not ours (an engine failure such as running out of memory): as is.
     return described instanceof Error ? described : new KeyrouteError(`keyroute: ${String(described)}`, "ERR_KEYROUTE");
   }
-  const { family, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
-  if (family === "value") {
+  const { class: name, code, message, ...fields } = JSON.parse(described) as Record<string, unknown>;
+  if (name === undefined) {
     // A bad argument value, named by the core: a TypeError like every other.
     return Object.assign(new TypeError(`keyroute: ${message as string}`), { code, ...fields });
   }
   if (fields.cause !== null && typeof fields.cause === "object") {
     fields.cause = fromWasm(JSON.stringify(fields.cause));
   }
-  const Class = BY_CODE[code as string] ?? BY_FAMILY[family as string] ?? KeyrouteError;
+  const Class = CLASSES[name as string] ?? KeyrouteError;
   const err = new Class(`keyroute: ${message as string}`, code as string);
   if (arg !== undefined) {
     const [fp, op] = [fields.firstPosition, fields.otherPosition];

@@ -1,5 +1,5 @@
-// Argument errors. Public error classes live in keyroute.ts, so that its
-// declaration file is the whole public surface.
+// Argument errors: the TypeErrors (with Node's codes) for arguments of the
+// wrong type or value. keyroute's own error classes are in error-classes.ts.
 
 /** What a value is, for error messages: `number`, `null`, `array`, `Int8Array`... */
 export function describe(value: unknown): string {

@@ -79,7 +79,7 @@ crate::names::named!(KeylessReason, "keyless reason", [
 ]);
 
 /// What became of one send of a split or a fan-out, as the adapter saw it
-/// ([`ShardRouter::partial`](super::ShardRouter::partial)).
+/// ([`ShardRouter::partial`](crate::shard::ShardRouter::partial)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
