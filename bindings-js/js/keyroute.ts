@@ -20,7 +20,7 @@
  * @packageDocumentation
  */
 
-import { rebalance } from "./plan.js";
+import { loadReport, measureLoad, measureLoadIORedis, measureLoadNodeRedis, rebalance, SlotLoad } from "./plan.js";
 import { movedFraction, movedKeys } from "./pool.js";
 
 export { SLOT_COUNT, crc16, hashTag, keySlot, keySlots, patternSlot } from "./slot.js";
@@ -91,7 +91,23 @@ export {
 } from "./command.js";
 export type { Argv, CommandOptions, KeyOptions, KeyPosition, Mode, RoutePlan, SplitPart } from "./command.js";
 export { Plan } from "./plan.js";
-export type { Layout, Move, PlanNode, RebalanceOptions, ScriptKind } from "./plan.js";
+export type {
+  IORedisLoadClient,
+  LoadReport,
+  SlotLoad,
+  Layout,
+  LoadReportOptions,
+  MeasureLoadOptions,
+  Move,
+  NodeRedisLoadClient,
+  NodeShare,
+  OpenSlots,
+  PlanLoad,
+  PlanNode,
+  RebalanceOptions,
+  ScriptKind,
+  SendBatch,
+} from "./plan.js";
 
 export { MovedFraction, Pool } from "./pool.js";
 export { ShardedPipeline, ShardedRedis } from "./ioredis.js";
@@ -104,7 +120,10 @@ export type { ShardingOptions } from "./sharded.js";
 export type { Basis, MovedFractionOptions, MovedKey, NutcrackerOptions, PoolOptions, Scheme, Share, SpymemcachedHash, TwemproxyHash } from "./pool.js";
 
 /**
- * Resharding: slot plans (`plan.rebalance(current, options)`), and what a
+ * Resharding: slot plans (`plan.rebalance(current, options)`, by load with
+ * `options.load`), the per-slot load (`plan.SlotLoad.fromJson(text)`,
+ * `plan.measureLoadIORedis(client)`, `plan.measureLoadNodeRedis(client)`,
+ * `plan.measureLoad(layout, send)`), `plan.loadReport(current, load)`, and what a
  * client-side sharding change moves (`plan.movedKeys(oldPool, newPool, keys)`,
  * `plan.movedFraction(oldPool, newPool, { sampleLog2 })`).
  */
@@ -112,4 +131,9 @@ export const plan: {
   readonly rebalance: typeof rebalance;
   readonly movedKeys: typeof movedKeys;
   readonly movedFraction: typeof movedFraction;
-} = Object.freeze({ rebalance, movedKeys, movedFraction });
+  readonly SlotLoad: typeof SlotLoad;
+  readonly loadReport: typeof loadReport;
+  readonly measureLoad: typeof measureLoad;
+  readonly measureLoadIORedis: typeof measureLoadIORedis;
+  readonly measureLoadNodeRedis: typeof measureLoadNodeRedis;
+} = Object.freeze({ rebalance, movedKeys, movedFraction, SlotLoad, loadReport, measureLoad, measureLoadIORedis, measureLoadNodeRedis });

@@ -193,7 +193,8 @@ pub(crate) fn plan(e: &PlanError) -> String {
         | E::UnknownNode { id }
         | E::BadRange { id, .. }
         | E::BadNodeId { id }
-        | E::NoAddress { id } => j.str("id", id),
+        | E::NoAddress { id }
+        | E::TargetWithLoad { id } => j.str("id", id),
         E::BadAddress { id, addr } => j.str("id", id).str("addr", addr),
         E::BadNodesLine { line, .. } => j.num("line", line),
         E::Overlap {

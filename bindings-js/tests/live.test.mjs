@@ -238,6 +238,30 @@ test("a plan from the live CLUSTER NODES equals the CLI's; a Cluster gives the s
   assert.ok(plan.movesTotal > 0 && plan.movesTotal === plan.lowerBound);
 });
 
+test("the load measured through ioredis and node-redis equals the CLI's measurement; so do the report and the plan", async () => {
+  const seed = redis(ports[0]);
+  const writer = new Redis.Cluster([{ host: HOST, port: ports[0] }], { redisOptions: { maxRetriesPerRequest: 2 } });
+  closers.push(() => writer.disconnect());
+  for (const [tag, n] of [["{load-a}", 300], ["{load-b}", 40], ["{load-c}", 7]]) {
+    await writer.mset(Object.fromEntries(Array.from({ length: n }, (_, i) => [`${tag}:${i}`, String(i)])));
+  }
+  const viaIORedis = await kr.plan.measureLoadIORedis(seed);
+  const c = nodeRedis.createClient({ socket: { host: HOST, port: ports[0] } });
+  await c.connect();
+  closers.push(() => c.destroy());
+  const viaNodeRedis = await kr.plan.measureLoadNodeRedis(c);
+  const { layout, load } = viaIORedis;
+  assert.deepEqual([...viaNodeRedis.load._values], [...load._values]);
+  assert.equal(load.by, "keys");
+  assert.ok(load.get(kr.keySlot("{load-a}")) >= 300);
+  const cli = (...args) => execFileSync(CLI, ["plan", ...args, "--cluster", `${HOST}:${ports[0]}`, "--by", "keys", "--format", "json"], { encoding: "utf8" });
+  assert.equal(kr.plan.loadReport(layout, load).json + "\n", cli("load"));
+  assert.equal(kr.plan.rebalance(layout, { load }).json + "\n", cli("rebalance"));
+  const memory = await kr.plan.measureLoadIORedis(seed, { by: "memory", sample: 4 });
+  assert.deepEqual([memory.load.by, memory.load.sample], ["memory", 4]);
+  assert.ok(memory.load.get(kr.keySlot("{load-a}")) > 0);
+});
+
 test("a live slot migration: ASK during it (map unchanged), MOVED after it (map updated)", async () => {
   const map = await shards(redis(ports[0]));
   const c = map.copy();

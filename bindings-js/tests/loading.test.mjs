@@ -300,9 +300,12 @@ test("size budget: the packed tarball", () => {
   // 950,836 bytes of wasm, 960,875 bytes packed. Then the shard fault rules,
   // and every core error's own code with the class tree that names each
   // code's class (the strings of about a hundred codes and 37 classes):
-  // about 10 KB more. The budgets moved with them.
-  assert.ok(wasm <= 960 * 1024, `wasm is ${wasm} bytes, budget 960 KiB`);
-  assert.ok(tarball <= 1000 * 1000, `the tarball is ${tarball} bytes, budget 1,000 kB`);
+  // about 10 KB more. Then load-aware plans (the balancer, the load probe
+  // and its reply reading, the load report): about 196 KB more wasm,
+  // 1,151,942 bytes of wasm and 1,124,126 bytes packed before the error
+  // codes. The budgets moved with them.
+  assert.ok(wasm <= 1180 * 1024, `wasm is ${wasm} bytes, budget 1180 KiB`);
+  assert.ok(tarball <= 1190 * 1000, `the tarball is ${tarball} bytes, budget 1,190 kB`);
 });
 
 test("size budget: keyroute/slots", () => {

@@ -393,7 +393,8 @@ pub(crate) fn plan_error(py: Python<'_>, e: CorePlan) -> PyErr {
         CorePlan::DuplicateNode { id }
         | CorePlan::BadRange { id, .. }
         | CorePlan::BadNodeId { id }
-        | CorePlan::NoAddress { id } => {
+        | CorePlan::NoAddress { id }
+        | CorePlan::TargetWithLoad { id } => {
             with_attrs(py, raise(py, code, msg), [("id", Ok(obj(py, id)))])
         }
         CorePlan::BadAddress { id, addr } => with_attrs(

@@ -11,7 +11,7 @@ mod cluster;
 mod command;
 mod errors;
 mod key;
-
+mod load;
 mod node;
 mod plan;
 mod policy;
@@ -86,6 +86,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::Plan>()?;
     m.add_class::<plan::Move>()?;
     m.add_class::<plan::PlanNode>()?;
+    m.add_class::<plan::PlanLoad>()?;
+    m.add_class::<load::SlotLoad>()?;
+    m.add_class::<load::LoadProbe>()?;
+    m.add_class::<load::LoadReport>()?;
+    m.add_class::<load::NodeShare>()?;
+    m.add_function(wrap_pyfunction!(load::load_report, m)?)?;
+    m.add_function(wrap_pyfunction!(load::other_primaries, m)?)?;
     m.add_function(wrap_pyfunction!(rings::moved_keys, m)?)?;
     m.add_function(wrap_pyfunction!(rings::moved_fraction, m)?)?;
     m.add_class::<rings::MovedFraction>()?;

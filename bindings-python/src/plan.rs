@@ -51,6 +51,8 @@ pub(crate) struct Move {
     keys_est: Option<u64>,
     /// Bytes moved, when per-slot byte counts were given.
     bytes_est: Option<u64>,
+    /// Load moved, in a load plan.
+    load: Option<u64>,
 }
 
 /// Python's `repr` of a string.
@@ -92,6 +94,43 @@ pub(crate) struct PlanNode {
     keys_before: Option<u64>,
     /// Keys after, estimated from the per-slot counts.
     keys_after_est: Option<u64>,
+    /// In a load plan: its load before.
+    load_before: Option<u64>,
+    /// In a load plan: its exact target share of the load (a `Fraction`).
+    load_target: Option<Py<PyAny>>,
+    /// In a load plan: the least load within the tolerance.
+    load_min: Option<u64>,
+    /// In a load plan: the most load within the tolerance.
+    load_max: Option<u64>,
+    /// In a load plan: its load after.
+    load_after: Option<u64>,
+    /// In a load plan: the load of its slots that may not move (held or hot).
+    load_pinned: Option<u64>,
+}
+
+/// What a load plan balances, and how well.
+#[pyclass(module = "keyroute.plan", frozen, get_all)]
+pub(crate) struct PlanLoad {
+    /// `keys`, `memory`, `slot-stats:<statistic>` or `file`.
+    by: String,
+    /// Keys sampled per slot, for a memory load.
+    sample: Option<u32>,
+    /// How far from its target share a node may end, in percent (a `Fraction`).
+    tolerance: Py<PyAny>,
+    /// The load of all slots.
+    total: u64,
+    /// The least load any plan must move.
+    lower_bound: u64,
+    /// The load this plan moves.
+    moved: u64,
+    /// The most load any node may carry within the tolerance.
+    allowance: u64,
+    /// Whether every node ends within the tolerance.
+    within_tolerance: bool,
+    /// Slots heavier than `allowance`: `(slot, load, node_id)`.
+    hot_slots: Vec<(u16, u64, String)>,
+    /// Nodes outside the tolerance after the plan: `(node_id, reason)`.
+    outside: Vec<(String, &'static str)>,
 }
 
 #[pymethods]
@@ -148,6 +187,7 @@ impl Plan {
                 slots: m.slots,
                 keys_est: m.keys,
                 bytes_est: m.bytes,
+                load: m.load,
             })
             .collect()
     }
@@ -171,9 +211,47 @@ impl Plan {
                     after: n.after,
                     keys_before: n.keys_before,
                     keys_after_est: n.keys_after,
+                    load_before: n.load.map(|l| l.before),
+                    load_target: n
+                        .load
+                        .map(|l| fraction(py, l.target.0, int(l.target.1)?).map(Bound::unbind))
+                        .transpose()?,
+                    load_min: n.load.map(|l| l.min),
+                    load_max: n.load.map(|l| l.max),
+                    load_after: n.load.map(|l| l.after),
+                    load_pinned: n.load.map(|l| l.pinned),
                 })
             })
             .collect()
+    }
+
+    /// In a load plan, the load: what it balances and how well.
+    #[getter]
+    fn load(&self, py: Python<'_>) -> PyResult<Option<PlanLoad>> {
+        let Some(l) = &self.inner.load else {
+            return Ok(None);
+        };
+        let (tn, td) = l.tolerance.parts();
+        Ok(Some(PlanLoad {
+            by: l.by.name(),
+            sample: l.by.sample(),
+            tolerance: fraction(py, tn, td.into_pyobject(py)?.into_any())?.unbind(),
+            total: l.total,
+            lower_bound: l.lower_bound,
+            moved: l.moved,
+            allowance: l.allowance,
+            within_tolerance: l.within_tolerance(),
+            hot_slots: l
+                .hot_slots
+                .iter()
+                .map(|h| (h.slot, h.load, h.node.clone()))
+                .collect(),
+            outside: l
+                .outside
+                .iter()
+                .map(|(id, why)| (id.clone(), why.as_str()))
+                .collect(),
+        }))
     }
 
     /// The proven minimum number of slot moves (the plan moves exactly this many).

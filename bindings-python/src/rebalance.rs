@@ -1,8 +1,8 @@
 //! `rebalance(...)`: the Python arguments read into the core's `Rebalance`
 //! input (layout, weights, additions, drains, targets, tolerance, per-slot
-//! statistics) and planned into a `Plan`.
+//! statistics, a load and its tolerance) and planned into a `Plan`.
 
-use keyroute::plan::{Rebalance, Weight};
+use keyroute::plan::{OpenSlots, Rebalance, Weight};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -12,14 +12,16 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
 use crate::cluster::SlotMap;
 use crate::errors::plan_error;
 use crate::key::{items_of, refuse_single};
+use crate::load::SlotLoad;
 use crate::plan::Plan;
 
-/// The current layout: `CLUSTER NODES` text, a cluster map, or
-/// `{node_id: [(start, end), ...]}`.
-fn layout(current: &Bound<'_, PyAny>) -> PyResult<Rebalance> {
+/// The current layout: `CLUSTER NODES` text (open slots refused or held),
+/// a cluster map, or `{node_id: [(start, end), ...]}`.
+pub(crate) fn layout(current: &Bound<'_, PyAny>, open_slots: OpenSlots) -> PyResult<Rebalance> {
     let py = current.py();
     if let Ok(text) = current.cast::<PyString>() {
-        return Rebalance::from_cluster_nodes(text.to_str()?).map_err(|e| plan_error(py, e));
+        return Rebalance::from_cluster_nodes_with(text.to_str()?, open_slots)
+            .map_err(|e| plan_error(py, e));
     }
     if let Ok(map) = current.cast::<SlotMap>() {
         return Rebalance::from_slot_map(map.borrow().inner()).map_err(|e| plan_error(py, e));
@@ -94,14 +96,28 @@ fn id_items<'py>(m: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<(String, Bou
         .collect()
 }
 
+/// `weights=`: node id -> exact weight.
+pub(crate) fn set_weights(r: &mut Rebalance, weights: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let Some(w) = weights else { return Ok(()) };
+    let py = w.py();
+    for (id, w) in id_items(w, "weights")? {
+        let w = Weight::parse(&weight_text(&w)?).map_err(|e| plan_error(py, e))?;
+        r.weight(&id, w).map_err(|e| plan_error(py, e))?;
+    }
+    Ok(())
+}
+
 /// Per-slot counts: 16384 non-negative integers.
 fn counts(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u64>>> {
     v.map(|v| v.extract::<Vec<u64>>()).transpose()
 }
 
-/// The fewest slot moves that bring the cluster to its target weights.
+/// The fewest slot moves that bring the cluster to its target weights; with
+/// `load=`, the least load moved to bring every node within
+/// `load_tolerance` percent of its weighted share of the load.
 #[pyfunction(signature = (current, /, *, weights = None, add = None, drain = None,
-    tolerance = 0, targets = None, slot_keys = None, slot_bytes = None))]
+    tolerance = 0, targets = None, slot_keys = None, slot_bytes = None, load = None,
+    load_tolerance = None, open_slots = "refuse"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn rebalance<'py>(
     current: &Bound<'py, PyAny>,
@@ -112,10 +128,30 @@ pub(crate) fn rebalance<'py>(
     targets: Option<&Bound<'py, PyAny>>,
     slot_keys: Option<&Bound<'py, PyAny>>,
     slot_bytes: Option<&Bound<'py, PyAny>>,
+    load: Option<PyRef<'py, SlotLoad>>,
+    load_tolerance: Option<&Bound<'py, PyAny>>,
+    open_slots: &str,
 ) -> PyResult<Plan> {
     let py = current.py();
     let bad = |e| plan_error(py, e);
-    let mut r = layout(current)?;
+    let open_slots: OpenSlots = open_slots
+        .parse()
+        .map_err(|e: keyroute::error::UnknownName| PyValueError::new_err(e.to_string()))?;
+    let mut r = layout(current, open_slots)?;
+    match (load, load_tolerance) {
+        (Some(l), t) => {
+            r.load(l.inner.clone());
+            if let Some(t) = t {
+                r.load_tolerance(Weight::parse(&weight_text(t)?).map_err(bad)?);
+            }
+        }
+        (None, Some(_)) => {
+            return Err(PyTypeError::new_err(
+                "load_tolerance= applies with load= only",
+            ))
+        }
+        (None, None) => {}
+    }
     let ids = |v: Option<&Bound<'py, PyAny>>, what: &str| -> PyResult<Vec<Bound<'py, PyAny>>> {
         let Some(v) = v else { return Ok(Vec::new()) };
         refuse_single(
@@ -136,12 +172,7 @@ pub(crate) fn rebalance<'py>(
         };
         r.add(&id, addr.as_deref()).map_err(bad)?;
     }
-    if let Some(w) = weights {
-        for (id, w) in id_items(w, "weights")? {
-            let w = Weight::parse(&weight_text(&w)?).map_err(bad)?;
-            r.weight(&id, w).map_err(bad)?;
-        }
-    }
+    set_weights(&mut r, weights)?;
     for id in ids(drain, "drain")? {
         r.drain(&id.extract::<String>()?).map_err(bad)?;
     }

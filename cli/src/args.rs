@@ -12,7 +12,7 @@ use keyroute::cluster::ReadFrom;
 use keyroute::command::Mode;
 use keyroute::partition::hash::twemproxy::TwemproxyHash;
 use keyroute::partition::Scheme;
-use keyroute::plan::ScriptKind;
+use keyroute::plan::{OpenSlots, ScriptKind, SlotStat};
 
 use crate::input::{KEY_LINE_MAX, POLICY_FILE_MAX, REPLY_FILE_MAX};
 
@@ -66,6 +66,8 @@ pub enum Command {
         after_help = "\
 Examples:
   keyroute plan rebalance --cluster 127.0.0.1:7000 --add NEWID=10.0.0.9:7000
+  keyroute plan rebalance --cluster 127.0.0.1:7000 --by keys --load-tolerance 5
+  keyroute plan load --cluster 127.0.0.1:7000 --by memory
   keyroute plan moved --nutcracker old.yml --to new.yml
   keyroute plan preshard --nutcracker nutcracker.yml --host 10.0.0.2=1
 
@@ -328,22 +330,103 @@ pub struct PoolArgs {
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
     Rebalance(RebalanceArgs),
+    Load(LoadArgs),
     Moved(MovedArgs),
     Preshard(PreshardArgs),
 }
 
-/// The fewest slot moves to reach the weights (exact quotas; open slots are refused).
+/// Per-slot load: how it is measured or read.
+#[derive(Debug, Args, Clone)]
+pub struct LoadOptions {
+    /// Where the load comes from (with --cluster, or a file measured elsewhere).
+    #[arg(long, value_name = "SOURCE", long_help = load_by_help())]
+    pub by: Option<String>,
+    /// --by memory: keys sampled per slot (default 16).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u32>,
+    /// Slots being migrated: refuse the layout (default), or plan around
+    /// them, leaving them where they are.
+    #[arg(long, value_name = "POLICY", default_value = "refuse", value_parser = open_slots_parser())]
+    pub open_slots: OpenSlots,
+}
+
+fn load_by_help() -> String {
+    format!(
+        "Where the per-slot load comes from: keys (CLUSTER COUNTKEYSINSLOT of every slot), memory \
+         (MEMORY USAGE of --sample keys per slot from CLUSTER GETKEYSINSLOT, scaled to the slot's \
+         key count: an estimate), slot-stats (CLUSTER SLOT-STATS key-count; Valkey 8.0+, Redis \
+         8.2+) or slot-stats:STATISTIC ({}), all asked of every primary with --cluster, \
+         pipelined; or file:PATH, a JSON object of slot numbers to integer loads (slots not \
+         named carry 0), as `keyroute plan load --format slots` writes it.",
+        SlotStat::NAMES.join(", ")
+    )
+}
+
+/// A node's share of the load and of the slots, the hottest slots, and the
+/// imbalance (largest node load over the mean).
+#[derive(Debug, Args)]
+#[command(
+    group(ArgGroup::new("source").required(true).args(["cluster", "shards_json", "nodes_file"])),
+    after_help = "\
+Examples:
+  keyroute plan load --cluster 127.0.0.1:7000 --by keys
+  keyroute plan load --cluster 127.0.0.1:7000 --by memory --sample 32 --format json
+  keyroute plan load --cluster 127.0.0.1:7000 --by keys --format slots > load.json
+  keyroute plan load --nodes-file nodes.txt --by file:load.json --top 20"
+)]
+pub struct LoadArgs {
+    /// Read CLUSTER NODES from a live node and from every primary it lists.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub cluster: Option<String>,
+    /// A saved CLUSTER SHARDS reply (`redis-cli --json`).
+    #[arg(long, value_name = "FILE", long_help = saved_reply_help("CLUSTER SHARDS"))]
+    pub shards_json: Option<PathBuf>,
+    /// A saved CLUSTER NODES reply (text).
+    #[arg(long, value_name = "FILE", long_help = saved_reply_help("CLUSTER NODES"))]
+    pub nodes_file: Option<PathBuf>,
+    /// The weight of a node, for its target share (default 1).
+    #[arg(long, value_name = "ID=W")]
+    pub weight: Vec<String>,
+    #[command(flatten)]
+    pub load: LoadOptions,
+    /// How many of the heaviest slots to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Output: a table, the report as JSON, or the per-slot load as a file --by file: reads.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: LoadFormat,
+    #[command(flatten)]
+    pub timeout: TimeoutOption,
+}
+
+/// Output formats of `plan load`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoadFormat {
+    Table,
+    Json,
+    Slots,
+}
+
+/// The fewest slot moves to reach the weights (exact quotas; open slots are
+/// refused), or with --by the least load moved to balance the load.
 #[derive(Debug, Args)]
 #[command(
     group(ArgGroup::new("source").required(true).args(["cluster", "shards_json", "nodes_file"])),
     after_help = "\
 --weight, --add, --drain and --target apply in the order given.
 
+With --by, every node ends within --load-tolerance percent of its weighted share
+of the load, moving as little load as possible; the plan states the least load
+any plan must move beside what it moves, and names every slot too heavy for any
+node. --target does not apply (the load sets the slot counts).
+
 Examples:
   keyroute plan rebalance --cluster 127.0.0.1:7000
   keyroute plan rebalance --nodes-file nodes.txt --add NEWID=10.0.0.9:7000 --format valkey9
   keyroute plan rebalance --nodes-file nodes.txt --drain e7d1 --format json
-  keyroute plan rebalance --shards-json shards.json --weight e7d1=2 --tolerance 16"
+  keyroute plan rebalance --shards-json shards.json --weight e7d1=2 --tolerance 16
+  keyroute plan rebalance --cluster 127.0.0.1:7000 --by keys --load-tolerance 5 --format legacy
+  keyroute plan rebalance --nodes-file nodes.txt --by file:load.json --format json"
 )]
 pub struct RebalanceArgs {
     /// Read CLUSTER NODES from a live node and from every primary it lists.
@@ -370,6 +453,12 @@ pub struct RebalanceArgs {
     /// Slots each node may stay away from its quota.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub tolerance: u32,
+    #[command(flatten)]
+    pub load: LoadOptions,
+    /// With --by: how far from its target share of the load a node may end,
+    /// in percent (default 5; decimals and fractions are exact).
+    #[arg(long, value_name = "PCT")]
+    pub load_tolerance: Option<String>,
     /// Output: a table, the plan as JSON, or a script for a migration protocol.
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = rebalance_formats())]
     pub format: String,
@@ -481,6 +570,10 @@ fn slot_scheme_parser() -> impl TypedValueParser<Value = keyroute::SlotScheme> {
 fn hash_parser() -> impl TypedValueParser<Value = TwemproxyHash> {
     PossibleValuesParser::new(TwemproxyHash::ALL.map(|h| h.name()))
         .try_map(|s| s.parse::<TwemproxyHash>())
+}
+
+fn open_slots_parser() -> impl TypedValueParser<Value = OpenSlots> {
+    PossibleValuesParser::new(OpenSlots::NAMES).try_map(|s| s.parse::<OpenSlots>())
 }
 
 fn mode_parser() -> impl TypedValueParser<Value = Mode> {

@@ -11,6 +11,7 @@ mod command;
 mod hex;
 mod input;
 mod json;
+mod load;
 mod net;
 mod node;
 mod plan;
@@ -96,6 +97,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
                 .expect("the matches of plan rebalance");
             plan::rebalance(&a, plan::edits_in_order(m))
         }
+        Command::Plan(PlanCommand::Load(a)) => load::report(&a),
         Command::Plan(PlanCommand::Moved(a)) => rings::moved(&a),
         Command::Plan(PlanCommand::Preshard(a)) => preshard::preshard(&a),
         Command::Completions(a) => {

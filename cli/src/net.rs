@@ -1,7 +1,7 @@
-//! Asking a live node: one connection, commands sent one at a time, each
-//! reply read incrementally under the core's [`RespLimits`] and within a
-//! time limit, so a server that sends too much, forever, or nothing fails
-//! with the limit it passed.
+//! Asking a live node: one connection, commands sent one at a time or
+//! pipelined in batches, each reply read incrementally under the core's
+//! [`RespLimits`] and within a time limit, so a server that sends too much,
+//! forever, or nothing fails with the limit it passed.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -13,6 +13,9 @@ use crate::Failure;
 
 /// `--timeout` when not given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Commands written at once by [`Conn::pipeline`].
+pub const PIPELINE_BATCH: usize = 1000;
 
 /// A connection to one node.
 pub struct Conn {
@@ -66,10 +69,41 @@ impl Conn {
     /// outer error says what went wrong, naming the command.
     pub fn ask(&mut self, argv: &[&str]) -> Result<Result<Value, Vec<u8>>, String> {
         let name = argv.join(" ");
-        let fail = |what: String| format!("{name}: {what}");
         self.stream
             .write_all(&encode_command(argv))
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| format!("{name}: {e}"))?;
+        self.reply(&name)
+    }
+
+    /// Commands pipelined: sent in batches of [`PIPELINE_BATCH`], each
+    /// batch's replies read before the next is sent (so neither side's
+    /// buffers fill), every reply within the time limit. Replies in order;
+    /// an error reply as `Err(text)`.
+    pub fn pipeline(
+        &mut self,
+        cmds: &[Vec<Vec<u8>>],
+    ) -> Result<Vec<Result<Value, String>>, String> {
+        let mut out = Vec::with_capacity(cmds.len());
+        for batch in cmds.chunks(PIPELINE_BATCH) {
+            let mut bytes = Vec::new();
+            for argv in batch {
+                bytes.extend(encode_command(argv));
+            }
+            self.stream
+                .write_all(&bytes)
+                .map_err(|e| format!("pipelined commands: {e}"))?;
+            for argv in batch {
+                let name = String::from_utf8_lossy(&argv[0]).into_owned();
+                let r = self.reply(&name)?;
+                out.push(r.map_err(|e| String::from_utf8_lossy(&e).into_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The next reply, read within the time limit.
+    fn reply(&mut self, name: &str) -> Result<Result<Value, Vec<u8>>, String> {
+        let fail = |what: String| format!("{name}: {what}");
         let deadline = Instant::now() + self.timeout;
         let mut chunk = vec![0u8; 64 << 10];
         loop {

@@ -84,8 +84,11 @@ fn help_for_every_subcommand() {
         ]
     );
     let plan = stdout(&keyroute(&["plan", "--help"], b""));
-    assert_eq!(listed(&plan), ["rebalance", "moved", "preshard", "help"]);
-    let every: [&[&str]; 10] = [
+    assert_eq!(
+        listed(&plan),
+        ["rebalance", "load", "moved", "preshard", "help"]
+    );
+    let every: [&[&str]; 11] = [
         &[],
         &["slot"],
         &["tag"],
@@ -94,6 +97,7 @@ fn help_for_every_subcommand() {
         &["node"],
         &["plan"],
         &["plan", "rebalance"],
+        &["plan", "load"],
         &["plan", "moved"],
         &["plan", "preshard"],
     ];

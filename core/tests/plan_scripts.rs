@@ -117,6 +117,7 @@ fn node(id: &str, addr: Option<&str>, after: u32) -> PlanNode {
         after,
         keys_before: None,
         keys_after: None,
+        load: None,
     }
 }
 
@@ -133,6 +134,7 @@ fn hostile_plan(id_a: &str, id_b: &str, host: &str, port: &str) -> Plan {
             node("c".repeat(40).as_str(), Some(&format!("{host}:7002")), 0),
         ],
         lower_bound: 2,
+        load: None,
         moves: vec![Move {
             seq: 1,
             from: id_a.to_string(),
@@ -141,6 +143,7 @@ fn hostile_plan(id_a: &str, id_b: &str, host: &str, port: &str) -> Plan {
             slots: 2,
             keys: None,
             bytes: None,
+            load: None,
         }],
     }
 }

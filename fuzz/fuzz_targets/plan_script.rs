@@ -94,6 +94,7 @@ fn raw_plan(b: &mut Bytes<'_>) -> Plan {
             after: 0,
             keys_before: None,
             keys_after: None,
+            load: None,
         })
         .collect();
     let moves = (0..1 + b.byte() % 3)
@@ -109,6 +110,7 @@ fn raw_plan(b: &mut Bytes<'_>) -> Plan {
                 slots: 1,
                 keys: None,
                 bytes: None,
+                load: None,
             }
         })
         .collect();
@@ -118,6 +120,7 @@ fn raw_plan(b: &mut Bytes<'_>) -> Plan {
         nodes,
         lower_bound: 0,
         moves,
+        load: None,
     }
 }
 

@@ -80,6 +80,13 @@ __all__ = [
     "Plan",
     "Move",
     "PlanNode",
+    "PlanLoad",
+    "SlotLoad",
+    "LoadProbe",
+    "LoadReport",
+    "NodeShare",
+    "load_report",
+    "other_primaries",
     "moved_keys",
     "moved_fraction",
     "MovedFraction",
@@ -697,8 +704,135 @@ def rebalance(
     targets: Mapping[str, int] | None = None,
     slot_keys: Sequence[int] | None = None,
     slot_bytes: Sequence[int] | None = None,
+    load: SlotLoad | None = None,
+    load_tolerance: _Weight | None = None,
+    open_slots: _OpenSlots = "refuse",
 ) -> Plan:
-    """The fewest slot moves that bring the cluster to its target weights."""
+    """The fewest slot moves that bring the cluster to its target weights; with `load=`, the least load moved to bring every node within `load_tolerance` percent of its weighted share of the load."""
+
+_OpenSlots: TypeAlias = Literal["refuse", "hold"]
+
+@final
+class SlotLoad:
+    """The load of every slot (16384 integers) and where it comes from."""
+
+    @staticmethod
+    def from_json(text: str) -> SlotLoad:
+        """A load file's text: a JSON object of slot numbers to integer loads."""
+
+    def to_json(self) -> str:
+        """The load as the text `from_json` reads."""
+
+    @property
+    def by(self) -> str: ...
+    @property
+    def sample(self) -> int | None: ...
+    @property
+    def total(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, slot: int, /) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class LoadProbe:
+    """A measurement under way (see `keyroute.plan.measure_load`)."""
+
+    def __new__(
+        cls,
+        current: str | SlotMap | Mapping[str, Sequence[tuple[int, int]]],
+        /,
+        *,
+        by: str = "keys",
+        sample: int | None = None,
+        open_slots: _OpenSlots = "refuse",
+    ) -> LoadProbe: ...
+    def round(self) -> list[tuple[str, str, list[list[bytes]]]]:
+        """The next round: `(node_id, "host:port", [argv, ...])` per primary; empty when complete."""
+
+    def answer(self, replies: Sequence[Any]) -> None:
+        """The replies to every command of the round, in order (an error reply as its exception)."""
+
+    def finish(self) -> SlotLoad:
+        """The measured load, once `round()` came back empty."""
+
+def other_primaries(text: str, /) -> list[str]:
+    """The masters a `CLUSTER NODES` text lists, except the node that answered."""
+
+def load_report(
+    current: str | SlotMap | Mapping[str, Sequence[tuple[int, int]]],
+    load: SlotLoad,
+    /,
+    *,
+    weights: Mapping[str, _Weight] | None = None,
+    top: int = 10,
+    open_slots: _OpenSlots = "refuse",
+) -> LoadReport:
+    """The load report of `current` under `load`."""
+
+@final
+class LoadReport:
+    """A cluster's load: per node, the hottest slots, the imbalance."""
+
+    def to_json(self) -> str:
+        """The report as `keyroute.load-report/1` JSON, as the CLI prints it."""
+
+    @property
+    def imbalance(self) -> str | None: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def by(self) -> str: ...
+    @property
+    def hottest(self) -> list[tuple[int, int, str]]: ...
+    @property
+    def nodes(self) -> list[NodeShare]: ...
+
+@final
+class NodeShare:
+    """One node of a load report."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def addr(self) -> str | None: ...
+    @property
+    def weight(self) -> Fraction: ...
+    @property
+    def slots(self) -> int: ...
+    @property
+    def load(self) -> int: ...
+    @property
+    def load_share(self) -> str | None: ...
+    @property
+    def target(self) -> Fraction: ...
+    @property
+    def deviation_pct(self) -> str | None: ...
+
+@final
+class PlanLoad:
+    """What a load plan balances, and how well."""
+
+    @property
+    def by(self) -> str: ...
+    @property
+    def sample(self) -> int | None: ...
+    @property
+    def tolerance(self) -> Fraction: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def lower_bound(self) -> int: ...
+    @property
+    def moved(self) -> int: ...
+    @property
+    def allowance(self) -> int: ...
+    @property
+    def within_tolerance(self) -> bool: ...
+    @property
+    def hot_slots(self) -> list[tuple[int, int, str]]: ...
+    @property
+    def outside(self) -> list[tuple[str, str]]: ...
 
 @final
 class Plan:
@@ -722,6 +856,8 @@ class Plan:
     def fingerprint(self) -> str: ...
     @property
     def tolerance(self) -> int: ...
+    @property
+    def load(self) -> PlanLoad | None: ...
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -743,6 +879,8 @@ class Move:
     def keys_est(self) -> int | None: ...
     @property
     def bytes_est(self) -> int | None: ...
+    @property
+    def load(self) -> int | None: ...
     def __eq__(self, other: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
@@ -768,6 +906,18 @@ class PlanNode:
     def keys_before(self) -> int | None: ...
     @property
     def keys_after_est(self) -> int | None: ...
+    @property
+    def load_before(self) -> int | None: ...
+    @property
+    def load_target(self) -> Fraction | None: ...
+    @property
+    def load_min(self) -> int | None: ...
+    @property
+    def load_max(self) -> int | None: ...
+    @property
+    def load_after(self) -> int | None: ...
+    @property
+    def load_pinned(self) -> int | None: ...
 
 def moved_keys(old: Pool, new: Pool, keys: Iterable[_K], /) -> list[tuple[_K, str, str]]:
     """The keys whose backend changes from `old` to `new`, with both servers."""

@@ -98,6 +98,45 @@ pub enum PlanError {
         /// The node.
         id: String,
     },
+    /// A load source that is not `keys`, `memory`, `slot-stats` or
+    /// `slot-stats:<statistic>`.
+    BadLoadBy {
+        /// The name given.
+        given: String,
+    },
+    /// A sample size for a load other than memory, or a memory sample
+    /// outside 1..=1000 keys per slot.
+    BadSample {
+        /// The sample size given.
+        sample: u32,
+    },
+    /// A slot's load above 2^53 - 1, or a total above 2^62.
+    LoadTooLarge {
+        /// The slot, when one slot's load is too large.
+        slot: Option<u16>,
+    },
+    /// A load file that is not a JSON object of slot numbers to integers.
+    BadLoadFile {
+        /// Byte offset of the problem.
+        offset: usize,
+        /// What was expected there.
+        expected: String,
+    },
+    /// A reply to a load measurement that cannot be read, or an error reply.
+    BadLoadReply {
+        /// The node asked (`host:port`).
+        node: String,
+        /// The command.
+        command: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An explicit slot-count target in a load plan, where the load decides
+    /// the counts.
+    TargetWithLoad {
+        /// The node given a target.
+        id: String,
+    },
 }
 
 #[cfg(feature = "alloc")]
@@ -161,6 +200,39 @@ impl fmt::Display for PlanError {
                 "node {id} has no address, which the legacy script needs for every node: give it as \
                  id=host:port"
             ),
+            Self::BadLoadBy { given } => write!(
+                f,
+                "unknown load {given:?}: expected \"keys\", \"memory\", \"slot-stats\" or \
+                 \"slot-stats:<key-count|cpu-usec|network-bytes-in|network-bytes-out|memory-bytes>\""
+            ),
+            Self::BadSample { sample } => write!(
+                f,
+                "sample {sample}: a memory load samples 1 to 1000 keys per slot; other loads take \
+                 no sample"
+            ),
+            Self::LoadTooLarge { slot: Some(s) } => {
+                write!(f, "slot {s}: a load above 2^53 - 1")
+            }
+            Self::LoadTooLarge { slot: None } => f.write_str("a total load above 2^62"),
+            Self::BadLoadFile { offset, expected } => {
+                write!(f, "load file, byte {offset}: expected {expected}")
+            }
+            Self::BadLoadReply {
+                node,
+                command,
+                reason,
+            } => {
+                if node.is_empty() {
+                    write!(f, "load measurement: {reason}")
+                } else {
+                    write!(f, "{node}: {command}: {reason}")
+                }
+            }
+            Self::TargetWithLoad { id } => write!(
+                f,
+                "node {id} has a slot-count target, but a load plan sets slot counts by load: \
+                 give weights instead"
+            ),
         }
     }
 }
@@ -191,6 +263,12 @@ impl PlanError {
             Self::BadNodeId { .. } => "ERR_KEYROUTE_PLAN_BAD_NODE_ID",
             Self::BadAddress { .. } => "ERR_KEYROUTE_PLAN_BAD_ADDRESS",
             Self::NoAddress { .. } => "ERR_KEYROUTE_PLAN_NO_ADDRESS",
+            Self::BadLoadBy { .. } => "ERR_KEYROUTE_PLAN_BAD_LOAD_BY",
+            Self::BadSample { .. } => "ERR_KEYROUTE_PLAN_BAD_SAMPLE",
+            Self::LoadTooLarge { .. } => "ERR_KEYROUTE_PLAN_LOAD_TOO_LARGE",
+            Self::BadLoadFile { .. } => "ERR_KEYROUTE_PLAN_BAD_LOAD_FILE",
+            Self::BadLoadReply { .. } => "ERR_KEYROUTE_PLAN_BAD_LOAD_REPLY",
+            Self::TargetWithLoad { .. } => "ERR_KEYROUTE_PLAN_TARGET_WITH_LOAD",
         }
     }
 }

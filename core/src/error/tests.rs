@@ -373,6 +373,19 @@ fn plan() -> Vec<PlanError> {
         E::BadNodeId { id: s() },
         E::BadAddress { id: s(), addr: s() },
         E::NoAddress { id: s() },
+        E::BadLoadBy { given: s() },
+        E::BadSample { sample: 0 },
+        E::LoadTooLarge { slot: None },
+        E::BadLoadFile {
+            offset: 0,
+            expected: s(),
+        },
+        E::BadLoadReply {
+            node: s(),
+            command: s(),
+            reason: s(),
+        },
+        E::TargetWithLoad { id: s() },
     ]
 }
 
@@ -396,6 +409,12 @@ fn plan_variant(e: &PlanError) -> usize {
         E::BadNodeId { .. } => 14,
         E::BadAddress { .. } => 15,
         E::NoAddress { .. } => 16,
+        E::BadLoadBy { .. } => 17,
+        E::BadSample { .. } => 18,
+        E::LoadTooLarge { .. } => 19,
+        E::BadLoadFile { .. } => 20,
+        E::BadLoadReply { .. } => 21,
+        E::TargetWithLoad { .. } => 22,
     }
 }
 
@@ -550,7 +569,7 @@ fn every_variant_has_a_listed_code() {
     every!("PartitionError", partition(), partition_variant, 23);
     every!("PolicyError", policy(), policy_variant, 6);
     every!("ConfigError", config(), config_variant, 10);
-    every!("PlanError", plan(), plan_variant, 17);
+    every!("PlanError", plan(), plan_variant, 23);
     let moved = [MovedError::DifferentKeyHash { old: "a", new: "b" }];
     every!("MovedError", moved, moved_variant, 1);
     every!("PreshardError", preshard(), preshard_variant, 8);

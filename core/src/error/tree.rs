@@ -170,6 +170,12 @@ pub static CLASSES: &[ErrorClass] = &[
             "ERR_KEYROUTE_PLAN_BAD_NODE_ID",
             "ERR_KEYROUTE_PLAN_BAD_ADDRESS",
             "ERR_KEYROUTE_PLAN_NO_ADDRESS",
+            "ERR_KEYROUTE_PLAN_BAD_LOAD_BY",
+            "ERR_KEYROUTE_PLAN_BAD_SAMPLE",
+            "ERR_KEYROUTE_PLAN_LOAD_TOO_LARGE",
+            "ERR_KEYROUTE_PLAN_BAD_LOAD_FILE",
+            "ERR_KEYROUTE_PLAN_BAD_LOAD_REPLY",
+            "ERR_KEYROUTE_PLAN_TARGET_WITH_LOAD",
         ],
     },
     ErrorClass {

@@ -9,6 +9,14 @@
 //! in node-id order (at most givers + receivers - 1 pairs) and giving away
 //! whole small ranges first. The same input, in any order, gives the same plan.
 //!
+//! With a per-slot load ([`Rebalance::load`]: keys, bytes, CPU time, network
+//! bytes, or a file; measured by [`LoadProbe`] from the replies a caller
+//! fetched), the plan balances the load instead of the slot counts: every
+//! node within a tolerance of its weighted share of the load, moving as
+//! little load as possible, with the least load any plan must move beside
+//! what it moves, and every slot too heavy for any node named
+//! ([`load`] says how). [`LoadReport`] describes a cluster's load.
+//!
 //! For client-side sharding, [`rings`] says what changing a pool's
 //! configuration moves ([`RingChange`]: the exact share of the key-hash space
 //! per old and new server, warnings, the moved-key set of a key list), and
@@ -33,6 +41,7 @@
 //! assert_eq!(plan.lower_bound, 5461);
 //! ```
 
+pub mod load;
 mod nodes_text;
 mod output;
 pub mod preshard;
@@ -44,6 +53,10 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
+pub use self::load::{
+    LoadBy, LoadProbe, LoadReport, NodeLoad, NodeShare, Outside, ProbeBatch, SlotLoad, SlotStat,
+};
+pub use self::nodes_text::{other_primaries, OpenSlots};
 pub use self::output::ScriptKind;
 pub use self::preshard::{PreshardPlan, Presharding};
 pub use self::rings::{Basis, MovedFraction, MovedKey, RingChange, Share};
@@ -71,6 +84,9 @@ pub struct Rebalance {
     tolerance: u32,
     keys: Option<Vec<u64>>,
     bytes: Option<Vec<u64>>,
+    load: Option<SlotLoad>,
+    load_tolerance: Option<Weight>,
+    held: Vec<u16>,
 }
 
 /// One node in a plan.
@@ -94,6 +110,8 @@ pub struct PlanNode {
     pub keys_before: Option<u64>,
     /// Keys after, estimated from the per-slot counts.
     pub keys_after: Option<u64>,
+    /// Its load, in a load plan.
+    pub load: Option<NodeLoad>,
 }
 
 /// Slots moving from one node to another.
@@ -113,6 +131,51 @@ pub struct Move {
     pub keys: Option<u64>,
     /// Bytes moved, when per-slot byte counts were given.
     pub bytes: Option<u64>,
+    /// Load moved, in a load plan.
+    pub load: Option<u64>,
+}
+
+/// A slot heavier than every node's allowance: no move can bring its
+/// node within the tolerance; only spreading its keys (other keys or hash
+/// tags) can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotSlot {
+    /// The slot.
+    pub slot: u16,
+    /// Its load.
+    pub load: u64,
+    /// The node that holds it (and keeps it).
+    pub node: String,
+}
+
+/// What a load plan balances, and how well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanLoad {
+    /// Where the load comes from.
+    pub by: LoadBy,
+    /// Each node may end this far from its target share, in percent.
+    pub tolerance: Weight,
+    /// The load of all slots.
+    pub total: u64,
+    /// The least load any plan must move (to bring every node within the
+    /// tolerance, or as near as held and hot slots allow).
+    pub lower_bound: u64,
+    /// The load this plan moves.
+    pub moved: u64,
+    /// The largest load a node may carry within the tolerance (the largest
+    /// band top): a slot heavier than this fits nowhere.
+    pub allowance: u64,
+    /// Slots heavier than [`PlanLoad::allowance`], by slot.
+    pub hot_slots: Vec<HotSlot>,
+    /// Nodes outside the tolerance after the plan, by id, and why.
+    pub outside: Vec<(String, Outside)>,
+}
+
+impl PlanLoad {
+    /// Whether every node ends within the tolerance.
+    pub fn within_tolerance(&self) -> bool {
+        self.outside.is_empty()
+    }
 }
 
 /// A resharding plan.
@@ -124,10 +187,13 @@ pub struct Plan {
     pub tolerance: u32,
     /// Every node, by id.
     pub nodes: Vec<PlanNode>,
-    /// The proven minimum number of slot moves.
+    /// The proven minimum number of slot moves that reach the plan's slot
+    /// counts (in a load plan, counts that follow from the load moved).
     pub lower_bound: u32,
     /// The moves, by source id then destination id.
     pub moves: Vec<Move>,
+    /// The load, in a load plan.
+    pub load: Option<PlanLoad>,
 }
 
 impl Plan {
@@ -311,6 +377,35 @@ impl Rebalance {
         Ok(())
     }
 
+    /// Balances this load instead of slot counts: every node within
+    /// [`Rebalance::load_tolerance`] of its weighted share, moving as
+    /// little load as possible. A load that counts keys also gives the
+    /// plan's key estimates.
+    pub fn load(&mut self, load: SlotLoad) {
+        self.load = Some(load);
+    }
+
+    /// How far from its target share of the load a node may end, in
+    /// percent (default 5).
+    pub fn load_tolerance(&mut self, percent: Weight) {
+        self.load_tolerance = Some(percent);
+    }
+
+    /// Slots that must stay where they are (e.g. slots being migrated).
+    pub fn hold(&mut self, slots: &[u16]) -> Result<(), PlanError> {
+        if let Some(&s) = slots.iter().find(|&&s| s >= SLOT_COUNT) {
+            return Err(PlanError::BadRange {
+                id: String::new(),
+                start: s as u32,
+                end: s as u32,
+            });
+        }
+        self.held.extend_from_slice(slots);
+        self.held.sort_unstable();
+        self.held.dedup();
+        Ok(())
+    }
+
     /// The plan.
     pub fn plan(&self) -> Result<Plan, PlanError> {
         if self.nodes.is_empty() {
@@ -347,31 +442,56 @@ impl Rebalance {
         if total == 0 {
             return Err(PlanError::AllWeightsZero);
         }
-        let current: Vec<u32> = nodes.iter().map(|n| ranges_len(&n.ranges)).collect();
-        let (lo, hi) = self.bounds(&nodes, &w, total);
-        if lo.iter().map(|&x| x as u64).sum::<u64>() > S as u64
-            || hi.iter().map(|&x| x as u64).sum::<u64>() < S as u64
-        {
-            return Err(PlanError::Infeasible);
+        let mut held = vec![false; S as usize];
+        for &s in &self.held {
+            held[s as usize] = true;
         }
-        let targets = apportion(S, &current, &lo, &hi, &w, total);
-        let excess: u32 = current
+        let current: Vec<u32> = nodes.iter().map(|n| ranges_len(&n.ranges)).collect();
+        let (moves, targets, load) = match &self.load {
+            Some(load) => self.load_moves(&ids, &nodes, &w, &held, load)?,
+            None => {
+                let (lo, hi) = self.bounds(&nodes, &w, total, &held);
+                if lo.iter().map(|&x| x as u64).sum::<u64>() > S as u64
+                    || hi.iter().map(|&x| x as u64).sum::<u64>() < S as u64
+                {
+                    return Err(PlanError::Infeasible);
+                }
+                let targets = apportion(S, &current, &lo, &hi, &w, total);
+                let moves = self.moves(&ids, &nodes, &current, &targets, &held);
+                (moves, targets, None)
+            }
+        };
+        // Each node only gives or only receives, so this is the fewest
+        // single-slot moves that reach the targets, and the plan's count.
+        let lower_bound: u32 = current
             .iter()
-            .zip(&hi)
-            .map(|(&c, &h)| c.saturating_sub(h))
+            .zip(&targets)
+            .map(|(&c, &t)| c.saturating_sub(t))
             .sum();
-        let shortfall: u32 = current
-            .iter()
-            .zip(&lo)
-            .map(|(&c, &l)| l.saturating_sub(c))
-            .sum();
-        let lower_bound = excess.max(shortfall);
-        let moves = self.moves(&ids, &nodes, &current, &targets);
+        let keys = self.keys.as_ref().or(self
+            .load
+            .as_ref()
+            .filter(|l| l.by().counts_keys())
+            .map(|l| l.values_vec()));
         let plan_nodes = ids
             .iter()
             .enumerate()
             .map(|(i, id)| {
                 let g = gcd(S as u128 * w[i], total).max(1);
+                let keys_before = keys.map(|k| sum_over(k, &nodes[i].ranges));
+                let flow = |k: &Vec<u64>| {
+                    let out: u64 = moves
+                        .iter()
+                        .filter(|m| m.from == **id)
+                        .map(|m| m.keys.unwrap_or(0))
+                        .sum();
+                    let inn: u64 = moves
+                        .iter()
+                        .filter(|m| m.to == **id)
+                        .map(|m| m.keys.unwrap_or(0))
+                        .sum();
+                    sum_over(k, &nodes[i].ranges) - out + inn
+                };
                 PlanNode {
                     id: (*id).clone(),
                     addr: nodes[i].addr.clone(),
@@ -380,12 +500,13 @@ impl Rebalance {
                     before: current[i],
                     target: targets[i],
                     after: targets[i],
-                    keys_before: self.keys.as_ref().map(|k| sum_over(k, &nodes[i].ranges)),
-                    keys_after: None,
+                    keys_before,
+                    keys_after: keys.map(flow),
+                    load: load.as_ref().map(|(bands, _)| bands[i]),
                 }
             })
             .collect();
-        let mut plan = Plan {
+        Ok(Plan {
             fingerprint: output::fingerprint(
                 &self
                     .nodes
@@ -397,29 +518,98 @@ impl Rebalance {
             nodes: plan_nodes,
             lower_bound,
             moves,
-        };
-        if let Some(keys) = &self.keys {
-            for n in plan.nodes.iter_mut() {
-                let out: u64 = plan
-                    .moves
-                    .iter()
-                    .filter(|m| m.from == n.id)
-                    .map(|m| m.keys.unwrap_or(0))
-                    .sum();
-                let inn: u64 = plan
-                    .moves
-                    .iter()
-                    .filter(|m| m.to == n.id)
-                    .map(|m| m.keys.unwrap_or(0))
-                    .sum();
-                n.keys_after = n.keys_before.map(|b| b - out + inn);
-            }
-            let _ = keys;
-        }
-        Ok(plan)
+            load: load.map(|(_, l)| l),
+        })
     }
 
-    fn bounds(&self, nodes: &[&NodeIn], w: &[u128], total: u128) -> (Vec<u32>, Vec<u32>) {
+    /// A move of `slots` (ascending) with its estimates.
+    fn make_move(&self, seq: usize, from: &str, to: &str, slots: Vec<u16>) -> Move {
+        let keys = self.keys.as_ref().or(self
+            .load
+            .as_ref()
+            .filter(|l| l.by().counts_keys())
+            .map(|l| l.values_vec()));
+        Move {
+            seq,
+            from: from.to_string(),
+            to: to.to_string(),
+            slots: slots.len() as u32,
+            keys: keys.map(|k| slots.iter().map(|&s| k[s as usize]).sum()),
+            bytes: self
+                .bytes
+                .as_ref()
+                .map(|b| slots.iter().map(|&s| b[s as usize]).sum()),
+            load: self
+                .load
+                .as_ref()
+                .map(|l| slots.iter().map(|&s| l.get(s)).sum()),
+            ranges: to_ranges(slots),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn load_moves(
+        &self,
+        ids: &[&String],
+        nodes: &[&NodeIn],
+        w: &[u128],
+        held: &[bool],
+        load: &SlotLoad,
+    ) -> Result<(Vec<Move>, Vec<u32>, Option<(Vec<NodeLoad>, PlanLoad)>), PlanError> {
+        if let Some((id, _)) = self.nodes.iter().find(|(_, n)| n.target.is_some()) {
+            return Err(PlanError::TargetWithLoad { id: id.clone() });
+        }
+        let tolerance = self
+            .load_tolerance
+            .unwrap_or(Weight::int(load::DEFAULT_LOAD_TOLERANCE_PCT));
+        let slots: Vec<Vec<u16>> = nodes
+            .iter()
+            .map(|n| {
+                let mut v: Vec<u16> = n.ranges.iter().flat_map(|&(a, b)| a..=b).collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        let b = load::balance(&slots, w, held, load, tolerance.parts())?;
+        let mut targets: Vec<u32> = slots.iter().map(|v| v.len() as u32).collect();
+        let mut moves = Vec::with_capacity(b.moves.len());
+        for (from, to, chunk) in b.moves {
+            targets[from] -= chunk.len() as u32;
+            targets[to] += chunk.len() as u32;
+            moves.push(self.make_move(moves.len() + 1, ids[from], ids[to], chunk));
+        }
+        let summary = PlanLoad {
+            by: load.by(),
+            tolerance,
+            total: load.total(),
+            lower_bound: b.lower_bound,
+            moved: b.moved,
+            allowance: b.allowance,
+            hot_slots: b
+                .hot
+                .iter()
+                .map(|&(slot, load, i)| HotSlot {
+                    slot,
+                    load,
+                    node: ids[i].clone(),
+                })
+                .collect(),
+            outside: b
+                .outside
+                .iter()
+                .map(|&(i, why)| (ids[i].clone(), why))
+                .collect(),
+        };
+        Ok((moves, targets, Some((b.bands, summary))))
+    }
+
+    fn bounds(
+        &self,
+        nodes: &[&NodeIn],
+        w: &[u128],
+        total: u128,
+        held: &[bool],
+    ) -> (Vec<u32>, Vec<u32>) {
         let tau = self.tolerance as u128;
         let mut lo = Vec::with_capacity(nodes.len());
         let mut hi = Vec::with_capacity(nodes.len());
@@ -430,8 +620,15 @@ impl Rebalance {
                 continue;
             }
             let (l, h) = quota_bounds(S, wi, total, tau);
-            lo.push(l);
-            hi.push(h);
+            // Held slots stay: a node keeps at least those.
+            let kept = n
+                .ranges
+                .iter()
+                .flat_map(|&(a, b)| a..=b)
+                .filter(|&s| held[s as usize])
+                .count() as u32;
+            lo.push(l.max(kept));
+            hi.push(h.max(kept));
         }
         (lo, hi)
     }
@@ -442,6 +639,7 @@ impl Rebalance {
         nodes: &[&NodeIn],
         current: &[u32],
         targets: &[u32],
+        held: &[bool],
     ) -> Vec<Move> {
         // Givers and receivers in id order (ids are already sorted).
         let mut receivers: Vec<(usize, u32)> = (0..ids.len())
@@ -455,27 +653,23 @@ impl Rebalance {
                 continue;
             }
             let surplus = current[g] - targets[g];
-            let mut slots = choose_slots(&nodes[g].ranges, surplus).into_iter();
+            let movable = to_ranges({
+                let mut v: Vec<u16> = nodes[g]
+                    .ranges
+                    .iter()
+                    .flat_map(|&(a, b)| a..=b)
+                    .filter(|&s| !held[s as usize])
+                    .collect();
+                v.sort_unstable();
+                v
+            });
+            let mut slots = choose_slots(&movable, surplus).into_iter();
             let mut left = surplus;
             while left > 0 {
                 let (ri, need) = &mut receivers[r];
                 let take = left.min(*need);
                 let chunk: Vec<u16> = slots.by_ref().take(take as usize).collect();
-                moves.push(Move {
-                    seq: moves.len() + 1,
-                    from: ids[g].clone(),
-                    to: ids[*ri].clone(),
-                    slots: take,
-                    keys: self
-                        .keys
-                        .as_ref()
-                        .map(|k| chunk.iter().map(|&s| k[s as usize]).sum()),
-                    bytes: self
-                        .bytes
-                        .as_ref()
-                        .map(|b| chunk.iter().map(|&s| b[s as usize]).sum()),
-                    ranges: to_ranges(chunk),
-                });
+                moves.push(self.make_move(moves.len() + 1, ids[g], ids[*ri], chunk));
                 left -= take;
                 *need -= take;
                 if *need == 0 {

@@ -1,10 +1,50 @@
-//! The current layout from `CLUSTER NODES` text, refusing open slots.
+//! The current layout from `CLUSTER NODES` text, refusing open slots or
+//! holding them where they are.
 
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::{to_ranges, Rebalance};
 use crate::error::PlanError;
+
+/// What a plan does with slots in the middle of a migration (marked
+/// `[s->-id]` or `[s-<-id]` in `CLUSTER NODES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum OpenSlots {
+    /// Refuse the input, naming them: only finishing those moves is safe.
+    #[default]
+    Refuse,
+    /// Plan around them: they stay with the node that serves them.
+    Hold,
+}
+
+crate::names::named!(OpenSlots, "open-slots policy", [Refuse => "refuse", Hold => "hold"]);
+
+/// The addresses of the masters a `CLUSTER NODES` text lists, except the
+/// node that answered (`myself`): the nodes to ask too, so that a slot open
+/// on any of them is seen.
+pub fn other_primaries(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_ascii_whitespace().collect();
+        if f.len() < 3 {
+            continue;
+        }
+        let flags: Vec<&str> = f[2].split(',').collect();
+        if !flags.contains(&"master") || flags.contains(&"myself") {
+            continue;
+        }
+        if let Some(a) = f[1]
+            .split('@')
+            .next()
+            .filter(|a| !a.is_empty() && !a.starts_with(':'))
+        {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
 
 impl Rebalance {
     /// The current layout from `CLUSTER NODES` output: every master and its
@@ -13,6 +53,12 @@ impl Rebalance {
     /// the slots, since only finishing that move is safe. Give the output of
     /// every master to see every open slot.
     pub fn from_cluster_nodes(text: &str) -> Result<Self, PlanError> {
+        Self::from_cluster_nodes_with(text, OpenSlots::Refuse)
+    }
+
+    /// [`Rebalance::from_cluster_nodes`], with open slots refused or held
+    /// where they are ([`Rebalance::hold`]).
+    pub fn from_cluster_nodes_with(text: &str, open_slots: OpenSlots) -> Result<Self, PlanError> {
         let mut r = Rebalance::new();
         let mut open: Vec<u16> = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -63,10 +109,12 @@ impl Rebalance {
                 None => r.node(f[0], addr, &to_ranges(slots))?,
             }
         }
-        if !open.is_empty() {
-            open.sort_unstable();
-            open.dedup();
-            return Err(PlanError::OpenSlots { slots: open });
+        open.sort_unstable();
+        open.dedup();
+        match open_slots {
+            _ if open.is_empty() => {}
+            OpenSlots::Refuse => return Err(PlanError::OpenSlots { slots: open }),
+            OpenSlots::Hold => r.hold(&open)?,
         }
         Ok(r)
     }

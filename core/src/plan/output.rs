@@ -34,7 +34,7 @@ pub(crate) fn fingerprint(nodes: &[(&str, &[(u16, u16)])]) -> String {
     out
 }
 
-fn json_str(out: &mut String, s: &str) {
+pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -49,13 +49,25 @@ fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn json_opt_u64(out: &mut String, v: Option<u64>) {
+pub(crate) fn json_opt_u64(out: &mut String, v: Option<u64>) {
     match v {
         Some(v) => {
             let _ = write!(out, "{v}");
         }
         None => out.push_str("null"),
     }
+}
+
+pub(crate) fn json_opt_str(out: &mut String, v: Option<&str>) {
+    match v {
+        Some(v) => json_str(out, v),
+        None => out.push_str("null"),
+    }
+}
+
+/// An exact fraction as `"n/d"` text (as quotas are written).
+pub(crate) fn fraction((n, d): (u128, u128)) -> String {
+    format!("{n}/{d}")
 }
 
 /// Which migration protocol a script drives.
@@ -80,12 +92,28 @@ impl Plan {
         let mut o = String::new();
         o.push_str("{\"format\":\"keyroute.reshard-plan/1\",\"state_fingerprint\":");
         json_str(&mut o, &self.fingerprint);
-        let _ = write!(
-            o,
-            ",\"slots_total\":16384,\"policy\":{{\"rule\":\"quota\",\"tolerance_slots\":{},\
-             \"tie_break\":[\"keep-holder\",\"largest-remainder\",\"node-id\"]}},\"nodes\":[",
-            self.tolerance
-        );
+        match &self.load {
+            None => {
+                let _ = write!(
+                    o,
+                    ",\"slots_total\":16384,\"policy\":{{\"rule\":\"quota\",\"tolerance_slots\":{},\
+                     \"tie_break\":[\"keep-holder\",\"largest-remainder\",\"node-id\"]}},\"nodes\":[",
+                    self.tolerance
+                );
+            }
+            Some(l) => {
+                o.push_str(",\"slots_total\":16384,\"policy\":{\"rule\":\"load\",\"by\":");
+                json_str(&mut o, &l.by.name());
+                o.push_str(",\"sample\":");
+                json_opt_u64(&mut o, l.by.sample().map(u64::from));
+                let _ = write!(
+                    o,
+                    ",\"load_tolerance_pct\":\"{}\",\"tie_break\":[\"heaviest-slot\",\"neediest-node\",\
+                     \"node-id\",\"slot\"]}},\"nodes\":[",
+                    l.tolerance
+                );
+            }
+        }
         for (i, n) in self.nodes.iter().enumerate() {
             if i > 0 {
                 o.push(',');
@@ -105,14 +133,60 @@ impl Plan {
             json_opt_u64(&mut o, n.keys_before);
             o.push_str(",\"keys_after_est\":");
             json_opt_u64(&mut o, n.keys_after);
+            if let Some(l) = &n.load {
+                let _ = write!(
+                    o,
+                    ",\"load_before\":{},\"load_target\":\"{}\",\"load_min\":{},\"load_max\":{},\
+                     \"load_after\":{},\"load_pinned\":{}",
+                    l.before,
+                    fraction(l.target),
+                    l.min,
+                    l.max,
+                    l.after,
+                    l.pinned
+                );
+            }
             o.push('}');
         }
         let _ = write!(
             o,
-            "],\"lower_bound_moves\":{},\"moves_total\":{},\"moves\":[",
+            "],\"lower_bound_moves\":{},\"moves_total\":{},",
             self.lower_bound,
             self.moves_total()
         );
+        if let Some(l) = &self.load {
+            let _ = write!(
+                o,
+                "\"load\":{{\"total\":{},\"lower_bound\":{},\"moved\":{},\"within_tolerance\":{},\
+                 \"allowance\":{},\"hot_slots\":[",
+                l.total,
+                l.lower_bound,
+                l.moved,
+                l.within_tolerance(),
+                l.allowance
+            );
+            for (i, h) in l.hot_slots.iter().enumerate() {
+                let _ = write!(
+                    o,
+                    "{}{{\"slot\":{},\"load\":{},\"node\":",
+                    if i > 0 { "," } else { "" },
+                    h.slot,
+                    h.load
+                );
+                json_str(&mut o, &h.node);
+                o.push('}');
+            }
+            o.push_str("],\"outside\":[");
+            for (i, (id, why)) in l.outside.iter().enumerate() {
+                o.push_str(if i > 0 { ",{\"id\":" } else { "{\"id\":" });
+                json_str(&mut o, id);
+                o.push_str(",\"reason\":");
+                json_str(&mut o, why.as_str());
+                o.push('}');
+            }
+            o.push_str("]},");
+        }
+        o.push_str("\"moves\":[");
         for (i, m) in self.moves.iter().enumerate() {
             if i > 0 {
                 o.push(',');
@@ -129,6 +203,9 @@ impl Plan {
             json_opt_u64(&mut o, m.keys);
             o.push_str(",\"bytes_est\":");
             json_opt_u64(&mut o, m.bytes);
+            if let Some(l) = m.load {
+                let _ = write!(o, ",\"load\":{l}");
+            }
             o.push('}');
         }
         o.push_str("]}");

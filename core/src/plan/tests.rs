@@ -361,7 +361,7 @@ mod props {
             let ws: Vec<Weight> = nodes.iter().map(|n| n.weight.unwrap_or(Weight::int(1))).collect();
             let w = weight::common_integers(&ws).unwrap();
             let total: u128 = w.iter().sum();
-            let (lo, hi) = r.bounds(&nodes, &w, total);
+            let (lo, hi) = r.bounds(&nodes, &w, total, &[false; 16384]);
             let current: Vec<u32> = nodes.iter().map(|n| ranges_len(&n.ranges)).collect();
             let mut best = u32::MAX;
             let mut t = lo.clone();
