@@ -4,6 +4,7 @@
 //! to a ketama pool (below twemproxy's 156-point step) moves keys only to it.
 
 use keyroute::partition::hash::twemproxy::TwemproxyHash;
+use keyroute::partition::spymemcached::SpyHash;
 use keyroute::partition::{Options, Pool, Scheme};
 use keyroute::plan::rings::Warning;
 use keyroute::plan::{Basis, RingChange, Share};
@@ -21,10 +22,18 @@ fn hashed(h: TwemproxyHash) -> Options {
     o
 }
 
-/// Every scheme, with the twemproxy ones hashing with md5 (uniform on any keys).
+/// Every scheme, with the twemproxy ones hashing with md5 and
+/// spymemcached's array-mod with its ketama (MD5) hash: uniform on any keys.
+/// (Its default, Java's `String.hashCode`, is far from uniform on the
+/// sequential keys below, so the share of keys moved depends on the key set.)
 fn pool(scheme: Scheme, list: &[String]) -> Pool {
     let o = match scheme {
         Scheme::TwemproxyKetama | Scheme::TwemproxyModula => hashed(TwemproxyHash::Md5),
+        Scheme::SpymemcachedArrayMod => {
+            let mut o = Options::default();
+            o.spy_hash = Some(SpyHash::Ketama);
+            o
+        }
         _ => Options::default(),
     };
     Pool::with_options(scheme, list, &o).unwrap()
