@@ -184,18 +184,18 @@ def reference_read(servers: Servers, scheme: str, keys: list[bytes]) -> list[byt
         return [servers.direct[int(str(ring.get_node(k.decode()))[5:])].get(k) for k in keys]
     if scheme == "phpredis-array":
         hosts = [spec(scheme, p, i) for i, p in enumerate(servers.ports)]
-        out = run_reader(["php", os.path.join(HERE, "read_phpredis.php")], {"hosts": hosts, "keys": keys})
-        if out["no_host"]:
+        reply = run_reader(["php", os.path.join(HERE, "read_phpredis.php")], {"hosts": hosts, "keys": keys})
+        if reply["no_host"]:
             # keyroute refuses these keys (NoServerForKey), so no agent could
             # have written them: the corpus must not hold one.
-            raise SystemExit(f"cross.py: phpredis has no host for {len(out['no_host'])} corpus key(s), "
-                             f"first {keys[out['no_host'][0]]!r}")
-        return [None if v is None else bytes.fromhex(v) for v in out["values"]]
+            raise SystemExit(f"cross.py: phpredis has no host for {len(reply['no_host'])} corpus key(s), "
+                             f"first {keys[reply['no_host'][0]]!r}")
+        return [None if v is None else bytes.fromhex(v) for v in reply["values"]]
     if scheme == "go-redis-ring-v5":
-        out = run_reader([go_reader()], {"servers": infos, "keys": keys})
-        if out["shards_up"] != len(infos):
-            raise SystemExit(f"cross.py: go-redis v5 Ring has {out['shards_up']} of {len(infos)} shards up")
-        return [None if v is None else bytes.fromhex(v) for v in out["values"]]
+        reply = run_reader([go_reader()], {"servers": infos, "keys": keys})
+        if reply["shards_up"] != len(infos):
+            raise SystemExit(f"cross.py: go-redis v5 Ring has {reply['shards_up']} of {len(infos)} shards up")
+        return [None if v is None else bytes.fromhex(v) for v in reply["values"]]
     raise SystemExit(f"cross.py: no reference for {scheme}")
 
 
