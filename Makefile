@@ -69,7 +69,7 @@ test-js: js
 
 # The sharded-client adapters against the real systems and each other: each
 # writes through its sharded client, nutcracker / redis-rb / Predis /
-# uhashring read every key back, every adapter reads every other's keys.
+# uhashring / phpredis RedisArray / go-redis v5 Ring read every key back, every adapter reads every other's keys.
 SHARDED_AGENTS ?= python-sync,python-asyncio,node-ioredis,node-redis,rust-sync,rust-async
 test-sharded: python js
 	cargo build -p keyroute-redis --example agent

@@ -18,6 +18,9 @@ servers flushed in between):
        redis-rb-4   ruby-redis's Redis::Distributed (tests/sharded/read_redis_rb.rb)
        predis       php-predis's default cluster (tests/sharded/read_predis.php)
        uhashring    uhashring 2.5's HashRing.get_node, then GET on that server
+       phpredis-array    phpredis's RedisArray (tests/sharded/read_phpredis.php)
+       go-redis-ring-v5  go-redis v5's Ring (tests/sharded/read_go_redis_v5.go,
+                         built with the Debian package into target/sharded/)
    and every key is checked to exist on exactly one server: a key the
    reference cannot read, or a key on two servers, is misplaced;
 3. every adapter reads every adapter's keys (one MGET, one pipeline of GETs):
@@ -55,7 +58,11 @@ AGENTS: dict[str, tuple[list[str], str]] = {
     "rust-async": ([os.path.join(ROOT, "target", "debug", "examples", "agent")], "async"),
 }
 
-SCHEMES = ["twemproxy-ketama", "twemproxy-modula", "redis-rb-4", "predis", "uhashring"]
+SCHEMES = ["twemproxy-ketama", "twemproxy-modula", "redis-rb-4", "predis", "uhashring", "phpredis-array",
+           "go-redis-ring-v5"]
+# At most this many keys per agent for a scheme whose reader is slow: go-redis
+# v5 asks every shard for COMMAND (and fails to parse it) before each command.
+SCHEME_KEYS = {"go-redis-ring-v5": 200}
 NUTCRACKER_POOLS = {
     "twemproxy-ketama": ("ketama", "fnv1a_64", "ketama"),
     "twemproxy-modula": ("modula", "murmur", "modula"),
@@ -107,6 +114,8 @@ class Servers:
 def spec(scheme: str, port: int, i: int) -> str:
     if scheme.startswith("twemproxy-"):
         return f"127.0.0.1:{port}:1 shard{i}"
+    if scheme == "phpredis-array":  # RedisArray hosts have no alias
+        return f"127.0.0.1:{port}"
     return f"127.0.0.1:{port} shard{i}"
 
 
@@ -173,7 +182,44 @@ def reference_read(servers: Servers, scheme: str, keys: list[bytes]) -> list[byt
     if scheme == "uhashring":
         ring = HashRing(nodes=[f"shard{i}" for i in range(len(servers.ports))])
         return [servers.direct[int(str(ring.get_node(k.decode()))[5:])].get(k) for k in keys]
+    if scheme == "phpredis-array":
+        hosts = [spec(scheme, p, i) for i, p in enumerate(servers.ports)]
+        reply = run_reader(["php", os.path.join(HERE, "read_phpredis.php")], {"hosts": hosts, "keys": keys})
+        if reply["no_host"]:
+            # keyroute refuses these keys (NoServerForKey), so no agent could
+            # have written them: the corpus must not hold one.
+            raise SystemExit(f"cross.py: phpredis has no host for {len(reply['no_host'])} corpus key(s), "
+                             f"first {keys[reply['no_host'][0]]!r}")
+        return [None if v is None else bytes.fromhex(v) for v in reply["values"]]
+    if scheme == "go-redis-ring-v5":
+        reply = run_reader([go_reader()], {"servers": infos, "keys": keys})
+        if reply["shards_up"] != len(infos):
+            raise SystemExit(f"cross.py: go-redis v5 Ring has {reply['shards_up']} of {len(infos)} shards up")
+        return [None if v is None else bytes.fromhex(v) for v in reply["values"]]
     raise SystemExit(f"cross.py: no reference for {scheme}")
+
+
+def run_reader(argv: list[str], request: dict[str, Any]) -> dict[str, Any]:
+    """Runs a reference reader on {..., "keys": [hex]}; its JSON reply."""
+    request = dict(request, keys=[k.hex() for k in request["keys"]])
+    res = subprocess.run(argv, input=json.dumps(request).encode(), capture_output=True, timeout=300)
+    if res.returncode != 0:
+        raise SystemExit(f"cross.py: reader {os.path.basename(argv[-1])} failed:\n"
+                         f"{res.stderr.decode(errors='replace')}")
+    reply: dict[str, Any] = json.loads(res.stdout)
+    return reply
+
+
+def go_reader() -> str:
+    """read_go_redis_v5.go built against Debian's gopkg.in/redis.v5 (GOPATH
+    mode, no network), once per worktree (the build cache is kept)."""
+    out_dir = os.path.join(ROOT, "target", "sharded")
+    exe = os.path.join(out_dir, "read_go_redis_v5")
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
+               GOCACHE=os.path.join(out_dir, "go-cache"), GOFLAGS="")
+    subprocess.run(["go", "build", "-o", exe, os.path.join(HERE, "read_go_redis_v5.go")],
+                   check=True, env=env)
+    return exe
 
 
 def copies(servers: Servers, keys: list[bytes]) -> list[int]:
@@ -192,7 +238,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--agents", default=",".join(AGENTS))
     ap.add_argument("--schemes", default=",".join(SCHEMES))
-    ap.add_argument("--keys", type=int, default=600, help="keys per agent and scheme")
+    ap.add_argument("--keys", type=int, default=600, help="keys per agent and scheme (at most SCHEME_KEYS[scheme])")
     args = ap.parse_args()
     agents = args.agents.split(",")
     for a in agents:
@@ -214,7 +260,7 @@ def main() -> int:
             }
             written: dict[str, tuple[list[bytes], list[bytes]]] = {}
             for agent in agents:
-                keys = corpus(scheme, agent, args.keys, rng)
+                keys = corpus(scheme, agent, min(args.keys, SCHEME_KEYS.get(scheme, args.keys)), rng)
                 values = [f"{agent}:{i}:".encode() + bytes([rng.randrange(256)]) for i in range(len(keys))]
                 run_agent(agent, dict(base, op="write", keys=[k.hex() for k in keys],
                                       values=[v.hex() for v in values]))
