@@ -152,4 +152,4 @@ bench: cli python js
 
 clean:
 	cargo clean
-	rm -rf bindings-js/pkg bindings-js/build target/wheels dist
+	rm -rf bindings-js/pkg bindings-js/pkg-wasm bindings-js/build target/wheels dist

@@ -11,3 +11,8 @@ declare module "*_wasm.json" {
   const payload: { hex: string };
   export default payload;
 }
+
+// The build names of the two wasm modules (scripts/build.sh defines them
+// for esbuild; see js/wasm-build.ts).
+declare const KEYROUTE_BUILD: string;
+declare const KEYROUTE_SLOTS_BUILD: string;

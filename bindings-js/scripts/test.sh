@@ -33,11 +33,12 @@ cargo build --release -p keyroute-cli --quiet
 
 rm -rf "$WORK"
 mkdir -p "$WORK/consumer/test"
-log "npm pack bindings-js/pkg"
+log "npm pack bindings-js/pkg bindings-js/pkg-wasm"
 tarball=$(cd "$JS/pkg" && npm pack --pack-destination "$WORK" --loglevel=error 2>/dev/null | tail -n 1)
-log "npm install --offline $tarball into target/js-test/consumer"
+wasm_tarball=$(cd "$JS/pkg-wasm" && npm pack --pack-destination "$WORK" --loglevel=error 2>/dev/null | tail -n 1)
+log "npm install --offline $tarball $wasm_tarball into target/js-test/consumer"
 printf '{ "name": "keyroute-consumer", "private": true }\n' > "$WORK/consumer/package.json"
-(cd "$WORK/consumer" && npm install --offline --no-audit --no-fund --loglevel=error "$WORK/$tarball")
+(cd "$WORK/consumer" && npm install --offline --no-audit --no-fund --loglevel=error "$WORK/$tarball" "$WORK/$wasm_tarball")
 cp "$JS"/tests/*.mjs "$WORK/consumer/test/"
 
 log "node --test"
@@ -46,6 +47,7 @@ KEYROUTE_CONSUMER=$WORK/consumer \
 KEYROUTE_JS_DIR=$JS \
 KEYROUTE_WORK=$WORK \
 KEYROUTE_TARBALL=$WORK/$tarball \
+KEYROUTE_WASM_TARBALL=$WORK/$wasm_tarball \
 KEYROUTE_VECTORS=$VECTORS \
 KEYROUTE_PYTHON=${PYTHON:-python3} \
   node --test --test-reporter=spec ${KEYROUTE_JS_TESTS:-test/*.test.mjs}

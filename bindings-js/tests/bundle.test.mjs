@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -35,11 +36,17 @@ function expected() {
 }
 
 // wrangler turns `import m from "x.wasm"` into a compiled WebAssembly.Module;
-// this plugin does the same from the file esbuild resolved.
+// this plugin does the same from the file the import resolves to (the
+// workerd entries import it from the companion package keyroute-wasm).
 const wasmAsModule = {
   name: "wasm-module",
   setup(build) {
-    build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: join(args.resolveDir, args.path), namespace: "wasm" }));
+    build.onResolve({ filter: /\.wasm$/ }, (args) => ({
+      path: args.path.startsWith(".")
+        ? join(args.resolveDir, args.path)
+        : createRequire(join(args.resolveDir, "index.js")).resolve(args.path),
+      namespace: "wasm",
+    }));
     build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
       contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
         readFileSync(args.path).toString("base64"),
@@ -119,7 +126,56 @@ test("esbuild --conditions=workerd: the .wasm import, instantiated like wrangler
     external: ["*.wasm"],
     logLevel: "silent",
   });
-  assert.match(plain.outputFiles[0].text, /from\s+["']\.\/keyroute_bg\.wasm["']/);
+  assert.match(plain.outputFiles[0].text, /from\s+["']keyroute-wasm\/keyroute_bg\.wasm["']/);
+});
+
+test("workerd: a keyroute-wasm of another build is refused at import, saying which version to install", async () => {
+  const version = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).version;
+  const real = readFileSync(createRequire(join(PKG, "index.js")).resolve("keyroute-wasm/keyroute_bg.wasm"));
+  const name = Buffer.from("keyroute_build");
+  const at = real.lastIndexOf(name);
+  assert.ok(at > 0, "keyroute-wasm's module has a keyroute_build section");
+  // The same module with another build name of the same length.
+  const other = Buffer.from(real);
+  const id = other.subarray(at + name.length);
+  id[id.length - 1] = id[id.length - 1] === 0x30 ? 0x31 : 0x30;
+  const found = id.toString();
+  const swapped = join(dir, "other-build.wasm");
+  writeFileSync(swapped, other);
+  const outfile = join(dir, "workerd-other", "app.mjs");
+  await esbuild.build({
+    entryPoints: [join(CONSUMER, "app-esm.mjs")],
+    bundle: true,
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    format: "esm",
+    outfile,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "other-build",
+        setup(build) {
+          build.onResolve({ filter: /^keyroute-wasm\/keyroute_bg\.wasm$/ }, () => ({ path: swapped, namespace: "wasm" }));
+          build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
+            contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
+              readFileSync(args.path).toString("base64"),
+            )}), (c) => c.charCodeAt(0)));`,
+            loader: "js",
+          }));
+        },
+      },
+    ],
+  });
+  let failure;
+  try {
+    execFileSync(process.execPath, [outfile], { encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure, "the bundle must not run against another build's wasm");
+  assert.match(failure.stderr, /KeyrouteError/);
+  assert.ok(failure.stderr.includes(`found keyroute-wasm ${version} (build ${found})`), failure.stderr);
+  assert.ok(failure.stderr.includes(`npm install keyroute-wasm@${version}`), failure.stderr);
 });
 
 // ---- keyroute/slots ---------------------------------------------------------

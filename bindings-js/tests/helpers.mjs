@@ -27,6 +27,10 @@ export const VECTORS_DIR = dirname(env("KEYROUTE_VECTORS"));
 export const ROOT = dirname(dirname(VECTORS_DIR));
 /** The installed package. */
 export const PKG = join(CONSUMER, "node_modules", "keyroute");
+/** The tarball of the companion package keyroute-wasm (the wasm files for Workers), installed beside it. */
+export const WASM_TARBALL = env("KEYROUTE_WASM_TARBALL");
+/** The installed keyroute-wasm. */
+export const WASM_PKG = join(CONSUMER, "node_modules", "keyroute-wasm");
 
 /**
  * The entries that export the slot functions, with their browser file and

@@ -8,10 +8,11 @@
 // tests do. Bun and Deno also load it with require().
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, join } from "node:path";
 import { after, test } from "node:test";
-import { CONSUMER, HERE, JS_DIR, PKG, WORK, tool } from "./helpers.mjs";
+import { CONSUMER, HERE, JS_DIR, WORK, tool } from "./helpers.mjs";
 
 const BIN = join(JS_DIR, "node_modules", ".bin");
 const VECTORS = process.env.KEYROUTE_VECTORS;
@@ -112,16 +113,29 @@ export default {
       platform: "neutral",
       conditions: ["workerd", "worker", "browser"],
       format: "esm",
-      external: ["*.wasm"],
       outfile: join(out, "worker.js"),
       metafile: true,
       logLevel: "silent",
+      // As wrangler does: the .wasm import (from keyroute-wasm) becomes a
+      // module of its own beside the worker, imported by its file name.
+      plugins: [
+        {
+          name: "wasm-beside",
+          setup(build) {
+            build.onResolve({ filter: /\.wasm$/ }, (args) => {
+              const file = createRequire(join(args.resolveDir, "index.js")).resolve(args.path);
+              copyFileSync(file, join(out, basename(file)));
+              return { path: `./${basename(file)}`, external: true };
+            });
+          },
+        },
+      ],
     });
     const inputs = Object.keys(built.metafile.inputs);
     const expectedEntry = spec === "keyroute" ? "dist/workerd.js" : "dist/slots-workerd.js";
     assert.ok(inputs.some((p) => p.endsWith(`node_modules/keyroute/${expectedEntry}`)), inputs.join(", "));
     assert.ok(!inputs.some((p) => p.endsWith("_wasm.json")), "no inlined wasm in a worker");
-    copyFileSync(join(PKG, "dist", wasm), join(out, wasm));
+    assert.ok(existsSync(join(out, wasm)), `${wasm} from keyroute-wasm beside the worker`);
     writeFileSync(
       join(out, "config.capnp"),
       `using Workerd = import "/workerd/workerd.capnp";
