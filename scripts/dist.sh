@@ -5,6 +5,7 @@
 #   scripts/dist.sh wheel-native the wheel of the machine it runs on, checked
 #                                with twine (the release workflow's macOS and
 #                                Windows jobs)
+#   scripts/dist.sh npm          the two npm tarballs alone, checked
 #   scripts/dist.sh sums         dist/SHA256SUMS over what dist/ holds
 #
 # Python: abi3 wheels for CPython 3.10+, cross-built here with maturin --zig
@@ -367,6 +368,12 @@ case "${1:-all}" in
     printf '  %s\n' "${SUMMARY[@]}"
     ;;
   wheel-native) wheel_native ;;
+  npm)
+    mkdir -p "$DIST"
+    rm -f "$DIST"/keyroute-*.tgz
+    npm_package
+    printf '  %s\n' "${SUMMARY[@]}"
+    ;;
   sums) sums ;;
-  *) fail "unknown step '$1' (all, wheel-native, sums)" ;;
+  *) fail "unknown step '$1' (all, wheel-native, npm, sums)" ;;
 esac
