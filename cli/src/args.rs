@@ -22,7 +22,7 @@ Examples:
   printf 'a\\nb\\n' | keyroute slot            one key per line from stdin
   keyroute check MGET '{u}a' '{u}b'          the slot all keys share
   keyroute node --cluster 127.0.0.1:7000 k1  the node that serves k1 now
-  keyroute plan rebalance --nodes-file nodes.txt --add NEWID=10.0.0.9:7000
+  keyroute plan rebalance --nodes-file nodes.txt --add 07c37dfeb235213a872192d90877d0cd55635b91=10.0.0.9:7000
 
 Exit status: 0 when every question was answered; 1 when one has no answer
 (CROSSSLOT, a key no policy rule matches, a slot nobody serves, a server
@@ -65,7 +65,7 @@ pub enum Command {
         subcommand,
         after_help = "\
 Examples:
-  keyroute plan rebalance --cluster 127.0.0.1:7000 --add NEWID=10.0.0.9:7000
+  keyroute plan rebalance --cluster 127.0.0.1:7000 --add 07c37dfeb235213a872192d90877d0cd55635b91=10.0.0.9:7000
   keyroute plan rebalance --cluster 127.0.0.1:7000 --by keys --load-tolerance 5
   keyroute plan load --cluster 127.0.0.1:7000 --by memory
   keyroute plan moved --nutcracker old.yml --to new.yml
@@ -422,7 +422,7 @@ node. --target does not apply (the load sets the slot counts).
 
 Examples:
   keyroute plan rebalance --cluster 127.0.0.1:7000
-  keyroute plan rebalance --nodes-file nodes.txt --add NEWID=10.0.0.9:7000 --format valkey9
+  keyroute plan rebalance --nodes-file nodes.txt --add 07c37dfeb235213a872192d90877d0cd55635b91=10.0.0.9:7000 --format valkey9
   keyroute plan rebalance --nodes-file nodes.txt --drain e7d1 --format json
   keyroute plan rebalance --shards-json shards.json --weight e7d1=2 --tolerance 16
   keyroute plan rebalance --cluster 127.0.0.1:7000 --by keys --load-tolerance 5 --format legacy
