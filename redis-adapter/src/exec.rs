@@ -1,7 +1,7 @@
 //! Carrying the core's plans out over sync connections.
 
 use keyroute::shard::{Control, Pipeline, ShardRouter, Step};
-use redis::{Arg, Cmd, ConnectionLike, RedisResult, Value};
+use redis::{Arg, Cmd, ConnectionLike, RedisError, RedisResult, Value};
 
 use crate::fault::combine;
 use crate::route::{encode_part_into, recycle, refusal, unpack, unpack_into, unreadable, Packed};
@@ -11,15 +11,59 @@ use crate::Sharded;
 /// the error of the shard that gave none.
 pub(crate) type ShardReplies = Vec<RedisResult<Vec<Value>>>;
 
-/// The reply at `(shard, index)`, taken out (a shard whose batch failed has
-/// its error in each of its places).
-fn take(shard_replies: &mut ShardReplies, (s, i): (usize, usize)) -> RedisResult<Value> {
-    match shard_replies.get_mut(s) {
-        Some(Ok(r)) => Ok(r
-            .get_mut(i)
-            .map_or(Value::Nil, |v| std::mem::replace(v, Value::Nil))),
-        Some(Err(e)) => Err(e.clone()),
-        None => Ok(Value::Nil),
+/// The shards' replies as the commands' results take them.
+struct Taken(Vec<Batch>);
+
+/// One shard's replies, moved out front to back.
+enum Batch {
+    /// The replies not yet taken; `next` is the index of the first of them.
+    Replies {
+        items: std::vec::IntoIter<Value>,
+        next: usize,
+    },
+    /// The shard gave no reply: its error is in each of its places.
+    Failed(RedisError),
+}
+
+impl Taken {
+    fn new(shard_replies: ShardReplies) -> Taken {
+        Taken(
+            shard_replies
+                .into_iter()
+                .map(|r| match r {
+                    Ok(items) => Batch::Replies {
+                        items: items.into_iter(),
+                        next: 0,
+                    },
+                    Err(e) => Batch::Failed(e),
+                })
+                .collect(),
+        )
+    }
+
+    /// The reply at `(shard, index)`, taken out. The plan names each
+    /// shard's replies in the order they came (its batches are made in
+    /// command order, and results are assembled in that order): each is
+    /// moved once, and none is left behind to drop.
+    #[inline]
+    fn take(&mut self, (s, i): (usize, usize)) -> RedisResult<Value> {
+        match self.0.get_mut(s) {
+            Some(Batch::Replies { items, next }) if i == *next => {
+                *next += 1;
+                Ok(items.next().unwrap_or_default())
+            }
+            Some(Batch::Replies { items, next }) => {
+                if i < *next {
+                    // Taken already.
+                    return Ok(Value::Nil);
+                }
+                let skip = i - *next;
+                *next = i + 1;
+                Ok(items.nth(skip).unwrap_or(Value::Nil))
+            }
+            Some(Batch::Failed(e)) => Err(e.clone()),
+            None => Ok(Value::Nil),
+        }
     }
 }
 
@@ -29,17 +73,14 @@ fn result_of<A: AsRef<[u8]>>(
     argv: &[A],
     p: &Pipeline,
     c: usize,
-    shard_replies: &mut ShardReplies,
+    replies: &mut Taken,
 ) -> RedisResult<Value> {
     let step = &p.steps[c];
     if let (Step::One(_), [one]) = (step, p.replies[c].as_slice()) {
         // One shard's reply is the command's: no list to make.
-        return take(shard_replies, *one);
+        return replies.take(*one);
     }
-    let results = p.replies[c]
-        .iter()
-        .map(|&at| take(shard_replies, at))
-        .collect();
+    let results = p.replies[c].iter().map(|&at| replies.take(at)).collect();
     combine(router, argv, step, results)
 }
 
@@ -48,10 +89,11 @@ pub(crate) fn assemble<A: AsRef<[u8]>, C: AsRef<[A]>>(
     router: &ShardRouter,
     commands: &[C],
     p: &Pipeline,
-    mut shard_replies: ShardReplies,
+    shard_replies: ShardReplies,
 ) -> Vec<RedisResult<Value>> {
+    let mut replies = Taken::new(shard_replies);
     (0..p.steps.len())
-        .map(|c| result_of(router, commands[c].as_ref(), p, c, &mut shard_replies))
+        .map(|c| result_of(router, commands[c].as_ref(), p, c, &mut replies))
         .collect()
 }
 
@@ -63,20 +105,15 @@ pub(crate) fn assemble_values<A: AsRef<[u8]>, C: AsRef<[A]>>(
     router: &ShardRouter,
     commands: &[C],
     p: &Pipeline,
-    mut shard_replies: ShardReplies,
+    shard_replies: ShardReplies,
     offset: usize,
     count: usize,
 ) -> RedisResult<Vec<Value>> {
+    let mut replies = Taken::new(shard_replies);
     let end = offset.saturating_add(count).min(p.steps.len());
     let mut out = Vec::with_capacity(end.saturating_sub(offset));
     for c in offset..end {
-        out.push(result_of(
-            router,
-            commands[c].as_ref(),
-            p,
-            c,
-            &mut shard_replies,
-        )?);
+        out.push(result_of(router, commands[c].as_ref(), p, c, &mut replies)?);
     }
     Ok(out)
 }

@@ -142,7 +142,7 @@ pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// Appends `n` as a RESP length line: `prefix`, the decimal digits, CRLF,
 /// written in one go for the lengths of most arguments (under 100).
-#[inline]
+#[inline(always)]
 fn push_len(out: &mut Vec<u8>, prefix: u8, n: usize) {
     if n < 10 {
         out.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']);

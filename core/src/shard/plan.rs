@@ -4,7 +4,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::{command_name, KeylessReason, Outcome, Place, ShardError, ShardRouter, Unroutable};
+use super::{
+    command_name, KeylessReason, Outcome, Place, Placement, ShardError, ShardRouter, Unroutable,
+};
 use crate::command::CommandFlags;
 use crate::command::{placed_keys_of, Command, KeyRef, Merge, ResponsePolicy};
 
@@ -291,13 +293,27 @@ impl ShardRouter {
                 }),
             };
         }
-        let (head, places) = places_of(keys, |pos| self.place_at(argv, pos))?;
-        let together = places.is_empty();
-        let merge = crate::command::merge_of(cmd);
-        if together {
+        let (head, places) = match &self.placement {
+            // A pool's keys by the pool alone, in a loop of their own (each
+            // key's group is its shard, as `place` gives it); a key it
+            // refuses is refused by `place_at`, as any other.
+            Placement::Pool(pool) => {
+                places_of(keys, |pos| match pool.try_index_for(argv[pos].as_ref()) {
+                    Ok(shard) => Ok(Place {
+                        shard,
+                        group: shard as u32,
+                    }),
+                    Err(_) => self.place_at(argv, pos),
+                })
+            }
+            Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos)),
+        }?;
+        if places.is_empty() {
+            // Together: only strict tags look further, and only at a
+            // command of several keys that is not split.
             if self.strict_tags
                 && keys.len() > 1
-                && merge.is_none()
+                && crate::command::merge_of(cmd).is_none()
                 && !self.same_tag(keys.iter().map(|k| argv[k.pos].as_ref()))
             {
                 let (shards, indexes) = self.shard_list([head.shard]);
@@ -309,7 +325,7 @@ impl ShardRouter {
             }
             return Ok(Step::One(head.shard));
         }
-        let Some(merge) = merge else {
+        let Some(merge) = crate::command::merge_of(cmd) else {
             let (shards, indexes) = self.shard_list(places.iter().map(|p| p.shard));
             let slots = self.is_cluster().then(|| {
                 let other = places
@@ -475,24 +491,27 @@ impl ShardRouter {
             let argv = argv.as_ref();
             let cmd = match (last, argv.first()) {
                 (Some((name, cmd)), Some(given)) if given.as_ref() == name => Ok(cmd),
-                _ => self.table.lookup(argv),
+                _ => {
+                    let found = self.table.lookup(argv);
+                    if let Ok(cmd) = found {
+                        last = match argv.first() {
+                            // Not a container's subcommand (whose container
+                            // would resolve another by argv[1]), nor a
+                            // container named alone.
+                            Some(given)
+                                if cmd.subcommands.is_empty()
+                                    && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
+                            {
+                                Some((given.as_ref(), cmd))
+                            }
+                            _ => None,
+                        };
+                    }
+                    found
+                }
             };
             let planned = match cmd {
-                Ok(cmd) => {
-                    last = match argv.first() {
-                        // Not a container's subcommand (whose container
-                        // would resolve another by argv[1]), nor a
-                        // container named alone.
-                        Some(given)
-                            if cmd.subcommands.is_empty()
-                                && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
-                        {
-                            Some((given.as_ref(), cmd))
-                        }
-                        _ => None,
-                    };
-                    self.plan_command(cmd, argv, &mut keys)
-                }
+                Ok(cmd) => self.plan_command(cmd, argv, &mut keys),
                 Err(e) => Err(self.unroutable(argv, Unroutable::Command(e))),
             };
             let step = match planned {
@@ -505,16 +524,26 @@ impl ShardRouter {
                 }
             };
             let at = &mut replies[i];
-            at.reserve(match &step {
-                Step::One(_) => 1,
-                Step::Split(s) => s.parts.len(),
-                Step::FanOut(f) => f.shards.len(),
-            });
-            at.extend(step.sends().map(|(shard, part)| {
+            if let Step::One(shard) = step {
+                // Most commands of a pipeline: one send, no iterator.
                 let batch = &mut batches[shard];
-                batch.push(Send { command: i, part });
-                (shard, batch.len() - 1)
-            }));
+                batch.push(Send {
+                    command: i,
+                    part: None,
+                });
+                at.push((shard, batch.len() - 1));
+            } else {
+                at.reserve(match &step {
+                    Step::One(_) => 1,
+                    Step::Split(s) => s.parts.len(),
+                    Step::FanOut(f) => f.shards.len(),
+                });
+                at.extend(step.sends().map(|(shard, part)| {
+                    let batch = &mut batches[shard];
+                    batch.push(Send { command: i, part });
+                    (shard, batch.len() - 1)
+                }));
+            }
             steps.push(step);
         }
         Ok(())
