@@ -24,6 +24,7 @@ fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
 
 /// Appends the command's arguments as the server will receive them,
 /// borrowed, to `out`.
+#[inline(always)]
 fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
     // A plain loop: collecting into a Result cost more per argument than
     // the rest of reading them.

@@ -45,7 +45,7 @@ impl Taken {
     /// shard's replies in the order they came (its batches are made in
     /// command order, and results are assembled in that order): each is
     /// moved once, and none is left behind to drop.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, (s, i): (usize, usize)) -> RedisResult<Value> {
         match self.0.get_mut(s) {
             Some(Batch::Replies { items, next }) if i == *next => {

@@ -217,15 +217,20 @@ fn keyless(cmd: &Command, pick: &AtomicU32) -> Result<Reduce, KeylessReason> {
 /// The first key's place, and every key's place when they are not all in
 /// its group (most commands have one key, or keys in one group: then
 /// nothing is allocated).
-#[inline]
+#[inline(always)]
 fn places_of(
     keys: &[KeyRef],
     mut place: impl FnMut(usize) -> Result<Place, ShardError>,
 ) -> Result<(Place, Vec<Place>), ShardError> {
-    let head = place(keys[0].pos)?;
+    // One call of `place` in the code, so that it is inlined.
+    let mut head = Place { shard: 0, group: 0 };
     let mut places: Vec<Place> = Vec::new();
-    for (i, k) in keys.iter().enumerate().skip(1) {
+    for (i, k) in keys.iter().enumerate() {
         let p = place(k.pos)?;
+        if i == 0 {
+            head = p;
+            continue;
+        }
         if places.is_empty() {
             if p.group == head.group {
                 continue;
@@ -236,6 +241,13 @@ fn places_of(
         places.push(p);
     }
     Ok((head, places))
+}
+
+/// Whether `a` and `b` are the same bytes: compared in place, as command
+/// names are short (a call to `memcmp` cost more than the comparison).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
@@ -250,6 +262,14 @@ fn next_random(state: &AtomicU32) -> u32 {
 }
 
 impl ShardRouter {
+    /// [`place_at`](Self::place_at) for a key the pool refused, out of the
+    /// planner's loop.
+    #[cold]
+    #[inline(never)]
+    fn place_refused<A: AsRef<[u8]>>(&self, argv: &[A], pos: usize) -> Result<Place, ShardError> {
+        self.place_at(argv, pos)
+    }
+
     /// Where `argv` goes, or why it cannot go anywhere.
     pub fn plan<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Step, ShardError> {
         self.plan_with(argv, &mut Vec::new())
@@ -298,12 +318,21 @@ impl ShardRouter {
             // key's group is its shard, as `place` gives it); a key it
             // refuses is refused by `place_at`, as any other.
             Placement::Pool(pool) => {
-                places_of(keys, |pos| match pool.try_index_for(argv[pos].as_ref()) {
-                    Ok(shard) => Ok(Place {
+                let may_refuse = pool.may_refuse_keys();
+                places_of(keys, |pos| {
+                    let key = argv[pos].as_ref();
+                    let shard = if may_refuse {
+                        match pool.try_index_for(key) {
+                            Ok(shard) => shard,
+                            Err(_) => return self.place_refused(argv, pos),
+                        }
+                    } else {
+                        pool.index_for(key)
+                    };
+                    Ok(Place {
                         shard,
                         group: shard as u32,
-                    }),
-                    Err(_) => self.place_at(argv, pos),
+                    })
                 })
             }
             Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos)),
@@ -490,7 +519,7 @@ impl ShardRouter {
         for (i, argv) in commands.iter().enumerate() {
             let argv = argv.as_ref();
             let cmd = match (last, argv.first()) {
-                (Some((name, cmd)), Some(given)) if given.as_ref() == name => Ok(cmd),
+                (Some((name, cmd)), Some(given)) if same_bytes(given.as_ref(), name) => Ok(cmd),
                 _ => {
                     let found = self.table.lookup(argv);
                     if let Ok(cmd) = found {
