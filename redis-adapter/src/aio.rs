@@ -7,7 +7,7 @@ use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, Value};
 
-use crate::exec::{assemble, assemble_values, exec_items, ShardReplies};
+use crate::exec::{assemble, assemble_values, exec_items, split_of, ShardReplies};
 use crate::fault::combine;
 use crate::route::{recycle, refusal, unreadable};
 use crate::Sharded;
@@ -196,14 +196,15 @@ impl<C: ConnectionLike + Send> Sharded<C> {
         for (sub, batch) in subs.iter_mut().zip(&p.batches) {
             sub.clear();
             for send in batch {
-                match (send.part, &p.steps[send.command]) {
-                    (Some(i), Step::Split(split)) => {
+                // The step is read only for a part of a split.
+                match send.part.zip(split_of(p, send.command)) {
+                    Some((i, split)) => {
                         sub.add_command(part_cmd(
                             commands[send.command].as_ref(),
                             &split.parts[i].argv,
                         ));
                     }
-                    _ => {
+                    None => {
                         sub.add_command(originals[send.command].clone());
                     }
                 }

@@ -41,6 +41,16 @@ impl Taken {
         )
     }
 
+    /// The next reply of `shard` not yet taken, taken out.
+    #[inline(always)]
+    fn take_next(&mut self, shard: usize) -> RedisResult<Value> {
+        let at = match self.0.get(shard) {
+            Some(Batch::Replies { next, .. }) => *next,
+            _ => 0,
+        };
+        self.take((shard, at))
+    }
+
     /// The reply at `(shard, index)`, taken out. The plan names each
     /// shard's replies in the order they came (its batches are made in
     /// command order, and results are assembled in that order): each is
@@ -76,12 +86,23 @@ fn result_of<A: AsRef<[u8]>>(
     replies: &mut Taken,
 ) -> RedisResult<Value> {
     let step = &p.steps[c];
-    if let (Step::One(_), [one]) = (step, p.replies[c].as_slice()) {
-        // One shard's reply is the command's: no list to make.
-        return replies.take(*one);
+    if let Step::One(shard) = *step {
+        // One shard's reply is the command's: no list to make, and its
+        // place is that shard's next reply (each shard's are taken in the
+        // order they came), so the list of places is not read.
+        return replies.take_next(shard);
     }
     let results = p.replies[c].iter().map(|&at| replies.take(at)).collect();
     combine(router, argv, step, results)
+}
+
+/// The split of command `c` of the plan, if it is one.
+#[inline]
+pub(crate) fn split_of(p: &Pipeline, c: usize) -> Option<&keyroute::shard::Split> {
+    match &p.steps[c] {
+        Step::Split(split) => Some(split),
+        _ => None,
+    }
 }
 
 /// Each command's result, in pipeline order.
@@ -112,8 +133,13 @@ pub(crate) fn assemble_values<A: AsRef<[u8]>, C: AsRef<[A]>>(
     let mut replies = Taken::new(shard_replies);
     let end = offset.saturating_add(count).min(p.steps.len());
     let mut out = Vec::with_capacity(end.saturating_sub(offset));
-    for c in offset..end {
-        out.push(result_of(router, commands[c].as_ref(), p, c, &mut replies)?);
+    // The commands before the window are taken too (and left): each
+    // shard's replies are taken in the order they came.
+    for c in 0..end {
+        let result = result_of(router, commands[c].as_ref(), p, c, &mut replies);
+        if c >= offset {
+            out.push(result?);
+        }
     }
     Ok(out)
 }
@@ -306,11 +332,12 @@ impl<C: ConnectionLike> Sharded<C> {
             let bytes = &mut batches[s];
             bytes.clear();
             for send in batch {
-                match (send.part, &p.steps[send.command]) {
-                    (Some(i), Step::Split(split)) => {
+                // The step is read only for a part of a split.
+                match send.part.zip(split_of(p, send.command)) {
+                    Some((i, split)) => {
                         encode_part_into(bytes, argvs[send.command], &split.parts[i].argv)
                     }
-                    _ => bytes.extend_from_slice(&cmd[packed.commands[send.command].0.clone()]),
+                    None => bytes.extend_from_slice(&cmd[packed.commands[send.command].0.clone()]),
                 }
             }
             shard_replies.push(conn.req_packed_commands(bytes, 0, batch.len()));

@@ -216,8 +216,13 @@ impl Reply for R {
     }
 
     fn into_items(self) -> Result<Vec<Self>, Self> {
+        self.into_item_iter().map(Iterator::collect)
+    }
+
+    /// The elements wrapped as they are taken (no second list of them).
+    fn into_item_iter(self) -> Result<impl ExactSizeIterator<Item = Self>, Self> {
         match self.0 {
-            Value::Array(items) | Value::Set(items) => Ok(items.into_iter().map(R).collect()),
+            Value::Array(items) | Value::Set(items) => Ok(items.into_iter().map(R)),
             other => Err(R(other)),
         }
     }

@@ -503,8 +503,10 @@ impl ShardRouter {
             batches,
             replies,
         } = out;
-        steps.clear();
-        steps.reserve(commands.len());
+        // Each step replaces the one of the last pipeline at its place (one
+        // pass over the list, not a pass to drop them and one to write).
+        steps.truncate(commands.len());
+        steps.reserve(commands.len() - steps.len());
         batches.truncate(self.len());
         batches.iter_mut().for_each(Vec::clear);
         batches.resize_with(self.len(), Vec::new);
@@ -573,7 +575,10 @@ impl ShardRouter {
                     (shard, batch.len() - 1)
                 }));
             }
-            steps.push(step);
+            match steps.get_mut(i) {
+                Some(old) => *old = step,
+                None => steps.push(step),
+            }
         }
         Ok(())
     }

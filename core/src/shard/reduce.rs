@@ -16,6 +16,12 @@ pub trait Reply: Sized {
     fn as_int(&self) -> Option<i64>;
     /// The elements of an array reply, or the reply back when it is not one.
     fn into_items(self) -> Result<Vec<Self>, Self>;
+    /// [`into_items`](Self::into_items) one by one. A reply type that wraps
+    /// another library's (a newtype over its value) hands them out as it
+    /// goes, without making a list of its own of every element first.
+    fn into_item_iter(self) -> Result<impl ExactSizeIterator<Item = Self>, Self> {
+        self.into_items().map(Vec::into_iter)
+    }
     /// An integer reply of the same kind as `like` (a boolean when `like`
     /// is one and `n` is 0 or 1).
     fn int_like(n: i64, like: &Self) -> Self;
@@ -48,9 +54,9 @@ impl Reduce {
         }
         match self {
             Reduce::Order(order) => {
-                let mut lists: Vec<Vec<R>> = Vec::with_capacity(replies.len());
+                let mut lists = Vec::with_capacity(replies.len());
                 for r in replies {
-                    match r.into_items() {
+                    match r.into_item_iter() {
                         Ok(items) => lists.push(items),
                         Err(other) => return other,
                     }
@@ -90,7 +96,7 @@ impl Reduce {
 
 /// Element `order[i]` of the concatenation of `lists`, for each `i`: each
 /// element taken at most once, nil where there is none to take.
-fn in_order<R: Reply>(order: &[u32], lists: Vec<Vec<R>>) -> Vec<R> {
+fn in_order<R: Reply, I: ExactSizeIterator<Item = R>>(order: &[u32], lists: Vec<I>) -> Vec<R> {
     // Where each list starts and ends in the concatenation; `next` is the
     // place of each list's next element not yet taken.
     let mut ends: Vec<usize> = Vec::with_capacity(lists.len());
@@ -100,7 +106,7 @@ fn in_order<R: Reply>(order: &[u32], lists: Vec<Vec<R>>) -> Vec<R> {
         ends.push(total);
     }
     let mut next: Vec<usize> = ends.iter().zip(&lists).map(|(e, l)| e - l.len()).collect();
-    let mut items: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    let mut items = lists;
     let mut out: Vec<R> = Vec::with_capacity(order.len());
     // The planner's orders take each list's elements front to back (a
     // part's keys are in command order): then each element moves once,
