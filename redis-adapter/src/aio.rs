@@ -5,7 +5,7 @@
 use futures_util::future::{join_all, FutureExt};
 use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
-use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, Value};
+use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
 use crate::exec::{assemble, assemble_values, exec_items, split_of, ShardReplies};
 use crate::fault::combine;
@@ -17,7 +17,9 @@ fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
     let size = positions.iter().map(|&p| argv[p].as_ref().len()).sum();
     let mut c = Cmd::with_capacity(positions.len(), size);
     for &p in positions {
-        c.arg(argv[p].as_ref());
+        // Written as the argument it is (`arg` would ask the argument's
+        // type how to write it first).
+        c.write_arg(argv[p].as_ref());
     }
     c
 }

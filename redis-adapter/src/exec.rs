@@ -135,8 +135,8 @@ pub(crate) fn assemble_values<A: AsRef<[u8]>, C: AsRef<[A]>>(
     let mut out = Vec::with_capacity(end.saturating_sub(offset));
     // The commands before the window are taken too (and left): each
     // shard's replies are taken in the order they came.
-    for c in 0..end {
-        let result = result_of(router, commands[c].as_ref(), p, c, &mut replies);
+    for (c, argv) in commands.iter().enumerate().take(end) {
+        let result = result_of(router, argv.as_ref(), p, c, &mut replies);
         if c >= offset {
             out.push(result?);
         }
