@@ -5,68 +5,49 @@
 use futures_util::future::{join_all, FutureExt};
 use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
-use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, Value};
+use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
-use crate::exec::{assemble, exec_items};
-use crate::fault::{combine, values};
-use crate::route::{refusal, unreadable, Argv};
+use crate::exec::{assemble, assemble_values, exec_items, split_of, ShardReplies};
+use crate::fault::combine;
+use crate::route::{recycle, refusal, unreadable};
 use crate::Sharded;
 
-/// The command made of `argv`'s arguments at `positions`.
-fn part_cmd(argv: &[&[u8]], positions: &[usize]) -> Cmd {
-    let mut c = Cmd::new();
+/// The command made of `argv`'s arguments at `positions`, sized once.
+fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
+    let size = positions.iter().map(|&p| argv[p].as_ref().len()).sum();
+    let mut c = Cmd::with_capacity(positions.len(), size);
     for &p in positions {
-        c.arg(argv[p]);
+        // Written as the argument it is (`arg` would ask the argument's
+        // type how to write it first).
+        c.write_arg(argv[p].as_ref());
     }
     c
 }
 
-/// The command's arguments as the server will receive them, borrowed.
-fn argv_of(cmd: &Cmd) -> redis::RedisResult<Argv<'_>> {
-    cmd.args_iter()
-        .map(|a| match a {
-            Arg::Simple(b) => Ok(b),
-            _ => Err(unreadable("a cursor argument cannot be routed")),
-        })
-        .collect()
+/// Appends the command's arguments as the server will receive them,
+/// borrowed, to `out`.
+#[inline(always)]
+fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
+    // A plain loop: collecting into a Result cost more per argument than
+    // the rest of reading them.
+    for a in cmd.args_iter() {
+        match a {
+            Arg::Simple(b) => out.push(b),
+            _ => return Err(unreadable("a cursor argument cannot be routed")),
+        }
+    }
+    Ok(())
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
-            let argv = argv_of(cmd)?;
-            match Control::of(&argv) {
-                Some(Control::Watch) => {
-                    // The watch holds only if the server took it.
-                    let mut next = self.session.clone();
-                    let shard = next.watch(&self.router, &argv).map_err(refusal)?;
-                    let reply = self.conns[shard].req_packed_command(cmd).await?;
-                    if !matches!(reply, Value::ServerError(_)) {
-                        self.session = next;
-                    }
-                    return Ok(reply);
-                }
-                Some(Control::Unwatch) if argv.len() == 1 => {
-                    return match self.session.unwatch() {
-                        Some(shard) => self.conns[shard].req_packed_command(cmd).await,
-                        None => Ok(Value::Okay),
-                    };
-                }
-                _ => {}
-            }
-            let step = self.router.plan(&argv).map_err(refusal)?;
-            if let Step::One(s) = step {
-                return self.conns[s].req_packed_command(cmd).await;
-            }
-            let cmds: Vec<(usize, Cmd)> = step
-                .sends()
-                .map(|(shard, part)| match (part, &step) {
-                    (Some(i), Step::Split(split)) => (shard, part_cmd(&argv, &split.parts[i].argv)),
-                    _ => (shard, cmd.clone()),
-                })
-                .collect();
-            let results = run_on_shards(&mut self.conns, &cmds).await;
-            combine(&self.router, &argv, &step, results)
+            let mut argv: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.argv));
+            argv.reserve(cmd.args_iter().len());
+            read_args(cmd, &mut argv)?;
+            let result = self.run_async(cmd, &argv).await;
+            self.reuse.argv = recycle(argv);
+            result
         }
         .boxed()
     }
@@ -78,23 +59,50 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            let commands: Vec<Argv<'_>> = pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
-            if pipe.is_transaction() {
-                return match self
+            // Every command's arguments in one list (a list per command
+            // cost a thousand allocations on a pipeline of 1000 GETs).
+            let mut args: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.args));
+            let mut spans = std::mem::take(&mut self.reuse.commands);
+            spans.clear();
+            for c in pipe.cmd_iter() {
+                let start = args.len();
+                read_args(c, &mut args)?;
+                spans.push((0..0, start..args.len()));
+            }
+            let mut commands: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
+            commands.extend(spans.iter().map(|(_, r)| &args[r.clone()]));
+            let result = if pipe.is_transaction() {
+                match self
                     .session
                     .transaction(&self.router, &commands)
-                    .map_err(refusal)?
+                    .map_err(refusal)
                 {
-                    Some(shard) => {
+                    Ok(Some(shard)) => {
                         self.conns[shard]
                             .req_packed_commands(pipe, offset, count)
                             .await
                     }
-                    None => Ok(Vec::new()),
-                };
-            }
-            let all = self.pipeline_results_async(pipe, &commands).await?;
-            values(all.into_iter().skip(offset).take(count).collect())
+                    Ok(None) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            } else {
+                match self.send_pipeline_async(pipe, &commands).await {
+                    Ok(replies) => assemble_values(
+                        &self.router,
+                        &commands,
+                        &self.reuse.pipeline,
+                        replies,
+                        offset,
+                        count,
+                    ),
+                    Err(e) => Err(e),
+                }
+            };
+            self.reuse.argvs = recycle(commands);
+            self.reuse.args = recycle(args);
+            spans.clear();
+            self.reuse.commands = spans;
+            result
         }
         .boxed()
     }
@@ -110,48 +118,101 @@ impl<C: ConnectionLike + Send> Sharded<C> {
     pub async fn exec_pipeline_async(
         &mut self,
         pipe: &RedisPipeline,
-    ) -> redis::RedisResult<Vec<redis::RedisResult<Value>>> {
+    ) -> RedisResult<Vec<RedisResult<Value>>> {
         if pipe.is_transaction() {
             let n = pipe.cmd_iter().count();
             let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
             return Ok(exec_items(exec));
         }
-        let commands: Vec<Argv<'_>> = pipe.cmd_iter().map(argv_of).collect::<Result<_, _>>()?;
-        self.pipeline_results_async(pipe, &commands).await
+        let mut argvs: Vec<Vec<&[u8]>> = Vec::new();
+        for c in pipe.cmd_iter() {
+            let mut argv = Vec::new();
+            read_args(c, &mut argv)?;
+            argvs.push(argv);
+        }
+        let replies = self.send_pipeline_async(pipe, &argvs).await?;
+        Ok(assemble(
+            &self.router,
+            &argvs,
+            &self.reuse.pipeline,
+            replies,
+        ))
     }
 
-    /// Each command's result of a non-transactional pipeline; every shard
-    /// is sent its batch, whatever another shard does.
-    async fn pipeline_results_async(
-        &mut self,
-        pipe: &RedisPipeline,
-        commands: &[Argv<'_>],
-    ) -> redis::RedisResult<Vec<redis::RedisResult<Value>>> {
-        let p = self.router.plan_pipeline(commands).map_err(refusal)?;
-        // One sub-pipeline per shard, all shards at once.
-        let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
-        let subs: Vec<RedisPipeline> = p
-            .batches
-            .iter()
-            .map(|batch| {
-                let mut sub = redis::pipe();
-                for send in batch {
-                    match (send.part, &p.steps[send.command]) {
-                        (Some(i), Step::Split(split)) => {
-                            sub.add_command(part_cmd(
-                                &commands[send.command],
-                                &split.parts[i].argv,
-                            ));
-                        }
-                        _ => {
-                            sub.add_command(originals[send.command].clone());
-                        }
-                    }
+    /// One command: WATCH and UNWATCH through the session, anything else
+    /// by the router's plan, the parts of a split on their shards at once.
+    async fn run_async(&mut self, cmd: &Cmd, argv: &[&[u8]]) -> RedisResult<Value> {
+        match Control::of(argv) {
+            Some(Control::Watch) => {
+                // The watch holds only if the server took it.
+                let mut next = self.session.clone();
+                let shard = next.watch(&self.router, argv).map_err(refusal)?;
+                let reply = self.conns[shard].req_packed_command(cmd).await?;
+                if !matches!(reply, Value::ServerError(_)) {
+                    self.session = next;
                 }
-                sub
+                return Ok(reply);
+            }
+            Some(Control::Unwatch) if argv.len() == 1 => {
+                return match self.session.unwatch() {
+                    Some(shard) => self.conns[shard].req_packed_command(cmd).await,
+                    None => Ok(Value::Okay),
+                };
+            }
+            _ => {}
+        }
+        let step = self
+            .router
+            .plan_with(argv, &mut self.reuse.keys)
+            .map_err(refusal)?;
+        if let Step::One(s) = step {
+            return self.conns[s].req_packed_command(cmd).await;
+        }
+        let cmds: Vec<(usize, Cmd)> = step
+            .sends()
+            .map(|(shard, part)| match (part, &step) {
+                (Some(i), Step::Split(split)) => (shard, part_cmd(argv, &split.parts[i].argv)),
+                _ => (shard, cmd.clone()),
             })
             .collect();
-        let futures = self.conns.iter_mut().zip(&subs).zip(&p.batches).map(
+        let results = run_on_shards(&mut self.conns, &cmds).await;
+        combine(&self.router, argv, &step, results)
+    }
+
+    /// Plans a non-transactional pipeline (into `self.reuse.pipeline`) and
+    /// sends each shard its batch as one sub-pipeline, all shards at once,
+    /// whatever another shard does.
+    async fn send_pipeline_async<A: AsRef<[u8]>, V: AsRef<[A]>>(
+        &mut self,
+        pipe: &RedisPipeline,
+        commands: &[V],
+    ) -> RedisResult<ShardReplies> {
+        let p = &mut self.reuse.pipeline;
+        self.router
+            .plan_pipeline_into(commands, p)
+            .map_err(refusal)?;
+        let originals: Vec<&Cmd> = pipe.cmd_iter().collect();
+        // The sub-pipelines are kept, emptied, for the next pipeline.
+        let subs = &mut self.reuse.subs;
+        subs.resize_with(self.conns.len(), RedisPipeline::new);
+        for (sub, batch) in subs.iter_mut().zip(&p.batches) {
+            sub.clear();
+            for send in batch {
+                // The step is read only for a part of a split.
+                match send.part.zip(split_of(p, send.command)) {
+                    Some((i, split)) => {
+                        sub.add_command(part_cmd(
+                            commands[send.command].as_ref(),
+                            &split.parts[i].argv,
+                        ));
+                    }
+                    None => {
+                        sub.add_command(originals[send.command].clone());
+                    }
+                }
+            }
+        }
+        let futures = self.conns.iter_mut().zip(subs.iter()).zip(&p.batches).map(
             |((conn, sub), batch)| async move {
                 if batch.is_empty() {
                     Ok(Vec::new())
@@ -160,8 +221,10 @@ impl<C: ConnectionLike + Send> Sharded<C> {
                 }
             },
         );
-        let shard_replies = join_all(futures).await;
-        Ok(assemble(&self.router, commands, p, shard_replies))
+        let replies = join_all(futures).await;
+        // The commands go (their copies are not kept), the lists stay.
+        subs.iter_mut().for_each(RedisPipeline::clear);
+        Ok(replies)
     }
 }
 
@@ -171,7 +234,7 @@ impl<C: ConnectionLike + Send> Sharded<C> {
 async fn run_on_shards<C: ConnectionLike + Send>(
     conns: &mut [C],
     cmds: &[(usize, Cmd)],
-) -> Vec<redis::RedisResult<Value>> {
+) -> Vec<RedisResult<Value>> {
     let mut per_shard: Vec<Vec<(usize, &Cmd)>> = (0..conns.len()).map(|_| Vec::new()).collect();
     for (i, (s, c)) in cmds.iter().enumerate() {
         per_shard[*s].push((i, c));
@@ -186,7 +249,7 @@ async fn run_on_shards<C: ConnectionLike + Send>(
             }
             out
         });
-    let mut replies: Vec<(usize, redis::RedisResult<Value>)> =
+    let mut replies: Vec<(usize, RedisResult<Value>)> =
         join_all(futures).await.into_iter().flatten().collect();
     replies.sort_by_key(|(i, _)| *i);
     replies.into_iter().map(|(_, v)| v).collect()

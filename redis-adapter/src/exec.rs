@@ -1,36 +1,147 @@
 //! Carrying the core's plans out over sync connections.
 
 use keyroute::shard::{Control, Pipeline, ShardRouter, Step};
-use redis::{ConnectionLike, RedisResult, Value};
+use redis::{Arg, Cmd, ConnectionLike, RedisError, RedisResult, Value};
 
-use crate::fault::{combine, values};
-use crate::route::{encode_part, refusal, unpack_argvs as unpack, unreadable, Argv};
+use crate::fault::combine;
+use crate::route::{encode_part_into, recycle, refusal, unpack, unpack_into, unreadable, Packed};
 use crate::Sharded;
 
-/// Each command's result, in pipeline order, from each shard's replies (a
-/// shard whose batch failed has its error in each of its places).
-pub(crate) fn assemble<A: AsRef<[u8]>>(
+/// What each shard answered to its batch of a pipeline: its replies, or
+/// the error of the shard that gave none.
+pub(crate) type ShardReplies = Vec<RedisResult<Vec<Value>>>;
+
+/// The shards' replies as the commands' results take them.
+struct Taken(Vec<Batch>);
+
+/// One shard's replies, moved out front to back.
+enum Batch {
+    /// The replies not yet taken; `next` is the index of the first of them.
+    Replies {
+        items: std::vec::IntoIter<Value>,
+        next: usize,
+    },
+    /// The shard gave no reply: its error is in each of its places.
+    Failed(RedisError),
+}
+
+impl Taken {
+    fn new(shard_replies: ShardReplies) -> Taken {
+        Taken(
+            shard_replies
+                .into_iter()
+                .map(|r| match r {
+                    Ok(items) => Batch::Replies {
+                        items: items.into_iter(),
+                        next: 0,
+                    },
+                    Err(e) => Batch::Failed(e),
+                })
+                .collect(),
+        )
+    }
+
+    /// The next reply of `shard` not yet taken, taken out.
+    #[inline(always)]
+    fn take_next(&mut self, shard: usize) -> RedisResult<Value> {
+        let at = match self.0.get(shard) {
+            Some(Batch::Replies { next, .. }) => *next,
+            _ => 0,
+        };
+        self.take((shard, at))
+    }
+
+    /// The reply at `(shard, index)`, taken out. The plan names each
+    /// shard's replies in the order they came (its batches are made in
+    /// command order, and results are assembled in that order): each is
+    /// moved once, and none is left behind to drop.
+    #[inline(always)]
+    fn take(&mut self, (s, i): (usize, usize)) -> RedisResult<Value> {
+        match self.0.get_mut(s) {
+            Some(Batch::Replies { items, next }) if i == *next => {
+                *next += 1;
+                Ok(items.next().unwrap_or_default())
+            }
+            Some(Batch::Replies { items, next }) => {
+                if i < *next {
+                    // Taken already.
+                    return Ok(Value::Nil);
+                }
+                let skip = i - *next;
+                *next = i + 1;
+                Ok(items.nth(skip).unwrap_or(Value::Nil))
+            }
+            Some(Batch::Failed(e)) => Err(e.clone()),
+            None => Ok(Value::Nil),
+        }
+    }
+}
+
+/// Command `c`'s result from the shards' replies.
+fn result_of<A: AsRef<[u8]>>(
     router: &ShardRouter,
-    commands: &[Vec<A>],
-    p: Pipeline,
-    mut shard_replies: Vec<RedisResult<Vec<Value>>>,
+    argv: &[A],
+    p: &Pipeline,
+    c: usize,
+    replies: &mut Taken,
+) -> RedisResult<Value> {
+    let step = &p.steps[c];
+    if let Step::One(shard) = *step {
+        // One shard's reply is the command's: no list to make, and its
+        // place is that shard's next reply (each shard's are taken in the
+        // order they came), so the list of places is not read.
+        return replies.take_next(shard);
+    }
+    let results = p.replies[c].iter().map(|&at| replies.take(at)).collect();
+    combine(router, argv, step, results)
+}
+
+/// The split of command `c` of the plan, if it is one.
+#[inline]
+pub(crate) fn split_of(p: &Pipeline, c: usize) -> Option<&keyroute::shard::Split> {
+    match &p.steps[c] {
+        Step::Split(split) => Some(split),
+        _ => None,
+    }
+}
+
+/// Each command's result, in pipeline order.
+pub(crate) fn assemble<A: AsRef<[u8]>, C: AsRef<[A]>>(
+    router: &ShardRouter,
+    commands: &[C],
+    p: &Pipeline,
+    shard_replies: ShardReplies,
 ) -> Vec<RedisResult<Value>> {
-    let mut take = |(s, i): (usize, usize)| match shard_replies.get_mut(s) {
-        Some(Ok(r)) => Ok(r
-            .get_mut(i)
-            .map_or(Value::Nil, |v| std::mem::replace(v, Value::Nil))),
-        Some(Err(e)) => Err(e.clone()),
-        None => Ok(Value::Nil),
-    };
-    p.steps
-        .iter()
-        .zip(p.replies)
-        .zip(commands)
-        .map(|((step, at), argv)| {
-            let results = at.into_iter().map(&mut take).collect();
-            combine(router, argv, step, results)
-        })
+    let mut replies = Taken::new(shard_replies);
+    (0..p.steps.len())
+        .map(|c| result_of(router, commands[c].as_ref(), p, c, &mut replies))
         .collect()
+}
+
+/// The values of the commands at `offset..offset + count`, error replies in
+/// place (`Value::ServerError`), or the first failure among them in
+/// position order (a shard that gave no reply, or a partial error): what
+/// the `ConnectionLike` methods return.
+pub(crate) fn assemble_values<A: AsRef<[u8]>, C: AsRef<[A]>>(
+    router: &ShardRouter,
+    commands: &[C],
+    p: &Pipeline,
+    shard_replies: ShardReplies,
+    offset: usize,
+    count: usize,
+) -> RedisResult<Vec<Value>> {
+    let mut replies = Taken::new(shard_replies);
+    let end = offset.saturating_add(count).min(p.steps.len());
+    let mut out = Vec::with_capacity(end.saturating_sub(offset));
+    // The commands before the window are taken too (and left): each
+    // shard's replies are taken in the order they came.
+    for (c, argv) in commands.iter().enumerate().take(end) {
+        let result = result_of(router, argv.as_ref(), p, c, &mut replies);
+        if c >= offset {
+            out.push(result?);
+        }
+    }
+    Ok(out)
 }
 
 /// A transaction's replies from its EXEC reply (none when a WATCH
@@ -44,38 +155,67 @@ pub(crate) fn exec_items(exec: Vec<Value>) -> Vec<RedisResult<Value>> {
 }
 
 /// Whether the packed commands are a MULTI ... EXEC block.
-pub(crate) fn is_transaction<A: AsRef<[u8]>>(commands: &[Vec<A>]) -> bool {
+pub(crate) fn is_transaction<A: AsRef<[u8]>, C: AsRef<[A]>>(commands: &[C]) -> bool {
     commands.len() >= 2
-        && Control::of(&commands[0]) == Some(Control::Multi)
-        && Control::of(&commands[commands.len() - 1]) == Some(Control::Exec)
+        && Control::of(commands[0].as_ref()) == Some(Control::Multi)
+        && Control::of(commands[commands.len() - 1].as_ref()) == Some(Control::Exec)
+}
+
+/// The command as the caller gave it, to send whole to one shard.
+#[derive(Clone, Copy)]
+enum Whole<'a> {
+    /// Already packed (`req_packed_command`).
+    Packed(&'a [u8]),
+    /// A `Cmd` the shard's connection packs itself (`req_command`).
+    Cmd(&'a Cmd),
+}
+
+impl Whole<'_> {
+    fn send<C: ConnectionLike>(self, conn: &mut C) -> RedisResult<Value> {
+        match self {
+            Whole::Packed(bytes) => conn.req_packed_command(bytes),
+            Whole::Cmd(cmd) => conn.req_command(cmd),
+        }
+    }
 }
 
 impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
-        let commands = unpack(cmd)?;
-        let [(_, argv)] = commands.as_slice() else {
-            return Err(unreadable("expected one packed command"));
+        let packed = unpack_into(
+            cmd,
+            recycle(std::mem::take(&mut self.reuse.args)),
+            std::mem::take(&mut self.reuse.commands),
+        )?;
+        let result = if packed.commands.len() == 1 {
+            self.run(packed.argv(0), Whole::Packed(cmd))
+        } else {
+            Err(unreadable("expected one packed command"))
         };
-        match Control::of(argv) {
-            Some(Control::Watch) => {
-                // The watch holds only if the server took it.
-                let mut next = self.session.clone();
-                let shard = next.watch(&self.router, argv).map_err(refusal)?;
-                let reply = self.conns[shard].req_packed_command(cmd)?;
-                if !matches!(reply, Value::ServerError(_)) {
-                    self.session = next;
-                }
-                Ok(reply)
-            }
-            Some(Control::Unwatch) if argv.len() == 1 => match self.session.unwatch() {
-                Some(shard) => self.conns[shard].req_packed_command(cmd),
-                None => Ok(Value::Okay),
-            },
-            _ => {
-                let step = self.router.plan(argv).map_err(refusal)?;
-                self.run_step(cmd, argv, &step)
+        self.keep(packed);
+        result
+    }
+
+    /// A `Cmd` is routed by its arguments as they stand, without packing
+    /// it first and reading the packing back; the shard's connection packs
+    /// what goes to it whole.
+    fn req_command(&mut self, cmd: &Cmd) -> RedisResult<Value> {
+        // Cursor arguments and commands that expect no reply keep the
+        // packed path, which answers for them as it always has.
+        let packed = |this: &mut Self| this.req_packed_command(&cmd.get_packed_command());
+        if cmd.is_no_response() {
+            return packed(self);
+        }
+        let mut argv: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.argv));
+        argv.reserve(cmd.args_iter().len());
+        for a in cmd.args_iter() {
+            match a {
+                Arg::Simple(b) => argv.push(b),
+                _ => return packed(self),
             }
         }
+        let result = self.run(&argv, Whole::Cmd(cmd));
+        self.reuse.argv = recycle(argv);
+        result
     }
 
     fn req_packed_commands(
@@ -84,21 +224,40 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
         offset: usize,
         count: usize,
     ) -> RedisResult<Vec<Value>> {
-        let commands = unpack(cmd)?;
-        let argvs: Vec<Argv<'_>> = commands.iter().map(|(_, a)| a.clone()).collect();
-        if is_transaction(&argvs) {
+        let packed = unpack_into(
+            cmd,
+            recycle(std::mem::take(&mut self.reuse.args)),
+            std::mem::take(&mut self.reuse.commands),
+        )?;
+        let mut argvs: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
+        argvs.extend((0..packed.commands.len()).map(|i| packed.argv(i)));
+        let result = if is_transaction(&argvs) {
             let inner = &argvs[1..argvs.len() - 1];
-            return match self
+            match self
                 .session
                 .transaction(&self.router, inner)
-                .map_err(refusal)?
+                .map_err(refusal)
             {
-                Some(shard) => self.conns[shard].req_packed_commands(cmd, offset, count),
-                None => Ok(Vec::new()),
-            };
-        }
-        let all = self.pipeline_results(cmd, &commands, &argvs)?;
-        values(all.into_iter().skip(offset).take(count).collect())
+                Ok(Some(shard)) => self.conns[shard].req_packed_commands(cmd, offset, count),
+                Ok(None) => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.send_pipeline(cmd, &packed, &argvs)
+                .and_then(|replies| {
+                    assemble_values(
+                        &self.router,
+                        &argvs,
+                        &self.reuse.pipeline,
+                        replies,
+                        offset,
+                        count,
+                    )
+                })
+        };
+        self.reuse.argvs = recycle(argvs);
+        self.keep(packed);
+        result
     }
 
     fn get_db(&self) -> i64 {
@@ -132,20 +291,37 @@ impl<C: ConnectionLike> Sharded<C> {
             let n = pipe.cmd_iter().count();
             return Ok(exec_items(self.req_packed_commands(&cmd, n + 1, 1)?));
         }
-        let commands = unpack(&cmd)?;
-        let argvs: Vec<Argv<'_>> = commands.iter().map(|(_, a)| a.clone()).collect();
-        self.pipeline_results(&cmd, &commands, &argvs)
+        let packed = unpack(&cmd)?;
+        let argvs: Vec<&[&[u8]]> = (0..packed.commands.len()).map(|i| packed.argv(i)).collect();
+        let replies = self.send_pipeline(&cmd, &packed, &argvs)?;
+        Ok(assemble(
+            &self.router,
+            &argvs,
+            &self.reuse.pipeline,
+            replies,
+        ))
     }
 
-    /// Each command's result of a planned, non-transactional pipeline;
-    /// every shard is sent its batch, whatever another shard does.
-    fn pipeline_results(
+    /// The lists of `packed` kept, empty, for the next command.
+    fn keep(&mut self, packed: Packed<'_>) {
+        let Packed { args, mut commands } = packed;
+        self.reuse.args = recycle(args);
+        commands.clear();
+        self.reuse.commands = commands;
+    }
+
+    /// Plans a non-transactional pipeline (into `self.reuse.pipeline`) and
+    /// sends each shard its batch, whatever another shard does.
+    fn send_pipeline(
         &mut self,
         cmd: &[u8],
-        commands: &[(std::ops::Range<usize>, Argv<'_>)],
-        argvs: &[Argv<'_>],
-    ) -> RedisResult<Vec<RedisResult<Value>>> {
-        let p = self.router.plan_pipeline(argvs).map_err(refusal)?;
+        packed: &Packed<'_>,
+        argvs: &[&[&[u8]]],
+    ) -> RedisResult<ShardReplies> {
+        let p = &mut self.reuse.pipeline;
+        self.router.plan_pipeline_into(argvs, p).map_err(refusal)?;
+        let batches = &mut self.reuse.batches;
+        batches.resize_with(self.conns.len(), Vec::new);
         let mut shard_replies = Vec::with_capacity(self.conns.len());
         for (s, conn) in self.conns.iter_mut().enumerate() {
             let batch = &p.batches[s];
@@ -153,36 +329,64 @@ impl<C: ConnectionLike> Sharded<C> {
                 shard_replies.push(Ok(Vec::new()));
                 continue;
             }
-            let mut bytes = Vec::new();
+            let bytes = &mut batches[s];
+            bytes.clear();
             for send in batch {
-                let (range, argv) = &commands[send.command];
-                match (send.part, &p.steps[send.command]) {
-                    (Some(i), Step::Split(split)) => {
-                        bytes.extend(encode_part(argv, &split.parts[i].argv))
+                // The step is read only for a part of a split.
+                match send.part.zip(split_of(p, send.command)) {
+                    Some((i, split)) => {
+                        encode_part_into(bytes, argvs[send.command], &split.parts[i].argv)
                     }
-                    _ => bytes.extend_from_slice(&cmd[range.clone()]),
+                    None => bytes.extend_from_slice(&cmd[packed.commands[send.command].0.clone()]),
                 }
             }
-            shard_replies.push(conn.req_packed_commands(&bytes, 0, batch.len()));
+            shard_replies.push(conn.req_packed_commands(bytes, 0, batch.len()));
         }
-        Ok(assemble(&self.router, argvs, p, shard_replies))
+        Ok(shard_replies)
     }
 
-    fn run_step(&mut self, cmd: &[u8], argv: &[&[u8]], step: &Step) -> RedisResult<Value> {
-        if let Step::One(s) = step {
-            return self.conns[*s].req_packed_command(cmd);
-        }
-        // Every part is sent, whatever another shard does: the core names
-        // which were applied when one gave no reply.
-        let mut results = Vec::new();
-        for (shard, part) in step.sends() {
-            results.push(match (part, step) {
-                (Some(i), Step::Split(split)) => {
-                    self.conns[shard].req_packed_command(&encode_part(argv, &split.parts[i].argv))
+    /// One command: the transaction commands through the session, anything
+    /// else by the router's plan.
+    fn run(&mut self, argv: &[&[u8]], whole: Whole<'_>) -> RedisResult<Value> {
+        match Control::of(argv) {
+            Some(Control::Watch) => {
+                // The watch holds only if the server took it.
+                let mut next = self.session.clone();
+                let shard = next.watch(&self.router, argv).map_err(refusal)?;
+                let reply = whole.send(&mut self.conns[shard])?;
+                if !matches!(reply, Value::ServerError(_)) {
+                    self.session = next;
                 }
-                _ => self.conns[shard].req_packed_command(cmd),
-            });
+                Ok(reply)
+            }
+            Some(Control::Unwatch) if argv.len() == 1 => match self.session.unwatch() {
+                Some(shard) => whole.send(&mut self.conns[shard]),
+                None => Ok(Value::Okay),
+            },
+            _ => {
+                let step = self
+                    .router
+                    .plan_with(argv, &mut self.reuse.keys)
+                    .map_err(refusal)?;
+                if let Step::One(s) = step {
+                    return whole.send(&mut self.conns[s]);
+                }
+                // Every part is sent, whatever another shard does: the core
+                // names which were applied when one gave no reply.
+                let mut results = Vec::new();
+                for (shard, part) in step.sends() {
+                    results.push(match (part, &step) {
+                        (Some(i), Step::Split(split)) => {
+                            let buf = &mut self.reuse.part;
+                            buf.clear();
+                            encode_part_into(buf, argv, &split.parts[i].argv);
+                            self.conns[shard].req_packed_command(buf)
+                        }
+                        _ => whole.send(&mut self.conns[shard]),
+                    });
+                }
+                combine(&self.router, argv, &step, results)
+            }
         }
-        combine(&self.router, argv, step, results)
     }
 }

@@ -149,10 +149,3 @@ pub(crate) fn combine<A: AsRef<[u8]>>(
         errors,
     }))))
 }
-
-/// A pipeline's values, error replies in place (`Value::ServerError`), or
-/// its first failure in position order (a shard that gave no reply, or a
-/// partial error): what the `ConnectionLike` methods return.
-pub(crate) fn values(results: Vec<RedisResult<Value>>) -> RedisResult<Vec<Value>> {
-    results.into_iter().collect()
-}

@@ -87,6 +87,36 @@ pub struct Sharded<C> {
     conns: Vec<C>,
     /// WATCH / MULTI state of the connection.
     session: Session,
+    /// Allocations kept from one command to the next.
+    reuse: Reuse,
+}
+
+/// Lists the adapter fills on every command, kept (empty) between
+/// commands so that their allocations are made once: the same work done by
+/// hand allocates a list per shard, and a list per command or per key on
+/// top of that made the adapter slower than it (bench `mget`).
+#[derive(Default)]
+struct Reuse {
+    /// The bytes of a split's part.
+    part: Vec<u8>,
+    /// A command's arguments (always empty here: they borrow the caller's
+    /// command while it runs).
+    argv: Vec<&'static [u8]>,
+    /// A command's keys, for the router.
+    keys: Vec<keyroute::command::KeyRef>,
+    /// A pipeline's arguments, every command's in one list (always empty here).
+    args: Vec<&'static [u8]>,
+    /// A pipeline's commands: their bytes and their arguments in `args`.
+    commands: Vec<(core::ops::Range<usize>, core::ops::Range<usize>)>,
+    /// A pipeline's commands' arguments (always empty here).
+    argvs: Vec<&'static [&'static [u8]]>,
+    /// A pipeline's plan.
+    pipeline: keyroute::shard::Pipeline,
+    /// The bytes sent to each shard in a pipeline.
+    batches: Vec<Vec<u8>>,
+    /// The sub-pipeline sent to each shard (async), emptied after use.
+    #[cfg(feature = "aio")]
+    subs: Vec<redis::Pipeline>,
 }
 
 impl<C> Sharded<C> {
@@ -107,6 +137,7 @@ impl<C> Sharded<C> {
             router: ShardRouter::for_pool(pool),
             conns,
             session: Session::new(),
+            reuse: Reuse::default(),
         })
     }
 

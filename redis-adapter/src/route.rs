@@ -8,9 +8,6 @@ use redis::{ErrorKind, RedisError, Value};
 
 use crate::codes;
 
-/// A command's arguments, borrowed from the caller's command.
-pub(crate) type Argv<'a> = Vec<&'a [u8]>;
-
 /// A refusal of the core as the crate's error: kind `Client`, the core's
 /// code as the description, its message as the detail.
 pub(crate) fn refusal(e: ShardError) -> RedisError {
@@ -32,6 +29,13 @@ pub(crate) struct Packed<'a> {
     pub(crate) args: Vec<&'a [u8]>,
     /// Per command: its bytes in the buffer and its arguments in `args`.
     pub(crate) commands: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl<'a> Packed<'a> {
+    /// The arguments of command `i`.
+    pub(crate) fn argv(&self, i: usize) -> &[&'a [u8]] {
+        &self.args[self.commands[i].1.clone()]
+    }
 }
 
 /// The decimal count after `prefix` at `*at`, up to CRLF, as the careful
@@ -95,15 +99,6 @@ pub(crate) fn unpack(bytes: &[u8]) -> Result<Packed<'_>, RedisError> {
     unpack_into(bytes, Vec::new(), Vec::new())
 }
 
-/// [`unpack`] as a list per command: its bytes and its arguments.
-pub(crate) fn unpack_argvs(bytes: &[u8]) -> Result<Vec<(Range<usize>, Argv<'_>)>, RedisError> {
-    let p = unpack(bytes)?;
-    Ok(p.commands
-        .iter()
-        .map(|(r, a)| (r.clone(), p.args[a.clone()].to_vec()))
-        .collect())
-}
-
 /// [`unpack`] into the (cleared) lists of an earlier call.
 pub(crate) fn unpack_into<'a>(
     bytes: &'a [u8],
@@ -135,9 +130,19 @@ pub(crate) fn unpack_into<'a>(
     Ok(out)
 }
 
+/// An empty list on `v`'s allocation, for elements of another type of the
+/// same layout (references of another lifetime): a list of borrowed
+/// arguments is kept from one call to the next without its contents. The
+/// in-place collection reuses the allocation (and makes a new one for a
+/// type of another layout).
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("cleared")).collect()
+}
+
 /// Appends `n` as a RESP length line: `prefix`, the decimal digits, CRLF,
 /// written in one go for the lengths of most arguments (under 100).
-#[inline]
+#[inline(always)]
 fn push_len(out: &mut Vec<u8>, prefix: u8, n: usize) {
     if n < 10 {
         out.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']);
@@ -183,7 +188,8 @@ pub(crate) fn encode_part_into(out: &mut Vec<u8>, argv: &[&[u8]], positions: &[u
 }
 
 /// The command made of `argv`'s arguments at `positions`, packed.
-pub(crate) fn encode_part(argv: &[&[u8]], positions: &[usize]) -> Vec<u8> {
+#[cfg(test)]
+fn encode_part(argv: &[&[u8]], positions: &[usize]) -> Vec<u8> {
     let mut out = Vec::new();
     encode_part_into(&mut out, argv, positions);
     out
@@ -210,8 +216,13 @@ impl Reply for R {
     }
 
     fn into_items(self) -> Result<Vec<Self>, Self> {
+        self.into_item_iter().map(Iterator::collect)
+    }
+
+    /// The elements wrapped as they are taken (no second list of them).
+    fn into_item_iter(self) -> Result<impl ExactSizeIterator<Item = Self>, Self> {
         match self.0 {
-            Value::Array(items) | Value::Set(items) => Ok(items.into_iter().map(R).collect()),
+            Value::Array(items) | Value::Set(items) => Ok(items.into_iter().map(R)),
             other => Err(R(other)),
         }
     }
@@ -252,12 +263,17 @@ mod tests {
         let mut bytes = Vec::new();
         bytes.extend(encode_part(&argv, &[0, 1, 2, 3, 4]));
         bytes.extend(encode_part(&argv, &[0, 3]));
-        let got = unpack_argvs(&bytes).unwrap();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].1, argv);
-        assert_eq!(got[1].1, vec![argv[0], argv[3]]);
-        assert_eq!(got[0].0.end, got[1].0.start);
-        assert_eq!(got[1].0.end, bytes.len());
+        let got = unpack(&bytes).unwrap();
+        assert_eq!(got.commands.len(), 2);
+        assert_eq!(got.argv(0), argv);
+        assert_eq!(got.argv(1), vec![argv[0], argv[3]]);
+        assert_eq!(got.commands[0].0.end, got.commands[1].0.start);
+        assert_eq!(got.commands[1].0.end, bytes.len());
+        // Lists of an earlier call are reused, their contents replaced.
+        let again = unpack_into(&bytes[..got.commands[0].0.end], got.args, got.commands);
+        let again = again.unwrap();
+        assert_eq!(again.commands.len(), 1);
+        assert_eq!(again.argv(0), argv);
         // The same bytes as keyroute's own RESP writer packs, at every
         // width of length.
         assert_eq!(

@@ -192,6 +192,26 @@ fn sync_adapter_against_nutcracker() {
     }
     let lens: Vec<usize> = pipe.query(&mut s).unwrap();
     assert_eq!(lens.len(), 2000);
+    // A window of a pipeline's replies (offset and count): the replies of
+    // those commands, each shard's earlier replies passed over.
+    let mut gets = redis::pipe();
+    for k in &keys[..40] {
+        gets.cmd("GET").arg(k);
+    }
+    let all = s
+        .req_packed_commands(&gets.get_packed_pipeline(), 0, 40)
+        .unwrap();
+    let want: Vec<Value> = (0..40)
+        .map(|i| Value::BulkString(format!("{i}-{i}").into_bytes()))
+        .collect();
+    assert_eq!(all, want);
+    for (offset, count) in [(1, 3), (7, 20), (39, 1), (0, 0), (35, 10)] {
+        let got = s
+            .req_packed_commands(&gets.get_packed_pipeline(), offset, count)
+            .unwrap();
+        let end = (offset + count).min(40);
+        assert_eq!(got, want[offset..end], "{offset} {count}");
+    }
 
     // Every key is where nutcracker itself looks for it.
     let mut nc = Raw::open(proxy);

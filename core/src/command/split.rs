@@ -217,41 +217,36 @@ impl CommandTable {
                 command: cmd.name.as_ref().into(),
             });
         }
-        // Two passes: each key's part and every part's size first, so that
-        // each part's lists are allocated once at their size (growing them
-        // key by key cost more than the split itself on 1000-key MGETs).
-        let mut groups: Vec<u32> = Vec::new();
-        let mut sizes: Vec<usize> = Vec::new();
-        let mut part_of: Vec<u32> = Vec::with_capacity(keys.len());
-        for ordinal in 0..keys.len() {
+        // One pass. The j-th part's lists are allocated when its first key
+        // is seen, for 2/j of the keys left (all of them for the first
+        // two): keys spread over the parts about evenly never grow them,
+        // and all the lists together hold at most 2 ln(parts) + 2 times
+        // the keys (growing them from nothing, or a first pass to size
+        // them, cost more than the split itself on 1000-key MGETs).
+        let mut parts: Vec<GroupPart> = Vec::new();
+        for (ordinal, k) in keys.iter().enumerate() {
             let g = group(ordinal);
-            let i = match groups.iter().position(|&x| x == g) {
+            let i = match parts.iter().position(|p| p.group == g) {
                 Some(i) => i,
                 None => {
-                    groups.push(g);
-                    sizes.push(0);
-                    groups.len() - 1
+                    let left = keys.len() - ordinal;
+                    let left = (2 * left).div_ceil(parts.len() + 1).min(left);
+                    let mut argv = Vec::with_capacity(1 + left * step);
+                    argv.push(0);
+                    parts.push(GroupPart {
+                        group: g,
+                        argv,
+                        keys: Vec::with_capacity(left),
+                    });
+                    parts.len() - 1
                 }
             };
-            sizes[i] += 1;
-            part_of.push(i as u32);
-        }
-        let mut parts: Vec<GroupPart> = groups
-            .iter()
-            .zip(&sizes)
-            .map(|(&group, &n)| {
-                let mut argv = Vec::with_capacity(1 + n * step);
-                argv.push(0);
-                GroupPart {
-                    group,
-                    argv,
-                    keys: Vec::with_capacity(n),
-                }
-            })
-            .collect();
-        for (ordinal, (k, &i)) in keys.iter().zip(&part_of).enumerate() {
-            let part = &mut parts[i as usize];
-            part.argv.extend(k.pos..k.pos + step);
+            let part = &mut parts[i];
+            if step == 1 {
+                part.argv.push(k.pos);
+            } else {
+                part.argv.extend(k.pos..k.pos + step);
+            }
             part.keys.push(ordinal);
         }
         Ok(parts)

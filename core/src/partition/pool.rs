@@ -601,6 +601,17 @@ impl Pool {
         }
     }
 
+    /// Whether [`Pool::try_index_for`] may refuse a key: false when it is
+    /// [`Pool::index_for`] for every key (a planner placing many keys asks
+    /// this once).
+    #[inline]
+    pub(crate) fn may_refuse_keys(&self) -> bool {
+        matches!(
+            &*self.router,
+            Router::PhpRedis(_) | Router::DalliKeys(_) | Router::Spymemcached(_)
+        )
+    }
+
     /// The server that holds `key` as written, or the error of
     /// [`Pool::try_index_for`].
     #[inline]

@@ -4,7 +4,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::{command_name, KeylessReason, Outcome, Place, ShardError, ShardRouter, Unroutable};
+use super::{
+    command_name, KeylessReason, Outcome, Place, Placement, ShardError, ShardRouter, Unroutable,
+};
 use crate::command::CommandFlags;
 use crate::command::{placed_keys_of, Command, KeyRef, Merge, ResponsePolicy};
 
@@ -215,15 +217,20 @@ fn keyless(cmd: &Command, pick: &AtomicU32) -> Result<Reduce, KeylessReason> {
 /// The first key's place, and every key's place when they are not all in
 /// its group (most commands have one key, or keys in one group: then
 /// nothing is allocated).
-#[inline]
+#[inline(always)]
 fn places_of(
     keys: &[KeyRef],
     mut place: impl FnMut(usize) -> Result<Place, ShardError>,
 ) -> Result<(Place, Vec<Place>), ShardError> {
-    let head = place(keys[0].pos)?;
+    // One call of `place` in the code, so that it is inlined.
+    let mut head = Place { shard: 0, group: 0 };
     let mut places: Vec<Place> = Vec::new();
-    for (i, k) in keys.iter().enumerate().skip(1) {
+    for (i, k) in keys.iter().enumerate() {
         let p = place(k.pos)?;
+        if i == 0 {
+            head = p;
+            continue;
+        }
         if places.is_empty() {
             if p.group == head.group {
                 continue;
@@ -234,6 +241,13 @@ fn places_of(
         places.push(p);
     }
     Ok((head, places))
+}
+
+/// Whether `a` and `b` are the same bytes: compared in place, as command
+/// names are short (a call to `memcmp` cost more than the comparison).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// A cheap, well-mixed sequence (a Weyl step through SplitMix32's
@@ -248,6 +262,14 @@ fn next_random(state: &AtomicU32) -> u32 {
 }
 
 impl ShardRouter {
+    /// [`place_at`](Self::place_at) for a key the pool refused, out of the
+    /// planner's loop.
+    #[cold]
+    #[inline(never)]
+    fn place_refused<A: AsRef<[u8]>>(&self, argv: &[A], pos: usize) -> Result<Place, ShardError> {
+        self.place_at(argv, pos)
+    }
+
     /// Where `argv` goes, or why it cannot go anywhere.
     pub fn plan<A: AsRef<[u8]>>(&self, argv: &[A]) -> Result<Step, ShardError> {
         self.plan_with(argv, &mut Vec::new())
@@ -291,13 +313,36 @@ impl ShardRouter {
                 }),
             };
         }
-        let (head, places) = places_of(keys, |pos| self.place_at(argv, pos))?;
-        let together = places.is_empty();
-        let merge = crate::command::merge_of(cmd);
-        if together {
+        let (head, places) = match &self.placement {
+            // A pool's keys by the pool alone, in a loop of their own (each
+            // key's group is its shard, as `place` gives it); a key it
+            // refuses is refused by `place_at`, as any other.
+            Placement::Pool(pool) => {
+                let may_refuse = pool.may_refuse_keys();
+                places_of(keys, |pos| {
+                    let key = argv[pos].as_ref();
+                    let shard = if may_refuse {
+                        match pool.try_index_for(key) {
+                            Ok(shard) => shard,
+                            Err(_) => return self.place_refused(argv, pos),
+                        }
+                    } else {
+                        pool.index_for(key)
+                    };
+                    Ok(Place {
+                        shard,
+                        group: shard as u32,
+                    })
+                })
+            }
+            Placement::Slots { .. } => places_of(keys, |pos| self.place_at(argv, pos)),
+        }?;
+        if places.is_empty() {
+            // Together: only strict tags look further, and only at a
+            // command of several keys that is not split.
             if self.strict_tags
                 && keys.len() > 1
-                && merge.is_none()
+                && crate::command::merge_of(cmd).is_none()
                 && !self.same_tag(keys.iter().map(|k| argv[k.pos].as_ref()))
             {
                 let (shards, indexes) = self.shard_list([head.shard]);
@@ -309,7 +354,7 @@ impl ShardRouter {
             }
             return Ok(Step::One(head.shard));
         }
-        let Some(merge) = merge else {
+        let Some(merge) = crate::command::merge_of(cmd) else {
             let (shards, indexes) = self.shard_list(places.iter().map(|p| p.shard));
             let slots = self.is_cluster().then(|| {
                 let other = places
@@ -458,8 +503,10 @@ impl ShardRouter {
             batches,
             replies,
         } = out;
-        steps.clear();
-        steps.reserve(commands.len());
+        // Each step replaces the one of the last pipeline at its place (one
+        // pass over the list, not a pass to drop them and one to write).
+        steps.truncate(commands.len());
+        steps.reserve(commands.len() - steps.len());
         batches.truncate(self.len());
         batches.iter_mut().for_each(Vec::clear);
         batches.resize_with(self.len(), Vec::new);
@@ -474,25 +521,28 @@ impl ShardRouter {
         for (i, argv) in commands.iter().enumerate() {
             let argv = argv.as_ref();
             let cmd = match (last, argv.first()) {
-                (Some((name, cmd)), Some(given)) if given.as_ref() == name => Ok(cmd),
-                _ => self.table.lookup(argv),
+                (Some((name, cmd)), Some(given)) if same_bytes(given.as_ref(), name) => Ok(cmd),
+                _ => {
+                    let found = self.table.lookup(argv);
+                    if let Ok(cmd) = found {
+                        last = match argv.first() {
+                            // Not a container's subcommand (whose container
+                            // would resolve another by argv[1]), nor a
+                            // container named alone.
+                            Some(given)
+                                if cmd.subcommands.is_empty()
+                                    && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
+                            {
+                                Some((given.as_ref(), cmd))
+                            }
+                            _ => None,
+                        };
+                    }
+                    found
+                }
             };
             let planned = match cmd {
-                Ok(cmd) => {
-                    last = match argv.first() {
-                        // Not a container's subcommand (whose container
-                        // would resolve another by argv[1]), nor a
-                        // container named alone.
-                        Some(given)
-                            if cmd.subcommands.is_empty()
-                                && cmd.name.as_bytes().eq_ignore_ascii_case(given.as_ref()) =>
-                        {
-                            Some((given.as_ref(), cmd))
-                        }
-                        _ => None,
-                    };
-                    self.plan_command(cmd, argv, &mut keys)
-                }
+                Ok(cmd) => self.plan_command(cmd, argv, &mut keys),
                 Err(e) => Err(self.unroutable(argv, Unroutable::Command(e))),
             };
             let step = match planned {
@@ -505,17 +555,30 @@ impl ShardRouter {
                 }
             };
             let at = &mut replies[i];
-            at.reserve(match &step {
-                Step::One(_) => 1,
-                Step::Split(s) => s.parts.len(),
-                Step::FanOut(f) => f.shards.len(),
-            });
-            at.extend(step.sends().map(|(shard, part)| {
+            if let Step::One(shard) = step {
+                // Most commands of a pipeline: one send, no iterator.
                 let batch = &mut batches[shard];
-                batch.push(Send { command: i, part });
-                (shard, batch.len() - 1)
-            }));
-            steps.push(step);
+                batch.push(Send {
+                    command: i,
+                    part: None,
+                });
+                at.push((shard, batch.len() - 1));
+            } else {
+                at.reserve(match &step {
+                    Step::One(_) => 1,
+                    Step::Split(s) => s.parts.len(),
+                    Step::FanOut(f) => f.shards.len(),
+                });
+                at.extend(step.sends().map(|(shard, part)| {
+                    let batch = &mut batches[shard];
+                    batch.push(Send { command: i, part });
+                    (shard, batch.len() - 1)
+                }));
+            }
+            match steps.get_mut(i) {
+                Some(old) => *old = step,
+                None => steps.push(step),
+            }
         }
         Ok(())
     }

@@ -16,6 +16,12 @@ pub trait Reply: Sized {
     fn as_int(&self) -> Option<i64>;
     /// The elements of an array reply, or the reply back when it is not one.
     fn into_items(self) -> Result<Vec<Self>, Self>;
+    /// [`into_items`](Self::into_items) one by one. A reply type that wraps
+    /// another library's (a newtype over its value) hands them out as it
+    /// goes, without making a list of its own of every element first.
+    fn into_item_iter(self) -> Result<impl ExactSizeIterator<Item = Self>, Self> {
+        self.into_items().map(Vec::into_iter)
+    }
     /// An integer reply of the same kind as `like` (a boolean when `like`
     /// is one and `n` is 0 or 1).
     fn int_like(n: i64, like: &Self) -> Self;
@@ -48,9 +54,9 @@ impl Reduce {
         }
         match self {
             Reduce::Order(order) => {
-                let mut lists: Vec<Vec<R>> = Vec::with_capacity(replies.len());
+                let mut lists = Vec::with_capacity(replies.len());
                 for r in replies {
-                    match r.into_items() {
+                    match r.into_item_iter() {
                         Ok(items) => lists.push(items),
                         Err(other) => return other,
                     }
@@ -90,50 +96,48 @@ impl Reduce {
 
 /// Element `order[i]` of the concatenation of `lists`, for each `i`: each
 /// element taken at most once, nil where there is none to take.
-fn in_order<R: Reply>(order: &[u32], lists: Vec<Vec<R>>) -> Vec<R> {
-    // Where each list ends in the concatenation.
+fn in_order<R: Reply, I: ExactSizeIterator<Item = R>>(order: &[u32], lists: Vec<I>) -> Vec<R> {
+    // Where each list starts and ends in the concatenation; `next` is the
+    // place of each list's next element not yet taken.
     let mut ends: Vec<usize> = Vec::with_capacity(lists.len());
     let mut total = 0;
     for l in &lists {
         total += l.len();
         ends.push(total);
     }
-    let list_of = |o: u32| ends.iter().position(|&e| (o as usize) < e);
+    let mut next: Vec<usize> = ends.iter().zip(&lists).map(|(e, l)| e - l.len()).collect();
+    let mut items = lists;
+    let mut out: Vec<R> = Vec::with_capacity(order.len());
     // The planner's orders take each list's elements front to back (a
     // part's keys are in command order): then each element moves once,
     // straight to its place, with no list of all the elements (on a
     // 1000-key MGET that list cost more than the moves).
-    let mut next: Vec<usize> = ends.iter().zip(&lists).map(|(e, l)| e - l.len()).collect();
-    let front_to_back = order.iter().all(|&o| match list_of(o) {
-        Some(l) if next[l] == o as usize => {
-            next[l] += 1;
-            true
+    for (i, &o) in order.iter().enumerate() {
+        let o = o as usize;
+        match (0..next.len()).find(|&l| next[l] == o && o < ends[l]) {
+            Some(l) => {
+                next[l] += 1;
+                out.push(items[l].next().unwrap_or_else(R::nil));
+            }
+            None => {
+                // Any other order: the elements left, each in its place of
+                // the concatenation (none where one was taken already).
+                let mut all: Vec<Option<R>> = Vec::with_capacity(total);
+                for (it, &n) in items.into_iter().zip(&next) {
+                    // The list's taken elements are those before `n`.
+                    all.extend((all.len()..n).map(|_| None));
+                    all.extend(it.map(Some));
+                }
+                out.extend(order[i..].iter().map(|&i| {
+                    all.get_mut(i as usize)
+                        .and_then(Option::take)
+                        .unwrap_or_else(R::nil)
+                }));
+                return out;
+            }
         }
-        _ => false,
-    });
-    if front_to_back {
-        let mut items: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
-        return order
-            .iter()
-            .map(|&o| {
-                list_of(o)
-                    .and_then(|l| items[l].next())
-                    .unwrap_or_else(R::nil)
-            })
-            .collect();
     }
-    let mut all: Vec<Option<R>> = Vec::with_capacity(total);
-    for l in lists {
-        all.extend(l.into_iter().map(Some));
-    }
-    order
-        .iter()
-        .map(|&i| {
-            all.get_mut(i as usize)
-                .and_then(Option::take)
-                .unwrap_or_else(R::nil)
-        })
-        .collect()
+    out
 }
 
 /// Integers combined by `op`; arrays of integers element by element (the

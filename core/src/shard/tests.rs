@@ -865,3 +865,50 @@ fn partial_names_applied_and_failed_shards() {
     assert_eq!(Outcome::NAMES, ["reply", "error_reply", "no_reply"]);
     assert_eq!("no_reply".parse::<Outcome>().unwrap(), NoReply);
 }
+
+/// A pool that says it refuses no key answers `index_for` for every key
+/// (the planner then places keys by `index_for` alone), under every
+/// scheme; the pools that may refuse are the ones that do.
+#[test]
+fn pools_that_refuse_no_key_place_by_index_for() {
+    use crate::partition::{OptionValue, Options};
+    let servers = [
+        "10.0.0.1:6379:1 a",
+        "10.0.0.2:6379:1 b",
+        "10.0.0.3:6379:2 c",
+    ];
+    let keys: Vec<Vec<u8>> = (0..3000u32)
+        .map(|i| match i % 4 {
+            0 => alloc::format!("user:{i}").into_bytes(),
+            1 => alloc::format!("{{}}k{i}").into_bytes(),
+            2 => alloc::vec![(i % 251) as u8, 0xff, 0xfe],
+            _ => Vec::new(),
+        })
+        .collect();
+    let plain = ["10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"];
+    let mut refusing = Vec::new();
+    let mut tried = 0;
+    for &scheme in Scheme::ALL {
+        let Ok(pool) = Pool::new(scheme, servers).or_else(|_| Pool::new(scheme, plain)) else {
+            continue;
+        };
+        tried += 1;
+        let refused = keys.iter().any(|k| pool.try_index_for(k).is_err());
+        if pool.may_refuse_keys() {
+            refusing.push(scheme);
+        } else {
+            assert!(!refused, "{scheme:?}");
+            for k in &keys {
+                assert_eq!(pool.try_index_for(k), Ok(pool.index_for(k)), "{scheme:?}");
+            }
+        }
+    }
+    assert_eq!(tried, Scheme::ALL.len());
+    assert!(refusing.contains(&Scheme::PhpredisArray), "{refusing:?}");
+    // phpredis under crc32b refuses keys, and the router says so.
+    let mut o = Options::default();
+    o.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let pool = Pool::with_options(Scheme::PhpredisArray, plain, &o).unwrap();
+    assert!(pool.may_refuse_keys());
+    assert!(keys.iter().any(|k| pool.try_index_for(k).is_err()));
+}
