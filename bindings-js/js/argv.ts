@@ -28,7 +28,10 @@ function itemName(what: string, i: number): string {
  * for the scratch buffer). Every item is checked: a string or a Uint8Array.
  */
 export function load(argv: readonly unknown[], what: string): boolean {
-  if (argv.length <= wasm.batchCapacity() && intoScratch(argv, what)) return false;
+  if (argv.length <= wasm.batchCapacity()) {
+    if (argv.length >= JOIN_MIN && joinedIntoScratch(argv)) return false;
+    if (intoScratch(argv, what)) return false;
+  }
   const { bytes, lens } = pack(argv, what);
   wasm.stage(bytes, lens);
   return true;
@@ -38,6 +41,37 @@ export function load(argv: readonly unknown[], what: string): boolean {
 // when ASCII: a builtin encodeInto call (and the subarray it needs at an
 // offset) costs more than copying a few dozen characters.
 const ASCII_LOOP_MAX = 64;
+
+// From this many items, an argv of ASCII strings goes in with one
+// encodeInto of the items joined: the engine copies each string whole, where
+// the charCodeAt loop pays per character (measured on Node 20: even at 8
+// items of 13 characters the join is faster, 1.6x at 64 items; an MGET of
+// 1000 keys 2x).
+const JOIN_MIN = 8;
+
+/**
+ * An argv of strings only, all ASCII, into the scratch buffer with one
+ * encodeInto; false (nothing promised about the buffer) for anything else.
+ */
+function joinedIntoScratch(argv: readonly unknown[]): boolean {
+  const bytes = wasm.scratchBytes();
+  const lens = wasm.scratchLens();
+  const n = argv.length;
+  let joined = "";
+  for (let j = 0; j < n; j++) {
+    const a = argv[j];
+    if (typeof a !== "string") return false;
+    lens[j] = a.length;
+    // A rope, flattened once by encodeInto (measured faster than join("")).
+    joined += a;
+  }
+  const total = joined.length;
+  if (total > bytes.length) return false;
+  const r = encoder.encodeInto(joined, bytes);
+  // Every unit read and one byte each: all ASCII, so each item's byte
+  // length is its string length.
+  return r.read === joined.length && r.written === total;
+}
 
 function intoScratch(argv: readonly unknown[], what: string): boolean {
   const bytes = wasm.scratchBytes();

@@ -461,11 +461,9 @@ export function applyReduce(reduce: Reduce, replies: readonly unknown[]): unknow
   for (const r of replies) if (isError(r)) return r;
   switch (reduce.kind) {
     case "order": {
-      const all: unknown[] = [];
-      for (const r of replies) {
-        if (!Array.isArray(r)) return r;
-        for (let j = 0; j < r.length; j++) all.push(r[j]);
-      }
+      for (const r of replies) if (!Array.isArray(r)) return r;
+      // The concatenation, copied by the engine a reply at a time.
+      const all: unknown[] = ([] as unknown[]).concat(...(replies as unknown[][]));
       const { order } = reduce;
       const out = new Array<unknown>(order.length);
       for (let i = 0; i < order.length; i++) {
