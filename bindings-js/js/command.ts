@@ -245,6 +245,17 @@ function positions(shape: Shape, list: readonly unknown[]): boolean {
   return true;
 }
 
+/** The keys of `list` at the run `positions` set. */
+function runKeys(list: readonly unknown[]): Item[] {
+  if (runLast < 0) return [];
+  // One key (GET, SET...): a literal, cheaper than a push.
+  if (runLast === runFirst && runStore === 0) return [list[runFirst] as Item];
+  const keys: Item[] = [];
+  for (let j = runFirst; j <= runLast; j += runStep) keys.push(list[j] as Item);
+  if (runStore !== 0) keys.push(list[runStore] as Item);
+  return keys;
+}
+
 function modeCode(options: KeyOptions | undefined): number {
   const mode = options?.mode;
   if (mode === undefined || mode === "routing") return 0;
@@ -342,15 +353,24 @@ export class CommandTable {
    *   in keyspecs mode also {@link NoKeyArgumentsError} and {@link InvalidArgumentsError}.
    */
   commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
+    // The common call first, small enough for the engine to inline.
+    if (options === undefined && Array.isArray(argv)) {
+      const shape = this._shape(argv);
+      if (shape !== null && positions(shape, argv)) return runKeys(argv);
+      return this._commandKeys(argv, undefined, true);
+    }
+    return this._commandKeys(argv, options, false);
+  }
+
+  /**
+   * @internal {@link commandKeys}, every case; `shaped`: the key shape of
+   * `argv` was already looked for, in vain.
+   */
+  _commandKeys(argv: Argv, options: KeyOptions | undefined, shaped: boolean): (string | Uint8Array)[] {
     const mode = options === undefined ? 0 : modeCode(options);
     const list = checkArray(argv, "argv");
-    const shape = mode === 0 ? this._shape(list) : null;
-    if (shape !== null && positions(shape, list)) {
-      const keys: (string | Uint8Array)[] = [];
-      for (let j = runFirst; j <= runLast; j += runStep) keys.push(list[j] as Item);
-      if (runStore !== 0) keys.push(list[runStore] as Item);
-      return keys;
-    }
+    const shape = mode === 0 && !shaped ? this._shape(list) : null;
+    if (shape !== null && positions(shape, list)) return runKeys(list);
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
@@ -497,6 +517,8 @@ function table(options: CommandOptions | undefined): CommandTable {
 
 /** {@link CommandTable.commandKeys} over the built-in table. */
 export function commandKeys(argv: Argv, options?: CommandOptions): (string | Uint8Array)[] {
+  // `builtin` exists only once the module is ready.
+  if (options === undefined && builtin !== null) return builtin.commandKeys(argv);
   return table(options).commandKeys(argv, options);
 }
 
@@ -507,6 +529,7 @@ export function commandKeyPositions(argv: Argv, options?: CommandOptions): KeyPo
 
 /** {@link CommandTable.check} over the built-in table. */
 export function check(argv: Argv, options?: { policy?: HashPolicy | null }): number | null {
+  if (options === undefined && builtin !== null) return builtin.check(argv);
   return table(options).check(argv);
 }
 
