@@ -1,14 +1,15 @@
-// Shared by bench_cluster.mjs, bench_command.mjs and bench_pool.mjs: every
-// row runs in fresh child processes (JIT state of one row must not bias the
-// next), several per row (--procs, default 5) taken in turns with the other
-// rows, because one process's JIT decisions (what got inlined, which
-// feedback the first calls left) move a ratio by more than the noise within
-// a process. Within a process the two contenders alternate chunk by chunk,
-// each pass covers every input once (the same inputs for both), and the
-// median ns per item over the passes is reported after warm-up passes. Of
-// the processes, the one with the median ratio is reported, with the lowest
-// and highest ratios beside it. Times are the process's CPU time (cpuNow). ratio = incumbent / keyroute (> 1:
-// keyroute is faster).
+// Shared by bench_cluster.mjs, bench_command.mjs and bench_pool.mjs (and
+// bench_slot.mjs's processes and timer): every row runs in fresh child
+// processes (JIT state of one row must not bias the next), several per row
+// (--procs, default 5) taken in turns with the other rows, because one
+// process's JIT decisions (what got inlined, which feedback the first calls
+// left) move a ratio by more than the noise within a process. Within a
+// process the two contenders alternate chunk by chunk, each pass covers
+// every input once (the same inputs for both), and the median ns per item
+// over the passes is reported after warm-up passes. Of the processes, the
+// one with the median ratio is reported, with the lowest and highest ratios
+// beside it. Times are the process's CPU time (cpuNow). ratio = incumbent /
+// keyroute (> 1: keyroute is faster).
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
