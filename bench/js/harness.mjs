@@ -72,16 +72,17 @@ export function time(chunks, contenders, items, passes = Number(opt("--passes", 
 }
 
 /**
- * Runs each row of `rows` (name -> async () => result) in a child process of
- * `script` and prints the table; `--row NAME` runs one row and prints JSON.
+ * Runs each row of `rows` (name -> async () => result) in `--procs` child
+ * processes of `script` (default `defaultProcs`) and prints the table;
+ * `--row NAME` runs one row and prints JSON.
  */
-export async function main(script, title, rows, incumbentName) {
+export async function main(script, title, rows, incumbentName, defaultProcs = 5) {
   const only = opt("--row", null);
   if (only !== null) {
     process.stdout.write(JSON.stringify({ name: only, ...(await rows[only]()) }) + "\n");
     return;
   }
-  const procs = Number(opt("--procs", "5"));
+  const procs = Number(opt("--procs", String(defaultProcs)));
   console.log(`${title}; node ${process.version}; per row ${procs} processes, each the median of ${opt("--passes", "11")} passes after ${WARMUP} warm-up`);
   const runs = Object.fromEntries(Object.keys(rows).map((name) => [name, []]));
   for (let r = 0; r < procs; r++) {
