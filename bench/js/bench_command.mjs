@@ -4,9 +4,9 @@
 // they differ, the real server's answer (COMMAND GETKEYS, recorded in the
 // comments of MIX) says which one is right, and the row still times both.
 //
-//   node bench/js/bench_command.mjs [--passes 11]
+//   node bench/js/bench_command.mjs [--passes 11] [--procs 5]
 import { fileURLToPath } from "node:url";
-import { devRequire, loadKeyroute, main, time } from "./harness.mjs";
+import { devRequire, firstProcess, loadKeyroute, main, time } from "./harness.mjs";
 
 const { getKeyIndexes } = devRequire("@ioredis/commands");
 
@@ -36,11 +36,11 @@ function theirs(argv) {
 
 async function mix() {
   const kr = await loadKeyroute();
-  console.error("agreement (sets of keys, order aside):");
+  if (firstProcess) console.error("agreement (sets of keys, order aside):");
   for (const argv of MIX) {
     const a = [...kr.commandKeys(argv)].sort().join(" ");
     const b = [...theirs(argv)].sort().join(" ");
-    console.error(`  ${a === b ? "same   " : "DIFFER "} ${argv.slice(0, 3).join(" ")}...: keyroute [${a}], @ioredis/commands [${b}]`);
+    if (firstProcess) console.error(`  ${a === b ? "same   " : "DIFFER "} ${argv.slice(0, 3).join(" ")}...: keyroute [${a}], @ioredis/commands [${b}]`);
   }
   const cmds = [];
   for (let r = 0; r < REPEAT; r++) cmds.push(...MIX);

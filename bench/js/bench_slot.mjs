@@ -1,21 +1,22 @@
 // keyroute (npm) against cluster-key-slot 1.1.2, the slot function of ioredis,
 // measured side by side in the same process.
 //
-//   node bench/js/bench_slot.mjs [--keys target/bench-keys.txt] [--passes 11]
+//   node bench/js/bench_slot.mjs [--keys target/bench-keys.txt] [--passes 11] [--procs 5]
 //
-// Every row runs in a fresh child process, so that the JIT state one row
-// leaves behind (type feedback of keySlot, say) does not bias the next. Within
+// Every row runs in fresh child processes, so that the JIT state one row
+// leaves behind (type feedback of keySlot, say) does not bias the next;
+// several per row (--procs), reported as bench/js/harness.mjs says. Within
 // a row the two contenders alternate chunk by chunk of 10,000 keys, each pass
 // covers every key once, and after warm-up passes each reports the median
 // ns/key over the passes; ratio = incumbent / keyroute (> 1: faster).
 // Before timing, every row checks that both give the same slot for every key.
 // Rows load the package's main entry, except those that name another (the
 // `keyroute/slots` entry, over its own small wasm).
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { cpuNow, medianRun, runRow as childRow, WARMUP } from "./harness.mjs";
 import { record } from "./rows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,7 @@ const opt = (name, fallback) => {
 };
 const keysPath = resolve(opt("--keys", join(root, "target/bench-keys.txt")));
 const passes = Number(opt("--passes", "11"));
-const warmup = 3;
+const warmup = WARMUP;
 const CHUNK = 10_000; // keys per interleaving step (keySlots gets one chunk per call)
 const pkgDir = resolve(process.env.KEYROUTE_PKG ?? join(root, "bindings-js/pkg"));
 
@@ -245,16 +246,16 @@ async function runRow(name) {
   const times = [[], []];
   let sink = 0;
   for (let p = 0; p < warmup + passes; p++) {
-    const total = [0n, 0n];
+    const total = [0, 0];
     chunks.forEach((chunk, j) => {
       // Alternate which goes first, so slow drift hits both.
       for (const c of (p + j) % 2 ? [1, 0] : [0, 1]) {
-        const t0 = process.hrtime.bigint();
+        const t0 = cpuNow();
         sink ^= contenders[c](chunk);
-        total[c] += process.hrtime.bigint() - t0;
+        total[c] += cpuNow() - t0;
       }
     });
-    if (p >= warmup) for (const c of [0, 1]) times[c].push(Number(total[c]) / keys.length);
+    if (p >= warmup) for (const c of [0, 1]) times[c].push(total[c] / keys.length);
   }
   return { name, keys: keys.length, incumbent: median(times[0]), ours: median(times[1]), goal: row.goal, sink };
 }
@@ -265,26 +266,23 @@ async function main() {
     process.stdout.write(JSON.stringify(await runRow(only)) + "\n");
     return;
   }
-  console.log(`keyroute npm benchmark: ${keysPath}, median of ${passes} passes after ${warmup} warm-up`);
+  const procs = Number(opt("--procs", "5"));
+  console.log(`keyroute npm benchmark: ${keysPath}; per row ${procs} processes, each the median of ${passes} passes after ${warmup} warm-up`);
   console.log(`node ${process.version}; keyroute from ${pkgDir}; cluster-key-slot 1.1.2`);
-  const results = [];
-  for (const name of Object.keys(ROWS)) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, "--row", name], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    if (child.status !== 0) throw new Error(`row ${name} failed (exit ${child.status})`);
-    results.push(JSON.parse(child.stdout));
+  const runs = Object.fromEntries(Object.keys(ROWS).map((name) => [name, []]));
+  for (let r = 0; r < procs; r++) {
+    for (const name of Object.keys(ROWS)) runs[name].push(childRow(fileURLToPath(import.meta.url), name, r));
   }
+  const results = Object.keys(ROWS).map((name) => medianRun(runs[name]));
   const pad = (s, n) => String(s).padEnd(n);
   const num = (x, n) => x.toFixed(1).padStart(n);
-  console.log(`${pad("case", 30)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  goal`);
+  console.log(`${pad("case", 30)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  ${"(processes)".padEnd(14)}goal`);
   for (const r of results) {
     const ratio = r.incumbent / r.ours;
     record("slot", r.name, "cluster-key-slot", r.incumbent, r.ours);
     const verdict = r.goal === null ? "" : `>=${r.goal}x ${ratio >= r.goal ? "met" : "NOT met"}`;
     console.log(
-      `${pad(r.name, 30)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  ${verdict}`,
+      `${pad(r.name, 30)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  ${r.spread.padEnd(14)}${verdict}`,
     );
   }
 }

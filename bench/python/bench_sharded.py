@@ -2,7 +2,7 @@
 """keyroute.redis.ShardedRedis side by side with the same work by hand and
 with redis-py's RedisCluster, on real servers.
 
-    python bench/python/bench_sharded.py [--keys target/bench-keys.txt] [--count 1000] [--passes 11] [--cpu 1]
+    python bench/python/bench_sharded.py [--keys target/bench-keys.txt] [--count 1000] [--passes 11] [--calls 20] [--cpu 1]
 
 Starts 4 standalone redis-servers (the sharded side) and a real cluster of
 4 primaries without replicas (tests/cluster/harness.py), both stopped on
@@ -17,9 +17,11 @@ them, in the same run:
 
 Every contender must return the same values before any timing. Then the
 per-call cost of routing a single GET: ShardedRedis.get against redis.Redis.get
-on the shard's own client, same keys. Times are medians of --passes
-interleaved passes after warm-up (asyncio passes include one
-run_until_complete, the same for every asyncio row). The servers are started
+on the shard's own client, same keys. MGET times are medians over
+--passes passes of the mean of --calls calls, the contenders alternating
+call by call, after warm-up, in wall time and in this process's CPU time
+(see time_calls); asyncio calls include one run_until_complete, the same
+for every asyncio row. The servers are started
 before the process pins itself to --cpu, so they answer from another CPU.
 """
 
@@ -27,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
+import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -93,11 +98,48 @@ def by_hand_async(pool: keyroute.Pool, clients: list[redis.asyncio.Redis]) -> Ca
     return mget
 
 
+def time_calls(runs: Sequence[Callable[[], object]], passes: int, calls: int) -> tuple[list[list[float]], list[list[float]]]:
+    """Times each of `runs` over `passes` passes of `calls` calls each, the
+    runs alternating call by call (the order turning each call), after
+    WARMUP passes. Returns (wall, cpu): per run, the mean ns per call of
+    each pass. Wall time is what a caller waits, the servers' work
+    included; CPU time is this process's own (time.process_time: the
+    client's work, without the time the process spent preempted by others
+    on a shared machine), where an adapter's overhead shows without the
+    noise of the loopback."""
+    wall: list[list[float]] = [[] for _ in runs]
+    cpu: list[list[float]] = [[] for _ in runs]
+    n = len(runs)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for p in range(WARMUP + passes):
+            w = [0] * n
+            c = [0] * n
+            for i in range(calls):
+                for k in range(n):
+                    r = (k + i + p) % n
+                    c0 = time.process_time_ns()
+                    t0 = time.perf_counter_ns()
+                    runs[r]()
+                    w[r] += time.perf_counter_ns() - t0
+                    c[r] += time.process_time_ns() - c0
+            if p >= WARMUP:
+                for r in range(n):
+                    wall[r].append(w[r] / calls)
+                    cpu[r].append(c[r] / calls)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return wall, cpu
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keys", default="target/bench-keys.txt")
     ap.add_argument("--count", type=int, default=1000, help="keys per MGET")
     ap.add_argument("--passes", type=int, default=11)
+    ap.add_argument("--calls", type=int, default=20, help="MGETs per contender per pass")
     ap.add_argument("--cpu", type=int, default=None, help="pin the timing to this CPU")
     args = ap.parse_args()
     with open(args.keys, encoding="ascii") as f:
@@ -151,23 +193,29 @@ def main() -> None:
             os.sched_setaffinity(0, {args.cpu})
         print(f"Python {sys.version.split()[0]}, keyroute {keyroute.__version__}, "
               f"redis-py {redis.__version__}; 4 standalone shards ({SCHEME}) and a "
-              f"4-primary cluster; median of {args.passes} interleaved passes after "
+              f"4-primary cluster; median of {args.passes} passes of {args.calls} interleaved calls after "
               f"{WARMUP} warm-up passes")
-        times = time_passes([run for _, run in rows], args.passes)
-        base = summary(times[0], 1)[0]
-        header = f"{'one MGET of ' + str(len(keys)) + ' keys':<40}{'us/call':>10}{'iqr':>6}{'vs ShardedRedis sync':>22}"
+        wall, cpu = time_calls([run for _, run in rows], args.passes, args.calls)
+        header = (f"{'one MGET of ' + str(len(keys)) + ' keys':<40}{'us/call':>10}{'iqr':>6}"
+                  f"{'vs ShardedRedis':>17}{'CPU us':>9}{'vs ShardedRedis':>17}")
         print(header)
         print("-" * len(header))
-        for (name, _), t in zip(rows, times):
-            med, iqr = summary(t, 1)
-            print(f"{name:<40}{med / 1000:>10.1f}{iqr:>6.0%}{med / base:>21.2f}x")
-        print("(x = that row's time / ShardedRedis sync; above 1: ShardedRedis is faster)")
-        meds = [summary(t, 1)[0] for t in times]
+        meds = [statistics.median(t) for t in wall]
+        cpus = [statistics.median(t) for t in cpu]
+        for i, (name, _) in enumerate(rows):
+            at = 0 if i < 3 else 3
+            _, iqr = summary(wall[i], 1)
+            print(f"{name:<40}{meds[i] / 1000:>10.1f}{iqr:>6.0%}{meds[i] / meds[at]:>16.2f}x"
+                  f"{cpus[i] / 1000:>9.1f}{cpus[i] / cpus[at]:>16.2f}x")
+        print("(x = that row's time / ShardedRedis's in the same mode; above 1: ShardedRedis is faster;"
+              " CPU: this process's CPU time per call)")
         # Each ShardedRedis row against the same work by hand and against
-        # RedisCluster.mget_nonatomic, in its mode (rows 0-2 sync, 3-5 asyncio).
+        # RedisCluster.mget_nonatomic, in its mode (rows 0-2 sync, 3-5
+        # asyncio); and against by hand in client CPU.
         for at, mode in ((0, "sync"), (3, "asyncio")):
             for inc in (at + 1, at + 2):
                 record("sharded", f"MGET {len(keys)} keys ({mode})", rows[inc][0], meds[inc], meds[at])
+            record("sharded", f"MGET {len(keys)} keys ({mode}, client CPU)", rows[at + 1][0], cpus[at + 1], cpus[at])
         print()
         gtimes = time_passes([run for _, run in get_rows], args.passes)
         (ours, ours_iqr), (theirs, theirs_iqr) = (summary(t, len(singles)) for t in gtimes)

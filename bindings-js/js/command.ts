@@ -136,24 +136,31 @@ interface Shape {
   readonly b: number;
   readonly c: number;
   /** A container's subcommands, which argv[1] picks; null for any other command. */
-  readonly sub: Map<string, Shape> | null;
+  readonly sub: Shapes | null;
 }
 
-/** Top-level commands by lower- and upper-case name. */
-type Shapes = Map<string, Shape>;
+/**
+ * Commands by lower- and upper-case name: an object without prototype
+ * (measured faster to look up than a Map, and only own names are found).
+ */
+type Shapes = Record<string, Shape | undefined>;
+
+function shapesObject(): Shapes {
+  return Object.create(null) as Shapes;
+}
 
 const RANGE = 0;
 const NUMKEYS = 1;
 
 function parseShapes(text: string): Shapes {
-  const top: Shapes = new Map();
+  const top = shapesObject();
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const f = line.split(" ");
     const bar = f[0].indexOf("|");
     const shape: Shape = {
       arity: +f[1],
-      sub: f[2] === "1" ? new Map() : null,
+      sub: f[2] === "1" ? shapesObject() : null,
       kind: +f[3],
       a: +f[4],
       b: +f[5],
@@ -161,9 +168,11 @@ function parseShapes(text: string): Shapes {
     };
     // Names are lower-case ASCII: upper-casing them changes only a-z.
     const key = f[0].slice(bar + 1);
-    const map = bar < 0 ? top : top.get(f[0].slice(0, bar))?.sub;
-    map?.set(key, shape);
-    map?.set(key.toUpperCase(), shape);
+    const map = bar < 0 ? top : top[f[0].slice(0, bar)]?.sub;
+    if (map) {
+      map[key] = shape;
+      map[key.toUpperCase()] = shape;
+    }
   }
   return top;
 }
@@ -245,6 +254,17 @@ function positions(shape: Shape, list: readonly unknown[]): boolean {
   return true;
 }
 
+/** The keys of `list` at the run `positions` set. */
+function runKeys(list: readonly unknown[]): Item[] {
+  if (runLast < 0) return [];
+  // One key (GET, SET...): a literal, cheaper than a push.
+  if (runLast === runFirst && runStore === 0) return [list[runFirst] as Item];
+  const keys: Item[] = [];
+  for (let j = runFirst; j <= runLast; j += runStep) keys.push(list[j] as Item);
+  if (runStore !== 0) keys.push(list[runStore] as Item);
+  return keys;
+}
+
 function modeCode(options: KeyOptions | undefined): number {
   const mode = options?.mode;
   if (mode === undefined || mode === "routing") return 0;
@@ -314,12 +334,12 @@ export class CommandTable {
       else shapes = parseShapes(this._table.keyShapes());
       this._shapes = shapes;
     }
-    let cmd = shapes.get(name) ?? shapes.get(lowerAscii(name));
+    let cmd = shapes[name] ?? shapes[lowerAscii(name)];
     if (cmd === undefined) return null;
     if (cmd.sub !== null) {
       const sub = list[1];
       if (argc === 1 || typeof sub !== "string") return null;
-      cmd = cmd.sub.get(sub) ?? cmd.sub.get(lowerAscii(sub));
+      cmd = cmd.sub[sub] ?? cmd.sub[lowerAscii(sub)];
       if (cmd === undefined) return null;
     }
     if (cmd.kind > NUMKEYS || (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity)) return null;
@@ -342,15 +362,24 @@ export class CommandTable {
    *   in keyspecs mode also {@link NoKeyArgumentsError} and {@link InvalidArgumentsError}.
    */
   commandKeys(argv: Argv, options?: KeyOptions): (string | Uint8Array)[] {
+    // The common call first, small enough for the engine to inline.
+    if (options === undefined && Array.isArray(argv)) {
+      const shape = this._shape(argv);
+      if (shape !== null && positions(shape, argv)) return runKeys(argv);
+      return this._commandKeys(argv, undefined, true);
+    }
+    return this._commandKeys(argv, options, false);
+  }
+
+  /**
+   * @internal {@link commandKeys}, every case; `shaped`: the key shape of
+   * `argv` was already looked for, in vain.
+   */
+  _commandKeys(argv: Argv, options: KeyOptions | undefined, shaped: boolean): (string | Uint8Array)[] {
     const mode = options === undefined ? 0 : modeCode(options);
     const list = checkArray(argv, "argv");
-    const shape = mode === 0 ? this._shape(list) : null;
-    if (shape !== null && positions(shape, list)) {
-      const keys: (string | Uint8Array)[] = [];
-      for (let j = runFirst; j <= runLast; j += runStep) keys.push(list[j] as Item);
-      if (runStore !== 0) keys.push(list[runStore] as Item);
-      return keys;
-    }
+    const shape = mode === 0 && !shaped ? this._shape(list) : null;
+    if (shape !== null && positions(shape, list)) return runKeys(list);
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
@@ -497,6 +526,8 @@ function table(options: CommandOptions | undefined): CommandTable {
 
 /** {@link CommandTable.commandKeys} over the built-in table. */
 export function commandKeys(argv: Argv, options?: CommandOptions): (string | Uint8Array)[] {
+  // `builtin` exists only once the module is ready.
+  if (options === undefined && builtin !== null) return builtin.commandKeys(argv);
   return table(options).commandKeys(argv, options);
 }
 
@@ -507,6 +538,7 @@ export function commandKeyPositions(argv: Argv, options?: CommandOptions): KeyPo
 
 /** {@link CommandTable.check} over the built-in table. */
 export function check(argv: Argv, options?: { policy?: HashPolicy | null }): number | null {
+  if (options === undefined && builtin !== null) return builtin.check(argv);
   return table(options).check(argv);
 }
 

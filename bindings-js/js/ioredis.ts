@@ -54,8 +54,13 @@ function normalize(command: string, args: unknown[]): ShardArg[] {
   };
   const pairs = MAP_ARGS.has(command.toLowerCase());
   for (const a of args) {
-    if (Array.isArray(a)) a.forEach(push);
-    else if (pairs && a instanceof Map) for (const [k, v] of a) (push(k), push(v));
+    if (Array.isArray(a)) {
+      for (let i = 0; i < a.length; i++) {
+        const v: unknown = a[i];
+        if (typeof v === "string") out.push(v);
+        else push(v);
+      }
+    } else if (pairs && a instanceof Map) for (const [k, v] of a) (push(k), push(v));
     else if (pairs && a !== null && typeof a === "object" && !(a instanceof Uint8Array)) {
       for (const [k, v] of Object.entries(a)) (push(k), push(v));
     } else push(a);
@@ -170,8 +175,10 @@ export class ShardedRedis {
     if (typeof command !== "string" || command === "") throw invalidArgument("command", "a command name", command);
     const argv = normalize(command, args);
     const step = this._router.plan(argv);
+    // The arguments as one array, which ioredis flattens as it does for
+    // mget(keys): no spread of a long argument list.
     const send = (shard: number, a: readonly ShardArg[]) =>
-      buffer ? this.clients[shard].callBuffer(text(a[0]), ...a.slice(1)) : this.clients[shard].call(text(a[0]), ...a.slice(1));
+      buffer ? this.clients[shard].callBuffer(text(a[0]), a.slice(1)) : this.clients[shard].call(text(a[0]), a.slice(1));
     return step.kind === "one" ? send(step.shard, argv) : runStep(step, argv, send, this._router, isReplyError);
   }
 

@@ -92,11 +92,21 @@ const SIMPLE: readonly (Reduce | undefined)[] = [
 /** Reading position in the result array while a plan is decoded (see src/shard.rs). */
 let at = 0;
 
+/**
+ * The next list of a plan: a view of `o`, which is the caller's own copy
+ * of the result array (one copy per plan: a typed array per list, each
+ * with its own buffer, cost more than decoding the rest of the plan).
+ */
 function readList(o: Uint32Array): Uint32Array {
   const n = o[at];
-  const list = o.slice(at + 1, at + 1 + n);
+  const list = o.subarray(at + 1, at + 1 + n);
   at += 1 + n;
   return list;
+}
+
+/** The first `n` numbers of the result array, copied out of wasm memory. */
+function planOutput(n: number): Uint32Array {
+  return wasm.outputs(n).slice(0, n);
 }
 
 function readReduce(o: Uint32Array): Reduce {
@@ -239,7 +249,7 @@ export class ShardRouter {
    */
   plan(argv: readonly ShardArg[]): Step {
     const [argc, staged] = loadArgv(argv);
-    const o = wasm.outputs(wasm.checked(this._inner.plan(argc, staged)));
+    const o = planOutput(wasm.checked(this._inner.plan(argc, staged)));
     at = 0;
     return readStep(o, this._ones);
   }
@@ -250,7 +260,7 @@ export class ShardRouter {
    */
   planPipeline(commands: readonly (readonly ShardArg[])[]): Pipeline {
     const [counts, staged] = loadCommands(commands);
-    const o = wasm.outputs(wasm.checked(this._inner.planPipeline(counts, staged)));
+    const o = planOutput(wasm.checked(this._inner.planPipeline(counts, staged)));
     at = 0;
     const steps = new Array<Step>(o[at++]);
     for (let i = 0; i < steps.length; i++) steps[i] = readStep(o, this._ones);
@@ -461,11 +471,9 @@ export function applyReduce(reduce: Reduce, replies: readonly unknown[]): unknow
   for (const r of replies) if (isError(r)) return r;
   switch (reduce.kind) {
     case "order": {
-      const all: unknown[] = [];
-      for (const r of replies) {
-        if (!Array.isArray(r)) return r;
-        for (let j = 0; j < r.length; j++) all.push(r[j]);
-      }
+      for (const r of replies) if (!Array.isArray(r)) return r;
+      // The concatenation, copied by the engine a reply at a time.
+      const all: unknown[] = ([] as unknown[]).concat(...(replies as unknown[][]));
       const { order } = reduce;
       const out = new Array<unknown>(order.length);
       for (let i = 0; i < order.length; i++) {

@@ -68,14 +68,23 @@ export function fault(router: ShardRouter, argv: readonly ShardArg[], step: Excl
  * resulting error reply, or, when a shard gave no reply, with `fault`'s error.
  * @internal
  */
-export async function runStep(step: Exclude<Step, { kind: "one" }>, argv: readonly ShardArg[], send: (shard: number, argv: readonly ShardArg[]) => Promise<unknown>, router: ShardRouter, isErrorReply: IsErrorReply): Promise<unknown> {
-  const sends = step.kind === "split" ? step.parts.map((p) => send(p.shard, subArgv(argv, p.argv))) : Array.from(step.shards, (s) => send(s, argv));
-  const replies = await settled(sends);
-  const failed = fault(router, argv, step, replies, isErrorReply);
-  if (failed !== null) throw failed;
-  const reply = applyReduce(step.reduce, replies);
-  if (reply instanceof Error) throw reply;
-  return reply;
+export function runStep(step: Exclude<Step, { kind: "one" }>, argv: readonly ShardArg[], send: (shard: number, argv: readonly ShardArg[]) => Promise<unknown>, router: ShardRouter, isErrorReply: IsErrorReply): Promise<unknown> {
+  let sends: Promise<unknown>[];
+  try {
+    sends = step.kind === "split" ? step.parts.map((p) => send(p.shard, subArgv(argv, p.argv))) : Array.from(step.shards, (s) => send(s, argv));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const finish = (replies: unknown[]): unknown => {
+    const failed = fault(router, argv, step, replies, isErrorReply);
+    if (failed !== null) throw failed;
+    const reply = applyReduce(step.reduce, replies);
+    if (reply instanceof Error) throw reply;
+    return reply;
+  };
+  // Every reply at once when all sends succeed; when one failed, every
+  // send's reply or error once all are in (the same promises, settled).
+  return Promise.all(sends).then(finish, () => settled(sends).then(finish));
 }
 
 /** Whether `e` is a shard's failure rather than an error reply (a lost connection, a partial write). */

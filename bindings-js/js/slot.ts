@@ -90,6 +90,24 @@ function policySlots(value: object): PolicySlots {
  * @throws {NoRuleMatchedError} if `policy` has no rule matching the key.
  */
 export function keySlot(key: Key, options?: SlotOptions): number {
+  // The common call, kept small so that the engine inlines it (and the JS
+  // hash) into the caller's loop: measured 5-7% faster per key than one
+  // function holding every case.
+  if (typeof key === "string" && options === undefined && initialised) {
+    const slot = stringSlot(key, STRING_JS_MAX);
+    return slot >= 0 ? slot : encodedSlot(key);
+  }
+  return keySlotWith(key, options);
+}
+
+/** The slot of a string key {@link stringSlot} leaves to the encoder: non-ASCII, or long. */
+function encodedSlot(key: string): number {
+  if (key.length > STRING_JS_MAX) return wasm.keySlot(key);
+  return bytesSlot(encoded, encoder.encodeInto(key, encoded).written);
+}
+
+/** {@link keySlot}, every case. */
+function keySlotWith(key: Key, options: SlotOptions | undefined): number {
   if (!initialised) throw notReady();
   if (options !== undefined && codis(options)) {
     return wasm.codisSlot(typeof key === "string" ? key : key instanceof Uint8Array ? key : asBytes(key, "key"));
@@ -100,9 +118,7 @@ export function keySlot(key: Key, options?: SlotOptions): number {
   }
   if (typeof key === "string") {
     const slot = stringSlot(key, STRING_JS_MAX);
-    if (slot >= 0) return slot;
-    if (key.length > STRING_JS_MAX) return wasm.keySlot(key);
-    return bytesSlot(encoded, encoder.encodeInto(key, encoded).written);
+    return slot >= 0 ? slot : encodedSlot(key);
   }
   const bytes = key instanceof Uint8Array ? key : asBytes(key, "key");
   return bytes.length <= BYTES_JS_MAX ? bytesSlot(bytes) : wasm.keySlot(bytes);

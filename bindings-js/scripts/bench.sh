@@ -20,7 +20,7 @@ if [ "${1:-}" = "--smoke" ]; then
   shift
   KEYS=$ROOT/target/bench-keys-smoke.txt
   COUNT=2000
-  set -- --passes 1 --calls 3 --runs 1 "$@"
+  set -- --passes 1 --calls 3 --runs 1 --procs 1 "$@"
 fi
 if [ ! -f bindings-js/pkg/package.json ]; then
   echo "error: bindings-js/pkg is not built; run bindings-js/scripts/build.sh first" >&2

@@ -291,3 +291,44 @@ test("commandKeys and check answer as the core on every getkeys vector and rando
   const p = new kr.CommandTable({ policy: kr.HashPolicy.enterpriseStandard() });
   assert.equal(p.check(["MGET", "{}a", "{}b"]), 0);
 });
+
+test("an argv of strings loads as its UTF-8 bytes, short or long, ASCII or not (each way strings go into wasm)", () => {
+  // A few items go in a character at a time; from 16 items and 128
+  // characters, all-ASCII strings go in joined with one encodeInto, and any
+  // other argv item by item. Each must reach the core as the bytes a
+  // client sends.
+  const next = rng(0xa5c11);
+  const words = ["{t}a", "{t}b", "k", "", "0", "2", "STORE", "streams", "BY", "limit", "ü", "\uD800", "€uro", "{t}\u00e9", "x".repeat(70)];
+  const pool = new kr.Pool(["a:1", "b:1", "c:1", "d:1"], { scheme: "twemproxy-ketama", hash: "fnv1a_64" });
+  const router = kr.ShardRouter.forPool(pool);
+  // Errors by class and code (their fields hold the arguments themselves,
+  // strings on one side and bytes on the other).
+  const outcome = (fn) => {
+    const r = result(fn);
+    if (r.error !== undefined) return { error: r.error, code: r.code };
+    return r.value instanceof kr.Split ? { parts: r.value.parts.map((p) => [p.slot, p.keys]), merge: r.value.merge } : r;
+  };
+  const encoded = (argv) => argv.map((a) => new TextEncoder().encode(a));
+  const answers = (argv) => ({
+    keys: outcome(() => kr.commandKeyPositions(argv, { mode: "keyspecs" }).map((k) => k.position)),
+    check: outcome(() => kr.check(argv)),
+    route: outcome(() => kr.route(argv)),
+    split: outcome(() => kr.split(argv)),
+    plan: outcome(() => {
+      const s = router.plan(argv);
+      return s.kind === "split" ? { kind: s.kind, parts: s.parts.map((p) => [p.shard, [...p.argv], [...p.keys]]), reduce: s.reduce.kind } : s;
+    }),
+  });
+  let joined = 0;
+  for (let i = 0; i < 3000; i++) {
+    const name = ["MGET", "DEL", "XREAD", "SORT", "EVAL", "MSET", "GEORADIUS", "ZUNIONSTORE"][next.int(8)];
+    const argv = [name];
+    // Lengths around the switch at 16 items, and long ones.
+    for (let n = next() < 0.3 ? 10 + next.int(300) : next.int(20); n > 0; n--) {
+      argv.push(next() < 0.97 ? words[next.int(4)] + next.int(50) : words[next.int(words.length)]);
+    }
+    if (argv.length >= 16 && argv.join("").length >= 128 && argv.every((a) => /^[\0-\x7f]*$/.test(a))) joined++;
+    assert.deepEqual(answers(argv), answers(encoded(argv)), argv.join(" "));
+  }
+  assert.ok(joined > 200, `only ${joined} argv went in joined`);
+});

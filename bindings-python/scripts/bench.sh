@@ -13,7 +13,8 @@
 #                                  vs RedisCluster.mget_nonatomic; single-GET cost
 #
 # --smoke (first argument; `make test` runs it): every script once, the
-# fewest timed passes they accept (7) over 2000 keys, unpinned: the answers
+# fewest timed passes they accept (7) over 2000 keys (bench_sharded.py 2
+# calls a pass), unpinned: the answers
 # are checked against the incumbents as in a full run, and the timings mean
 # nothing.
 set -euo pipefail
@@ -22,9 +23,11 @@ PY=.venv/bin/python
 KEYS=target/bench-keys.txt
 COUNT=200000
 smoke=0
+sharded=()
 if [ "${1:-}" = "--smoke" ]; then
   shift
   smoke=1
+  sharded=(--calls 2)
   KEYS=target/bench-keys-smoke.txt
   COUNT=2000
   set -- --passes 7 "$@"
@@ -59,4 +62,4 @@ echo "== key -> slot under a hashing policy (bench_policy.py)"
 "${pin[@]}" "$PY" bench/python/bench_policy.py --keys "$KEYS" "$@"
 echo
 echo "== sharded clients (bench_sharded.py)"
-"$PY" bench/python/bench_sharded.py --keys "$KEYS" "${cpu[@]}" "$@"
+"$PY" bench/python/bench_sharded.py --keys "$KEYS" "${cpu[@]}" "${sharded[@]}" "$@"
