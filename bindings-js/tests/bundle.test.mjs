@@ -151,19 +151,15 @@ test("workerd: a keyroute-wasm of another build is refused at import, saying whi
     format: "esm",
     outfile,
     logLevel: "silent",
+    // The swapped module, loaded as wrangler would by wasmAsModule.
     plugins: [
       {
         name: "other-build",
         setup(build) {
           build.onResolve({ filter: /^keyroute-wasm\/keyroute_bg\.wasm$/ }, () => ({ path: swapped, namespace: "wasm" }));
-          build.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
-            contents: `export default new WebAssembly.Module(Uint8Array.from(atob(${JSON.stringify(
-              readFileSync(args.path).toString("base64"),
-            )}), (c) => c.charCodeAt(0)));`,
-            loader: "js",
-          }));
         },
       },
+      wasmAsModule,
     ],
   });
   let failure;
