@@ -578,6 +578,9 @@ impl Pool {
     /// (the bindings, the command line, the sharded clients) asks this.
     #[inline]
     pub fn try_index_for(&self, key: &[u8]) -> Result<usize, PartitionError> {
+        if !self.may_refuse_keys() {
+            return Ok(self.index_for(key));
+        }
         match &*self.router {
             Router::PhpRedis(p) => p.try_node_for(key).ok_or(PartitionError::NoServerForKey {
                 scheme: self.scheme.name(),
@@ -597,19 +600,30 @@ impl Pool {
                         reason,
                     })
             }
+            // may_refuse_keys names no other.
             _ => Ok(self.index_for(key)),
         }
     }
 
     /// Whether [`Pool::try_index_for`] may refuse a key: false when it is
     /// [`Pool::index_for`] for every key (a planner placing many keys asks
-    /// this once).
+    /// this once). The one list of the routers that refuse keys:
+    /// `try_index_for` asks it first, and every router is named, so that a
+    /// new one must be put on one side.
     #[inline]
     pub(crate) fn may_refuse_keys(&self) -> bool {
-        matches!(
-            &*self.router,
-            Router::PhpRedis(_) | Router::DalliKeys(_) | Router::Spymemcached(_)
-        )
+        match &*self.router {
+            Router::PhpRedis(_) | Router::DalliKeys(_) | Router::Spymemcached(_) => true,
+            Router::Twemproxy(_)
+            | Router::Ring(_)
+            | Router::Jedis(_)
+            | Router::Meta(_)
+            | Router::Pymemcache(_)
+            | Router::Jump(_)
+            | Router::Rendezvous(_)
+            | Router::Maglev(_)
+            | Router::Buckets(_) => false,
+        }
     }
 
     /// The server that holds `key` as written, or the error of
