@@ -2,6 +2,8 @@
 //! the parts of a split command and the per-shard halves of a pipeline run
 //! concurrently.
 
+use std::ops::Range;
+
 use futures_util::future::{join_all, FutureExt};
 use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
@@ -39,6 +41,25 @@ fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
     Ok(())
 }
 
+/// Every command's arguments of `pipe` in one list, `args`, and each
+/// command's span of it in `spans` (both cleared first; the first range of
+/// each span is unused here). One list: a list per command cost a
+/// thousand allocations on a pipeline of 1000 GETs.
+fn read_pipeline<'a>(
+    pipe: &'a RedisPipeline,
+    args: &mut Vec<&'a [u8]>,
+    spans: &mut Vec<(Range<usize>, Range<usize>)>,
+) -> RedisResult<()> {
+    args.clear();
+    spans.clear();
+    for c in pipe.cmd_iter() {
+        let start = args.len();
+        read_args(c, args)?;
+        spans.push((0..0, start..args.len()));
+    }
+    Ok(())
+}
+
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
@@ -59,16 +80,9 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            // Every command's arguments in one list (a list per command
-            // cost a thousand allocations on a pipeline of 1000 GETs).
             let mut args: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.args));
             let mut spans = std::mem::take(&mut self.reuse.commands);
-            spans.clear();
-            for c in pipe.cmd_iter() {
-                let start = args.len();
-                read_args(c, &mut args)?;
-                spans.push((0..0, start..args.len()));
-            }
+            read_pipeline(pipe, &mut args, &mut spans)?;
             let mut commands: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
             commands.extend(spans.iter().map(|(_, r)| &args[r.clone()]));
             let result = if pipe.is_transaction() {
@@ -124,12 +138,9 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
             return Ok(exec_items(exec));
         }
-        let mut argvs: Vec<Vec<&[u8]>> = Vec::new();
-        for c in pipe.cmd_iter() {
-            let mut argv = Vec::new();
-            read_args(c, &mut argv)?;
-            argvs.push(argv);
-        }
+        let (mut args, mut spans) = (Vec::new(), Vec::new());
+        read_pipeline(pipe, &mut args, &mut spans)?;
+        let argvs: Vec<&[&[u8]]> = spans.iter().map(|(_, r)| &args[r.clone()]).collect();
         let replies = self.send_pipeline_async(pipe, &argvs).await?;
         Ok(assemble(
             &self.router,
