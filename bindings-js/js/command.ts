@@ -382,7 +382,7 @@ export class CommandTable {
     if (shape !== null && positions(shape, list)) return runKeys(list);
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
-    const out = wasm.outputs(n);
+    const out = wasm.positions(n);
     // Up to two keys (the keyword commands' usual answer): a literal, cheaper
     // than an array made and then filled.
     if (n === 1) return [list[out[0]] as Item];

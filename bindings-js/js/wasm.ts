@@ -24,6 +24,7 @@ export interface RawExports {
   kr_batch_max(): number;
   kr_slots_of(count: number): number;
   kr_out_ptr(): number;
+  kr_positions_ptr(): number;
   kr_policy_slots_ptr(): number;
 }
 
@@ -94,6 +95,9 @@ let policySlotsView: Uint16Array = new Uint16Array(0);
 // view is checked against the address after every call that fills it.
 let outView: Uint32Array = new Uint32Array(0);
 let outPtr = -1;
+// The key position array of src/args.rs (made on first use: the slots wasm
+// has none).
+let positionsView: Uint32Array = new Uint32Array(0);
 
 export function attach(backend: Backend): void {
   raw = backend.raw;
@@ -153,6 +157,18 @@ export function outputs(n: number): Uint32Array {
     outPtr = ptr;
   }
   return outView;
+}
+
+/**
+ * The `n` key positions the last `CommandTable.keys` call found: the key
+ * position array, or past its capacity the result array.
+ */
+export function positions(n: number): Uint32Array {
+  if (n > batchMax) return outputs(n);
+  if (positionsView.length === 0) {
+    positionsView = new Uint32Array(raw.memory.buffer, raw.kr_positions_ptr() >>> 0, batchMax);
+  }
+  return positionsView;
 }
 
 /** The scratch view, rebuilt first if memory grew since it was made. */

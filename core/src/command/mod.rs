@@ -68,8 +68,11 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
     let mut buf = [0u8; 32];
     if given.len() <= buf.len() {
         let lower = &mut buf[..given.len()];
-        lower.copy_from_slice(given);
-        lower.make_ascii_lowercase();
+        // One loop that copies and folds: no `memory.copy` in wasm (see
+        // find_builtin).
+        for (d, &b) in lower.iter_mut().zip(given) {
+            *d = b.to_ascii_lowercase();
+        }
         let lower = &*lower;
         items
             .binary_search_by(|c| c.name.as_bytes()[skip..].cmp(lower))
@@ -129,15 +132,19 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
 static BUILTIN_INDEX: [u16; INDEX_SIZE] = build_index(table::COMMANDS);
 
 /// The built-in command named `given` (any ASCII case), by the index: the
-/// name is lower-cased once into a stack buffer, then hashed and compared
-/// as plain bytes (case folding per comparison showed in profiles).
+/// name is hashed and compared lower-casing each byte as it is read. (It
+/// was lower-cased into a stack buffer first; in wasm that copy of a
+/// variable length is a `memory.copy`, which V8 runs as a call out of the
+/// module, and it cost more than the rest of the lookup.)
 fn find_builtin(given: &[u8]) -> Option<usize> {
-    let mut buf = [0u8; NAME_MAX];
-    let lower = buf.get_mut(..given.len())?;
-    lower.copy_from_slice(given);
-    lower.make_ascii_lowercase();
-    let lower = &*lower;
-    let mut at = name_hash(lower) % INDEX_SIZE;
+    if given.len() > NAME_MAX {
+        return None;
+    }
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in given {
+        h = (h ^ b.to_ascii_lowercase() as u32).wrapping_mul(0x0100_0193);
+    }
+    let mut at = h as usize % INDEX_SIZE;
     loop {
         let i = BUILTIN_INDEX[at];
         if i == EMPTY {
@@ -146,7 +153,12 @@ fn find_builtin(given: &[u8]) -> Option<usize> {
         let name = table::COMMANDS[i as usize].name.as_bytes();
         // Byte by byte: names are short, and a library memcmp call cost
         // more than the comparison.
-        if name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a == b) {
+        if name.len() == given.len()
+            && name
+                .iter()
+                .zip(given)
+                .all(|(&a, &b)| a == b.to_ascii_lowercase())
+        {
             return Some(i as usize);
         }
         at = (at + 1) % INDEX_SIZE;
