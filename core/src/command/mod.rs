@@ -68,8 +68,8 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
     let mut buf = [0u8; 32];
     if given.len() <= buf.len() {
         let lower = &mut buf[..given.len()];
-        // One loop that copies and folds: no `memory.copy` in wasm (see
-        // find_builtin).
+        // One loop that copies and folds: no separate copy of variable
+        // length (see find_builtin).
         for (d, &b) in lower.iter_mut().zip(given) {
             *d = b.to_ascii_lowercase();
         }
@@ -133,9 +133,9 @@ static BUILTIN_INDEX: [u16; INDEX_SIZE] = build_index(table::COMMANDS);
 
 /// The built-in command named `given` (any ASCII case), by the index: the
 /// name is hashed and compared lower-casing each byte as it is read. (It
-/// was lower-cased into a stack buffer first; in wasm that copy of a
-/// variable length is a `memory.copy`, which V8 runs as a call out of the
-/// module, and it cost more than the rest of the lookup.)
+/// was copied into a stack buffer and lower-cased there first: a copy of
+/// variable length, `memory.copy` in wasm; without it the npm package's
+/// call for XREAD went from about 80 to 70 ns, see docs/performance.md.)
 fn find_builtin(given: &[u8]) -> Option<usize> {
     if given.len() > NAME_MAX {
         return None;
