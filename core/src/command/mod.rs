@@ -86,21 +86,29 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
 
 /// Slots of the built-in table's name index (a power of two, about four
 /// times the number of commands, so probe runs stay short).
-const INDEX_SIZE: usize = 1024;
+const INDEX_SIZE: usize = 1 << INDEX_BITS;
+const INDEX_BITS: u32 = 10;
 const EMPTY: u16 = u16::MAX;
 
 /// The longest built-in name: a longer name is no built-in command.
 const NAME_MAX: usize = 32;
 
-/// FNV-1a over a lower-case name.
+/// The index's hash of a name, ASCII case folded: its first eight bytes
+/// (lower-cased, as one number) and its length, each multiplied once, top
+/// bits kept. Independent operations per byte, where a byte-at-a-time hash
+/// (FNV-1a, before) is a chain of multiplies as long as the name. Names
+/// that share their first eight bytes and their length share a hash and
+/// take one more probe; every probe compares the whole name.
 const fn name_hash(name: &[u8]) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
+    let mut x: u64 = 0;
     let mut i = 0;
-    while i < name.len() {
-        h = (h ^ name[i] as u32).wrapping_mul(0x0100_0193);
+    while i < name.len() && i < 8 {
+        x |= (name[i].to_ascii_lowercase() as u64) << (8 * i);
         i += 1;
     }
-    h as usize
+    let h = x.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ (name.len() as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    (h >> (64 - INDEX_BITS)) as usize
 }
 
 /// An open-addressing index of the built-in command names, built at compile
@@ -119,7 +127,7 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
             Cow::Owned(_) => panic!("the built-in table borrows its names"),
         };
         assert!(name.len() <= NAME_MAX, "a built-in name is too long");
-        let mut at = name_hash(name) % INDEX_SIZE;
+        let mut at = name_hash(name);
         while index[at] != EMPTY {
             at = (at + 1) % INDEX_SIZE;
         }
@@ -140,11 +148,7 @@ fn find_builtin(given: &[u8]) -> Option<usize> {
     if given.len() > NAME_MAX {
         return None;
     }
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in given {
-        h = (h ^ b.to_ascii_lowercase() as u32).wrapping_mul(0x0100_0193);
-    }
-    let mut at = h as usize % INDEX_SIZE;
+    let mut at = name_hash(given);
     loop {
         let i = BUILTIN_INDEX[at];
         if i == EMPTY {
