@@ -91,15 +91,19 @@ function intoScratch(argv: readonly unknown[], what: string): boolean {
     if (typeof a === "string") {
       len = a.length;
       if (len > cap - off) return false;
-      let i = 0;
+      // One test per item, not per character: the units are copied (a
+      // Uint8Array keeps the low byte of each) and OR-ed together; a
+      // non-ASCII item is then written again by encodeInto.
+      let wide = 0x80;
       if (len <= ASCII_LOOP_MAX) {
-        for (; i < len; i++) {
+        wide = 0;
+        for (let i = 0; i < len; i++) {
           const c = a.charCodeAt(i);
-          if (c > 0x7f) break;
+          wide |= c;
           bytes[off + i] = c;
         }
       }
-      if (i < len) {
+      if (wide > 0x7f) {
         const r = encoder.encodeInto(a, bytes.subarray(off));
         if (r.read !== len) return false;
         len = r.written;

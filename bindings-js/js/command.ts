@@ -366,26 +366,32 @@ export class CommandTable {
     if (options === undefined && Array.isArray(argv)) {
       const shape = this._shape(argv);
       if (shape !== null && positions(shape, argv)) return runKeys(argv);
-      return this._commandKeys(argv, undefined, true);
+      return this._coreKeys(argv, 0);
     }
-    return this._commandKeys(argv, options, false);
+    return this._commandKeys(argv, options);
   }
 
-  /**
-   * @internal {@link commandKeys}, every case; `shaped`: the key shape of
-   * `argv` was already looked for, in vain.
-   */
-  _commandKeys(argv: Argv, options: KeyOptions | undefined, shaped: boolean): (string | Uint8Array)[] {
-    const mode = options === undefined ? 0 : modeCode(options);
-    const list = checkArray(argv, "argv");
-    const shape = mode === 0 && !shaped ? this._shape(list) : null;
-    if (shape !== null && positions(shape, list)) return runKeys(list);
+  /** @internal The routing (`mode` 0) or key-spec (1) keys of `list`, by the core. */
+  _coreKeys(list: readonly unknown[], mode: number): (string | Uint8Array)[] {
     const n = this._table.keys(list.length, load(list, "argv"), mode);
     if (n < 0) throw this._error(list);
-    const out = wasm.outputs(n);
+    const out = wasm.positions(n);
+    // Up to two keys (the keyword commands' usual answer): a literal, cheaper
+    // than an array made and then filled.
+    if (n === 1) return [list[out[0]] as Item];
+    if (n === 2) return [list[out[0]] as Item, list[out[1]] as Item];
     const keys = new Array<string | Uint8Array>(n);
     for (let i = 0; i < n; i++) keys[i] = list[out[i]] as Item;
     return keys;
+  }
+
+  /** @internal {@link commandKeys}, every other case. */
+  _commandKeys(argv: Argv, options: KeyOptions | undefined): (string | Uint8Array)[] {
+    const mode = options === undefined ? 0 : modeCode(options);
+    const list = checkArray(argv, "argv");
+    const shape = mode === 0 ? this._shape(list) : null;
+    if (shape !== null && positions(shape, list)) return runKeys(list);
+    return this._coreKeys(list, mode);
   }
 
   /** Positions and flags of the key arguments of `argv`. */

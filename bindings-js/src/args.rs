@@ -27,6 +27,10 @@ static OUT: Shared<Vec<u32>> = Shared(UnsafeCell::new(Vec::new()));
 static ARGV: Shared<Vec<&'static [u8]>> = Shared(UnsafeCell::new(Vec::new()));
 /// The JSON description of the last failure.
 static ERROR: Shared<String> = Shared(UnsafeCell::new(String::new()));
+/// The key positions of the last `CommandTable.keys` call, when there are at
+/// most [`BATCH_MAX`]: a static, so that JS keeps one view over it and reads
+/// no address per call (larger lists go to [`OUT`]).
+static POSITIONS: Shared<[u32; BATCH_MAX]> = Shared(UnsafeCell::new([0; BATCH_MAX]));
 
 /// Keeps an argv that does not fit the scratch buffer for the next call
 /// made with `staged = true`.
@@ -48,6 +52,27 @@ pub fn take_error() -> String {
 pub extern "C" fn kr_out_ptr() -> *const u32 {
     // SAFETY: single thread; no borrow of OUT outlives a call.
     unsafe { OUT.get() }.as_ptr()
+}
+
+/// Address of the key position array.
+#[no_mangle]
+pub extern "C" fn kr_positions_ptr() -> *const u32 {
+    POSITIONS.ptr().cast()
+}
+
+/// Writes `items` (their count known: `len`) to the key position array if
+/// they fit, else to the result array; returns `len`. JS reads the first
+/// when `len <= BATCH_MAX`.
+pub(crate) fn positions(len: usize, items: impl IntoIterator<Item = u32>) -> i32 {
+    if len > BATCH_MAX {
+        return out(items);
+    }
+    // SAFETY: single thread; no borrow of POSITIONS outlives a call.
+    let p = unsafe { POSITIONS.get() };
+    for (d, v) in p.iter_mut().zip(items) {
+        *d = v;
+    }
+    len as i32
 }
 
 /// The argv of this call: `argc` items from the scratch buffer, or the staged

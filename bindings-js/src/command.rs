@@ -13,7 +13,7 @@ use keyroute::error::CommandError;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use crate::args::{argv, fail, out};
+use crate::args::{argv, fail, out, positions};
 use crate::errors::{self, quote};
 use crate::policy::Policy;
 use crate::scratch::Shared;
@@ -87,12 +87,15 @@ impl Table {
         self.0 = table.with_policy(policy.0.clone());
     }
 
-    /// Key positions of the argv, into the result array.
+    /// Key positions of the argv, into the key position array (the result
+    /// array past `BATCH_MAX` keys).
     pub fn keys(&self, argc: u32, staged: bool, mode_code: u32) -> i32 {
         // SAFETY: single thread; no borrow of KEYS outlives a call.
         let keys = unsafe { KEYS.get() };
         let r = self.0.keys_into(argv(argc, staged), mode(mode_code), keys);
-        done(r, |()| out(keys.iter().map(|k| k.pos as u32)))
+        done(r, |()| {
+            positions(keys.len(), keys.iter().map(|k| k.pos as u32))
+        })
     }
 
     /// Key positions and flags as JSON `[[pos, ["RO", ...]], ...]`.

@@ -332,3 +332,19 @@ test("an argv of strings loads as its UTF-8 bytes, short or long, ASCII or not (
   }
   assert.ok(joined > 200, `only ${joined} argv went in joined`);
 });
+
+test("keys the core finds, around the key position array's capacity (4096)", () => {
+  // Keyspecs mode always asks the core; past 4096 keys the positions come
+  // from the result array instead. Small calls between must not see a
+  // larger call's positions.
+  for (const n of [1, 2, 3, 4095, 4096, 4097, 5000]) {
+    const argv = ["MGET"];
+    for (let i = 0; i < n; i++) argv.push(`k${i}`);
+    const keys = kr.commandKeys(argv, { mode: "keyspecs" });
+    assert.equal(keys.length, n, `MGET of ${n}`);
+    assert.ok(keys.every((k, i) => k === argv[i + 1]), `MGET of ${n}: keys differ`);
+    assert.deepEqual(kr.commandKeys(["XREAD", "STREAMS", "x", "y", "0", "0"]), ["x", "y"]);
+    assert.deepEqual(kr.commandKeys(["SORT", "s", "STORE", "d"]), ["s", "d"]);
+    assert.deepEqual(kr.commandKeys(["GEORADIUS", "g", "0", "0", "1", "km"]), ["g"]);
+  }
+});

@@ -101,6 +101,8 @@ test("memory growth from large keySlots calls, then every path is right again", 
   const start = memory.buffer.byteLength;
   let grew = 0;
   const check = mismatches();
+  // Every view in use before the first growth.
+  check("XREAD keys before", m.commandKeys(["XREAD", "STREAMS", "a", "0"]).join(" "), "a");
   for (let round = 0; round < 8; round++) {
     const size = (1 << 20) * (1 + (round % 3)); // 1..3 MiB
     const big = filled(size, round);
@@ -118,6 +120,10 @@ test("memory growth from large keySlots calls, then every path is right again", 
     check(`round ${round} patternSlot`, m.patternSlot("{user1000}:*"), 3443);
     check(`round ${round} crc16`, m.crc16("123456789"), 0x31c3);
     check(`round ${round} long string`, m.keySlot("x".repeat(100)), naiveSlot(Buffer.from("x".repeat(100))));
+    // Keys the core finds (keyword procedures): its key position array
+    // through a rebuilt view.
+    check(`round ${round} XREAD keys`, m.commandKeys(["XREAD", "COUNT", "1", "STREAMS", `a${round}`, "b", "0", "0"]).join(" "), `a${round} b`);
+    check(`round ${round} SORT keys`, m.commandKeys(["SORT", "s", "BY", "w_*", "STORE", `d${round}`]).join(" "), `s d${round}`);
   }
   check.done();
   assert.ok(memory.buffer.byteLength > start, `memory did not grow (${start} bytes)`);

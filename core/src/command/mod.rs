@@ -68,8 +68,11 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
     let mut buf = [0u8; 32];
     if given.len() <= buf.len() {
         let lower = &mut buf[..given.len()];
-        lower.copy_from_slice(given);
-        lower.make_ascii_lowercase();
+        // One loop that copies and folds: no separate copy of variable
+        // length (see find_builtin).
+        for (d, &b) in lower.iter_mut().zip(given) {
+            *d = b.to_ascii_lowercase();
+        }
         let lower = &*lower;
         items
             .binary_search_by(|c| c.name.as_bytes()[skip..].cmp(lower))
@@ -83,21 +86,29 @@ fn find_by_name(items: &[Command], skip: usize, given: &[u8]) -> Option<usize> {
 
 /// Slots of the built-in table's name index (a power of two, about four
 /// times the number of commands, so probe runs stay short).
-const INDEX_SIZE: usize = 1024;
+const INDEX_SIZE: usize = 1 << INDEX_BITS;
+const INDEX_BITS: u32 = 10;
 const EMPTY: u16 = u16::MAX;
 
 /// The longest built-in name: a longer name is no built-in command.
 const NAME_MAX: usize = 32;
 
-/// FNV-1a over a lower-case name.
+/// The index's hash of a name, ASCII case folded: its first eight bytes
+/// (lower-cased, as one number) and its length, each multiplied once, top
+/// bits kept. Independent operations per byte, where a byte-at-a-time hash
+/// (FNV-1a, before) is a chain of multiplies as long as the name. Names
+/// that share their first eight bytes and their length share a hash and
+/// take one more probe; every probe compares the whole name.
 const fn name_hash(name: &[u8]) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
+    let mut x: u64 = 0;
     let mut i = 0;
-    while i < name.len() {
-        h = (h ^ name[i] as u32).wrapping_mul(0x0100_0193);
+    while i < name.len() && i < 8 {
+        x |= (name[i].to_ascii_lowercase() as u64) << (8 * i);
         i += 1;
     }
-    h as usize
+    let h = x.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ (name.len() as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    (h >> (64 - INDEX_BITS)) as usize
 }
 
 /// An open-addressing index of the built-in command names, built at compile
@@ -116,7 +127,7 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
             Cow::Owned(_) => panic!("the built-in table borrows its names"),
         };
         assert!(name.len() <= NAME_MAX, "a built-in name is too long");
-        let mut at = name_hash(name) % INDEX_SIZE;
+        let mut at = name_hash(name);
         while index[at] != EMPTY {
             at = (at + 1) % INDEX_SIZE;
         }
@@ -129,15 +140,15 @@ const fn build_index(commands: &[Command]) -> [u16; INDEX_SIZE] {
 static BUILTIN_INDEX: [u16; INDEX_SIZE] = build_index(table::COMMANDS);
 
 /// The built-in command named `given` (any ASCII case), by the index: the
-/// name is lower-cased once into a stack buffer, then hashed and compared
-/// as plain bytes (case folding per comparison showed in profiles).
+/// name is hashed and compared lower-casing each byte as it is read. (It
+/// was copied into a stack buffer and lower-cased there first: a copy of
+/// variable length, `memory.copy` in wasm; without it the npm package's
+/// call for XREAD went from about 80 to 70 ns, see docs/performance.md.)
 fn find_builtin(given: &[u8]) -> Option<usize> {
-    let mut buf = [0u8; NAME_MAX];
-    let lower = buf.get_mut(..given.len())?;
-    lower.copy_from_slice(given);
-    lower.make_ascii_lowercase();
-    let lower = &*lower;
-    let mut at = name_hash(lower) % INDEX_SIZE;
+    if given.len() > NAME_MAX {
+        return None;
+    }
+    let mut at = name_hash(given);
     loop {
         let i = BUILTIN_INDEX[at];
         if i == EMPTY {
@@ -146,7 +157,12 @@ fn find_builtin(given: &[u8]) -> Option<usize> {
         let name = table::COMMANDS[i as usize].name.as_bytes();
         // Byte by byte: names are short, and a library memcmp call cost
         // more than the comparison.
-        if name.len() == lower.len() && name.iter().zip(lower).all(|(a, b)| a == b) {
+        if name.len() == given.len()
+            && name
+                .iter()
+                .zip(given)
+                .all(|(&a, &b)| a == b.to_ascii_lowercase())
+        {
             return Some(i as usize);
         }
         at = (at + 1) % INDEX_SIZE;
