@@ -912,3 +912,120 @@ fn pools_that_refuse_no_key_place_by_index_for() {
     assert!(pool.may_refuse_keys());
     assert!(keys.iter().any(|k| pool.try_index_for(k).is_err()));
 }
+
+/// `argv`'s plan by the general planner alone (no range path).
+fn general_plan(r: &ShardRouter, argv: &[Vec<u8>]) -> Result<Step, ShardError> {
+    let cmd = r
+        .table
+        .lookup(argv)
+        .map_err(|e| r.unroutable(argv, Unroutable::Command(e)))?;
+    r.plan_keys(cmd, argv, &mut Vec::new())
+}
+
+/// The range path answers as the general planner on random commands:
+/// pools of 1 to 8 shards under several schemes (one that refuses keys),
+/// strict tags on and off, random key lists with duplicates and tags,
+/// MSET pairs (and a key left without its value), commands that cannot
+/// split, single-key commands, wrong arities. It must also answer most of
+/// them itself (or it proves nothing).
+#[test]
+fn the_range_path_equals_the_general_planner() {
+    use crate::partition::{OptionValue, Options};
+    let mut x: u64 = 0x853c_49e6_748f_ea9b;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut php = Options::default();
+    php.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let commands: [(&str, usize); 12] = [
+        ("MGET", 1),
+        ("DEL", 1),
+        ("EXISTS", 1),
+        ("UNLINK", 1),
+        ("TOUCH", 1),
+        ("MSET", 2),
+        ("MSETNX", 2),
+        ("GET", 1),
+        ("SET", 2),
+        ("RENAME", 1),
+        ("SINTERSTORE", 1),
+        ("ZUNIONSTORE", 1),
+    ];
+    let (mut fast, mut total) = (0, 0);
+    for shards in 1..=8usize {
+        let servers: Vec<String> = (0..shards)
+            .map(|i| alloc::format!("127.0.0.1:{}:1 s{i}", 7000 + i))
+            .collect();
+        let plain: Vec<String> = (0..shards)
+            .map(|i| alloc::format!("127.0.0.1:{}", 7000 + i))
+            .collect();
+        let pools = [
+            Pool::new(Scheme::TwemproxyKetama, &servers).unwrap(),
+            Pool::new(Scheme::Jump, &plain).unwrap(),
+            Pool::with_options(Scheme::PhpredisArray, &plain, &php).unwrap(),
+        ];
+        for pool in pools {
+            for strict in [false, true] {
+                let r = ShardRouter::for_pool(pool.clone()).with_strict_tags(strict);
+                let pool = r.pool().unwrap();
+                for _ in 0..150 {
+                    let (name, per_key) = commands[next(commands.len() as u64) as usize];
+                    let most = if next(4) == 0 { 3 } else { 40 };
+                    let n = 1 + next(most) as usize;
+                    let mut argv: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
+                    for _ in 0..n {
+                        let key = match next(6) {
+                            0 => {
+                                let t = next(3);
+                                alloc::format!("{{t{t}}}:k{}", next(50))
+                            }
+                            1 => alloc::format!("a{{}}b{}", next(5)),
+                            2 => String::new(),
+                            _ => alloc::format!("user:{}", next(60)),
+                        };
+                        argv.push(key.into_bytes());
+                        for v in 1..per_key {
+                            argv.push(alloc::format!("v{v}").into_bytes());
+                        }
+                    }
+                    if per_key == 2 && next(8) == 0 {
+                        argv.pop();
+                    }
+                    if next(30) == 0 {
+                        argv.truncate(1);
+                    }
+                    let cmd = r.table.lookup(&argv).unwrap();
+                    let want = general_plan(&r, &argv);
+                    let ranged = r.plan_range(cmd, &argv);
+                    total += 1;
+                    // Splittable commands, whole, on a pool that refuses
+                    // no key: always the range path.
+                    let splittable = ["MGET", "DEL", "EXISTS", "UNLINK", "TOUCH", "MSET", "GET"];
+                    if splittable.contains(&name)
+                        && !pool.may_refuse_keys()
+                        && argv.len() > 1
+                        && (argv.len() - 1) % per_key == 0
+                        && (name != "GET" || argv.len() == 2)
+                    {
+                        assert!(ranged.is_some(), "{strict} {:?}", argv);
+                    }
+                    if let Some(step) = &ranged {
+                        fast += 1;
+                        assert_eq!(Ok(step.clone()), want, "{strict} {:?}", argv);
+                    }
+                    assert_eq!(r.plan(&argv), want, "{strict} {:?}", argv);
+                    // A pipeline of it answers the same too.
+                    let p = r.plan_pipeline(&[argv.clone(), argv.clone()]);
+                    match &want {
+                        Ok(step) => assert_eq!(p.unwrap().steps, vec![step.clone(); 2]),
+                        Err(e) => assert_eq!(p.unwrap_err(), e.clone().at(0)),
+                    }
+                }
+            }
+        }
+    }
+    assert!(fast * 3 > total, "{fast} of {total}");
+}
