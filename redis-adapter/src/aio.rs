@@ -179,6 +179,11 @@ impl<C: ConnectionLike + Send> Sharded<C> {
         if let Step::One(s) = step {
             return self.conns[s].req_packed_command(cmd).await;
         }
+        if let Step::Split(split) = &step {
+            if let Some(results) = run_parts(&mut self.conns, argv, split).await {
+                return combine(&self.router, argv, &step, results);
+            }
+        }
         let cmds: Vec<(usize, Cmd)> = step
             .sends()
             .map(|(shard, part)| match (part, &step) {
@@ -237,6 +242,38 @@ impl<C: ConnectionLike + Send> Sharded<C> {
         subs.iter_mut().for_each(RedisPipeline::clear);
         Ok(replies)
     }
+}
+
+/// The parts of `split` run at once, one future per part, when no two
+/// parts share a shard (every split over a pool); the results in part
+/// order. `None` when two parts share a shard (a cluster map's parts are
+/// per slot): [`run_on_shards`] then runs each shard's parts in turn.
+async fn run_parts<C: ConnectionLike + Send>(
+    conns: &mut [C],
+    argv: &[&[u8]],
+    split: &keyroute::shard::Split,
+) -> Option<Vec<RedisResult<Value>>> {
+    let mut part_of: Vec<Option<usize>> = vec![None; conns.len()];
+    for (i, p) in split.parts.iter().enumerate() {
+        match part_of.get_mut(p.shard) {
+            Some(at @ None) => *at = Some(i),
+            _ => return None,
+        }
+    }
+    let futures = conns
+        .iter_mut()
+        .zip(part_of)
+        .filter_map(|(conn, part)| part.map(|i| (conn, i)))
+        .map(|(conn, i)| {
+            let c = part_cmd(argv, &split.parts[i].argv);
+            async move { (i, conn.req_packed_command(&c).await) }
+        });
+    let mut results: Vec<RedisResult<Value>> = Vec::with_capacity(split.parts.len());
+    results.resize_with(split.parts.len(), || Ok(Value::Nil));
+    for (i, r) in join_all(futures).await {
+        results[i] = r;
+    }
+    Some(results)
 }
 
 /// Runs each (shard, command) on its shard, concurrently across shards,
