@@ -33,6 +33,18 @@ impl ShardRouter {
         if cmd.getkeys.is_some() || first < 1 || !cmd.arity_ok(argv.len()) {
             return None;
         }
+        let place = |pos: usize| {
+            let key: &[u8] = argv[pos].as_ref();
+            if pool.may_refuse_keys() {
+                pool.try_index_for(key).ok()
+            } else {
+                Some(pool.index_for(key))
+            }
+        };
+        // One key (GET, SET, INCR...): its shard.
+        if first == last && (first as usize) < argv.len() {
+            return place(first as usize).map(Step::One);
+        }
         // The key range as `getKeysFromCommand` reads it (with no keys, or
         // a range past the end: the general planner).
         let (first, step, argc) = (first as usize, step.max(1) as usize, argv.len());
@@ -45,15 +57,6 @@ impl ShardRouter {
             return None;
         }
         let n = (last - first) / step + 1;
-        let may_refuse = pool.may_refuse_keys();
-        let place = |pos: usize| {
-            let key = argv[pos].as_ref();
-            if may_refuse {
-                pool.try_index_for(key).ok()
-            } else {
-                Some(pool.index_for(key))
-            }
-        };
         let head = place(first)?;
         // Each key's shard, listed from the first key on another shard
         // than the first key's (keys together allocate nothing).
