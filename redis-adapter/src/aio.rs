@@ -41,31 +41,44 @@ fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
     Ok(())
 }
 
+/// The command's arguments, borrowed, in `out` (cleared first). A list
+/// that lives across an await is kept in the future's state, so it is
+/// filled here, out of the async code: filled there, its length went to
+/// memory and back for every argument.
+#[inline(never)]
+fn args_of<'a>(cmd: &'a Cmd, mut out: Vec<&'a [u8]>) -> RedisResult<Vec<&'a [u8]>> {
+    out.clear();
+    out.reserve(cmd.args_iter().len());
+    read_args(cmd, &mut out)?;
+    Ok(out)
+}
+
 /// Every command's arguments of `pipe` in one list, `args`, and each
 /// command's span of it in `spans` (both cleared first; the first range of
 /// each span is unused here). One list: a list per command cost a
-/// thousand allocations on a pipeline of 1000 GETs.
+/// thousand allocations on a pipeline of 1000 GETs. Out of the async code,
+/// as [`args_of`].
+#[inline(never)]
+#[allow(clippy::type_complexity)]
 fn read_pipeline<'a>(
     pipe: &'a RedisPipeline,
-    args: &mut Vec<&'a [u8]>,
-    spans: &mut Vec<(Range<usize>, Range<usize>)>,
-) -> RedisResult<()> {
+    mut args: Vec<&'a [u8]>,
+    mut spans: Vec<(Range<usize>, Range<usize>)>,
+) -> RedisResult<(Vec<&'a [u8]>, Vec<(Range<usize>, Range<usize>)>)> {
     args.clear();
     spans.clear();
     for c in pipe.cmd_iter() {
         let start = args.len();
-        read_args(c, args)?;
+        read_args(c, &mut args)?;
         spans.push((0..0, start..args.len()));
     }
-    Ok(())
+    Ok((args, spans))
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
-            let mut argv: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.argv));
-            argv.reserve(cmd.args_iter().len());
-            read_args(cmd, &mut argv)?;
+            let argv = args_of(cmd, recycle(std::mem::take(&mut self.reuse.argv)))?;
             let result = self.run_async(cmd, &argv).await;
             self.reuse.argv = recycle(argv);
             result
@@ -80,9 +93,11 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            let mut args: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.args));
-            let mut spans = std::mem::take(&mut self.reuse.commands);
-            read_pipeline(pipe, &mut args, &mut spans)?;
+            let (args, mut spans) = read_pipeline(
+                pipe,
+                recycle(std::mem::take(&mut self.reuse.args)),
+                std::mem::take(&mut self.reuse.commands),
+            )?;
             let mut commands: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
             commands.extend(spans.iter().map(|(_, r)| &args[r.clone()]));
             let result = if pipe.is_transaction() {
@@ -138,8 +153,7 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
             return Ok(exec_items(exec));
         }
-        let (mut args, mut spans) = (Vec::new(), Vec::new());
-        read_pipeline(pipe, &mut args, &mut spans)?;
+        let (args, spans) = read_pipeline(pipe, Vec::new(), Vec::new())?;
         let argvs: Vec<&[&[u8]]> = spans.iter().map(|(_, r)| &args[r.clone()]).collect();
         let replies = self.send_pipeline_async(pipe, &argvs).await?;
         Ok(assemble(

@@ -33,9 +33,10 @@ impl ShardRouter {
         if cmd.getkeys.is_some() || first < 1 || !cmd.arity_ok(argv.len()) {
             return None;
         }
+        let may_refuse = pool.may_refuse_keys();
         let place = |pos: usize| {
             let key: &[u8] = argv[pos].as_ref();
-            if pool.may_refuse_keys() {
+            if may_refuse {
                 pool.try_index_for(key).ok()
             } else {
                 Some(pool.index_for(key))
