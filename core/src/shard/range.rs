@@ -17,9 +17,6 @@ use alloc::vec::Vec;
 use super::{Part, Placement, Reduce, ShardRouter, Split, Step};
 use crate::command::{merge_of, Command, Merge};
 
-/// No part yet for a shard.
-const NO_PART: u32 = u32::MAX;
-
 impl ShardRouter {
     /// `argv`'s plan when its keys are positions `first, first + step, ...`
     /// of `cmd`'s legacy key range and a pool places them; `None` for
@@ -59,21 +56,13 @@ impl ShardRouter {
         }
         let n = (last - first) / step + 1;
         let head = place(first)?;
-        // Each key's shard, listed from the first key on another shard
-        // than the first key's (keys together allocate nothing).
-        let mut shards: Vec<u32> = Vec::new();
-        for i in 1..n {
-            let s = place(first + i * step)?;
-            if shards.is_empty() {
-                if s == head {
-                    continue;
-                }
-                shards.reserve_exact(n);
-                shards.extend(core::iter::repeat_n(head as u32, i));
-            }
-            shards.push(s as u32);
+        // The keys on the first key's shard, then each key's shard listed
+        // from the first on another (keys together allocate nothing).
+        let mut i = 1;
+        while i < n && place(first + i * step)? == head {
+            i += 1;
         }
-        if shards.is_empty() {
+        if i == n {
             if self.strict_tags
                 && n > 1
                 && merge_of(cmd).is_none()
@@ -82,6 +71,11 @@ impl ShardRouter {
                 return None;
             }
             return Some(Step::One(head));
+        }
+        let mut shards: Vec<u32> = Vec::with_capacity(n);
+        shards.resize(i, head as u32);
+        for i in i..n {
+            shards.push(place(first + i * step)? as u32);
         }
         let merge = merge_of(cmd)?;
         // What the split checks before anything is sent (a key without
@@ -103,36 +97,40 @@ impl ShardRouter {
 /// (pushing every key onto its part's lists, in turn, cost three times
 /// as much).
 fn split(shards: &[u32], first: usize, step: usize, merge: Merge, shard_count: usize) -> Split {
-    // Per shard: its part, then the place of its next key.
-    let mut part_of = alloc::vec![NO_PART; shard_count];
-    let mut count = alloc::vec![0u32; shard_count];
+    // Per shard: whether it has a part yet, its keys, then the place of
+    // its next key in the concatenated replies.
+    let mut count = alloc::vec![(false, 0u32); shard_count];
     let mut part_shards: Vec<usize> = Vec::new();
     for &s in shards {
-        let s = s as usize;
-        if part_of[s] == NO_PART {
-            part_of[s] = part_shards.len() as u32;
-            part_shards.push(s);
+        let c = &mut count[s as usize];
+        if !c.0 {
+            c.0 = true;
+            part_shards.push(s as usize);
         }
-        count[s] += 1;
+        c.1 += 1;
     }
-    let mut next = count.clone();
+    let mut next: Vec<u32> = alloc::vec![0; shard_count];
     let mut at = 0;
     for &s in &part_shards {
         next[s] = at;
-        at += count[s];
+        at += count[s].1;
     }
-    let mut order: Vec<u32> = Vec::with_capacity(shards.len());
     let mut ordinals = alloc::vec![0usize; shards.len()];
-    for (ordinal, &s) in shards.iter().enumerate() {
-        let place = &mut next[s as usize];
-        order.push(*place);
-        ordinals[*place as usize] = ordinal;
-        *place += 1;
-    }
+    let order: Vec<u32> = shards
+        .iter()
+        .enumerate()
+        .map(|(ordinal, &s)| {
+            let place = &mut next[s as usize];
+            let at = *place;
+            *place += 1;
+            ordinals[at as usize] = ordinal;
+            at
+        })
+        .collect();
     let mut parts: Vec<Part> = Vec::with_capacity(part_shards.len());
     let mut at = 0;
     for &s in &part_shards {
-        let keys = &ordinals[at..at + count[s] as usize];
+        let keys = &ordinals[at..at + count[s].1 as usize];
         at += keys.len();
         let mut argv = Vec::with_capacity(1 + keys.len() * step);
         argv.push(0);
