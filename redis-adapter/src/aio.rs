@@ -5,7 +5,8 @@
 use std::ops::Range;
 
 use futures_util::future::{join_all, FutureExt};
-use keyroute::shard::{Control, Step};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use keyroute::shard::{Control, Reduce, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
@@ -194,8 +195,9 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             return self.conns[s].req_packed_command(cmd).await;
         }
         if let Step::Split(split) = &step {
-            if let Some(results) = run_parts(&mut self.conns, argv, split).await {
-                return combine(&self.router, argv, &step, results);
+            if let Some(result) = run_split(&mut self.conns, &self.router, argv, &step, split).await
+            {
+                return result;
             }
         }
         let cmds: Vec<(usize, Cmd)> = step
@@ -258,15 +260,23 @@ impl<C: ConnectionLike + Send> Sharded<C> {
     }
 }
 
-/// The parts of `split` run at once, one future per part, when no two
-/// parts share a shard (every split over a pool); the results in part
-/// order. `None` when two parts share a shard (a cluster map's parts are
-/// per slot): [`run_on_shards`] then runs each shard's parts in turn.
-async fn run_parts<C: ConnectionLike + Send>(
+/// The parts of `split` (the plan `step` of `argv`) run at once, one
+/// future per part, when no two parts share a shard (every split over a
+/// pool): each part's reply is put in its places of the command's reply as
+/// it comes (`Split::place`), while the other parts are still to answer,
+/// as hand-written code converts each shard's reply in its own future.
+/// When a reply cannot be placed (an error, a lost connection, not an
+/// array, another rule than MGET's), the core's rule decides over all the
+/// replies, the placed ones read back. `None` when two parts share a shard
+/// (a cluster map's parts are per slot): [`run_on_shards`] then runs each
+/// shard's parts in turn.
+async fn run_split<C: ConnectionLike + Send>(
     conns: &mut [C],
+    router: &keyroute::shard::ShardRouter,
     argv: &[&[u8]],
+    step: &Step,
     split: &keyroute::shard::Split,
-) -> Option<Vec<RedisResult<Value>>> {
+) -> Option<RedisResult<Value>> {
     let mut part_of: Vec<Option<usize>> = vec![None; conns.len()];
     for (i, p) in split.parts.iter().enumerate() {
         match part_of.get_mut(p.shard) {
@@ -274,20 +284,61 @@ async fn run_parts<C: ConnectionLike + Send>(
             _ => return None,
         }
     }
-    let futures = conns
+    let mut pending: FuturesUnordered<_> = conns
         .iter_mut()
         .zip(part_of)
         .filter_map(|(conn, part)| part.map(|i| (conn, i)))
         .map(|(conn, i)| {
             let c = part_cmd(argv, &split.parts[i].argv);
             async move { (i, conn.req_packed_command(&c).await) }
-        });
-    let mut results: Vec<RedisResult<Value>> = Vec::with_capacity(split.parts.len());
-    results.resize_with(split.parts.len(), || Ok(Value::Nil));
-    for (i, r) in join_all(futures).await {
-        results[i] = r;
+        })
+        .collect();
+    let by_key = matches!(split.reduce, Reduce::Order(_));
+    let mut out: Vec<Value> = if by_key {
+        (0..split.key_count).map(|_| Value::Nil).collect()
+    } else {
+        Vec::new()
+    };
+    let mut kept: Vec<Option<RedisResult<Value>>> = (0..split.parts.len()).map(|_| None).collect();
+    let mut placed = 0;
+    while let Some((i, result)) = pending.next().await {
+        kept[i] = match result {
+            Ok(Value::Array(items)) if by_key => match split.place(i, items, |k, item| {
+                // Each place is put once, over a nil: nothing to drop.
+                if let Some(at) = out.get_mut(k) {
+                    let old = std::mem::replace(at, item);
+                    if matches!(old, Value::Nil) {
+                        std::mem::forget(old);
+                    }
+                }
+            }) {
+                Ok(()) => {
+                    placed += 1;
+                    None
+                }
+                Err(items) => Some(Ok(Value::Array(items))),
+            },
+            other => Some(other),
+        };
     }
-    Some(results)
+    if by_key && placed == split.parts.len() {
+        return Some(Ok(Value::Array(out)));
+    }
+    let results = kept
+        .into_iter()
+        .zip(&split.parts)
+        .map(|(r, p)| {
+            r.unwrap_or_else(|| {
+                Ok(Value::Array(
+                    p.keys
+                        .iter()
+                        .map(|&k| std::mem::take(&mut out[k]))
+                        .collect(),
+                ))
+            })
+        })
+        .collect();
+    Some(combine(router, argv, step, results))
 }
 
 /// Runs each (shard, command) on its shard, concurrently across shards,
