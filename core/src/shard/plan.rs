@@ -294,7 +294,7 @@ impl ShardRouter {
     /// [`plan_with`](Self::plan_with) for `argv`'s command `cmd`, already
     /// looked up: keys at a plain range placed by a pool by their own
     /// path (`range.rs`), anything else by [`plan_keys`](Self::plan_keys).
-    #[inline]
+    #[inline(always)]
     pub(super) fn plan_command<A: AsRef<[u8]>>(
         &self,
         cmd: &Command,
@@ -308,6 +308,7 @@ impl ShardRouter {
     }
 
     /// The general planner: every command, every placement, every refusal.
+    #[inline(never)]
     pub(super) fn plan_keys<A: AsRef<[u8]>>(
         &self,
         cmd: &Command,

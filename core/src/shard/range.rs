@@ -21,15 +21,37 @@ impl ShardRouter {
     /// `argv`'s plan when its keys are positions `first, first + step, ...`
     /// of `cmd`'s legacy key range and a pool places them; `None` for
     /// anything the general planner must answer.
-    #[inline]
+    #[inline(always)]
     pub(super) fn plan_range<A: AsRef<[u8]>>(&self, cmd: &Command, argv: &[A]) -> Option<Step> {
         let Placement::Pool(pool) = &self.placement else {
             return None;
         };
-        let (first, last, step) = cmd.legacy_range;
+        let (first, last, _) = cmd.legacy_range;
         if cmd.getkeys.is_some() || first < 1 || !cmd.arity_ok(argv.len()) {
             return None;
         }
+        // One key (GET, SET, INCR...): its shard, in the caller's loop.
+        if first == last && (first as usize) < argv.len() {
+            let key: &[u8] = argv[first as usize].as_ref();
+            return if pool.may_refuse_keys() {
+                pool.try_index_for(key).ok().map(Step::One)
+            } else {
+                Some(Step::One(pool.index_for(key)))
+            };
+        }
+        self.plan_range_keys(pool, cmd, argv)
+    }
+
+    /// [`plan_range`](Self::plan_range) for any range of keys, out of the
+    /// callers' loops.
+    #[inline(never)]
+    fn plan_range_keys<A: AsRef<[u8]>>(
+        &self,
+        pool: &crate::partition::Pool,
+        cmd: &Command,
+        argv: &[A],
+    ) -> Option<Step> {
+        let (first, last, step) = cmd.legacy_range;
         let may_refuse = pool.may_refuse_keys();
         let place = |pos: usize| {
             let key: &[u8] = argv[pos].as_ref();
@@ -39,10 +61,6 @@ impl ShardRouter {
                 Some(pool.index_for(key))
             }
         };
-        // One key (GET, SET, INCR...): its shard.
-        if first == last && (first as usize) < argv.len() {
-            return place(first as usize).map(Step::One);
-        }
         // The key range as `getKeysFromCommand` reads it (with no keys, or
         // a range past the end: the general planner).
         let (first, step, argc) = (first as usize, step.max(1) as usize, argv.len());
