@@ -306,9 +306,10 @@ async fn run_split<C: ConnectionLike + Send>(
             Ok(Value::Array(items)) if by_key => match split.place(i, items, |k, item| {
                 // Each place is put once, over a nil: nothing to drop.
                 if let Some(at) = out.get_mut(k) {
-                    let old = std::mem::replace(at, item);
-                    if matches!(old, Value::Nil) {
-                        std::mem::forget(old);
+                    if let Value::Nil = at {
+                        std::mem::forget(std::mem::replace(at, item));
+                    } else {
+                        *at = item;
                     }
                 }
             }) {
