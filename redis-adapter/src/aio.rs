@@ -5,7 +5,8 @@
 use std::ops::Range;
 
 use futures_util::future::{join_all, FutureExt};
-use keyroute::shard::{Control, Step};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use keyroute::shard::{Control, Reduce, Step};
 use redis::aio::ConnectionLike;
 use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
@@ -41,31 +42,44 @@ fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
     Ok(())
 }
 
+/// The command's arguments, borrowed, in `out` (cleared first). A list
+/// that lives across an await is kept in the future's state, so it is
+/// filled here, out of the async code: filled there, its length went to
+/// memory and back for every argument.
+#[inline(never)]
+fn args_of<'a>(cmd: &'a Cmd, mut out: Vec<&'a [u8]>) -> RedisResult<Vec<&'a [u8]>> {
+    out.clear();
+    out.reserve(cmd.args_iter().len());
+    read_args(cmd, &mut out)?;
+    Ok(out)
+}
+
 /// Every command's arguments of `pipe` in one list, `args`, and each
 /// command's span of it in `spans` (both cleared first; the first range of
 /// each span is unused here). One list: a list per command cost a
-/// thousand allocations on a pipeline of 1000 GETs.
+/// thousand allocations on a pipeline of 1000 GETs. Out of the async code,
+/// as [`args_of`].
+#[inline(never)]
+#[allow(clippy::type_complexity)]
 fn read_pipeline<'a>(
     pipe: &'a RedisPipeline,
-    args: &mut Vec<&'a [u8]>,
-    spans: &mut Vec<(Range<usize>, Range<usize>)>,
-) -> RedisResult<()> {
+    mut args: Vec<&'a [u8]>,
+    mut spans: Vec<(Range<usize>, Range<usize>)>,
+) -> RedisResult<(Vec<&'a [u8]>, Vec<(Range<usize>, Range<usize>)>)> {
     args.clear();
     spans.clear();
     for c in pipe.cmd_iter() {
         let start = args.len();
-        read_args(c, args)?;
+        read_args(c, &mut args)?;
         spans.push((0..0, start..args.len()));
     }
-    Ok(())
+    Ok((args, spans))
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         async move {
-            let mut argv: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.argv));
-            argv.reserve(cmd.args_iter().len());
-            read_args(cmd, &mut argv)?;
+            let argv = args_of(cmd, recycle(std::mem::take(&mut self.reuse.argv)))?;
             let result = self.run_async(cmd, &argv).await;
             self.reuse.argv = recycle(argv);
             result
@@ -80,9 +94,11 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            let mut args: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.args));
-            let mut spans = std::mem::take(&mut self.reuse.commands);
-            read_pipeline(pipe, &mut args, &mut spans)?;
+            let (args, mut spans) = read_pipeline(
+                pipe,
+                recycle(std::mem::take(&mut self.reuse.args)),
+                std::mem::take(&mut self.reuse.commands),
+            )?;
             let mut commands: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
             commands.extend(spans.iter().map(|(_, r)| &args[r.clone()]));
             let result = if pipe.is_transaction() {
@@ -138,8 +154,7 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
             return Ok(exec_items(exec));
         }
-        let (mut args, mut spans) = (Vec::new(), Vec::new());
-        read_pipeline(pipe, &mut args, &mut spans)?;
+        let (args, spans) = read_pipeline(pipe, Vec::new(), Vec::new())?;
         let argvs: Vec<&[&[u8]]> = spans.iter().map(|(_, r)| &args[r.clone()]).collect();
         let replies = self.send_pipeline_async(pipe, &argvs).await?;
         Ok(assemble(
@@ -178,6 +193,12 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             .map_err(refusal)?;
         if let Step::One(s) = step {
             return self.conns[s].req_packed_command(cmd).await;
+        }
+        if let Step::Split(split) = &step {
+            if let Some(result) = run_split(&mut self.conns, &self.router, argv, &step, split).await
+            {
+                return result;
+            }
         }
         let cmds: Vec<(usize, Cmd)> = step
             .sends()
@@ -237,6 +258,88 @@ impl<C: ConnectionLike + Send> Sharded<C> {
         subs.iter_mut().for_each(RedisPipeline::clear);
         Ok(replies)
     }
+}
+
+/// The parts of `split` (the plan `step` of `argv`) run at once, one
+/// future per part, when no two parts share a shard (every split over a
+/// pool): each part's reply is put in its places of the command's reply as
+/// it comes (`Split::place`), while the other parts are still to answer,
+/// as hand-written code converts each shard's reply in its own future.
+/// When a reply cannot be placed (an error, a lost connection, not an
+/// array, another rule than MGET's), the core's rule decides over all the
+/// replies, the placed ones read back. `None` when two parts share a shard
+/// (a cluster map's parts are per slot): [`run_on_shards`] then runs each
+/// shard's parts in turn.
+async fn run_split<C: ConnectionLike + Send>(
+    conns: &mut [C],
+    router: &keyroute::shard::ShardRouter,
+    argv: &[&[u8]],
+    step: &Step,
+    split: &keyroute::shard::Split,
+) -> Option<RedisResult<Value>> {
+    let mut part_of: Vec<Option<usize>> = vec![None; conns.len()];
+    for (i, p) in split.parts.iter().enumerate() {
+        match part_of.get_mut(p.shard) {
+            Some(at @ None) => *at = Some(i),
+            _ => return None,
+        }
+    }
+    let mut pending: FuturesUnordered<_> = conns
+        .iter_mut()
+        .zip(part_of)
+        .filter_map(|(conn, part)| part.map(|i| (conn, i)))
+        .map(|(conn, i)| {
+            let c = part_cmd(argv, &split.parts[i].argv);
+            async move { (i, conn.req_packed_command(&c).await) }
+        })
+        .collect();
+    let by_key = matches!(split.reduce, Reduce::Order(_));
+    let mut out: Vec<Value> = if by_key {
+        (0..split.key_count).map(|_| Value::Nil).collect()
+    } else {
+        Vec::new()
+    };
+    let mut kept: Vec<Option<RedisResult<Value>>> = (0..split.parts.len()).map(|_| None).collect();
+    let mut placed = 0;
+    while let Some((i, result)) = pending.next().await {
+        kept[i] = match result {
+            Ok(Value::Array(items)) if by_key => match split.place(i, items, |k, item| {
+                // Each place is put once, over a nil: nothing to drop.
+                if let Some(at) = out.get_mut(k) {
+                    if let Value::Nil = at {
+                        std::mem::forget(std::mem::replace(at, item));
+                    } else {
+                        *at = item;
+                    }
+                }
+            }) {
+                Ok(()) => {
+                    placed += 1;
+                    None
+                }
+                Err(items) => Some(Ok(Value::Array(items))),
+            },
+            other => Some(other),
+        };
+    }
+    if by_key && placed == split.parts.len() {
+        return Some(Ok(Value::Array(out)));
+    }
+    let results = kept
+        .into_iter()
+        .zip(&split.parts)
+        .map(|(r, p)| {
+            r.unwrap_or_else(|| {
+                Ok(Value::Array(
+                    p.keys
+                        .iter()
+                        .map(|&k| std::mem::take(&mut out[k]))
+                        .collect(),
+                ))
+            })
+        })
+        .collect();
+    Some(combine(router, argv, step, results))
 }
 
 /// Runs each (shard, command) on its shard, concurrently across shards,

@@ -37,6 +37,7 @@
 #![allow(clippy::result_large_err)]
 
 mod plan;
+mod range;
 mod reduce;
 mod session;
 #[cfg(test)]

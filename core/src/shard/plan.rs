@@ -275,9 +275,10 @@ impl ShardRouter {
         self.plan_with(argv, &mut Vec::new())
     }
 
-    /// [`plan`](Self::plan) with the command's keys listed in `keys`
-    /// (cleared first): a caller planning many commands reuses one list,
-    /// and planning a command whose keys share a shard allocates nothing.
+    /// [`plan`](Self::plan) with `keys` as the planner's list of key
+    /// positions (its contents on return unspecified): a caller
+    /// planning many commands reuses one list, and planning a command
+    /// whose keys share a shard allocates nothing.
     pub fn plan_with<A: AsRef<[u8]>>(
         &self,
         argv: &[A],
@@ -291,8 +292,24 @@ impl ShardRouter {
     }
 
     /// [`plan_with`](Self::plan_with) for `argv`'s command `cmd`, already
-    /// looked up.
-    fn plan_command<A: AsRef<[u8]>>(
+    /// looked up: keys at a plain range placed by a pool by their own
+    /// path (`range.rs`), anything else by [`plan_keys`](Self::plan_keys).
+    #[inline(always)]
+    pub(super) fn plan_command<A: AsRef<[u8]>>(
+        &self,
+        cmd: &Command,
+        argv: &[A],
+        keys: &mut Vec<KeyRef>,
+    ) -> Result<Step, ShardError> {
+        match self.plan_range(cmd, argv) {
+            Some(step) => Ok(step),
+            None => self.plan_keys(cmd, argv, keys),
+        }
+    }
+
+    /// The general planner: every command, every placement, every refusal.
+    #[inline(never)]
+    pub(super) fn plan_keys<A: AsRef<[u8]>>(
         &self,
         cmd: &Command,
         argv: &[A],

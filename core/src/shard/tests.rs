@@ -912,3 +912,230 @@ fn pools_that_refuse_no_key_place_by_index_for() {
     assert!(pool.may_refuse_keys());
     assert!(keys.iter().any(|k| pool.try_index_for(k).is_err()));
 }
+
+/// `argv`'s plan by the general planner alone (no range path).
+fn general_plan(r: &ShardRouter, argv: &[Vec<u8>]) -> Result<Step, ShardError> {
+    let cmd = r
+        .table
+        .lookup(argv)
+        .map_err(|e| r.unroutable(argv, Unroutable::Command(e)))?;
+    r.plan_keys(cmd, argv, &mut Vec::new())
+}
+
+/// The range path answers as the general planner on random commands:
+/// pools of 1 to 8 shards under several schemes (one that refuses keys),
+/// strict tags on and off, random key lists with duplicates and tags,
+/// MSET pairs (and a key left without its value), commands that cannot
+/// split, single-key commands, wrong arities. It must also answer most of
+/// them itself (or it proves nothing).
+#[test]
+fn the_range_path_equals_the_general_planner() {
+    use crate::partition::{OptionValue, Options};
+    let mut x: u64 = 0x853c_49e6_748f_ea9b;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut php = Options::default();
+    php.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
+    let commands: [(&str, usize); 12] = [
+        ("MGET", 1),
+        ("DEL", 1),
+        ("EXISTS", 1),
+        ("UNLINK", 1),
+        ("TOUCH", 1),
+        ("MSET", 2),
+        ("MSETNX", 2),
+        ("GET", 1),
+        ("SET", 2),
+        ("RENAME", 1),
+        ("SINTERSTORE", 1),
+        ("ZUNIONSTORE", 1),
+    ];
+    let (mut fast, mut total) = (0, 0);
+    for shards in 1..=8usize {
+        let servers: Vec<String> = (0..shards)
+            .map(|i| alloc::format!("127.0.0.1:{}:1 s{i}", 7000 + i))
+            .collect();
+        let plain: Vec<String> = (0..shards)
+            .map(|i| alloc::format!("127.0.0.1:{}", 7000 + i))
+            .collect();
+        let pools = [
+            Pool::new(Scheme::TwemproxyKetama, &servers).unwrap(),
+            Pool::new(Scheme::Jump, &plain).unwrap(),
+            Pool::with_options(Scheme::PhpredisArray, &plain, &php).unwrap(),
+        ];
+        for pool in pools {
+            for strict in [false, true] {
+                let r = ShardRouter::for_pool(pool.clone()).with_strict_tags(strict);
+                let pool = r.pool().unwrap();
+                for _ in 0..150 {
+                    let (name, per_key) = commands[next(commands.len() as u64) as usize];
+                    let most = if next(4) == 0 { 3 } else { 40 };
+                    let n = 1 + next(most) as usize;
+                    let mut argv: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
+                    for _ in 0..n {
+                        let key = match next(6) {
+                            0 => {
+                                let t = next(3);
+                                alloc::format!("{{t{t}}}:k{}", next(50))
+                            }
+                            1 => alloc::format!("a{{}}b{}", next(5)),
+                            2 => String::new(),
+                            _ => alloc::format!("user:{}", next(60)),
+                        };
+                        argv.push(key.into_bytes());
+                        for v in 1..per_key {
+                            argv.push(alloc::format!("v{v}").into_bytes());
+                        }
+                    }
+                    if per_key == 2 && next(8) == 0 {
+                        argv.pop();
+                    }
+                    if next(30) == 0 {
+                        argv.truncate(1);
+                    }
+                    let cmd = r.table.lookup(&argv).unwrap();
+                    let want = general_plan(&r, &argv);
+                    let ranged = r.plan_range(cmd, &argv);
+                    total += 1;
+                    // Splittable commands, whole, on a pool that refuses
+                    // no key: always the range path.
+                    let splittable = ["MGET", "DEL", "EXISTS", "UNLINK", "TOUCH", "MSET", "GET"];
+                    if splittable.contains(&name)
+                        && !pool.may_refuse_keys()
+                        && argv.len() > 1
+                        && (argv.len() - 1) % per_key == 0
+                        && (name != "GET" || argv.len() == 2)
+                    {
+                        assert!(ranged.is_some(), "{strict} {:?}", argv);
+                    }
+                    if let Some(step) = &ranged {
+                        fast += 1;
+                        assert_eq!(Ok(step.clone()), want, "{strict} {:?}", argv);
+                    }
+                    assert_eq!(r.plan(&argv), want, "{strict} {:?}", argv);
+                    // A pipeline of it answers the same too.
+                    let p = r.plan_pipeline(&[argv.clone(), argv.clone()]);
+                    match &want {
+                        Ok(step) => assert_eq!(p.unwrap().steps, vec![step.clone(); 2]),
+                        Err(e) => assert_eq!(p.unwrap_err(), e.clone().at(0)),
+                    }
+                }
+            }
+        }
+    }
+    assert!(fast * 3 > total, "{fast} of {total}");
+}
+
+/// Placing each part's reply as it comes (`Split::place`, in any order of
+/// arrival), then `Reduce::apply` over every reply when one was not
+/// placed, gives `Reduce::apply`'s reply: on the planner's splits of
+/// random MGETs, DELs and MSETs over pools of 1 to 8 shards, with replies
+/// of one element per key, an element short or long, errors, and replies
+/// that are not arrays; and on splits that were not planned (an order
+/// that does not match the parts) nothing is placed.
+#[test]
+fn placing_parts_as_they_come_equals_the_reduce_rule() {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    };
+    let mut placed_whole = 0;
+    for shards in 1..=8usize {
+        let servers: Vec<String> = (0..shards)
+            .map(|i| alloc::format!("127.0.0.1:{}:1 s{i}", 7000 + i))
+            .collect();
+        let r = ShardRouter::for_pool(Pool::new(Scheme::TwemproxyKetama, &servers).unwrap());
+        for round in 0..300 {
+            let name = ["MGET", "DEL", "MSET"][round % 3];
+            let n = 1 + next(30) as usize;
+            let mut argv: Vec<String> = vec![name.into()];
+            for _ in 0..n {
+                argv.push(alloc::format!("k{}", next(40)));
+                if name == "MSET" {
+                    argv.push("v".into());
+                }
+            }
+            let Ok(Step::Split(mut split)) = r.plan(&argv) else {
+                continue;
+            };
+            if next(10) == 0 {
+                // Not the planner's: two keys' places swapped.
+                if let Reduce::Order(order) = &mut split.reduce {
+                    if order.len() > 1 {
+                        order.swap(0, 1);
+                    }
+                }
+            }
+            let mut made = 0i64;
+            let replies: Vec<R> = split
+                .parts
+                .iter()
+                .map(|p| {
+                    let k = match next(20) {
+                        0 => p.keys.len() + 1,
+                        1 => p.keys.len().saturating_sub(1),
+                        _ => p.keys.len(),
+                    };
+                    match next(25) {
+                        0 => R::Err("ERR no"),
+                        1 => R::Int(3),
+                        _ => R::Arr(
+                            (0..k)
+                                .map(|_| {
+                                    made += 1;
+                                    R::Int(made)
+                                })
+                                .collect(),
+                        ),
+                    }
+                })
+                .collect();
+            let want = split.reduce.apply(replies.clone());
+            // Arrival in a random order.
+            let mut arrival: Vec<usize> = (0..replies.len()).collect();
+            for i in (1..arrival.len()).rev() {
+                arrival.swap(i, next(i as u64 + 1) as usize);
+            }
+            let mut out = vec![R::Text("unset"); split.key_count];
+            let mut kept: Vec<Option<R>> = vec![None; replies.len()];
+            for &i in &arrival {
+                kept[i] = match replies[i].clone() {
+                    R::Arr(items) => match split.place(i, items, |k, item| {
+                        assert_eq!(out[k], R::Text("unset"), "put twice");
+                        out[k] = item;
+                    }) {
+                        Ok(()) => None,
+                        Err(items) => Some(R::Arr(items)),
+                    },
+                    other => Some(other),
+                };
+            }
+            let got = if kept.iter().all(Option::is_none) {
+                placed_whole += 1;
+                R::Arr(out)
+            } else {
+                // The placed elements read back from their places.
+                let all: Vec<R> = kept
+                    .into_iter()
+                    .zip(&split.parts)
+                    .map(|(k, p)| {
+                        k.unwrap_or_else(|| {
+                            R::Arr(p.keys.iter().map(|&k| out[k].clone()).collect())
+                        })
+                    })
+                    .collect();
+                assert_eq!(all, replies, "{argv:?}");
+                split.reduce.apply(all)
+            };
+            assert_eq!(got, want, "{argv:?}");
+        }
+    }
+    assert!(placed_whole > 200, "{placed_whole}");
+}

@@ -1,0 +1,179 @@
+//! The planner's path for the common command: keys at a plain range of
+//! positions (GET, SET, MGET, DEL, MSET...) placed by a pool.
+//!
+//! It answers only when its answer is the general planner's
+//! ([`ShardRouter::plan_command`]): one shard, or a split of a command the
+//! server marks splittable. Anything else (a cluster map, keys found by a
+//! key procedure or key specs, no keys, a key the pool refuses, any
+//! refusal) is left to the general planner, so every refusal and its
+//! message has one source. The general planner lists each key's position
+//! and place, then groups them part by part; this path places each key
+//! into one list of shard numbers, counts each shard's keys, and fills
+//! each part, sized exactly, with the reply order in the same pass (a
+//! table from shard to part instead of a search).
+
+use alloc::vec::Vec;
+
+use super::{Part, Placement, Reduce, ShardRouter, Split, Step};
+use crate::command::{merge_of, Command, Merge};
+
+impl ShardRouter {
+    /// `argv`'s plan when its keys are positions `first, first + step, ...`
+    /// of `cmd`'s legacy key range and a pool places them; `None` for
+    /// anything the general planner must answer.
+    #[inline(always)]
+    pub(super) fn plan_range<A: AsRef<[u8]>>(&self, cmd: &Command, argv: &[A]) -> Option<Step> {
+        let Placement::Pool(pool) = &self.placement else {
+            return None;
+        };
+        let (first, last, _) = cmd.legacy_range;
+        if cmd.getkeys.is_some() || first < 1 || !cmd.arity_ok(argv.len()) {
+            return None;
+        }
+        // One key (GET, SET, INCR...): its shard, in the caller's loop.
+        if first == last && (first as usize) < argv.len() {
+            let key: &[u8] = argv[first as usize].as_ref();
+            return if pool.may_refuse_keys() {
+                pool.try_index_for(key).ok().map(Step::One)
+            } else {
+                Some(Step::One(pool.index_for(key)))
+            };
+        }
+        self.plan_range_keys(pool, cmd, argv)
+    }
+
+    /// [`plan_range`](Self::plan_range) for any range of keys, out of the
+    /// callers' loops.
+    #[inline(never)]
+    fn plan_range_keys<A: AsRef<[u8]>>(
+        &self,
+        pool: &crate::partition::Pool,
+        cmd: &Command,
+        argv: &[A],
+    ) -> Option<Step> {
+        let (first, last, step) = cmd.legacy_range;
+        let may_refuse = pool.may_refuse_keys();
+        let place = |pos: usize| {
+            let key: &[u8] = argv[pos].as_ref();
+            if may_refuse {
+                pool.try_index_for(key).ok()
+            } else {
+                Some(pool.index_for(key))
+            }
+        };
+        // The key range as `getKeysFromCommand` reads it (with no keys, or
+        // a range past the end: the general planner).
+        let (first, step, argc) = (first as usize, step.max(1) as usize, argv.len());
+        let last = if last < 0 {
+            argc.checked_sub(last.unsigned_abs() as usize)?
+        } else {
+            last as usize
+        };
+        if last < first || first + (last - first) / step * step >= argc {
+            return None;
+        }
+        let n = (last - first) / step + 1;
+        let head = place(first)?;
+        // The keys on the first key's shard, then each key's shard listed
+        // from the first on another (keys together allocate nothing).
+        let mut i = 1;
+        while i < n && place(first + i * step)? == head {
+            i += 1;
+        }
+        if i == n {
+            if self.strict_tags
+                && n > 1
+                && merge_of(cmd).is_none()
+                && !self.same_tag((0..n).map(|i| argv[first + i * step].as_ref()))
+            {
+                return None;
+            }
+            return Some(Step::One(head));
+        }
+        let mut shards: Vec<u32> = Vec::with_capacity(n);
+        shards.resize(i, head as u32);
+        for i in i..n {
+            shards.push(place(first + i * step)? as u32);
+        }
+        let merge = merge_of(cmd)?;
+        // What the split checks before anything is sent (a key without
+        // its value): the general planner's arity error.
+        if (argc - first) % step != 0 {
+            return None;
+        }
+        Some(Step::Split(split(&shards, first, step, merge, self.len())))
+    }
+}
+
+/// The split of keys at positions `first, first + step, ...` on `shards`
+/// (one per key), into parts in order of each part's first key.
+///
+/// A counting sort: each shard's keys are counted, each part's keys get
+/// their span of the concatenated replies, and one pass over the keys
+/// writes each key's place there (the reply order) and its ordinal at
+/// that place. Each part's lists are then copied out of that one list
+/// (pushing every key onto its part's lists, in turn, cost three times
+/// as much).
+fn split(shards: &[u32], first: usize, step: usize, merge: Merge, shard_count: usize) -> Split {
+    // Per shard: whether it has a part yet, its keys, then the place of
+    // its next key in the concatenated replies.
+    let mut count = alloc::vec![(false, 0u32); shard_count];
+    let mut part_shards: Vec<usize> = Vec::new();
+    for &s in shards {
+        let c = &mut count[s as usize];
+        if !c.0 {
+            c.0 = true;
+            part_shards.push(s as usize);
+        }
+        c.1 += 1;
+    }
+    let mut next: Vec<u32> = alloc::vec![0; shard_count];
+    let mut at = 0;
+    for &s in &part_shards {
+        next[s] = at;
+        at += count[s].1;
+    }
+    let mut ordinals = alloc::vec![0usize; shards.len()];
+    let order: Vec<u32> = shards
+        .iter()
+        .enumerate()
+        .map(|(ordinal, &s)| {
+            let place = &mut next[s as usize];
+            let at = *place;
+            *place += 1;
+            ordinals[at as usize] = ordinal;
+            at
+        })
+        .collect();
+    let mut parts: Vec<Part> = Vec::with_capacity(part_shards.len());
+    let mut at = 0;
+    for &s in &part_shards {
+        let keys = &ordinals[at..at + count[s].1 as usize];
+        at += keys.len();
+        let mut argv = Vec::with_capacity(1 + keys.len() * step);
+        argv.push(0);
+        if step == 1 {
+            argv.extend(keys.iter().map(|&k| first + k));
+        } else {
+            for &k in keys {
+                let pos = first + k * step;
+                argv.extend(pos..pos + step);
+            }
+        }
+        parts.push(Part {
+            shard: s,
+            argv,
+            keys: keys.to_vec(),
+        });
+    }
+    let reduce = match merge {
+        Merge::ByKeyPosition => Reduce::Order(order),
+        Merge::Sum => Reduce::Sum,
+        _ => Reduce::AllSucceeded,
+    };
+    Split {
+        parts,
+        reduce,
+        key_count: shards.len(),
+    }
+}
