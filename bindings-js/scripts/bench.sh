@@ -7,6 +7,7 @@
 #   bench/js/bench_import.mjs   cold import()/require() of keyroute vs cluster-key-slot (21 fresh processes)
 #   bench/js/bench_sharded.mjs  ShardedRedis.mget / createShardedClient().mGet of 1000 keys over 4
 #                               redis-servers vs the same MGETs grouped by hand (Pool.indexesFor)
+#   bench/js/bench_sharded_parts.mjs  the steps of those two sides alone, no I/O (CPU µs each)
 # Extra arguments (e.g. --passes 5) go to every script. --smoke (first
 # argument; `make test` runs it): every script once, one timed pass over
 # 2000 keys and a few calls: the answers are checked against the incumbents
@@ -43,3 +44,5 @@ echo
 node bench/js/bench_pool.mjs --keys "$KEYS" "$@"
 echo
 node bench/js/bench_sharded.mjs "$@"
+echo
+node bench/js/bench_sharded_parts.mjs "$@"
