@@ -15,9 +15,22 @@ use crate::fault::combine;
 use crate::route::{recycle, refusal, simple_args, unreadable};
 use crate::Sharded;
 
-/// The command made of `argv`'s arguments at `positions`, sized once.
+/// The command made of `argv`'s arguments at `positions`, its list of
+/// arguments sized once, its bytes sized from eight of them, evenly
+/// spread, with a quarter over (summing every length first cost a pass
+/// over the arguments; a command of uneven arguments grows its bytes once
+/// or twice).
 fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
-    let size = positions.iter().map(|&p| argv[p].as_ref().len()).sum();
+    const SAMPLE: usize = 8;
+    let n = positions.len();
+    let size = if n <= SAMPLE {
+        positions.iter().map(|&p| argv[p].as_ref().len()).sum()
+    } else {
+        let sampled: usize = (0..SAMPLE)
+            .map(|i| argv[positions[i * n / SAMPLE]].as_ref().len())
+            .sum();
+        sampled * n / SAMPLE * 5 / 4 + 16
+    };
     let mut c = Cmd::with_capacity(positions.len(), size);
     for &p in positions {
         // Written as the argument it is (`arg` would ask the argument's
