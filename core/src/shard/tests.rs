@@ -1227,4 +1227,19 @@ fn placing_drops_each_element_once() {
         order.pop();
     }
     assert!(bad.placing::<Rc<()>>().is_none());
+    // An order that fits part 0's first key but not its second: refused
+    // half-way through, the reply given back whole, nothing placed.
+    let mut bad = split.clone();
+    let (a, b) = (split.parts[0].keys[1], split.parts[1].keys[0]);
+    if let Reduce::Order(order) = &mut bad.reduce {
+        order.swap(a, b);
+    }
+    let mut pl = bad.placing::<Rc<()>>().unwrap();
+    let back = pl.place(0, reply(0)).unwrap_err();
+    assert_eq!(back.len(), split.parts[0].keys.len());
+    assert!(pl.take(0).is_none());
+    assert!(pl.place(2, reply(2)).is_ok());
+    drop(back);
+    drop(pl);
+    assert_eq!(Rc::strong_count(&token), 1);
 }
