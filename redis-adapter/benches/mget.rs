@@ -10,6 +10,14 @@
 //! time over keyroute time: 1.00 means the adapter costs nothing over careful
 //! hand-written code.
 //!
+//! Each row is reported twice: in wall time (what a caller waits, the four
+//! servers' work and their scheduling on the machine's CPUs included) and,
+//! as "(client CPU)", in the CPU time of this process alone (every thread of
+//! it: the clock is `CLOCK_PROCESS_CPUTIME_ID`; the async rows run on a
+//! current-thread tokio runtime, whose connection tasks run on this thread
+//! too). The servers are other processes, so the CPU rows show the client's
+//! own cost, which wall time hides under the servers' scheduling.
+//!
 //! Options: `--test` runs each case once to prove it works and agrees;
 //! `--passes N` and `--calls N` size the timing; `--only NAME` runs one
 //! contender alone, `--calls` times, untimed (for `valgrind --tool=callgrind`,
@@ -107,6 +115,20 @@ impl Opts {
     }
 }
 
+/// The CPU time this process has used, every thread of it, in µs. The
+/// kernel accounts it to the nanosecond (not by scheduler tick), fine
+/// enough for one call of about a millisecond.
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    ts.tv_sec as f64 * 1e6 + ts.tv_nsec as f64 / 1e3
+}
+
 /// The timings of one row: each contender's median microseconds per call,
 /// and the median over call pairs of `b`'s time over `a`'s.
 struct Timing {
@@ -126,30 +148,59 @@ impl Timing {
     }
 }
 
+/// Each call's wall and CPU time, per contender, as [`race`] takes them.
+#[derive(Default)]
+struct Samples {
+    wall: [Vec<f64>; 2],
+    cpu: [Vec<f64>; 2],
+}
+
+impl Samples {
+    /// The clocks at the start of a call.
+    fn start() -> (Instant, f64) {
+        (Instant::now(), cpu_now())
+    }
+
+    /// Records the call of contender `which` (0: `a`, 1: `b`) begun at `t`.
+    fn stop(&mut self, which: usize, (t, c): (Instant, f64)) {
+        let cpu = cpu_now() - c;
+        self.wall[which].push(t.elapsed().as_secs_f64() * 1e6);
+        self.cpu[which].push(cpu);
+    }
+
+    /// The row in wall time and in client CPU time.
+    fn timings(self) -> (Timing, Timing) {
+        let [wa, wb] = self.wall;
+        let [ca, cb] = self.cpu;
+        (Timing::of(wa, wb), Timing::of(ca, cb))
+    }
+}
+
 /// `a` and `b` take turns call by call (which goes first flips every
 /// call), `passes * calls` times each, after a warm-up. Each call is timed
-/// alone; on a shared machine a burst of load lands on a call or two, and
-/// the medians (of the times, and of the ratio within each pair of calls
-/// made back to back) leave it out.
-fn race(passes: usize, calls: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> Timing {
+/// alone, in wall time and in this process's CPU time; on a shared machine
+/// a burst of load lands on a call or two, and the medians (of the times,
+/// and of the ratio within each pair of calls made back to back) leave it
+/// out.
+fn race(passes: usize, calls: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Timing, Timing) {
     for _ in 0..3 {
         a();
         b();
     }
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let mut s = Samples::default();
     for i in 0..passes * calls {
         for first in [i % 2 == 0, i % 2 == 1] {
-            let t = Instant::now();
+            let t = Samples::start();
             if first {
                 a();
-                ta.push(t.elapsed().as_secs_f64() * 1e6);
+                s.stop(0, t);
             } else {
                 b();
-                tb.push(t.elapsed().as_secs_f64() * 1e6);
+                s.stop(1, t);
             }
         }
     }
-    Timing::of(ta, tb)
+    s.timings()
 }
 
 /// [`race`] for async contenders.
@@ -158,25 +209,25 @@ async fn race_async(
     calls: usize,
     mut a: impl AsyncFnMut(),
     mut b: impl AsyncFnMut(),
-) -> Timing {
+) -> (Timing, Timing) {
     for _ in 0..3 {
         a().await;
         b().await;
     }
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let mut s = Samples::default();
     for i in 0..passes * calls {
         for first in [i % 2 == 0, i % 2 == 1] {
-            let t = Instant::now();
+            let t = Samples::start();
             if first {
                 a().await;
-                ta.push(t.elapsed().as_secs_f64() * 1e6);
+                s.stop(0, t);
             } else {
                 b().await;
-                tb.push(t.elapsed().as_secs_f64() * 1e6);
+                s.stop(1, t);
             }
         }
     }
-    Timing::of(ta, tb)
+    s.timings()
 }
 
 type Groups = Vec<Vec<usize>>;
@@ -469,23 +520,26 @@ fn main() {
     println!(
         "MGET over 4 shards (twemproxy-ketama): keyroute-redis vs by hand, µs per call \
          (medians of {} calls each, taking turns; ratio: the median over pairs of calls \
-         of by hand / keyroute)",
+         of by hand / keyroute; client CPU: this process's CPU time, the servers' left out)",
         passes * calls
     );
     println!(
-        "{:<50} {:>10} {:>10} {:>8}",
+        "{:<62} {:>10} {:>10} {:>8}",
         "case", "keyroute", "by hand", "ratio"
     );
-    for (name, t) in rows {
-        println!("{name:<50} {:>10.1} {:>10.1} {:>7.2}x", t.a, t.b, t.ratio);
-        if !opts.test {
-            summary::row(
-                "mget",
-                name,
-                Some(("by hand", t.b * 1e3)),
-                t.a * 1e3,
-                t.ratio,
-            );
+    for (name, (wall, cpu)) in rows {
+        let cpu_name = format!("{name} (client CPU)");
+        for (name, t) in [(name.to_string(), wall), (cpu_name, cpu)] {
+            println!("{name:<62} {:>10.1} {:>10.1} {:>7.2}x", t.a, t.b, t.ratio);
+            if !opts.test {
+                summary::row(
+                    "mget",
+                    &name,
+                    Some(("by hand", t.b * 1e3)),
+                    t.a * 1e3,
+                    t.ratio,
+                );
+            }
         }
     }
     if opts.test {

@@ -6,18 +6,31 @@ use std::ops::Range;
 
 use futures_util::future::{join_all, FutureExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use keyroute::shard::{Control, Reduce, Step};
+use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
-use redis::{Arg, Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
+use redis::{Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
 use crate::exec::{assemble, assemble_values, exec_items, split_of, ShardReplies};
 use crate::fault::combine;
-use crate::route::{recycle, refusal, unreadable};
+use crate::route::{recycle, refusal, simple_args, unreadable};
 use crate::Sharded;
 
-/// The command made of `argv`'s arguments at `positions`, sized once.
+/// The command made of `argv`'s arguments at `positions`, its list of
+/// arguments sized once, its bytes sized from eight of them, evenly
+/// spread, with a quarter over (summing every length first cost a pass
+/// over the arguments; a command of uneven arguments grows its bytes once
+/// or twice).
 fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
-    let size = positions.iter().map(|&p| argv[p].as_ref().len()).sum();
+    const SAMPLE: usize = 8;
+    let n = positions.len();
+    let size = if n <= SAMPLE {
+        positions.iter().map(|&p| argv[p].as_ref().len()).sum()
+    } else {
+        let sampled: usize = (0..SAMPLE)
+            .map(|i| argv[positions[i * n / SAMPLE]].as_ref().len())
+            .sum();
+        sampled * n / SAMPLE * 5 / 4 + 16
+    };
     let mut c = Cmd::with_capacity(positions.len(), size);
     for &p in positions {
         // Written as the argument it is (`arg` would ask the argument's
@@ -31,15 +44,11 @@ fn part_cmd<A: AsRef<[u8]>>(argv: &[A], positions: &[usize]) -> Cmd {
 /// borrowed, to `out`.
 #[inline(always)]
 fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
-    // A plain loop: collecting into a Result cost more per argument than
-    // the rest of reading them.
-    for a in cmd.args_iter() {
-        match a {
-            Arg::Simple(b) => out.push(b),
-            _ => return Err(unreadable("a cursor argument cannot be routed")),
-        }
+    if simple_args(cmd, out) {
+        Ok(())
+    } else {
+        Err(unreadable("a cursor argument cannot be routed"))
     }
-    Ok(())
 }
 
 /// The command's arguments, borrowed, in `out` (cleared first). A list
@@ -49,7 +58,6 @@ fn read_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> RedisResult<()> {
 #[inline(never)]
 fn args_of<'a>(cmd: &'a Cmd, mut out: Vec<&'a [u8]>) -> RedisResult<Vec<&'a [u8]>> {
     out.clear();
-    out.reserve(cmd.args_iter().len());
     read_args(cmd, &mut out)?;
     Ok(out)
 }
@@ -263,8 +271,9 @@ impl<C: ConnectionLike + Send> Sharded<C> {
 /// The parts of `split` (the plan `step` of `argv`) run at once, one
 /// future per part, when no two parts share a shard (every split over a
 /// pool): each part's reply is put in its places of the command's reply as
-/// it comes (`Split::place`), while the other parts are still to answer,
-/// as hand-written code converts each shard's reply in its own future.
+/// it comes, while the other parts are still to answer,
+/// as hand-written code converts each shard's reply in its own future
+/// (`Split::placing`: each element moved once, to its place).
 /// When a reply cannot be placed (an error, a lost connection, not an
 /// array, another rule than MGET's), the core's rule decides over all the
 /// replies, the placed ones read back. `None` when two parts share a shard
@@ -293,51 +302,33 @@ async fn run_split<C: ConnectionLike + Send>(
             async move { (i, conn.req_packed_command(&c).await) }
         })
         .collect();
-    let by_key = matches!(split.reduce, Reduce::Order(_));
-    let mut out: Vec<Value> = if by_key {
-        (0..split.key_count).map(|_| Value::Nil).collect()
-    } else {
-        Vec::new()
-    };
+    let mut placing = split.placing::<Value>();
     let mut kept: Vec<Option<RedisResult<Value>>> = (0..split.parts.len()).map(|_| None).collect();
-    let mut placed = 0;
     while let Some((i, result)) = pending.next().await {
-        kept[i] = match result {
-            Ok(Value::Array(items)) if by_key => match split.place(i, items, |k, item| {
-                // Each place is put once, over a nil: nothing to drop.
-                if let Some(at) = out.get_mut(k) {
-                    if let Value::Nil = at {
-                        std::mem::forget(std::mem::replace(at, item));
-                    } else {
-                        *at = item;
-                    }
-                }
-            }) {
-                Ok(()) => {
-                    placed += 1;
-                    None
-                }
+        kept[i] = match (result, placing.as_mut()) {
+            (Ok(Value::Array(items)), Some(pl)) => match pl.place(i, items) {
+                Ok(()) => None,
                 Err(items) => Some(Ok(Value::Array(items))),
             },
-            other => Some(other),
+            (other, _) => Some(other),
         };
     }
-    if by_key && placed == split.parts.len() {
-        return Some(Ok(Value::Array(out)));
+    if let Some(pl) = placing {
+        match pl.finish() {
+            Ok(out) => return Some(Ok(Value::Array(out))),
+            Err(mut pl) => {
+                for (i, r) in kept.iter_mut().enumerate() {
+                    if r.is_none() {
+                        *r = pl.take(i).map(|items| Ok(Value::Array(items)));
+                    }
+                }
+            }
+        }
     }
     let results = kept
         .into_iter()
-        .zip(&split.parts)
-        .map(|(r, p)| {
-            r.unwrap_or_else(|| {
-                Ok(Value::Array(
-                    p.keys
-                        .iter()
-                        .map(|&k| std::mem::take(&mut out[k]))
-                        .collect(),
-                ))
-            })
-        })
+        // Each part has its future, so each has its reply.
+        .map(|r| r.unwrap_or_else(|| Err(unreadable("a part was not answered"))))
         .collect();
     Some(combine(router, argv, step, results))
 }

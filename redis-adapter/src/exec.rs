@@ -1,10 +1,12 @@
 //! Carrying the core's plans out over sync connections.
 
 use keyroute::shard::{Control, Pipeline, ShardRouter, Step};
-use redis::{Arg, Cmd, ConnectionLike, RedisError, RedisResult, Value};
+use redis::{Cmd, ConnectionLike, RedisError, RedisResult, Value};
 
 use crate::fault::combine;
-use crate::route::{encode_part_into, recycle, refusal, unpack, unpack_into, unreadable, Packed};
+use crate::route::{
+    encode_part_into, recycle, refusal, simple_args, unpack, unpack_into, unreadable, Packed,
+};
 use crate::Sharded;
 
 /// What each shard answered to its batch of a pipeline: its replies, or
@@ -218,12 +220,8 @@ impl<C: ConnectionLike> ConnectionLike for Sharded<C> {
             return packed(self);
         }
         let mut argv: Vec<&[u8]> = recycle(std::mem::take(&mut self.reuse.argv));
-        argv.reserve(cmd.args_iter().len());
-        for a in cmd.args_iter() {
-            match a {
-                Arg::Simple(b) => argv.push(b),
-                _ => return packed(self),
-            }
+        if !simple_args(cmd, &mut argv) {
+            return packed(self);
         }
         let result = self.run(&argv, Whole::Cmd(cmd));
         self.reuse.argv = recycle(argv);

@@ -4,7 +4,7 @@
 use core::ops::Range;
 
 use keyroute::shard::{Reply, ShardError};
-use redis::{ErrorKind, RedisError, Value};
+use redis::{Arg, Cmd, ErrorKind, RedisError, Value};
 
 use crate::codes;
 
@@ -135,6 +135,26 @@ pub(crate) fn unpack_into<'a>(
 /// arguments is kept from one call to the next without its contents. The
 /// in-place collection reuses the allocation (and makes a new one for a
 /// type of another layout).
+/// Appends `cmd`'s arguments, borrowed, to `out`; `false` (what was
+/// appended is then meaningless) when one is a cursor argument, which has
+/// no bytes until the command is packed.
+///
+/// One `extend` over a map of `args_iter` (whose length is known): the
+/// list is sized once and filled without a capacity check or a length
+/// stored per argument, which a `push` per argument paid.
+#[inline(always)]
+pub(crate) fn simple_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> bool {
+    let mut simple = true;
+    out.extend(cmd.args_iter().map(|a| match a {
+        Arg::Simple(b) => b,
+        _ => {
+            simple = false;
+            &[]
+        }
+    }));
+    simple
+}
+
 pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().map(|_| unreachable!("cleared")).collect()

@@ -36,6 +36,7 @@
 // commands, the shards); boxing them would only complicate every match.
 #![allow(clippy::result_large_err)]
 
+mod placing;
 mod plan;
 mod range;
 mod reduce;
@@ -47,6 +48,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+pub use self::placing::Placing;
 pub use self::plan::{FanOut, Part, Pipeline, Reduce, Send, Split, Step};
 pub use self::reduce::Reply;
 pub use self::session::Session;

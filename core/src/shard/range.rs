@@ -90,10 +90,32 @@ impl ShardRouter {
             }
             return Some(Step::One(head));
         }
+        // Each key's shard, and per shard its keys counted as they are
+        // placed (whether it has a part yet, how many keys), the parts'
+        // shards in order of their first key.
         let mut shards: Vec<u32> = Vec::with_capacity(n);
         shards.resize(i, head as u32);
-        for i in i..n {
-            shards.push(place(first + i * step)? as u32);
+        let mut count = alloc::vec![(false, 0u32); self.len()];
+        count[head] = (true, i as u32);
+        let mut part_shards: Vec<usize> = Vec::with_capacity(self.len().min(n));
+        part_shards.push(head);
+        let mut counted = |s: usize| {
+            let c = &mut count[s];
+            if !c.0 {
+                c.0 = true;
+                part_shards.push(s);
+            }
+            c.1 += 1;
+            s as u32
+        };
+        if may_refuse {
+            for i in i..n {
+                shards.push(counted(place(first + i * step)?));
+            }
+        } else {
+            // A pool that refuses no key: one `extend` of known length
+            // (no capacity check or length stored per key).
+            shards.extend((i..n).map(|i| counted(pool.index_for(argv[first + i * step].as_ref()))));
         }
         let merge = merge_of(cmd)?;
         // What the split checks before anything is sent (a key without
@@ -101,35 +123,39 @@ impl ShardRouter {
         if (argc - first) % step != 0 {
             return None;
         }
-        Some(Step::Split(split(&shards, first, step, merge, self.len())))
+        Some(Step::Split(split(
+            &shards,
+            &count,
+            &part_shards,
+            first,
+            step,
+            merge,
+        )))
     }
 }
 
 /// The split of keys at positions `first, first + step, ...` on `shards`
-/// (one per key), into parts in order of each part's first key.
+/// (one per key), into parts in order of each part's first key: the
+/// shards of `part_shards`, each with `count[shard].1` keys.
 ///
-/// A counting sort: each shard's keys are counted, each part's keys get
-/// their span of the concatenated replies, and one pass over the keys
-/// writes each key's place there (the reply order) and its ordinal at
-/// that place. Each part's lists are then copied out of that one list
+/// A counting sort: with each shard's keys counted (as they were placed),
+/// each part's keys get their span of the concatenated replies, and one
+/// pass over the keys writes each key's place there (the reply order) and
+/// its ordinal at that place. Each part's lists are then copied out of that one list
 /// (pushing every key onto its part's lists, in turn, cost three times
 /// as much).
-fn split(shards: &[u32], first: usize, step: usize, merge: Merge, shard_count: usize) -> Split {
-    // Per shard: whether it has a part yet, its keys, then the place of
-    // its next key in the concatenated replies.
-    let mut count = alloc::vec![(false, 0u32); shard_count];
-    let mut part_shards: Vec<usize> = Vec::new();
-    for &s in shards {
-        let c = &mut count[s as usize];
-        if !c.0 {
-            c.0 = true;
-            part_shards.push(s as usize);
-        }
-        c.1 += 1;
-    }
+fn split(
+    shards: &[u32],
+    count: &[(bool, u32)],
+    part_shards: &[usize],
+    first: usize,
+    step: usize,
+    merge: Merge,
+) -> Split {
+    let shard_count = count.len();
     let mut next: Vec<u32> = alloc::vec![0; shard_count];
     let mut at = 0;
-    for &s in &part_shards {
+    for &s in part_shards {
         next[s] = at;
         at += count[s].1;
     }
@@ -147,7 +173,7 @@ fn split(shards: &[u32], first: usize, step: usize, merge: Merge, shard_count: u
         .collect();
     let mut parts: Vec<Part> = Vec::with_capacity(part_shards.len());
     let mut at = 0;
-    for &s in &part_shards {
+    for &s in part_shards {
         let keys = &ordinals[at..at + count[s].1 as usize];
         at += keys.len();
         let mut argv = Vec::with_capacity(1 + keys.len() * step);

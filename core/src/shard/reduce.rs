@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Reduce, Split};
+use super::Reduce;
 
 /// What [`Reduce::apply`] needs of a client library's reply type. The
 /// adapters implement it for their own replies (`redis::Value`, Python
@@ -91,55 +91,6 @@ impl Reduce {
                 }
             }
         }
-    }
-}
-
-impl Split {
-    /// Gives each of part `part`'s reply elements `items` its place in the
-    /// command's reply, `put(key ordinal, element)`, as [`Reduce::Order`]
-    /// does when every part answers one element per key: element `j` of
-    /// the part is the reply of key `parts[part].keys[j]`. An adapter can
-    /// so place each part's reply as it comes, while other parts are still
-    /// to answer, in a list of one place per key.
-    ///
-    /// It is the rule only when *every* part's reply is an array placed
-    /// here: a reply that is an error or not an array, or a part not
-    /// placed, means [`Reduce::apply`] over all the replies decides (the
-    /// placed elements are then read back at the same places). `items` is
-    /// given back, nothing placed, when the split's rule is not `Order`,
-    /// when `items` is not one element per key of the part, or when the
-    /// order does not place the part's keys so (a split not made by the
-    /// planner). Each key ordinal is put once, over all the parts.
-    pub fn place<T>(
-        &self,
-        part: usize,
-        items: Vec<T>,
-        mut put: impl FnMut(usize, T),
-    ) -> Result<(), Vec<T>> {
-        let Reduce::Order(order) = &self.reduce else {
-            return Err(items);
-        };
-        let Some(p) = self.parts.get(part) else {
-            return Err(items);
-        };
-        let total: usize = self.parts.iter().map(|q| q.keys.len()).sum();
-        if items.len() != p.keys.len() || order.len() != self.key_count || total != self.key_count {
-            return Err(items);
-        }
-        // Where the part's elements start in the concatenated replies.
-        let start: usize = self.parts[..part].iter().map(|q| q.keys.len()).sum();
-        let in_place = p
-            .keys
-            .iter()
-            .enumerate()
-            .all(|(j, &k)| order.get(k).is_some_and(|&o| o as usize == start + j));
-        if !in_place {
-            return Err(items);
-        }
-        for (item, &k) in items.into_iter().zip(&p.keys) {
-            put(k, item);
-        }
-        Ok(())
     }
 }
 

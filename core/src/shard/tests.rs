@@ -1030,13 +1030,15 @@ fn the_range_path_equals_the_general_planner() {
     assert!(fast * 3 > total, "{fast} of {total}");
 }
 
-/// Placing each part's reply as it comes (`Split::place`, in any order of
-/// arrival), then `Reduce::apply` over every reply when one was not
-/// placed, gives `Reduce::apply`'s reply: on the planner's splits of
-/// random MGETs, DELs and MSETs over pools of 1 to 8 shards, with replies
-/// of one element per key, an element short or long, errors, and replies
-/// that are not arrays; and on splits that were not planned (an order
-/// that does not match the parts) nothing is placed.
+/// Placing each part's reply as it comes (`Split::placing`, in any order
+/// of arrival), then `Reduce::apply` over every reply, the placed ones
+/// read back, when one was not placed, gives `Reduce::apply`'s reply: on
+/// the planner's splits of random MGETs, DELs and MSETs (duplicate keys
+/// among them) over pools of 1 to 8 shards, with replies of one element
+/// per key, an element short or long, errors, and replies that are not
+/// arrays; a part is placed once, and on splits that were not planned (an
+/// order that does not match the parts) the parts it does not match are
+/// not placed.
 #[test]
 fn placing_parts_as_they_come_equals_the_reduce_rule() {
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
@@ -1103,39 +1105,141 @@ fn placing_parts_as_they_come_equals_the_reduce_rule() {
             for i in (1..arrival.len()).rev() {
                 arrival.swap(i, next(i as u64 + 1) as usize);
             }
-            let mut out = vec![R::Text("unset"); split.key_count];
+            let mut placing = split.placing::<R>();
+            assert_eq!(
+                placing.is_some(),
+                matches!(split.reduce, Reduce::Order(_)),
+                "{argv:?}: the planner's split"
+            );
             let mut kept: Vec<Option<R>> = vec![None; replies.len()];
             for &i in &arrival {
-                kept[i] = match replies[i].clone() {
-                    R::Arr(items) => match split.place(i, items, |k, item| {
-                        assert_eq!(out[k], R::Text("unset"), "put twice");
-                        out[k] = item;
-                    }) {
-                        Ok(()) => None,
+                kept[i] = match (replies[i].clone(), placing.as_mut()) {
+                    (R::Arr(items), Some(pl)) => match pl.place(i, items) {
+                        Ok(()) => {
+                            // A part is placed once.
+                            let again = vec![R::Int(0); split.parts[i].keys.len()];
+                            assert_eq!(pl.place(i, again.clone()), Err(again));
+                            None
+                        }
                         Err(items) => Some(R::Arr(items)),
                     },
-                    other => Some(other),
+                    (other, _) => Some(other),
                 };
             }
-            let got = if kept.iter().all(Option::is_none) {
-                placed_whole += 1;
-                R::Arr(out)
-            } else {
-                // The placed elements read back from their places.
-                let all: Vec<R> = kept
-                    .into_iter()
-                    .zip(&split.parts)
-                    .map(|(k, p)| {
-                        k.unwrap_or_else(|| {
-                            R::Arr(p.keys.iter().map(|&k| out[k].clone()).collect())
-                        })
-                    })
-                    .collect();
-                assert_eq!(all, replies, "{argv:?}");
-                split.reduce.apply(all)
+            if let Some(pl) = placing.as_mut() {
+                assert!(pl.place(split.parts.len(), Vec::new()).is_err());
+            }
+            let got = match placing.map(Placing::finish) {
+                Some(Ok(out)) => {
+                    assert!(kept.iter().all(Option::is_none), "{argv:?}");
+                    placed_whole += 1;
+                    R::Arr(out)
+                }
+                Some(Err(mut pl)) => {
+                    // The placed elements read back, each part's as it came.
+                    let all: Vec<R> = kept
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, k)| k.unwrap_or_else(|| R::Arr(pl.take(i).unwrap())))
+                        .collect();
+                    assert_eq!(all, replies, "{argv:?}");
+                    assert!(pl.take(0).is_none());
+                    split.reduce.apply(all)
+                }
+                None => {
+                    let all: Vec<R> = kept.into_iter().map(Option::unwrap).collect();
+                    split.reduce.apply(all)
+                }
             };
             assert_eq!(got, want, "{argv:?}");
         }
     }
     assert!(placed_whole > 200, "{placed_whole}");
+}
+
+/// Elements placed and never taken out are dropped once with the
+/// `Placing` (a caller that gives up half-way); those of `finish` and
+/// `take` belong to the caller; a reply given back is whole. Splits whose
+/// rule is not by key, or whose order does not fit their parts, have no
+/// `Placing`.
+#[test]
+fn placing_drops_each_element_once() {
+    use alloc::rc::Rc;
+    let servers: Vec<String> = (0..8)
+        .map(|i| alloc::format!("127.0.0.1:{}:1 s{i}", 7000 + i))
+        .collect();
+    let r = ShardRouter::for_pool(Pool::new(Scheme::TwemproxyKetama, &servers).unwrap());
+    let mut argv: Vec<String> = vec!["MGET".into()];
+    argv.extend(
+        (0..40u64)
+            .map(|i| alloc::format!("{:x}", (i % 30 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15))),
+    );
+    let Ok(Step::Split(split)) = r.plan(&argv) else {
+        panic!("a split: {:?}", r.plan(&argv));
+    };
+    assert!(split.parts.len() >= 3, "{:?}", split.parts);
+    let token = Rc::new(());
+    let reply =
+        |p: usize| -> Vec<Rc<()>> { split.parts[p].keys.iter().map(|_| token.clone()).collect() };
+    // Dropped half-way, one part taken back, one short reply given back.
+    let mut pl = split.placing::<Rc<()>>().unwrap();
+    assert!(pl.place(0, reply(0)).is_ok());
+    assert!(pl.place(1, reply(1)).is_ok());
+    let mut short = reply(2);
+    short.pop();
+    let back = pl.place(2, short).unwrap_err();
+    assert_eq!(back.len(), split.parts[2].keys.len() - 1);
+    drop(back);
+    let taken = pl.take(1).unwrap();
+    assert_eq!(taken.len(), split.parts[1].keys.len());
+    assert_eq!(
+        Rc::strong_count(&token),
+        1 + split.parts[0].keys.len() + taken.len()
+    );
+    drop(taken);
+    let mut pl = pl.finish().err().unwrap();
+    assert!(pl.take(1).is_none());
+    drop(pl);
+    assert_eq!(Rc::strong_count(&token), 1);
+    // Whole: every element once in the result.
+    let mut pl = split.placing::<Rc<()>>().unwrap();
+    for p in (0..split.parts.len()).rev() {
+        assert!(pl.place(p, reply(p)).is_ok());
+    }
+    let out = pl.finish().ok().unwrap();
+    assert_eq!(out.len(), 40);
+    assert_eq!(Rc::strong_count(&token), 41);
+    drop(out);
+    assert_eq!(Rc::strong_count(&token), 1);
+    // No placing for another rule, nor for an order that does not fit.
+    let Ok(Step::Split(del)) = r.plan(&argv.iter().skip(1).fold(
+        vec!["DEL".to_string()],
+        |mut v, k| {
+            v.push(k.clone());
+            v
+        },
+    )) else {
+        panic!("a split");
+    };
+    assert!(del.placing::<Rc<()>>().is_none());
+    let mut bad = split.clone();
+    if let Reduce::Order(order) = &mut bad.reduce {
+        order.pop();
+    }
+    assert!(bad.placing::<Rc<()>>().is_none());
+    // An order that fits part 0's first key but not its second: refused
+    // half-way through, the reply given back whole, nothing placed.
+    let mut bad = split.clone();
+    let (a, b) = (split.parts[0].keys[1], split.parts[1].keys[0]);
+    if let Reduce::Order(order) = &mut bad.reduce {
+        order.swap(a, b);
+    }
+    let mut pl = bad.placing::<Rc<()>>().unwrap();
+    let back = pl.place(0, reply(0)).unwrap_err();
+    assert_eq!(back.len(), split.parts[0].keys.len());
+    assert!(pl.take(0).is_none());
+    assert!(pl.place(2, reply(2)).is_ok());
+    drop(back);
+    drop(pl);
+    assert_eq!(Rc::strong_count(&token), 1);
 }
