@@ -6,6 +6,18 @@ use super::*;
 use crate::cluster::{SlotMap, Value};
 use crate::partition::Scheme;
 
+/// A xorshift draw from `seed`: each call a number below `n` (0 for `n`
+/// of 0), for the random tests below.
+fn draws(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    }
+}
+
 fn pool_router() -> ShardRouter {
     let pool = Pool::new(
         Scheme::TwemproxyKetama,
@@ -561,13 +573,7 @@ fn naive_order(order: &[u32], replies: Vec<R>) -> R {
 
 #[test]
 fn order_equals_its_naive_reading() {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n.max(1)
-    };
+    let mut next = draws(0x9e37_79b9_7f4a_7c15);
     for _ in 0..20_000 {
         let n = next(9) as usize;
         let mut order: Vec<u32> = (0..n as u32).collect();
@@ -931,13 +937,7 @@ fn general_plan(r: &ShardRouter, argv: &[Vec<u8>]) -> Result<Step, ShardError> {
 #[test]
 fn the_range_path_equals_the_general_planner() {
     use crate::partition::{OptionValue, Options};
-    let mut x: u64 = 0x853c_49e6_748f_ea9b;
-    let mut next = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut next = draws(0x853c_49e6_748f_ea9b);
     let mut php = Options::default();
     php.set("algorithm", OptionValue::Text(b"crc32b")).unwrap();
     let commands: [(&str, usize); 12] = [
@@ -1041,13 +1041,7 @@ fn the_range_path_equals_the_general_planner() {
 /// not placed.
 #[test]
 fn placing_parts_as_they_come_equals_the_reduce_rule() {
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n.max(1)
-    };
+    let mut next = draws(0x2545_f491_4f6c_dd1d);
     let mut placed_whole = 0;
     for shards in 1..=8usize {
         let servers: Vec<String> = (0..shards)
