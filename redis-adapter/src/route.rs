@@ -130,11 +130,6 @@ pub(crate) fn unpack_into<'a>(
     Ok(out)
 }
 
-/// An empty list on `v`'s allocation, for elements of another type of the
-/// same layout (references of another lifetime): a list of borrowed
-/// arguments is kept from one call to the next without its contents. The
-/// in-place collection reuses the allocation (and makes a new one for a
-/// type of another layout).
 /// Appends `cmd`'s arguments, borrowed, to `out`; `false` (what was
 /// appended is then meaningless) when one is a cursor argument, which has
 /// no bytes until the command is packed.
@@ -155,6 +150,11 @@ pub(crate) fn simple_args<'a>(cmd: &'a Cmd, out: &mut Vec<&'a [u8]>) -> bool {
     simple
 }
 
+/// An empty list on `v`'s allocation, for elements of another type of the
+/// same layout (references of another lifetime): a list of borrowed
+/// arguments is kept from one call to the next without its contents. The
+/// in-place collection reuses the allocation (and makes a new one for a
+/// type of another layout).
 pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().map(|_| unreachable!("cleared")).collect()
