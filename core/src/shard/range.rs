@@ -91,21 +91,20 @@ impl ShardRouter {
             return Some(Step::One(head));
         }
         // Each key's shard, and per shard its keys counted as they are
-        // placed (whether it has a part yet, how many keys), the parts'
-        // shards in order of their first key.
+        // placed (a shard counted from 0 gets its part), the parts' shards
+        // in order of their first key.
         let mut shards: Vec<u32> = Vec::with_capacity(n);
         shards.resize(i, head as u32);
-        let mut count = alloc::vec![(false, 0u32); self.len()];
-        count[head] = (true, i as u32);
+        let mut count = alloc::vec![0u32; self.len()];
+        count[head] = i as u32;
         let mut part_shards: Vec<usize> = Vec::with_capacity(self.len().min(n));
         part_shards.push(head);
         let mut counted = |s: usize| {
             let c = &mut count[s];
-            if !c.0 {
-                c.0 = true;
+            if *c == 0 {
                 part_shards.push(s);
             }
-            c.1 += 1;
+            *c += 1;
             s as u32
         };
         if may_refuse {
@@ -136,17 +135,17 @@ impl ShardRouter {
 
 /// The split of keys at positions `first, first + step, ...` on `shards`
 /// (one per key), into parts in order of each part's first key: the
-/// shards of `part_shards`, each with `count[shard].1` keys.
+/// shards of `part_shards`, each with `count[shard]` keys.
 ///
 /// A counting sort: with each shard's keys counted (as they were placed),
 /// each part's keys get their span of the concatenated replies, and one
 /// pass over the keys writes each key's place there (the reply order) and
-/// its ordinal at that place. Each part's lists are then copied out of that one list
-/// (pushing every key onto its part's lists, in turn, cost three times
-/// as much).
+/// its ordinal at that place. Each part's lists are then copied out of
+/// that one list (pushing every key onto its part's lists, in turn, cost
+/// three times as much).
 fn split(
     shards: &[u32],
-    count: &[(bool, u32)],
+    count: &[u32],
     part_shards: &[usize],
     first: usize,
     step: usize,
@@ -157,7 +156,7 @@ fn split(
     let mut at = 0;
     for &s in part_shards {
         next[s] = at;
-        at += count[s].1;
+        at += count[s];
     }
     let mut ordinals = alloc::vec![0usize; shards.len()];
     let order: Vec<u32> = shards
@@ -174,7 +173,7 @@ fn split(
     let mut parts: Vec<Part> = Vec::with_capacity(part_shards.len());
     let mut at = 0;
     for &s in part_shards {
-        let keys = &ordinals[at..at + count[s].1 as usize];
+        let keys = &ordinals[at..at + count[s] as usize];
         at += keys.len();
         let mut argv = Vec::with_capacity(1 + keys.len() * step);
         argv.push(0);
