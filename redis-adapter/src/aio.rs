@@ -10,7 +10,7 @@ use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
-use crate::exec::{assemble, assemble_values, exec_items, split_of, ShardReplies};
+use crate::exec::{assemble, exec_items, split_of, Early, ShardReplies};
 use crate::fault::combine;
 use crate::route::{recycle, refusal, simple_args, unreadable};
 use crate::Sharded;
@@ -124,17 +124,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
                     Err(e) => Err(e),
                 }
             } else {
-                match self.send_pipeline_async(pipe, &commands).await {
-                    Ok(replies) => assemble_values(
-                        &self.router,
-                        &commands,
-                        &self.reuse.pipeline,
-                        replies,
-                        offset,
-                        count,
-                    ),
-                    Err(e) => Err(e),
-                }
+                self.pipeline_values_async(pipe, &commands, offset, count)
+                    .await
             };
             self.reuse.argvs = recycle(commands);
             self.reuse.args = recycle(args);
@@ -220,13 +211,12 @@ impl<C: ConnectionLike + Send> Sharded<C> {
     }
 
     /// Plans a non-transactional pipeline (into `self.reuse.pipeline`) and
-    /// sends each shard its batch as one sub-pipeline, all shards at once,
-    /// whatever another shard does.
-    async fn send_pipeline_async<A: AsRef<[u8]>, V: AsRef<[A]>>(
+    /// fills each shard's sub-pipeline (`self.reuse.subs`) with its batch.
+    fn fill_subs<A: AsRef<[u8]>, V: AsRef<[A]>>(
         &mut self,
         pipe: &RedisPipeline,
         commands: &[V],
-    ) -> RedisResult<ShardReplies> {
+    ) -> RedisResult<()> {
         let p = &mut self.reuse.pipeline;
         self.router
             .plan_pipeline_into(commands, p)
@@ -239,7 +229,10 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             sub.clear();
             for send in batch {
                 // The step is read only for a part of a split.
-                match send.part.zip(split_of(p, send.command)) {
+                match send
+                    .part
+                    .and_then(|i| Some((i, split_of(p, send.command)?)))
+                {
                     Some((i, split)) => {
                         sub.add_command(part_cmd(
                             commands[send.command].as_ref(),
@@ -252,20 +245,86 @@ impl<C: ConnectionLike + Send> Sharded<C> {
                 }
             }
         }
-        let futures = self.conns.iter_mut().zip(subs.iter()).zip(&p.batches).map(
-            |((conn, sub), batch)| async move {
-                if batch.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    conn.req_packed_commands(sub, 0, batch.len()).await
-                }
-            },
-        );
-        let replies = join_all(futures).await;
-        // The commands go (their copies are not kept), the lists stay.
-        subs.iter_mut().for_each(RedisPipeline::clear);
-        Ok(replies)
+        Ok(())
     }
+
+    /// Plans a non-transactional pipeline (into `self.reuse.pipeline`) and
+    /// sends each shard its batch as one sub-pipeline, all shards at once,
+    /// whatever another shard does.
+    async fn send_pipeline_async<A: AsRef<[u8]>, V: AsRef<[A]>>(
+        &mut self,
+        pipe: &RedisPipeline,
+        commands: &[V],
+    ) -> RedisResult<ShardReplies> {
+        self.fill_subs(pipe, commands)?;
+        let batches = &self.reuse.pipeline.batches;
+        let futures = self
+            .conns
+            .iter_mut()
+            .zip(self.reuse.subs.iter_mut())
+            .zip(batches)
+            .map(|((conn, sub), batch)| send_batch(conn, sub, batch.len()));
+        Ok(join_all(futures).await)
+    }
+
+    /// The values of a non-transactional pipeline's commands at
+    /// `offset..offset + count`, as [`assemble_values`] gives them, the
+    /// shards sent their batches at once. Each shard's replies to its
+    /// one-shard commands are put in their places as that shard answers,
+    /// while the others are still answering (as hand-written code converts
+    /// each shard's replies in its own future); only the commands of other
+    /// steps (a split, a fan-out), and those of a shard that gave no reply
+    /// or not one per command, are left to [`assemble_values`]'s rules
+    /// once every shard has answered.
+    async fn pipeline_values_async<A: AsRef<[u8]>, V: AsRef<[A]>>(
+        &mut self,
+        pipe: &RedisPipeline,
+        commands: &[V],
+        offset: usize,
+        count: usize,
+    ) -> RedisResult<Vec<Value>> {
+        self.fill_subs(pipe, commands)?;
+        let p = &self.reuse.pipeline;
+        let shards = self.conns.len();
+        let mut pending: FuturesUnordered<_> = self
+            .conns
+            .iter_mut()
+            .zip(self.reuse.subs.iter_mut())
+            .zip(&p.batches)
+            .enumerate()
+            .filter(|(_, (_, batch))| !batch.is_empty())
+            .map(|(s, ((conn, sub), batch))| async move {
+                (s, send_batch(conn, sub, batch.len()).await)
+            })
+            .collect();
+        let mut early = Early::new(p, offset, count);
+        let mut replies: ShardReplies = (0..shards).map(|_| Ok(Vec::new())).collect();
+        while let Some((s, result)) = pending.next().await {
+            replies[s] = match result {
+                Ok(mut items) => {
+                    early.place(s, &mut items);
+                    Ok(items)
+                }
+                Err(e) => Err(e),
+            };
+        }
+        early.finish(&self.router, commands, replies)
+    }
+}
+
+/// One shard's sub-pipeline sent, its commands dropped as soon as it has
+/// answered (while other shards may still be answering).
+async fn send_batch<C: ConnectionLike + Send>(
+    conn: &mut C,
+    sub: &mut RedisPipeline,
+    n: usize,
+) -> RedisResult<Vec<Value>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let replies = conn.req_packed_commands(sub, 0, n).await;
+    sub.clear();
+    replies
 }
 
 /// The parts of `split` (the plan `step` of `argv`) run at once, one

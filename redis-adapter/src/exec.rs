@@ -132,30 +132,120 @@ pub(crate) fn assemble_values<A: AsRef<[u8]>, C: AsRef<[A]>>(
     offset: usize,
     count: usize,
 ) -> RedisResult<Vec<Value>> {
-    let mut replies = Taken::new(shard_replies);
-    let end = offset.saturating_add(count).min(p.steps.len());
-    let mut out = Vec::with_capacity(end.saturating_sub(offset));
-    // The commands before the window are taken too (and left): each
-    // shard's replies are taken in the order they came.
-    for (c, argv) in commands.iter().enumerate().take(end) {
-        // A one-shard command's reply, moved straight into place (through
-        // the `RedisResult` of `result_of` it was copied three times more).
-        if let Step::One(shard) = p.steps[c] {
-            if let Some(Batch::Replies { items, next }) = replies.0.get_mut(shard) {
-                *next += 1;
-                let value = items.next().unwrap_or_default();
-                if c >= offset {
-                    out.push(value);
-                }
-                continue;
-            }
-        }
-        let result = result_of(router, argv.as_ref(), p, c, &mut replies);
-        if c >= offset {
-            out.push(result?);
+    Early::new(p, offset, count).finish(router, commands, shard_replies)
+}
+
+/// A pipeline's values ([`assemble_values`]) put together as its shards
+/// answer: each shard's replies to its one-shard commands can be put in
+/// their places as soon as that shard has answered ([`Early::place`]), the
+/// rest once every shard has ([`Early::finish`]).
+pub(crate) struct Early<'p> {
+    p: &'p Pipeline,
+    offset: usize,
+    end: usize,
+    /// The values of the window, once a shard's are placed (`Nil` where
+    /// none is yet).
+    out: Vec<Value>,
+    /// Per shard, whether its one-shard commands' replies are in `out`.
+    placed: Vec<bool>,
+    /// How many one-shard commands' replies are placed.
+    count: usize,
+}
+
+impl<'p> Early<'p> {
+    /// The values of the commands at `offset..offset + count` of plan `p`.
+    pub(crate) fn new(p: &'p Pipeline, offset: usize, count: usize) -> Self {
+        Early {
+            p,
+            offset,
+            end: offset.saturating_add(count).min(p.steps.len()),
+            out: Vec::new(),
+            placed: Vec::new(),
+            count: 0,
         }
     }
-    Ok(out)
+
+    /// Shard `s`'s replies to its one-shard commands, taken out of `items`
+    /// (`Nil` left in their places), put in place, when the shard gave one
+    /// reply per command of its batch (anything else is left to
+    /// [`finish`](Self::finish)).
+    pub(crate) fn place(&mut self, s: usize, items: &mut [Value]) {
+        let batch = &self.p.batches[s];
+        if items.len() != batch.len() || self.placed.get(s) == Some(&true) {
+            return;
+        }
+        let window = self.end.saturating_sub(self.offset);
+        if self.out.len() < window {
+            self.out.resize(window, Value::Nil);
+        }
+        if self.placed.len() < self.p.batches.len() {
+            self.placed.resize(self.p.batches.len(), false);
+        }
+        for (item, send) in items.iter_mut().zip(batch) {
+            let c = send.command;
+            if let Step::One(_) = self.p.steps[c] {
+                self.count += 1;
+                if let Some(at) = c.checked_sub(self.offset).and_then(|i| self.out.get_mut(i)) {
+                    *at = std::mem::take(item);
+                }
+            }
+        }
+        self.placed[s] = true;
+    }
+
+    /// The values, every shard having answered with `shard_replies` (the
+    /// replies [`place`](Self::place) took are no longer in them): the
+    /// commands not placed by [`assemble_values`]'s rules, or the first
+    /// failure among them in position order.
+    pub(crate) fn finish<A: AsRef<[u8]>, C: AsRef<[A]>>(
+        mut self,
+        router: &ShardRouter,
+        commands: &[C],
+        shard_replies: ShardReplies,
+    ) -> RedisResult<Vec<Value>> {
+        if self.count == self.p.steps.len() {
+            // Every command was on one shard, and every shard's are placed.
+            return Ok(self.out);
+        }
+        // With nothing placed yet, the values are pushed in order.
+        let fresh = self.out.is_empty();
+        if fresh {
+            self.out.reserve(self.end.saturating_sub(self.offset));
+        }
+        let mut replies = Taken::new(shard_replies);
+        let (offset, out) = (self.offset, &mut self.out);
+        let mut put = |c: usize, value: Value| {
+            if c >= offset {
+                if fresh {
+                    out.push(value);
+                } else {
+                    out[c - offset] = value;
+                }
+            }
+        };
+        // The commands before the window are taken too (and left): each
+        // shard's replies are taken in the order they came.
+        for (c, argv) in commands.iter().enumerate().take(self.end) {
+            if let Step::One(shard) = self.p.steps[c] {
+                if self.placed.get(shard) == Some(&true) {
+                    continue;
+                }
+                // A one-shard command's reply, moved straight into place
+                // (through the `RedisResult` of `result_of` it was copied
+                // three times more).
+                if let Some(Batch::Replies { items, next }) = replies.0.get_mut(shard) {
+                    *next += 1;
+                    put(c, items.next().unwrap_or_default());
+                    continue;
+                }
+            }
+            let result = result_of(router, argv.as_ref(), self.p, c, &mut replies);
+            if c >= offset {
+                put(c, result?);
+            }
+        }
+        Ok(self.out)
+    }
 }
 
 /// A transaction's replies from its EXEC reply (none when a WATCH
@@ -343,7 +433,10 @@ impl<C: ConnectionLike> Sharded<C> {
             bytes.clear();
             for send in batch {
                 // The step is read only for a part of a split.
-                match send.part.zip(split_of(p, send.command)) {
+                match send
+                    .part
+                    .and_then(|i| Some((i, split_of(p, send.command)?)))
+                {
                     Some((i, split)) => {
                         encode_part_into(bytes, argvs[send.command], &split.parts[i].argv)
                     }

@@ -371,7 +371,7 @@ async fn async_adapter_splits_concurrently() {
         let client = redis::Client::open(format!("redis://127.0.0.1:{p}/")).unwrap();
         conns.push(client.get_multiplexed_async_connection().await.unwrap());
     }
-    let mut s = Sharded::new(pool, conns).unwrap();
+    let mut s = Sharded::new(pool.clone(), conns).unwrap();
     let keys: Vec<String> = (0..500).map(|i| format!("async:{i}")).collect();
     let mut mset = redis::cmd("MSET");
     for (i, k) in keys.iter().enumerate() {
@@ -397,8 +397,51 @@ async fn async_adapter_splits_concurrently() {
         .arg(&keys[1])
         .query_async::<Value>(&mut s)
         .await;
-    if s.pool().index_for(keys[0].as_bytes()) != s.pool().index_for(keys[1].as_bytes()) {
+    let renamed = s.pool().index_for(keys[0].as_bytes()) == s.pool().index_for(keys[1].as_bytes());
+    if !renamed {
         assert_eq!(codes::of(&err.unwrap_err()), Some(codes::CROSS_SHARD));
+    }
+
+    // A pipeline of every kind of step (one-shard commands, a split MGET
+    // and EXISTS, a fan-out DBSIZE, an error reply in place), whole and by
+    // windows: the values the sync adapter gives on the same servers.
+    let _: () = redis::cmd("SET")
+        .arg("async:text")
+        .arg("x")
+        .query_async(&mut s)
+        .await
+        .unwrap();
+    let mut mixed = redis::pipe();
+    mixed.cmd("GET").arg(&keys[5]);
+    mixed.cmd("MGET").arg(&keys[..50]);
+    mixed.cmd("INCR").arg("async:text");
+    mixed.cmd("DBSIZE");
+    mixed
+        .cmd("EXISTS")
+        .arg(&keys[2])
+        .arg(&keys[3])
+        .arg("async:none");
+    for k in &keys[10..30] {
+        mixed.cmd("GET").arg(k);
+    }
+    let n = 25;
+    let mut sync = Sharded::new(pool, ports.iter().map(|&p| conn(p)).collect()).unwrap();
+    let want =
+        redis::ConnectionLike::req_packed_commands(&mut sync, &mixed.get_packed_pipeline(), 0, n)
+            .unwrap();
+    assert_eq!(want.len(), n);
+    assert_eq!(want[0], Value::BulkString(b"6".to_vec()));
+    assert!(matches!(&want[1], Value::Array(v) if v.len() == 50));
+    assert!(matches!(want[2], Value::ServerError(_)), "{:?}", want[2]);
+    assert_eq!(want[3], Value::Int(if renamed { 500 } else { 501 }));
+    assert_eq!(want[4], Value::Int(2));
+    assert_eq!(want[5], Value::BulkString(b"11".to_vec()));
+    for (offset, count) in [(0, n), (1, 3), (2, 1), (3, 2), (5, 30), (n - 1, 1), (0, 0)] {
+        let got = redis::aio::ConnectionLike::req_packed_commands(&mut s, &mixed, offset, count)
+            .await
+            .unwrap();
+        let end = (offset + count).min(n);
+        assert_eq!(got, want[offset..end], "{offset} {count}");
     }
 }
 

@@ -558,6 +558,26 @@ impl ShardRouter {
                     found
                 }
             };
+            // A one-key command (most of a pipeline): its shard straight
+            // into the plan, no `Step` moved through a result, and a step
+            // of the last pipeline that was one shard too overwritten in
+            // place (no drop of it).
+            if let Ok(cmd) = cmd {
+                if let Some(shard) = self.plan_one(cmd, argv) {
+                    let batch = &mut batches[shard];
+                    batch.push(Send {
+                        command: i,
+                        part: None,
+                    });
+                    replies[i].push((shard, batch.len() - 1));
+                    match steps.get_mut(i) {
+                        Some(Step::One(old)) => *old = shard,
+                        Some(old) => *old = Step::One(shard),
+                        None => steps.push(Step::One(shard)),
+                    }
+                    continue;
+                }
+            }
             let planned = match cmd {
                 Ok(cmd) => self.plan_command(cmd, argv, &mut keys),
                 Err(e) => Err(self.unroutable(argv, Unroutable::Command(e))),

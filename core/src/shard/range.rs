@@ -17,12 +17,42 @@ use alloc::vec::Vec;
 use super::{Part, Placement, Reduce, ShardRouter, Split, Step};
 use crate::command::{merge_of, Command, Merge};
 
+/// What the key-range path makes of a command, before any key but a
+/// one-key command's is read.
+enum Range<'a> {
+    /// A one-key command's shard.
+    One(usize),
+    /// Keys at a range of positions, placed by this pool.
+    Keys(&'a crate::partition::Pool),
+}
+
 impl ShardRouter {
     /// `argv`'s plan when its keys are positions `first, first + step, ...`
     /// of `cmd`'s legacy key range and a pool places them; `None` for
     /// anything the general planner must answer.
     #[inline(always)]
     pub(super) fn plan_range<A: AsRef<[u8]>>(&self, cmd: &Command, argv: &[A]) -> Option<Step> {
+        match self.range_kind(cmd, argv)? {
+            Range::One(shard) => Some(Step::One(shard)),
+            Range::Keys(pool) => self.plan_range_keys(pool, cmd, argv),
+        }
+    }
+
+    /// The shard of a one-key command (GET, SET, INCR...) this path
+    /// answers, in the caller's loop: what [`plan_range`](Self::plan_range)
+    /// answers as `Step::One`, and `None` for anything else.
+    #[inline(always)]
+    pub(super) fn plan_one<A: AsRef<[u8]>>(&self, cmd: &Command, argv: &[A]) -> Option<usize> {
+        match self.range_kind(cmd, argv)? {
+            Range::One(shard) => Some(shard),
+            Range::Keys(_) => None,
+        }
+    }
+
+    /// Whether this path answers `argv`: a one-key command with its
+    /// shard, or a range of keys for [`plan_range_keys`](Self::plan_range_keys).
+    #[inline(always)]
+    fn range_kind<A: AsRef<[u8]>>(&self, cmd: &Command, argv: &[A]) -> Option<Range<'_>> {
         let Placement::Pool(pool) = &self.placement else {
             return None;
         };
@@ -30,16 +60,15 @@ impl ShardRouter {
         if cmd.getkeys.is_some() || first < 1 || !cmd.arity_ok(argv.len()) {
             return None;
         }
-        // One key (GET, SET, INCR...): its shard, in the caller's loop.
         if first == last && (first as usize) < argv.len() {
             let key: &[u8] = argv[first as usize].as_ref();
             return if pool.may_refuse_keys() {
-                pool.try_index_for(key).ok().map(Step::One)
+                pool.try_index_for(key).ok().map(Range::One)
             } else {
-                Some(Step::One(pool.index_for(key)))
+                Some(Range::One(pool.index_for(key)))
             };
         }
-        self.plan_range_keys(pool, cmd, argv)
+        Some(Range::Keys(pool))
     }
 
     /// [`plan_range`](Self::plan_range) for any range of keys, out of the
