@@ -10,7 +10,7 @@ use keyroute::shard::{Control, Step};
 use redis::aio::ConnectionLike;
 use redis::{Cmd, Pipeline as RedisPipeline, RedisFuture, RedisResult, RedisWrite, Value};
 
-use crate::exec::{assemble, exec_items, split_of, Early, ShardReplies};
+use crate::exec::{assemble, exec_items, split_of, Early, Gathering, ShardReplies};
 use crate::fault::combine;
 use crate::route::{recycle, refusal, simple_args, unreadable};
 use crate::Sharded;
@@ -361,35 +361,11 @@ async fn run_split<C: ConnectionLike + Send>(
             async move { (i, conn.req_packed_command(&c).await) }
         })
         .collect();
-    let mut placing = split.placing::<Value>();
-    let mut kept: Vec<Option<RedisResult<Value>>> = (0..split.parts.len()).map(|_| None).collect();
+    let mut gathering = Gathering::new(split);
     while let Some((i, result)) = pending.next().await {
-        kept[i] = match (result, placing.as_mut()) {
-            (Ok(Value::Array(items)), Some(pl)) => match pl.place(i, items) {
-                Ok(()) => None,
-                Err(items) => Some(Ok(Value::Array(items))),
-            },
-            (other, _) => Some(other),
-        };
+        gathering.add(i, result);
     }
-    if let Some(pl) = placing {
-        match pl.finish() {
-            Ok(out) => return Some(Ok(Value::Array(out))),
-            Err(mut pl) => {
-                for (i, r) in kept.iter_mut().enumerate() {
-                    if r.is_none() {
-                        *r = pl.take(i).map(|items| Ok(Value::Array(items)));
-                    }
-                }
-            }
-        }
-    }
-    let results = kept
-        .into_iter()
-        // Each part has its future, so each has its reply.
-        .map(|r| r.unwrap_or_else(|| Err(unreadable("a part was not answered"))))
-        .collect();
-    Some(combine(router, argv, step, results))
+    Some(gathering.finish(router, argv, step))
 }
 
 /// Runs each (shard, command) on its shard, concurrently across shards,

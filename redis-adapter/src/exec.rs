@@ -248,6 +248,69 @@ impl<'p> Early<'p> {
     }
 }
 
+/// A split's replies gathered as its parts answer, in any order: each MGET
+/// part's elements put in their keys' places as it comes
+/// (`Split::placing`: each element moved once, to its place); when a reply
+/// cannot be placed (an error, a lost connection, not an array, another
+/// rule than MGET's), the core's rule decides over all the replies, the
+/// placed ones read back.
+pub(crate) struct Gathering<'s> {
+    placing: Option<keyroute::shard::Placing<'s, Value>>,
+    /// Per part, its reply when it was not placed.
+    kept: Vec<Option<RedisResult<Value>>>,
+}
+
+impl<'s> Gathering<'s> {
+    pub(crate) fn new(split: &'s keyroute::shard::Split) -> Self {
+        Gathering {
+            placing: split.placing::<Value>(),
+            kept: (0..split.parts.len()).map(|_| None).collect(),
+        }
+    }
+
+    /// Part `i`'s reply.
+    pub(crate) fn add(&mut self, i: usize, result: RedisResult<Value>) {
+        let kept = match (result, self.placing.as_mut()) {
+            (Ok(Value::Array(items)), Some(pl)) => match pl.place(i, items) {
+                Ok(()) => None,
+                Err(items) => Some(Ok(Value::Array(items))),
+            },
+            (other, _) => Some(other),
+        };
+        if let Some(at) = self.kept.get_mut(i) {
+            *at = kept;
+        }
+    }
+
+    /// The command's reply, every part having answered (`step` is the plan
+    /// of `argv` whose split this is).
+    pub(crate) fn finish<A: AsRef<[u8]>>(
+        self,
+        router: &ShardRouter,
+        argv: &[A],
+        step: &Step,
+    ) -> RedisResult<Value> {
+        let Gathering { placing, mut kept } = self;
+        if let Some(pl) = placing {
+            match pl.finish() {
+                Ok(out) => return Ok(Value::Array(out)),
+                Err(mut pl) => {
+                    for (i, r) in kept.iter_mut().enumerate() {
+                        if r.is_none() {
+                            *r = pl.take(i).map(|items| Ok(Value::Array(items)));
+                        }
+                    }
+                }
+            }
+        }
+        let results = kept
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(unreadable("a part was not answered"))))
+            .collect();
+        combine(router, argv, step, results)
+    }
+}
+
 /// A transaction's replies from its EXEC reply (none when a WATCH
 /// aborted it).
 pub(crate) fn exec_items(exec: Vec<Value>) -> Vec<RedisResult<Value>> {
@@ -476,6 +539,16 @@ impl<C: ConnectionLike> Sharded<C> {
                 }
                 // Every part is sent, whatever another shard does: the core
                 // names which were applied when one gave no reply.
+                if let Step::Split(split) = &step {
+                    let mut gathering = Gathering::new(split);
+                    for (i, part) in split.parts.iter().enumerate() {
+                        let buf = &mut self.reuse.part;
+                        buf.clear();
+                        encode_part_into(buf, argv, &part.argv);
+                        gathering.add(i, self.conns[part.shard].req_packed_command(buf));
+                    }
+                    return gathering.finish(&self.router, argv, &step);
+                }
                 let mut results = Vec::new();
                 for (shard, part) in step.sends() {
                     results.push(match (part, &step) {
