@@ -23,6 +23,8 @@ export interface IORedisPipelineLike {
 export interface IORedisClientLike {
   call(command: string, ...args: unknown[]): Promise<unknown>;
   callBuffer(command: string, ...args: unknown[]): Promise<unknown>;
+  /** ioredis's `sendCommand(command)`: used with `Redis.Command` where both are there (see sendArgs). */
+  sendCommand?(command: unknown): Promise<unknown>;
   pipeline(): IORedisPipelineLike;
   multi(): IORedisPipelineLike;
   quit(): Promise<unknown>;
@@ -43,11 +45,24 @@ export type RedisValue = string | Uint8Array | number;
 
 const MAP_ARGS = new Set(["mset", "msetnx", "hmset", "hset"]);
 
+/** Node's Buffer, where there is one (ioredis runs only where there is). */
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array; isBuffer(v: unknown): boolean } }).Buffer;
+
+/**
+ * A byte argument as ioredis sends bytes: a Buffer. ioredis writes any
+ * other Uint8Array as its `String()` ("104,105"), which is not the key
+ * keyroute placed; a Buffer view over the same memory (no copy) is.
+ */
+function bytes(v: Uint8Array): Uint8Array {
+  return NodeBuffer === undefined || NodeBuffer.isBuffer(v) ? v : NodeBuffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
 /** ioredis's argument forms flattened: arrays, an object or Map of pairs, numbers. */
 function normalize(command: string, args: unknown[]): ShardArg[] {
   const out: ShardArg[] = [command];
   const push = (v: unknown) => {
-    if (typeof v === "string" || v instanceof Uint8Array) out.push(v);
+    if (typeof v === "string") out.push(v);
+    else if (v instanceof Uint8Array) out.push(bytes(v));
     else if (typeof v === "number" || typeof v === "bigint") out.push(String(v));
     else if (v === null || v === undefined) out.push("");
     else out.push(String(v));
@@ -66,6 +81,102 @@ function normalize(command: string, args: unknown[]): ShardArg[] {
     } else push(a);
   }
   return out;
+}
+
+/** What {@link sendArgs} uses of ioredis's `Command` class (`Redis.Command`). */
+interface IORedisCommand {
+  args: unknown[];
+  stringifyArguments(): void;
+  toWritable(socket: unknown): unknown;
+}
+interface IORedisCommandClass {
+  new (name: string, args: unknown[], options: { replyEncoding: string | null; errorStack?: Error }): IORedisCommand;
+  _transformer: { argument: Record<string, ((args: unknown[]) => unknown[]) | undefined> };
+}
+/** The client options {@link sendArgs} reads. */
+interface IORedisOptions {
+  enableAutoPipelining?: unknown;
+  keyPrefix?: unknown;
+  showFriendlyErrorStack?: unknown;
+}
+
+/** Per client prototype: its Command class if {@link probe} accepts it, else null. */
+const commandClasses = new WeakMap<object, IORedisCommandClass | null>();
+
+/**
+ * `C` if it is ioredis's Command class as {@link sendArgs} builds on: made
+ * with no arguments and given them after, it writes them (checked on the
+ * wire form of a GET) and keeps its argument transformers where ioredis 4
+ * to 6 keep them. Anything else: null, and `sendArgs` uses `call`.
+ */
+function probe(C: unknown): IORedisCommandClass | null {
+  if (typeof C !== "function") return null;
+  const c = C as unknown as IORedisCommandClass & { prototype?: Partial<IORedisCommand> };
+  if (typeof c.prototype?.stringifyArguments !== "function" || typeof c.prototype.toWritable !== "function") return null;
+  const argument: unknown = (c._transformer as Partial<IORedisCommandClass["_transformer"]> | undefined)?.argument;
+  if (typeof argument !== "object" || argument === null) return null;
+  try {
+    const cmd = new c("get", [], { replyEncoding: "utf8" });
+    cmd.args = ["k"];
+    cmd.stringifyArguments();
+    return cmd.toWritable(undefined) === "*2\r\n$3\r\nget\r\n$1\r\nk\r\n" ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Command class of a client's prototype, found once: the class of the
+ * command its own `call` builds, run on a stand-in that records what it is
+ * given to send (`constructor` cannot tell: ioredis mixes EventEmitter's
+ * into its client's prototype).
+ */
+function commandClass(client: IORedisClientLike): IORedisCommandClass | null {
+  const proto = Object.getPrototypeOf(client) as { call?: unknown } | null;
+  if (proto === null) return null;
+  let c = commandClasses.get(proto);
+  if (c === undefined) {
+    let got: unknown = null;
+    const standIn = { options: {}, sendCommand: (command: unknown) => ((got = command), Promise.resolve()) };
+    try {
+      if (typeof proto.call === "function") (proto.call as (this: unknown, ...a: unknown[]) => unknown).call(standIn, "get", "k");
+    } catch {
+      got = null;
+    }
+    c = got === null ? null : probe((got as { constructor?: unknown }).constructor);
+    commandClasses.set(proto, c);
+  }
+  return c;
+}
+
+/**
+ * `client.call(name, args)` (`callBuffer` when `buffer`) for `args` already
+ * flat (strings and Buffers, as {@link normalize} leaves them), built as
+ * ioredis's `call` builds it but without its Command constructor's
+ * `args.flat()`: about 100 ns per argument on Node 20, 26 us for each
+ * 250-key part of a 1000-key MGET (docs/performance.md). The command is
+ * made empty and given `args`, then the same argument transformer and
+ * stringifying ioredis's constructor runs. Wherever ioredis's `call` does
+ * more than build and send (auto-pipelining, a key prefix), or the class
+ * is not as {@link probe} expects, it is ioredis's `call` itself (for
+ * Buffer replies under auto-pipelining, the command's `...Buffer` method).
+ */
+function sendArgs(client: IORedisClientLike, buffer: boolean, name: string, args: unknown[]): Promise<unknown> {
+  const C = typeof client.sendCommand === "function" ? commandClass(client) : null;
+  const o = (client as { options?: IORedisOptions }).options;
+  if (C === null || o === undefined || o.enableAutoPipelining || o.keyPrefix) {
+    if (!buffer) return client.call(name, args);
+    // ioredis's auto-pipelining loses the command name of `callBuffer`
+    // (it re-adds it for `call` only) and throws outside any promise: the
+    // command's own Buffer method where it has one.
+    const own = o?.enableAutoPipelining ? (client as unknown as Record<string, unknown>)[`${name.toLowerCase()}Buffer`] : undefined;
+    return typeof own === "function" ? (own as (a: unknown[]) => Promise<unknown>).call(client, args) : client.callBuffer(name, args);
+  }
+  const cmd = new C(name, [], { replyEncoding: buffer ? null : "utf8", errorStack: o.showFriendlyErrorStack ? new Error() : undefined });
+  const transform = C._transformer.argument[name];
+  cmd.args = transform === undefined ? args : transform(args);
+  cmd.stringifyArguments();
+  return (client.sendCommand as (c: IORedisCommand) => Promise<unknown>)(cmd);
 }
 
 function splitCallback(args: unknown[]): Callback | undefined {
@@ -175,10 +286,9 @@ export class ShardedRedis {
     if (typeof command !== "string" || command === "") throw invalidArgument("command", "a command name", command);
     const argv = normalize(command, args);
     const step = this._router.plan(argv);
-    // The arguments as one array, which ioredis flattens as it does for
-    // mget(keys): no spread of a long argument list.
-    const send = (shard: number, a: readonly ShardArg[]) =>
-      buffer ? this.clients[shard].callBuffer(text(a[0]), a.slice(1)) : this.clients[shard].call(text(a[0]), a.slice(1));
+    // The arguments as one array, not spread: sendArgs hands it to the
+    // command as it is.
+    const send = (shard: number, a: readonly ShardArg[]) => sendArgs(this.clients[shard], buffer, text(a[0]), a.slice(1));
     return step.kind === "one" ? send(step.shard, argv) : runStep(step, argv, send, this._router, isReplyError);
   }
 

@@ -141,6 +141,71 @@ test("ioredis: a 2100-key corpus written by MSET and a pipeline lands where nutc
   assert.equal(await r.del(keys.slice(0, 100)), 50);
 });
 
+test("ioredis: commands built without ioredis's call where it only builds and sends; auto-pipelining, friendly stacks and plain Uint8Array keys", async () => {
+  const keys = Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? Buffer.from(`fast:${i}`) : `fast:${i}`));
+  const pairs = keys.flatMap((k, i) => [k, `v${i}`]);
+  const want = keys.map((_, i) => `v${i}`);
+  const script = async (r) => [
+    await r.mset(pairs),
+    await r.mget(keys),
+    (await r.mgetBuffer(keys)).map((b) => Buffer.from(b).toString()),
+    await r.hset("h", { f: "1", g: "2" }),
+    await r.hgetall("h"),
+    await r.exists(keys),
+    await r.del(keys.slice(0, 10)),
+    await r.incr("fast:20").catch((e) => [e.name, e.message]),
+    await r.call("ECHO", "x").catch((e) => [e.name, e.message]),
+  ];
+  // Default options: ioredis's call and callBuffer are never used.
+  const shards = ioShards();
+  for (const c of Object.values(shards)) {
+    c.call = c.callBuffer = () => assert.fail("the adapter went through ioredis's call");
+  }
+  const fast = await script(new kr.ShardedRedis(shards, OPTIONS));
+  assert.deepEqual(fast[1], want);
+  assert.deepEqual(fast[2], want);
+  assert.deepEqual(fast[4], { f: "1", g: "2" });
+  assert.equal(fast[5], keys.length);
+  // Auto-pipelining: ioredis's call, which queues into its auto-pipeline;
+  // the same replies.
+  let calls = 0;
+  const auto = Object.fromEntries(servers.specs.map((s, i) => {
+    const c = new Redis({ host: HOST, port: servers.ports[i], enableAutoPipelining: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    closers.push(() => c.disconnect());
+    const own = c.call.bind(c);
+    c.call = (...a) => (calls++, own(...a));
+    return [s, c];
+  }));
+  await Promise.all(servers.ports.map((p) => raw(p, [["FLUSHALL"]])));
+  assert.deepEqual(await script(new kr.ShardedRedis(auto, OPTIONS)), fast);
+  assert.ok(calls > 0, "auto-pipelining clients were sent to without their call");
+  // showFriendlyErrorStack: the same replies; an error reply's stack is
+  // ioredis's friendly one, from the caller (this file), which a plain
+  // error reply's (made where the reply was parsed) is not.
+  const friendly = Object.fromEntries(servers.specs.map((s, i) => {
+    const c = new Redis({ host: HOST, port: servers.ports[i], showFriendlyErrorStack: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    closers.push(() => c.disconnect());
+    return [s, c];
+  }));
+  await Promise.all(servers.ports.map((p) => raw(p, [["FLUSHALL"]])));
+  const fr = new kr.ShardedRedis(friendly, OPTIONS);
+  assert.deepEqual(await script(fr), fast);
+  const err = await rejection(fr.incr("fast:21"));
+  assert.equal(err.name, "ReplyError");
+  assert.match(err.stack, /sharded\.test\.mjs/);
+  const plain = await rejection(ioredis(servers.ports[fr.getShardIndexForKey("fast:21")]).incr("fast:21"));
+  assert.equal(plain.message, err.message);
+  assert.doesNotMatch(plain.stack, /sharded\.test\.mjs/);
+  // A plain Uint8Array key is sent as its bytes, where it was placed (not
+  // as "104,105", ioredis's String() of it).
+  const r = new kr.ShardedRedis(ioShards(), OPTIONS);
+  const u8 = new Uint8Array([104, 105]);
+  assert.equal(await r.set(u8, "bytes"), "OK");
+  const [got] = await raw(servers.ports[r.getShardIndexForKey("hi")], [["GET", "hi"]]);
+  assert.equal(Buffer.from(got).toString(), "bytes");
+  assert.deepEqual(await r.mget([u8, new Uint8Array([0x78])]), ["bytes", null]);
+});
+
 test("node-redis: the corpus written by mSet and execAsPipeline lands where nutcracker reads it", async () => {
   const c = kr.createShardedClient({ shards: await nodeShards(), ...OPTIONS });
   const { keys, values } = corpus(2);
