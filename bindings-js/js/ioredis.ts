@@ -218,6 +218,9 @@ const methodCache = new WeakMap<object, string[]>();
  *   outside the fan-out set with {@link KeylessCommandError}.
  * - `pipeline()` splits per shard and runs the shards concurrently;
  *   `multi()` and `watch()` run only on one shard.
+ * - Keys and arguments: strings, numbers, Buffers, or any Uint8Array (sent
+ *   as its bytes, where ioredis alone would send its `String()`). The
+ *   wrapped clients must not have a `keyPrefix` (keys are placed as given).
  */
 export class ShardedRedis {
   /** The pool that places keys. */
