@@ -155,17 +155,30 @@ test("ioredis: commands built without ioredis's call where it only builds and se
     await r.del(keys.slice(0, 10)),
     await r.incr("fast:20").catch((e) => [e.name, e.message]),
     await r.call("ECHO", "x").catch((e) => [e.name, e.message]),
+    (await r.pipeline().set("p:1", "a").get("p:1").mget(keys.slice(0, 50)).incr("fast:22").getBuffer("p:1").exec())
+      .map(([e, v]) => (e ? [e.name, e.message] : v instanceof Uint8Array ? ["bytes", Buffer.from(v).toString()] : v)),
+    await r.multi().set("m1", "x").getBuffer("m1").exec(),
   ];
-  // Default options: ioredis's call and callBuffer are never used.
+  // Default options: ioredis's call and callBuffer are never used, on the
+  // clients or on their pipelines and MULTIs.
   const shards = ioShards();
+  const fail = () => assert.fail("the adapter went through ioredis's call");
   for (const c of Object.values(shards)) {
-    c.call = c.callBuffer = () => assert.fail("the adapter went through ioredis's call");
+    c.call = c.callBuffer = fail;
+    for (const kind of ["pipeline", "multi"]) {
+      const own = c[kind].bind(c);
+      c[kind] = (...a) => Object.assign(own(...a), { call: fail, callBuffer: fail });
+    }
   }
   const fast = await script(new kr.ShardedRedis(shards, OPTIONS));
   assert.deepEqual(fast[1], want);
   assert.deepEqual(fast[2], want);
   assert.deepEqual(fast[4], { f: "1", g: "2" });
   assert.equal(fast[5], keys.length);
+  assert.deepEqual(fast[9].slice(0, 3), ["OK", "a", [...Array(10).fill(null), ...want.slice(10, 50)]]); // 0-9 deleted above
+  assert.equal(fast[9][3][0], "ReplyError");
+  assert.deepEqual(fast[9][4], ["bytes", "a"]);
+  assert.deepEqual(fast[10].map(([e, v]) => [e, Buffer.isBuffer(v) ? v.toString() : v]), [[null, "OK"], [null, "x"]]);
   // Auto-pipelining: ioredis's call, which queues into its auto-pipeline;
   // the same replies.
   let calls = 0;
