@@ -3,7 +3,11 @@
 // group the keys with Pool.indexesFor, one MGET per shard in parallel,
 // reassemble in the caller's order. ioredis: ShardedRedis.mget vs the
 // wrapped clients' mget; node-redis: createShardedClient().mGet vs the
-// wrapped clients' mGet. Results are checked equal before timing; the
+// wrapped clients' mGet. The pipeline rows: a pipeline of one GET per key
+// (ShardedRedis.pipeline(), ShardedClient.multi().execAsPipeline()) against
+// one client pipeline per shard of that shard's GETs, in parallel, the
+// [err, reply] pairs or replies put back in the caller's order. Results
+// are checked equal before timing; the
 // contenders alternate call by call; the median over passes of the mean
 // microseconds per MGET is reported, in wall time and in this process's
 // CPU time (the "client CPU" rows: what the client spends, see race). ratio = by hand / keyroute (> 1:
