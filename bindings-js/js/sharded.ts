@@ -248,6 +248,33 @@ export function commandMethods(obj: object, reserved: ReadonlySet<string>, suffi
   return [...out];
 }
 
+/**
+ * The subclass of `Base` for the clients of prototype `key`, with a method
+ * `method(name)` on its prototype for each of `names`, made once per key
+ * (`cache`): a sharded pipeline's command methods. Defining them on each
+ * new pipeline cost about 0.9 ms per `pipeline()` / `multi()` on Node 20.
+ * @internal
+ */
+export function methodClass<C extends abstract new (...args: never[]) => object>(
+  cache: WeakMap<object, C>,
+  key: object,
+  Base: C,
+  names: () => readonly string[],
+  method: (name: string) => (...args: never[]) => unknown,
+): C {
+  let made = cache.get(key);
+  if (made === undefined) {
+    const Sub = class extends (Base as unknown as new (...args: unknown[]) => object) {};
+    const proto = Sub.prototype as unknown as Record<string, unknown>;
+    for (const name of names()) {
+      if (!(name in proto)) Object.defineProperty(proto, name, { value: method(name), writable: true, configurable: true });
+    }
+    made = Sub as unknown as C;
+    cache.set(key, made);
+  }
+  return made;
+}
+
 /** Whether the built-in command table knows `name`. */
 export function isCommand(name: string): boolean {
   return (methodTable ??= new CommandTable()).has(name);
