@@ -29,8 +29,11 @@ function itemName(what: string, i: number): string {
  */
 export function load(argv: readonly unknown[], what: string): boolean {
   if (argv.length <= wasm.batchCapacity()) {
-    if (argv.length >= JOIN_MIN_ITEMS && joinedIntoScratch(argv)) return false;
-    if (intoScratch(argv, what)) return false;
+    const joined = argv.length >= JOIN_MIN_ITEMS ? joinedIntoScratch(argv) : NOT_JOINED;
+    if (joined === JOINED) return false;
+    // Strings of more units than the buffer has bytes cannot fit: not
+    // copied there first only to be packed again.
+    if (joined !== TOO_LARGE && intoScratch(argv, what)) return false;
   }
   const { bytes, lens } = pack(argv, what);
   wasm.stage(bytes, lens);
@@ -53,30 +56,36 @@ const JOIN_MIN_CHARS = 128;
 // argv (a few items) pays no extra pass.
 const JOIN_MIN_ITEMS = 16;
 
+const JOINED = 0;
+const NOT_JOINED = 1;
+const TOO_LARGE = 2;
+
 /**
  * An argv of strings only, all ASCII, into the scratch buffer with one
- * encodeInto; false (nothing promised about the buffer) for anything else,
- * and for an argv shorter than JOIN_MIN_CHARS.
+ * encodeInto (JOINED); NOT_JOINED (nothing promised about the buffer) for
+ * anything else, and for an argv shorter than JOIN_MIN_CHARS; TOO_LARGE
+ * for strings of more UTF-16 units in all than the buffer has bytes.
  */
-function joinedIntoScratch(argv: readonly unknown[]): boolean {
+function joinedIntoScratch(argv: readonly unknown[]): number {
   const bytes = wasm.scratchBytes();
   const lens = wasm.scratchLens();
   const n = argv.length;
   let total = 0;
   for (let j = 0; j < n; j++) {
     const a = argv[j];
-    if (typeof a !== "string") return false;
+    if (typeof a !== "string") return NOT_JOINED;
     lens[j] = a.length;
     total += a.length;
   }
-  if (total < JOIN_MIN_CHARS || total > bytes.length) return false;
+  if (total > bytes.length) return TOO_LARGE;
+  if (total < JOIN_MIN_CHARS) return NOT_JOINED;
   // A rope, flattened once by encodeInto (measured faster than join("")).
   let joined = "";
   for (let j = 0; j < n; j++) joined += argv[j] as string;
   const r = encoder.encodeInto(joined, bytes);
   // Every unit read and one byte each: all ASCII, so each item's byte
   // length is its string length.
-  return r.read === total && r.written === total;
+  return r.read === total && r.written === total ? JOINED : NOT_JOINED;
 }
 
 function intoScratch(argv: readonly unknown[], what: string): boolean {

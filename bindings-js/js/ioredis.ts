@@ -454,26 +454,28 @@ export class ShardedPipeline {
 
   private async _execPipeline(): Promise<[Error | null, unknown][]> {
     const r = this.redis;
-    const plan = r._router.planPipeline(this._queue.map((q) => q.argv));
+    const plan = r._router._planPipeline(this._queue.map((q) => q.argv));
     if (plan.steps.length === 0) return [];
     const replies = await Promise.all(
-      plan.batches.map(async (batch, s) => {
-        if (batch.length === 0) return [];
+      plan.sends.map(async (sends, s) => {
+        const n = sends.length >>> 1;
+        if (n === 0) return [];
         const p = r.clients[s].pipeline();
-        for (const send of batch) {
-          const q = this._queue[send.command];
-          this.add(p, q.buffer, sendArgv(plan, send, q.argv));
+        for (let j = 0; j < sends.length; j += 2) {
+          const q = this._queue[sends[j]];
+          this.add(p, q.buffer, sendArgv(plan, sends[j], sends[j + 1], q.argv));
         }
         // [err, reply] pairs as replies: an error reply is its Error; a
         // shard whose pipeline failed whole has its error in every place.
+        const out = new Array<unknown>(n);
         let got: [Error | null, unknown][];
         try {
           got = (await p.exec()) ?? [];
         } catch (e) {
-          const err = e instanceof Error ? e : new Error(String(e));
-          return batch.map(() => err);
+          return out.fill(e instanceof Error ? e : new Error(String(e)));
         }
-        return batch.map((_, j) => (got[j] === undefined ? new Error("keyroute: no reply from the shard's pipeline") : (got[j][0] ?? got[j][1])));
+        for (let j = 0; j < n; j++) out[j] = got[j] === undefined ? new Error("keyroute: no reply from the shard's pipeline") : (got[j][0] ?? got[j][1]);
+        return out;
       }),
     );
     return plan.steps.map((_, i): [Error | null, unknown] => {

@@ -108,6 +108,77 @@ function capture(client: NodeRedisClientLike, method: string, args: unknown[]): 
   return null;
 }
 
+/**
+ * A MULTI of the wrapped client (its own `multi()`), its `addCommand`
+ * replaced to record the queued argv and transform instead of queueing:
+ * the MULTI's command methods build a command as the client's do (the same
+ * parser, key prefix and transform), synchronously, with no promise and no
+ * stand-in object per command, so queueing through it costs what
+ * node-redis's own `multi().get()` does (1000 GETs: 160 µs, against 940 µs
+ * through {@link capture}; docs/performance.md). `null` when the client's
+ * MULTI is not built that way (checked once: a GET must record its argv),
+ * or the client has a key prefix (checked by the GET too).
+ */
+interface Recorder {
+  readonly multi: Record<string, unknown>;
+  got: Captured | null;
+  /** Methods that queued nothing through `addCommand` (scripts): read by {@link capture}. */
+  readonly others: Set<string>;
+}
+
+const recorders = new WeakMap<object, Recorder | null>();
+
+function recorder(client: NodeRedisClientLike): Recorder | null {
+  let r = recorders.get(client);
+  if (r !== undefined) return r;
+  r = null;
+  try {
+    const multi = client.multi() as unknown as Record<string, unknown>;
+    const rec: Recorder = { multi, got: null, others: new Set() };
+    multi.addCommand = (argv: Captured["argv"], transform: Transform) => {
+      rec.got = { argv, transform };
+      return multi;
+    };
+    (multi.get as (k: string) => unknown).call(multi, "k");
+    const got = rec.got as Captured | null;
+    if (got !== null && got.argv.length === 2 && got.argv[0] === "GET" && got.argv[1] === "k") r = rec;
+    rec.got = null;
+  } catch {
+    r = null;
+  }
+  recorders.set(client, r);
+  return r;
+}
+
+/**
+ * The argv and transform `method` queues on a MULTI of `client`, through
+ * its {@link recorder}, else through {@link capture}; throws node-redis's
+ * refusal of the arguments as {@link UnroutableCommandError}.
+ */
+function queued(client: NodeRedisClientLike, method: string, args: unknown[]): Captured {
+  const rec = recorder(client);
+  const fn = rec?.multi[method];
+  if (rec !== null && typeof fn === "function" && !rec.others.has(method)) {
+    rec.got = null;
+    try {
+      fn.apply(rec.multi, args);
+    } catch {
+      throw new UnroutableCommandError(`keyroute: ${method}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
+    }
+    const got = rec.got as Captured | null;
+    rec.got = null;
+    if (got !== null) return got;
+    rec.others.add(method);
+  }
+  const c = capture(client, method, args);
+  if (c === null) throw new UnroutableCommandError(`keyroute: ${method} cannot be queued; use getShardClientForKey`, "ERR_KEYROUTE_UNROUTABLE");
+  if (c instanceof Promise) {
+    c.catch(() => undefined);
+    throw new UnroutableCommandError(`keyroute: ${method}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
+  }
+  return c;
+}
+
 function typeMapping(client: NodeRedisClientLike): unknown {
   return (client as unknown as { _commandOptions?: { typeMapping?: unknown } })._commandOptions?.typeMapping;
 }
@@ -293,13 +364,7 @@ function multiClass(client: ShardedClient): typeof ShardedMulti {
   const first = client.clients[0];
   return methodClass(multiClasses, Object.getPrototypeOf(first) as object, ShardedMulti, () => methods(first), (name) =>
     function (this: ShardedMulti, ...args: unknown[]) {
-      const c = capture(this.client.clients[0], name, args);
-      if (c === null) throw new UnroutableCommandError(`keyroute: ${name} cannot be queued; use getShardClientForKey`, "ERR_KEYROUTE_UNROUTABLE");
-      if (c instanceof Promise) {
-        c.catch(() => undefined);
-        throw new UnroutableCommandError(`keyroute: ${name}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
-      }
-      this._queue.push(c);
+      this._queue.push(queued(this.client.clients[0], name, args));
       return this;
     });
 }
@@ -364,9 +429,16 @@ export class ShardedMulti {
    */
   async execAsPipeline(): Promise<unknown[]> {
     const c = this.client;
-    const plan = c._router.planPipeline(this._queue.map((q) => q.argv));
+    const plan = c._router._planPipeline(this._queue.map((q) => q.argv));
     const replies = await Promise.all(
-      plan.batches.map((batch, s) => settled(batch.map((send) => c.clients[s].sendCommand(sendArgv(plan, send, this._queue[send.command].argv) as ShardArg[], PIPELINED)))),
+      plan.sends.map((sends, s) => {
+        const client = c.clients[s];
+        const sent = new Array<Promise<unknown>>(sends.length >>> 1);
+        for (let j = 0; j < sends.length; j += 2) {
+          sent[j >>> 1] = client.sendCommand(sendArgv(plan, sends[j], sends[j + 1], this._queue[sends[j]].argv) as ShardArg[], PIPELINED);
+        }
+        return settled(sent);
+      }),
     );
     const mapping = typeMapping(c.clients[0]);
     const out = this._queue.map((q, i) => {

@@ -65,6 +65,23 @@ export interface Pipeline {
   readonly replies: readonly (readonly (readonly [number, number])[])[];
 }
 
+/**
+ * @internal A pipeline's plan as the sharded clients read it, with no
+ * object per send or reply place ({@link ShardRouter.planPipeline} builds
+ * the public {@link Pipeline} from it): decoding a `{command, part}` per
+ * send and a `[[shard, index]]` per command took more of a pipeline of
+ * 1000 GETs than the core's planning (docs/performance.md).
+ */
+export interface PipelinePlan {
+  /** Each command's step. */
+  readonly steps: readonly Step[];
+  /** Per shard, its sends in order, two numbers each: the command, and its part + 1 (0: the whole command). */
+  readonly sends: readonly Uint32Array[];
+  /** The plan's numbers: command `i`'s reply places start at `o[places[i]]`, a count, then `shard, index` pairs. */
+  readonly o: Uint32Array;
+  readonly places: Uint32Array;
+}
+
 /** Options of {@link ShardRouter.forPool} and {@link ShardRouter.forCluster}. */
 export interface ShardRouterOptions {
   /**
@@ -259,22 +276,43 @@ export class ShardRouter {
    * @throws {ShardingError} when any command is refused (its `position` says which): then nothing should be sent.
    */
   planPipeline(commands: readonly (readonly ShardArg[])[]): Pipeline {
+    const { steps, sends, o, places } = this._planPipeline(commands);
+    const batches = sends.map((list) => {
+      const batch = new Array<Send>(list.length >>> 1);
+      for (let j = 0; j < batch.length; j++) {
+        const part = list[2 * j + 1];
+        batch[j] = { command: list[2 * j], part: part === 0 ? null : part - 1 };
+      }
+      return batch;
+    });
+    const replies = steps.map((_, i) => {
+      const a = places[i];
+      const where = new Array<[number, number]>(o[a]);
+      for (let j = 0; j < where.length; j++) where[j] = [o[a + 1 + 2 * j], o[a + 2 + 2 * j]];
+      return where;
+    });
+    return { steps, batches, replies };
+  }
+
+  /** @internal {@link planPipeline} as the sharded clients read it. */
+  _planPipeline(commands: readonly (readonly ShardArg[])[]): PipelinePlan {
     const [counts, staged] = loadCommands(commands);
     const o = planOutput(wasm.checked(this._inner.planPipeline(counts, staged)));
     at = 0;
     const steps = new Array<Step>(o[at++]);
     for (let i = 0; i < steps.length; i++) steps[i] = readStep(o, this._ones);
-    const batches = this.names.map(() => {
-      const batch = new Array<Send>(o[at++]);
-      for (let j = 0; j < batch.length; j++, at += 2) batch[j] = { command: o[at], part: o[at + 1] === 0 ? null : o[at + 1] - 1 };
-      return batch;
-    });
-    const replies = steps.map(() => {
-      const where = new Array<[number, number]>(o[at++]);
-      for (let j = 0; j < where.length; j++, at += 2) where[j] = [o[at], o[at + 1]];
-      return where;
-    });
-    return { steps, batches, replies };
+    const sends = new Array<Uint32Array>(this.names.length);
+    for (let s = 0; s < sends.length; s++) {
+      const n = 2 * o[at];
+      sends[s] = o.subarray(at + 1, at + 1 + n);
+      at += 1 + n;
+    }
+    const places = new Uint32Array(steps.length);
+    for (let i = 0; i < places.length; i++) {
+      places[i] = at;
+      at += 1 + 2 * o[at];
+    }
+    return { steps, sends, o, places };
   }
 
   /**

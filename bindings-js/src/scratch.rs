@@ -14,8 +14,12 @@ use core::cell::UnsafeCell;
 
 /// Scratch capacity in bytes: any key of up to this many bytes, or any
 /// string key of up to a third as many UTF-16 units, takes the hot path.
-/// Larger keys are rare and cost far more to hash than to copy.
-pub const SCRATCH_LEN: usize = 16 * 1024;
+/// Larger keys are rare and cost far more to hash than to copy. 64 KiB
+/// holds the argvs of a pipeline of a thousand short commands, which then
+/// go in without a buffer of their own (at 16 KiB a pipeline of 1000 GETs
+/// of 14-byte keys did not fit, and its planning took 470 µs instead of
+/// docs/performance.md's figure); an unused static costs no module bytes.
+pub const SCRATCH_LEN: usize = 64 * 1024;
 
 /// Keys per batch call: the length and slot arrays hold this many entries.
 pub const BATCH_MAX: usize = 4096;

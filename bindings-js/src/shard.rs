@@ -20,7 +20,8 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use keyroute::shard::{Outcome, Reduce, Session, ShardError, ShardRouter, Step};
+use core::cell::RefCell;
+use keyroute::shard::{Outcome, Pipeline, Reduce, Session, ShardError, ShardRouter, Step};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -101,9 +102,12 @@ fn maybe_shard(s: Option<usize>) -> i32 {
     s.map_or(NONE, |s| s as i32)
 }
 
-/// Places keys on shards and plans commands (the core's `ShardRouter`).
+/// Places keys on shards and plans commands (the core's `ShardRouter`),
+/// with the last pipeline's plan kept for its lists' allocations (the
+/// core's `plan_pipeline_into`: a pipeline of 1000 GETs made 1000 reply
+/// lists per plan).
 #[wasm_bindgen(js_name = ShardRouter)]
-pub struct Router(ShardRouter);
+pub struct Router(ShardRouter, RefCell<Pipeline>);
 
 #[wasm_bindgen(js_class = ShardRouter)]
 impl Router {
@@ -114,6 +118,7 @@ impl Router {
             ShardRouter::for_pool(pool.inner.clone())
                 .with_strict_tags(strict_tags)
                 .with_seed(seed),
+            RefCell::default(),
         )
     }
 
@@ -126,7 +131,10 @@ impl Router {
         seed: u32,
     ) -> Result<Router, JsValue> {
         match ShardRouter::for_cluster(&map.map, &primaries) {
-            Ok(r) => Ok(Router(r.with_strict_tags(strict_tags).with_seed(seed))),
+            Ok(r) => Ok(Router(
+                r.with_strict_tags(strict_tags).with_seed(seed),
+                RefCell::default(),
+            )),
             Err(e) => Err(errors::js(errors::topology(&e))),
         }
     }
@@ -193,8 +201,12 @@ impl Router {
     #[wasm_bindgen(js_name = planPipeline)]
     pub fn plan_pipeline(&self, counts: &[u32], staged: bool) -> i32 {
         let commands = commands(counts, staged);
-        match self.0.plan_pipeline(&commands) {
-            Ok(p) => out_with(|o| {
+        // A re-entered call (none can happen on one thread) plans afresh.
+        let mut kept = self.1.try_borrow_mut().ok();
+        let mut fresh = Pipeline::default();
+        let p = kept.as_deref_mut().unwrap_or(&mut fresh);
+        match self.0.plan_pipeline_into(&commands, p) {
+            Ok(()) => out_with(|o| {
                 o.push(p.steps.len() as u32);
                 for s in &p.steps {
                     step(o, s);

@@ -316,6 +316,26 @@ test("reply shapes equal the plain client's on one server (node-redis)", async (
     const ours = await c[name](...args).then((v) => ({ v }), (e) => ({ e: e.message }));
     assert.deepEqual(ours, theirs, name);
   }
+  // The whole script queued on a MULTI and sent as a pipeline: the plain
+  // client's own execAsPipeline gives the same replies. The sharded MULTI
+  // reads each command through a MULTI of the wrapped client, never by
+  // calling the client's own command method: those methods are made to
+  // fail here.
+  const pipelined = async (x, shardClient) => {
+    await one.sendCommand(["FLUSHALL"]);
+    await one.set("s", "5");
+    await one.hSet("h", "f", "1");
+    const m = x.multi();
+    const stubbed = shardClient === undefined ? [] : script.map(([name]) => name);
+    for (const name of stubbed) Object.defineProperty(shardClient, name, { value: () => assert.fail(`the client's own ${name} was called`), configurable: true });
+    try {
+      for (const [name, ...args] of script) m[name](...args);
+    } finally {
+      for (const name of stubbed) delete shardClient[name];
+    }
+    return m.execAsPipeline();
+  };
+  assert.deepEqual(await pipelined(c, c.clients[0]), await pipelined(one));
   await one.sendCommand(["FLUSHALL"]);
 });
 
