@@ -277,7 +277,7 @@ export class Pool {
 
   /**
    * The position of every key's server, in order. Keys are packed into wasm
-   * memory and routed with one call per 4096 keys or 16 KiB.
+   * memory and routed with one call per 4096 keys or 64 KiB.
    * @throws {TypeError} if `keys` is not an array or iterable of keys.
    */
   indexesFor(keys: readonly PoolKey[] | Iterable<PoolKey>): Uint32Array {

@@ -127,7 +127,7 @@ function keySlotWith(key: Key, options: SlotOptions | undefined): number {
 /**
  * The hash slots of many keys at once, in order. String keys are packed into
  * wasm memory (a run of ASCII strings with a single `encodeInto`) and hashed
- * in bulk, one wasm call per 4096 keys or 16 KiB, which is faster per key
+ * in bulk, one wasm call per 4096 keys or 64 KiB, which is faster per key
  * than calling {@link keySlot} in a loop.
  *
  * @throws {TypeError} if `keys` is not an array or iterable, or one of its

@@ -4,7 +4,7 @@
 // Keys reach wasm without the glue's per-call allocate/copy/free: strings are
 // written with TextEncoder.encodeInto straight into the scratch buffer, bytes
 // with Uint8Array#set, and the exports take only lengths. Keys that do not fit
-// the scratch buffer (16 KiB) take the glue's generic `&[u8]` functions, whose
+// the scratch buffer (64 KiB) take the glue's generic `&[u8]` functions, whose
 // allocation may grow wasm memory; every view is rebuilt when that detaches it.
 
 import { bytesSlot } from "./crc16.js";
