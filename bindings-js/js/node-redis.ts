@@ -108,17 +108,7 @@ function capture(client: NodeRedisClientLike, method: string, args: unknown[]): 
   return null;
 }
 
-/**
- * A MULTI of the wrapped client (its own `multi()`), its `addCommand`
- * replaced to record the queued argv and transform instead of queueing:
- * the MULTI's command methods build a command as the client's do (the same
- * parser, key prefix and transform), synchronously, with no promise and no
- * stand-in object per command, so queueing through it costs what
- * node-redis's own `multi().get()` does (1000 GETs: 160 µs, against 940 µs
- * through {@link capture}; docs/performance.md). `null` when the client's
- * MULTI is not built that way (checked once: a GET must record its argv),
- * or the client has a key prefix (checked by the GET too).
- */
+/** What {@link recorder} keeps per wrapped client. */
 interface Recorder {
   readonly multi: Record<string, unknown>;
   got: Captured | null;
@@ -128,6 +118,17 @@ interface Recorder {
 
 const recorders = new WeakMap<object, Recorder | null>();
 
+/**
+ * A MULTI of the wrapped client (its own `multi()`), its `addCommand`
+ * replaced to record the queued argv and transform instead of queueing:
+ * the MULTI's command methods build a command as the client's do (the same
+ * parser, key prefix and transform), synchronously, with no promise and no
+ * stand-in object per command, so queueing through it costs what
+ * node-redis's own `multi().get()` does (1000 GETs: 140 µs, against 940 µs
+ * through {@link capture}; docs/performance.md). `null` when the client's
+ * MULTI is not built that way (checked once: a GET must record its argv),
+ * or the client has a key prefix (checked by the GET too).
+ */
 function recorder(client: NodeRedisClientLike): Recorder | null {
   let r = recorders.get(client);
   if (r !== undefined) return r;
@@ -162,8 +163,9 @@ function queued(client: NodeRedisClientLike, method: string, args: unknown[]): C
     rec.got = null;
     try {
       fn.apply(rec.multi, args);
-    } catch {
-      throw new UnroutableCommandError(`keyroute: ${method}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
+    } catch (e) {
+      const why = e instanceof Error ? `: ${e.message}` : "";
+      throw new UnroutableCommandError(`keyroute: ${method}: node-redis refused its arguments${why}; correct the call's arguments`, "ERR_KEYROUTE_UNROUTABLE", { cause: e });
     }
     const got = rec.got as Captured | null;
     rec.got = null;
@@ -174,7 +176,7 @@ function queued(client: NodeRedisClientLike, method: string, args: unknown[]): C
   if (c === null) throw new UnroutableCommandError(`keyroute: ${method} cannot be queued; use getShardClientForKey`, "ERR_KEYROUTE_UNROUTABLE");
   if (c instanceof Promise) {
     c.catch(() => undefined);
-    throw new UnroutableCommandError(`keyroute: ${method}: bad arguments`, "ERR_KEYROUTE_UNROUTABLE");
+    throw new UnroutableCommandError(`keyroute: ${method}: node-redis refused its arguments; correct the call's arguments`, "ERR_KEYROUTE_UNROUTABLE");
   }
   return c;
 }
