@@ -367,6 +367,18 @@ test("refusals reject before anything is sent, with typed errors naming command 
       assert.ok(e instanceof kr.UnroutableCommandError, String(e));
       assert.ok(e.cause instanceof kr.CommandError);
     }
+    // Arguments node-redis itself refuses as a command is queued: said so,
+    // with node-redis's message, and its error as the cause.
+    let q = null;
+    try {
+      c.multi().zAdd("k");
+    } catch (err) {
+      q = err;
+    }
+    assert.ok(q instanceof kr.UnroutableCommandError, String(q));
+    assert.equal(q.code, "ERR_KEYROUTE_UNROUTABLE");
+    assert.match(q.message, /^keyroute: zAdd: node-redis refused its arguments: .+; correct the call's arguments$/);
+    assert.ok(q.cause instanceof TypeError, String(q.cause));
     // A pipeline with one refused command sends none of them.
     const e = await rejection(r.pipeline().set("x", 1).rename(a, b).get("y").exec());
     assert.ok(e instanceof kr.CrossShardError);
