@@ -3,7 +3,7 @@
 // its own wasm; neither imports policy.ts here (only its type), so the slots
 // entry does not pull in the full wasm's glue.
 
-import { bytesSlot, stringSlot } from "./crc16.js";
+import { bytesSlot, stringSlot, textSlot } from "./crc16.js";
 import { asBytes, invalidArgument, invalidValue } from "./argument-errors.js";
 import * as wasm from "./wasm.js";
 import type { HashPolicy } from "./policy.js";
@@ -49,17 +49,14 @@ export const SLOT_COUNT = 16384;
 // for byte keys; with a tag, JS reads only up to the `}`, so on the shared
 // corpus (keys of 10-40 bytes, 60% tagged) a 64-byte limit for byte keys beat
 // a 32-byte one (1.1-1.3x against cluster-key-slot instead of 1.0-1.1x).
-// Non-ASCII strings always take the encodeInto path, so that TextEncoder
-// itself decides their bytes (lone surrogates included): into a buffer of
-// this side's own when they are short, hashed here (75-80 ns a key against
-// 105-110 through wasm memory, on the corpus with one non-ASCII character
-// per key).
+// A short string that is not all ASCII is hashed here too, over the UTF-8
+// bytes TextEncoder would write for it, computed unit by unit (textSlot in
+// crc16.ts; proven equal to TextEncoder on random strings, lone surrogates
+// included): faster than encodeInto into a buffer and the byte CRC, which
+// in turn beat the trip through wasm memory (75-80 ns a key against
+// 105-110, on the corpus with one non-ASCII character per key).
 const STRING_JS_MAX = 64;
 const BYTES_JS_MAX = 64;
-
-const encoder = new TextEncoder();
-// UTF-8 takes at most three bytes per UTF-16 unit.
-const encoded = new Uint8Array(3 * STRING_JS_MAX);
 
 /**
  * What a HashPolicy lends the slot functions, under a registry symbol on its
@@ -100,10 +97,9 @@ export function keySlot(key: Key, options?: SlotOptions): number {
   return keySlotWith(key, options);
 }
 
-/** The slot of a string key {@link stringSlot} leaves to the encoder: non-ASCII, or long. */
+/** The slot of a string key {@link stringSlot} leaves: not ASCII, or long. */
 function encodedSlot(key: string): number {
-  if (key.length > STRING_JS_MAX) return wasm.keySlot(key);
-  return bytesSlot(encoded, encoder.encodeInto(key, encoded).written);
+  return key.length > STRING_JS_MAX ? wasm.keySlot(key) : textSlot(key);
 }
 
 /** {@link keySlot}, every case. */

@@ -1,5 +1,6 @@
 // The JS fast paths against the wasm core and the naive oracle, on random
-// keys. keySlot(string) hashes short ASCII text in JS and keySlot(bytes) short
+// keys. keySlot(string) hashes short text in JS (ASCII as it is, any other
+// over the UTF-8 bytes TextEncoder would write) and keySlot(bytes) short
 // keys in JS; keySlots, hashTag and crc16 always run in wasm. Lengths cluster
 // around every threshold: the JS/wasm splits (64 bytes or units), the scratch
 // buffer (16 KiB, and a third of it for strings) and the batch size (4096).
