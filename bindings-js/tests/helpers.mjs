@@ -129,13 +129,14 @@ function randomLength(r) {
   if (pick < 0.6) return r.int(48);
   if (pick < 0.8) return 56 + r.int(20); // around the JS/wasm split
   if (pick < 0.9) return 100 + r.int(400);
-  if (pick < 0.95) return 5455 + r.int(12); // 3 * 5461 = 16383
-  return 16380 + r.int(10);
+  // The scratch buffer is 64 KiB (SCRATCH_LEN in bindings-js/src/scratch.rs).
+  if (pick < 0.95) return 21839 + r.int(12); // 3 * 21845 = 65535
+  return 65530 + r.int(10);
 }
 
 /**
  * A random string key: lengths cluster around the JS/wasm split (64), the
- * scratch buffer (16 KiB, and a third of it for strings); braces are common,
+ * scratch buffer (64 KiB, and a third of it for strings); braces are common,
  * and a sixth of the units are not ASCII (lone surrogates included) unless
  * `asciiOnly`.
  */

@@ -3,7 +3,7 @@
 // over the UTF-8 bytes TextEncoder would write) and keySlot(bytes) short
 // keys in JS; keySlots, hashTag and crc16 always run in wasm. Lengths cluster
 // around every threshold: the JS/wasm splits (64 bytes or units), the scratch
-// buffer (16 KiB, and a third of it for strings) and the batch size (4096).
+// buffer (64 KiB, and a third of it for strings) and the batch size (4096).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { crc16, hashTag, keySlot, keySlots } from "keyroute";
