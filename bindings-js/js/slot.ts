@@ -92,13 +92,13 @@ export function keySlot(key: Key, options?: SlotOptions): number {
   // function holding every case.
   if (typeof key === "string" && options === undefined && initialised) {
     const slot = stringSlot(key, STRING_JS_MAX);
-    return slot >= 0 ? slot : encodedSlot(key);
+    return slot >= 0 ? slot : otherStringSlot(key);
   }
   return keySlotWith(key, options);
 }
 
 /** The slot of a string key {@link stringSlot} leaves: not ASCII, or long. */
-function encodedSlot(key: string): number {
+function otherStringSlot(key: string): number {
   return key.length > STRING_JS_MAX ? wasm.keySlot(key) : textSlot(key);
 }
 
@@ -114,7 +114,7 @@ function keySlotWith(key: Key, options: SlotOptions | undefined): number {
   }
   if (typeof key === "string") {
     const slot = stringSlot(key, STRING_JS_MAX);
-    return slot >= 0 ? slot : encodedSlot(key);
+    return slot >= 0 ? slot : otherStringSlot(key);
   }
   const bytes = key instanceof Uint8Array ? key : asBytes(key, "key");
   return bytes.length <= BYTES_JS_MAX ? bytesSlot(bytes) : wasm.keySlot(bytes);
