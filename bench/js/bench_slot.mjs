@@ -96,6 +96,70 @@ const ROWS = {
       return x;
     },
   },
+  // Two reference rows, not keyroute: "ours" is a plain loop over each
+  // corpus key, timed against cluster-key-slot like the rows above, in the
+  // same run. The first only reads every character (`charCodeAt`, summed):
+  // what any JS function that reads the whole key pays. The second is the
+  // CRC-16 of every character (slice-by-8, no tag rule, no UTF-8), the
+  // "pure JS CRC" that once measured 3.3x and gave `keySlot(string)` its
+  // goal. Both ratios move with the machine's state from day to day
+  // (docs/performance.md), so `keySlot(string)` is read beside them.
+  "reference: charCodeAt of every unit": {
+    input: "strings",
+    goal: null,
+    reference: true,
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: () => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        let sum = 0;
+        for (let j = 0; j < k.length; j++) sum += k.charCodeAt(j);
+        x ^= sum;
+      }
+      return x;
+    },
+  },
+  "reference: JS CRC-16 of every unit": {
+    input: "strings",
+    goal: null,
+    reference: true,
+    // A key without a tag hashes whole: there the loop is the slot.
+    agrees: (cks, ours, key) => key.includes("{") || ours([key]) === cks(key),
+    incumbent: (cks) => (keys) => {
+      let x = 0;
+      for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
+      return x;
+    },
+    ours: () => (keys) => {
+      const t = CRC_TABLE;
+      let x = 0;
+      for (let k = 0; k < keys.length; k++) {
+        const s = keys[k];
+        const n = s.length;
+        let crc = 0;
+        let i = 0;
+        for (; i + 8 <= n; i += 8) {
+          crc =
+            t[1792 + ((crc >>> 8) ^ s.charCodeAt(i))] ^
+            t[1536 + ((crc & 0xff) ^ s.charCodeAt(i + 1))] ^
+            t[1280 + s.charCodeAt(i + 2)] ^
+            t[1024 + s.charCodeAt(i + 3)] ^
+            t[768 + s.charCodeAt(i + 4)] ^
+            t[512 + s.charCodeAt(i + 5)] ^
+            t[256 + s.charCodeAt(i + 6)] ^
+            t[s.charCodeAt(i + 7)];
+        }
+        for (; i < n; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ s.charCodeAt(i)];
+        x ^= crc & 0x3fff;
+      }
+      return x;
+    },
+  },
   "slots: keySlot(string)": {
     input: "strings",
     entry: "dist/slots-node.js",
@@ -175,6 +239,26 @@ const ROWS = {
   },
 };
 
+/**
+ * The reference CRC row's table (CRC-16/XMODEM, docs/cluster-routing.md):
+ * `CRC_TABLE[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes.
+ */
+const CRC_TABLE = (() => {
+  const t = new Uint16Array(8 * 256);
+  for (let b = 0; b < 256; b++) {
+    let crc = b << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    t[b] = crc;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let b = 0; b < 256; b++) {
+      const prev = t[(k - 1) * 256 + b];
+      t[k * 256 + b] = ((prev << 8) & 0xffff) ^ t[prev >>> 8];
+    }
+  }
+  return t;
+})();
+
 // ---- inputs --------------------------------------------------------------
 function loadInputs(kind) {
   const strings = readFileSync(keysPath, "ascii").split("\n").filter((k) => k.length > 0);
@@ -237,6 +321,12 @@ async function runRow(name) {
     }
   }
 
+  if (row.agrees !== undefined) {
+    const ours = row.ours(kr);
+    const wrong = keys.findIndex((k) => !row.agrees(cks, ours, k));
+    if (wrong >= 0) throw new Error(`${name}: disagrees with cluster-key-slot on key #${wrong}`);
+  }
+
   // Interleave finely: within each pass the two contenders alternate chunk by
   // chunk (a few milliseconds each), so a burst of load on this shared
   // machine lands on both rather than on one contender's whole pass.
@@ -276,15 +366,24 @@ async function main() {
   const results = Object.keys(ROWS).map((name) => medianRun(runs[name]));
   const pad = (s, n) => String(s).padEnd(n);
   const num = (x, n) => x.toFixed(1).padStart(n);
-  console.log(`${pad("case", 30)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  ${"(processes)".padEnd(14)}goal`);
+  console.log(`${pad("case", 38)}${pad("keys", 8)}${"cks ns/key".padStart(12)}${"ours ns/key".padStart(13)}${"ratio".padStart(8)}  ${"(processes)".padEnd(14)}goal`);
   for (const r of results) {
     const ratio = r.incumbent / r.ours;
     record("slot", r.name, "cluster-key-slot", r.incumbent, r.ours);
     const verdict = r.goal === null ? "" : `>=${r.goal}x ${ratio >= r.goal ? "met" : "NOT met"}`;
     console.log(
-      `${pad(r.name, 30)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  ${r.spread.padEnd(14)}${verdict}`,
+      `${pad(r.name, 38)}${pad(r.keys, 8)}${num(r.incumbent, 12)}${num(r.ours, 13)}${(ratio.toFixed(2) + "x").padStart(8)}  ${r.spread.padEnd(14)}${verdict}`,
     );
   }
+  const ratioOf = (name) => {
+    const r = results.find((x) => x.name === name);
+    return r === undefined ? "-" : `${(r.incumbent / r.ours).toFixed(2)}x`;
+  };
+  console.log(
+    `keySlot(string) ${ratioOf("keySlot(string)")} in this run, beside what reading the keys costs here: ` +
+      `charCodeAt of every unit ${ratioOf("reference: charCodeAt of every unit")}, ` +
+      `a JS CRC-16 of every unit ${ratioOf("reference: JS CRC-16 of every unit")} (the reference rows: not keyroute)`,
+  );
 }
 
 main().catch((err) => {
