@@ -135,29 +135,31 @@ const ROWS = {
       for (let i = 0; i < keys.length; i++) x ^= cks(keys[i]);
       return x;
     },
-    ours: () => (keys) => {
-      const t = CRC_TABLE;
-      let x = 0;
-      for (let k = 0; k < keys.length; k++) {
-        const s = keys[k];
-        const n = s.length;
-        let crc = 0;
-        let i = 0;
-        for (; i + 8 <= n; i += 8) {
-          crc =
-            t[1792 + ((crc >>> 8) ^ s.charCodeAt(i))] ^
-            t[1536 + ((crc & 0xff) ^ s.charCodeAt(i + 1))] ^
-            t[1280 + s.charCodeAt(i + 2)] ^
-            t[1024 + s.charCodeAt(i + 3)] ^
-            t[768 + s.charCodeAt(i + 4)] ^
-            t[512 + s.charCodeAt(i + 5)] ^
-            t[256 + s.charCodeAt(i + 6)] ^
-            t[s.charCodeAt(i + 7)];
+    ours: (kr) => {
+      const t = crcTable(kr);
+      return (keys) => {
+        let x = 0;
+        for (let k = 0; k < keys.length; k++) {
+          const s = keys[k];
+          const n = s.length;
+          let crc = 0;
+          let i = 0;
+          for (; i + 8 <= n; i += 8) {
+            crc =
+              t[1792 + ((crc >>> 8) ^ s.charCodeAt(i))] ^
+              t[1536 + ((crc & 0xff) ^ s.charCodeAt(i + 1))] ^
+              t[1280 + s.charCodeAt(i + 2)] ^
+              t[1024 + s.charCodeAt(i + 3)] ^
+              t[768 + s.charCodeAt(i + 4)] ^
+              t[512 + s.charCodeAt(i + 5)] ^
+              t[256 + s.charCodeAt(i + 6)] ^
+              t[s.charCodeAt(i + 7)];
+          }
+          for (; i < n; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ s.charCodeAt(i)];
+          x ^= crc & 0x3fff;
         }
-        for (; i < n; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ s.charCodeAt(i)];
-        x ^= crc & 0x3fff;
-      }
-      return x;
+        return x;
+      };
     },
   },
   "slots: keySlot(string)": {
@@ -240,24 +242,21 @@ const ROWS = {
 };
 
 /**
- * The reference CRC row's table (CRC-16/XMODEM, docs/cluster-routing.md):
- * `CRC_TABLE[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes.
+ * The reference CRC row's table, by its definition: entry `k * 256 + b` is
+ * the CRC-16 of byte `b` followed by `k` zero bytes (slice-by-8;
+ * docs/cluster-routing.md), taken from the package's `crc16`.
  */
-const CRC_TABLE = (() => {
+function crcTable(kr) {
   const t = new Uint16Array(8 * 256);
-  for (let b = 0; b < 256; b++) {
-    let crc = b << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    t[b] = crc;
-  }
-  for (let k = 1; k < 8; k++) {
+  for (let k = 0; k < 8; k++) {
     for (let b = 0; b < 256; b++) {
-      const prev = t[(k - 1) * 256 + b];
-      t[k * 256 + b] = ((prev << 8) & 0xffff) ^ t[prev >>> 8];
+      const bytes = new Uint8Array(1 + k);
+      bytes[0] = b;
+      t[k * 256 + b] = kr.crc16(bytes);
     }
   }
   return t;
-})();
+}
 
 // ---- inputs --------------------------------------------------------------
 function loadInputs(kind) {
