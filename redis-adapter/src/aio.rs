@@ -2,8 +2,6 @@
 //! the parts of a split command and the per-shard halves of a pipeline run
 //! concurrently.
 
-use std::ops::Range;
-
 use futures_util::future::{join_all, FutureExt};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use keyroute::shard::{Control, Step};
@@ -62,26 +60,36 @@ fn args_of<'a>(cmd: &'a Cmd, mut out: Vec<&'a [u8]>) -> RedisResult<Vec<&'a [u8]
     Ok(out)
 }
 
-/// Every command's arguments of `pipe` in one list, `args`, and each
-/// command's span of it in `spans` (both cleared first; the first range of
-/// each span is unused here). One list: a list per command cost a
-/// thousand allocations on a pipeline of 1000 GETs. Out of the async code,
-/// as [`args_of`].
+/// Every command's arguments of `pipe` in one list, `args`, and where each
+/// command's arguments end in it, `ends` (both cleared first). One list: a
+/// list per command cost a thousand allocations on a pipeline of 1000
+/// GETs; one end per command, not a pair of ranges, keeps what a pipeline
+/// writes and reads again small (docs/performance.md). Out of the async
+/// code, as [`args_of`].
 #[inline(never)]
-#[allow(clippy::type_complexity)]
 fn read_pipeline<'a>(
     pipe: &'a RedisPipeline,
     mut args: Vec<&'a [u8]>,
-    mut spans: Vec<(Range<usize>, Range<usize>)>,
-) -> RedisResult<(Vec<&'a [u8]>, Vec<(Range<usize>, Range<usize>)>)> {
+    mut ends: Vec<usize>,
+) -> RedisResult<(Vec<&'a [u8]>, Vec<usize>)> {
     args.clear();
-    spans.clear();
+    ends.clear();
     for c in pipe.cmd_iter() {
-        let start = args.len();
         read_args(c, &mut args)?;
-        spans.push((0..0, start..args.len()));
+        ends.push(args.len());
     }
-    Ok((args, spans))
+    Ok((args, ends))
+}
+
+/// Each command's arguments, from [`read_pipeline`]'s lists, appended to
+/// `out`.
+fn argvs_into<'s, 'a>(args: &'s [&'a [u8]], ends: &[usize], out: &mut Vec<&'s [&'a [u8]]>) {
+    let mut start = 0;
+    out.extend(ends.iter().map(|&end| {
+        let argv = &args[start..end];
+        start = end;
+        argv
+    }));
 }
 
 impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
@@ -102,13 +110,13 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         async move {
-            let (args, mut spans) = read_pipeline(
+            let (args, mut ends) = read_pipeline(
                 pipe,
                 recycle(std::mem::take(&mut self.reuse.args)),
-                std::mem::take(&mut self.reuse.commands),
+                std::mem::take(&mut self.reuse.ends),
             )?;
             let mut commands: Vec<&[&[u8]]> = recycle(std::mem::take(&mut self.reuse.argvs));
-            commands.extend(spans.iter().map(|(_, r)| &args[r.clone()]));
+            argvs_into(&args, &ends, &mut commands);
             let result = if pipe.is_transaction() {
                 match self
                     .session
@@ -129,8 +137,8 @@ impl<C: ConnectionLike + Send> ConnectionLike for Sharded<C> {
             };
             self.reuse.argvs = recycle(commands);
             self.reuse.args = recycle(args);
-            spans.clear();
-            self.reuse.commands = spans;
+            ends.clear();
+            self.reuse.ends = ends;
             result
         }
         .boxed()
@@ -153,8 +161,9 @@ impl<C: ConnectionLike + Send> Sharded<C> {
             let exec = ConnectionLike::req_packed_commands(self, pipe, n + 1, 1).await?;
             return Ok(exec_items(exec));
         }
-        let (args, spans) = read_pipeline(pipe, Vec::new(), Vec::new())?;
-        let argvs: Vec<&[&[u8]]> = spans.iter().map(|(_, r)| &args[r.clone()]).collect();
+        let (args, ends) = read_pipeline(pipe, Vec::new(), Vec::new())?;
+        let mut argvs: Vec<&[&[u8]]> = Vec::with_capacity(ends.len());
+        argvs_into(&args, &ends, &mut argvs);
         let replies = self.send_pipeline_async(pipe, &argvs).await?;
         Ok(assemble(
             &self.router,

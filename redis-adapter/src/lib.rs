@@ -117,6 +117,9 @@ struct Reuse {
     /// The sub-pipeline sent to each shard (async), emptied after use.
     #[cfg(feature = "aio")]
     subs: Vec<redis::Pipeline>,
+    /// Where each command's arguments end in `args` (async pipelines).
+    #[cfg(feature = "aio")]
+    ends: Vec<usize>,
 }
 
 impl<C> Sharded<C> {
